@@ -1,0 +1,151 @@
+"""The data every stage of the harness hands to the next: discover -> parse -> check -> report.
+
+Nothing here reads files or runs code; these are plain records.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+
+class InputError(Exception):
+    """Bad input from the user (missing module, unreadable file, non-UTF-8 source...).
+
+    Command-line entry points print its message as one line and exit with code 2.
+    """
+
+
+class Severity(enum.IntEnum):
+    """How much a finding matters. Critical and high findings block export."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @property
+    def blocks_export(self) -> bool:
+        return self >= Severity.HIGH
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise InputError(f"unknown severity {text!r} (use critical, high, medium or low)") from None
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    """A module source found on disk by discovery."""
+
+    number: int  # 16
+    folder: str  # "16_compression"
+    name: str  # "compression"
+    path: Path  # .../modules/16_compression/compression.py
+    root: Path  # the checkout it was found in
+
+
+@dataclass
+class Cell:
+    """One jupytext percent-format cell with its exact place in the file.
+
+    Line numbers are 1-based and refer to the source file. `start` is the `# %%`
+    marker line (or the first line of a cell that has no marker); `end` is the last
+    line of the cell, inclusive; `body_start` is the first line after the marker.
+    """
+
+    index: int
+    kind: str  # "code" or "markdown"
+    start: int
+    end: int
+    body_start: int
+    marker: str  # the marker line as written ("" when the cell has none)
+    source: str  # the body lines as written in the file
+    nbgrader: Optional[dict] = None  # parsed nbgrader metadata, when present and valid JSON
+    nbgrader_text: Optional[str] = None  # the raw `{...}` after `nbgrader=`, when present
+    nbgrader_error: Optional[str] = None  # why nbgrader_text is not a JSON object
+    directives: tuple[str, ...] = ()  # `#| ...` directives from the first lines, e.g. ("export",)
+    tree: Optional[ast.Module] = None  # AST of a code cell, line numbers already file-relative
+    syntax_error: Optional[tuple[int, str]] = None  # (line, message) when the code does not parse
+
+    @property
+    def is_code(self) -> bool:
+        return self.kind == "code"
+
+    @property
+    def exported(self) -> bool:
+        return "export" in self.directives
+
+    def lines(self) -> list[tuple[int, str]]:
+        """(line number, text) for each body line."""
+        return list(enumerate(self.source.splitlines(), start=self.body_start))
+
+
+@dataclass
+class ModuleSource:
+    """A parsed module source: the input of every rule."""
+
+    path: Path
+    text: str
+    lines: list[str]  # the file's lines without line endings; lines[0] is line 1
+    cells: list[Cell]
+    ref: Optional[ModuleRef] = None  # None for a file audited outside a checkout
+    header_end: int = 0  # last line of the jupytext header block (0 when there is none)
+
+    @property
+    def number(self) -> Optional[int]:
+        return self.ref.number if self.ref else None
+
+    @property
+    def export_target(self) -> Optional[str]:
+        """The dotted target of `#| default_exp`, e.g. "perf.compression"."""
+        for cell in self.cells:
+            for directive in cell.directives:
+                if directive.startswith("default_exp "):
+                    return directive.split(None, 1)[1].strip()
+        return None
+
+    def code_cells(self) -> list[Cell]:
+        return [cell for cell in self.cells if cell.is_code]
+
+    def line(self, number: int) -> str:
+        return self.lines[number - 1] if 1 <= number <= len(self.lines) else ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One violation of one rule at one line."""
+
+    code: str
+    severity: Severity
+    path: str  # as given to the user, relative to the audited root when possible
+    line: int
+    message: str  # one sentence: what is wrong here
+    excerpt: str = ""  # the offending source line(s), as written
+    suggestion: str = ""  # the required change, as code or one sentence
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check with its documentation. `check` is a pure function of the parsed module.
+
+    `check(module, index)` yields Findings; `index` is the RepoIndex for cross-module
+    rules (None when a single file is audited outside a checkout).
+    """
+
+    code: str
+    name: str
+    severity: Severity
+    category: str  # report section, e.g. "Test isolation", "NBGrader metadata"
+    doc: str  # one paragraph: what, why, example, fix
+    check: Callable[..., Iterable[Finding]]
+    examples: dict = field(default_factory=dict)  # optional {"bad": "...", "good": "..."} fixtures
