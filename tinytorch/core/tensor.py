@@ -1,0 +1,306 @@
+# Generated from modules/01_tensor/tensor.py by `python -m audits.export`: edit the source, not this file.
+import numbers
+
+import numpy as np
+
+
+def _as_tensor(value):
+    """Return `value` as a Tensor (Tensors pass through unchanged, no copy)."""
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
+def _index_of(index):
+    """Turn Tensors inside an index (x[t], x[t1, t2]) into their integer arrays."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(part.data if isinstance(part, Tensor) else part for part in index)
+    return index
+
+
+class Tensor:
+    """An n-dimensional array with the hooks automatic differentiation needs.
+
+    TODO: Store the data as a numpy array with the dtype rules of section 1,
+    and implement the operations of sections 2 to 5.
+
+    APPROACH:
+    1. __init__ converts the input with np.asarray and fixes the dtype.
+    2. Every operation computes on `.data` with numpy and wraps the result in a new Tensor.
+    3. Operators convert a non-Tensor operand with `_as_tensor` first.
+
+    EXAMPLE:
+    >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> (x * 2 + 1).sum().item()
+    24.0
+
+    HINTS:
+    - Let numpy broadcast; never loop over elements.
+    - The Tensor constructor already casts float results back to float32.
+    """
+
+    # numpy must hand `ndarray + Tensor` to Tensor.__radd__ instead of looping itself.
+    __array_ufunc__ = None
+
+    def __init__(self, data, requires_grad=False):
+        """Wrap `data` (number, list, ndarray or Tensor) without copying float32 arrays.
+
+        TODO: Convert `data` to an ndarray: floats become float32, integers and
+        booleans keep their dtype unless `requires_grad` asks for a float.
+        Reject anything that is not numeric with a TypeError.
+        """
+        if isinstance(data, Tensor):
+            data = data.data
+        array = np.asarray(data)
+        kind = array.dtype.kind
+        if kind not in "fiub":
+            raise TypeError(f"Tensor data must be numeric, got dtype {array.dtype} from {type(data).__name__}")
+        if kind == "f" or requires_grad:
+            # Only floats can carry gradients, so a Tensor that requires grad is float32.
+            array = array.astype(np.float32, copy=False)
+        self.data = array
+        self.requires_grad = bool(requires_grad)
+        self.grad = None
+        # Filled in by module 05 (autograd): the Function that produced this Tensor.
+        self._grad_fn = None
+
+    # ---- properties and conversions ---------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def size(self):
+        return self.data.size
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    def numpy(self):
+        """The underlying ndarray (shared, not copied, like torch's .numpy())."""
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def item(self):
+        """The single value of a one-element Tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a Tensor with exactly one element, got shape {self.shape}")
+        return self.data.item()
+
+    def detach(self):
+        """A Tensor with the same data that is cut off from gradient tracking."""
+        return Tensor(self.data)
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d Tensor")
+        return len(self.data)
+
+    def __repr__(self):
+        body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        return f"Tensor({body}, shape={self.shape}, dtype={self.dtype}{grad})"
+
+    # ---- section 2: element-wise arithmetic ----------------------------------------------
+    def __add__(self, other):
+        """x + other, broadcasting like numpy.
+
+        TODO: Convert `other` with `_as_tensor`, add the data arrays, wrap the result.
+        HINTS: numpy raises ValueError for shapes that do not broadcast; re-raise
+        it naming both shapes (see `_broadcast_error`).
+        """
+        other = _as_tensor(other)
+        try:
+            return Tensor(self.data + other.data)
+        except ValueError:
+            raise _broadcast_error("+", self, other) from None
+
+    def __sub__(self, other):
+        """x - other. TODO: as __add__, with subtraction."""
+        other = _as_tensor(other)
+        try:
+            return Tensor(self.data - other.data)
+        except ValueError:
+            raise _broadcast_error("-", self, other) from None
+
+    def __mul__(self, other):
+        """x * other (element-wise). TODO: as __add__, with multiplication."""
+        other = _as_tensor(other)
+        try:
+            return Tensor(self.data * other.data)
+        except ValueError:
+            raise _broadcast_error("*", self, other) from None
+
+    def __truediv__(self, other):
+        """x / other (true division, so integer inputs give floats)."""
+        other = _as_tensor(other)
+        try:
+            return Tensor(self.data / other.data)
+        except ValueError:
+            raise _broadcast_error("/", self, other) from None
+
+    # The reflected operators run when the left operand is a number or an ndarray:
+    # convert it to a Tensor and reuse the forward operator (so module 05 patches one place).
+    def __radd__(self, other):
+        return _as_tensor(other) + self
+
+    def __rsub__(self, other):
+        return _as_tensor(other) - self
+
+    def __rmul__(self, other):
+        return _as_tensor(other) * self
+
+    def __rtruediv__(self, other):
+        return _as_tensor(other) / self
+
+    def __neg__(self):
+        """-x. TODO: negate the data."""
+        return Tensor(-self.data)
+
+    def __pow__(self, exponent):
+        """x ** p for a Python number p.
+
+        TODO: Reject non-numbers with TypeError, then raise every element to `exponent`.
+        """
+        if not isinstance(exponent, numbers.Real):
+            raise TypeError(f"Tensor ** p needs a Python number p, got {type(exponent).__name__}")
+        return Tensor(self.data ** exponent)
+
+    # ---- section 3: matrix multiplication ---------------------------------------------------
+    def matmul(self, other):
+        """Matrix product with numpy semantics (batched, 1-D operands allowed).
+
+        TODO: Check the shapes, then compute np.matmul of the data.
+
+        APPROACH:
+        1. Both operands need at least one dimension.
+        2. The contracted sizes must match: a.shape[-1] against b.shape[-2]
+           (or b.shape[0] when b is 1-D).
+        3. np.matmul broadcasts the batch axes; turn its ValueError into ours.
+
+        EXAMPLE:
+        >>> Tensor(np.ones((4, 2, 3))).matmul(Tensor(np.ones((3, 5)))).shape
+        (4, 2, 5)
+
+        HINTS:
+        - The error message must name both shapes so the student sees the mismatch.
+        """
+        other = _as_tensor(other)
+        a, b = self.data, other.data
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(f"matmul needs operands with at least 1 dimension, got shapes {a.shape} and {b.shape}")
+        inner = b.shape[-2] if b.ndim >= 2 else b.shape[0]
+        if a.shape[-1] != inner:
+            raise ValueError(
+                f"matmul shape mismatch: {a.shape} @ {b.shape} "
+                f"(inner sizes {a.shape[-1]} and {inner} must be equal)"
+            )
+        try:
+            return Tensor(np.matmul(a, b))
+        except ValueError:
+            raise ValueError(f"matmul cannot broadcast the batch dimensions of {a.shape} and {b.shape}") from None
+
+    def __matmul__(self, other):
+        return self.matmul(other)
+
+    def __rmatmul__(self, other):
+        return _as_tensor(other).matmul(self)
+
+    # ---- section 4: shapes, reductions, indexing ------------------------------------------
+    def reshape(self, *shape):
+        """Same elements, new shape; accepts reshape(2, 3) and reshape((2, 3)); -1 infers one size.
+
+        TODO: Unpack a single tuple/list argument, check the sizes agree, reshape the data.
+        """
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        try:
+            return Tensor(self.data.reshape(shape))
+        except (ValueError, TypeError):
+            raise ValueError(f"cannot reshape Tensor of shape {self.shape} (size {self.size}) into {shape}") from None
+
+    def transpose(self, dim0=-2, dim1=-1):
+        """Swap two axes (by default the last two, which transposes each matrix in a batch).
+
+        TODO: Check the Tensor has enough dimensions, then np.swapaxes.
+        """
+        if self.ndim < 2:
+            raise ValueError(f"transpose needs a Tensor with at least 2 dimensions, got shape {self.shape}")
+        try:
+            return Tensor(np.swapaxes(self.data, dim0, dim1))
+        except np.exceptions.AxisError:
+            raise ValueError(f"transpose axes ({dim0}, {dim1}) are out of range for shape {self.shape}") from None
+
+    def sum(self, axis=None, keepdims=False):
+        """Sum over `axis` (None: all elements). TODO: np.sum with the same arguments."""
+        return Tensor(np.sum(self.data, axis=axis, keepdims=keepdims))
+
+    def mean(self, axis=None, keepdims=False):
+        """Mean over `axis` (None: all elements). TODO: np.mean with the same arguments."""
+        return Tensor(np.mean(self.data, axis=axis, keepdims=keepdims))
+
+    def max(self, axis=None, keepdims=False):
+        """Maximum over `axis` (None: all elements). TODO: np.max with the same arguments."""
+        if self.size == 0:
+            raise ValueError("max() of an empty Tensor")
+        return Tensor(np.max(self.data, axis=axis, keepdims=keepdims))
+
+    def __getitem__(self, index):
+        """x[index] with ints, slices, integer arrays or integer Tensors.
+
+        TODO: Replace Tensors inside the index by their arrays (`_index_of`), then index the data.
+        """
+        return Tensor(self.data[_index_of(index)])
+
+    # ---- section 5: element-wise math -----------------------------------------------------
+    def exp(self):
+        """e ** x element-wise."""
+        return Tensor(np.exp(self.data))
+
+    def log(self):
+        """Natural logarithm element-wise (log(0) = -inf, as in numpy)."""
+        return Tensor(np.log(self.data))
+
+    def sqrt(self):
+        """Square root element-wise."""
+        return Tensor(np.sqrt(self.data))
+
+    def tanh(self):
+        """Hyperbolic tangent element-wise."""
+        return Tensor(np.tanh(self.data))
+
+    def clip(self, low, high):
+        """Limit every element to [low, high]. TODO: check low <= high, then np.clip."""
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"clip needs low <= high, got low={low}, high={high}")
+        return Tensor(np.clip(self.data, low, high))
+
+    def maximum(self, value):
+        """Element-wise max(x, value) for a Python number (ReLU is x.maximum(0))."""
+        if not isinstance(value, numbers.Real):
+            raise TypeError(f"maximum() takes a Python number, got {type(value).__name__}")
+        return Tensor(np.maximum(self.data, value))
+
+    # ---- hook for module 05 -------------------------------------------------------------
+    def backward(self, gradient=None):
+        """Compute gradients. Module 05 (autograd) replaces this method."""
+        raise RuntimeError(
+            "Tensor.backward() needs automatic differentiation: "
+            "`import tinytorch.core.autograd` (module 05) to enable it."
+        )
+
+
+def _broadcast_error(symbol, a, b):
+    """The ValueError raised when two operands cannot be broadcast together."""
+    return ValueError(f"cannot broadcast shapes {a.shape} {symbol} {b.shape}: sizes must match or be 1, aligned from the right")
