@@ -1,0 +1,165 @@
+# Generated from modules/12_attention/attention.py by `python -m audits.export`: edit the source, not this file.
+import numpy as np
+
+from tinytorch.core.activations import Softmax
+from tinytorch.core.layers import Layer, Linear
+from tinytorch.core.tensor import Tensor
+
+# A masked score becomes this before the softmax; exp(MASKED_SCORE - row_max)
+# underflows to exactly 0.0 in float32 for any realistic row maximum.
+MASKED_SCORE = -1e9
+
+
+def _keep_mask(mask, scores_shape):
+    """The mask as a float32 0/1 array (1 = keep) that broadcasts to scores_shape."""
+    keep = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if keep.dtype.kind not in "biuf":
+        raise ValueError(f"mask must hold booleans or numbers (1 = keep, 0 = masked), got dtype {keep.dtype}")
+    try:
+        broadcast = np.broadcast_shapes(keep.shape, tuple(scores_shape))
+    except ValueError:
+        broadcast = None
+    if broadcast != tuple(scores_shape):
+        raise ValueError(f"mask of shape {keep.shape} does not broadcast to the attention scores' shape {tuple(scores_shape)}")
+    return (keep != 0).astype(np.float32)
+
+
+def _as_tensor(x, name):
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray):
+        return Tensor(x)
+    raise TypeError(f"{name} must be a Tensor or numpy array, got {type(x).__name__}")
+
+
+def scaled_dot_product_attention(Q, K, V, mask=None):
+    """softmax(Q @ K^T / sqrt(d_k)) @ V, for any number of leading batch axes.
+
+    Args:
+        Q: (..., seq_q, d_k) queries.   K: (..., seq_k, d_k) keys.   V: (..., seq_k, d_v) values.
+        mask: optional, 1/True = keep, 0/False = masked; broadcastable to (..., seq_q, seq_k).
+              A query whose keys are all masked gets all-zero weights and a zero output.
+
+    Returns:
+        (output, attention_weights): (..., seq_q, d_v) and (..., seq_q, seq_k).
+
+    TODO: compute the scaled scores, apply the mask, softmax, weight the values.
+
+    APPROACH:
+    1. Check shapes: Q and K share d_k; K and V share seq_k (ValueError otherwise).
+    2. scores = Q @ K^T / sqrt(d_k)   (K.transpose(-2, -1) swaps the last two axes)
+    3. With a mask: scores = scores * keep + (1 - keep) * MASKED_SCORE.
+    4. weights = Softmax(dim=-1)(scores); with a mask, weights = weights * keep.
+    5. output = weights @ V.
+
+    EXAMPLE:
+    >>> Q = K = V = Tensor(np.eye(2))
+    >>> out, w = scaled_dot_product_attention(Q, K, V)
+    >>> w.shape
+    (2, 2)
+
+    HINTS:
+    - Every step is a Tensor operation, so autograd differentiates it for free.
+    - No loops: `@` on (..., a, b) @ (..., b, c) is already batched.
+    """
+    Q, K, V = _as_tensor(Q, "Q"), _as_tensor(K, "K"), _as_tensor(V, "V")
+    if min(Q.data.ndim, K.data.ndim, V.data.ndim) < 2:
+        raise ValueError(f"Q, K, V need at least 2 dims (seq, dim), got shapes {Q.shape}, {K.shape}, {V.shape}")
+    if Q.shape[-1] != K.shape[-1]:
+        raise ValueError(f"Q and K must share their last dim (d_k), got shapes {Q.shape} and {K.shape}")
+    if K.shape[-2] != V.shape[-2]:
+        raise ValueError(f"K and V must have the same number of keys (seq_k), got shapes {K.shape} and {V.shape}")
+
+    d_k = Q.shape[-1]
+    scores = (Q @ K.transpose(-2, -1)) / np.sqrt(d_k)  # (..., seq_q, seq_k)
+    keep = None
+    if mask is not None:
+        keep = _keep_mask(mask, scores.shape)
+        scores = scores * keep + (1.0 - keep) * MASKED_SCORE
+    weights = Softmax(dim=-1)(scores)
+    if keep is not None:
+        weights = weights * keep  # exact zeros; fully masked rows become all-zero
+    output = weights @ V
+    return output, weights
+
+
+class MultiHeadAttention(Layer):
+    """Self-attention with `num_heads` parallel heads and learned Q/K/V/output projections."""
+
+    def __init__(self, embed_dim, num_heads):
+        """Create the four projections.
+
+        TODO: validate the sizes and create q_proj, k_proj, v_proj and out_proj,
+        each a Linear(embed_dim, embed_dim).
+
+        APPROACH:
+        1. embed_dim and num_heads positive integers; embed_dim % num_heads == 0
+           (ValueError otherwise: every head needs the same slice width).
+        2. head_dim = embed_dim // num_heads.
+
+        EXAMPLE:
+        >>> mha = MultiHeadAttention(embed_dim=16, num_heads=4)
+        >>> mha.head_dim
+        4
+
+        HINTS:
+        - One Linear per projection computes all heads at once; heads are split by reshape.
+        """
+        super().__init__()
+        for name, value in (("embed_dim", embed_dim), ("num_heads", num_heads)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if embed_dim % num_heads != 0:
+            raise ValueError(f"embed_dim ({embed_dim}) must be divisible by num_heads ({num_heads})")
+        self.embed_dim = int(embed_dim)
+        self.num_heads = int(num_heads)
+        self.head_dim = self.embed_dim // self.num_heads
+        self.q_proj = Linear(embed_dim, embed_dim)
+        self.k_proj = Linear(embed_dim, embed_dim)
+        self.v_proj = Linear(embed_dim, embed_dim)
+        self.out_proj = Linear(embed_dim, embed_dim)
+
+    def _split_heads(self, x, batch, seq):
+        """(batch, seq, embed) -> (batch, heads, seq, head_dim)"""
+        return x.reshape(batch, seq, self.num_heads, self.head_dim).transpose(1, 2)
+
+    def forward(self, x, mask=None):
+        """Self-attention over a (batch, seq, embed_dim) input.
+
+        TODO: project, split into heads, attend, merge heads, project out.
+
+        APPROACH:
+        1. Check x is (batch, seq, embed_dim) (ValueError otherwise).
+        2. Q, K, V = projections of x, each split with _split_heads.
+        3. A 3-D mask (batch, seq, seq) gets a head axis: mask[:, None].
+        4. out, _ = scaled_dot_product_attention(Q, K, V, mask)
+        5. Merge: transpose(1, 2) then reshape(batch, seq, embed_dim); apply out_proj.
+
+        EXAMPLE:
+        >>> mha = MultiHeadAttention(8, 2)
+        >>> mha(Tensor(np.ones((3, 5, 8)))).shape
+        (3, 5, 8)
+
+        HINTS:
+        - transpose(1, 2) swaps the seq and heads axes in both directions.
+        """
+        if x.data.ndim != 3 or x.shape[-1] != self.embed_dim:
+            raise ValueError(f"expected input of shape (batch, seq, {self.embed_dim}), got shape {x.shape}")
+        batch, seq, _ = x.shape
+        Q = self._split_heads(self.q_proj(x), batch, seq)
+        K = self._split_heads(self.k_proj(x), batch, seq)
+        V = self._split_heads(self.v_proj(x), batch, seq)
+        if mask is not None:
+            keep = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+            if keep.ndim == 3:
+                keep = keep[:, None]  # (batch, 1, seq, seq): same mask for every head
+            mask = keep
+        attended, _ = scaled_dot_product_attention(Q, K, V, mask)  # (batch, heads, seq, head_dim)
+        merged = attended.transpose(1, 2).reshape(batch, seq, self.embed_dim)
+        return self.out_proj(merged)
+
+    def parameters(self):
+        params = []
+        for projection in (self.q_proj, self.k_proj, self.v_proj, self.out_proj):
+            params.extend(projection.parameters())
+        return params

@@ -1,0 +1,259 @@
+# Generated from modules/11_embeddings/embeddings.py by `python -m audits.export`: edit the source, not this file.
+import numpy as np
+
+from tinytorch.core.layers import Layer
+from tinytorch.core.tensor import Tensor
+
+
+def _positive_int(value, name):
+    """Sizes must be positive ints (bools are rejected: Embedding(True, 3) is a bug)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _token_ids(indices, vocab_size):
+    """Validate token ids and return them as an int64 numpy array.
+
+    Accepts a Tensor, numpy array or (nested) list. Floats are accepted only when
+    every value is a whole number (e.g. ids that went through a float Tensor).
+    """
+    ids = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    if ids.dtype.kind == "f":
+        if not np.all(np.isfinite(ids)) or not np.all(ids == np.round(ids)):
+            raise ValueError("token ids must be whole numbers, got non-integer values")
+        ids = ids.astype(np.int64)
+    elif ids.dtype.kind not in "iu":
+        raise ValueError(f"token ids must be integers, got dtype {ids.dtype}")
+    if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
+        bad = ids.min() if ids.min() < 0 else ids.max()
+        raise ValueError(f"token id {int(bad)} is out of range for a vocabulary of size {vocab_size} (valid: 0..{vocab_size - 1})")
+    return ids.astype(np.int64)
+
+
+def _check_sequence_input(x, max_seq_len, embed_dim):
+    """Positions are added to (batch, seq, embed_dim) inputs whose seq fits the table."""
+    if x.data.ndim != 3:
+        raise ValueError(f"expected input of shape (batch, seq, embed_dim), got shape {x.shape}")
+    if x.shape[-1] != embed_dim:
+        raise ValueError(f"input has embed_dim {x.shape[-1]}, positional encoding expects {embed_dim}")
+    if x.shape[1] > max_seq_len:
+        raise ValueError(f"sequence length {x.shape[1]} exceeds max_seq_len {max_seq_len}")
+
+
+class Embedding(Layer):
+    """A trainable lookup table mapping token ids to dense vectors.
+
+    `weight` has shape `(vocab_size, embed_dim)`; `forward(ids)` returns a Tensor
+    of shape `ids.shape + (embed_dim,)`.
+    """
+
+    def __init__(self, vocab_size, embed_dim):
+        """Create the table with small random rows.
+
+        TODO: validate the sizes and create `self.weight`, a trainable Tensor of
+        shape (vocab_size, embed_dim).
+
+        APPROACH:
+        1. Both sizes must be positive integers (ValueError otherwise).
+        2. Draw the rows from N(0, 1/embed_dim): vectors of roughly unit length.
+        3. Wrap them in a Tensor with requires_grad=True.
+
+        EXAMPLE:
+        >>> emb = Embedding(100, 8)
+        >>> emb.weight.shape
+        (100, 8)
+
+        HINTS:
+        - np.random.randn(vocab_size, embed_dim) / np.sqrt(embed_dim)
+        """
+        super().__init__()
+        self.vocab_size = _positive_int(vocab_size, "vocab_size")
+        self.embed_dim = _positive_int(embed_dim, "embed_dim")
+        table = np.random.randn(self.vocab_size, self.embed_dim) / np.sqrt(self.embed_dim)
+        self.weight = Tensor(table.astype(np.float32), requires_grad=True)
+
+    def forward(self, indices):
+        """Look up one row per id.
+
+        TODO: return the rows of `self.weight` selected by `indices`.
+
+        APPROACH:
+        1. Validate the ids with `_token_ids` (range and integer checks).
+        2. Index the weight Tensor with the id array: autograd records the lookup.
+
+        EXAMPLE:
+        >>> emb = Embedding(10, 4)
+        >>> emb(np.array([[1, 2, 3]])).shape
+        (1, 3, 4)
+
+        HINTS:
+        - Index the Tensor (self.weight[ids]), not its .data, or gradients are lost.
+        """
+        ids = _token_ids(indices, self.vocab_size)
+        return self.weight[ids]
+
+    def parameters(self):
+        return [self.weight]
+
+    def __repr__(self):
+        return f"Embedding(vocab_size={self.vocab_size}, embed_dim={self.embed_dim})"
+
+
+class PositionalEncoding(Layer):
+    """Learned positional encoding: adds a trainable vector per position."""
+
+    def __init__(self, max_seq_len, embed_dim):
+        """Create the trainable position table.
+
+        TODO: create `self.position_embeddings`, a trainable Tensor of shape
+        (max_seq_len, embed_dim), small random values.
+
+        APPROACH:
+        1. Validate both sizes (positive integers).
+        2. Initialise like Embedding: N(0, 1/embed_dim).
+
+        EXAMPLE:
+        >>> pe = PositionalEncoding(16, 8)
+        >>> pe.position_embeddings.shape
+        (16, 8)
+
+        HINTS:
+        - The same shape rules as the token table, one row per position.
+        """
+        super().__init__()
+        self.max_seq_len = _positive_int(max_seq_len, "max_seq_len")
+        self.embed_dim = _positive_int(embed_dim, "embed_dim")
+        table = np.random.randn(self.max_seq_len, self.embed_dim) / np.sqrt(self.embed_dim)
+        self.position_embeddings = Tensor(table.astype(np.float32), requires_grad=True)
+
+    def forward(self, x):
+        """Add the first `seq` position vectors to a (batch, seq, embed_dim) input.
+
+        TODO: check the input shape, slice the table, add.
+
+        APPROACH:
+        1. `_check_sequence_input` raises ValueError for a wrong shape or a too-long sequence.
+        2. Slice rows 0..seq-1 of the table (a Tensor slice keeps the gradient).
+        3. Broadcasting adds the same (seq, dim) positions to every batch item.
+
+        EXAMPLE:
+        >>> pe = PositionalEncoding(16, 8)
+        >>> pe(Tensor(np.zeros((2, 5, 8)))).shape
+        (2, 5, 8)
+
+        HINTS:
+        - self.position_embeddings[:seq] is a (seq, dim) Tensor.
+        """
+        _check_sequence_input(x, self.max_seq_len, self.embed_dim)
+        seq_len = x.shape[1]
+        return x + self.position_embeddings[:seq_len]
+
+    def parameters(self):
+        return [self.position_embeddings]
+
+
+def create_sinusoidal_embeddings(max_seq_len, embed_dim):
+    """The fixed sin/cos position table of "Attention Is All You Need".
+
+    TODO: return a Tensor of shape (max_seq_len, embed_dim) with
+    PE[pos, 2i] = sin(pos / 10000^(2i/embed_dim)) and PE[pos, 2i+1] = cos(same angle).
+
+    APPROACH:
+    1. positions: a column (max_seq_len, 1); frequencies: a row, one per sin/cos pair.
+    2. angles = positions * frequencies (broadcast to a matrix, no loops).
+    3. Fill even columns with sin(angles), odd columns with cos(angles).
+
+    EXAMPLE:
+    >>> pe = create_sinusoidal_embeddings(4, 6)
+    >>> pe.data[0]          # position 0: sin(0)=0, cos(0)=1
+    array([0., 1., 0., 1., 0., 1.], dtype=float32)
+
+    HINTS:
+    - For an odd embed_dim the last column is a sin with no cos partner.
+    """
+    _positive_int(max_seq_len, "max_seq_len")
+    _positive_int(embed_dim, "embed_dim")
+    positions = np.arange(max_seq_len, dtype=np.float64)[:, None]
+    pair_index = np.arange(0, embed_dim, 2, dtype=np.float64)  # 2i for every sin column
+    frequencies = 1.0 / (10000.0 ** (pair_index / embed_dim))
+    angles = positions * frequencies[None, :]
+    table = np.zeros((max_seq_len, embed_dim), dtype=np.float64)
+    table[:, 0::2] = np.sin(angles)
+    table[:, 1::2] = np.cos(angles[:, : embed_dim // 2])
+    return Tensor(table.astype(np.float32))
+
+
+class EmbeddingLayer(Layer):
+    """Token embedding plus a positional encoding of the chosen kind."""
+
+    POSITION_KINDS = ("learned", "sinusoidal", None)
+
+    def __init__(self, vocab_size, embed_dim, max_seq_len=512, pos_encoding="learned"):
+        """Build the token table and the position part.
+
+        TODO: create `self.token_embedding` and the position encoding named by
+        `pos_encoding`.
+
+        APPROACH:
+        1. `pos_encoding` must be 'learned', 'sinusoidal' or None (ValueError otherwise).
+        2. 'learned' -> a PositionalEncoding layer (trainable);
+           'sinusoidal' -> a fixed table from create_sinusoidal_embeddings;
+           None -> no positions at all.
+
+        EXAMPLE:
+        >>> layer = EmbeddingLayer(100, 16, max_seq_len=32, pos_encoding='sinusoidal')
+        >>> len(layer.parameters())   # only the token table trains
+        1
+
+        HINTS:
+        - Keep the sinusoidal table as a plain Tensor (requires_grad=False).
+        """
+        super().__init__()
+        if pos_encoding not in self.POSITION_KINDS:
+            raise ValueError(f"pos_encoding must be 'learned', 'sinusoidal' or None, got {pos_encoding!r}")
+        self.vocab_size, self.embed_dim = vocab_size, embed_dim
+        self.max_seq_len = _positive_int(max_seq_len, "max_seq_len")
+        self.pos_encoding = pos_encoding
+        self.token_embedding = Embedding(vocab_size, embed_dim)
+        self.position_encoding = None  # trainable positions ('learned')
+        self.sinusoidal_table = None  # fixed positions ('sinusoidal')
+        if pos_encoding == "learned":
+            self.position_encoding = PositionalEncoding(max_seq_len, embed_dim)
+        elif pos_encoding == "sinusoidal":
+            self.sinusoidal_table = create_sinusoidal_embeddings(max_seq_len, embed_dim)
+
+    def forward(self, indices):
+        """Embed a (batch, seq) array of ids and add positions.
+
+        TODO: look up the tokens, then add positions according to `pos_encoding`.
+
+        APPROACH:
+        1. Ids must be 2-D (batch, seq); for one sequence pass ids[None, :].
+        2. tokens = self.token_embedding(ids)  -> (batch, seq, dim)
+        3. Add learned or sinusoidal positions (or nothing).
+
+        EXAMPLE:
+        >>> layer = EmbeddingLayer(50, 8, max_seq_len=10)
+        >>> layer(np.array([[1, 2, 3]])).shape
+        (1, 3, 8)
+
+        HINTS:
+        - The sinusoidal path needs the same length check as PositionalEncoding.
+        """
+        ids = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+        if ids.ndim != 2:
+            raise ValueError(f"expected token ids of shape (batch, seq), got shape {ids.shape}; for one sequence use ids[None, :]")
+        tokens = self.token_embedding(ids)
+        if self.pos_encoding == "learned":
+            return self.position_encoding(tokens)
+        if self.pos_encoding == "sinusoidal":
+            _check_sequence_input(tokens, self.max_seq_len, self.embed_dim)
+            return tokens + self.sinusoidal_table[: ids.shape[1]]
+        return tokens
+
+    def parameters(self):
+        params = self.token_embedding.parameters()
+        if self.position_encoding is not None:
+            params = params + self.position_encoding.parameters()
+        return params
