@@ -120,6 +120,34 @@ class ModuleSource:
     def line(self, number: int) -> str:
         return self.lines[number - 1] if 1 <= number <= len(self.lines) else ""
 
+    def excerpt(self, first: int, last: int | None = None) -> str:
+        """Lines first..last (inclusive) as written, for a Finding's excerpt."""
+        last = first if last is None else max(last, first)
+        return "\n".join(self.line(n) for n in range(first, last + 1))
+
+    def cell_at(self, line: int) -> Optional[Cell]:
+        """The cell whose span (marker line to last line) contains `line`, if any."""
+        for cell in self.cells:
+            if cell.start <= line <= cell.end:
+                return cell
+        return None
+
+    @property
+    def display_path(self) -> str:
+        """The path to show users: relative to the checkout root when the module has one."""
+        return display_path(self.path, self.ref.root if self.ref else None)
+
+
+def display_path(path: Path, root: Optional[Path]) -> str:
+    """`path` relative to `root` (posix form) when it lies inside it, else as given."""
+    path = Path(path)
+    if root is not None:
+        try:
+            return path.resolve().relative_to(Path(root).resolve()).as_posix()
+        except (ValueError, OSError):
+            pass
+    return path.as_posix()
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -132,6 +160,7 @@ class Finding:
     message: str  # one sentence: what is wrong here
     excerpt: str = ""  # the offending source line(s), as written
     suggestion: str = ""  # the required change, as code or one sentence
+    category: str = ""  # the rule's report section (Rule.category), filled in by the rules
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,16 @@
 """Turn a module source into cells with exact line spans, metadata, directives and ASTs.
 
-jupytext's own percent-format reader decides where cells are and which are
-markdown; we pair its cells with the `# %%` marker lines so that every line
-number we report is the line in the file. The audited code is parsed, never run.
+The cell split is jupytext's own: we drive its percent-format cell reader
+(`DoublePercentScriptCellReader`) over the file's lines and keep the position
+where each cell starts, so every line number we report is the line in the file,
+and a `# %%` inside a string or a markdown code fence is not mistaken for a
+marker. We skip `jupytext.reads` itself because it validates every cell against
+the notebook schema, which costs ten times more than the split.
+
+Nothing here raises on odd text: bad nbgrader JSON and syntax errors become
+data on the cell (`nbgrader_error`, `syntax_error`) for the rules to report.
+Only an unreadable or non-UTF-8 file is an InputError. The audited code is
+parsed, never run.
 """
 
 from __future__ import annotations
@@ -14,10 +22,13 @@ from pathlib import Path
 
 from audits.model import Cell, InputError, ModuleRef, ModuleSource
 
-MARKER = re.compile(r"^#\s?%%(?!%)(.*)$")
+MARKER = re.compile(r"^\s*#\s*%%(?:(%*)\s(.*))?\s*$")  # fallback only; jupytext decides
 MARKDOWN = re.compile(r"^\s*\[(markdown|md)\]")
-NBGRADER = re.compile(r"\bnbgrader=(.*)$")
-HEADER_FENCE = "# ---"
+RAW = re.compile(r"^\s*\[raw\]")
+NBGRADER = re.compile(r"\bnbgrader\s*=\s*(.*)$")
+HEADER_FENCE = re.compile(r"^#\s*---\s*$")
+CODING = re.compile(r"^[ \t\f]*#.*?coding[:=]")
+FORMAT = {"extension": ".py", "format_name": "percent"}
 
 
 def read_source(path: Path) -> str:
@@ -26,39 +37,75 @@ def read_source(path: Path) -> str:
         data = Path(path).read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a module source") from None
     except OSError as error:
         raise InputError(f"{path}: cannot read ({error.strerror})") from None
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InputError(f"{path}: not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})") from None
+    return text[1:] if text.startswith("\ufeff") else text  # a BOM is not part of line 1
 
 
 def _header_end(lines: list[str]) -> int:
-    """Last line of the jupytext `# ---` header block, or 0."""
-    if not lines or lines[0].strip() != HEADER_FENCE:
+    """Last line of the jupytext `# ---` header block, or 0 (jupytext's rules).
+
+    An optional shebang and coding line may come first; every header line is a
+    comment; the block ends at the second `# ---`.
+    """
+    first = 0
+    while first < min(2, len(lines)) and (lines[first].startswith("#!") or CODING.match(lines[first])):
+        first += 1
+    if first >= len(lines) or not HEADER_FENCE.match(lines[first]):
         return 0
-    for number, text in enumerate(lines[1:], start=2):
-        if text.strip() == HEADER_FENCE:
+    for number in range(first + 2, len(lines) + 1):
+        text = lines[number - 1]
+        if not text.startswith("#"):
+            return 0
+        if HEADER_FENCE.match(text):
             return number
     return 0
 
 
 def _nbgrader(marker: str) -> tuple[dict | None, str | None, str | None]:
-    """(metadata, raw text, error) for the `nbgrader=` part of a marker line."""
+    """(metadata, raw text, error) for the nbgrader part of a marker line.
+
+    Accepts `nbgrader={...}` (the course's form) and jupytext's JSON form
+    `# %% {"nbgrader": {...}}`. Text after the JSON object (another option, an
+    `# audit: ignore[...]` comment) is allowed.
+    """
     match = NBGRADER.search(marker)
     if not match:
+        options = _marker_options(marker)
+        if options.startswith("{") and '"nbgrader"' in options:
+            try:
+                value, _ = json.JSONDecoder().raw_decode(options)
+            except json.JSONDecodeError:
+                return None, None, None
+            if isinstance(value, dict) and "nbgrader" in value:
+                meta = value["nbgrader"]
+                raw = json.dumps(meta)
+                return (meta, raw, None) if isinstance(meta, dict) else (None, raw, "not a JSON object")
         return None, None, None
     raw = match.group(1).strip()
+    if not raw:
+        return None, raw, "empty: expected a JSON object after `nbgrader=`"
     try:
         value, end = json.JSONDecoder().raw_decode(raw)
     except json.JSONDecodeError as error:
-        return None, raw, f"not JSON: {error.msg} at column {error.colno}"
+        return None, raw, f"not JSON: {error.msg} at column {error.colno + match.start(1)}"
+    except RecursionError:
+        return None, raw, "not JSON: nested too deeply"
     if not isinstance(value, dict):
-        return None, raw, "not a JSON object"
-    if raw[end:].strip():
-        return value, raw[:end], None  # other key=value metadata may follow
-    return value, raw, None
+        return None, raw[:end], f"not a JSON object (found {type(value).__name__})"
+    return value, raw[:end], None
+
+
+def _marker_options(marker: str) -> str:
+    """What follows `%%` on a marker line (stripped)."""
+    at = marker.find("%%")
+    return marker[at + 2 :].lstrip("%").strip() if at >= 0 else ""
 
 
 def _directives(body: list[str]) -> tuple[str, ...]:
@@ -75,54 +122,97 @@ def _directives(body: list[str]) -> tuple[str, ...]:
 
 
 def _compile(body_start: int, body: list[str]) -> tuple[ast.Module | None, tuple[int, str] | None]:
+    """The cell's AST with file line numbers, or (None, (line, message))."""
     try:
-        tree = ast.parse("\n".join(body), type_comments=False)
+        tree = ast.parse("\n".join(body))
     except SyntaxError as error:
         line = body_start + (error.lineno or 1) - 1
+        line = min(max(line, body_start), body_start + max(len(body) - 1, 0))
         return None, (line, error.msg or "invalid syntax")
-    except ValueError as error:  # e.g. null bytes
-        return None, (body_start, str(error))
+    except (ValueError, RecursionError, MemoryError) as error:  # null bytes, absurd nesting
+        return None, (body_start, f"cannot be parsed ({type(error).__name__}: {error})")
     ast.increment_lineno(tree, body_start - 1)
     return tree, None
 
 
-def _jupytext_kinds(text: str) -> list[str] | None:
-    """Cell kinds as jupytext's reader sees them, or None if jupytext cannot read the text."""
-    import jupytext  # imported here so `audits.model`/`audits.discover` stay dependency-free
-
+def _split_with_jupytext(lines: list[str], first: int) -> list[tuple[int, int, str]] | None:
+    """(start index, next start index, kind) per cell, 0-based, using jupytext's percent reader."""
     try:
-        notebook = jupytext.reads(text, fmt="py:percent")
-    except Exception:  # jupytext rejects some malformed headers; we fall back to our own scan
+        from jupytext.cell_reader import DoublePercentScriptCellReader
+    except ImportError:  # jupytext is a test/harness dependency; fall back to our scan
         return None
-    return [cell.cell_type for cell in notebook.cells]
+    spans = []
+    pos = first
+    try:
+        while pos < len(lines):
+            chunk = lines[pos:]
+            reader = DoublePercentScriptCellReader(FORMAT, "python")
+            reader.metadata_and_language_from_option_line(chunk[0])
+            _, next_start, _ = reader.find_cell_end(chunk)
+            if next_start <= 0:
+                return None
+            spans.append((pos, pos + next_start, reader.cell_type or "code"))
+            pos += next_start
+    except Exception:  # jupytext trips on some malformed option lines; our scan still works
+        return None
+    return spans
+
+
+def _split_fallback(lines: list[str], first: int) -> list[tuple[int, int, str]]:
+    """A plain marker scan, used only when jupytext cannot read the text."""
+    starts = [i for i in range(first, len(lines)) if MARKER.match(lines[i])]
+    if not starts or starts[0] != first:
+        starts.insert(0, first)
+    spans = []
+    for k, start in enumerate(starts):
+        end = starts[k + 1] if k + 1 < len(starts) else len(lines)
+        options = _marker_options(lines[start]) if MARKER.match(lines[start]) else ""
+        kind = "markdown" if MARKDOWN.match(options) else "raw" if RAW.match(options) else "code"
+        spans.append((start, end, kind))
+    return spans
 
 
 def parse_text(text: str, path: Path | str = "<source>", ref: ModuleRef | None = None) -> ModuleSource:
-    """Parse module source text into a ModuleSource."""
-    lines = text.splitlines()
+    """Parse module source text into a ModuleSource. Never raises on any text."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the final newline does not start a line
     header_end = _header_end(lines)
-    starts = [n for n in range(header_end + 1, len(lines) + 1) if MARKER.match(lines[n - 1])]
-    spans: list[tuple[int, int, str]] = []  # (start, end, marker)
-    first_content = next((n for n in range(header_end + 1, len(lines) + 1) if lines[n - 1].strip()), None)
-    if first_content is not None and (not starts or first_content < starts[0]):
-        spans.append((first_content, (starts[0] - 1) if starts else len(lines), ""))
-    for i, start in enumerate(starts):
-        end = starts[i + 1] - 1 if i + 1 < len(starts) else len(lines)
-        spans.append((start, end, lines[start - 1]))
+    spans = _split_with_jupytext(lines, header_end)
+    if spans is None:
+        spans = _split_fallback(lines, header_end)
 
-    kinds = _jupytext_kinds(text)
-    if kinds is None or len(kinds) != len(spans):
-        kinds = ["markdown" if MARKDOWN.match(MARKER.match(m).group(1)) else "code" if m else "code" for _, _, m in spans]
-
-    cells = []
-    for index, ((start, end, marker), kind) in enumerate(zip(spans, kinds)):
-        body_start = start + 1 if marker else start
-        while end > body_start and not lines[end - 1].strip():
+    cells: list[Cell] = []
+    for start_index, next_index, kind in spans:
+        start = start_index + 1  # 1-based line of the marker (or first line)
+        first_line = lines[start_index]
+        has_marker = bool(MARKER.match(first_line))
+        if has_marker:
+            body_start = start + 1
+        else:
+            # Text before the first marker: starts at its first non-blank line.
+            while start_index < next_index and not lines[start_index].strip():
+                start_index += 1
+            if start_index == next_index:
+                continue  # only blank lines between the header and the first cell
+            start = body_start = start_index + 1
+        end = next_index  # 1-based number of the last line before the next cell
+        while end >= body_start and not lines[end - 1].strip():
             end -= 1  # trailing blank lines belong to no cell
-        body = lines[body_start - 1 : end]
-        cell = Cell(index, kind, start, max(end, start), body_start, marker, "\n".join(body))
-        if kind == "code":
-            cell.nbgrader, cell.nbgrader_text, cell.nbgrader_error = _nbgrader(marker)
+        body = lines[body_start - 1 : end] if end >= body_start else []
+        cell = Cell(
+            index=len(cells),
+            kind=kind if kind in ("code", "markdown", "raw") else "code",
+            start=start,
+            end=max(end, start),
+            body_start=body_start,
+            marker=first_line if has_marker else "",
+            source="\n".join(body),
+        )
+        if has_marker:
+            cell.nbgrader, cell.nbgrader_text, cell.nbgrader_error = _nbgrader(first_line)
+        if cell.kind == "code":
             cell.directives = _directives(body)
             cell.tree, cell.syntax_error = _compile(body_start, body)
         cells.append(cell)
@@ -130,6 +220,7 @@ def parse_text(text: str, path: Path | str = "<source>", ref: ModuleRef | None =
 
 
 def parse_file(path: Path | str, ref: ModuleRef | None = None) -> ModuleSource:
+    """Read and parse one file; InputError when it is missing, unreadable or not UTF-8."""
     return parse_text(read_source(Path(path)), path, ref)
 
 

@@ -1,0 +1,84 @@
+"""The `[tool.audits]` table of a checkout's pyproject.toml.
+
+    [tool.audits]
+    ignore = ["REF002"]                 # codes never reported in this checkout
+    severity = { "REF001" = "low" }     # per-code severity overrides
+
+A missing file or table means the defaults (every rule, default severities).
+Anything malformed is an InputError with one line saying what to change.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from audits.model import InputError, Severity
+
+KNOWN_KEYS = ("ignore", "severity")
+
+
+@dataclass(frozen=True)
+class Config:
+    ignore: frozenset[str] = frozenset()
+    severity: dict[str, Severity] = field(default_factory=dict)
+    source: str = ""  # where it was read from ("" for the defaults)
+
+
+def _known_code(code: object, where: str) -> str:
+    from audits.rules import get_rule  # late import: the rules package imports this module's siblings
+
+    if not isinstance(code, str):
+        raise InputError(f"{where}: rule codes must be strings like \"TI001\", not {code!r}")
+    try:
+        return get_rule(code).code
+    except InputError as error:
+        raise InputError(f"{where}: {error}") from None
+
+
+def parse_config(table: object, where: str = "[tool.audits]") -> Config:
+    """A Config from the already-loaded `[tool.audits]` table."""
+    if not isinstance(table, dict):
+        raise InputError(f"{where} must be a table")
+    unknown = sorted(set(table) - set(KNOWN_KEYS))
+    if unknown:
+        raise InputError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(KNOWN_KEYS)})")
+    ignore = table.get("ignore", [])
+    if not isinstance(ignore, list):
+        raise InputError(f"{where}: ignore must be a list of rule codes, e.g. ignore = [\"REF002\"]")
+    codes = frozenset(_known_code(code, f"{where} ignore") for code in ignore)
+    overrides = table.get("severity", {})
+    if not isinstance(overrides, dict):
+        raise InputError(f"{where}: severity must be a table, e.g. severity = {{ \"REF001\" = \"low\" }}")
+    severity = {}
+    for code, label in overrides.items():
+        code = _known_code(code, f"{where} severity")
+        if not isinstance(label, str):
+            raise InputError(f"{where} severity: {code} must be one of critical, high, medium, low, not {label!r}")
+        try:
+            severity[code] = Severity.parse(label)
+        except InputError as error:
+            raise InputError(f"{where} severity: {code}: {error}") from None
+    return Config(codes, severity, where)
+
+
+def load_config(root: Path | str) -> Config:
+    """The audit configuration of the checkout at root (defaults without pyproject.toml or [tool.audits])."""
+    path = Path(root) / "pyproject.toml"
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return Config()
+    except OSError as error:
+        raise InputError(f"{path}: cannot read ({error.strerror})") from None
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8") from None
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(f"{path}: invalid TOML ({error})") from None
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict) or "audits" not in tool:
+        return Config()
+    return parse_config(tool["audits"], f"{path.name} [tool.audits]")
