@@ -1,0 +1,104 @@
+"""Render audit findings for people (terminal text, Markdown review, fix plan) and tools (JSON).
+
+Every renderer is a pure function of the same inputs, so the four outputs never
+disagree and tests need no files:
+
+    text.render(info, findings, rules)            short terminal summary
+    markdown.render(info, findings, rules, date)  the review report (seed 000 layout)
+    fixplan.render(info, findings, rules, date)   the fix plan (seed 001 layout)
+    json.render(info, findings, rules)            stable versioned JSON (schema in json.py)
+
+`info` is a ModuleInfo (what was audited: path, number, name, source lines);
+`rules` is any iterable of `audits.model.Rule` (normally `audits.rules.ALL_RULES`):
+it supplies each finding's category (the report section), rule name and doc.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Optional
+
+from audits.model import Finding, ModuleSource, Rule, Severity
+
+OTHER_CATEGORY = "Other"
+# Codes `python -m audits.module --fix` repairs mechanically (see audits/fix.py).
+MECHANICAL_CODES = ("TI001", "NB001", "NB003")
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    """What was audited, as the reports name it."""
+
+    path: str  # display path, relative to the audited root when possible
+    source_lines: tuple[str, ...] = ()  # the file's lines (for excerpts with context)
+    number: Optional[int] = None  # 16
+    name: Optional[str] = None  # "compression"
+    folder: Optional[str] = None  # "16_compression"
+
+    @property
+    def line_count(self) -> int:
+        return len(self.source_lines)
+
+    @property
+    def title(self) -> str:
+        """"Module 16: Compression", or the file name for a file outside a checkout."""
+        if self.number is not None and self.name:
+            return f"Module {self.number:02d}: {self.name.replace('_', ' ').title()}"
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def target(self) -> str:
+        """How to name this module on the command line: "16" or the path."""
+        return f"{self.number:02d}" if self.number is not None else self.path
+
+    @classmethod
+    def from_source(cls, module: ModuleSource, display_path: Optional[str] = None) -> "ModuleInfo":
+        ref = module.ref
+        return cls(
+            path=display_path or module.path.as_posix(),
+            source_lines=tuple(module.lines),
+            number=ref.number if ref else None,
+            name=ref.name if ref else None,
+            folder=ref.folder if ref else None,
+        )
+
+
+def rule_map(rules: Iterable[Rule] | Mapping[str, Rule]) -> dict[str, Rule]:
+    if isinstance(rules, Mapping):
+        return dict(rules)
+    return {rule.code: rule for rule in rules}
+
+
+def ordered(findings: Iterable[Finding]) -> list[Finding]:
+    """The one order every renderer lists findings in: by file, line, severity (worst first), code."""
+    return sorted(findings, key=lambda f: (f.path, f.line, -int(f.severity), f.code, f.message))
+
+
+def by_severity(findings: Iterable[Finding]) -> list[Finding]:
+    """Worst first, then by line: the order of "top findings"."""
+    return sorted(findings, key=lambda f: (-int(f.severity), f.path, f.line, f.code, f.message))
+
+
+def category_of(code: str, rules: Mapping[str, Rule]) -> str:
+    rule = rules.get(code)
+    return rule.category if rule else OTHER_CATEGORY
+
+
+def rule_name(code: str, rules: Mapping[str, Rule]) -> str:
+    rule = rules.get(code)
+    return rule.name if rule else code
+
+
+def categories(rules: Mapping[str, Rule], findings: Iterable[Finding] = ()) -> list[str]:
+    """Every report section: the rules' categories in rule order, then "Other" if a finding needs it."""
+    names: list[str] = []
+    for rule in rules.values():
+        if rule.category not in names:
+            names.append(rule.category)
+    if any(f.code not in rules for f in findings) and OTHER_CATEGORY not in names:
+        names.append(OTHER_CATEGORY)
+    return names
+
+
+def severity_label(severity: Severity | int) -> str:
+    return Severity(severity).label

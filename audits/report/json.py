@@ -1,0 +1,144 @@
+"""The machine-readable report: a stable, versioned JSON document.
+
+Schema "tinytorch-audit/1" (keys always present, always in this order):
+
+    {
+      "schema": "tinytorch-audit/1",
+      "module": {"number": 16 | null, "name": "compression" | null,
+                 "folder": "16_compression" | null, "path": "modules/...", "lines": 812},
+      "status": "READY FOR EXPORT" | "NOT READY FOR EXPORT",
+      "score": 6.5,                                   # see audits/score.py
+      "counts": {"critical": 0, "high": 0, "medium": 0, "low": 0},
+      "findings": [{"code", "severity", "category", "path", "line",
+                    "message", "excerpt", "suggestion"}, ...],   # by path, line, severity, code
+      "rules_violated": [{"code", "name", "severity", "category", "count"}, ...]  # worst first, then code
+    }
+
+Severities are lower-case labels. The output is deterministic: same findings,
+same bytes (no date, no absolute paths unless the path given was absolute).
+Adding keys bumps nothing; renaming or removing one makes it "tinytorch-audit/2".
+`SCHEMA` below is the JSON Schema of this document (tests validate against it).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Iterable, Mapping
+
+from audits import score as scoring
+from audits.model import Finding, Rule, Severity
+from audits.report import ModuleInfo, category_of, ordered, rule_map, rule_name
+
+SCHEMA_ID = "tinytorch-audit/1"
+SEVERITIES = [severity.label for severity in scoring.SEVERITY_ORDER]
+
+_FINDING_KEYS = ["code", "severity", "category", "path", "line", "message", "excerpt", "suggestion"]
+_RULE_KEYS = ["code", "name", "severity", "category", "count"]
+
+SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": SCHEMA_ID,
+    "type": "object",
+    "required": ["schema", "module", "status", "score", "counts", "findings", "rules_violated"],
+    "properties": {
+        "schema": {"const": SCHEMA_ID},
+        "module": {
+            "type": "object",
+            "required": ["number", "name", "folder", "path", "lines"],
+            "properties": {
+                "number": {"type": ["integer", "null"], "minimum": 0},
+                "name": {"type": ["string", "null"]},
+                "folder": {"type": ["string", "null"]},
+                "path": {"type": "string"},
+                "lines": {"type": "integer", "minimum": 0},
+            },
+        },
+        "status": {"enum": [scoring.READY, scoring.NOT_READY]},
+        "score": {"type": "number", "minimum": 0, "maximum": scoring.MAX_SCORE},
+        "counts": {
+            "type": "object",
+            "required": SEVERITIES,
+            "properties": {label: {"type": "integer", "minimum": 0} for label in SEVERITIES},
+            "additionalProperties": False,
+        },
+        "findings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": _FINDING_KEYS,
+                "properties": {
+                    "code": {"type": "string", "pattern": "^[A-Z]+[0-9]+$"},
+                    "severity": {"enum": SEVERITIES},
+                    "category": {"type": "string"},
+                    "path": {"type": "string"},
+                    "line": {"type": "integer", "minimum": 0},
+                    "message": {"type": "string"},
+                    "excerpt": {"type": "string"},
+                    "suggestion": {"type": "string"},
+                },
+            },
+        },
+        "rules_violated": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": _RULE_KEYS,
+                "properties": {
+                    "code": {"type": "string"},
+                    "name": {"type": "string"},
+                    "severity": {"enum": SEVERITIES},
+                    "category": {"type": "string"},
+                    "count": {"type": "integer", "minimum": 1},
+                },
+            },
+        },
+    },
+}
+
+
+def document(info: ModuleInfo, findings: Iterable[Finding], rules: Iterable[Rule] | Mapping[str, Rule] = ()) -> dict:
+    """The report as a dict (insertion order is the documented key order)."""
+    rules = rule_map(rules)
+    findings = ordered(findings)
+    violated = scoring.violated_rules(findings)
+    return {
+        "schema": SCHEMA_ID,
+        "module": {
+            "number": info.number,
+            "name": info.name,
+            "folder": info.folder,
+            "path": info.path,
+            "lines": info.line_count,
+        },
+        "status": scoring.status(findings),
+        "score": scoring.score(findings),
+        "counts": scoring.counts(findings),
+        "findings": [
+            {
+                "code": f.code,
+                "severity": Severity(f.severity).label,
+                "category": category_of(f.code, rules),
+                "path": f.path,
+                "line": f.line,
+                "message": f.message,
+                "excerpt": f.excerpt,
+                "suggestion": f.suggestion,
+            }
+            for f in findings
+        ],
+        "rules_violated": [
+            {
+                "code": code,
+                "name": rule_name(code, rules),
+                "severity": severity.label,
+                "category": category_of(code, rules),
+                "count": sum(1 for f in findings if f.code == code),
+            }
+            for code, severity in sorted(violated.items(), key=lambda item: (-int(item[1]), item[0]))
+        ],
+    }
+
+
+def render(info: ModuleInfo, findings: Iterable[Finding], rules: Iterable[Rule] | Mapping[str, Rule] = (), date=None) -> str:
+    """The JSON text (`date` is accepted for a uniform renderer signature and ignored: output is date-free)."""
+    return json.dumps(document(info, findings, rules), indent=2, ensure_ascii=False) + "\n"

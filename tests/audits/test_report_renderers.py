@@ -1,0 +1,159 @@
+"""The four renderers on hand-built findings: same facts in every format, exact lines, pure functions."""
+
+import datetime
+import json
+
+import jsonschema
+import pytest
+
+from audits.model import Finding, Rule, Severity
+from audits.report import ModuleInfo, fixplan, markdown, text
+from audits.report import json as json_report
+
+SOURCE = [f"line {n}" for n in range(1, 41)]
+SOURCE[9] = "class Sequential:"
+SOURCE[19] = "test_unit_a()"
+SOURCE[29] = "test_unit_b()"
+SOURCE[4] = "# %%"
+
+RULES = [
+    Rule("CC001", "Composition container", Severity.CRITICAL, "Module structure", "Containers hide the layer chain students must see.", lambda m, i: []),
+    Rule("TI001", "Unguarded test call", Severity.CRITICAL, "Test isolation", "Calls at module level run on import.", lambda m, i: []),
+    Rule("NB001", "Missing nbgrader metadata", Severity.HIGH, "NBGrader metadata", "Every code cell needs metadata.", lambda m, i: []),
+    Rule("REF001", "Stale module number", Severity.MEDIUM, "References", "Prose must use current numbers.", lambda m, i: []),
+    Rule("SE001", "Import-time side effect", Severity.HIGH, "Import hygiene", "Nothing may run at import.", lambda m, i: []),
+]
+FINDINGS = [
+    Finding("TI001", Severity.CRITICAL, "modules/16_compression/compression.py", 30, "test_unit_b() runs at import time", "test_unit_b()", 'if __name__ == "__main__":\n    test_unit_b()'),
+    Finding("CC001", Severity.CRITICAL, "modules/16_compression/compression.py", 10, "class Sequential chains layers", "class Sequential:", "Delete the class and chain layers explicitly."),
+    Finding("TI001", Severity.CRITICAL, "modules/16_compression/compression.py", 20, "test_unit_a() runs at import time", "test_unit_a()", 'if __name__ == "__main__":\n    test_unit_a()'),
+    Finding("NB001", Severity.HIGH, "modules/16_compression/compression.py", 5, "code cell has no nbgrader metadata", "# %%", '# %% nbgrader={"grade": false}'),
+    Finding("REF001", Severity.MEDIUM, "modules/16_compression/compression.py", 2, "says Module 17, this is module 16", "line 2", "Say Module 16."),
+]
+INFO = ModuleInfo("modules/16_compression/compression.py", tuple(SOURCE), 16, "compression", "16_compression")
+DATE = datetime.date(2025, 11, 10)
+
+
+def test_text_summary_names_status_score_counts_and_worst_findings_first():
+    out = text.render(INFO, FINDINGS, RULES)
+    lines = out.splitlines()
+    assert lines[0] == "modules/16_compression/compression.py (40 lines)"
+    assert lines[1].startswith("NOT READY FOR EXPORT  score 4.5/10")
+    assert "critical 3, high 1, medium 1, low 0" in lines[1]
+    assert lines[2].endswith(":10 CC001 class Sequential chains layers")
+    assert lines[-1].endswith(":2 REF001 says Module 17, this is module 16")
+
+
+def test_text_summary_elides_beyond_top():
+    out = text.render(INFO, FINDINGS, RULES, top=2)
+    assert out.splitlines()[-1] == "  ... and 3 more (see the Markdown review)"
+
+
+def test_markdown_has_every_section_in_order():
+    out = markdown.render(INFO, FINDINGS, RULES, DATE)
+    order = [
+        "# Module 16: Compression - Audit Review",
+        "**Date:** 2025-11-10",
+        "(40 lines)",
+        "**Status:** ❌ **NOT READY FOR EXPORT**",
+        "**Score:** 4.5/10",
+        "How the score is computed",
+        "## Executive summary",
+        "| critical | 3 |",
+        "## 1. Module structure ❌",
+        "## 2. Test isolation ❌",
+        "## 3. NBGrader metadata ❌",
+        "## 4. References ⚠️",
+        "## 5. Import hygiene ✅",
+        "## Compliance checklist",
+        "## Action plan",
+        "### Phase 1: Critical",
+        "### Phase 2: High",
+        "### Phase 3: Medium and low",
+        "## Final verdict",
+        "**Current status: NOT READY FOR EXPORT**",
+    ]
+    positions = [out.index(piece) for piece in order]
+    assert positions == sorted(positions)
+
+
+def test_markdown_findings_carry_line_excerpt_with_context_and_rule_doc():
+    out = markdown.render(INFO, FINDINGS, RULES, DATE)
+    assert "### TI001 Unguarded test call (critical): lines 20, 30" in out
+    assert "#### Line 20: test_unit_a() runs at import time" in out
+    # context: two lines either side, the offending line marked
+    assert "  18 | line 18\n  19 | line 19\n> 20 | test_unit_a()\n  21 | line 21\n  22 | line 22" in out
+    assert "**Why it matters:** Calls at module level run on import." in out
+    assert 'if __name__ == "__main__":\n    test_unit_b()' in out
+    assert "Delete the class and chain layers explicitly." in out
+
+
+def test_markdown_checklist_lists_passed_categories_and_action_plan_lists_lines():
+    out = markdown.render(INFO, FINDINGS, RULES, DATE)
+    checklist = out[out.index("## Compliance checklist"):out.index("## Action plan")]
+    assert "- [x] ✅ Import hygiene: passed" in checklist
+    assert "- [ ] ❌ Test isolation: 2 finding(s) (TI001)" in checklist
+    assert "- [ ] ⚠️ References: 1 finding(s) (REF001)" in checklist
+    plan = out[out.index("## Action plan"):out.index("## Final verdict")]
+    phase1 = plan[plan.index("Phase 1"):plan.index("Phase 2")]
+    assert "**CC001** Composition container: line 10" in phase1
+    assert "**TI001** Unguarded test call: lines 20, 30 (mechanical" in phase1
+    assert "**NB001**" in plan[plan.index("Phase 2"):plan.index("Phase 3")]
+    assert "**REF001**" in plan[plan.index("Phase 3"):]
+
+
+def test_markdown_for_a_clean_module_says_ready():
+    out = markdown.render(INFO, [], RULES, DATE)
+    assert "**Status:** ✅ **READY FOR EXPORT**" in out and "**Score:** 10.0/10" in out
+    assert out.count(": passed") == len({r.category for r in RULES})
+    assert "**Current status: READY FOR EXPORT**" in out
+
+
+def test_markdown_excerpt_fence_survives_backticks_in_source():
+    info = ModuleInfo("m.py", ("x = 1", "s = '```'", "y = 2"))
+    f = Finding("SE001", Severity.HIGH, "m.py", 2, "msg", "s = '```'")
+    out = markdown.render(info, [f], RULES, DATE)
+    assert "````python\n  1 | x = 1\n> 2 | s = '```'\n  3 | y = 2\n````" in out
+
+
+def test_fixplan_has_current_code_and_required_change_for_each_finding():
+    out = fixplan.render(INFO, FINDINGS, RULES, DATE)
+    assert out.startswith("# Fix plan: Module 16: Compression")
+    for f in FINDINGS:
+        block = out[out.index(f"Line {f.line}: {f.message}"):]
+        assert block.index(f"**Current code (line {f.line}):**") < block.index("**Required change:**")
+        assert f"{f.line} | {f.excerpt}" in block
+    assert "## Fix 1: CC001" in out and "## Fix 2: TI001" in out and "## Fix 3: NB001" in out and "## Fix 4: REF001" in out
+    validation = out[out.index("## Validation steps"):]
+    for command in ("python -m audits.module 16 --fix", "python -m audits.module 16`", "python modules/16_compression/compression.py",
+                    "python -m audits.export 16", "pytest --only 16"):
+        assert command in validation
+
+
+def test_json_follows_the_schema_with_stable_key_order():
+    out = json_report.render(INFO, FINDINGS, RULES)
+    data = json.loads(out)
+    jsonschema.validate(data, json_report.SCHEMA)
+    assert list(data) == ["schema", "module", "status", "score", "counts", "findings", "rules_violated"]
+    assert data["schema"] == "tinytorch-audit/1"
+    assert data["module"] == {"number": 16, "name": "compression", "folder": "16_compression",
+                              "path": "modules/16_compression/compression.py", "lines": 40}
+    assert [(f["line"], f["code"]) for f in data["findings"]] == [(2, "REF001"), (5, "NB001"), (10, "CC001"), (20, "TI001"), (30, "TI001")]
+    assert list(data["findings"][0]) == ["code", "severity", "category", "path", "line", "message", "excerpt", "suggestion"]
+    assert [(r["code"], r["count"]) for r in data["rules_violated"]] == [("CC001", 1), ("TI001", 2), ("NB001", 1), ("REF001", 1)]
+    assert data["counts"] == {"critical": 3, "high": 1, "medium": 1, "low": 0}
+    assert data["status"] == "NOT READY FOR EXPORT" and data["score"] == 4.5
+
+
+@pytest.mark.parametrize("renderer", [text.render, markdown.render, fixplan.render, json_report.render])
+def test_renderers_are_pure_and_independent_of_input_order(renderer):
+    first = renderer(INFO, FINDINGS, RULES, DATE)
+    again = renderer(INFO, list(reversed(FINDINGS)), list(reversed(RULES)) if renderer is json_report.render else RULES, DATE)
+    assert first == again
+
+
+def test_unknown_rule_codes_land_in_other():
+    f = Finding("ZZ999", Severity.LOW, "m.py", 1, "odd")
+    out = markdown.render(ModuleInfo("m.py", ("x",)), [f], RULES, DATE)
+    assert "## 6. Other ⚠️" in out
+    assert json.loads(json_report.render(ModuleInfo("m.py", ("x",)), [f], RULES))["findings"][0]["category"] == "Other"
