@@ -1,0 +1,900 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+"""
+# Module 05: Autograd - Gradients for Everything Built So Far
+
+Module 01 (tensor) gave us `Tensor` and its primitive operations. Module 02
+(activations), module 03 (layers) and module 04 (losses) were written *only* with
+those primitives. In this module every primitive learns its derivative, and a
+backward pass chains them with the chain rule. Because activations, layers and
+losses are compositions of primitives, they get correct gradients without a
+single extra line, which is what module 06 (optimizers) needs to train.
+
+What you will build:
+1. `Function`: a node of the computation graph that knows its inputs and its backward rule.
+2. One `Function` per primitive (`AddBackward`, `MatmulBackward`, `SumBackward`, ...).
+3. `Tensor.backward()`: walk the graph in reverse topological order and accumulate gradients.
+4. `enable_autograd()` and `no_grad()`: switch gradient recording on, and off when not needed.
+"""
+
+# %% nbgrader={"grade": false, "grade_id": "autograd-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| default_exp core.autograd
+#| export
+import functools
+
+import numpy as np
+
+from tinytorch.core.tensor import Tensor
+
+# %% [markdown]
+"""
+## 1. The computation graph
+
+Every operation on a Tensor that requires grad records a `Function` node. The
+node keeps its input Tensors; the output Tensor keeps the node in `_grad_fn`:
+
+```
+ x (leaf) ──┐
+            ├─ MulBackward ── y ──┐
+ w (leaf) ──┘                     ├─ AddBackward ── z ── SumBackward ── loss
+ b (leaf) ────────────────────────┘
+```
+
+The backward pass starts at `loss` with gradient 1 and visits nodes so that a
+node runs only after *every* node that used its output has passed its gradient
+back (reverse topological order). Each node turns d(loss)/d(output) into
+d(loss)/d(input) for each input (the chain rule), and leaves sum what they receive.
+
+### Recording on and off
+Recording costs memory (every node keeps its inputs alive) and time. During
+evaluation we switch it off with `with no_grad(): ...`.
+"""
+
+# %% nbgrader={"grade": false, "grade_id": "grad-mode", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class _GradMode:
+    """Module-wide switch read by every recorded operation."""
+
+    enabled = True
+
+
+def is_grad_enabled():
+    """True when operations record the graph (outside every `no_grad()` block)."""
+    return _GradMode.enabled
+
+
+class no_grad:
+    """Context manager (and decorator) that turns graph recording off.
+
+    TODO: Save the current mode on entry and switch recording off; restore the
+    saved mode on exit, also when the block raises.
+
+    APPROACH:
+    1. Keep a stack of saved modes, so the same object can be nested (re-entrant).
+    2. __exit__ pops and restores and returns False (exceptions propagate).
+
+    EXAMPLE:
+    >>> with no_grad():
+    ...     y = w * 2          # y.requires_grad is False, no graph is kept
+
+    HINTS:
+    - Restore the *saved* value rather than setting True: no_grad may sit inside no_grad.
+    """
+
+    def __init__(self):
+        self._saved = []
+
+    def __enter__(self):
+        ### BEGIN SOLUTION
+        self._saved.append(_GradMode.enabled)
+        _GradMode.enabled = False
+        return self
+        ### END SOLUTION
+
+    def __exit__(self, exc_type, exc, traceback):
+        ### BEGIN SOLUTION
+        _GradMode.enabled = self._saved.pop()
+        return False
+        ### END SOLUTION
+
+    def __call__(self, function):
+        @functools.wraps(function)
+        def without_grad(*args, **kwargs):
+            with no_grad():
+                return function(*args, **kwargs)
+
+        return without_grad
+
+# %% [markdown]
+"""
+## 2. `Function`: one node, one backward rule
+
+```
+        forward:   inputs (a, b) ──────────────► output data
+        backward:  (grad_a, grad_b) ◄────────── grad_output
+```
+
+`backward(grad_output)` returns one gradient per input (None for inputs that need
+none). Broadcasting in the forward pass means a gradient can come back larger than
+its input: `x (3,) + y (2, 3)` gives grad_output `(2, 3)`, but x's gradient must be
+`(3,)`, the sum over the axis that was broadcast. `unbroadcast` does that sum.
+
+Later modules write their own Functions (Conv2d in module 09, for example) with
+this same protocol.
+"""
+
+# %% nbgrader={"grade": false, "grade_id": "function-base", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def unbroadcast(grad, shape):
+    """Sum `grad` down to `shape`, undoing numpy broadcasting.
+
+    TODO: Sum away the leading axes numpy added, then the axes that were stretched from size 1.
+
+    APPROACH:
+    1. While grad has more dimensions than `shape`, sum over axis 0.
+    2. Sum (keepdims=True) over every axis where `shape` has size 1 and grad does not.
+
+    EXAMPLE:
+    >>> unbroadcast(np.ones((2, 3)), (3,))
+    array([2., 2., 2.])
+
+    HINTS:
+    - A 0-d target shape () sums everything.
+    """
+    ### BEGIN SOLUTION
+    if grad.shape == tuple(shape):
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+    ### END SOLUTION
+
+
+class Function:
+    """A node of the computation graph: the inputs of one operation and its backward rule.
+
+    Subclasses implement `backward(grad_output)`, returning a tuple with one ndarray
+    (or None) per input. `needs_grad(i)` lets them skip work for inputs that need none.
+    """
+
+    def __init__(self, *inputs):
+        self.inputs = inputs
+
+    def needs_grad(self, i):
+        tensor = self.inputs[i]
+        return tensor is not None and tensor.requires_grad
+
+    def backward(self, grad_output):
+        raise NotImplementedError(f"{type(self).__name__} must implement backward(grad_output)")
+
+    def output(self, data):
+        """Wrap a forward result in a Tensor, recording this node when a gradient is needed.
+
+        TODO: Build Tensor(data). If recording is on and some input requires grad,
+        mark the result `requires_grad=True` and point its `_grad_fn` at this node.
+        """
+        ### BEGIN SOLUTION
+        result = Tensor(data)
+        if _GradMode.enabled and any(getattr(t, "requires_grad", False) for t in self.inputs):
+            result.requires_grad = True
+            result._grad_fn = self
+        return result
+        ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-function-base", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+def test_unit_function_base():
+    """unbroadcast sums stretched axes; output() records only when needed; no_grad nests."""
+    assert np.array_equal(unbroadcast(np.ones((2, 3)), (3,)), [2, 2, 2])
+    assert np.array_equal(unbroadcast(np.ones((2, 3)), (2, 1)), [[3], [3]])
+    assert unbroadcast(np.ones((4, 5)), ()).item() == 20
+    leaf, constant = Tensor([1.0], requires_grad=True), Tensor([2.0])
+    assert Function(leaf, None).output(np.ones(1))._grad_fn is not None
+    assert Function(constant).output(np.ones(1)).requires_grad is False
+    guard = no_grad()
+    with guard:
+        with guard:
+            assert Function(leaf).output(np.ones(1)).requires_grad is False
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+
+
+if __name__ == "__main__":
+    test_unit_function_base()
+
+# %% [markdown]
+"""
+## 3. Backward rules for arithmetic and matmul
+
+For `out = f(a, b)` and upstream gradient `g = dL/d(out)`:
+
+```
+ a + b   ->  g,             g             (then unbroadcast to each shape)
+ a - b   ->  g,            -g
+ a * b   ->  g * b,         g * a
+ a / b   ->  g / b,        -g * a / b**2
+ a ** p  ->  g * p * a**(p-1)
+ A @ B   ->  g @ B^T,       A^T @ g       (batch axes summed if broadcast)
+```
+
+For matmul, a 1-D operand is first viewed as a matrix (a row on the left, a
+column on the right) so one rule covers every case.
+"""
+
+# %% nbgrader={"grade": false, "grade_id": "arithmetic-functions", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class AddBackward(Function):
+    """out = a + b: both inputs receive the upstream gradient unchanged.
+
+    TODO: Return (grad for a, grad for b), each unbroadcast to its input's shape.
+    HINTS: Return None for an input that does not need a gradient (`self.needs_grad(i)`).
+    """
+
+    def backward(self, grad_output):
+        ### BEGIN SOLUTION
+        a, b = self.inputs
+        return (unbroadcast(grad_output, a.shape) if self.needs_grad(0) else None,
+                unbroadcast(grad_output, b.shape) if self.needs_grad(1) else None)
+        ### END SOLUTION
+
+
+class SubBackward(Function):
+    """out = a - b: a receives g, b receives -g."""
+
+    def backward(self, grad_output):
+        ### BEGIN SOLUTION
+        a, b = self.inputs
+        return (unbroadcast(grad_output, a.shape) if self.needs_grad(0) else None,
+                unbroadcast(-grad_output, b.shape) if self.needs_grad(1) else None)
+        ### END SOLUTION
+
+
+class MulBackward(Function):
+    """out = a * b: each input receives g times the other input (product rule)."""
+
+    def backward(self, grad_output):
+        ### BEGIN SOLUTION
+        a, b = self.inputs
+        return (unbroadcast(grad_output * b.data, a.shape) if self.needs_grad(0) else None,
+                unbroadcast(grad_output * a.data, b.shape) if self.needs_grad(1) else None)
+        ### END SOLUTION
+
+
+class DivBackward(Function):
+    """out = a / b: a receives g / b, b receives -g * a / b**2 (quotient rule)."""
+
+    def backward(self, grad_output):
+        ### BEGIN SOLUTION
+        a, b = self.inputs
+        return (unbroadcast(grad_output / b.data, a.shape) if self.needs_grad(0) else None,
+                unbroadcast(-grad_output * a.data / (b.data * b.data), b.shape) if self.needs_grad(1) else None)
+        ### END SOLUTION
+
+
+class NegBackward(Function):
+    """out = -x: the gradient flips sign."""
+
+    def backward(self, grad_output):
+        return (-grad_output,)
+
+
+class PowBackward(Function):
+    """out = x ** p for a number p: d/dx = p * x ** (p - 1) (zero when p == 0)."""
+
+    def __init__(self, x, exponent):
+        super().__init__(x)
+        self.exponent = exponent
+
+    def backward(self, grad_output):
+        ### BEGIN SOLUTION
+        (x,) = self.inputs
+        p = self.exponent
+        if p == 0:
+            return (np.zeros_like(grad_output),)
+        return (grad_output * p * x.data ** (p - 1),)
+        ### END SOLUTION
+
+
+class MatmulBackward(Function):
+    """out = a @ b with numpy semantics: grad_a = g @ b^T, grad_b = a^T @ g.
+
+    TODO: Handle 1-D operands and broadcast batch axes.
+
+    APPROACH:
+    1. View a 1-D `a` as a row (1, k) and a 1-D `b` as a column (k, 1); give g the matching axes.
+    2. Compute both products with the last two axes swapped (np.swapaxes).
+    3. unbroadcast each to its matrix shape (sums broadcast batch axes), then reshape to the input's shape.
+
+    EXAMPLE: a (4, 2, 3) @ b (3, 5): g (4, 2, 5); grad_b = a^T @ g is (4, 3, 5), summed to (3, 5).
+    HINTS: np.matmul broadcasts batch axes for you.
+    """
+
+    def backward(self, grad_output):
+        ### BEGIN SOLUTION
+        a, b = self.inputs
+        a2 = a.data[np.newaxis, :] if a.ndim == 1 else a.data
+        b2 = b.data[:, np.newaxis] if b.ndim == 1 else b.data
+        g = grad_output
+        if b.ndim == 1:
+            g = g[..., np.newaxis]  # the column axis b's 1-D shape dropped
+        if a.ndim == 1:
+            g = g[..., np.newaxis, :]  # the row axis a's 1-D shape dropped
+        grad_a = grad_b = None
+        if self.needs_grad(0):
+            grad_a = unbroadcast(np.matmul(g, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
+        if self.needs_grad(1):
+            grad_b = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g), b2.shape).reshape(b.shape)
+        return grad_a, grad_b
+        ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-arithmetic-functions", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+def test_unit_arithmetic_functions():
+    """Hand-worked gradients of each rule, called directly on Function objects."""
+    a = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    b = Tensor([2.0, 4.0], requires_grad=True)
+    g = np.ones((2, 2), dtype=np.float32)
+    grad_a, grad_b = AddBackward(a, b).backward(g)
+    assert np.array_equal(grad_a, g) and np.array_equal(grad_b, [2, 2])
+    grad_a, grad_b = MulBackward(a, b).backward(g)
+    assert np.array_equal(grad_a, [[2, 4], [2, 4]]) and np.array_equal(grad_b, [4, 6])
+    grad_a, grad_b = DivBackward(a, b).backward(g)
+    assert np.allclose(grad_b, [-(1 + 3) / 4, -(2 + 4) / 16])
+    assert np.allclose(PowBackward(a, 3).backward(g)[0], 3 * a.data ** 2)
+    # x (2,) @ W (2, 2): dW = outer(x, g), dx = W @ g
+    x, w = Tensor([1.0, 2.0], requires_grad=True), Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    grad_x, grad_w = MatmulBackward(x, w).backward(np.array([1.0, 1.0]))
+    assert np.array_equal(grad_x, [3, 7]) and np.array_equal(grad_w, [[1, 1], [2, 2]])
+    batch = Tensor(np.ones((4, 2, 3)))
+    _, grad_w = MatmulBackward(batch, Tensor(np.ones((3, 5)), requires_grad=True)).backward(np.ones((4, 2, 5)))
+    assert grad_w.shape == (3, 5) and np.all(grad_w == 8)
+
+
+if __name__ == "__main__":
+    test_unit_arithmetic_functions()
+
+# %% [markdown]
+"""
+## 4. Backward rules for shapes, reductions, indexing and element-wise math
+
+```
+ reshape / transpose  -> reshape / transpose g back
+ sum(axis)            -> g copied along the summed axis          [g g g]
+ mean(axis)           -> the same, divided by the count           [g/3 g/3 g/3]
+ max(axis)            -> g to the maximal entries only            [0 g 0]
+ x[idx]               -> zeros of x's shape, g scattered into idx (repeated idx add up)
+ exp -> g*out   log -> g/x   sqrt -> g/(2*out)   tanh -> g*(1-out**2)
+ clip(lo, hi) -> g where lo <= x <= hi     maximum(c) -> g where x > c
+```
+
+Tie rules (documented choices; they only matter on exact ties):
+- `max`: tied maxima share the gradient equally, so the total stays g.
+- `clip`: a value exactly on a bound passes the gradient.
+- `maximum(c)`: a value equal to c gets none (ReLU's usual convention at 0).
+"""
+
+# %% nbgrader={"grade": false, "grade_id": "shape-and-math-functions", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def _expand_reduced(grad, shape, axis, keepdims):
+    """Broadcast the gradient of a reduction back over the reduced axes of `shape`."""
+    if axis is not None and not keepdims:
+        axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+        grad = np.expand_dims(grad, tuple(a % len(shape) for a in axes))
+    return np.broadcast_to(grad, shape)
+
+
+class ReshapeBackward(Function):
+    """out = x.reshape(...): reshape g back to x's shape."""
+
+    def __init__(self, x, *shape):
+        super().__init__(x)
+
+    def backward(self, grad_output):
+        return (grad_output.reshape(self.inputs[0].shape),)
+
+
+class TransposeBackward(Function):
+    """out = x.transpose(d0, d1): swapping the same axes again undoes it."""
+
+    def __init__(self, x, dim0=-2, dim1=-1):
+        super().__init__(x)
+        self.dims = (dim0, dim1)
+
+    def backward(self, grad_output):
+        return (np.swapaxes(grad_output, *self.dims),)
+
+
+class SumBackward(Function):
+    """out = x.sum(axis): every summed element receives g."""
+
+    def __init__(self, x, axis=None, keepdims=False):
+        super().__init__(x)
+        self.axis, self.keepdims = axis, keepdims
+
+    def backward(self, grad_output):
+        ### BEGIN SOLUTION
+        return (_expand_reduced(grad_output, self.inputs[0].shape, self.axis, self.keepdims),)
+        ### END SOLUTION
+
+
+class MeanBackward(SumBackward):
+    """out = x.mean(axis): every averaged element receives g / count."""
+
+    def backward(self, grad_output):
+        ### BEGIN SOLUTION
+        x = self.inputs[0]
+        count = x.size // max(np.size(grad_output), 1)
+        return (_expand_reduced(grad_output / count, x.shape, self.axis, self.keepdims),)
+        ### END SOLUTION
+
+
+class MaxBackward(SumBackward):
+    """out = x.max(axis): g goes to the maximal entries, shared equally between ties.
+
+    TODO: Build a mask of the entries equal to the maximum, divide by the number of
+    ties per reduced slice, multiply by the expanded g.
+    HINTS: recompute the maximum with keepdims=True so it broadcasts against x.
+    """
+
+    def backward(self, grad_output):
+        ### BEGIN SOLUTION
+        x = self.inputs[0].data
+        is_max = x == np.max(x, axis=self.axis, keepdims=True)
+        ties = np.sum(is_max, axis=self.axis, keepdims=True)
+        grad = _expand_reduced(grad_output, x.shape, self.axis, self.keepdims)
+        return (grad * is_max / ties,)
+        ### END SOLUTION
+
+
+def _is_basic_index(index):
+    """True when an index uses only ints, slices, None and ..., so no position repeats."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
+
+
+class GetitemBackward(Function):
+    """out = x[index]: scatter g back into a zero array of x's shape.
+
+    TODO: Use np.add.at so an index that appears twice (x[[0, 0]]) receives both gradients.
+    HINTS: plain `grad[index] += g` keeps only one of the repeated contributions.
+    """
+
+    def __init__(self, x, index):
+        super().__init__(x)
+        if isinstance(index, Tensor):
+            index = index.data
+        elif isinstance(index, tuple):
+            index = tuple(p.data if isinstance(p, Tensor) else p for p in index)
+        self.index = index
+
+    def backward(self, grad_output):
+        ### BEGIN SOLUTION
+        grad = np.zeros(self.inputs[0].shape, dtype=grad_output.dtype)
+        if _is_basic_index(self.index):
+            grad[self.index] = grad_output  # a view: every position appears once
+        else:
+            np.add.at(grad, self.index, grad_output)
+        return (grad,)
+        ### END SOLUTION
+
+
+class _SavesOutput(Function):
+    """A Function whose backward rule uses the forward result (exp, sqrt, tanh)."""
+
+    def output(self, data):
+        self.result = np.asarray(data)
+        return super().output(data)
+
+
+class ExpBackward(_SavesOutput):
+    """out = exp(x): d/dx = exp(x) = out."""
+
+    def backward(self, grad_output):
+        return (grad_output * self.result,)
+
+
+class LogBackward(Function):
+    """out = log(x): d/dx = 1 / x."""
+
+    def backward(self, grad_output):
+        return (grad_output / self.inputs[0].data,)
+
+
+class SqrtBackward(_SavesOutput):
+    """out = sqrt(x): d/dx = 1 / (2 sqrt(x)) = 1 / (2 out)."""
+
+    def backward(self, grad_output):
+        return (grad_output / (2 * self.result),)
+
+
+class TanhBackward(_SavesOutput):
+    """out = tanh(x): d/dx = 1 - tanh(x)**2 = 1 - out**2."""
+
+    def backward(self, grad_output):
+        return (grad_output * (1 - self.result * self.result),)
+
+
+class ClipBackward(Function):
+    """out = clip(x, low, high): g passes where low <= x <= high, zero outside."""
+
+    def __init__(self, x, low, high):
+        super().__init__(x)
+        self.low, self.high = low, high
+
+    def backward(self, grad_output):
+        ### BEGIN SOLUTION
+        x = self.inputs[0].data
+        inside = np.ones(x.shape, dtype=bool)
+        if self.low is not None:
+            inside &= x >= self.low
+        if self.high is not None:
+            inside &= x <= self.high
+        return (grad_output * inside,)
+        ### END SOLUTION
+
+
+class MaximumBackward(Function):
+    """out = maximum(x, c): g passes where x > c (ties get none, as ReLU at 0)."""
+
+    def __init__(self, x, value):
+        super().__init__(x)
+        self.value = value
+
+    def backward(self, grad_output):
+        return (grad_output * (self.inputs[0].data > self.value),)
+
+# %% nbgrader={"grade": true, "grade_id": "test-shape-and-math-functions", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+def test_unit_shape_and_math_functions():
+    """Hand-worked gradients of reductions, indexing and element-wise rules."""
+    x = Tensor([[1.0, 5.0, 5.0], [2.0, 0.0, 1.0]], requires_grad=True)
+    (grad,) = SumBackward(x, 1).backward(np.array([1.0, 2.0]))
+    assert np.array_equal(grad, [[1, 1, 1], [2, 2, 2]])
+    (grad,) = MeanBackward(x, 0, True).backward(np.ones((1, 3)))
+    assert np.allclose(grad, 0.5)
+    (grad,) = MaxBackward(x, 1).backward(np.array([1.0, 1.0]))
+    assert np.array_equal(grad, [[0, 0.5, 0.5], [1, 0, 0]])  # the tie shares
+    (grad,) = GetitemBackward(x, (Tensor([0, 0, 1]), 1)).backward(np.ones(3))
+    assert np.array_equal(grad, [[0, 2, 0], [0, 1, 0]])  # repeated row 0 adds up
+    (grad,) = ClipBackward(x, 1.0, 2.0).backward(np.ones((2, 3)))
+    assert np.array_equal(grad, [[1, 0, 0], [1, 0, 1]])
+    (grad,) = MaximumBackward(x, 1.0).backward(np.ones((2, 3)))
+    assert np.array_equal(grad, [[0, 1, 1], [1, 0, 0]])
+    small = Tensor([-1.0, 0.0, 0.5], requires_grad=True)
+    tanh = TanhBackward(small)
+    tanh.output(np.tanh(small.data))
+    assert np.allclose(tanh.backward(np.ones(3))[0], 1 / np.cosh(small.data) ** 2, rtol=1e-5)
+
+
+if __name__ == "__main__":
+    test_unit_shape_and_math_functions()
+
+# %% [markdown]
+"""
+## 5. The backward pass
+
+```
+ order = reverse topological order of the Function nodes behind `loss`
+ grads = {loss's node: dL/dloss}
+ for node in order:                 every consumer of node's output already ran
+     for input, g in zip(node.inputs, node.backward(grads[node])):
+         leaf?      input.grad += g
+         otherwise  grads[input's node] += g
+```
+
+The order comes from an iterative depth-first search (an explicit stack instead
+of recursion, so a chain of 100 000 operations does not hit Python's recursion
+limit). Every node and edge is visited once, so backward costs about as much as
+the forward pass.
+"""
+
+# %% nbgrader={"grade": false, "grade_id": "backward-pass", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def topological_order(root):
+    """The Function nodes behind `root` (a Function), each before the nodes that produced its inputs.
+
+    TODO: Iterative depth-first search that emits a node after all its producers
+    (post-order), then reverse that list.
+
+    APPROACH:
+    1. Stack of (node, expanded) pairs; a node is marked visited when first expanded.
+    2. On first pop push (node, True) back, then its unvisited producers.
+    3. On the second pop (expanded=True) append it to the post-order.
+
+    EXAMPLE: for loss = sum(x * w + b): [SumBackward, AddBackward, MulBackward].
+    HINTS: a producer is `t._grad_fn` for each input Tensor `t` that has one.
+    """
+    ### BEGIN SOLUTION
+    post_order, visited = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            post_order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for tensor in node.inputs:
+            producer = getattr(tensor, "_grad_fn", None)
+            if producer is not None and producer not in visited:
+                stack.append((producer, False))
+    post_order.reverse()
+    return post_order
+    ### END SOLUTION
+
+
+def _accumulate_leaf(tensor, grad):
+    """Add `grad` into a leaf's .grad (a fresh float array the first time)."""
+    if tensor.grad is None:
+        tensor.grad = np.array(grad, dtype=tensor.data.dtype)  # copy: grad may be a read-only view
+    else:
+        tensor.grad = tensor.grad + grad.astype(tensor.data.dtype, copy=False)
+
+
+def tensor_backward(self, gradient=None):
+    """Tensor.backward: accumulate d(self)/d(leaf) into the .grad of every leaf that requires grad.
+
+    TODO: Seed the gradient, walk `topological_order`, call each node's backward,
+    route every input gradient to a leaf's .grad or to its producer's pending sum.
+
+    APPROACH:
+    1. gradient=None is allowed only for a one-element Tensor (seed with ones).
+    2. pending = {root node: seed}; for each node in order, pop its gradient and call backward.
+    3. Skip None gradients and inputs that do not require grad; reduce shapes with unbroadcast.
+
+    EXAMPLE:
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> (w * w).sum().backward(); w.grad
+    array([2., 4.], dtype=float32)
+
+    HINTS: a gradient can arrive at a node from several consumers: add them up.
+    """
+    ### BEGIN SOLUTION
+    if not self.requires_grad:
+        raise RuntimeError("backward() called on a Tensor that does not require grad "
+                           "(no input had requires_grad=True, or it was computed under no_grad())")
+    if gradient is None:
+        if self.size != 1:
+            raise ValueError(f"backward() without a gradient needs a one-element Tensor, got shape {self.shape}; "
+                             "pass gradient= with the same shape")
+        seed = np.ones(self.shape, dtype=self.data.dtype)
+    else:
+        seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=self.data.dtype)
+        if seed.shape != self.shape:
+            raise ValueError(f"backward() gradient has shape {seed.shape}, the Tensor has shape {self.shape}")
+    if self._grad_fn is None:
+        _accumulate_leaf(self, seed)
+        return
+    pending = {self._grad_fn: seed}
+    for node in topological_order(self._grad_fn):
+        grad_output = pending.pop(node, None)
+        if grad_output is None:
+            continue
+        input_grads = node.backward(grad_output)
+        if len(input_grads) != len(node.inputs):
+            raise RuntimeError(f"{type(node).__name__}.backward returned {len(input_grads)} gradients "
+                               f"for {len(node.inputs)} inputs")
+        for tensor, grad in zip(node.inputs, input_grads):
+            if grad is None or tensor is None or not tensor.requires_grad:
+                continue
+            if grad.shape != tensor.shape:
+                grad = unbroadcast(grad, tensor.shape)
+            if tensor._grad_fn is None:
+                _accumulate_leaf(tensor, grad)
+            elif tensor._grad_fn in pending:
+                pending[tensor._grad_fn] = pending[tensor._grad_fn] + grad
+            else:
+                pending[tensor._grad_fn] = grad
+    ### END SOLUTION
+
+# %% [markdown]
+"""
+## 6. Switching autograd on
+
+`enable_autograd()` replaces each primitive method of `Tensor` with a version that
+computes exactly as before and, when recording is on and an input requires grad,
+returns the result through its Function's `output()`:
+
+```
+ Tensor.__mul__ (module 01)          Tensor.__mul__ (after enable_autograd)
+ ───────────────────────────         ─────────────────────────────────────────
+ return Tensor(a.data * b.data)  ->  out = plain_mul(a, b)
+                                     if recording(a, b): out = MulBackward(a, b).output(out.data)
+```
+
+The plain methods are saved once on the class, and each call wraps those
+saved originals, so calling `enable_autograd()` twice never wraps a wrapper.
+Reflected operators (`2 * x`), `@` and `.T` go through these methods, so they
+need no wrapper of their own.
+"""
+
+# %% nbgrader={"grade": false, "grade_id": "enable-autograd", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def _recording(*tensors):
+    return _GradMode.enabled and any(t.requires_grad for t in tensors)
+
+
+def _binary(plain, function_class):
+    """Wrap a two-operand method; the right operand may be a number or an ndarray."""
+    def method(self, other):
+        other = other if isinstance(other, Tensor) else Tensor(other)
+        out = plain(self, other)
+        return function_class(self, other).output(out.data) if _recording(self, other) else out
+
+    return method
+
+
+def _unary(plain, function_class):
+    """Wrap a one-Tensor method; its other arguments (axis, index, exponent...) go to the Function."""
+    def method(self, *args, **kwargs):
+        out = plain(self, *args, **kwargs)
+        return function_class(self, *args, **kwargs).output(out.data) if _recording(self) else out
+
+    return method
+
+
+PRIMITIVES = {
+    "__add__": (_binary, AddBackward), "__sub__": (_binary, SubBackward),
+    "__mul__": (_binary, MulBackward), "__truediv__": (_binary, DivBackward),
+    "matmul": (_binary, MatmulBackward), "__neg__": (_unary, NegBackward),
+    "__pow__": (_unary, PowBackward), "reshape": (_unary, ReshapeBackward),
+    "transpose": (_unary, TransposeBackward), "sum": (_unary, SumBackward),
+    "mean": (_unary, MeanBackward), "max": (_unary, MaxBackward),
+    "__getitem__": (_unary, GetitemBackward), "exp": (_unary, ExpBackward),
+    "log": (_unary, LogBackward), "sqrt": (_unary, SqrtBackward),
+    "tanh": (_unary, TanhBackward), "clip": (_unary, ClipBackward),
+    "maximum": (_unary, MaximumBackward),
+}
+
+
+def enable_autograd():
+    """Make every Tensor primitive record its Function and install Tensor.backward. Idempotent.
+
+    TODO: Save the plain methods once (on the Tensor class), then set each primitive
+    to its wrapper around the *saved plain* method.
+
+    APPROACH:
+    1. If Tensor has no `_plain_methods` yet, store {name: current method} for PRIMITIVES and backward.
+    2. For each name, skip it when the installed method already wraps with this Function class.
+    3. Otherwise install `wrap(plain, function_class)` and mark it with `_autograd_function`.
+
+    EXAMPLE:
+    >>> enable_autograd(); enable_autograd()      # the second call changes nothing
+    HINTS: never wrap the method currently installed: it may already be a wrapper.
+    """
+    ### BEGIN SOLUTION
+    plain = Tensor.__dict__.get("_plain_methods")
+    if plain is None:
+        plain = {name: Tensor.__dict__[name] for name in (*PRIMITIVES, "backward")}
+        Tensor._plain_methods = plain
+    for name, (wrap, function_class) in PRIMITIVES.items():
+        if getattr(Tensor.__dict__[name], "_autograd_function", None) is function_class:
+            continue
+        method = functools.wraps(plain[name])(wrap(plain[name], function_class))
+        method._autograd_function = function_class
+        setattr(Tensor, name, method)
+    Tensor.backward = tensor_backward
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-backward-pass", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_backward_pass():
+    """End to end: shared inputs add up, calls accumulate, no_grad records nothing, idempotent."""
+    enable_autograd()
+    enable_autograd()
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w = Tensor([[1.0], [2.0], [3.0]], requires_grad=True)
+    loss = ((x @ w) * (x @ w)).sum()  # (x.w)^2 = 196, d/dx = 2 (x.w) w = 28 w
+    loss.backward()
+    assert np.allclose(x.grad, 28 * w.data[:, 0]) and np.allclose(w.grad[:, 0], 28 * x.data)
+    (x * x).sum().backward()  # accumulates 2x on top
+    assert np.allclose(x.grad, 28 * w.data[:, 0] + 2 * x.data)
+    with no_grad():
+        assert (x * 2).requires_grad is False
+    y = x
+    for _ in range(3000):  # a long chain: no recursion limit
+        y = y * 1.0 + 0.0
+    x.grad = None
+    y.sum().backward()
+    assert np.allclose(x.grad, 1.0)
+    assert Tensor([1.0]).grad is None
+    try:
+        (x * 2).backward()
+        raise AssertionError("a non-scalar output needs an explicit gradient")
+    except ValueError as error:
+        assert "(3,)" in str(error)
+
+
+if __name__ == "__main__":
+    test_unit_backward_pass()
+
+# %% [markdown]
+"""
+Importing `tinytorch.core.autograd` turns autograd on (API.md): the package file
+ends with the call below.
+"""
+
+# %% nbgrader={"grade": false, "grade_id": "enable-on-import", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+enable_autograd()  # importing this module switches autograd on (idempotent)
+
+# %% [markdown]
+"""
+## Systems analysis: what does the graph cost?
+
+We time the forward pass of a small two-layer network with and without recording,
+time its backward pass, and count the bytes the graph keeps alive.
+"""
+
+# %% nbgrader={"grade": false, "grade_id": "analyze-autograd", "locked": false, "schema_version": 3, "solution": false, "task": false}
+def analyze_graph_cost(batch=256, width=512, repeats=20):
+    """Print forward time with/without recording, backward time and graph memory."""
+    import time
+
+    enable_autograd()
+    x = Tensor(np.random.randn(batch, width))
+    w1 = Tensor(np.random.randn(width, width) * 0.05, requires_grad=True)
+    w2 = Tensor(np.random.randn(width, 10) * 0.05, requires_grad=True)
+
+    def forward():
+        return ((x @ w1).maximum(0.0) @ w2).mean()
+
+    def timed(function):
+        start = time.perf_counter()
+        for _ in range(repeats):
+            result = function()
+        return (time.perf_counter() - start) / repeats * 1e3, result
+
+    plain_ms, _ = timed(no_grad()(forward))
+    recorded_ms, loss = timed(forward)
+    backward_ms, _ = timed(loss.backward)
+    saved = {id(t): t.data.nbytes for node in topological_order(loss._grad_fn) for t in node.inputs}
+    print(f"forward: {plain_ms:.2f} ms under no_grad, {recorded_ms:.2f} ms recording; "
+          f"backward {backward_ms:.2f} ms ({backward_ms / recorded_ms:.1f}x forward)")
+    print(f"graph keeps {len(saved)} tensors alive: {sum(saved.values()) / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    analyze_graph_cost()
+
+# %% nbgrader={"grade": true, "grade_id": "test-module", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_module():
+    """Run every unit test of this module."""
+    test_unit_function_base()
+    test_unit_arithmetic_functions()
+    test_unit_shape_and_math_functions()
+    test_unit_backward_pass()
+    print("Module 05 (autograd): all tests passed")
+
+
+if __name__ == "__main__":
+    test_module()
+
+# %% [markdown]
+"""
+## Summary
+
+- A `Function` node stores its inputs and turns the output's gradient into one
+  gradient per input; broadcasting is undone by summing (`unbroadcast`).
+- `Tensor.backward()` visits nodes in reverse topological order with an explicit
+  stack, so cost is linear in the graph size and long chains are safe.
+- `enable_autograd()` wraps each module 01 primitive once; activations (module 02),
+  layers (module 03) and losses (module 04) gain gradients without changes.
+- Recording costs time and memory (measured above): use `no_grad()` for evaluation.
+
+Next, module 06 (optimizers) uses these gradients to update parameters.
+"""

@@ -1,0 +1,529 @@
+# Generated from modules/05_autograd/autograd.py by `python -m audits.export`: edit the source, not this file.
+import functools
+
+import numpy as np
+
+from tinytorch.core.tensor import Tensor
+
+
+class _GradMode:
+    """Module-wide switch read by every recorded operation."""
+
+    enabled = True
+
+
+def is_grad_enabled():
+    """True when operations record the graph (outside every `no_grad()` block)."""
+    return _GradMode.enabled
+
+
+class no_grad:
+    """Context manager (and decorator) that turns graph recording off.
+
+    TODO: Save the current mode on entry and switch recording off; restore the
+    saved mode on exit, also when the block raises.
+
+    APPROACH:
+    1. Keep a stack of saved modes, so the same object can be nested (re-entrant).
+    2. __exit__ pops and restores and returns False (exceptions propagate).
+
+    EXAMPLE:
+    >>> with no_grad():
+    ...     y = w * 2          # y.requires_grad is False, no graph is kept
+
+    HINTS:
+    - Restore the *saved* value rather than setting True: no_grad may sit inside no_grad.
+    """
+
+    def __init__(self):
+        self._saved = []
+
+    def __enter__(self):
+        self._saved.append(_GradMode.enabled)
+        _GradMode.enabled = False
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        _GradMode.enabled = self._saved.pop()
+        return False
+
+    def __call__(self, function):
+        @functools.wraps(function)
+        def without_grad(*args, **kwargs):
+            with no_grad():
+                return function(*args, **kwargs)
+
+        return without_grad
+
+
+def unbroadcast(grad, shape):
+    """Sum `grad` down to `shape`, undoing numpy broadcasting.
+
+    TODO: Sum away the leading axes numpy added, then the axes that were stretched from size 1.
+
+    APPROACH:
+    1. While grad has more dimensions than `shape`, sum over axis 0.
+    2. Sum (keepdims=True) over every axis where `shape` has size 1 and grad does not.
+
+    EXAMPLE:
+    >>> unbroadcast(np.ones((2, 3)), (3,))
+    array([2., 2., 2.])
+
+    HINTS:
+    - A 0-d target shape () sums everything.
+    """
+    if grad.shape == tuple(shape):
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+class Function:
+    """A node of the computation graph: the inputs of one operation and its backward rule.
+
+    Subclasses implement `backward(grad_output)`, returning a tuple with one ndarray
+    (or None) per input. `needs_grad(i)` lets them skip work for inputs that need none.
+    """
+
+    def __init__(self, *inputs):
+        self.inputs = inputs
+
+    def needs_grad(self, i):
+        tensor = self.inputs[i]
+        return tensor is not None and tensor.requires_grad
+
+    def backward(self, grad_output):
+        raise NotImplementedError(f"{type(self).__name__} must implement backward(grad_output)")
+
+    def output(self, data):
+        """Wrap a forward result in a Tensor, recording this node when a gradient is needed.
+
+        TODO: Build Tensor(data). If recording is on and some input requires grad,
+        mark the result `requires_grad=True` and point its `_grad_fn` at this node.
+        """
+        result = Tensor(data)
+        if _GradMode.enabled and any(getattr(t, "requires_grad", False) for t in self.inputs):
+            result.requires_grad = True
+            result._grad_fn = self
+        return result
+
+
+class AddBackward(Function):
+    """out = a + b: both inputs receive the upstream gradient unchanged.
+
+    TODO: Return (grad for a, grad for b), each unbroadcast to its input's shape.
+    HINTS: Return None for an input that does not need a gradient (`self.needs_grad(i)`).
+    """
+
+    def backward(self, grad_output):
+        a, b = self.inputs
+        return (unbroadcast(grad_output, a.shape) if self.needs_grad(0) else None,
+                unbroadcast(grad_output, b.shape) if self.needs_grad(1) else None)
+
+
+class SubBackward(Function):
+    """out = a - b: a receives g, b receives -g."""
+
+    def backward(self, grad_output):
+        a, b = self.inputs
+        return (unbroadcast(grad_output, a.shape) if self.needs_grad(0) else None,
+                unbroadcast(-grad_output, b.shape) if self.needs_grad(1) else None)
+
+
+class MulBackward(Function):
+    """out = a * b: each input receives g times the other input (product rule)."""
+
+    def backward(self, grad_output):
+        a, b = self.inputs
+        return (unbroadcast(grad_output * b.data, a.shape) if self.needs_grad(0) else None,
+                unbroadcast(grad_output * a.data, b.shape) if self.needs_grad(1) else None)
+
+
+class DivBackward(Function):
+    """out = a / b: a receives g / b, b receives -g * a / b**2 (quotient rule)."""
+
+    def backward(self, grad_output):
+        a, b = self.inputs
+        return (unbroadcast(grad_output / b.data, a.shape) if self.needs_grad(0) else None,
+                unbroadcast(-grad_output * a.data / (b.data * b.data), b.shape) if self.needs_grad(1) else None)
+
+
+class NegBackward(Function):
+    """out = -x: the gradient flips sign."""
+
+    def backward(self, grad_output):
+        return (-grad_output,)
+
+
+class PowBackward(Function):
+    """out = x ** p for a number p: d/dx = p * x ** (p - 1) (zero when p == 0)."""
+
+    def __init__(self, x, exponent):
+        super().__init__(x)
+        self.exponent = exponent
+
+    def backward(self, grad_output):
+        (x,) = self.inputs
+        p = self.exponent
+        if p == 0:
+            return (np.zeros_like(grad_output),)
+        return (grad_output * p * x.data ** (p - 1),)
+
+
+class MatmulBackward(Function):
+    """out = a @ b with numpy semantics: grad_a = g @ b^T, grad_b = a^T @ g.
+
+    TODO: Handle 1-D operands and broadcast batch axes.
+
+    APPROACH:
+    1. View a 1-D `a` as a row (1, k) and a 1-D `b` as a column (k, 1); give g the matching axes.
+    2. Compute both products with the last two axes swapped (np.swapaxes).
+    3. unbroadcast each to its matrix shape (sums broadcast batch axes), then reshape to the input's shape.
+
+    EXAMPLE: a (4, 2, 3) @ b (3, 5): g (4, 2, 5); grad_b = a^T @ g is (4, 3, 5), summed to (3, 5).
+    HINTS: np.matmul broadcasts batch axes for you.
+    """
+
+    def backward(self, grad_output):
+        a, b = self.inputs
+        a2 = a.data[np.newaxis, :] if a.ndim == 1 else a.data
+        b2 = b.data[:, np.newaxis] if b.ndim == 1 else b.data
+        g = grad_output
+        if b.ndim == 1:
+            g = g[..., np.newaxis]  # the column axis b's 1-D shape dropped
+        if a.ndim == 1:
+            g = g[..., np.newaxis, :]  # the row axis a's 1-D shape dropped
+        grad_a = grad_b = None
+        if self.needs_grad(0):
+            grad_a = unbroadcast(np.matmul(g, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
+        if self.needs_grad(1):
+            grad_b = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g), b2.shape).reshape(b.shape)
+        return grad_a, grad_b
+
+
+def _expand_reduced(grad, shape, axis, keepdims):
+    """Broadcast the gradient of a reduction back over the reduced axes of `shape`."""
+    if axis is not None and not keepdims:
+        axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+        grad = np.expand_dims(grad, tuple(a % len(shape) for a in axes))
+    return np.broadcast_to(grad, shape)
+
+
+class ReshapeBackward(Function):
+    """out = x.reshape(...): reshape g back to x's shape."""
+
+    def __init__(self, x, *shape):
+        super().__init__(x)
+
+    def backward(self, grad_output):
+        return (grad_output.reshape(self.inputs[0].shape),)
+
+
+class TransposeBackward(Function):
+    """out = x.transpose(d0, d1): swapping the same axes again undoes it."""
+
+    def __init__(self, x, dim0=-2, dim1=-1):
+        super().__init__(x)
+        self.dims = (dim0, dim1)
+
+    def backward(self, grad_output):
+        return (np.swapaxes(grad_output, *self.dims),)
+
+
+class SumBackward(Function):
+    """out = x.sum(axis): every summed element receives g."""
+
+    def __init__(self, x, axis=None, keepdims=False):
+        super().__init__(x)
+        self.axis, self.keepdims = axis, keepdims
+
+    def backward(self, grad_output):
+        return (_expand_reduced(grad_output, self.inputs[0].shape, self.axis, self.keepdims),)
+
+
+class MeanBackward(SumBackward):
+    """out = x.mean(axis): every averaged element receives g / count."""
+
+    def backward(self, grad_output):
+        x = self.inputs[0]
+        count = x.size // max(np.size(grad_output), 1)
+        return (_expand_reduced(grad_output / count, x.shape, self.axis, self.keepdims),)
+
+
+class MaxBackward(SumBackward):
+    """out = x.max(axis): g goes to the maximal entries, shared equally between ties.
+
+    TODO: Build a mask of the entries equal to the maximum, divide by the number of
+    ties per reduced slice, multiply by the expanded g.
+    HINTS: recompute the maximum with keepdims=True so it broadcasts against x.
+    """
+
+    def backward(self, grad_output):
+        x = self.inputs[0].data
+        is_max = x == np.max(x, axis=self.axis, keepdims=True)
+        ties = np.sum(is_max, axis=self.axis, keepdims=True)
+        grad = _expand_reduced(grad_output, x.shape, self.axis, self.keepdims)
+        return (grad * is_max / ties,)
+
+
+def _is_basic_index(index):
+    """True when an index uses only ints, slices, None and ..., so no position repeats."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
+
+
+class GetitemBackward(Function):
+    """out = x[index]: scatter g back into a zero array of x's shape.
+
+    TODO: Use np.add.at so an index that appears twice (x[[0, 0]]) receives both gradients.
+    HINTS: plain `grad[index] += g` keeps only one of the repeated contributions.
+    """
+
+    def __init__(self, x, index):
+        super().__init__(x)
+        if isinstance(index, Tensor):
+            index = index.data
+        elif isinstance(index, tuple):
+            index = tuple(p.data if isinstance(p, Tensor) else p for p in index)
+        self.index = index
+
+    def backward(self, grad_output):
+        grad = np.zeros(self.inputs[0].shape, dtype=grad_output.dtype)
+        if _is_basic_index(self.index):
+            grad[self.index] = grad_output  # a view: every position appears once
+        else:
+            np.add.at(grad, self.index, grad_output)
+        return (grad,)
+
+
+class _SavesOutput(Function):
+    """A Function whose backward rule uses the forward result (exp, sqrt, tanh)."""
+
+    def output(self, data):
+        self.result = np.asarray(data)
+        return super().output(data)
+
+
+class ExpBackward(_SavesOutput):
+    """out = exp(x): d/dx = exp(x) = out."""
+
+    def backward(self, grad_output):
+        return (grad_output * self.result,)
+
+
+class LogBackward(Function):
+    """out = log(x): d/dx = 1 / x."""
+
+    def backward(self, grad_output):
+        return (grad_output / self.inputs[0].data,)
+
+
+class SqrtBackward(_SavesOutput):
+    """out = sqrt(x): d/dx = 1 / (2 sqrt(x)) = 1 / (2 out)."""
+
+    def backward(self, grad_output):
+        return (grad_output / (2 * self.result),)
+
+
+class TanhBackward(_SavesOutput):
+    """out = tanh(x): d/dx = 1 - tanh(x)**2 = 1 - out**2."""
+
+    def backward(self, grad_output):
+        return (grad_output * (1 - self.result * self.result),)
+
+
+class ClipBackward(Function):
+    """out = clip(x, low, high): g passes where low <= x <= high, zero outside."""
+
+    def __init__(self, x, low, high):
+        super().__init__(x)
+        self.low, self.high = low, high
+
+    def backward(self, grad_output):
+        x = self.inputs[0].data
+        inside = np.ones(x.shape, dtype=bool)
+        if self.low is not None:
+            inside &= x >= self.low
+        if self.high is not None:
+            inside &= x <= self.high
+        return (grad_output * inside,)
+
+
+class MaximumBackward(Function):
+    """out = maximum(x, c): g passes where x > c (ties get none, as ReLU at 0)."""
+
+    def __init__(self, x, value):
+        super().__init__(x)
+        self.value = value
+
+    def backward(self, grad_output):
+        return (grad_output * (self.inputs[0].data > self.value),)
+
+
+def topological_order(root):
+    """The Function nodes behind `root` (a Function), each before the nodes that produced its inputs.
+
+    TODO: Iterative depth-first search that emits a node after all its producers
+    (post-order), then reverse that list.
+
+    APPROACH:
+    1. Stack of (node, expanded) pairs; a node is marked visited when first expanded.
+    2. On first pop push (node, True) back, then its unvisited producers.
+    3. On the second pop (expanded=True) append it to the post-order.
+
+    EXAMPLE: for loss = sum(x * w + b): [SumBackward, AddBackward, MulBackward].
+    HINTS: a producer is `t._grad_fn` for each input Tensor `t` that has one.
+    """
+    post_order, visited = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            post_order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for tensor in node.inputs:
+            producer = getattr(tensor, "_grad_fn", None)
+            if producer is not None and producer not in visited:
+                stack.append((producer, False))
+    post_order.reverse()
+    return post_order
+
+
+def _accumulate_leaf(tensor, grad):
+    """Add `grad` into a leaf's .grad (a fresh float array the first time)."""
+    if tensor.grad is None:
+        tensor.grad = np.array(grad, dtype=tensor.data.dtype)  # copy: grad may be a read-only view
+    else:
+        tensor.grad = tensor.grad + grad.astype(tensor.data.dtype, copy=False)
+
+
+def tensor_backward(self, gradient=None):
+    """Tensor.backward: accumulate d(self)/d(leaf) into the .grad of every leaf that requires grad.
+
+    TODO: Seed the gradient, walk `topological_order`, call each node's backward,
+    route every input gradient to a leaf's .grad or to its producer's pending sum.
+
+    APPROACH:
+    1. gradient=None is allowed only for a one-element Tensor (seed with ones).
+    2. pending = {root node: seed}; for each node in order, pop its gradient and call backward.
+    3. Skip None gradients and inputs that do not require grad; reduce shapes with unbroadcast.
+
+    EXAMPLE:
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> (w * w).sum().backward(); w.grad
+    array([2., 4.], dtype=float32)
+
+    HINTS: a gradient can arrive at a node from several consumers: add them up.
+    """
+    if not self.requires_grad:
+        raise RuntimeError("backward() called on a Tensor that does not require grad "
+                           "(no input had requires_grad=True, or it was computed under no_grad())")
+    if gradient is None:
+        if self.size != 1:
+            raise ValueError(f"backward() without a gradient needs a one-element Tensor, got shape {self.shape}; "
+                             "pass gradient= with the same shape")
+        seed = np.ones(self.shape, dtype=self.data.dtype)
+    else:
+        seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=self.data.dtype)
+        if seed.shape != self.shape:
+            raise ValueError(f"backward() gradient has shape {seed.shape}, the Tensor has shape {self.shape}")
+    if self._grad_fn is None:
+        _accumulate_leaf(self, seed)
+        return
+    pending = {self._grad_fn: seed}
+    for node in topological_order(self._grad_fn):
+        grad_output = pending.pop(node, None)
+        if grad_output is None:
+            continue
+        input_grads = node.backward(grad_output)
+        if len(input_grads) != len(node.inputs):
+            raise RuntimeError(f"{type(node).__name__}.backward returned {len(input_grads)} gradients "
+                               f"for {len(node.inputs)} inputs")
+        for tensor, grad in zip(node.inputs, input_grads):
+            if grad is None or tensor is None or not tensor.requires_grad:
+                continue
+            if grad.shape != tensor.shape:
+                grad = unbroadcast(grad, tensor.shape)
+            if tensor._grad_fn is None:
+                _accumulate_leaf(tensor, grad)
+            elif tensor._grad_fn in pending:
+                pending[tensor._grad_fn] = pending[tensor._grad_fn] + grad
+            else:
+                pending[tensor._grad_fn] = grad
+
+
+def _recording(*tensors):
+    return _GradMode.enabled and any(t.requires_grad for t in tensors)
+
+
+def _binary(plain, function_class):
+    """Wrap a two-operand method; the right operand may be a number or an ndarray."""
+    def method(self, other):
+        other = other if isinstance(other, Tensor) else Tensor(other)
+        out = plain(self, other)
+        return function_class(self, other).output(out.data) if _recording(self, other) else out
+
+    return method
+
+
+def _unary(plain, function_class):
+    """Wrap a one-Tensor method; its other arguments (axis, index, exponent...) go to the Function."""
+    def method(self, *args, **kwargs):
+        out = plain(self, *args, **kwargs)
+        return function_class(self, *args, **kwargs).output(out.data) if _recording(self) else out
+
+    return method
+
+
+PRIMITIVES = {
+    "__add__": (_binary, AddBackward), "__sub__": (_binary, SubBackward),
+    "__mul__": (_binary, MulBackward), "__truediv__": (_binary, DivBackward),
+    "matmul": (_binary, MatmulBackward), "__neg__": (_unary, NegBackward),
+    "__pow__": (_unary, PowBackward), "reshape": (_unary, ReshapeBackward),
+    "transpose": (_unary, TransposeBackward), "sum": (_unary, SumBackward),
+    "mean": (_unary, MeanBackward), "max": (_unary, MaxBackward),
+    "__getitem__": (_unary, GetitemBackward), "exp": (_unary, ExpBackward),
+    "log": (_unary, LogBackward), "sqrt": (_unary, SqrtBackward),
+    "tanh": (_unary, TanhBackward), "clip": (_unary, ClipBackward),
+    "maximum": (_unary, MaximumBackward),
+}
+
+
+def enable_autograd():
+    """Make every Tensor primitive record its Function and install Tensor.backward. Idempotent.
+
+    TODO: Save the plain methods once (on the Tensor class), then set each primitive
+    to its wrapper around the *saved plain* method.
+
+    APPROACH:
+    1. If Tensor has no `_plain_methods` yet, store {name: current method} for PRIMITIVES and backward.
+    2. For each name, skip it when the installed method already wraps with this Function class.
+    3. Otherwise install `wrap(plain, function_class)` and mark it with `_autograd_function`.
+
+    EXAMPLE:
+    >>> enable_autograd(); enable_autograd()      # the second call changes nothing
+    HINTS: never wrap the method currently installed: it may already be a wrapper.
+    """
+    plain = Tensor.__dict__.get("_plain_methods")
+    if plain is None:
+        plain = {name: Tensor.__dict__[name] for name in (*PRIMITIVES, "backward")}
+        Tensor._plain_methods = plain
+    for name, (wrap, function_class) in PRIMITIVES.items():
+        if getattr(Tensor.__dict__[name], "_autograd_function", None) is function_class:
+            continue
+        method = functools.wraps(plain[name])(wrap(plain[name], function_class))
+        method._autograd_function = function_class
+        setattr(Tensor, name, method)
+    Tensor.backward = tensor_backward
+
+
+enable_autograd()  # importing this module switches autograd on (idempotent)
