@@ -1,0 +1,69 @@
+"""Tiny explicit models and toy problems for suites from module 06 (optimizers) on.
+
+The model chains its layers by hand (no container class), so any suite can build
+one with modules 02 (activations) and 03 (layers) alone. Data generators are plain
+numpy and seeded by their arguments, never by global state.
+"""
+
+import numpy as np
+
+from tinytorch.core.activations import ReLU, Tanh
+from tinytorch.core.layers import Linear
+from tinytorch.core.tensor import Tensor
+
+
+class TwoLayerMLP:
+    """layer1 -> activation -> layer2, chained explicitly.
+
+    `activation` is any object with `forward` (default ReLU). `parameters()` lists
+    layer1's then layer2's Tensors, in the layers' own stable order.
+    """
+
+    def __init__(self, n_in, n_hidden, n_out, activation=None):
+        self.layer1 = Linear(n_in, n_hidden)
+        self.activation = activation if activation is not None else ReLU()
+        self.layer2 = Linear(n_hidden, n_out)
+
+    def forward(self, x):
+        return self.layer2.forward(self.activation.forward(self.layer1.forward(x)))
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def parameters(self):
+        return self.layer1.parameters() + self.layer2.parameters()
+
+
+def tanh_mlp(n_in, n_hidden, n_out):
+    """A TwoLayerMLP with a Tanh hidden layer (smooth; good for XOR)."""
+    return TwoLayerMLP(n_in, n_hidden, n_out, activation=Tanh())
+
+
+def make_xor(copies=1):
+    """The four XOR points (inputs in {-1, 1}), as float32 features and int class labels."""
+    inputs = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]], dtype=np.float32)
+    labels = np.array([0, 1, 1, 0])
+    return np.tile(inputs, (copies, 1)), np.tile(labels, copies)
+
+
+def make_gaussian_blobs(n_per_class=50, n_classes=4, n_features=2, radius=4.0, spread=0.7, seed=0):
+    """Gaussian clusters with centres evenly spaced on a circle (first two features).
+
+    Neighbouring centres are `2 * radius * sin(pi / n_classes)` apart, many times
+    `spread` for the defaults, so a small MLP can separate them almost perfectly.
+    Returns (features float32 (N, F), labels int (N,)) in a shuffled order.
+    """
+    rng = np.random.default_rng(seed)
+    angles = 2 * np.pi * np.arange(n_classes) / n_classes
+    centres = np.zeros((n_classes, n_features))
+    centres[:, 0], centres[:, 1] = radius * np.cos(angles), radius * np.sin(angles)
+    labels = np.repeat(np.arange(n_classes), n_per_class)
+    features = centres[labels] + spread * rng.normal(size=(labels.size, n_features))
+    order = rng.permutation(labels.size)
+    return features[order].astype(np.float32), labels[order]
+
+
+def batches_of(features, labels, batch_size):
+    """A list of (inputs, targets) Tensor pairs in order: a dataloader without module 08."""
+    return [(Tensor(features[i:i + batch_size]), Tensor(labels[i:i + batch_size]))
+            for i in range(0, len(labels), batch_size)]

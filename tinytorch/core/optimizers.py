@@ -1,0 +1,254 @@
+# Generated from modules/06_optimizers/optimizers.py by `python -m audits.export`: edit the source, not this file.
+import numbers
+
+import numpy as np
+
+from tinytorch.core.tensor import Tensor
+
+
+def _check_number(name, value, low, high=None, low_inclusive=True):
+    """Raise a clear error unless `value` is a real number in the allowed range."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    too_low = value < low if low_inclusive else value <= low
+    if too_low or (high is not None and value >= high) or not np.isfinite(value):
+        bound = f"{'>=' if low_inclusive else '>'} {low}" + (f" and < {high}" if high is not None else "")
+        raise ValueError(f"{name} must be {bound}, got {value}")
+    return float(value)
+
+
+def _prune_mask(param):
+    """The parameter's 0/1 prune mask as an array of its dtype, or None if it has none."""
+    mask = getattr(param, "prune_mask", None)
+    if mask is None:
+        return None
+    mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    if mask.shape != param.data.shape:
+        raise ValueError(f"prune_mask has shape {mask.shape} but its parameter has shape {param.data.shape}")
+    if not np.all((mask == 0) | (mask == 1)):
+        raise ValueError("prune_mask must contain only 0 and 1")
+    return mask.astype(param.data.dtype)
+
+
+class Optimizer:
+    """Base class: owns the parameter list, clears gradients, enforces prune masks.
+
+    TODO: Store the distinct parameters, implement `zero_grad()` and the shared
+    part of `step()`; subclasses implement `_update(param, grad, state)`.
+
+    APPROACH:
+    1. `__init__`: turn `params` into a list; reject a single Tensor, an empty
+       list and non-Tensors; keep each Tensor once (compare with `is`, i.e. by
+       `id`), in first-seen order. `self.state = {}`.
+    2. `zero_grad()`: set every parameter's `.grad` to `None`.
+    3. `step()`: for each index `i`, parameter `p` with a gradient: get the
+       mask, zero masked entries of `p.data`, of a copy of the gradient and of
+       every array in `self.state[i]`; call `self._update(p, grad, state)`;
+       zero masked entries of `p.data` again.
+
+    EXAMPLE:
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> opt = SGD([w, w], lr=0.1)        # listed twice, kept once
+    >>> len(opt.params)
+    1
+
+    HINTS:
+    - `{id(p) for p in ...}` finds duplicates without comparing values.
+    - Masking with `array *= mask` keeps the same array object (in place).
+    """
+
+    def __init__(self, params):
+        if isinstance(params, Tensor):
+            raise TypeError("params must be a list of Tensors, not a single Tensor: wrap it as [tensor]")
+        params = list(params)
+        if not params:
+            raise ValueError("optimizer got an empty parameter list")
+        unique, seen = [], set()
+        for position, param in enumerate(params):
+            if not isinstance(param, Tensor):
+                raise TypeError(f"parameter {position} is a {type(param).__name__}, expected a Tensor")
+            if id(param) not in seen:
+                seen.add(id(param))
+                unique.append(param)
+        self.params = unique
+        self.state = {}
+
+    def zero_grad(self):
+        """Forget the gradients of the last backward pass (they accumulate otherwise)."""
+        for param in self.params:
+            param.grad = None
+
+    def step(self):
+        """Update every parameter that has a gradient, holding pruned entries at zero."""
+        for index, param in enumerate(self.params):
+            if param.grad is None:
+                continue
+            grad = np.array(param.grad, dtype=param.data.dtype)  # a copy: never edit .grad
+            if grad.shape != param.data.shape:
+                raise ValueError(f"parameter {index} has shape {param.data.shape} but its gradient has shape {grad.shape}")
+            state = self.state.setdefault(index, {})
+            mask = _prune_mask(param)
+            if mask is not None:
+                param.data *= mask
+                grad *= mask
+                for buffer in state.values():
+                    if isinstance(buffer, np.ndarray) and buffer.shape == mask.shape:
+                        buffer *= mask
+            self._update(param, grad, state)
+            if mask is not None:
+                param.data *= mask
+
+    def _update(self, param, grad, state):
+        raise NotImplementedError("an Optimizer subclass must implement _update(param, grad, state)")
+
+    def state_dict(self):
+        """A copy of everything needed to resume: the learning rate and the per-parameter state."""
+        state = {index: {name: np.array(value) for name, value in buffers.items()} for index, buffers in self.state.items()}
+        return {"lr": getattr(self, "lr", None), "state": state}
+
+    def load_state_dict(self, saved):
+        """Restore `state_dict()` output, checking every buffer fits its parameter."""
+        restored = {}
+        for index, buffers in saved["state"].items():
+            index = int(index)
+            if not 0 <= index < len(self.params):
+                raise ValueError(f"saved optimizer state for parameter {index}, but this optimizer has {len(self.params)}")
+            shape = self.params[index].data.shape
+            restored[index] = {}
+            for name, value in buffers.items():
+                value = np.array(value)
+                if value.ndim == 0:
+                    restored[index][name] = value.item()
+                elif value.shape != shape:
+                    raise ValueError(f"saved state '{name}' of parameter {index} has shape {value.shape}, parameter has {shape}")
+                else:
+                    restored[index][name] = value.astype(self.params[index].data.dtype)
+        self.state = restored
+        if saved.get("lr") is not None:
+            self.lr = float(saved["lr"])
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum and L2 weight decay.
+
+    TODO: Validate the hyperparameters and implement `_update`.
+
+    APPROACH:
+    1. `__init__`: call `super().__init__(params)`; check `lr > 0`,
+       `momentum >= 0`, `weight_decay >= 0`.
+    2. `_update(param, grad, state)`:
+       - if weight_decay: `grad = grad + weight_decay * param.data`
+       - if momentum: `v = state.setdefault("momentum", zeros)`;
+         `v *= momentum; v += grad`; use `v` as the step direction
+       - `param.data -= lr * direction`  (in place)
+
+    EXAMPLE:
+    >>> w = Tensor([1.0], requires_grad=True); w.grad = np.array([2.0])
+    >>> opt = SGD([w], lr=0.1); opt.step(); w.data
+    array([0.8], dtype=float32)
+
+    HINTS:
+    - `np.zeros_like(param.data)` gives a velocity of the right shape and dtype.
+    - Update `v` in place so the dict keeps pointing at the same array.
+    """
+
+    def __init__(self, params, lr=0.01, momentum=0.0, weight_decay=0.0):
+        super().__init__(params)
+        self.lr = _check_number("lr", lr, 0.0, low_inclusive=False)
+        self.momentum = _check_number("momentum", momentum, 0.0)
+        self.weight_decay = _check_number("weight_decay", weight_decay, 0.0)
+
+    def _update(self, param, grad, state):
+        if self.weight_decay:
+            grad = grad + self.weight_decay * param.data
+        if self.momentum:
+            velocity = state.setdefault("momentum", np.zeros_like(param.data))
+            velocity *= self.momentum
+            velocity += grad
+            grad = velocity
+        param.data -= self.lr * grad
+
+
+class Adam(Optimizer):
+    """Adam: bias-corrected first/second moment estimates, with optional L2 weight decay.
+
+    TODO: Validate the hyperparameters and implement `_update`.
+
+    APPROACH:
+    1. `__init__`: check `lr > 0`, two betas each in `[0, 1)`, `eps > 0`,
+       `weight_decay >= 0`.
+    2. `_update`: `grad = self._decay(param, grad)`; create `m`, `v`
+       (zeros) and `step = 0` on first use; `step += 1`; update `m`, `v` in
+       place; bias-correct; `param.data -= lr * m_hat / (sqrt(v_hat) + eps)`.
+    3. `_decay` (L2): return `grad + weight_decay * param.data`.
+
+    EXAMPLE:
+    >>> w = Tensor([1.0], requires_grad=True); w.grad = np.array([5.0])
+    >>> opt = Adam([w], lr=0.1); opt.step(); w.data   # first step moves by ~lr
+    array([0.9], dtype=float32)
+
+    HINTS:
+    - `beta1 ** t` with the per-parameter `t` (start at 1 after incrementing).
+    - Keep `m` and `v` in `state` so they survive across calls to `step()`.
+    """
+
+    def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params)
+        self.lr = _check_number("lr", lr, 0.0, low_inclusive=False)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+        self.betas = (_check_number("beta1", betas[0], 0.0, 1.0), _check_number("beta2", betas[1], 0.0, 1.0))
+        self.eps = _check_number("eps", eps, 0.0, low_inclusive=False)
+        self.weight_decay = _check_number("weight_decay", weight_decay, 0.0)
+
+    def _decay(self, param, grad):
+        """Coupled L2 decay: the penalty's gradient joins the loss gradient."""
+        if self.weight_decay:
+            grad = grad + self.weight_decay * param.data
+        return grad
+
+    def _update(self, param, grad, state):
+        grad = self._decay(param, grad)
+        if "step" not in state:
+            state["m"] = np.zeros_like(param.data)
+            state["v"] = np.zeros_like(param.data)
+            state["step"] = 0
+        beta1, beta2 = self.betas
+        state["step"] += 1
+        t = state["step"]
+        m, v = state["m"], state["v"]
+        m *= beta1
+        m += (1 - beta1) * grad
+        v *= beta2
+        v += (1 - beta2) * grad * grad
+        m_hat = m / (1 - beta1 ** t)
+        v_hat = v / (1 - beta2 ** t)
+        param.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: shrink the weights, leave the moments alone.
+
+    TODO: Override `_decay` so it shrinks `param.data` in place by
+    `lr * weight_decay * param.data` and returns the gradient unchanged.
+
+    APPROACH:
+    1. `__init__`: same as Adam, default `weight_decay=0.01`.
+    2. `_decay(param, grad)`: `param.data *= 1 - lr * weight_decay`; `return grad`.
+
+    EXAMPLE:
+    >>> w = Tensor([1.0], requires_grad=True); w.grad = np.array([0.0])
+    >>> opt = AdamW([w], lr=0.1, weight_decay=0.5); opt.step(); w.data
+    array([0.95], dtype=float32)
+
+    HINTS:
+    - The decay happens before the Adam step, on the current weights.
+    """
+
+    def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+
+    def _decay(self, param, grad):
+        if self.weight_decay:
+            param.data *= 1 - self.lr * self.weight_decay
+        return grad
