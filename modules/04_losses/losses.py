@@ -46,8 +46,7 @@ import numpy as np
 
 from tinytorch.core.tensor import Tensor
 
-# The clip bound for probabilities in BCE: log(1e-7) = -16.1, and 1 - 1e-7 still
-# differs from 1.0 in float32 (whose spacing just below 1 is 6e-8).
+# The clip bound for the arguments of BCE's logs: each log term is at least log(1e-7) = -16.1.
 BCE_EPS = 1e-7
 
 # %% [markdown]
@@ -336,9 +335,12 @@ p = 1.0, t = 0  ->  -log(0.0)      = inf     (without clipping)
 ```
 
 A saturated sigmoid returns exactly 0.0 or 1.0 in float32, so `log(0)` is not
-hypothetical. Clipping `p` to `[eps, 1 - eps]` bounds each term by 16.1 and
-keeps the gradient `1/p` finite. Values outside `[0, 1]` are rejected: they
-usually mean raw logits were passed where probabilities were expected.
+hypothetical. Clipping the argument of each log to `[eps, 1 - eps]` bounds each
+term by 16.1 and keeps the gradients `1/p` and `1/(1 - p)` finite. We clip
+`1 - p` itself rather than computing `1 - clip(p)`: float32 cannot hold
+`1 - 1e-7` exactly (it rounds to `1 - 1.19e-7`), so the second form would make
+the two ends of the range slightly different. Values outside `[0, 1]` are
+rejected: they usually mean raw logits were passed where probabilities were expected.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "bce-loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -347,14 +349,15 @@ class BinaryCrossEntropyLoss:
     """Mean binary cross-entropy between probabilities and 0/1 targets of the same shape."""
 
     def forward(self, predictions, targets):
-        """Return -mean(t * log(p) + (1 - t) * log(1 - p)) with p clipped to [eps, 1 - eps].
+        """Return -mean(t * log(p) + (1 - t) * log(1 - p)), both log arguments clipped to [eps, 1 - eps].
 
         TODO: Validate the inputs, clip the probabilities and average the two log terms.
 
         APPROACH:
         1. predictions: a Tensor with values in [0, 1]; targets: same shape, values in [0, 1].
-        2. p = predictions.clip(BCE_EPS, 1 - BCE_EPS); t = Tensor(targets)
-        3. return -(t * p.log() + (1 - t) * (1 - p).log()).mean()
+        2. p = predictions.clip(BCE_EPS, 1 - BCE_EPS)
+           q = (1 - predictions).clip(BCE_EPS, 1 - BCE_EPS)      (the probability of class 0)
+        3. t = Tensor(targets); return -(t * p.log() + (1 - t) * q.log()).mean()
 
         EXAMPLE:
         >>> BinaryCrossEntropyLoss()(Tensor([0.9, 0.1]), np.array([1.0, 0.0])).item()
@@ -373,8 +376,9 @@ class BinaryCrossEntropyLoss:
         if np.any((target < 0) | (target > 1)):
             raise ValueError("BinaryCrossEntropyLoss expects targets in [0, 1] (0/1 labels)")
         p = predictions.clip(BCE_EPS, 1.0 - BCE_EPS)
+        q = (1.0 - predictions).clip(BCE_EPS, 1.0 - BCE_EPS)
         t = Tensor(target.astype(np.float32))
-        return -(t * p.log() + (1.0 - t) * (1.0 - p).log()).mean()
+        return -(t * p.log() + (1.0 - t) * q.log()).mean()
         ### END SOLUTION
 
     def __call__(self, predictions, targets):
@@ -391,7 +395,7 @@ def test_unit_bce_loss():
     assert abs(loss.item() - expected) < 1e-5
 
     wrong = BinaryCrossEntropyLoss()(Tensor([1.0, 0.0]), np.array([0.0, 1.0])).item()
-    assert np.isfinite(wrong) and abs(wrong - (-np.log(1e-7))) < 0.1
+    assert np.isfinite(wrong) and abs(wrong - (-np.log(1e-7))) < 1e-3
     right = BinaryCrossEntropyLoss()(Tensor([1.0, 0.0]), np.array([1.0, 0.0])).item()
     assert 0.0 <= right < 1e-6
     try:
@@ -524,7 +528,7 @@ if __name__ == "__main__":
   `BinaryCrossEntropyLoss` for probabilities; each returns the batch mean as a
   scalar Tensor and refuses mismatched shapes instead of broadcasting them.
 - `log_softmax` subtracts a constant row max and stays in log space, so logits
-  of 1000 give exact, finite losses; BCE clips probabilities to `[1e-7, 1 - 1e-7]`.
+  of 1000 give exact, finite losses; BCE clips its log arguments to `[1e-7, 1 - 1e-7]`.
 - Everything is built from Tensor primitives, so Module 05 (Autograd) gives
   these losses gradients without any change here.
 

@@ -3,8 +3,7 @@ import numpy as np
 
 from tinytorch.core.tensor import Tensor
 
-# The clip bound for probabilities in BCE: log(1e-7) = -16.1, and 1 - 1e-7 still
-# differs from 1.0 in float32 (whose spacing just below 1 is 6e-8).
+# The clip bound for the arguments of BCE's logs: each log term is at least log(1e-7) = -16.1.
 BCE_EPS = 1e-7
 
 
@@ -143,14 +142,15 @@ class BinaryCrossEntropyLoss:
     """Mean binary cross-entropy between probabilities and 0/1 targets of the same shape."""
 
     def forward(self, predictions, targets):
-        """Return -mean(t * log(p) + (1 - t) * log(1 - p)) with p clipped to [eps, 1 - eps].
+        """Return -mean(t * log(p) + (1 - t) * log(1 - p)), both log arguments clipped to [eps, 1 - eps].
 
         TODO: Validate the inputs, clip the probabilities and average the two log terms.
 
         APPROACH:
         1. predictions: a Tensor with values in [0, 1]; targets: same shape, values in [0, 1].
-        2. p = predictions.clip(BCE_EPS, 1 - BCE_EPS); t = Tensor(targets)
-        3. return -(t * p.log() + (1 - t) * (1 - p).log()).mean()
+        2. p = predictions.clip(BCE_EPS, 1 - BCE_EPS)
+           q = (1 - predictions).clip(BCE_EPS, 1 - BCE_EPS)      (the probability of class 0)
+        3. t = Tensor(targets); return -(t * p.log() + (1 - t) * q.log()).mean()
 
         EXAMPLE:
         >>> BinaryCrossEntropyLoss()(Tensor([0.9, 0.1]), np.array([1.0, 0.0])).item()
@@ -168,8 +168,9 @@ class BinaryCrossEntropyLoss:
         if np.any((target < 0) | (target > 1)):
             raise ValueError("BinaryCrossEntropyLoss expects targets in [0, 1] (0/1 labels)")
         p = predictions.clip(BCE_EPS, 1.0 - BCE_EPS)
+        q = (1.0 - predictions).clip(BCE_EPS, 1.0 - BCE_EPS)
         t = Tensor(target.astype(np.float32))
-        return -(t * p.log() + (1.0 - t) * (1.0 - p).log()).mean()
+        return -(t * p.log() + (1.0 - t) * q.log()).mean()
 
     def __call__(self, predictions, targets):
         return self.forward(predictions, targets)
