@@ -669,7 +669,7 @@ def compress_model(model, compression_config):
     TODO: validate the config, record counts, prune, record counts again.
 
     APPROACH:
-    1. Reject non-dict configs (TypeError) and unknown keys (ValueError)
+    1. Reject non-dict configs (TypeError), unknown keys and bad values (ValueError)
     2. Count non-zeros over _unique_parameters(model) before and after
     3. structured_prune if "structured_ratio" given, then magnitude_prune
     4. Return the stats dict; "techniques" lists what ran, in order
@@ -689,6 +689,9 @@ def compress_model(model, compression_config):
         raise ValueError(
             f"unknown compression_config keys {unknown}; expected some of {list(COMPRESSION_KEYS)}"
         )
+    for key in ("structured_ratio", "magnitude_sparsity"):
+        if key in compression_config:  # validate everything before changing anything
+            _check_fraction(compression_config[key], key)
     params = _unique_parameters(model)
     sparsity_before = measure_sparsity(model)  # also checks there are weight matrices
     original = sum(np.count_nonzero(p.data) for p in params)
