@@ -1,0 +1,423 @@
+# Generated from modules/09_spatial/spatial.py by `python -m audits.export`: edit the source, not this file.
+import math
+import numbers
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from tinytorch.core.autograd import Function
+from tinytorch.core.layers import Layer
+from tinytorch.core.tensor import Tensor
+
+
+def _positive_int(value, name):
+    """A layer size: a positive int (bools are rejected: Conv2d(True, ...) is a bug)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a positive int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value}")
+    return int(value)
+
+
+def _pair(value, name, minimum):
+    """An int or a pair of ints, each >= minimum, as a (height, width) tuple."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(values) != 2 or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in values):
+        raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
+    if any(v < minimum for v in values):
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return int(values[0]), int(values[1])
+
+
+def _check_images(x, who, channels=None):
+    """x must be a rank-4 NCHW Tensor, with `channels` channels if given."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{who} expects a Tensor, got {type(x).__name__}; wrap the data with Tensor(...)")
+    if x.ndim != 4:
+        raise ValueError(f"{who} expects NCHW images of rank 4 (batch, channels, height, width), got shape {x.shape}")
+    if channels is not None and x.shape[1] != channels:
+        raise ValueError(f"{who} expects {channels} input channels, got {x.shape[1]} (input shape {x.shape})")
+
+
+def output_size(size, kernel, stride, padding, who="window"):
+    """Number of window positions along one dimension; ValueError if the kernel does not fit."""
+    padded = size + 2 * padding
+    if kernel > padded:
+        raise ValueError(f"{who}: kernel size {kernel} is larger than the padded input {padded} "
+                         f"(size {size} + 2 * padding {padding})")
+    return (padded - kernel) // stride + 1
+
+
+def _pad(data, padding, value=0.0):
+    """Pad the two spatial axes of an NCHW array (float32 so that -inf padding works)."""
+    ph, pw = padding
+    data = data.astype(np.float32, copy=False)
+    return np.pad(data, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+
+
+def extract_windows(xp, kernel, stride):
+    """All kernel-sized windows of a padded NCHW array: a (N, C, Ho, Wo, kh, kw) view, no copy."""
+    (kh, kw), (sh, sw) = kernel, stride
+    return sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+
+
+def scatter_windows(windows, padded_shape, stride):
+    """Adjoint of extract_windows: add every window's values back into a (N, C, Hp, Wp) array.
+
+    TODO: Build the row and column index of every window element and accumulate with np.add.at.
+
+    APPROACH:
+    1. rows[ho, ki] = ho * sh + ki, shaped (Ho, 1, kh, 1); cols[wo, kj] = wo * sw + kj, shaped (1, Wo, 1, kw).
+    2. out = zeros(padded_shape); np.add.at(out, (slice(None), slice(None), rows, cols), windows).
+
+    EXAMPLE:
+    >>> ones = np.ones((1, 1, 2, 2, 2, 2))        # 2x2 windows of a 3x3 image, stride 1
+    >>> scatter_windows(ones, (1, 1, 3, 3), (1, 1))[0, 0]
+    array([[1., 2., 1.], [2., 4., 2.], [1., 2., 1.]])   # how many windows cover each pixel
+
+    HINTS:
+    - The two index arrays broadcast to (Ho, Wo, kh, kw), matching windows' last four axes.
+    """
+    _, _, out_h, out_w, kh, kw = windows.shape
+    sh, sw = stride
+    rows = (np.arange(out_h) * sh)[:, None, None, None] + np.arange(kh)[None, None, :, None]
+    cols = (np.arange(out_w) * sw)[None, :, None, None] + np.arange(kw)[None, None, None, :]
+    out = np.zeros(padded_shape, dtype=windows.dtype)
+    np.add.at(out, (slice(None), slice(None), rows, cols), windows)
+    return out
+
+
+def im2col(xp, kernel, stride):
+    """Padded (N, C, Hp, Wp) -> matrix (N*Ho*Wo, C*kh*kw): one row per output pixel.
+
+    TODO: Take the window view, move the channel axis next to the kernel axes, flatten.
+
+    APPROACH:
+    1. windows = extract_windows(xp, kernel, stride)        # (N, C, Ho, Wo, kh, kw)
+    2. transpose to (N, Ho, Wo, C, kh, kw) and reshape to (N*Ho*Wo, C*kh*kw).
+
+    EXAMPLE:
+    >>> im2col(np.arange(9.0).reshape(1, 1, 3, 3), (2, 2), (1, 1))[0]
+    array([0., 1., 3., 4.])
+
+    HINTS:
+    - The column order (C, kh, kw) matches weight.reshape(out_channels, -1).
+    """
+    windows = extract_windows(xp, kernel, stride)
+    n, c, out_h, out_w, kh, kw = windows.shape
+    return windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * out_h * out_w, c * kh * kw)
+
+
+def col2im(cols, padded_shape, out_hw, kernel, stride):
+    """Adjoint of im2col: matrix (N*Ho*Wo, C*kh*kw) -> padded image (N, C, Hp, Wp), overlaps summed."""
+    n, c = padded_shape[:2]
+    (out_h, out_w), (kh, kw) = out_hw, kernel
+    windows = cols.reshape(n, out_h, out_w, c, kh, kw).transpose(0, 3, 1, 2, 4, 5)
+    return scatter_windows(windows, padded_shape, stride)
+
+
+class Conv2dFunction(Function):
+    """2-D convolution as one autograd node: im2col + matmul forward, matmul + col2im backward."""
+
+    def __init__(self, x, weight, bias, stride, padding):
+        super().__init__(x, weight, bias)
+        self.stride, self.padding = stride, padding
+
+    def forward(self):
+        """Compute the convolution of the inputs and wrap it with self.output.
+
+        TODO: Pad, im2col, one matmul, add the bias, reshape to NCHW.
+
+        APPROACH:
+        1. xp = _pad(x.data, padding); remember xp.shape and (Ho, Wo) for backward.
+        2. self.cols = im2col(xp, (kh, kw), stride)         (kept: backward needs it for dW)
+        3. out = self.cols @ weight.reshape(O, -1).T (+ bias), shape (N*Ho*Wo, O).
+        4. Reshape to (N, Ho, Wo, O), transpose to (N, O, Ho, Wo), return self.output(out).
+
+        EXAMPLE:
+        >>> Conv2dFunction(x, w, None, (1, 1), (0, 0)).forward().shape   # x (2,3,5,5), w (4,3,3,3)
+        (2, 4, 3, 3)
+
+        HINTS:
+        - np.ascontiguousarray after the transpose keeps later operations fast.
+        """
+        x, weight, bias = self.inputs
+        n = x.shape[0]
+        out_channels, _, kh, kw = weight.shape
+        xp = _pad(x.data, self.padding)
+        self.padded_shape = xp.shape
+        self.out_hw = ((xp.shape[2] - kh) // self.stride[0] + 1, (xp.shape[3] - kw) // self.stride[1] + 1)
+        self.cols = im2col(xp, (kh, kw), self.stride)
+        out = self.cols @ weight.data.reshape(out_channels, -1).T
+        if bias is not None:
+            out += bias.data
+        out = out.reshape(n, *self.out_hw, out_channels).transpose(0, 3, 1, 2)
+        return self.output(np.ascontiguousarray(out))
+
+    def backward(self, grad_output):
+        """Gradients for (x, weight, bias) from the output gradient (N, O, Ho, Wo).
+
+        TODO: Flatten the output gradient like the forward output and apply the three formulas.
+
+        APPROACH:
+        1. g = grad_output.transpose(0, 2, 3, 1).reshape(-1, O)
+        2. grad_w = (g.T @ self.cols).reshape(weight.shape); grad_b = g.sum(axis=0) (None without bias)
+        3. grad_x: col2im(g @ W_mat, ...) then cut the padding off (skip if x needs no gradient).
+
+        EXAMPLE:
+        >>> fn.backward(np.ones(out.shape))   # -> (dx, dW, db) with the shapes of x, weight, bias
+
+        HINTS:
+        - Padding rows/columns of dxp belong to no input pixel: slice them away.
+        """
+        x, weight, bias = self.inputs
+        out_channels, _, kh, kw = weight.shape
+        g = grad_output.transpose(0, 2, 3, 1).reshape(-1, out_channels)
+        grad_w = (g.T @ self.cols).reshape(weight.shape) if self.needs_grad(1) else None
+        grad_b = g.sum(axis=0) if self.needs_grad(2) else None
+        grad_x = None
+        if self.needs_grad(0):
+            dcols = g @ weight.data.reshape(out_channels, -1)
+            dxp = col2im(dcols, self.padded_shape, self.out_hw, (kh, kw), self.stride)
+            (ph, pw), (height, width) = self.padding, x.shape[2:]
+            grad_x = dxp[:, :, ph:ph + height, pw:pw + width]
+        return grad_x, grad_w, grad_b
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0):
+    """Functional convolution: x (N, C, H, W), weight (O, C, kh, kw), bias (O,) or None."""
+    stride, padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
+    if not isinstance(weight, Tensor) or weight.ndim != 4:
+        raise ValueError(f"conv2d weight must be a rank-4 Tensor (out, in, kh, kw), got {getattr(weight, 'shape', weight)}")
+    if bias is not None and (not isinstance(bias, Tensor) or bias.shape != (weight.shape[0],)):
+        raise ValueError(f"conv2d bias must be a Tensor of shape ({weight.shape[0]},), got {getattr(bias, 'shape', bias)}")
+    _check_images(x, "conv2d", weight.shape[1])
+    for axis in (0, 1):
+        output_size(x.shape[2 + axis], weight.shape[2 + axis], stride[axis], padding[axis], "conv2d")
+    return Conv2dFunction(x, weight, bias, stride, padding).forward()
+
+
+class Conv2d(Layer):
+    """2-D convolution over NCHW images; weight (out, in, kh, kw), He-initialized; bias (out,)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True):
+        self.in_channels = _positive_int(in_channels, "in_channels")
+        self.out_channels = _positive_int(out_channels, "out_channels")
+        self.kernel_size = _pair(kernel_size, "kernel_size", 1)
+        self.stride = _pair(stride, "stride", 1)
+        self.padding = _pair(padding, "padding", 0)
+        kh, kw = self.kernel_size
+        std = math.sqrt(2.0 / (self.in_channels * kh * kw))  # He init for ReLU networks
+        weight = np.random.randn(self.out_channels, self.in_channels, kh, kw) * std
+        self.weight = Tensor(weight.astype(np.float32), requires_grad=True)
+        self.bias = Tensor(np.zeros(self.out_channels, dtype=np.float32), requires_grad=True) if bias else None
+
+    def forward(self, x):
+        """Convolve x (N, in_channels, H, W) -> (N, out_channels, Ho, Wo)."""
+        return conv2d(x, self.weight, self.bias, self.stride, self.padding)
+
+    def parameters(self):
+        return [self.weight] if self.bias is None else [self.weight, self.bias]
+
+    def __repr__(self):
+        return (f"Conv2d({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None})")
+
+
+class MaxPool2dFunction(Function):
+    """Window maxima; the gradient flows only to each window's (first) maximum."""
+
+    def __init__(self, x, kernel, stride, padding):
+        super().__init__(x)
+        self.kernel, self.stride, self.padding = kernel, stride, padding
+
+    def forward(self):
+        """TODO: pad with -inf, flatten each window, remember the argmax, return the maxima.
+
+        APPROACH:
+        1. windows = extract_windows(_pad(x, padding, -inf), kernel, stride) -> (N, C, Ho, Wo, kh, kw)
+        2. flat = windows.reshape(N, C, Ho, Wo, kh*kw); self.argmax = flat.argmax(-1)
+        3. out = take_along_axis(flat, argmax[..., None], -1)[..., 0]
+
+        EXAMPLE:
+        >>> MaxPool2dFunction(x, (2, 2), (2, 2), (0, 0)).forward().shape   # x (1, 1, 4, 4)
+        (1, 1, 2, 2)
+
+        HINTS:
+        - Keeping the argmax makes backward a scatter, no second search.
+        """
+        (x,) = self.inputs
+        xp = _pad(x.data, self.padding, value=-np.inf)
+        self.padded_shape = xp.shape
+        windows = extract_windows(xp, self.kernel, self.stride)
+        flat = windows.reshape(*windows.shape[:4], -1)
+        self.argmax = flat.argmax(axis=-1)
+        return self.output(np.take_along_axis(flat, self.argmax[..., None], axis=-1)[..., 0])
+
+    def backward(self, grad_output):
+        (x,) = self.inputs
+        kh, kw = self.kernel
+        grad_windows = np.zeros((*grad_output.shape, kh * kw), dtype=np.float32)
+        np.put_along_axis(grad_windows, self.argmax[..., None], grad_output[..., None], axis=-1)
+        dxp = scatter_windows(grad_windows.reshape(*grad_output.shape, kh, kw), self.padded_shape, self.stride)
+        (ph, pw), (height, width) = self.padding, x.shape[2:]
+        return (dxp[:, :, ph:ph + height, pw:pw + width],)
+
+
+class AvgPool2dFunction(Function):
+    """Window means; the gradient is shared equally by every element of a window."""
+
+    def __init__(self, x, kernel, stride, padding):
+        super().__init__(x)
+        self.kernel, self.stride, self.padding = kernel, stride, padding
+
+    def forward(self):
+        (x,) = self.inputs
+        xp = _pad(x.data, self.padding)
+        self.padded_shape = xp.shape
+        return self.output(extract_windows(xp, self.kernel, self.stride).mean(axis=(-2, -1)))
+
+    def backward(self, grad_output):
+        (x,) = self.inputs
+        kh, kw = self.kernel
+        share = (grad_output / (kh * kw))[..., None, None]
+        grad_windows = np.broadcast_to(share, (*grad_output.shape, kh, kw))
+        dxp = scatter_windows(grad_windows, self.padded_shape, self.stride)
+        (ph, pw), (height, width) = self.padding, x.shape[2:]
+        return (dxp[:, :, ph:ph + height, pw:pw + width],)
+
+
+class _Pool2d(Layer):
+    """Shared argument handling of the pooling layers (stride defaults to the kernel size)."""
+
+    function = None  # the Function subclass that computes this pooling
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        self.kernel_size = _pair(kernel_size, "kernel_size", 1)
+        self.stride = self.kernel_size if stride is None else _pair(stride, "stride", 1)
+        self.padding = _pair(padding, "padding", 0)
+        if any(p > k // 2 for p, k in zip(self.padding, self.kernel_size)):
+            raise ValueError(f"padding {self.padding} must be at most half the kernel size {self.kernel_size}")
+
+    def forward(self, x):
+        name = type(self).__name__
+        _check_images(x, name)
+        for axis in (0, 1):
+            output_size(x.shape[2 + axis], self.kernel_size[axis], self.stride[axis], self.padding[axis], name)
+        return self.function(x, self.kernel_size, self.stride, self.padding).forward()
+
+    def __repr__(self):
+        return f"{type(self).__name__}(kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding})"
+
+
+class MaxPool2d(_Pool2d):
+    """Max over each kernel window of each channel."""
+
+    function = MaxPool2dFunction
+
+
+class AvgPool2d(_Pool2d):
+    """Mean over each kernel window of each channel (padding zeros count in the mean)."""
+
+    function = AvgPool2dFunction
+
+
+class BatchNorm2dFunction(Function):
+    """Per-channel normalization with given statistics; `batch_stats` says they came from x itself."""
+
+    def __init__(self, x, gamma, beta, mean, var, eps, batch_stats):
+        super().__init__(x, gamma, beta)
+        self.mean, self.var, self.eps, self.batch_stats = mean, var, eps, batch_stats
+
+    def forward(self):
+        x, gamma, beta = self.inputs
+        self.inv_std = (1.0 / np.sqrt(self.var + self.eps)).astype(np.float32)
+        self.x_hat = (x.data - self.mean[:, None, None]) * self.inv_std[:, None, None]
+        return self.output(gamma.data[:, None, None] * self.x_hat + beta.data[:, None, None])
+
+    def backward(self, grad_output):
+        """Gradients for (x, gamma, beta); see the formula above for x in training mode.
+
+        TODO: Reduce over the (N, H, W) axes for gamma and beta; apply the dx formula.
+
+        APPROACH:
+        1. grad_gamma = sum(dy * x_hat), grad_beta = sum(dy) over axes (0, 2, 3).
+        2. dx_hat = dy * gamma[:, None, None].
+        3. Evaluation mode (fixed statistics): dx = dx_hat * inv_std.
+           Training mode: the formula with M = N * H * W and sums over (0, 2, 3), keepdims.
+
+        EXAMPLE:
+        >>> dx, dgamma, dbeta = fn.backward(np.ones(out.shape))
+
+        HINTS:
+        - With batch statistics, sum(dx) over a channel is 0: shifting x changes nothing.
+        """
+        x, gamma, beta = self.inputs
+        axes = (0, 2, 3)
+        grad_gamma = (grad_output * self.x_hat).sum(axis=axes)
+        grad_beta = grad_output.sum(axis=axes)
+        dx_hat = grad_output * gamma.data[:, None, None]
+        inv_std = self.inv_std[:, None, None]
+        if not self.batch_stats:
+            return dx_hat * inv_std, grad_gamma, grad_beta
+        m = x.shape[0] * x.shape[2] * x.shape[3]
+        grad_x = inv_std / m * (m * dx_hat - dx_hat.sum(axis=axes, keepdims=True)
+                                - self.x_hat * (dx_hat * self.x_hat).sum(axis=axes, keepdims=True))
+        return grad_x, grad_gamma, grad_beta
+
+
+class BatchNorm2d(Layer):
+    """Batch normalization over the channels of NCHW images, with a `training` flag."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1):
+        self.num_features = _positive_int(num_features, "num_features")
+        if not isinstance(eps, numbers.Real) or not eps > 0:
+            raise ValueError(f"eps must be a positive number, got {eps!r}")
+        if not isinstance(momentum, numbers.Real) or not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"momentum must be in [0, 1], got {momentum!r}")
+        self.eps, self.momentum = float(eps), float(momentum)
+        self.gamma = Tensor(np.ones(self.num_features, dtype=np.float32), requires_grad=True)
+        self.beta = Tensor(np.zeros(self.num_features, dtype=np.float32), requires_grad=True)
+        self.running_mean = np.zeros(self.num_features, dtype=np.float32)
+        self.running_var = np.ones(self.num_features, dtype=np.float32)
+        self.training = True
+
+    def forward(self, x):
+        """Normalize with batch statistics (training) or running statistics (evaluation).
+
+        TODO: Pick the statistics, update the running ones when training, apply the Function.
+
+        APPROACH:
+        1. Check x (rank 4, num_features channels).
+        2. Training: mean and biased var over (0, 2, 3); M = N*H*W must be > 1;
+           running_mean/var move by `momentum` towards mean and var * M / (M - 1).
+        3. Evaluation: use running_mean and running_var.
+        4. return BatchNorm2dFunction(x, gamma, beta, mean, var, eps, training).forward()
+
+        EXAMPLE:
+        >>> bn = BatchNorm2d(3); y = bn(Tensor(np.random.randn(8, 3, 4, 4)))
+        >>> np.allclose(y.data.mean(axis=(0, 2, 3)), 0, atol=1e-5)
+        True
+
+        HINTS:
+        - Update running statistics with new arrays, never from inside backward.
+        """
+        _check_images(x, "BatchNorm2d", self.num_features)
+        if not self.training:
+            mean, var = self.running_mean, self.running_var
+        else:
+            m = x.shape[0] * x.shape[2] * x.shape[3]
+            if m < 2:
+                raise ValueError(f"BatchNorm2d in training mode needs more than one value per channel, got shape {x.shape}")
+            data = x.data.astype(np.float32, copy=False)
+            mean, var = data.mean(axis=(0, 2, 3)), data.var(axis=(0, 2, 3))
+            keep = 1.0 - self.momentum
+            self.running_mean = (keep * self.running_mean + self.momentum * mean).astype(np.float32)
+            self.running_var = (keep * self.running_var + self.momentum * var * m / (m - 1)).astype(np.float32)
+        return BatchNorm2dFunction(x, self.gamma, self.beta, mean, var, self.eps, self.training).forward()
+
+    def parameters(self):
+        return [self.gamma, self.beta]
+
+    def __repr__(self):
+        return f"BatchNorm2d({self.num_features}, eps={self.eps}, momentum={self.momentum})"
