@@ -3,6 +3,14 @@
     python -m audits.export            export every module
     python -m audits.export 16         export module 16 only
     python -m audits.export --check    exit 1 and name the files that differ from the sources
+    python -m audits.export 16 --force export even though the audit has blocking findings
+
+Gate: before writing anything the module(s) are audited (`audits.module`); if any
+has a critical or high finding the export is refused: exit 1, nothing written,
+one `path:line CODE message` line per blocking finding on stderr. `--check`
+only compares and is not gated. `--force` exists for work in progress (a module's
+own suite needs its package file before the module is finished) and for a rule
+that misfires until it is fixed; it still prints every blocking finding.
 
 Each generated file starts with a line naming its source, has solution markers
 removed, and is written atomically (a temporary file renamed over the old one),
@@ -18,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 from audits.discover import find_module, find_modules, parse_module_number
-from audits.model import InputError, ModuleSource
+from audits.model import Finding, InputError, ModuleSource
 from audits.parse import parse_module
 
 PACKAGE = "tinytorch"
@@ -98,11 +106,24 @@ def differing(files: dict[Path, str]) -> list[Path]:
     return stale
 
 
+def gate(root: Path, modules: list[ModuleSource]) -> list[Finding]:
+    """The critical and high findings of the modules about to be exported (empty: export may go on)."""
+    from audits.module import Auditor  # late import: the audit is only needed when exporting
+    from audits.score import blocking
+
+    auditor = Auditor(root)
+    found: list[Finding] = []
+    for module in modules:
+        found.extend(blocking(auditor.audit_source(module).findings))
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m audits.export", description=__doc__.split("\n\n")[0])
     parser.add_argument("module", nargs="?", help="module number to export (default: all)")
     parser.add_argument("--root", default=".", help="checkout holding modules/ and tinytorch/ (default: .)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the package differs from the sources")
+    parser.add_argument("--force", action="store_true", help="export despite critical/high audit findings (they are still listed)")
     args = parser.parse_args(argv)
     root = Path(args.root)
     try:
@@ -113,10 +134,21 @@ def main(argv: list[str] | None = None) -> int:
         else:
             refs = [find_module(root, parse_module_number(args.module))]
         modules = [parse_module(ref) for ref in refs]
+        blocking = [] if args.check else gate(root, modules)
+        if blocking and not args.force:
+            for finding in blocking:
+                print(f"{finding.path}:{finding.line} {finding.code} {finding.message}", file=sys.stderr)
+            print(f"export refused: {len(blocking)} critical/high audit finding(s), nothing written "
+                  "(details: python -m audits.module NN; override: --force)", file=sys.stderr)
+            return 1
         files = planned_files(root, modules)
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if blocking:
+        print(f"warning: exporting despite {len(blocking)} blocking audit finding(s) (--force)", file=sys.stderr)
+        for finding in blocking:
+            print(f"  {finding.path}:{finding.line} {finding.code} {finding.message}", file=sys.stderr)
 
     stale = differing(files)
     if args.check:

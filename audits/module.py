@@ -1,0 +1,266 @@
+"""Audit one module source and write its review, fix plan and JSON report.
+
+    python -m audits.module 16                    summary on screen; reports/16_compression.{review.md,fixes.md,json}
+    python -m audits.module modules/16_compression/compression.py   a file path works too
+    python -m audits.module 16 --format markdown  print one format to stdout, write nothing
+    python -m audits.module 16 --format json --output audit.json    write one format to a file
+    python -m audits.module 16 --fix              apply the mechanical fixes in place, then audit again
+    python -m audits.module 16 --root ../other-checkout
+
+Exit status: 0 READY FOR EXPORT, 1 critical or high findings, 2 usage or input
+error (one line on stderr). The module is parsed, never imported or executed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+from audits import score as scoring
+from audits.discover import find_module, find_modules, parse_module_number
+from audits.fix import FixResult, fix_file
+from audits.model import Finding, InputError, ModuleRef, ModuleSource
+from audits.parse import parse_file, parse_module
+from audits.report import ModuleInfo
+from audits.report import fixplan, json as json_report, markdown, text
+
+FORMATS: dict[str, Callable[..., str]] = {
+    "text": text.render,
+    "markdown": markdown.render,
+    "fixplan": fixplan.render,
+    "json": json_report.render,
+}
+# File written for each format into reports/ (the default run writes the last three).
+SUFFIXES = {"text": ".txt", "markdown": ".review.md", "fixplan": ".fixes.md", "json": ".json"}
+REPORTS_DIR = "reports"
+EXIT_READY, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
+
+
+@dataclass
+class Audit:
+    """One audited source: what was read, what was found, how reports name it."""
+
+    module: ModuleSource
+    findings: list[Finding]
+    info: ModuleInfo
+
+    @property
+    def ready(self) -> bool:
+        return scoring.is_ready(self.findings)
+
+    @property
+    def stem(self) -> str:
+        """File-name stem of its reports: "16_compression", or the source file's stem."""
+        ref = self.module.ref
+        return ref.folder if ref else self.module.path.stem
+
+
+def _check_api():
+    """The check stage (imported late so `--help` and input errors never depend on it)."""
+    from audits.check import audit_source
+    from audits.config import load_config
+    from audits.index import RepoIndex
+    from audits.rules import ALL_RULES
+
+    return audit_source, load_config, RepoIndex, ALL_RULES
+
+
+def all_rules():
+    return _check_api()[3]
+
+
+def display_path(path: Path, root: Path) -> str:
+    """The path relative to the root when it is inside it, else as given."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+class Auditor:
+    """Audits sources of one checkout, reusing its configuration and repository index."""
+
+    def __init__(self, root: Path | str = "."):
+        audit_source, load_config, RepoIndex, _ = _check_api()
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise InputError(f"root {self.root} is not a readable directory")
+        self.refs = find_modules(self.root)
+        self.config = load_config(self.root)
+        self._audit_source = audit_source
+        self._index_class = RepoIndex
+        self._index = None
+
+    @property
+    def index(self):
+        if self._index is None:
+            self._index = self._index_class.build(self.root)
+        return self._index
+
+    def audit_source(self, module: ModuleSource) -> Audit:
+        index = self.index if module.ref is not None else None
+        findings = list(self._audit_source(module, index, self.config))
+        return Audit(module, findings, ModuleInfo.from_source(module))
+
+    def audit_ref(self, ref: ModuleRef) -> Audit:
+        return self.audit_source(parse_module(ref))
+
+    def resolve(self, target: str) -> tuple[Optional[ModuleRef], Path]:
+        """A module number ("16") or a file path -> (its ModuleRef if it is a module of the root, its path)."""
+        if target.isdigit():
+            ref = find_module(self.root, parse_module_number(target))
+            return ref, ref.path
+        path = Path(target)
+        if not path.is_absolute() and not path.exists() and (self.root / path).exists():
+            path = self.root / path
+        if path.is_dir():
+            raise InputError(f"{target}: is a directory, not a module source file")
+        if not path.is_file():
+            raise InputError(f"{target}: no such file (give a module number or a .py source path)")
+        resolved = path.resolve()
+        ref = next((r for r in self.refs if r.path.resolve() == resolved), None)
+        return ref, (ref.path if ref else path)
+
+    def audit_target(self, target: str) -> Audit:
+        ref, path = self.resolve(target)
+        return self.audit_source(parse_module(ref) if ref else parse_file(path))
+
+
+def render(audit: Audit, fmt: str, date: _dt.date | str) -> str:
+    return FORMATS[fmt](audit.info, audit.findings, all_rules(), date)
+
+
+def write_reports(audit: Audit, root: Path, date: _dt.date | str) -> list[Path]:
+    """The Markdown review, the fix plan and the JSON report under root/reports/."""
+    folder = root / REPORTS_DIR
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"cannot create {folder}: {error.strerror}") from None
+    written = []
+    for fmt in ("markdown", "fixplan", "json"):
+        path = folder / f"{audit.stem}{SUFFIXES[fmt]}"
+        write_output(path, render(audit, fmt, date))
+        written.append(path)
+    return written
+
+
+def write_output(path: Path, content: str) -> None:
+    try:
+        Path(path).write_text(content, encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def describe_fixes(result: FixResult, before: list[Finding], after: list[Finding]) -> list[str]:
+    """What --fix did, and what is left for a person among the mechanical codes."""
+    from audits.fix import FIXABLE
+
+    lines = []
+    if result.fixed:
+        lines.append(f"fixed {len(result.fixed)} finding(s):")
+        lines += [f"  line {f.line} {f.code}: {how}" for f, how in result.fixed]
+    else:
+        lines.append("nothing to fix mechanically")
+    remaining = [f for f in after if f.code in FIXABLE]
+    reasons = {(f.code, f.line): why for f, why in result.needs_human}
+    if remaining:
+        lines.append(f"needs a human ({len(remaining)}):")
+        for f in remaining:
+            why = reasons.get((f.code, f.line), "still reported after fixing")
+            lines.append(f"  {f.path}:{f.line} {f.code} {f.message} ({why})")
+    others = [f for f in after if f.code not in FIXABLE and scoring.Severity(f.severity).blocks_export]
+    if others:
+        lines.append(f"{len(others)} other blocking finding(s) need a person: see the fix plan")
+    return lines
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line (exit 2), like every other input error."""
+
+    def error(self, message):  # noqa: D401 - argparse API
+        self.exit(EXIT_ERROR, f"error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m audits.module", description=__doc__.split("\n\n")[0])
+    parser.add_argument("target", help="module number (16) or path to a module source file")
+    parser.add_argument("--root", default=".", help="checkout holding modules/ (default: .)")
+    parser.add_argument("--format", choices=sorted(FORMATS), help="render only this format (stdout, or --output)")
+    parser.add_argument("--output", metavar="PATH", help="write the --format rendering to PATH instead of reports/")
+    parser.add_argument("--fix", action="store_true", help="apply mechanical fixes (guards, nbgrader metadata) in place first")
+    parser.add_argument("--date", type=_iso_date, help="date printed in the reports, YYYY-MM-DD (default: today)")
+    return parser
+
+
+def _iso_date(text: str) -> _dt.date:
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {text!r}, use YYYY-MM-DD") from None
+
+
+def _format_for_output(path: str) -> str:
+    for fmt, suffix in (("fixplan", ".fixes.md"), ("markdown", ".md"), ("json", ".json"), ("text", ".txt")):
+        if path.endswith(suffix):
+            return fmt
+    raise InputError(f"--output {path}: say which format with --format {'|'.join(sorted(FORMATS))}")
+
+
+def run(args: argparse.Namespace, out=sys.stdout) -> int:
+    date = args.date or _dt.date.today()
+    auditor = Auditor(args.root)
+    audit = auditor.audit_target(args.target)
+    if args.fix:
+        before = audit.findings
+        result = fix_file(audit.module, before)
+        audit = auditor.audit_target(args.target)
+        # When stdout carries a rendering, the fix log goes to stderr so the rendering stays clean.
+        log = sys.stderr if args.format and not args.output else out
+        for line in describe_fixes(result, before, audit.findings):
+            print(line, file=log)
+    if args.format and not args.output:
+        out.write(render(audit, args.format, date))
+        return EXIT_READY if audit.ready else EXIT_BLOCKED
+    out.write(render(audit, "text", date))
+    if args.output:
+        fmt = args.format or _format_for_output(args.output)
+        write_output(Path(args.output), render(audit, fmt, date))
+        print(f"wrote {args.output}", file=out)
+    else:
+        written = write_reports(audit, auditor.root, date)
+        print("reports: " + ", ".join(display_path(p, auditor.root) for p in written), file=out)
+    return EXIT_READY if audit.ready else EXIT_BLOCKED
+
+
+def guarded_main(body: Callable[[], int]) -> int:
+    """Run a command: input errors become one line on stderr and exit 2, never a traceback."""
+    try:
+        return body()
+    except InputError as error:
+        message = str(error)
+    except KeyboardInterrupt:
+        message = "interrupted"
+    except BrokenPipeError:  # stdout closed early (e.g. piped into `head`): nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+    except Exception as error:  # a bug in the auditor: still one line, with a way to see more
+        if os.environ.get("AUDITS_DEBUG"):
+            raise
+        message = f"internal error ({type(error).__name__}: {error}); rerun with AUDITS_DEBUG=1 for the traceback"
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return guarded_main(lambda: run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""The mechanical fixer on hand-built findings: guards, metadata completion, idempotence, nothing else touched."""
+
+import ast
+import json
+import os
+import stat
+
+import pytest
+
+from audits.fix import fix_file, fix_source, inferred_metadata
+from audits.model import Finding, Severity
+from audits.parse import parse_file, parse_text
+
+GUARD = 'if __name__ == "__main__":'
+META = '{"grade": false, "grade_id": "%s", "locked": false, "schema_version": 3, "solution": false, "task": false}'
+
+
+def ti(line):
+    return Finding("TI001", Severity.CRITICAL, "m.py", line, "runs at import time")
+
+
+def nb(code, line):
+    return Finding(code, Severity.HIGH, "m.py", line, "metadata")
+
+
+def fixed(text, findings):
+    return fix_source(parse_text(text, "m.py"), findings, text)
+
+
+def cell(body, grade_id="c"):
+    return f"# %% nbgrader={META % grade_id}\n{body}"
+
+
+def test_unguarded_call_is_wrapped_and_nothing_else_changes():
+    text = cell("def test_unit_a():\n    assert 1 + 1 == 2\n\ntest_unit_a()\nx = 1\n")
+    result = fixed(text, [ti(5)])
+    assert result.text == cell(f"def test_unit_a():\n    assert 1 + 1 == 2\n\n{GUARD}\n    test_unit_a()\nx = 1\n")
+    assert [how for _, how in result.fixed] == ["wrapped in a new __main__ guard"]
+
+
+def test_consecutive_calls_share_one_guard_and_multiline_calls_are_indented_whole():
+    text = cell("demo()\nanalyze(\n    1,\n    2)\n")
+    result = fixed(text, [ti(2), ti(3)])
+    assert result.text == cell(f"{GUARD}\n    demo()\n    analyze(\n        1,\n        2)\n")
+
+
+def test_call_after_an_existing_guard_joins_it_with_its_indentation():
+    text = cell(f"def test_unit_a():\n    assert True is not False\n\n{GUARD}\n  test_unit_a()\n\n# also\ntest_module()\n")
+    result = fixed(text, [ti(9)])
+    assert result.text == cell(f"def test_unit_a():\n    assert True is not False\n\n{GUARD}\n  test_unit_a()\n\n# also\n  test_module()\n")
+    assert "moved under the __main__ guard" in result.fixed[0][1]
+    ast.parse(result.text)
+
+
+def test_crlf_line_endings_and_other_lines_are_kept_byte_for_byte():
+    text = cell("x = 1\r\ntest_unit_a()\r\ny = 2\r\n")
+    result = fixed(text, [ti(3)])
+    assert result.text == cell(f"x = 1\r\n{GUARD}\r\n    test_unit_a()\r\ny = 2\r\n")
+
+
+def test_call_on_the_last_line_without_newline():
+    text = cell("test_module()")
+    assert fixed(text, [ti(2)]).text == cell(f"{GUARD}\n    test_module()")
+
+
+@pytest.mark.parametrize(
+    "body, line, reason",
+    [
+        ('show("""a\nb""")\n', 2, "multi-line string"),
+        ("a = 1; test_unit_a()\n", 2, "shares a line"),
+        ("def f():\n    test_unit_a()\n", 3, "definition"),
+        ("def f(:\n    test_unit_a()\n", 3, "does not parse"),
+    ],
+)
+def test_unsafe_cases_are_left_for_a_human(body, line, reason):
+    text = cell(body)
+    result = fixed(text, [ti(line)])
+    assert result.text == text and not result.fixed
+    assert reason in result.needs_human[0][1]
+
+
+def test_block_with_a_call_inside_is_guarded_whole():
+    text = cell("for k in range(2):\n    test_unit_a()\n")
+    assert fixed(text, [ti(3)]).text == cell(f"{GUARD}\n    for k in range(2):\n        test_unit_a()\n")
+
+
+def test_bare_marker_gets_complete_inferred_metadata():
+    text = (
+        "# %%\nimport numpy as np\n\n"
+        "# %%\ndef magnitude_prune(w):\n    ### BEGIN SOLUTION\n    return w\n    ### END SOLUTION\n\n"
+        "# %%\ndef test_unit_magnitude_prune():\n    assert magnitude_prune(1) == 1\n\n"
+        "# %%   \nclass TinyModel:\n    pass\n"
+    )
+    result = fixed(text, [nb("NB001", 1), nb("NB001", 4), nb("NB001", 10), nb("NB001", 14)])
+    lines = result.text.splitlines()
+    meta = {n: json.loads(lines[n - 1].split("nbgrader=")[1]) for n in (1, 4, 10, 14)}
+    assert meta[1] == {"grade": False, "grade_id": "m-imports", "locked": False, "schema_version": 3, "solution": False, "task": False}
+    assert meta[4] == {"grade": False, "grade_id": "magnitude-prune", "locked": False, "schema_version": 3, "solution": True, "task": False}
+    assert meta[10] == {"grade": True, "grade_id": "test-magnitude-prune", "locked": True, "points": 5, "schema_version": 3, "solution": False, "task": False}
+    assert meta[14]["grade_id"] == "tiny-model" and meta[14]["solution"] is False
+    assert lines[0] == '# %% nbgrader={"grade": false, "grade_id": "m-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}'
+    # body lines untouched
+    assert [l for i, l in enumerate(lines, 1) if i not in (1, 4, 10, 14)] == [l for i, l in enumerate(text.splitlines(), 1) if i not in (1, 4, 10, 14)]
+
+
+def test_missing_keys_are_added_and_existing_values_kept():
+    text = '# %% nbgrader={"grade_id": "imports", "solution": true} tags=["x"]\nimport numpy as np\n'
+    result = fixed(text, [nb("NB003", 1)])
+    marker = result.text.splitlines()[0]
+    assert marker.endswith(' tags=["x"]')
+    meta = json.loads(marker.split("nbgrader=")[1].rsplit(" tags=", 1)[0])
+    assert meta == {"grade": False, "grade_id": "imports", "locked": False, "schema_version": 3, "solution": True, "task": False}
+    assert "grade, locked, schema_version, task" in result.fixed[0][1]
+
+
+def test_graded_cell_missing_points_gets_them_and_wrong_values_are_not_touched():
+    text = '# %% nbgrader={"grade": true, "grade_id": "t", "schema_version": 2, "solution": false, "task": false}\ndef test_unit_x():\n    assert 2 > 1\n'
+    meta = json.loads(fixed(text, [nb("NB003", 1)]).text.splitlines()[0].split("nbgrader=")[1])
+    assert meta["points"] == 5 and meta["locked"] is True and meta["schema_version"] == 2
+    complete = '# %% nbgrader={"grade": true, "grade_id": "t", "locked": true, "points": 1, "schema_version": 2, "solution": false, "task": false}\nx = 1\n'
+    result = fixed(complete, [nb("NB003", 1)])
+    assert result.text == complete and "only a person" in result.needs_human[0][1]
+
+
+def test_generated_grade_ids_are_unique():
+    text = cell("x = 1\n", "double") + "\n# %%\ndef double(x):\n    return 2 * x\n\n# %%\ndef double(y):\n    return y + y\n"
+    lines = fixed(text, [nb("NB001", 4), nb("NB001", 8)]).text.splitlines()
+    ids = [json.loads(lines[n].split("nbgrader=")[1])["grade_id"] for n in (0, 3, 7)]
+    assert ids == ["double", "double-2", "double-3"]
+
+
+def test_fixing_is_idempotent_and_other_codes_are_ignored():
+    text = "# %%\ndef test_unit_a():\n    assert 3 == 3\n\ntest_unit_a()\n"
+    first = fixed(text, [nb("NB001", 1), ti(5), Finding("CC001", Severity.CRITICAL, "m.py", 2, "x")])
+    module = parse_text(first.text, "m.py")
+    # what an audit of the fixed text would report for these codes: nothing left to do
+    second = fix_source(module, [])
+    assert second.text == first.text and not second.changed
+    assert first.text.count(GUARD) == 1 and "nbgrader=" in first.text.splitlines()[0]
+
+
+def test_fix_file_keeps_crlf_endings_on_disk(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_bytes(b"# %%\r\nx = 1\r\ntest_module()\r\n")
+    fix_file(parse_file(path), [ti(3), nb("NB001", 1)])
+    data = path.read_bytes()
+    assert data.startswith(b"# %% nbgrader={") and data.endswith(b"\r\nx = 1\r\nif __name__ == \"__main__\":\r\n    test_module()\r\n")
+    assert data.count(b"\n") == data.count(b"\r\n") == 4
+
+
+def test_fix_file_writes_atomically_and_keeps_the_mode(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_bytes(cell("test_module()\n").encode())
+    os.chmod(path, 0o640)
+    result = fix_file(parse_file(path), [ti(2)])
+    assert result.changed and GUARD in path.read_text()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["m.py"]  # no temporary left behind
+
+
+def test_fix_file_does_not_write_when_nothing_changes(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_bytes(cell("x = 1\n").encode())
+    before = path.stat().st_mtime_ns
+    assert not fix_file(parse_file(path), []).changed
+    assert path.stat().st_mtime_ns == before
+
+
+def test_inferred_metadata_keeps_existing_values():
+    module = parse_text("# %%\ndef test_unit_a():\n    assert 1\n", "m.py")
+    merged = inferred_metadata(module.cells[0], {"grade": False, "points": 9}, "gid")
+    assert merged["grade"] is False and merged["points"] == 9 and merged["locked"] is False
