@@ -55,7 +55,7 @@ class ModuleInfo:
     def from_source(cls, module: ModuleSource, display_path: Optional[str] = None) -> "ModuleInfo":
         ref = module.ref
         return cls(
-            path=display_path or module.path.as_posix(),
+            path=display_path or module.display_path,
             source_lines=tuple(module.lines),
             number=ref.number if ref else None,
             name=ref.name if ref else None,
@@ -79,9 +79,12 @@ def by_severity(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (-int(f.severity), f.path, f.line, f.code, f.message))
 
 
-def category_of(code: str, rules: Mapping[str, Rule]) -> str:
+def category_of(code: str, rules: Mapping[str, Rule], finding: Optional[Finding] = None) -> str:
+    """The report section of a code: its rule's category, else the finding's own, else "Other"."""
     rule = rules.get(code)
-    return rule.category if rule else OTHER_CATEGORY
+    if rule is not None:
+        return rule.category
+    return getattr(finding, "category", "") or OTHER_CATEGORY
 
 
 def rule_name(code: str, rules: Mapping[str, Rule]) -> str:
@@ -90,13 +93,15 @@ def rule_name(code: str, rules: Mapping[str, Rule]) -> str:
 
 
 def categories(rules: Mapping[str, Rule], findings: Iterable[Finding] = ()) -> list[str]:
-    """Every report section: the rules' categories in rule order, then "Other" if a finding needs it."""
+    """Every report section: the rules' categories in rule order, then any a finding brings ("Other")."""
     names: list[str] = []
     for rule in rules.values():
         if rule.category not in names:
             names.append(rule.category)
-    if any(f.code not in rules for f in findings) and OTHER_CATEGORY not in names:
-        names.append(OTHER_CATEGORY)
+    for finding in findings:
+        name = category_of(finding.code, rules, finding)
+        if name not in names:
+            names.append(name)
     return names
 
 

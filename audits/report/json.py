@@ -117,7 +117,7 @@ def document(info: ModuleInfo, findings: Iterable[Finding], rules: Iterable[Rule
             {
                 "code": f.code,
                 "severity": Severity(f.severity).label,
-                "category": category_of(f.code, rules),
+                "category": category_of(f.code, rules, f),
                 "path": f.path,
                 "line": f.line,
                 "message": f.message,
@@ -131,7 +131,7 @@ def document(info: ModuleInfo, findings: Iterable[Finding], rules: Iterable[Rule
                 "code": code,
                 "name": rule_name(code, rules),
                 "severity": severity.label,
-                "category": category_of(code, rules),
+                "category": category_of(code, rules, next(f for f in findings if f.code == code)),
                 "count": sum(1 for f in findings if f.code == code),
             }
             for code, severity in sorted(violated.items(), key=lambda item: (-int(item[1]), item[0]))

@@ -117,7 +117,7 @@ def render(
     counts = scoring.counts(findings)
     violated = scoring.violated_rules(findings)
     sections = categories(rules, findings)
-    per_category = {name: [f for f in findings if category_of(f.code, rules) == name] for name in sections}
+    per_category = {name: [f for f in findings if category_of(f.code, rules, f) == name] for name in sections}
     ready = status == scoring.READY
     out: list[str] = []
     add = out.append
