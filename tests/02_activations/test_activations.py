@@ -16,7 +16,7 @@ from hypothesis.extra.numpy import array_shapes, arrays
 from tinytorch.core.activations import GELU, ReLU, Sigmoid, Softmax, Tanh
 from tinytorch.core.tensor import Tensor
 
-FEW = settings(max_examples=30, deadline=None)
+FEW = settings(max_examples=30, deadline=None, derandomize=True)  # same examples on every run
 ELEMENTWISE = [Sigmoid, ReLU, Tanh, GELU]
 
 
@@ -113,8 +113,9 @@ def test_softmax_ignores_a_constant_shift(x, c):
 
 
 @FEW
-@given(arrays(np.float64, (6,), elements=st.floats(-8, 8), unique=True))
-def test_softmax_preserves_the_order_of_scores(x):
+@given(st.lists(st.integers(-80, 80), min_size=6, max_size=6, unique=True))
+def test_softmax_preserves_the_order_of_scores(tenths):
+    x = np.array(tenths) / 10.0  # distinct even after the float32 conversion
     out = Softmax()(Tensor(x)).data
     assert np.argmax(out) == np.argmax(x)
     order = np.argsort(x)
