@@ -89,8 +89,9 @@ that expression is `e^-x / (1 + e^-x)^2 = inf / inf = NaN`, and Module 05
 
 The identity `sigmoid(x) = 0.5 * (1 + tanh(x / 2))` avoids `exp` entirely:
 `tanh` saturates smoothly at +-1, so the value and every derivative stay finite
-for any input. (Price: for x below about -17 float32 rounds the result to
-exactly 0 instead of a tiny positive number, which no training run notices.)
+for any input. (Price: from about x = -20 down, float32 rounds the result to
+exactly 0 instead of a tiny positive number such as 2e-9, which no training run
+notices.)
 """
 
 # %% nbgrader={"grade": false, "grade_id": "sigmoid", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -284,8 +285,7 @@ negatives vanish (Phi ~ 0), and near 0 the curve is smooth with a small dip.
 ```
 
 `Phi` needs the error function, which is not a Tensor primitive, so we use the
-**tanh approximation** that GPT-2 and BERT use (and that `fused_gelu` in
-Module 18 (Acceleration) is compared against):
+**tanh approximation** that GPT-2 and BERT use:
 
     gelu(x) ~ 0.5 * x * (1 + tanh( sqrt(2/pi) * (x + 0.044715 * x^3) ))
 
@@ -520,7 +520,7 @@ if __name__ == "__main__":
 Read the tables you just produced. The naive softmax starts producing NaN rows as
 soon as some logit passes about 88 (float32's `log(max)`), while the shifted
 version never does. In the cost table ReLU is the cheapest and uses about one
-extra array; GELU and Softmax cost several arrays of temporaries: the price of
+extra array; Softmax and GELU need two to four arrays of temporaries: the price of
 smoothness and of stability is memory traffic, which matters more than FLOPs
 for elementwise operations. The last two lines show why GELU spells its cube
 `x * x * x`: the same three multiplications through NumPy's general `**` routine

@@ -481,9 +481,9 @@ Your first table shows the naive cross-entropy losing samples to `inf`/`NaN`
 once logits reach the hundreds, at which point its mean is useless, while the
 stable loss stays finite at every scale. The second shows that even 0.1% of
 saturated predictions make the unclipped BCE infinite, whereas clipping caps
-each such sample at 16.1. The third shows the loss costing a few copies of the
-logits in temporaries: with a 50,000-word vocabulary that is megabytes per
-batch, before any gradient is stored.
+each such sample at 16.1. The third shows the loss costing about two extra
+copies of the logits in temporaries: with a 50,000-word vocabulary that is tens
+of megabytes per batch of 64, before any gradient is stored.
 """
 
 # %% nbgrader={"grade": true, "grade_id": "losses-test-module", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
