@@ -63,7 +63,8 @@ def clip_grad_norm(parameters, max_norm=1.0):
 
     EXAMPLE:
     >>> w = Tensor([0.0, 0.0], requires_grad=True); w.grad = np.array([3.0, 4.0])
-    >>> clip_grad_norm([w], max_norm=1.0), w.grad
+    >>> norm = clip_grad_norm([w], max_norm=1.0)
+    >>> norm, np.round(w.grad, 4)
     (5.0, array([0.6, 0.8]))
 
     HINTS:
