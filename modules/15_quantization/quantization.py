@@ -1,0 +1,557 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+"""
+# Module 15: Quantization - Storing Weights in 8 Bits
+
+A trained network stores every weight as a 32-bit float. Most of those bits are
+noise: the weights of a layer sit in a narrow range, and 256 evenly spaced levels
+describe that range well enough for inference. Quantization stores each weight as
+an 8-bit integer plus one shared scale, making the model 4x smaller.
+
+You will build:
+- `quantize_int8` / `dequantize_int8`: the affine map between floats and int8
+- `QuantizedLinear`: a Linear layer (Module 03) that stores int8 weights and can
+  also quantize its inputs after calibration
+- `quantize_model` and `compare_model_sizes`: quantize any model whose layers are
+  `Linear`, and measure what it saved
+
+It builds on Module 01 (Tensor), Module 03 (Layers) and Module 14 (Profiling), where
+you learned to count parameters and bytes. Module 16 (Compression) removes weights
+instead of shrinking them; the two combine.
+"""
+
+# %% nbgrader={"grade": false, "grade_id": "quantization-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| default_exp perf.quantization
+#| export
+import copy
+import time
+
+import numpy as np
+
+from tinytorch.core.layers import Linear
+from tinytorch.core.tensor import Tensor
+
+INT8_MIN, INT8_MAX = -128, 127
+
+# %% [markdown]
+"""
+## 1. The affine map between floats and integers
+
+Pick the float range `[lo, hi]` of a tensor and spread 256 integer levels over it:
+
+```
+float:  lo ------------------ 0.0 ---------------------------- hi
+          |                    |                               |
+int8:  -128 ............. zero_point .......................  127
+
+scale      = (hi - lo) / 255            # float step between two levels
+q          = round(x / scale) + zero_point, clipped to [-128, 127]
+x_restored = (q - zero_point) * scale
+```
+
+`zero_point` is the integer that stands for 0.0, so zero (padding, ReLU outputs,
+pruned weights) is represented exactly. The rounding error of any value inside the
+range is at most `scale / 2`.
+
+*Symmetric* quantization forces `zero_point = 0` and uses `scale = max|x| / 127`:
+simpler integer arithmetic, but it wastes levels when the values are lopsided
+(e.g. all positive after ReLU). *Asymmetric* quantization (the default here) uses
+the full range.
+"""
+
+# %% nbgrader={"grade": false, "grade_id": "quantize-int8", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def _as_array(values):
+    """The float32 ndarray behind a Tensor, array or list."""
+    data = values.data if isinstance(values, Tensor) else values
+    return np.asarray(data, dtype=np.float32)
+
+
+def quantization_params(lo, hi, symmetric=False):
+    """Scale and zero point that map the float range [lo, hi] onto int8.
+
+    TODO: Return (scale, zero_point) for the range, widened to include 0.0.
+
+    APPROACH:
+    1. Widen the range so it contains 0 (zero must be exactly representable)
+    2. Symmetric: scale = max(|lo|, |hi|) / 127, zero_point = 0
+    3. Asymmetric: scale = (hi - lo) / 255, zero_point = round(-128 - lo / scale)
+    4. A range of width 0 (all zeros) gets scale 1.0 so nothing divides by zero
+
+    EXAMPLE:
+    >>> quantization_params(-1.0, 1.0, symmetric=True)
+    (0.007874016, 0)
+
+    HINTS:
+    - Clip the zero point into [-128, 127]
+    - Return the scale as a Python float and the zero point as a Python int
+    """
+    ### BEGIN SOLUTION
+    lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)
+    if symmetric:
+        bound = max(abs(lo), abs(hi))
+        scale = bound / INT8_MAX if bound > 0 else 1.0
+        return float(scale), 0
+    if hi == lo:
+        return 1.0, 0
+    scale = (hi - lo) / (INT8_MAX - INT8_MIN)
+    zero_point = int(np.clip(round(INT8_MIN - lo / scale), INT8_MIN, INT8_MAX))
+    return float(scale), zero_point
+    ### END SOLUTION
+
+
+def quantize_int8(tensor, symmetric=False):
+    """Quantize a float tensor to int8 with one scale and zero point for all entries.
+
+    TODO: Return (q_tensor, scale, zero_point) where q_tensor holds int8 data.
+
+    APPROACH:
+    1. Find the tensor's range and compute scale and zero point
+    2. q = round(x / scale) + zero_point, clipped to [-128, 127], stored as int8
+
+    EXAMPLE:
+    >>> q, scale, zp = quantize_int8(Tensor([-1.0, 0.0, 2.0]))
+    >>> q.data.dtype
+    dtype('int8')
+
+    HINTS:
+    - np.round rounds half to even; that is fine
+    - Reject empty tensors and non-finite values with a ValueError
+    """
+    ### BEGIN SOLUTION
+    values = _as_array(tensor)
+    if values.size == 0:
+        raise ValueError("cannot quantize an empty tensor")
+    if not np.all(np.isfinite(values)):
+        raise ValueError("cannot quantize a tensor holding NaN or Inf")
+    scale, zero_point = quantization_params(values.min(), values.max(), symmetric)
+    q = np.clip(np.round(values / scale) + zero_point, INT8_MIN, INT8_MAX).astype(np.int8)
+    return Tensor(q), scale, zero_point
+    ### END SOLUTION
+
+
+def dequantize_int8(q_tensor, scale, zero_point):
+    """Map int8 values back to float32: (q - zero_point) * scale.
+
+    TODO: Return a float32 Tensor.
+
+    HINTS:
+    - Convert to int32 before subtracting so -128 - 127 does not wrap around
+    """
+    ### BEGIN SOLUTION
+    q = q_tensor.data if isinstance(q_tensor, Tensor) else np.asarray(q_tensor)
+    return Tensor(((q.astype(np.int32) - zero_point) * scale).astype(np.float32))
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-quantize-int8", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_quantize_int8():
+    """Round trip error is at most half a step; zero is exact; int8 storage."""
+    values = np.array([-1.5, -0.2, 0.0, 0.7, 3.0], dtype=np.float32)
+    q, scale, zero_point = quantize_int8(Tensor(values))
+    assert q.data.dtype == np.int8
+    assert abs(scale - 4.5 / 255) < 1e-7
+    restored = dequantize_int8(q, scale, zero_point).data
+    assert np.max(np.abs(restored - values)) <= scale / 2 + 1e-6
+    assert restored[2] == 0.0, "zero must survive quantization exactly"
+    q_sym, scale_sym, zp_sym = quantize_int8(Tensor(values), symmetric=True)
+    assert zp_sym == 0 and abs(scale_sym - 3.0 / 127) < 1e-7
+    assert q_sym.data.max() == 127
+
+
+if __name__ == "__main__":
+    test_unit_quantize_int8()
+
+# %% [markdown]
+"""
+## 2. A quantized Linear layer
+
+`QuantizedLinear` keeps the int8 weight, its scale and zero point, and a float32
+bias (biases are few; quantizing them saves nothing). Its forward pass can work in
+two ways:
+
+```
+weights only (default)         x (float) @ dequantize(W_q) + b
+after calibrate(inputs)        x_q = quantize(x, calibrated range)      # int8 input
+                               acc = (x_q - zx) @ (W_q - zw)            # int32 sums
+                               y   = acc * (sx * sw) + b                # back to float
+```
+
+Calibration runs representative inputs through the layer once to learn the range
+of its activations; the integer path then simulates what int8 hardware computes.
+"""
+
+# %% nbgrader={"grade": false, "grade_id": "quantized-linear", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class QuantizedLinear:
+    """A Linear layer whose weight is stored as int8 (4x less memory).
+
+    Weights use symmetric quantization (zero point 0), so the integer matmul needs
+    no weight-offset correction; inputs use the asymmetric range seen in calibration.
+    """
+
+    def __init__(self, linear):
+        """Quantize the weight of an existing Linear layer (which stays unchanged).
+
+        TODO: Store the int8 weight, its scale and zero point, and a copy of the bias.
+
+        HINTS:
+        - Use quantize_int8(linear.weight, symmetric=True)
+        - Keep `in_features`/`out_features` for error messages
+        """
+        ### BEGIN SOLUTION
+        if not isinstance(linear, Linear):
+            raise TypeError(f"QuantizedLinear wraps a Linear layer, got {type(linear).__name__}")
+        self.in_features, self.out_features = linear.weight.shape
+        self.weight_q, self.weight_scale, self.weight_zero_point = quantize_int8(linear.weight, symmetric=True)
+        self.bias = None if linear.bias is None else Tensor(linear.bias.data.copy())
+        self.input_scale = None
+        self.input_zero_point = None
+        self.observed_inputs = None  # a list while quantize_model calibrates, else None
+        ### END SOLUTION
+
+    def calibrate(self, inputs):
+        """Learn the input range from representative inputs (a Tensor or a list of them).
+
+        TODO: Set input_scale and input_zero_point from the min and max over all inputs.
+        """
+        ### BEGIN SOLUTION
+        batches = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+        if not batches:
+            raise ValueError("calibrate needs at least one input batch")
+        arrays = [_as_array(batch) for batch in batches]
+        lo = min(float(a.min()) for a in arrays)
+        hi = max(float(a.max()) for a in arrays)
+        self.input_scale, self.input_zero_point = quantization_params(lo, hi)
+        ### END SOLUTION
+
+    @property
+    def calibrated(self):
+        return self.input_scale is not None
+
+    def forward(self, x):
+        """y = x @ W + b, computed from the int8 weight (and int8 input once calibrated).
+
+        TODO: Implement both paths shown in the diagram above.
+
+        HINTS:
+        - Accumulate integer products in int32: int8 @ int8 would overflow
+        - Check the last input dimension against in_features
+        """
+        ### BEGIN SOLUTION
+        data = _as_array(x)
+        if data.shape[-1] != self.in_features:
+            raise ValueError(f"QuantizedLinear expects last dimension {self.in_features}, got input shape {data.shape}")
+        if self.observed_inputs is not None:
+            self.observed_inputs.append(data)
+        if self.calibrated:
+            x_q = np.clip(np.round(data / self.input_scale) + self.input_zero_point, INT8_MIN, INT8_MAX)
+            accumulated = (x_q.astype(np.int32) - self.input_zero_point) @ self.weight_q.data.astype(np.int32)
+            out = accumulated.astype(np.float32) * np.float32(self.input_scale * self.weight_scale)
+        else:
+            out = data @ dequantize_int8(self.weight_q, self.weight_scale, self.weight_zero_point).data
+        if self.bias is not None:
+            out = out + self.bias.data
+        return Tensor(out.astype(np.float32))
+        ### END SOLUTION
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def parameters(self):
+        """What the layer stores: the int8 weight and the float bias (not trainable)."""
+        return [self.weight_q] + ([self.bias] if self.bias is not None else [])
+
+    def memory_usage(self):
+        """Bytes of the float32 layer this replaced vs bytes stored now, from the arrays."""
+        stored = sum(p.data.nbytes for p in self.parameters())
+        original = self.weight_q.data.size * 4 + (self.bias.data.nbytes if self.bias is not None else 0)
+        return {"original_bytes": original, "quantized_bytes": stored, "compression_ratio": original / stored}
+
+# %% nbgrader={"grade": true, "grade_id": "test-quantized-linear", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_quantized_linear():
+    """Outputs stay close to the float layer; int8 weights take a quarter of the bytes."""
+    np.random.seed(0)
+    linear = Linear(16, 8)
+    x = Tensor(np.random.randn(4, 16))
+    expected = x.data @ linear.weight.data + linear.bias.data
+    layer = QuantizedLinear(linear)
+    assert layer.weight_q.data.dtype == np.int8
+    assert np.max(np.abs(layer.forward(x).data - expected)) < 0.05
+    layer.calibrate([x])
+    assert np.max(np.abs(layer.forward(x).data - expected)) < 0.1
+    weight_bytes = layer.memory_usage()
+    assert weight_bytes["quantized_bytes"] == 16 * 8 + 8 * 4
+    assert weight_bytes["original_bytes"] == 16 * 8 * 4 + 8 * 4
+
+
+if __name__ == "__main__":
+    test_unit_quantized_linear()
+
+# %% [markdown]
+"""
+## 3. Quantizing a whole model
+
+A model is any object with `forward` and `parameters()` (Module 03). Its `Linear`
+layers live in attributes: directly (`self.fc1`), in lists (`self.blocks`), or inside
+other layers (`block.attention.q_proj`). `quantize_model` copies the model, finds
+every `Linear` reachable through attributes, lists and dicts, swaps it for a
+`QuantizedLinear`, and calibrates each one on the inputs it really receives.
+
+```
+model (copy) ── fc1: Linear ──────────►  fc1: QuantizedLinear
+             ├─ act: ReLU                act: ReLU (unchanged)
+             └─ blocks: [Block, Block]   each Block's Linear layers swapped too
+```
+
+The original model is left untouched, so `compare_model_sizes` can measure both.
+"""
+
+# %% nbgrader={"grade": false, "grade_id": "quantize-model", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def _linear_slots(obj, seen=None):
+    """(container, key, Linear) for every Linear reachable from obj's attributes."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen or isinstance(obj, (Tensor, np.ndarray, str, bytes, int, float)):
+        return []
+    seen.add(id(obj))
+    if isinstance(obj, dict):
+        items = list(obj.items())
+    elif isinstance(obj, list):
+        items = list(enumerate(obj))
+    elif hasattr(obj, "__dict__"):
+        items = list(vars(obj).items())
+    else:
+        return []
+    slots = []
+    for key, value in items:
+        if isinstance(value, Linear):
+            slots.append((obj, key, value))
+        else:
+            slots.extend(_linear_slots(value, seen))
+    return slots
+
+
+def _replace(container, key, layer):
+    if isinstance(container, (dict, list)):
+        container[key] = layer
+    else:
+        setattr(container, key, layer)
+
+
+def _calibrate_in_place(model, quantized_layers, calibration_data):
+    """Run the data through the model once while each layer records the inputs it receives."""
+    for layer in quantized_layers:
+        layer.observed_inputs = []
+    try:
+        for batch in calibration_data if isinstance(calibration_data, (list, tuple)) else [calibration_data]:
+            model.forward(batch)
+        for layer in quantized_layers:
+            if layer.observed_inputs:
+                layer.calibrate(layer.observed_inputs)
+    finally:
+        for layer in quantized_layers:
+            layer.observed_inputs = None
+
+
+def quantize_model(model, calibration_data=None):
+    """Return a copy of model with every Linear replaced by a QuantizedLinear.
+
+    TODO: Deep-copy the model, swap its Linear layers, and calibrate them if data is given.
+
+    APPROACH:
+    1. copy.deepcopy(model) so the original keeps its float weights
+    2. For each (container, key, linear) from _linear_slots: put a QuantizedLinear there
+    3. With calibration_data, run it through the copy and calibrate each layer
+
+    HINTS:
+    - Raise a ValueError when the model has no Linear layer: nothing would be quantized
+    """
+    ### BEGIN SOLUTION
+    if not hasattr(model, "forward") or not hasattr(model, "parameters"):
+        raise TypeError("quantize_model expects a model with forward() and parameters()")
+    quantized = copy.deepcopy(model)
+    if isinstance(quantized, Linear):
+        layer = QuantizedLinear(quantized)
+        if calibration_data is not None:
+            _calibrate_in_place(layer, [layer], calibration_data)
+        return layer
+    slots = _linear_slots(quantized)
+    if not slots:
+        raise ValueError(f"{type(model).__name__} has no Linear layers to quantize")
+    layers = {}
+    for container, key, linear in slots:
+        if id(linear) not in layers:  # a Linear shared by two places is quantized once
+            layers[id(linear)] = QuantizedLinear(linear)
+        _replace(container, key, layers[id(linear)])
+    if calibration_data is not None:
+        _calibrate_in_place(quantized, list(layers.values()), calibration_data)
+    return quantized
+    ### END SOLUTION
+
+
+def model_bytes(model):
+    """Bytes held by a model's parameters, each tensor counted once."""
+    unique = {id(p): p for p in model.parameters()}
+    return int(sum(p.data.nbytes for p in unique.values()))
+
+
+def compare_model_sizes(original, quantized):
+    """Measured sizes of two models and the ratio between them."""
+    original_bytes, quantized_bytes = model_bytes(original), model_bytes(quantized)
+    return {
+        "original_bytes": original_bytes,
+        "quantized_bytes": quantized_bytes,
+        "compression_ratio": original_bytes / quantized_bytes,
+        "bytes_saved": original_bytes - quantized_bytes,
+    }
+
+
+class Quantizer:
+    """The quantization operations of this module in one namespace."""
+
+    quantization_params = staticmethod(quantization_params)
+    quantize_int8 = staticmethod(quantize_int8)
+    dequantize_int8 = staticmethod(dequantize_int8)
+    quantize_model = staticmethod(quantize_model)
+    compare_model_sizes = staticmethod(compare_model_sizes)
+    model_bytes = staticmethod(model_bytes)
+
+# %% nbgrader={"grade": true, "grade_id": "test-quantize-model", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+class _TwoLayerNet:
+    """A small model chained explicitly: Linear -> ReLU -> Linear."""
+
+    def __init__(self):
+        self.fc1 = Linear(8, 32)
+        self.fc2 = Linear(32, 4)
+
+    def forward(self, x):
+        hidden = self.fc1.forward(x)
+        hidden = Tensor(np.maximum(hidden.data, 0.0))
+        return self.fc2.forward(hidden)
+
+    def parameters(self):
+        return self.fc1.parameters() + self.fc2.parameters()
+
+
+def test_unit_quantize_model():
+    """The copy is about 4x smaller, close in output, and the original is untouched."""
+    np.random.seed(1)
+    model = _TwoLayerNet()
+    x = Tensor(np.random.randn(16, 8))
+    before = model.forward(x).data.copy()
+    quantized = quantize_model(model, calibration_data=[x])
+    assert isinstance(model.fc1, Linear) and isinstance(quantized.fc1, QuantizedLinear)
+    assert quantized.fc1.calibrated and quantized.fc2.calibrated
+    assert np.array_equal(model.forward(x).data, before)
+    assert np.max(np.abs(quantized.forward(x).data - before)) < 0.15
+    sizes = compare_model_sizes(model, quantized)
+    assert sizes["original_bytes"] == (8 * 32 + 32 + 32 * 4 + 4) * 4
+    assert 3.0 < sizes["compression_ratio"] < 4.0
+
+
+if __name__ == "__main__":
+    test_unit_quantize_model()
+
+# %% [markdown]
+"""
+## 4. Systems analysis: what 8 bits cost and save
+
+Two measurements, both on real arrays:
+- **Error vs distribution**: quantization error depends on the *range*, so one outlier
+  weight stretches the scale and blurs every other weight. We measure the mean error
+  with and without a single large outlier, for both schemes.
+- **Memory vs layer size**: bytes of float32 and int8 layers, read from `nbytes`.
+"""
+
+# %% nbgrader={"grade": false, "grade_id": "quantization-analysis", "locked": false, "schema_version": 3, "solution": false, "task": false}
+def analyze_quantization_error():
+    """Measure mean absolute round-trip error for normal weights, with and without an outlier."""
+    rng = np.random.default_rng(0)
+    weights = rng.normal(0.0, 0.05, size=10_000).astype(np.float32)
+    with_outlier = weights.copy()
+    with_outlier[0] = 2.0
+    print(f"{'weights':<22}{'scheme':<12}{'scale':>10}{'mean |error|':>14}")
+    for label, values in (("normal(0, 0.05)", weights), ("same + one 2.0", with_outlier)):
+        for symmetric in (False, True):
+            q, scale, zero_point = quantize_int8(Tensor(values), symmetric=symmetric)
+            error = np.abs(dequantize_int8(q, scale, zero_point).data - values)[1:].mean()
+            scheme = "symmetric" if symmetric else "asymmetric"
+            print(f"{label:<22}{scheme:<12}{scale:>10.5f}{error:>14.6f}")
+
+
+def analyze_layer_memory():
+    """Measure float32 vs int8 bytes and forward time for Linear layers of growing size."""
+    print(f"{'layer':<14}{'float32 KiB':>12}{'int8 KiB':>10}{'ratio':>7}{'float ms':>10}{'int8 ms':>9}")
+    rng = np.random.default_rng(0)
+    for size in (64, 256, 1024):
+        linear = Linear(size, size)
+        layer = QuantizedLinear(linear)
+        x = Tensor(rng.normal(size=(32, size)))
+        layer.calibrate([x])
+        timings = []
+        for run in (linear.forward, layer.forward):
+            start = time.perf_counter()
+            for _ in range(5):
+                run(x)
+            timings.append((time.perf_counter() - start) / 5 * 1000)
+        usage = layer.memory_usage()
+        print(f"{size}x{size:<9}{usage['original_bytes'] / 1024:>12.1f}{usage['quantized_bytes'] / 1024:>10.1f}"
+              f"{usage['compression_ratio']:>7.2f}{timings[0]:>10.3f}{timings[1]:>9.3f}")
+
+
+if __name__ == "__main__":
+    analyze_quantization_error()
+    analyze_layer_memory()
+
+# %% [markdown]
+"""
+The outlier makes the scale about 10x larger and the error of every *other* weight
+grows with it: this is why real systems quantize per channel and clip outliers.
+Memory falls 4x for weights; the int8 forward pass in numpy is not faster, because
+numpy has no int8 matrix kernels. The speed of int8 comes from hardware (vector
+units and accelerators with int8 instructions), the size saving comes from here.
+
+## Module test
+"""
+
+# %% nbgrader={"grade": true, "grade_id": "test-module-quantization", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+def test_module():
+    """Every unit test of the module, then a quantized model end to end."""
+    test_unit_quantize_int8()
+    test_unit_quantized_linear()
+    test_unit_quantize_model()
+    model = _TwoLayerNet()
+    x = Tensor(np.random.randn(8, 8))
+    quantized = quantize_model(model)
+    assert quantized.forward(x).shape == model.forward(x).shape
+    print("Module 15 (Quantization): all tests passed")
+
+
+if __name__ == "__main__":
+    test_module()
+
+# %% [markdown]
+"""
+## Summary
+
+- Quantization maps floats onto 256 integer levels with a scale and a zero point;
+  the error per value is at most half a step, and zero stays exact.
+- `QuantizedLinear` stores int8 weights (4x smaller) and, after calibration, runs the
+  integer matmul that int8 hardware performs.
+- `quantize_model` swaps the `Linear` layers of any model without changing the original,
+  and `compare_model_sizes` measures the saving from the arrays themselves.
+
+Next, Module 16 (Compression) removes weights altogether.
+"""

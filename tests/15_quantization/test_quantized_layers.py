@@ -1,0 +1,146 @@
+"""QuantizedLinear and quantize_model: memory measured from arrays, outputs close, originals untouched."""
+
+import numpy as np
+import pytest
+
+from tinytorch.core.layers import Linear
+from tinytorch.core.tensor import Tensor
+from tinytorch.perf.quantization import QuantizedLinear, compare_model_sizes, quantize_model
+
+
+class Stack:
+    """Layers reachable three ways: an attribute, a list and a dict."""
+
+    def __init__(self):
+        self.first = Linear(6, 12)
+        self.middle = [Linear(12, 12)]
+        self.heads = {"out": Linear(12, 3)}
+
+    def forward(self, x):
+        x = self.first(x)
+        x = self.middle[0](x)
+        return self.heads["out"](x)
+
+    def parameters(self):
+        return self.first.parameters() + self.middle[0].parameters() + self.heads["out"].parameters()
+
+
+class Tied:
+    """One Linear used twice."""
+
+    def __init__(self):
+        self.shared = Linear(5, 5)
+        self.again = self.shared
+
+    def forward(self, x):
+        return self.again(self.shared(x))
+
+    def parameters(self):
+        return self.shared.parameters()
+
+
+def float_forward(linear, x):
+    return x @ linear.weight.data + linear.bias.data
+
+
+def test_quantized_linear_stores_int8_and_saves_four_times_on_weights():
+    layer = QuantizedLinear(Linear(64, 32))
+    usage = layer.memory_usage()
+    assert layer.weight_q.data.dtype == np.int8
+    assert usage["quantized_bytes"] == 64 * 32 * 1 + 32 * 4
+    assert usage["original_bytes"] == 64 * 32 * 4 + 32 * 4
+    assert usage["compression_ratio"] == pytest.approx(usage["original_bytes"] / usage["quantized_bytes"])
+
+
+def test_quantized_linear_output_is_close_to_float_on_both_paths():
+    linear = Linear(32, 16)
+    x = np.random.randn(8, 32).astype(np.float32)
+    expected = float_forward(linear, x)
+    layer = QuantizedLinear(linear)
+    weight_step = layer.weight_scale
+    # Each output sums 32 products whose weight error is at most half a step.
+    bound = 32 * np.abs(x).max() * weight_step / 2
+    assert np.max(np.abs(layer(Tensor(x)).data - expected)) <= bound
+    layer.calibrate(Tensor(x))
+    assert layer.calibrated
+    assert np.max(np.abs(layer(Tensor(x)).data - expected)) <= 3 * bound
+
+
+def test_integer_path_does_not_overflow_on_extreme_values():
+    linear = Linear(256, 4)
+    linear.weight.data[:] = 1.0
+    x = np.full((2, 256), 50.0, dtype=np.float32)
+    layer = QuantizedLinear(linear)
+    layer.calibrate(Tensor(np.concatenate([x, -x])))
+    out = layer(Tensor(x)).data
+    assert np.allclose(out, float_forward(linear, x), rtol=0.02)
+
+
+def test_quantizing_leaves_the_float_layer_unchanged():
+    linear = Linear(4, 4)
+    before = linear.weight.data.copy()
+    QuantizedLinear(linear)
+    assert np.array_equal(linear.weight.data, before)
+
+
+def test_bad_inputs_are_rejected_clearly():
+    with pytest.raises(TypeError):
+        QuantizedLinear(np.zeros((3, 3)))
+    layer = QuantizedLinear(Linear(4, 2))
+    with pytest.raises(ValueError, match="last dimension 4"):
+        layer(Tensor(np.zeros((3, 5))))
+    with pytest.raises(ValueError):
+        layer.calibrate([])
+
+
+def test_quantize_model_replaces_every_reachable_linear_and_keeps_the_original():
+    model = Stack()
+    weights_before = [p.data.copy() for p in model.parameters()]
+    quantized = quantize_model(model)
+    assert isinstance(quantized.first, QuantizedLinear)
+    assert isinstance(quantized.middle[0], QuantizedLinear)
+    assert isinstance(quantized.heads["out"], QuantizedLinear)
+    assert isinstance(model.first, Linear) and isinstance(model.heads["out"], Linear)
+    for before, p in zip(weights_before, model.parameters()):
+        assert np.array_equal(before, p.data)
+
+
+def test_shared_linear_is_quantized_once():
+    quantized = quantize_model(Tied())
+    assert quantized.shared is quantized.again
+    assert isinstance(quantized.shared, QuantizedLinear)
+
+
+def test_calibration_sees_each_layers_own_inputs():
+    model = Stack()
+    x = Tensor(np.random.randn(10, 6))
+    quantized = quantize_model(model, calibration_data=[x])
+    first_inputs = x.data
+    hidden = float_forward(model.first, first_inputs)
+    assert quantized.first.input_scale == pytest.approx((max(first_inputs.max(), 0) - min(first_inputs.min(), 0)) / 255)
+    assert quantized.middle[0].input_scale == pytest.approx((max(hidden.max(), 0) - min(hidden.min(), 0)) / 255, rel=0.05)
+    assert all(layer.observed_inputs is None for layer in (quantized.first, quantized.middle[0], quantized.heads["out"]))
+
+
+def test_compare_model_sizes_counts_bytes_of_both_models():
+    model = Stack()
+    sizes = compare_model_sizes(model, quantize_model(model))
+    weights = 6 * 12 + 12 * 12 + 12 * 3
+    biases = 12 + 12 + 3
+    assert sizes["original_bytes"] == (weights + biases) * 4
+    assert sizes["quantized_bytes"] == weights + biases * 4
+    assert sizes["bytes_saved"] == sizes["original_bytes"] - sizes["quantized_bytes"]
+
+
+def test_model_without_linear_layers_is_rejected():
+    class NoLinear:
+        def forward(self, x):
+            return x
+
+        def parameters(self):
+            return []
+
+    with pytest.raises(ValueError, match="no Linear"):
+        quantize_model(NoLinear())
+    with pytest.raises(TypeError):
+        quantize_model(object())

@@ -1,0 +1,217 @@
+# Generated from modules/14_profiling/profiling.py by `python -m audits.export`: edit the source, not this file.
+import time
+import tracemalloc
+
+import numpy as np
+
+import tinytorch.core.autograd  # noqa: F401  (turns gradients on for profile_backward_pass)
+from tinytorch.core.attention import MultiHeadAttention
+from tinytorch.core.layers import Linear
+from tinytorch.core.spatial import Conv2d
+from tinytorch.core.tensor import Tensor
+
+
+WATCHED_TYPES = (Linear, Conv2d, MultiHeadAttention)
+
+
+def find_layers(model, types=WATCHED_TYPES):
+    """Every object of the given types reachable from model's attributes, lists and dicts, once each."""
+    found, seen, stack = [], set(), [model]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen or isinstance(obj, (Tensor, np.ndarray, str, bytes, int, float)):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, types):
+            found.append(obj)
+        if isinstance(obj, dict):
+            stack.extend(reversed(list(obj.values())))
+        elif isinstance(obj, (list, tuple)):
+            stack.extend(reversed(obj))
+        elif hasattr(obj, "__dict__"):
+            stack.extend(reversed(list(vars(obj).values())))
+    return found
+
+
+def layer_flops(layer, input_shape, output_shape):
+    """FLOPs of one call of a watched layer, from its input and output shapes.
+
+    TODO: Return the FLOP count for Linear, Conv2d and MultiHeadAttention calls.
+
+    APPROACH:
+    1. Linear: rows = product of all but the last input dimension; 2 * rows * in * out
+    2. Conv2d: 2 * (output elements) * C_in * kh * kw, using the weight's shape
+    3. MultiHeadAttention on (B, S, D): the two S x S products, 4 * B * S * S * D
+
+    HINTS:
+    - Read sizes from layer.weight.shape: Linear is (in, out), Conv2d is (out, in, kh, kw)
+    """
+    if isinstance(layer, Linear):
+        fan_in, fan_out = layer.weight.shape
+        rows = int(np.prod(input_shape[:-1]))
+        return 2 * rows * fan_in * fan_out
+    if isinstance(layer, Conv2d):
+        _, in_channels, kh, kw = layer.weight.shape
+        return 2 * int(np.prod(output_shape)) * in_channels * kh * kw
+    if isinstance(layer, MultiHeadAttention):
+        batch, seq, dim = input_shape
+        return 4 * batch * seq * seq * dim
+    raise TypeError(f"no FLOP formula for {type(layer).__name__}")
+
+
+def watch_forward(model, input_tensor):
+    """Run model.forward once and return (output, calls): one record per watched layer call."""
+    calls = []
+    layers = find_layers(model)
+    for layer in layers:
+        def recording_forward(*args, layer=layer, original=layer.forward, **kwargs):
+            output = original(*args, **kwargs)
+            result = output[0] if isinstance(output, tuple) else output
+            calls.append({"layer": type(layer).__name__, "object": layer,
+                          "input_shape": tuple(args[0].shape), "output_shape": tuple(result.shape),
+                          "output_bytes": int(result.data.nbytes)})
+            return output
+        layer.forward = recording_forward  # an instance attribute shadows the class method
+    try:
+        output = model.forward(input_tensor)
+    finally:
+        for layer in layers:
+            del layer.forward  # the class method is visible again
+    for call in calls:
+        call["flops"] = layer_flops(call["object"], call["input_shape"], call["output_shape"])
+    return output, calls
+
+
+def _unique_parameters(model):
+    return list({id(p): p for p in model.parameters()}.values())
+
+
+def _zeros_input(input_shape, dtype=np.float32):
+    if any(int(n) <= 0 for n in input_shape):
+        raise ValueError(f"input_shape must be positive sizes, got {tuple(input_shape)}")
+    return Tensor(np.zeros(tuple(int(n) for n in input_shape), dtype=dtype))
+
+
+class Profiler:
+    """Counts and measures what a model costs: parameters, FLOPs, bytes and time."""
+
+    def count_parameters(self, model):
+        """Number of trainable numbers in the model, each shared tensor counted once.
+
+        TODO: Sum the sizes of the model's unique parameters.
+        """
+        return int(sum(p.data.size for p in _unique_parameters(model)))
+
+    def count_flops(self, model, input_shape, dtype=np.float32):
+        """FLOPs of one forward pass on an input of input_shape (batch dimension included).
+
+        TODO: Watch one forward pass on a zero input and add up each call's FLOPs.
+        """
+        _, calls = watch_forward(model, _zeros_input(input_shape, dtype))
+        return int(sum(call["flops"] for call in calls))
+
+    def flops_by_layer_type(self, model, input_shape, dtype=np.float32):
+        """FLOPs of one forward pass grouped by layer type, e.g. {"Linear": 1200}."""
+        _, calls = watch_forward(model, _zeros_input(input_shape, dtype))
+        totals = {}
+        for call in calls:
+            totals[call["layer"]] = totals.get(call["layer"], 0) + call["flops"]
+        return totals
+
+    def measure_memory(self, model, input_shape, dtype=np.float32):
+        """Bytes of parameters, of watched layer outputs, and the peak allocated during forward.
+
+        TODO: Return a dict with parameter_bytes, activation_bytes and peak_forward_bytes.
+
+        HINTS:
+        - tracemalloc measures the memory Python and numpy allocate between start() and stop()
+        """
+        x = _zeros_input(input_shape, dtype)
+        parameter_bytes = int(sum(p.data.nbytes for p in _unique_parameters(model)))
+        tracemalloc.start()
+        try:
+            _, calls = watch_forward(model, x)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        return {
+            "parameter_bytes": parameter_bytes,
+            "activation_bytes": int(sum(call["output_bytes"] for call in calls)),
+            "peak_forward_bytes": int(peak),
+        }
+
+    def measure_latency(self, model, input_tensor, warmup=3, iterations=10):
+        """Median milliseconds of model.forward(input_tensor) after warm-up runs.
+
+        TODO: Run warmup untimed calls, then time each of `iterations` calls and return the median.
+        """
+        if warmup < 0 or iterations < 1:
+            raise ValueError(f"need warmup >= 0 and iterations >= 1, got {warmup} and {iterations}")
+        for _ in range(warmup):
+            model.forward(input_tensor)
+        times = []
+        for _ in range(iterations):
+            start = time.perf_counter()
+            model.forward(input_tensor)
+            times.append((time.perf_counter() - start) * 1000.0)
+        return float(np.median(times))
+
+    def profile_forward_pass(self, model, input_tensor, warmup=2, iterations=5):
+        """Parameters, FLOPs, bytes and latency of one forward pass, plus a per-layer list."""
+        _, calls = watch_forward(model, input_tensor)
+        return {
+            "parameters": self.count_parameters(model),
+            "flops": int(sum(call["flops"] for call in calls)),
+            "parameter_bytes": int(sum(p.data.nbytes for p in _unique_parameters(model))),
+            "activation_bytes": int(sum(call["output_bytes"] for call in calls)),
+            "latency_ms": self.measure_latency(model, input_tensor, warmup, iterations),
+            "layers": [{key: call[key] for key in ("layer", "input_shape", "output_shape", "flops")} for call in calls],
+        }
+
+    def profile_backward_pass(self, model, input_tensor, warmup=1, iterations=3):
+        """Median milliseconds of forward + backward (loss = sum of outputs) and gradient bytes."""
+        parameters = _unique_parameters(model)
+        times = []
+        for run in range(warmup + iterations):
+            for p in parameters:
+                p.grad = None
+            start = time.perf_counter()
+            model.forward(input_tensor).sum().backward()
+            if run >= warmup:
+                times.append((time.perf_counter() - start) * 1000.0)
+        gradient_bytes = int(sum(p.grad.nbytes for p in parameters if p.grad is not None))
+        for p in parameters:
+            p.grad = None
+        return {"forward_backward_ms": float(np.median(times)), "gradient_bytes": gradient_bytes,
+                "forward_ms": self.measure_latency(model, input_tensor, warmup, iterations)}
+
+
+def quick_profile(model, input_tensor, verbose=True):
+    """Profile one forward pass and (by default) print a one-screen summary."""
+    profile = Profiler().profile_forward_pass(model, input_tensor)
+    if verbose:
+        print(f"parameters {profile['parameters']:,} | FLOPs {profile['flops']:,} | "
+              f"weights {profile['parameter_bytes'] / 1024:.1f} KiB | latency {profile['latency_ms']:.3f} ms")
+        for call in profile["layers"]:
+            print(f"  {call['layer']:<20}{str(call['input_shape']):>18} -> {str(call['output_shape']):<18}{call['flops']:>14,}")
+    return profile
+
+
+def analyze_weight_distribution(model, percentiles=(10, 25, 50, 75, 90, 99)):
+    """Statistics of the absolute values of the model's weight matrices (ndim >= 2).
+
+    Compression (Module 16) reads this to choose pruning thresholds: the p-th percentile
+    of |w| is the threshold that zeroes p% of the weights.
+    """
+    weights = [p.data.ravel() for p in _unique_parameters(model) if p.data.ndim >= 2]
+    if not weights:
+        raise ValueError(f"{type(model).__name__} has no weight matrices (parameters with ndim >= 2)")
+    magnitudes = np.abs(np.concatenate(weights))
+    return {
+        "count": int(magnitudes.size),
+        "mean_abs": float(magnitudes.mean()),
+        "std": float(np.concatenate(weights).std()),
+        "max_abs": float(magnitudes.max()),
+        "zero_fraction": float(np.mean(magnitudes == 0)),
+        "percentiles": {int(p): float(np.percentile(magnitudes, p)) for p in percentiles},
+    }

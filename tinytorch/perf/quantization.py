@@ -1,0 +1,274 @@
+# Generated from modules/15_quantization/quantization.py by `python -m audits.export`: edit the source, not this file.
+import copy
+import time
+
+import numpy as np
+
+from tinytorch.core.layers import Linear
+from tinytorch.core.tensor import Tensor
+
+INT8_MIN, INT8_MAX = -128, 127
+
+
+def _as_array(values):
+    """The float32 ndarray behind a Tensor, array or list."""
+    data = values.data if isinstance(values, Tensor) else values
+    return np.asarray(data, dtype=np.float32)
+
+
+def quantization_params(lo, hi, symmetric=False):
+    """Scale and zero point that map the float range [lo, hi] onto int8.
+
+    TODO: Return (scale, zero_point) for the range, widened to include 0.0.
+
+    APPROACH:
+    1. Widen the range so it contains 0 (zero must be exactly representable)
+    2. Symmetric: scale = max(|lo|, |hi|) / 127, zero_point = 0
+    3. Asymmetric: scale = (hi - lo) / 255, zero_point = round(-128 - lo / scale)
+    4. A range of width 0 (all zeros) gets scale 1.0 so nothing divides by zero
+
+    EXAMPLE:
+    >>> quantization_params(-1.0, 1.0, symmetric=True)
+    (0.007874016, 0)
+
+    HINTS:
+    - Clip the zero point into [-128, 127]
+    - Return the scale as a Python float and the zero point as a Python int
+    """
+    lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)
+    if symmetric:
+        bound = max(abs(lo), abs(hi))
+        scale = bound / INT8_MAX if bound > 0 else 1.0
+        return float(scale), 0
+    if hi == lo:
+        return 1.0, 0
+    scale = (hi - lo) / (INT8_MAX - INT8_MIN)
+    zero_point = int(np.clip(round(INT8_MIN - lo / scale), INT8_MIN, INT8_MAX))
+    return float(scale), zero_point
+
+
+def quantize_int8(tensor, symmetric=False):
+    """Quantize a float tensor to int8 with one scale and zero point for all entries.
+
+    TODO: Return (q_tensor, scale, zero_point) where q_tensor holds int8 data.
+
+    APPROACH:
+    1. Find the tensor's range and compute scale and zero point
+    2. q = round(x / scale) + zero_point, clipped to [-128, 127], stored as int8
+
+    EXAMPLE:
+    >>> q, scale, zp = quantize_int8(Tensor([-1.0, 0.0, 2.0]))
+    >>> q.data.dtype
+    dtype('int8')
+
+    HINTS:
+    - np.round rounds half to even; that is fine
+    - Reject empty tensors and non-finite values with a ValueError
+    """
+    values = _as_array(tensor)
+    if values.size == 0:
+        raise ValueError("cannot quantize an empty tensor")
+    if not np.all(np.isfinite(values)):
+        raise ValueError("cannot quantize a tensor holding NaN or Inf")
+    scale, zero_point = quantization_params(values.min(), values.max(), symmetric)
+    q = np.clip(np.round(values / scale) + zero_point, INT8_MIN, INT8_MAX).astype(np.int8)
+    return Tensor(q), scale, zero_point
+
+
+def dequantize_int8(q_tensor, scale, zero_point):
+    """Map int8 values back to float32: (q - zero_point) * scale.
+
+    TODO: Return a float32 Tensor.
+
+    HINTS:
+    - Convert to int32 before subtracting so -128 - 127 does not wrap around
+    """
+    q = q_tensor.data if isinstance(q_tensor, Tensor) else np.asarray(q_tensor)
+    return Tensor(((q.astype(np.int32) - zero_point) * scale).astype(np.float32))
+
+
+class QuantizedLinear:
+    """A Linear layer whose weight is stored as int8 (4x less memory).
+
+    Weights use symmetric quantization (zero point 0), so the integer matmul needs
+    no weight-offset correction; inputs use the asymmetric range seen in calibration.
+    """
+
+    def __init__(self, linear):
+        """Quantize the weight of an existing Linear layer (which stays unchanged).
+
+        TODO: Store the int8 weight, its scale and zero point, and a copy of the bias.
+
+        HINTS:
+        - Use quantize_int8(linear.weight, symmetric=True)
+        - Keep `in_features`/`out_features` for error messages
+        """
+        if not isinstance(linear, Linear):
+            raise TypeError(f"QuantizedLinear wraps a Linear layer, got {type(linear).__name__}")
+        self.in_features, self.out_features = linear.weight.shape
+        self.weight_q, self.weight_scale, self.weight_zero_point = quantize_int8(linear.weight, symmetric=True)
+        self.bias = None if linear.bias is None else Tensor(linear.bias.data.copy())
+        self.input_scale = None
+        self.input_zero_point = None
+        self.observed_inputs = None  # a list while quantize_model calibrates, else None
+
+    def calibrate(self, inputs):
+        """Learn the input range from representative inputs (a Tensor or a list of them).
+
+        TODO: Set input_scale and input_zero_point from the min and max over all inputs.
+        """
+        batches = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+        if not batches:
+            raise ValueError("calibrate needs at least one input batch")
+        arrays = [_as_array(batch) for batch in batches]
+        lo = min(float(a.min()) for a in arrays)
+        hi = max(float(a.max()) for a in arrays)
+        self.input_scale, self.input_zero_point = quantization_params(lo, hi)
+
+    @property
+    def calibrated(self):
+        return self.input_scale is not None
+
+    def forward(self, x):
+        """y = x @ W + b, computed from the int8 weight (and int8 input once calibrated).
+
+        TODO: Implement both paths shown in the diagram above.
+
+        HINTS:
+        - Accumulate integer products in int32: int8 @ int8 would overflow
+        - Check the last input dimension against in_features
+        """
+        data = _as_array(x)
+        if data.shape[-1] != self.in_features:
+            raise ValueError(f"QuantizedLinear expects last dimension {self.in_features}, got input shape {data.shape}")
+        if self.observed_inputs is not None:
+            self.observed_inputs.append(data)
+        if self.calibrated:
+            x_q = np.clip(np.round(data / self.input_scale) + self.input_zero_point, INT8_MIN, INT8_MAX)
+            accumulated = (x_q.astype(np.int32) - self.input_zero_point) @ self.weight_q.data.astype(np.int32)
+            out = accumulated.astype(np.float32) * np.float32(self.input_scale * self.weight_scale)
+        else:
+            out = data @ dequantize_int8(self.weight_q, self.weight_scale, self.weight_zero_point).data
+        if self.bias is not None:
+            out = out + self.bias.data
+        return Tensor(out.astype(np.float32))
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def parameters(self):
+        """What the layer stores: the int8 weight and the float bias (not trainable)."""
+        return [self.weight_q] + ([self.bias] if self.bias is not None else [])
+
+    def memory_usage(self):
+        """Bytes of the float32 layer this replaced vs bytes stored now, from the arrays."""
+        stored = sum(p.data.nbytes for p in self.parameters())
+        original = self.weight_q.data.size * 4 + (self.bias.data.nbytes if self.bias is not None else 0)
+        return {"original_bytes": original, "quantized_bytes": stored, "compression_ratio": original / stored}
+
+
+def _linear_slots(obj, seen=None):
+    """(container, key, Linear) for every Linear reachable from obj's attributes."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen or isinstance(obj, (Tensor, np.ndarray, str, bytes, int, float)):
+        return []
+    seen.add(id(obj))
+    if isinstance(obj, dict):
+        items = list(obj.items())
+    elif isinstance(obj, list):
+        items = list(enumerate(obj))
+    elif hasattr(obj, "__dict__"):
+        items = list(vars(obj).items())
+    else:
+        return []
+    slots = []
+    for key, value in items:
+        if isinstance(value, Linear):
+            slots.append((obj, key, value))
+        else:
+            slots.extend(_linear_slots(value, seen))
+    return slots
+
+
+def _replace(container, key, layer):
+    if isinstance(container, (dict, list)):
+        container[key] = layer
+    else:
+        setattr(container, key, layer)
+
+
+def _calibrate_in_place(model, quantized_layers, calibration_data):
+    """Run the data through the model once while each layer records the inputs it receives."""
+    for layer in quantized_layers:
+        layer.observed_inputs = []
+    try:
+        for batch in calibration_data if isinstance(calibration_data, (list, tuple)) else [calibration_data]:
+            model.forward(batch)
+        for layer in quantized_layers:
+            if layer.observed_inputs:
+                layer.calibrate(layer.observed_inputs)
+    finally:
+        for layer in quantized_layers:
+            layer.observed_inputs = None
+
+
+def quantize_model(model, calibration_data=None):
+    """Return a copy of model with every Linear replaced by a QuantizedLinear.
+
+    TODO: Deep-copy the model, swap its Linear layers, and calibrate them if data is given.
+
+    APPROACH:
+    1. copy.deepcopy(model) so the original keeps its float weights
+    2. For each (container, key, linear) from _linear_slots: put a QuantizedLinear there
+    3. With calibration_data, run it through the copy and calibrate each layer
+
+    HINTS:
+    - Raise a ValueError when the model has no Linear layer: nothing would be quantized
+    """
+    if not hasattr(model, "forward") or not hasattr(model, "parameters"):
+        raise TypeError("quantize_model expects a model with forward() and parameters()")
+    quantized = copy.deepcopy(model)
+    if isinstance(quantized, Linear):
+        layer = QuantizedLinear(quantized)
+        if calibration_data is not None:
+            _calibrate_in_place(layer, [layer], calibration_data)
+        return layer
+    slots = _linear_slots(quantized)
+    if not slots:
+        raise ValueError(f"{type(model).__name__} has no Linear layers to quantize")
+    layers = {}
+    for container, key, linear in slots:
+        if id(linear) not in layers:  # a Linear shared by two places is quantized once
+            layers[id(linear)] = QuantizedLinear(linear)
+        _replace(container, key, layers[id(linear)])
+    if calibration_data is not None:
+        _calibrate_in_place(quantized, list(layers.values()), calibration_data)
+    return quantized
+
+
+def model_bytes(model):
+    """Bytes held by a model's parameters, each tensor counted once."""
+    unique = {id(p): p for p in model.parameters()}
+    return int(sum(p.data.nbytes for p in unique.values()))
+
+
+def compare_model_sizes(original, quantized):
+    """Measured sizes of two models and the ratio between them."""
+    original_bytes, quantized_bytes = model_bytes(original), model_bytes(quantized)
+    return {
+        "original_bytes": original_bytes,
+        "quantized_bytes": quantized_bytes,
+        "compression_ratio": original_bytes / quantized_bytes,
+        "bytes_saved": original_bytes - quantized_bytes,
+    }
+
+
+class Quantizer:
+    """The quantization operations of this module in one namespace."""
+
+    quantization_params = staticmethod(quantization_params)
+    quantize_int8 = staticmethod(quantize_int8)
+    dequantize_int8 = staticmethod(dequantize_int8)
+    quantize_model = staticmethod(quantize_model)
+    compare_model_sizes = staticmethod(compare_model_sizes)
+    model_bytes = staticmethod(model_bytes)
