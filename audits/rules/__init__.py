@@ -12,9 +12,20 @@ default severity, report category, doc, `check(module, index)` generator).
 from __future__ import annotations
 
 from audits.model import InputError, Rule
-from audits.rules import syntax, test_isolation
+from audits.rules import (
+    api,
+    composition,
+    dependencies,
+    exports,
+    nbgrader,
+    references,
+    side_effects,
+    syntax,
+    test_isolation,
+    test_quality,
+)
 
-_FAMILIES = (syntax, test_isolation)
+_FAMILIES = (api, composition, dependencies, exports, nbgrader, references, side_effects, syntax, test_isolation, test_quality)
 
 
 def _collect() -> list[Rule]:

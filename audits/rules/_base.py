@@ -34,6 +34,22 @@ def finding(
     )
 
 
+def nodes(tree: ast.AST, *types: type) -> list:
+    """Every node of `types` in `tree`, in walk order. One walk per tree, cached on the tree:
+    rules ask the same tree many questions and ast.walk dominates the audit's time."""
+    buckets = getattr(tree, "_audit_nodes", None)
+    if buckets is None:
+        buckets = {}
+        for node in ast.walk(tree):
+            buckets.setdefault(type(node), []).append(node)
+        tree._audit_nodes = buckets
+    if len(types) == 1:
+        return buckets.get(types[0], [])
+    found = [node for kind in types for node in buckets.get(kind, [])]
+    found.sort(key=lambda node: (getattr(node, "lineno", 0), getattr(node, "col_offset", 0)))
+    return found
+
+
 def parsed_code_cells(module: ModuleSource) -> Iterator[tuple[Cell, ast.Module]]:
     """(cell, tree) for every code cell that parses; unparsable cells are SYN001's business."""
     for cell in module.cells:

@@ -1,0 +1,48 @@
+"""API001: a module's tests and checkpoint import names the package does not export."""
+
+from __future__ import annotations
+
+from audits.model import Finding, Rule, Severity
+from audits.rules.imports import replacement, resolve, tinytorch_imports
+
+DOC = """\
+A test or checkpoint file of this module (tests/NN_name/**, tests/checkpoints/checkpoint_NN_*.py)
+imports a tinytorch module path or name that no module in the checkout exports: no module
+has that `#| default_exp` target, or its export cells define no such name. The suite then
+fails at collection, or the checkpoint tests an API students never build. Example:
+`from tinytorch.nn.utils.prune import MagnitudePruner` while module 16 exports
+`magnitude_prune` from `tinytorch.perf.compression`. Reported in the test file, at the
+import. Fix: import what API.md and the module really export (the suggestion names the
+exporting path, or the closest exported name), and test that."""
+
+
+def check(module, index):
+    if index is None or module.number is None:
+        return
+    for test in index.test_files(module.number):
+        if test.tree is None:
+            continue
+        for node in tinytorch_imports(test.tree):
+            for resolved in resolve(node, index):
+                if resolved.problem is None:
+                    continue
+                yield Finding(
+                    code=RULE.code,
+                    severity=RULE.severity,
+                    path=test.rel,
+                    line=node.lineno,
+                    message=f"{test.path.name} imports what the package does not export: {resolved.problem}.",
+                    excerpt=test.excerpt(node.lineno, node.end_lineno),
+                    suggestion=replacement(index, resolved),
+                    category=RULE.category,
+                )
+
+
+RULE = Rule(
+    code="API001",
+    name="test imports a name the package does not export",
+    severity=Severity.HIGH,
+    category="API conformance",
+    doc=DOC,
+    check=check,
+)

@@ -1,0 +1,168 @@
+"""CC001: composition containers (Sequential and look-alikes) in a module source."""
+
+from __future__ import annotations
+
+import ast
+from typing import Optional
+
+from audits.model import Rule, Severity
+from audits.rules._base import dotted_name, finding, nodes, parsed_code_cells
+
+CONTAINER_NAMES = {"Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "LayerList", "SequentialModel"}
+WRAPPERS = {"list", "tuple"}
+
+DOC = """\
+A composition container: a class that holds a collection of layers handed to it and
+chains their forward calls (`Sequential(Linear(4, 8), ReLU(), Linear(8, 2))`), or an
+import or use of Sequential/ModuleList-like names. Modules build atomic components;
+students chain layers explicitly so they see the data flow, and a container in one
+module becomes a hidden dependency of later ones. Detected structurally, whatever the
+class is called: a method stores `*args`, a parameter or a literal list of layer calls
+in `self.<attr>` (or appends parameters to it), and a method loops over `self.<attr>`
+doing `x = layer(x)` / `x = layer.forward(x)`. A model that builds its own repeated
+blocks (`self.blocks = [Block(d) for _ in range(n)]`) is not a container. Mentions in
+markdown, comments, docstrings or strings are never findings. Fix: delete the container;
+write a small named model class whose forward calls each layer explicitly."""
+
+
+class _Collections(ast.NodeVisitor):
+    """self.<attr> names filled from the caller: *args, a parameter, a literal list of layer calls, or appends."""
+
+    def __init__(self) -> None:
+        self.attrs: dict[str, int] = {}  # attr -> line where it is filled
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        params = {a.arg for a in node.args.args + node.args.kwonlyargs + node.args.posonlyargs} - {"self"}
+        varargs = {node.args.vararg.arg} if node.args.vararg else set()
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Assign):
+                for target in sub.targets:
+                    attr = _self_attr(target)
+                    if attr and _from_caller(sub.value, params | varargs):
+                        self.attrs.setdefault(attr, sub.lineno)
+            elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in ("append", "extend", "insert"):
+                attr = _self_attr(sub.func.value)
+                if attr and any(isinstance(a, (ast.Name, ast.Starred)) and _names(a) & (params | varargs) for a in sub.args):
+                    self.attrs.setdefault(attr, sub.lineno)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+
+def _names(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _self_attr(node: ast.AST) -> Optional[str]:
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return node.attr
+    return None
+
+
+def _from_caller(value: ast.AST, params: set[str]) -> bool:
+    """layers, list(layers), tuple(args), [*args], or a literal list/tuple of >= 2 calls."""
+    if isinstance(value, ast.Name):
+        return value.id in params
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in WRAPPERS and len(value.args) == 1:
+        return _from_caller(value.args[0], params)
+    if isinstance(value, (ast.List, ast.Tuple)):
+        if len(value.elts) == 1 and isinstance(value.elts[0], ast.Starred):
+            return _from_caller(value.elts[0].value, params)
+        return len(value.elts) >= 2 and all(isinstance(e, ast.Call) for e in value.elts)
+    return False
+
+
+def _iterated_attr(loop: ast.For) -> Optional[str]:
+    """The self.<attr> a for-loop walks: self.layers, enumerate(self.layers), reversed(self.layers)."""
+    it = loop.iter
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id in ("enumerate", "reversed", "iter") and it.args:
+        it = it.args[0]
+    return _self_attr(it)
+
+
+def _loop_var(target: ast.AST) -> set[str]:
+    return _names(target)
+
+
+def _chains(loop: ast.For) -> bool:
+    """The loop body does `x = item(x)` or `x = item.forward(x)` / `item.__call__(x)`."""
+    items = _loop_var(loop.target)
+    for node in ast.walk(loop):
+        if not isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) or not isinstance(node.value, ast.Call):
+            continue
+        call = node.value
+        func = call.func
+        called = func.id if isinstance(func, ast.Name) else dotted_name(func.value) if isinstance(func, ast.Attribute) else None
+        if called not in items:
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        assigned = set().union(*(_names(t) for t in targets))
+        used = set().union(set(), *(_names(a) for a in call.args))
+        if assigned & used:
+            return True
+    return False
+
+
+def container_class(node: ast.ClassDef, loops: Optional[list] = None) -> Optional[tuple[str, int, int]]:
+    """(attribute, line filled, line chained) when the class is a composition container.
+
+    `loops` (the for-loops inside the class, when the caller has them) saves a walk:
+    a class without a loop over a `self.<attr>` cannot be a container.
+    """
+    if loops is not None and not any(_iterated_attr(loop) for loop in loops):
+        return None
+    collections = _Collections()
+    for item in node.body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            collections.visit(item)
+    if not collections.attrs:
+        return None
+    for item in node.body:
+        if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for loop in ast.walk(item):
+            if isinstance(loop, (ast.For, ast.AsyncFor)):
+                attr = _iterated_attr(loop)
+                if attr in collections.attrs and _chains(loop):
+                    return attr, collections.attrs[attr], loop.lineno
+    return None
+
+
+def check(module, index):
+    for cell, tree in parsed_code_cells(module):
+        all_loops = nodes(tree, ast.For, ast.AsyncFor)
+        for node in nodes(tree, ast.ClassDef, ast.ImportFrom, ast.Attribute):
+            if isinstance(node, ast.ClassDef):
+                end = node.end_lineno or node.lineno
+                found = container_class(node, [loop for loop in all_loops if node.lineno <= loop.lineno <= end])
+                if found or node.name in CONTAINER_NAMES:
+                    how = (
+                        f"stores the layers it is given in `self.{found[0]}` (line {found[1]}) and chains their calls (line {found[2]})"
+                        if found
+                        else "is named like a composition container"
+                    )
+                    yield finding(
+                        RULE, module, node.lineno, f"class `{node.name}` {how}: modules must not define composition containers.",
+                        suggestion=f"Delete `{node.name}`; where a model is needed, write a small named class whose forward calls each layer explicitly (x = self.fc1(x); x = self.relu(x); ...).",
+                    )  # fmt: skip
+            elif isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    if alias.name in CONTAINER_NAMES:
+                        yield finding(
+                            RULE, module, node.lineno, f"imports the composition container `{alias.name}` from `{node.module}`.",
+                            last=node.end_lineno, suggestion=f"Remove the `{alias.name}` import and chain the layers explicitly in a small named model class.",
+                        )  # fmt: skip
+            elif isinstance(node, ast.Attribute) and node.attr in CONTAINER_NAMES:
+                yield finding(
+                    RULE, module, node.lineno, f"uses the composition container `{dotted_name(node) or node.attr}`.",
+                    suggestion="Chain the layers explicitly in a small named model class instead.",
+                )  # fmt: skip
+
+
+RULE = Rule(
+    code="CC001",
+    name="composition container",
+    severity=Severity.CRITICAL,
+    category="Composition",
+    doc=DOC,
+    check=check,
+)

@@ -1,0 +1,82 @@
+"""DEP001/DEP002: a module importing from later modules, itself, or paths nobody exports."""
+
+from __future__ import annotations
+
+from audits.index import PACKAGE
+from audits.model import Rule, Severity
+from audits.rules._base import finding, parsed_code_cells
+from audits.rules.imports import replacement, resolve, tinytorch_imports
+
+CATEGORY = "Module dependencies"
+
+
+def _imports(module, index):
+    if index is None or module.number is None:
+        return
+    for cell, tree in parsed_code_cells(module):
+        for node in tinytorch_imports(tree):
+            for resolved in resolve(node, index):
+                yield resolved
+
+
+def check_order(module, index):
+    own = module.number
+    for resolved in _imports(module, index):
+        number = resolved.number
+        if number is None or number < own:
+            continue
+        node = resolved.node
+        if number == own:
+            message = f"imports `{resolved.path}`, this module's own export target: a module cannot import itself."
+            fix = "Remove the import and use the names defined in this module directly."
+        else:
+            message = (f"imports `{resolved.path}` from module {number:02d} ({index.name_of(number)}), "
+                       f"which comes after this module ({own:02d}): modules import only from earlier modules.")  # fmt: skip
+            fix = (f"Remove the dependency on module {number:02d}: move the needed code into module {own:02d} or an earlier one, "
+                   f"or move this feature to module {number:02d} or later.")  # fmt: skip
+        yield finding(DEP001, module, node.lineno, message, last=node.end_lineno, suggestion=fix)
+
+
+def check_exists(module, index):
+    for resolved in _imports(module, index):
+        if resolved.problem is None:
+            continue
+        node = resolved.node
+        yield finding(
+            DEP002, module, node.lineno, f"imports from a path the package does not have: {resolved.problem}.",
+            last=node.end_lineno, suggestion=replacement(index, resolved),
+        )  # fmt: skip
+
+
+DEP001 = Rule(
+    code="DEP001",
+    name="import from a later module (or itself)",
+    severity=Severity.HIGH,
+    category=CATEGORY,
+    doc=f"""\
+Module N imports from the export target of a module numbered N or higher
+(`from {PACKAGE}.perf.memoization import KVCache` inside module 16, while memoization is
+module 17). Students build modules in order, so module N must work with only modules
+1..N-1 built; `pytest --module N` and the export of a partial course break otherwise.
+A self-import (module N importing its own target) fails when the package is first built.
+Numbers come from the checkout's folder names. Fix: import only from earlier modules;
+move shared code down, or move the feature up.""",
+    check=check_order,
+)
+
+DEP002 = Rule(
+    code="DEP002",
+    name="import of a tinytorch path nobody exports",
+    severity=Severity.HIGH,
+    category=CATEGORY,
+    doc=f"""\
+A module source imports a `{PACKAGE}.` path (or a name from it) that no module in the checkout
+exports: no module has that `#| default_exp` target, or the target's export cells do not
+define the name. The import fails as soon as the exported package is used, typically
+after a module was renamed or renumbered (`from {PACKAGE}.optimization.compression import ...`
+after compression moved to `{PACKAGE}.perf.compression`). Fix: import from the path and
+name the exporting module really has (the suggestion names it when it can).""",
+    check=check_exists,
+)
+
+RULES = [DEP001, DEP002]

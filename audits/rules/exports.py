@@ -1,0 +1,108 @@
+"""EX001-EX003: export hygiene (`#| default_exp`, what export cells contain)."""
+
+from __future__ import annotations
+
+import ast
+
+from audits.model import Rule, Severity
+from audits.rules._base import finding
+
+CATEGORY = "Export hygiene"
+
+
+def check_default_exp(module, index):
+    code = [cell for cell in module.code_cells() if cell.source.strip()]
+    holders = [cell for cell in code if any(d.startswith("default_exp") for d in cell.directives)]
+    target = f"core.{module.ref.name}" if module.ref else "core.<name>"
+    if not holders:
+        line = code[0].start if code else 1
+        yield finding(
+            EX001, module, line, "no `#| default_exp` directive: the exporter does not know where this module's code goes.",
+            suggestion=f"Add `#| default_exp {target}` (the target from API.md) as the first line of the first code cell.",
+        )  # fmt: skip
+        return
+    if holders[0] is not code[0]:
+        cell = holders[0]
+        line = next(n for n, t in cell.lines() if t.strip().startswith("#|") and "default_exp" in t)
+        yield finding(
+            EX001, module, line, f"`#| default_exp` is in the code cell at line {cell.start}, not in the first code cell (line {code[0].start}).",
+            suggestion="Move this directive to the top of the first code cell.",
+        )  # fmt: skip
+    for cell in holders:
+        if any(d.split() == ["default_exp"] for d in cell.directives):
+            line = next(n for n, t in cell.lines() if t.strip().startswith("#|") and "default_exp" in t)
+            yield finding(EX001, module, line, "`#| default_exp` names no target.", suggestion=f"#| default_exp {target}")
+
+
+def _test_defs(statements):
+    for node in statements:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if node.name.startswith("test_"):
+                yield node
+        elif isinstance(node, ast.If):
+            yield from _test_defs(node.body + node.orelse)
+        elif isinstance(node, ast.Try):
+            yield from _test_defs(node.body + node.orelse + node.finalbody + [s for h in node.handlers for s in h.body])
+
+
+def check_tests_exported(module, index):
+    for cell in module.code_cells():
+        if cell.exported and cell.tree is not None:
+            for node in _test_defs(cell.tree.body):
+                yield finding(
+                    EX002, module, node.lineno, f"`{node.name}` is defined in an `#| export` cell, so the test ships inside the package.",
+                    suggestion=f"Move `{node.name}` (and its call under the main guard) into its own graded, locked test cell without `#| export`.",
+                )  # fmt: skip
+
+
+def _definitions(statements):
+    """(name, node) for names a cell's top level defines directly (not inside if/try)."""
+    for node in statements:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield node.name, node
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    yield target.id, node
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            yield node.target.id, node
+
+
+def check_duplicates(module, index):
+    seen: dict[str, int] = {}
+    for cell in module.code_cells():
+        if not (cell.exported and cell.tree is not None):
+            continue
+        for name, node in _definitions(cell.tree.body):
+            if name == "__all__":
+                continue
+            if name in seen:
+                yield finding(
+                    EX003, module, node.lineno, f"`{name}` is defined again in the export cells (first at line {seen[name]}): the package keeps only the last one.",
+                    suggestion=f"Keep one definition of `{name}`: delete or rename this one (or the one at line {seen[name]}).",
+                )  # fmt: skip
+            else:
+                seen[name] = node.lineno
+
+
+EX001 = Rule("EX001", "missing `#| default_exp`", Severity.HIGH, CATEGORY, """\
+The module has no `#| default_exp <target>` directive in its first code cell (or it is in a
+later cell, or names no target). The exporter cannot place the module in the package,
+and readers cannot tell where its code lands. Example: a first code cell starting with
+`import numpy as np`. Fix: make `#| default_exp perf.compression` (the module's target
+in API.md) the first line of the first code cell.""", check_default_exp)
+
+EX002 = Rule("EX002", "test function in an export cell", Severity.HIGH, CATEGORY, """\
+A `test_*` function is defined in an `#| export` cell, so the test lands in the package:
+`import tinytorch` ships test code, and pytest may collect it from the package. Example:
+`#| export` above `def test_unit_prune():`. Fix: keep implementations in export cells and
+tests in their own graded, locked cells without `#| export`.""", check_tests_exported)
+
+EX003 = Rule("EX003", "name defined twice in export cells", Severity.HIGH, CATEGORY, """\
+The same top-level name (function, class or assignment) is defined twice across the
+module's export cells. The package silently keeps the later one, so the first is dead
+code and the tests may exercise a different version than the package. Example: two
+`def measure_sparsity(model):` cells, an early draft and a final one. Fix: keep one
+definition.""", check_duplicates)
+
+RULES = [EX001, EX002, EX003]

@@ -1,0 +1,88 @@
+"""Shared reading of `tinytorch` imports, for DEP001/DEP002 (module sources) and API001 (tests)."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from dataclasses import dataclass
+from typing import Iterator, Optional
+
+from audits.index import PACKAGE, RepoIndex
+from audits.rules._base import nodes
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """One imported tinytorch path or name and what the checkout says about it."""
+
+    node: ast.stmt
+    path: str  # the dotted module path imported from, e.g. "tinytorch.perf.compression"
+    name: Optional[str]  # the imported name, None for `import tinytorch.x.y`
+    number: Optional[int]  # the module exporting `path`, None if none
+    problem: Optional[str]  # why the import cannot work, None when it resolves
+
+
+def tinytorch_imports(tree: ast.AST) -> Iterator[ast.stmt]:
+    for node in nodes(tree, ast.ImportFrom, ast.Import):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == PACKAGE:
+            yield node
+        elif isinstance(node, ast.Import) and any(a.name.split(".")[0] == PACKAGE for a in node.names):
+            yield node
+
+
+def exporters_of(index: RepoIndex, name: str) -> list[tuple[int, str]]:
+    """(module number, target) of every module whose export cells define `name`."""
+    return [(n, info.target) for n, info in index.modules.items() if info.target and name in info.names]
+
+
+def resolve(node: ast.stmt, index: RepoIndex) -> Iterator[Resolved]:
+    """Each path/name a tinytorch import statement asks for, resolved against the index."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            path = alias.name
+            if path.split(".")[0] != PACKAGE:
+                continue
+            number = index.exporter(path)
+            problem = None if number is not None or index.is_package(path) else f"no module exports `{path}`"
+            yield Resolved(node, path, None, number, problem)
+        return
+    base = node.module or PACKAGE
+    for alias in node.names:
+        name = alias.name
+        if name == "*":
+            number = index.exporter(base)
+            problem = None if number is not None or index.is_package(base) else f"no module exports `{base}`"
+            yield Resolved(node, base, None, number, problem)
+            continue
+        number = index.exporter(base)
+        if number is not None:
+            info = index.info(number)
+            problem = None if info.provides(name) else f"`{name}` is not defined by the export cells of module {number:02d} ({info.ref.name}), which exports `{base}`"
+            yield Resolved(node, base, name, number, problem)
+        elif index.exporter(f"{base}.{name}") is not None:  # from tinytorch.core import tensor
+            yield Resolved(node, f"{base}.{name}", None, index.exporter(f"{base}.{name}"), None)
+        elif index.is_package(f"{base}.{name}") or (base == PACKAGE and name == "__version__"):
+            yield Resolved(node, f"{base}.{name}", None, None, None)
+        elif index.is_package(base):
+            yield Resolved(node, base, name, None, f"no module exports `{base}.{name}` and `{base}` defines no `{name}`")
+        else:
+            yield Resolved(node, base, name, None, f"no module exports `{base}`")
+
+
+def replacement(index: RepoIndex, resolved: Resolved) -> str:
+    """A one-sentence fix for an import that does not resolve."""
+    if resolved.name:
+        homes = exporters_of(index, resolved.name)
+        if homes:
+            number, target = homes[0]
+            return f"from {PACKAGE}.{target} import {resolved.name}  # exported by module {number:02d}"
+        candidates = {name: (n, info.target) for n, info in index.modules.items() if info.target for name in info.public_names}
+        close = difflib.get_close_matches(resolved.name, list(candidates), n=1, cutoff=0.6)
+        if close:
+            number, target = candidates[close[0]]
+            return f"from {PACKAGE}.{target} import {close[0]}  # closest exported name (module {number:02d}); check it is the intended API"
+        return f"Import a name the package exports (see API.md); no module defines `{resolved.name}`."
+    close = difflib.get_close_matches(resolved.path.removeprefix(PACKAGE + "."), list(index.targets), n=1, cutoff=0.5)
+    if close:
+        return f"import {PACKAGE}.{close[0]}  # the closest exported module path"
+    return "Import from one of the exported paths: " + ", ".join(f"{PACKAGE}.{t}" for t in sorted(index.targets)) + "."

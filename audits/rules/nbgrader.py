@@ -1,0 +1,352 @@
+"""NB001-NB006: nbgrader cell metadata and solution markers.
+
+`complete_metadata(cell, used_ids)` and `marker_line(meta)` give the metadata a
+cell should carry; NB001/NB003/NB005 put that marker line in `suggestion`, so a
+fixer can replace the cell's marker line with it verbatim.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import json
+import re
+from typing import Iterable, Optional
+
+from audits.model import Cell, Rule, Severity
+from audits.rules._base import finding, nodes
+
+GRADE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+KNOWN_KEYS = ("grade", "grade_id", "locked", "points", "schema_version", "solution", "task", "cell_type")
+FLAGS = ("grade", "locked", "solution", "task")
+BEGIN = re.compile(r"^\s*###\s*BEGIN SOLUTION\b")
+END = re.compile(r"^\s*###\s*END SOLUTION\b")
+CATEGORY = "NBGrader metadata"
+
+
+# -- what a cell's metadata should be ------------------------------------------------
+
+
+def test_functions(cell: Cell) -> list[ast.FunctionDef]:
+    """`def test_*` at the top level of a cell (including inside plain if/try blocks)."""
+    found = []
+    if cell.tree is None:
+        return found
+    stack = list(cell.tree.body)
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_"):
+            found.append(node)
+        elif isinstance(node, ast.If):
+            stack.extend(node.body + node.orelse)
+        elif isinstance(node, ast.Try):
+            stack.extend(node.body + node.orelse + node.finalbody)
+    return found
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "cell"
+
+
+def _has_number(meta: dict, key: str) -> bool:
+    value = meta.get(key)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+
+
+def complete_metadata(cell: Cell, used_ids: Iterable[str] = ()) -> dict:
+    """The complete nbgrader v3 metadata this cell should carry, keeping valid existing values.
+
+    Test cells (defining test_*) become graded, locked, not solution; cells with
+    solution markers become solution cells; other cells keep their valid flags
+    (default: not graded, not locked, not solution). grade_id is kept when valid,
+    else derived from the first definition in the cell, unique among `used_ids`.
+    """
+    meta = cell.nbgrader if isinstance(cell.nbgrader, dict) else {}
+    tests = test_functions(cell)
+    markers = any(BEGIN.match(line) for line in cell.source.splitlines())
+    if tests:
+        flags = {"grade": True, "locked": True, "solution": False, "task": False}
+    elif markers:
+        flags = {"grade": False, "locked": False, "solution": True, "task": False}
+    else:
+        flags = {key: meta[key] if isinstance(meta.get(key), bool) else False for key in FLAGS}
+        if flags["task"] and (flags["grade"] or flags["solution"]):
+            flags["task"] = False
+    grade_id = meta.get("grade_id")
+    if not (isinstance(grade_id, str) and GRADE_ID.match(grade_id)):
+        names = [n.name for n in (cell.tree.body if cell.tree else []) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        base = _slug(names[0]) if names else ("imports" if cell.exported and cell.index <= 2 else f"cell-{cell.start}")
+        taken = set(used_ids)
+        grade_id, n = base, 2
+        while grade_id in taken:
+            grade_id, n = f"{base}-{n}", n + 1
+    result = {"grade": flags["grade"], "grade_id": grade_id, "locked": flags["locked"]}
+    if flags["grade"] or flags["task"]:
+        result["points"] = meta["points"] if _has_number(meta, "points") and meta["points"] > 0 else 1
+    result.update({"schema_version": 3, "solution": flags["solution"], "task": flags["task"]})
+    return result
+
+
+def marker_line(meta: dict) -> str:
+    """`# %% nbgrader={...}` in the course's key order and spacing."""
+    return "# %% nbgrader=" + json.dumps(meta)
+
+
+def _ids_except(module, cell: Cell) -> set[str]:
+    return {
+        other.nbgrader["grade_id"]
+        for other in module.cells
+        if other is not cell and isinstance(other.nbgrader, dict) and isinstance(other.nbgrader.get("grade_id"), str)
+    }
+
+
+def _is_blank(cell: Cell) -> bool:
+    return not any(line.strip() and not line.strip().startswith("#") for line in cell.source.splitlines())
+
+
+# -- NB001: no metadata ----------------------------------------------------------------
+
+
+def check_missing(module, index):
+    for cell in module.code_cells():
+        if cell.nbgrader_text is not None or _is_blank(cell):
+            continue
+        meta = complete_metadata(cell, _ids_except(module, cell))
+        where = "has no nbgrader metadata" if cell.marker else "sits before the first `# %%` marker, so it has no nbgrader metadata"
+        yield finding(
+            NB001, module, cell.start, f"code cell {where}: nbgrader cannot grade, lock or strip it.",
+            excerpt=cell.marker or module.line(cell.start), suggestion=marker_line(meta),
+        )  # fmt: skip
+
+
+# -- NB002: not JSON -------------------------------------------------------------------
+
+
+def check_json(module, index):
+    for cell in module.cells:
+        if cell.nbgrader_error is not None:
+            yield finding(
+                NB002, module, cell.start, f"nbgrader metadata is {cell.nbgrader_error}.",
+                suggestion="Write the metadata as one JSON object on the marker line, e.g. " + marker_line(complete_metadata(cell, _ids_except(module, cell))),
+            )  # fmt: skip
+
+
+# -- NB003: not valid v3 ---------------------------------------------------------------
+
+
+def schema_problems(meta: dict) -> list[str]:
+    """What makes `meta` invalid nbgrader v3 cell metadata (empty when valid)."""
+    problems = []
+    unknown = [key for key in meta if key not in KNOWN_KEYS]
+    if unknown:
+        problems.append("unknown key" + ("s " if len(unknown) > 1 else " ") + ", ".join(repr(k) for k in unknown))
+    version = meta.get("schema_version")
+    if "schema_version" not in meta:
+        problems.append("schema_version is missing")
+    elif isinstance(version, bool) or version != 3:
+        problems.append(f"schema_version is {json.dumps(version)}, not 3")
+    for key in FLAGS:
+        if key not in meta:
+            problems.append(f"{key} is missing")
+        elif not isinstance(meta[key], bool):
+            problems.append(f"{key} must be true or false, not {json.dumps(meta[key])}")
+    grade_id = meta.get("grade_id")
+    if "grade_id" not in meta:
+        problems.append("grade_id is missing")
+    elif not isinstance(grade_id, str) or not GRADE_ID.match(grade_id):
+        problems.append(f"grade_id {json.dumps(grade_id)} must match [A-Za-z0-9_-]+")
+    if "points" in meta and not _has_number(meta, "points"):
+        problems.append(f"points must be a number >= 0, not {json.dumps(meta['points'])}")
+    elif "points" not in meta and (meta.get("grade") is True or meta.get("task") is True):
+        problems.append("points is missing (required when grade or task is true)")
+    if meta.get("task") is True and (meta.get("grade") is True or meta.get("solution") is True):
+        problems.append("a task cell cannot also be a grade or solution cell")
+    if "cell_type" in meta and meta["cell_type"] not in ("code", "markdown"):
+        problems.append(f"cell_type {json.dumps(meta['cell_type'])} must be \"code\" or \"markdown\"")
+    return problems
+
+
+def check_schema(module, index):
+    for cell in module.cells:
+        if not isinstance(cell.nbgrader, dict):
+            continue
+        problems = schema_problems(cell.nbgrader)
+        if problems:
+            suggestion = marker_line(complete_metadata(cell, _ids_except(module, cell))) if cell.is_code else "Complete the metadata: " + "; ".join(problems) + "."
+            yield finding(
+                NB003, module, cell.start, "nbgrader metadata is not valid v3: " + "; ".join(problems) + ".",
+                suggestion=suggestion,
+            )  # fmt: skip
+
+
+# -- NB004: duplicate grade_id -----------------------------------------------------------
+
+
+def check_duplicates(module, index):
+    first_seen: dict[str, int] = {}
+    for cell in module.cells:
+        meta = cell.nbgrader
+        if not isinstance(meta, dict) or not isinstance(meta.get("grade_id"), str):
+            continue
+        grade_id = meta["grade_id"]
+        if grade_id in first_seen:
+            fresh = complete_metadata(dataclasses.replace(cell, nbgrader={**meta, "grade_id": None}), _ids_except(module, cell))
+            yield finding(
+                NB004, module, cell.start, f"grade_id {grade_id!r} is already used by the cell at line {first_seen[grade_id]}: nbgrader needs unique ids.",
+                suggestion=f"Give this cell its own grade_id, e.g. {json.dumps(fresh['grade_id'])}.",
+            )  # fmt: skip
+        else:
+            first_seen[grade_id] = cell.start
+
+
+# -- NB005: test cell not graded ----------------------------------------------------------
+
+
+def check_test_cells(module, index):
+    for cell in module.code_cells():
+        tests = test_functions(cell)
+        meta = cell.nbgrader
+        if not tests or not isinstance(meta, dict):
+            continue
+        missing = []
+        if meta.get("grade") is not True:
+            missing.append('"grade": true')
+        if meta.get("locked") is not True:
+            missing.append('"locked": true')
+        if not _has_number(meta, "points"):
+            missing.append('"points": N')
+        if missing:
+            yield finding(
+                NB005, module, cell.start,
+                f"cell defining `{tests[0].name}` is not a graded locked test cell: it needs {', '.join(missing)}.",
+                suggestion=marker_line(complete_metadata(cell, _ids_except(module, cell))),
+            )  # fmt: skip
+
+
+# -- NB006: solution markers --------------------------------------------------------------
+
+
+def _string_lines(cell: Cell) -> set[int]:
+    """Lines that continue a multi-line string (a marker there is text, not a marker)."""
+    inside: set[int] = set()
+    if cell.tree is None:
+        return inside
+    for node in nodes(cell.tree, ast.Constant, ast.JoinedStr):
+        if (node.end_lineno or node.lineno) > node.lineno:
+            if isinstance(node, ast.JoinedStr) or isinstance(node.value, (str, bytes)):
+                inside.update(range(node.lineno + 1, node.end_lineno + 1))
+    return inside
+
+
+def solution_markers(cell: Cell) -> list[tuple[int, str]]:
+    """(line, "BEGIN" | "END") for each solution marker line of a code cell."""
+    skip = _string_lines(cell)
+    found = []
+    for number, text in cell.lines():
+        if number in skip:
+            continue
+        if BEGIN.match(text):
+            found.append((number, "BEGIN"))
+        elif END.match(text):
+            found.append((number, "END"))
+    return found
+
+
+def check_markers(module, index):
+    for cell in module.code_cells():
+        meta = cell.nbgrader if isinstance(cell.nbgrader, dict) else None
+        markers = solution_markers(cell)
+        if meta is None:
+            continue  # NB001/NB002 first: without metadata we cannot tell what the cell is
+        if meta.get("solution") is not True:
+            if markers:
+                line = markers[0][0]
+                if test_functions(cell):
+                    fix = "Remove the solution markers: this cell is not a solution cell."
+                else:
+                    fix = marker_line({**complete_metadata(cell, _ids_except(module, cell)), "solution": True, "grade": False, "locked": False})
+                yield finding(
+                    NB006, module, line, f"solution marker in a cell that is not a solution cell (its metadata says \"solution\": {json.dumps(meta.get('solution'))}).",
+                    suggestion=fix,
+                )  # fmt: skip
+            continue
+        if not markers:
+            if cell.tree is None or _is_blank(cell):
+                continue
+            defined = [n.name for n in cell.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+            if defined:
+                message = f"solution cell defines `{defined[0]}` but has no ### BEGIN SOLUTION / ### END SOLUTION markers: nbgrader has nothing to strip."
+                fix = "Wrap the code students write (after the TODO/APPROACH/EXAMPLE/HINTS docstring) in ### BEGIN SOLUTION / ### END SOLUTION."
+            else:
+                message = "solution cell has no solution markers and nothing for students to write: it should not be a solution cell."
+                fix = marker_line({**complete_metadata(cell, _ids_except(module, cell)), "solution": False})
+            yield finding(NB006, module, cell.start, message, excerpt=cell.marker, suggestion=fix)
+            continue
+        open_line: Optional[int] = None
+        for line, kind in markers:
+            if kind == "BEGIN" and open_line is not None:
+                yield finding(NB006, module, line, f"nested ### BEGIN SOLUTION: the one at line {open_line} is not closed yet.",
+                              suggestion=f"Close the block at line {open_line} with ### END SOLUTION before opening another.")  # fmt: skip
+            elif kind == "END" and open_line is None:
+                yield finding(NB006, module, line, "### END SOLUTION without a matching ### BEGIN SOLUTION before it.",
+                              suggestion="Add ### BEGIN SOLUTION before the solution code, or remove this marker.")  # fmt: skip
+            elif kind == "BEGIN":
+                open_line = line
+                continue
+            else:
+                open_line = None
+                continue
+        if open_line is not None:
+            yield finding(NB006, module, open_line, f"### BEGIN SOLUTION at line {open_line} is never closed in its cell.",
+                          suggestion="Add ### END SOLUTION after the last line of the solution, inside this cell.")  # fmt: skip
+
+
+def _rule(code, name, doc, check):
+    return Rule(code=code, name=name, severity=Severity.HIGH, category=CATEGORY, doc=doc, check=check)
+
+
+NB001 = _rule("NB001", "code cell without nbgrader metadata", """\
+A code cell's `# %%` marker carries no `nbgrader={...}` metadata (or the code sits before the
+first marker). nbgrader then treats the cell as ordinary: it is not locked, graded or
+stripped when the student version is generated. Example: `# %%` above an implementation.
+Fix: put complete v3 metadata on the marker, e.g. `# %% nbgrader={"grade": false,
+"grade_id": "magnitude-prune", "locked": false, "schema_version": 3, "solution": true,
+"task": false}`; the suggestion gives the exact line for this cell.""", check_missing)
+
+NB002 = _rule("NB002", "nbgrader metadata is not JSON", """\
+The text after `nbgrader=` is not a JSON object (single quotes, Python True/False, a missing
+brace...). jupytext and nbgrader cannot read it, so the cell silently loses its metadata.
+Example: `nbgrader={'grade': False}`. Fix: write JSON: double quotes, lower-case true/false,
+one object on the marker line.""", check_json)
+
+NB003 = _rule("NB003", "nbgrader metadata is not valid v3", """\
+The metadata is JSON but not a valid nbgrader v3 cell record: schema_version must be 3;
+grade, locked, solution and task must be booleans; grade_id must be present and match
+[A-Za-z0-9_-]+; points must be a number >= 0 and is required when grade (or task) is true;
+a task cell cannot be graded or a solution; no other keys. nbgrader rejects or
+misreads such cells. Example: `{"grade": true, "grade_id": "test x"}`. Fix: the suggestion
+gives the complete metadata line for the cell.""", check_schema)
+
+NB004 = _rule("NB004", "duplicate grade_id", """\
+Two cells share a grade_id. nbgrader identifies cells by it, so grades and locked content
+of one cell are checked against the other. Example: two cells with
+`"grade_id": "test-prune"`. Fix: give every cell a unique id (the finding names the first
+use).""", check_duplicates)
+
+NB005 = _rule("NB005", "test cell not graded and locked", """\
+A cell defines test_* functions but its metadata is not `"grade": true, "locked": true`
+with `points`. Students can then edit the tests that grade them, and nbgrader awards no
+points for them. Example: a `def test_unit_prune():` cell marked `"grade": false`.
+Fix: `"grade": true, "locked": true, "points": N, "solution": false` (see suggestion).""", check_test_cells)
+
+NB006 = _rule("NB006", "solution markers missing or unbalanced", """\
+Solution markers do not match the cell's role. A `"solution": true` cell that defines a
+function or class must wrap the student part in `### BEGIN SOLUTION` / `### END SOLUTION`
+(otherwise the student version keeps the answer); a solution cell with code but nothing to
+fill in (an imports cell) should not be a solution cell; markers must come in order,
+BEGIN then END, never nested or unclosed; and markers in a cell that is not a solution
+cell are never stripped. Empty or comment-only solution cells are fine. Markers inside a
+multi-line string are text, not markers. Fix: add, reorder or remove the markers, or
+correct the cell's "solution" flag (see suggestion).""", check_markers)
+
+RULES = [NB001, NB002, NB003, NB004, NB005, NB006]

@@ -1,0 +1,192 @@
+"""REF001/REF002: stale module numbers and file paths in prose."""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from typing import Iterator, Optional
+
+from audits.model import Rule, Severity
+from audits.rules._base import finding, nodes
+
+CATEGORY = "Stale references"
+MODULE_REF = re.compile(r"\b[Mm]odule\s+(\d{1,2})\b(?:\s*(?::|\(|-|–|—)\s*([A-Za-z][A-Za-z-]*))?")
+SLASH_PATH = re.compile(
+    r"(?<![\w./-])((?:modules|tests|tinytorch|audits|benchmarks|src|milestones|docs|examples|scripts)/[\w./-]*\w)"
+)
+BARE_PY = re.compile(r"(?<![\w./-])([A-Za-z_][\w-]*\.py)\b(?![\w/])")
+PLACEHOLDER = re.compile(r"NN|XX|\bname\b|<|\*|\.\.\.|\{")
+HEADING = re.compile(r"^\s*(?:#\s*)?#+\s")
+# Words prose uses for a module other than its folder name.
+SYNONYMS = {
+    "tensor": {"tensors"},
+    "layers": {"layer", "linear", "dense"},
+    "losses": {"loss"},
+    "autograd": {"autodiff", "backprop", "backpropagation", "gradients"},
+    "optimizers": {"optimizer", "optim", "sgd", "adam"},
+    "training": {"trainer", "train"},
+    "dataloader": {"data", "dataloading", "dataset", "datasets", "loader"},
+    "spatial": {"cnn", "cnns", "conv", "convolution", "convolutions", "convolutional"},
+    "tokenization": {"tokenizer", "tokenizers"},
+    "embeddings": {"embedding"},
+    "transformers": {"transformer", "gpt"},
+    "profiling": {"profiler"},
+    "quantization": {"int8"},
+    "compression": {"pruning", "prune", "sparsity", "distillation"},
+    "memoization": {"kv", "kv-cache", "cache", "caching"},
+    "acceleration": {"vectorization", "kernels", "speed"},
+    "benchmarking": {"benchmark", "benchmarks", "mlperf", "tinymlperf"},
+    "capstone": {"olympics", "torchperf", "project"},
+}
+
+
+def _stem(word: str) -> str:
+    word = word.lower().strip("-")
+    return word[:-1] if word.endswith("s") else word
+
+
+def name_matches(word: str, folder_name: str) -> bool:
+    """Does the word prose uses ("Compression", "KV") name the module folder ("compression")?"""
+    a, b = _stem(word), _stem(folder_name)
+    if not a:
+        return False
+    if a == b or a.startswith(b) or b.startswith(a) and len(a) >= 4:
+        return True
+    common = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        common += 1
+    return common >= 5 or word.lower() in SYNONYMS.get(folder_name, set())
+
+
+def _title_line(module) -> Optional[int]:
+    """The first heading line of the first markdown cell (the module's title)."""
+    for cell in module.cells:
+        if cell.kind == "markdown":
+            for number, text in cell.lines():
+                if HEADING.match(text):
+                    return number
+            return None
+        if cell.is_code and cell.source.strip():
+            return None
+    return None
+
+
+def check_modules(module, index):
+    own = module.number
+    title = _title_line(module)
+    refs = index.refs if index is not None else ({own: module.ref} if module.ref else {})
+    for number in range(module.header_end + 1, len(module.lines) + 1):
+        text = module.lines[number - 1]
+        if "odule" not in text:
+            continue
+        for match in MODULE_REF.finditer(text):
+            cited, word = int(match.group(1)), match.group(2)
+            if number == title and own is not None and cited != own:
+                fixed = text[: match.start(1)] + f"{own:02d}" + text[match.end(1) :]
+                yield finding(
+                    REF001, module, number, f"the module's title calls it Module {cited}, but its folder {module.ref.folder} makes it module {own:02d}.",
+                    suggestion=fixed,
+                )  # fmt: skip
+                continue
+            if not word or index is None:
+                continue
+            ref = refs.get(cited)
+            if ref is not None and name_matches(word, ref.name):
+                continue
+            elsewhere = [n for n, r in sorted(refs.items()) if name_matches(word, r.name)]
+            if ref is None and not elsewhere:
+                continue  # a module this checkout does not have, under a name it does not know: cannot judge
+            if elsewhere:
+                right = elsewhere[0]
+                message = f"\"Module {cited}: {word}\" is stale: {word} is module {right:02d} ({refs[right].folder}) in this checkout"
+                message += f", and module {cited:02d} is {ref.name}." if ref else "."
+                fixed = text[: match.start(1)] + f"{right:02d}" + text[match.end(1) :]
+            else:
+                message = f"\"Module {cited}: {word}\" does not match this checkout, where module {cited:02d} is {ref.name} ({ref.folder})."
+                fixed = f"Name module {cited:02d} by its current name ({ref.name}), or cite the module you mean by its current number."
+            yield finding(REF001, module, number, message, suggestion=fixed)
+
+
+def _prose_lines(module) -> Iterator[tuple[int, str, bool]]:
+    """(line, text, known_prose) for lines that may hold prose; known_prose is False for code lines
+    whose comment part still has to be found."""
+    docstrings: set[int] = set()
+    for cell in module.cells:
+        if cell.is_code and cell.tree is not None:
+            for node in nodes(cell.tree, ast.Expr):
+                if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                    docstrings.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    for cell in module.cells:
+        for number, text in cell.lines():
+            if cell.kind == "markdown" or number in docstrings:
+                yield number, text, True
+            elif cell.is_code:
+                stripped = text.lstrip()
+                if stripped.startswith("#"):
+                    yield number, text, not stripped.startswith("#|")
+                elif "#" in text:
+                    yield number, text, False
+
+
+def _comment_part(text: str) -> str:
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text.strip() + "\n").readline):
+            if token.type == tokenize.COMMENT:
+                return token.string
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass
+    return ""
+
+
+def check_paths(module, index):
+    if index is None:
+        return
+    for number, text, prose in _prose_lines(module):
+        if "/" not in text and ".py" not in text:
+            continue
+        if not prose:
+            text = _comment_part(text)
+            if not text:
+                continue
+        for match in SLASH_PATH.finditer(text):
+            path = match.group(1).rstrip(".")
+            if PLACEHOLDER.search(path) or index.exists(path):
+                continue
+            yield finding(
+                REF002, module, number, f"prose refers to `{path}`, which does not exist in this checkout.",
+                suggestion="Point to the file's current path, or drop the reference.",
+            )  # fmt: skip
+        for match in BARE_PY.finditer(text):
+            name = match.group(1)
+            if PLACEHOLDER.search(name) or name in index.file_names:
+                continue
+            yield finding(
+                REF002, module, number, f"prose refers to `{name}`, but no file of that name exists in this checkout.",
+                suggestion="Point to the file's current name and path, or drop the reference.",
+            )  # fmt: skip
+
+
+REF001 = Rule("REF001", "stale module number or name", Severity.MEDIUM, CATEGORY, """\
+Prose (markdown, comments, docstrings, strings) cites a module in a way that contradicts the
+checkout's numbering, which comes from the modules/NN_name folders: the module's own title
+gives another number than its folder (a "Module 17: Compression" title in
+16_compression), or "Module NN: Name" / "Module NN (Name)" names a module that is not
+module NN here (a name matching another module's folder, or a known synonym such as
+"KV cache" for memoization, means that other module). Renumberings leave such references
+behind and send students to the wrong module. Bare "Module NN" without a name is only
+checked in the title. Fix: use the current number and name (the suggestion gives the
+corrected line when the right number is known).""", check_modules)
+
+REF002 = Rule("REF002", "file path in prose that does not exist", Severity.MEDIUM, CATEGORY, """\
+Prose (markdown, comments, docstrings) names a file that is not in the checkout: a path under
+modules/, tests/, tinytorch/, audits/, benchmarks/, src/, milestones/, docs/ ... that does
+not exist, or a bare `something.py` (e.g. a `compression_dev.py` from an older layout) that
+no file in the checkout is called. Readers follow these paths. Placeholders such as
+`modules/NN_name/name.py` are ignored. Fix: point to the current path or remove the
+reference.""", check_paths)
+
+RULES = [REF001, REF002]

@@ -1,0 +1,185 @@
+"""SE001: other work done at import time (printing, building objects, timing, loops...)."""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator, Optional
+
+from audits.model import Rule, Severity
+from audits.rules._base import MAIN_GUARD, callee, calls_in, finding, guarded, is_main_guard, last_name, parsed_code_cells
+from audits.rules.test_isolation import RUNNERS, TEST_LIKE
+
+PRINTS = {"print", "display", "pprint", "pp", "sys.stdout.write", "sys.stderr.write"}
+PLOTS = {"show", "plot", "figure", "imshow", "savefig", "subplots", "scatter", "hist", "bar"}
+GLOBAL_STATE = {
+    "np.random.seed", "numpy.random.seed", "random.seed", "torch.manual_seed",
+    "np.set_printoptions", "numpy.set_printoptions", "np.seterr", "numpy.seterr",
+    "warnings.filterwarnings", "warnings.simplefilter", "sys.setrecursionlimit",
+    "os.chdir", "os.environ.setdefault", "os.putenv", "matplotlib.use", "logging.basicConfig",
+}  # fmt: skip
+TIMING_MODULES = {"time", "timeit", "tracemalloc", "cProfile", "profile", "resource", "gc"}
+TIMING_NAMES = {"perf_counter", "perf_counter_ns", "process_time", "monotonic", "measure_latency", "profile_forward_pass"}
+IO_BUILTINS = {"open", "input", "exec", "eval", "exit", "quit", "breakpoint"}
+IO_CALLS = {"sys.exit", "os.system", "os._exit", "os.remove", "os.unlink", "os.makedirs", "os.mkdir", "shutil.rmtree", "np.save", "np.savez"}
+IO_METHODS = {"write_text", "write_bytes", "mkdir", "makedirs", "unlink", "rmtree", "urlretrieve", "urlopen", "savez", "savez_compressed", "savetxt", "to_csv", "touch"}
+IO_MODULES = {"subprocess", "shutil", "requests", "urllib", "socket", "pickle", "json"}
+PURE_IO_MODULE_CALLS = {"json.loads", "json.dumps", "pickle.dumps", "pickle.loads"}
+# Capitalised callables that make plain values, not models or objects with behaviour.
+VALUE_CLASSES = {
+    "Path", "PurePath", "PurePosixPath", "PureWindowsPath", "TypeVar", "ParamSpec", "NamedTuple", "TypedDict",
+    "Decimal", "Fraction", "OrderedDict", "Counter", "ChainMap", "SimpleNamespace", "Enum", "IntEnum",
+}  # fmt: skip
+SEEDED_FACTORIES = {"default_rng", "RandomState", "Generator", "PCG64", "SeedSequence"}
+
+DOC = """\
+Module level runs something at import time beyond imports, constants, definitions and
+guarded blocks: printing or displaying, building objects or models (`model = Linear(3, 2)`),
+seeding or drawing from the global RNG (`np.random.seed(0)`, `X = np.random.randn(8, 4)`),
+timing or profiling, file or process operations, calling this module's own functions,
+loops, `with` blocks, asserts, or any bare call statement. Importing the package then
+prints, allocates, changes global state or takes time, and students cannot import one
+piece without running the rest. Constants computed by plain numpy/math/builtin calls
+(`SCALE = np.sqrt(2.0)`) are fine. Fix: move the work into a function, a test, or under
+`if __name__ == "__main__":`. A deliberate, documented import-time effect (module 05's
+`enable_autograd()`, which must patch Tensor when the module is imported) is allowed
+only with `# audit: ignore[SE001]` on that line plus a comment saying why."""
+
+DELIBERATE = "If the call is a deliberate, documented import-time effect (like enable_autograd() in module 05), keep it and end the line with `# audit: ignore[SE001]`."
+
+
+def _module_names(module) -> tuple[set[str], set[str]]:
+    """(functions/classes defined at the top level of any cell, names imported from tinytorch)."""
+    local: set[str] = set()
+    tinytorch: set[str] = set()
+    for _, tree in parsed_code_cells(module):
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                local.add(node.name)
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "tinytorch":
+                tinytorch.update(alias.asname or alias.name for alias in node.names)
+    return local, tinytorch
+
+
+def classify(call: ast.Call, local: set[str], tinytorch: set[str]) -> Optional[str]:
+    """Why this call is an import-time side effect, or None when it just computes a value."""
+    name = callee(call)
+    if name is None:
+        return None
+    last = last_name(name)
+    root = name.split(".")[0]
+    if name in PRINTS or (root in {"plt", "matplotlib", "pyplot"} and last in PLOTS):
+        return f"`{name}()` prints or displays output"
+    if name in GLOBAL_STATE or name.startswith("sys.path."):
+        return f"`{name}()` changes global state"
+    if name.startswith(("np.random.", "numpy.random.")) or (root == "random" and "." in name):
+        if last in SEEDED_FACTORIES:
+            return None
+        return f"`{name}()` draws from the global random generator"
+    if (root in TIMING_MODULES and "." in name) or last in TIMING_NAMES:
+        return f"`{name}()` times or profiles code"
+    if name in IO_BUILTINS or name in IO_CALLS or last in IO_METHODS:
+        return f"`{name}()` does file, process or terminal I/O"
+    if root in IO_MODULES and "." in name and name not in PURE_IO_MODULE_CALLS:
+        return f"`{name}()` does file, process or network I/O"
+    if last[:1].isupper() and any(ch.islower() for ch in last) and last not in VALUE_CLASSES:
+        if not last.endswith(("Error", "Exception", "Warning")):
+            return f"`{name}(...)` builds a {last} object"
+    if name in local:
+        return f"`{name}()` runs this module's own code"
+    if name in tinytorch:
+        return f"`{name}()` runs tinytorch code"
+    return None
+
+
+def _is_test_call(node: ast.AST) -> bool:
+    name = callee(node) if isinstance(node, ast.Call) else None
+    return bool(name) and (bool(TEST_LIKE.search(last_name(name))) or name in RUNNERS)
+
+
+def _statements(statements: list[ast.stmt]) -> Iterator[tuple[ast.stmt, list[ast.AST]]]:
+    """(statement, expressions it evaluates) at import time; loops and with-blocks are yielded whole."""
+    for node in statements:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+            continue
+        if isinstance(node, ast.If):
+            if is_main_guard(node):
+                yield from _statements(node.orelse)
+                continue
+            yield node, [node.test]
+            yield from _statements(node.body)
+            yield from _statements(node.orelse)
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            yield from _statements(node.body)
+            for handler in node.handlers:
+                yield from _statements(handler.body)
+            yield from _statements(node.orelse)
+            yield from _statements(node.finalbody)
+        elif isinstance(node, ast.Match):
+            yield node, [node.subject]
+            for case in node.cases:
+                yield from _statements(case.body)
+        else:
+            yield node, [node]
+
+
+def check(module, index):
+    local, tinytorch = _module_names(module)
+    for cell, tree in parsed_code_cells(module):
+        for statement, expressions in _statements(tree.body):
+            first, last = statement.lineno, statement.end_lineno or statement.lineno
+            kind = {ast.For: "for", ast.AsyncFor: "async for", ast.While: "while", ast.With: "with", ast.AsyncWith: "async with"}
+            if type(statement) in kind:
+                word = kind[type(statement)]
+                yield finding(
+                    RULE, module, first,
+                    f"a `{word}` block runs at import time: put it in a function or under `{MAIN_GUARD}`.",
+                    last=last if last - first < 8 else first,
+                    suggestion=guarded(module, first, last) if last - first < 8 else f"Move the `{word}` block (lines {first}-{last}) into a function, or indent it under `{MAIN_GUARD}`.",
+                )  # fmt: skip
+                continue
+            if isinstance(statement, ast.Assert):
+                yield finding(
+                    RULE, module, first, f"an `assert` runs at import time: checks belong in a test function called under `{MAIN_GUARD}`.",
+                    last=last, suggestion=guarded(module, first, last),
+                )  # fmt: skip
+                continue
+            bare = isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)
+            if bare and _is_test_call(statement.value):
+                continue  # TI001 reports it
+            reason, line = None, first
+            for expression in expressions:
+                for call in calls_in(expression):
+                    if _is_test_call(call):
+                        continue
+                    reason = classify(call, local, tinytorch)
+                    if reason:
+                        line = call.lineno
+                        break
+                if reason:
+                    break
+            if reason is None and bare:
+                name = callee(statement.value)
+                if name and name.startswith("__all__."):
+                    continue
+                reason = f"the bare call `{name or 'expression'}(...)` runs for its side effect"
+            if reason is None:
+                continue
+            if bare or isinstance(statement, (ast.If, ast.Match)):
+                suggestion = guarded(module, first, last) if not isinstance(statement, (ast.If, ast.Match)) else f"Move the condition's work into a function, or under `{MAIN_GUARD}`."
+                if "own code" in reason or "tinytorch code" in reason or "bare call" in reason:
+                    suggestion += "\n" + DELIBERATE if bare else ""
+            else:
+                suggestion = f"Create the value inside the function or test that uses it (or under `{MAIN_GUARD}`); module level keeps only constants. {DELIBERATE if 'own code' in reason or 'tinytorch code' in reason else ''}".strip()
+            yield finding(
+                RULE, module, line, f"{reason} at import time.", last=last if last - first < 8 else line, suggestion=suggestion
+            )
+
+
+RULE = Rule(
+    code="SE001",
+    name="side effect at import time",
+    severity=Severity.HIGH,
+    category="Import-time side effects",
+    doc=DOC,
+    check=check,
+)

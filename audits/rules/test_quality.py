@@ -1,0 +1,151 @@
+"""TST001: test functions that assert nothing."""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import re
+from typing import Iterator, Optional
+
+from audits.model import Finding, Rule, Severity
+from audits.rules._base import callee, finding, last_name, nodes
+
+ASSERTING_NAME = re.compile(r"^(?:assert|check|verify|expect)_|^assert[A-Z]|^fail$")
+PYTEST_CHECKS = {"raises", "warns", "deprecated_call", "fail", "approx"}
+
+DOC = """\
+A test function asserts nothing: no `assert`, no `pytest.raises`/`pytest.warns`/`pytest.fail`,
+no `np.testing.assert_*` (or any `assert_*`/`check_*` helper), no call to a helper in the
+same file that asserts, no helper imported from testkit, no `raise AssertionError`. Its
+body may be only `pass`, a docstring, `...` or prints. Such a test passes whatever the code
+does and reports coverage that does not exist. Checked for inline `test_*` functions in
+the module source and for `test_*` functions (and methods of `Test*` classes) in the
+module's test and checkpoint files. `test_module()` that calls the unit tests is fine
+(calling a `test_*` function counts). Example: `def test_pruning_integration(): pass`.
+Fix: assert on a value computed independently (numpy formula, hand-worked example,
+finite differences)."""
+
+
+def _functions(tree: ast.Module) -> dict[str, ast.FunctionDef]:
+    """Every function defined in a file or cell set, by name (methods included)."""
+    found: dict[str, ast.FunctionDef] = {}
+    for node in nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef):
+        found.setdefault(node.name, node)
+    return found
+
+
+def _testkit_names(tree: ast.Module) -> set[str]:
+    names = set()
+    for node in nodes(tree, ast.ImportFrom, ast.Import):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "testkit":
+            names.update(alias.asname or alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "testkit":
+                    names.add((alias.asname or alias.name).split(".")[0])
+    return names
+
+
+class Checker:
+    """Decides whether a function checks something, following same-file helpers.
+
+    Works from line spans over the trees' cached node lists (line numbers of a
+    module's cells never overlap), so no function body is walked twice.
+    """
+
+    def __init__(self, trees: list[ast.Module]):
+        self.functions: dict[str, ast.FunctionDef] = {}
+        self.testkit: set[str] = set()
+        checks = []
+        for tree in trees:
+            for name, node in _functions(tree).items():
+                self.functions.setdefault(name, node)
+            self.testkit |= _testkit_names(tree)
+            checks.extend(nodes(tree, ast.Assert, ast.Raise, ast.Call))
+        checks.sort(key=lambda node: node.lineno)
+        self._checks = checks
+        self._lines = [node.lineno for node in checks]
+        self._memo: dict[str, bool] = {}
+
+    def asserts(self, function: ast.AST, seen: Optional[set[str]] = None) -> bool:
+        seen = seen or set()
+        first, last = function.lineno, function.end_lineno or function.lineno
+        for node in self._checks[bisect.bisect_left(self._lines, first) : bisect.bisect_right(self._lines, last)]:
+            if isinstance(node, ast.Assert):
+                return True
+            if isinstance(node, ast.Raise) and node.exc is not None:
+                raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+                if isinstance(raised, ast.Name) and raised.id == "AssertionError":
+                    return True
+            if isinstance(node, ast.Call) and self._asserting_call(node, seen):
+                return True
+        return False
+
+    def _asserting_call(self, call: ast.Call, seen: set[str]) -> bool:
+        name = callee(call)
+        if not name:
+            return False
+        last = last_name(name)
+        root = name.split(".")[0]
+        if ASSERTING_NAME.search(last) or last.startswith("test_"):
+            return True
+        if root == "pytest" and last in PYTEST_CHECKS - {"approx"}:
+            return True
+        if "testing" in name.split(".") and last.startswith("assert"):
+            return True
+        if root in self.testkit:
+            return True
+        if "." not in name and name in self.functions and name not in seen:
+            if name not in self._memo:
+                self._memo[name] = self.asserts(self.functions[name], seen | {name})
+            return self._memo[name]
+        return False
+
+
+def _test_functions(tree: ast.Module, methods: bool) -> Iterator[ast.FunctionDef]:
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_"):
+            yield node
+        elif isinstance(node, (ast.If, ast.Try)):
+            yield from _test_functions(ast.Module(body=getattr(node, "body", []) + getattr(node, "orelse", []), type_ignores=[]), methods)
+        elif methods and isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name.startswith("test_"):
+                    yield item
+
+
+MESSAGE = "`{name}` asserts nothing: it passes whatever the code under test does."
+SUGGESTION = "Assert on a result computed independently (numpy formula, hand-worked example, finite differences), e.g. `assert np.allclose(result.data, expected)`."
+
+
+def check(module, index):
+    trees = [cell.tree for cell in module.code_cells() if cell.tree is not None]
+    checker = Checker(trees)
+    for cell in module.code_cells():
+        if cell.tree is None:
+            continue
+        for node in _test_functions(cell.tree, methods=False):
+            if not checker.asserts(node):
+                yield finding(RULE, module, node.lineno, MESSAGE.format(name=node.name), suggestion=SUGGESTION)
+    if index is None or module.number is None:
+        return
+    for test in index.test_files(module.number):
+        if test.tree is None or not test.is_test_module:
+            continue
+        file_checker = Checker([test.tree])
+        for node in _test_functions(test.tree, methods=True):
+            if not file_checker.asserts(node):
+                yield Finding(
+                    RULE.code, RULE.severity, test.rel, node.lineno, MESSAGE.format(name=node.name),
+                    test.excerpt(node.lineno), SUGGESTION, RULE.category,
+                )  # fmt: skip
+
+
+RULE = Rule(
+    code="TST001",
+    name="test asserts nothing",
+    severity=Severity.HIGH,
+    category="Test quality",
+    doc=DOC,
+    check=check,
+)
