@@ -281,3 +281,16 @@ def test_bpe_invalid_arguments_raise_value_error(make):
 def test_bpe_wrong_types_raise_type_error(make):
     with pytest.raises(TypeError):
         make()
+
+
+# --------------------------------------------------------------------------- integration with module 01
+def test_token_ids_become_an_integer_tensor_ready_for_lookup():
+    """Ids feed module 11's embedding lookup as an integer Tensor (module 01 keeps integer dtypes)."""
+    from tinytorch.core.tensor import Tensor
+
+    tok = _trained(300)
+    ids = Tensor(np.array([tok.encode("the fox"), tok.encode("the dog")]))
+    assert np.issubdtype(ids.dtype, np.integer)
+    table = np.random.randn(tok.vocab_size, 4)
+    assert table[ids.data].shape == (2, len(tok.encode("the fox")), 4)
+    assert tok.decode(ids.data[0]) == "the fox"

@@ -358,6 +358,8 @@ class BatchNorm2dFunction(Function):
         grad_beta = grad_output.sum(axis=axes)
         dx_hat = grad_output * gamma.data[:, None, None]
         inv_std = self.inv_std[:, None, None]
+        if not self.needs_grad(0):
+            return None, grad_gamma, grad_beta
         if not self.batch_stats:
             return dx_hat * inv_std, grad_gamma, grad_beta
         m = x.shape[0] * x.shape[2] * x.shape[3]
