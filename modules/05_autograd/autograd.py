@@ -822,15 +822,10 @@ def test_unit_backward_pass():
 if __name__ == "__main__":
     test_unit_backward_pass()
 
-# %% [markdown]
-"""
-Importing `tinytorch.core.autograd` turns autograd on (API.md): the package file
-ends with the call below.
-"""
-
 # %% nbgrader={"grade": false, "grade_id": "enable-on-import", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
-enable_autograd()  # importing this module switches autograd on (idempotent)
+# Deliberate import-time effect: API.md says autograd is on once tinytorch.core.autograd is imported.
+enable_autograd()  # audit: ignore[SE001]
 
 # %% [markdown]
 """

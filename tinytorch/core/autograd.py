@@ -526,4 +526,5 @@ def enable_autograd():
     Tensor.backward = tensor_backward
 
 
-enable_autograd()  # importing this module switches autograd on (idempotent)
+# Deliberate import-time effect: API.md says autograd is on once tinytorch.core.autograd is imported.
+enable_autograd()  # audit: ignore[SE001]
