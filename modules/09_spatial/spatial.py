@@ -135,7 +135,13 @@ several contributions; `np.add.at` accumulates repeated indices correctly
 # %% nbgrader={"grade": false, "grade_id": "im2col", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 def extract_windows(xp, kernel, stride):
-    """All kernel-sized windows of a padded NCHW array: a (N, C, Ho, Wo, kh, kw) view, no copy."""
+    """All kernel-sized windows of a padded NCHW array: a (N, C, Ho, Wo, kh, kw) view, no copy.
+
+    TODO: Slide a (kh, kw) window over axes 2 and 3, then keep every stride-th position.
+    APPROACH: sliding_window_view(xp, (kh, kw), axis=(2, 3)) gives stride-1 windows; slice [::sh, ::sw].
+    EXAMPLE: a (1, 1, 3, 3) image, kernel (2, 2), stride (1, 1) -> shape (1, 1, 2, 2, 2, 2).
+    HINTS: a view shares memory with xp: never write into it.
+    """
     ### BEGIN SOLUTION
     (kh, kw), (sh, sw) = kernel, stride
     return sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
@@ -194,7 +200,13 @@ def im2col(xp, kernel, stride):
 
 
 def col2im(cols, padded_shape, out_hw, kernel, stride):
-    """Adjoint of im2col: matrix (N*Ho*Wo, C*kh*kw) -> padded image (N, C, Hp, Wp), overlaps summed."""
+    """Adjoint of im2col: matrix (N*Ho*Wo, C*kh*kw) -> padded image (N, C, Hp, Wp), overlaps summed.
+
+    TODO: Undo im2col's reshape and transpose, then scatter the windows back.
+    APPROACH: reshape to (N, Ho, Wo, C, kh, kw), transpose to (N, C, Ho, Wo, kh, kw), scatter_windows.
+    EXAMPLE: col2im(np.ones((4, 4)), (1, 1, 3, 3), (2, 2), (2, 2), (1, 1))[0, 0] -> coverage counts.
+    HINTS: the transpose is the inverse of im2col's (0, 2, 3, 1, 4, 5).
+    """
     ### BEGIN SOLUTION
     n, c = padded_shape[:2]
     (out_h, out_w), (kh, kw) = out_hw, kernel
@@ -457,6 +469,13 @@ class MaxPool2dFunction(Function):
         ### END SOLUTION
 
     def backward(self, grad_output):
+        """TODO: Put each output gradient at its window's argmax, then scatter the windows back.
+
+        APPROACH: zeros (N, C, Ho, Wo, kh*kw); np.put_along_axis at self.argmax; reshape;
+        scatter_windows; cut the padding off.
+        EXAMPLE: a 2x2 window [[1, 3], [4, 2]] with upstream 1.0 gives [[0, 0], [1, 0]].
+        HINTS: overlapping windows may pick the same pixel: scatter_windows adds them up.
+        """
         ### BEGIN SOLUTION
         (x,) = self.inputs
         kh, kw = self.kernel
@@ -476,6 +495,12 @@ class AvgPool2dFunction(Function):
         self.kernel, self.stride, self.padding = kernel, stride, padding
 
     def forward(self):
+        """TODO: Zero-pad, take the windows, average over the two kernel axes.
+
+        APPROACH: extract_windows(_pad(x.data, padding), kernel, stride).mean(axis=(-2, -1)).
+        EXAMPLE: the 2x2 window [[1, 3], [4, 2]] averages to 2.5.
+        HINTS: padding zeros count in the mean, so the divisor is always kh*kw.
+        """
         ### BEGIN SOLUTION
         (x,) = self.inputs
         xp = _pad(x.data, self.padding)
@@ -484,6 +509,13 @@ class AvgPool2dFunction(Function):
         ### END SOLUTION
 
     def backward(self, grad_output):
+        """TODO: Give every window element grad / (kh*kw) and scatter the windows back.
+
+        APPROACH: broadcast (grad / (kh*kw))[..., None, None] to (N, C, Ho, Wo, kh, kw);
+        scatter_windows; cut the padding off.
+        EXAMPLE: upstream 1.0 on a 2x2 window gives 0.25 to each of its pixels.
+        HINTS: np.broadcast_to avoids materializing the copies before the scatter.
+        """
         ### BEGIN SOLUTION
         (x,) = self.inputs
         kh, kw = self.kernel
@@ -588,6 +620,13 @@ class BatchNorm2dFunction(Function):
         self.mean, self.var, self.eps, self.batch_stats = mean, var, eps, batch_stats
 
     def forward(self):
+        """TODO: Normalize with the given statistics, then scale by gamma and shift by beta.
+
+        APPROACH: inv_std = 1 / sqrt(var + eps); x_hat = (x - mean) * inv_std (kept for backward);
+        out = gamma * x_hat + beta, all per channel via [:, None, None].
+        EXAMPLE: mean 2, var 4, eps 0, gamma 1, beta 0 maps x = 4 to 1.
+        HINTS: keep inv_std and x_hat on self: backward needs both.
+        """
         ### BEGIN SOLUTION
         x, gamma, beta = self.inputs
         self.inv_std = (1.0 / np.sqrt(self.var + self.eps)).astype(np.float32)

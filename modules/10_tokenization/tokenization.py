@@ -162,7 +162,13 @@ class CharTokenizer(Tokenizer):
             self._set_chars(list(vocab))
 
     def _set_chars(self, chars):
-        """Make `chars` the vocabulary after <unk>, validating them first."""
+        """Make `chars` the vocabulary after <unk>, validating them first.
+
+        TODO: Reject empty, non-single-character or duplicate entries; then fill vocab and char_to_id.
+        APPROACH: vocab = [UNK_TOKEN] + chars; char_to_id maps chars[k] to k + 1.
+        EXAMPLE: ["b", "a"] -> vocab ['<unk>', 'b', 'a'], char_to_id {'b': 1, 'a': 2}.
+        HINTS: len(set(chars)) != len(chars) detects duplicates.
+        """
         ### BEGIN SOLUTION
         if not chars:
             raise ValueError("vocab must contain at least one character")
@@ -468,7 +474,14 @@ class BPETokenizer(Tokenizer):
         ### END SOLUTION
 
     def _encode_chunk(self, chunk):
-        """Ids of one chunk: apply the earliest-learned present merge until none applies."""
+        """Ids of one chunk: apply the earliest-learned present merge until none applies.
+
+        TODO: Start from the chunk's UTF-8 bytes and replay merges in learned order.
+        APPROACH: while two or more ids remain, find the present pair with the lowest rank,
+        merge it everywhere with merge_pair (new id BYTE_VOCAB + rank); stop when no pair is ranked.
+        EXAMPLE: with merges [(97, 98), (256, 256)], "ababab" -> (257, 256).
+        HINTS: merges built on a new id always rank after it, so this equals replaying all merges in order.
+        """
         ### BEGIN SOLUTION
         if chunk in self._cache:
             return self._cache[chunk]
