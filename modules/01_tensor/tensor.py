@@ -197,7 +197,10 @@ class Tensor:
         return self.data
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        """Lets np.asarray(tensor) and np.testing work on Tensors."""
+        if copy:
+            return np.array(self.data, dtype=dtype, copy=True)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
     def item(self):
         """The single value of a one-element Tensor as a Python number."""

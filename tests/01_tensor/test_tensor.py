@@ -73,6 +73,9 @@ def test_item_len_numpy_repr():
     x = Tensor([1.0, 2.0], requires_grad=True)
     assert x.numpy() is x.data
     assert "shape=(2,)" in repr(x) and "requires_grad=True" in repr(x)
+    copied = np.array(x, copy=True)
+    copied[0] = 99.0
+    assert np.asarray(x) is x.data and x.data[0] == 1.0
 
 
 # ---- element-wise arithmetic and broadcasting ---------------------------------------------
