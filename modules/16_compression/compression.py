@@ -769,11 +769,14 @@ the non-zeros plus where they are:
 Each kept value costs 8 bytes instead of 4, so CSR only wins past ~50% sparsity.
 Time is the same story: a dense matmul multiplies zeros as fast as anything else.
 Structured pruning wins because we can *cut* the dead neurons out and multiply
-smaller matrices. The cell below measures both; nothing is quoted.
+smaller matrices. The cell below measures both; nothing is quoted. (On a busy
+machine a multi-threaded BLAS adds noise; the median of repeats damps it.)
 """
 
 # %% nbgrader={"grade": false, "grade_id": "systems-analysis", "locked": false, "schema_version": 3, "solution": false, "task": false}
 import time
+
+from tinytorch.core.autograd import no_grad
 
 
 def to_csr(matrix):
@@ -784,13 +787,14 @@ def to_csr(matrix):
 
 
 def median_time(fn, repeats=15):
-    """Median wall time of fn() in seconds (one warm-up call first)."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
+    """Median wall time of fn() in seconds, under no_grad (inference records no graph)."""
+    with no_grad():
+        fn()  # warm-up
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
     return float(np.median(times))
 
 

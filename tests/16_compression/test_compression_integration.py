@@ -2,7 +2,8 @@
 
 Covers the seed-003 integration points that need more than one module: sparsity measured
 three ways, inference of a pruned *trained* model, structured after unstructured pruning,
-the distillation loss under autograd, and pruning conv filters (09) and attention projections (12).
+the distillation loss under autograd, pruning conv filters (09) and attention projections (12),
+and pruning before INT8 quantization (15).
 """
 
 import numpy as np
@@ -26,6 +27,7 @@ from tinytorch.core.optimizers import Adam
 from tinytorch.core.spatial import Conv2d
 from tinytorch.core.tensor import Tensor
 from tinytorch.perf.compression import KnowledgeDistillation, magnitude_prune, measure_sparsity, structured_prune
+from tinytorch.perf.quantization import compare_model_sizes, dequantize_int8, quantize_model
 
 
 @pytest.fixture
@@ -238,3 +240,21 @@ class TestCrossModule:
         out = attention.forward(Tensor(np.random.randn(1, 3, 8)))
         out = out[0] if isinstance(out, tuple) else out
         assert np.all(np.isfinite(out.data))
+
+    def test_prune_then_quantize_keeps_the_zeros_and_the_accuracy(self, trained):
+        model, inputs, labels = trained
+        magnitude_prune(model, 0.7)
+        pruned_accuracy = accuracy(model, inputs, labels)
+        quantized = quantize_model(model, calibration_data=Tensor(inputs))
+        for float_layer, int8_layer in ((model.layer1, quantized.layer1), (model.layer2, quantized.layer2)):
+            q = int8_layer.weight_q.data
+            assert q.dtype == np.int8 and q.shape == float_layer.weight.shape
+            pruned = float_layer.weight.data == 0
+            assert np.all(q[pruned] == 0)  # symmetric int8: zero stays exactly zero
+            restored = dequantize_int8(int8_layer.weight_q, int8_layer.weight_scale, int8_layer.weight_zero_point).data
+            assert np.all(restored[pruned] == 0)
+            assert np.max(np.abs(restored - float_layer.weight.data)) <= int8_layer.weight_scale / 2 + 1e-6
+        assert measure_sparsity(quantized) >= measure_sparsity(model)  # quantizing never un-prunes
+        assert measure_sparsity(model) == pytest.approx(manual_sparsity(model))  # the original is untouched
+        assert compare_model_sizes(model, quantized)["compression_ratio"] > 3
+        assert accuracy(quantized, inputs, labels) >= pruned_accuracy - 0.05
