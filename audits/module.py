@@ -90,17 +90,10 @@ class Auditor:
         self.root = Path(root)
         if not self.root.is_dir():
             raise InputError(f"root {self.root} is not a readable directory")
-        self.refs = find_modules(self.root)
+        self.index = RepoIndex.build(self.root)  # discovery only; parsing is lazy and shared with the rules
+        self.refs = [self.index.refs[number] for number in sorted(self.index.refs)]
         self.config = load_config(self.root)
         self._audit_source = audit_source
-        self._index_class = RepoIndex
-        self._index = None
-
-    @property
-    def index(self):
-        if self._index is None:
-            self._index = self._index_class.build(self.root)
-        return self._index
 
     def audit_source(self, module: ModuleSource) -> Audit:
         index = self.index if module.ref is not None else None
@@ -108,7 +101,9 @@ class Auditor:
         return Audit(module, findings, ModuleInfo.from_source(module))
 
     def audit_ref(self, ref: ModuleRef) -> Audit:
-        return self.audit_source(parse_module(ref))
+        """Audit a discovered module, reusing the index's parse of it when there is one."""
+        cached = self.index.source(ref.number) if self.index.refs.get(ref.number) == ref else None
+        return self.audit_source(cached if cached is not None else parse_module(ref))
 
     def resolve(self, target: str) -> tuple[Optional[ModuleRef], Path]:
         """A module number ("16") or a file path -> (its ModuleRef if it is a module of the root, its path)."""

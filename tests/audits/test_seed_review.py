@@ -30,6 +30,8 @@ DATE = "2025-11-10"
 EXPECTED = [
     ("REF001", 16, "# Module 17: Compression"),
     ("NB003", 23, '# %% nbgrader={"grade": false, "grade_id": "imports", "solution": true}'),
+    # the seed's imports cell also claims `"solution": true` without solution markers
+    ("NB006", 23, '# %% nbgrader={"grade": false, "grade_id": "imports", "solution": true}'),
     ("CC001", 30, "class Sequential:"),
     ("NB001", 72, "# %%"),
     ("TI001", 77, "test_unit_measure_sparsity()"),

@@ -1,0 +1,101 @@
+"""Property tests: no text makes the auditor crash, and fixing is idempotent.
+
+Arbitrary text and mutated real sources (deleted, duplicated and inserted lines,
+extra `# %%` markers, byte flips) must give findings, or an InputError (exit 2)
+when the bytes are not UTF-8. The Python API is called directly, for speed.
+"""
+
+import json
+import tempfile
+from pathlib import Path
+
+import jsonschema
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from audits.check import audit_source
+from audits.fix import fix_source
+from audits.model import Finding, InputError
+from audits.module import Auditor
+from audits.parse import parse_text
+from audits.report import ModuleInfo, fixplan, markdown, text
+from audits.report import json as json_report
+from audits.rules import ALL_RULES
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+SOURCES = sorted(HERE.glob("seedlike/*/modules/*/*.py")) + sorted(REPO.glob("modules/[0-9][0-9]_*/*.py"))[:6]
+SEEDS = [path.read_bytes() for path in SOURCES]
+SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+MARKERS = [b"# %%", b"# %% [markdown]", b'# %% nbgrader={"grade": true', b"# %% nbgrader={}", b"#| export", b"#| default_exp x.y",
+           b"if __name__ == \"__main__\":", b"test_module()", b"    ### BEGIN SOLUTION", b'"""', b"class Sequential:"]
+
+
+def check_findings(module, findings):
+    assert isinstance(findings, list)
+    for finding in findings:
+        assert isinstance(finding, Finding) and finding.code and isinstance(finding.line, int)
+    info = ModuleInfo.from_source(module)
+    for render in (text.render, markdown.render, fixplan.render):
+        assert isinstance(render(info, findings, ALL_RULES, "2025-01-01"), str)
+    jsonschema.validate(json.loads(json_report.render(info, findings, ALL_RULES)), json_report.SCHEMA)
+
+
+@SETTINGS
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400))
+def test_arbitrary_text_gives_findings(source):
+    module = parse_text(source, "fuzz.py")
+    check_findings(module, audit_source(module, None, None))
+
+
+@st.composite
+def mutated(draw):
+    lines = draw(st.sampled_from(SEEDS)).split(b"\n")
+    for _ in range(draw(st.integers(1, 6))):
+        where = draw(st.integers(0, max(0, len(lines) - 1)))
+        op = draw(st.sampled_from(["delete", "duplicate", "insert", "flip"]))
+        if op == "delete" and len(lines) > 1:
+            del lines[where]
+        elif op == "duplicate":
+            lines.insert(where, lines[where])
+        elif op == "insert":
+            lines.insert(where, draw(st.sampled_from(MARKERS)))
+        elif op == "flip" and lines[where]:
+            line = bytearray(lines[where])
+            at = draw(st.integers(0, len(line) - 1))
+            line[at] ^= 1 << draw(st.integers(0, 7))
+            lines[where] = bytes(line)
+    return b"\n".join(lines)
+
+
+@SETTINGS
+@given(mutated())
+def test_mutated_sources_give_findings_or_an_input_error(data):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "mutant.py"
+        path.write_bytes(data)
+        try:
+            audit = Auditor(folder).audit_target(str(path))
+        except InputError as error:
+            assert "not UTF-8" in str(error)
+            return
+        check_findings(audit.module, audit.findings)
+
+
+@SETTINGS
+@given(mutated())
+def test_fixing_twice_changes_nothing_the_second_time(data):
+    try:
+        source = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    module = parse_text(source, "mutant.py")
+    first = fix_source(module, audit_source(module, None, None), source)
+    refixed = parse_text(first.text, "mutant.py")
+    second = fix_source(refixed, audit_source(refixed, None, None), first.text)
+    assert second.text == first.text
+    # the fixer never breaks a cell that compiled
+    before = sum(1 for cell in module.code_cells() if cell.tree is not None)
+    after = sum(1 for cell in refixed.code_cells() if cell.tree is not None)
+    assert after >= before
