@@ -11,7 +11,7 @@ CATEGORY = "Module dependencies"
 
 
 def _imports(module, index):
-    if index is None or module.number is None:
+    if index is None:
         return
     for cell, tree in parsed_code_cells(module):
         for node in tinytorch_imports(tree):
@@ -21,6 +21,8 @@ def _imports(module, index):
 
 def check_order(module, index):
     own = module.number
+    if own is None:
+        return
     for resolved in _imports(module, index):
         number = resolved.number
         if number is None or number < own:

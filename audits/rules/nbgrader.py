@@ -72,6 +72,9 @@ def complete_metadata(cell: Cell, used_ids: Iterable[str] = ()) -> dict:
         flags = {key: meta[key] if isinstance(meta.get(key), bool) else False for key in FLAGS}
         if flags["task"] and (flags["grade"] or flags["solution"]):
             flags["task"] = False
+        defines = cell.tree is not None and any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for n in cell.tree.body)
+        if flags["solution"] and not defines:
+            flags["solution"] = False  # nothing for students to write (e.g. an imports cell)
     grade_id = meta.get("grade_id")
     if not (isinstance(grade_id, str) and GRADE_ID.match(grade_id)):
         names = [n.name for n in (cell.tree.body if cell.tree else []) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]

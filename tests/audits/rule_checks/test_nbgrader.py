@@ -1,0 +1,101 @@
+"""NB001-NB006: nbgrader metadata and solution markers."""
+
+import json
+
+from audits.parse import parse_text
+from audits.rules.nbgrader import complete_metadata, schema_problems
+from testkit.auditkit import audit_text, found, line_of, marker, source
+
+IMPL = marker("widget", "impl") + '\n#| export\ndef widget(x):\n    """TODO: double x."""\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n'
+
+
+def test_nb001_cell_without_metadata_with_completed_marker_as_suggestion():
+    text = source("# %%\ndef test_unit_widget():\n    assert 1\n")
+    (finding,) = [f for f in audit_text(text) if f.code == "NB001"]
+    assert finding.line == line_of(text, "# %%", nth=2)
+    meta = json.loads(finding.suggestion.split("nbgrader=", 1)[1])
+    assert meta == {"grade": True, "grade_id": "test-unit-widget", "locked": True, "points": 1, "schema_version": 3, "solution": False, "task": False}
+
+
+def test_nb001_code_before_first_marker_and_not_for_markdown_or_blank_cells():
+    text = "import os\n\n# %% [markdown]\n# prose\n\n# %%\n\n# just a comment\n"
+    assert found(audit_text(text), "NB001") == [("NB001", 1)]
+
+
+def test_nb002_not_json_reports_the_error():
+    text = source("# %% nbgrader={'grade': True}\nx = 1\n")
+    (finding,) = [f for f in audit_text(text) if f.code == "NB002"]
+    assert finding.line == line_of(text, "{'grade'") and "not JSON" in finding.message
+
+
+def test_nb003_lists_every_problem_in_one_finding():
+    text = source('# %% nbgrader={"grade": true, "grade_id": "test x", "locked": "yes", "solution": false, "extra": 1}\ndef f():\n    return 1\n')
+    (finding,) = [f for f in audit_text(text) if f.code == "NB003"]
+    assert finding.line == line_of(text, '"test x"')
+    for problem in ("'extra'", "schema_version is missing", "locked must be true or false", "task is missing", "grade_id \"test x\"", "points is missing"):
+        assert problem in finding.message, problem
+
+
+def test_nb003_schema_details():
+    good = {"grade": True, "grade_id": "t-1", "locked": True, "points": 0, "schema_version": 3, "solution": False, "task": False}
+    assert schema_problems(good) == []
+    assert schema_problems({**good, "schema_version": True}) == ["schema_version is true, not 3"]
+    assert schema_problems({**good, "points": -1}) == ["points must be a number >= 0, not -1"]
+    assert schema_problems({**good, "task": True}) == ["a task cell cannot also be a grade or solution cell"]
+    assert schema_problems({**good, "cell_type": "code"}) == []
+
+
+def test_nb004_duplicate_grade_id_at_second_occurrence_naming_the_first():
+    text = source(marker("same") + "\nx = 1\n", marker("same") + "\ny = 2\n")
+    (finding,) = [f for f in audit_text(text) if f.code == "NB004"]
+    assert finding.line == line_of(text, '"same"', nth=2)
+    first = line_of(text, '"same"')
+    assert f"line {first}" in finding.message
+
+
+def test_nb005_test_cell_must_be_graded_locked_with_points():
+    text = source(marker("tests", "setup") + "\ndef test_unit_widget():\n    assert True\n")
+    (finding,) = [f for f in audit_text(text) if f.code == "NB005"]
+    assert finding.line == line_of(text, '"tests"')
+    assert '"grade": true' in finding.message and '"points": N' in finding.message
+    fine = source(marker("tests", "test") + "\ndef test_unit_widget():\n    assert True\n")
+    assert found(audit_text(fine), "NB005") == []
+
+
+def test_nb006_good_solution_cell_has_no_finding():
+    assert found(audit_text(source(IMPL)), "NB006") == []
+
+
+def test_nb006_unclosed_nested_and_stray_markers():
+    unclosed = source(IMPL.replace("    ### END SOLUTION\n", ""))
+    assert found(audit_text(unclosed), "NB006") == [("NB006", line_of(unclosed, "BEGIN SOLUTION"))]
+    nested = source(IMPL.replace("    return 2 * x\n", "    ### BEGIN SOLUTION\n    return 2 * x\n"))
+    assert found(audit_text(nested), "NB006") == [("NB006", line_of(nested, "BEGIN SOLUTION", nth=2))]
+    stray = source(IMPL.replace("    ### BEGIN SOLUTION\n", "    ### END SOLUTION\n    ### BEGIN SOLUTION\n", 1))
+    assert found(audit_text(stray), "NB006") == [("NB006", line_of(stray, "END SOLUTION"))]
+
+
+def test_nb006_missing_markers():
+    no_markers = source(IMPL.replace("    ### BEGIN SOLUTION\n", "").replace("    ### END SOLUTION\n", ""))
+    (finding,) = [f for f in audit_text(no_markers) if f.code == "NB006"]
+    assert finding.line == line_of(no_markers, '"widget"') and "defines `widget`" in finding.message
+    imports = source(marker("more-imports", "impl") + "\nimport math\n")
+    (finding,) = [f for f in audit_text(imports) if f.code == "NB006"]
+    assert finding.line == line_of(imports, '"more-imports"') and '"solution": false' in finding.suggestion
+    empty = source(marker("to-do", "impl") + "\n# nothing to write yet\n")
+    assert found(audit_text(empty), "NB006") == []
+
+
+def test_nb006_markers_outside_solution_cells_and_inside_strings():
+    wrong = source(IMPL.replace(marker("widget", "impl"), marker("widget", "setup")))
+    assert found(audit_text(wrong), "NB006") == [("NB006", line_of(wrong, "BEGIN SOLUTION"))]
+    in_string = source(marker("doc") + '\nTEXT = """\n### BEGIN SOLUTION\n"""\n')
+    assert found(audit_text(in_string), "NB006") == []
+
+
+def test_complete_metadata_keeps_valid_values_and_makes_unique_ids():
+    text = source(marker("widget", "impl") + "\nimport math\n", "# %%\nclass Widget:\n    pass\n", "# %%\nclass Widget:\n    pass\n")
+    module = parse_text(text)
+    cell = module.cells[-1]
+    meta = complete_metadata(cell, ["widget", "imports"])
+    assert meta["grade_id"] == "widget-2" and meta["solution"] is False and meta["schema_version"] == 3

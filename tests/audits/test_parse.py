@@ -1,0 +1,123 @@
+"""The parser: exact spans, header, cell kinds, metadata and syntax errors as data, bad input."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from audits.model import InputError
+from audits.parse import parse_file, parse_text
+from testkit.auditkit import HEADER, line_of, marker
+
+TEXT = (
+    HEADER
+    + "\n# %% [markdown]\n"
+    + '"""\n# Module 01: Widget\n"""\n'
+    + "\n"
+    + marker("imports")
+    + "\n#| default_exp core.widget\n#| export\nimport math\n\n\n"
+    + "# %%\n"
+    + 's = """\n# %% inside a string is not a marker\n"""\n'
+    + "\n# %% [markdown]\n# ```\n# %% inside a fence\n# ```\n"
+    + "\n# %% [raw]\nraw text\n"
+)
+
+
+def test_header_ends_at_second_fence():
+    module = parse_text(TEXT)
+    assert module.header_end == line_of(TEXT, "# ---", nth=2) == 8
+
+
+def test_cells_have_exact_spans_and_kinds():
+    module = parse_text(TEXT)
+    spans = [(c.kind, c.start, c.end, c.body_start) for c in module.cells]
+    md = line_of(TEXT, "# %% [markdown]")
+    code = line_of(TEXT, "nbgrader=")
+    plain = line_of(TEXT, "# %%", nth=3)
+    fence = line_of(TEXT, "# %% [markdown]", nth=2)
+    raw = line_of(TEXT, "# %% [raw]")
+    assert spans == [
+        ("markdown", md, md + 3, md + 1),
+        ("code", code, code + 3, code + 1),  # trailing blank lines belong to no cell
+        ("code", plain, plain + 3, plain + 1),  # the `# %%` inside the string does not split it
+        ("markdown", fence, fence + 3, fence + 1),  # nor does the one inside the fence
+        ("raw", raw, raw + 1, raw + 1),
+    ]
+    assert module.cells[2].source.splitlines()[1] == "# %% inside a string is not a marker"
+
+
+def test_metadata_directives_and_ast_line_numbers():
+    module = parse_text(TEXT)
+    cell = module.cells[1]
+    assert cell.nbgrader["grade_id"] == "imports" and cell.nbgrader_error is None
+    assert cell.directives == ("default_exp core.widget", "export") and cell.exported
+    assert module.export_target == "core.widget"
+    assert cell.tree.body[0].lineno == line_of(TEXT, "import math")
+    assert module.cell_at(line_of(TEXT, "import math")) is cell
+    assert module.cells[0].tree is None and module.cells[0].nbgrader is None
+
+
+def test_bad_metadata_is_data():
+    text = "# %% nbgrader={'grade': True}\nx = 1\n# %% nbgrader=[1, 2]\ny = 2\n# %% nbgrader=\nz = 3\n"
+    cells = parse_text(text).cells
+    assert cells[0].nbgrader is None and cells[0].nbgrader_error.startswith("not JSON")
+    assert cells[0].nbgrader_text == "{'grade': True}"
+    assert cells[1].nbgrader_error.startswith("not a JSON object")
+    assert cells[2].nbgrader_error.startswith("empty")
+
+
+def test_trailing_text_after_metadata_is_allowed():
+    cell = parse_text('# %% nbgrader={"grade": false}  # audit: ignore[NB003]\nx = 1\n').cells[0]
+    assert cell.nbgrader == {"grade": False} and cell.nbgrader_error is None
+
+
+def test_syntax_error_is_data_with_file_line():
+    text = HEADER + "\n# %%\nx = 1\ndef broken(:\n    pass\n"
+    cell = parse_text(text).cells[0]
+    assert cell.tree is None
+    assert cell.syntax_error[0] == line_of(text, "def broken")
+
+
+def test_file_without_markers_is_one_code_cell():
+    module = parse_text("\n\nimport os\nprint(os.sep)\n")
+    assert [(c.kind, c.start, c.end, c.marker) for c in module.cells] == [("code", 3, 4, "")]
+    assert module.header_end == 0
+
+
+def test_empty_file_and_header_only():
+    assert parse_text("").cells == []
+    module = parse_text(HEADER)
+    assert module.cells == [] and module.header_end == 8
+
+
+def test_unterminated_header_is_not_a_header():
+    module = parse_text("# ---\n# jupyter:\nx = 1\n")
+    assert module.header_end == 0
+
+
+def test_crlf_line_endings_keep_line_numbers():
+    text = "# %%\r\nx = 1\r\n\r\n# %%\r\ny = 2\r\n"
+    cells = parse_text(text).cells
+    assert [(c.start, c.end) for c in cells] == [(1, 2), (4, 5)]
+
+
+def test_non_utf8_file_is_an_input_error(tmp_path):
+    path = tmp_path / "latin.py"
+    path.write_bytes("# caf\xe9\n".encode("latin-1"))
+    with pytest.raises(InputError, match="not UTF-8"):
+        parse_file(path)
+
+
+def test_missing_file_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        parse_file(tmp_path / "absent.py")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from(list("# %\n[]{}\"'x=:()\\ta-_") + ["# %%", "nbgrader=", '"""', "\n# %% [markdown]\n", "# ---\n"]), max_size=80).map("".join))
+def test_never_raises_and_spans_are_ordered(text):
+    module = parse_text(text)
+    previous_end = module.header_end
+    for cell in module.cells:
+        assert previous_end < cell.start <= cell.body_start <= cell.end + 1
+        assert cell.end <= len(module.lines)
+        previous_end = cell.end

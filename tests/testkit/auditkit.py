@@ -1,0 +1,75 @@
+"""Helpers for the harness's own tests: build module sources and checkouts from small texts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from audits.check import audit_source
+from audits.index import RepoIndex
+from audits.parse import parse_text
+
+HEADER = """# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+# ---
+"""
+
+
+def marker(grade_id: str, role: str = "setup", **overrides) -> str:
+    """A complete `# %% nbgrader=` line for a setup, solution ("impl") or test cell."""
+    meta = {
+        "setup": {"grade": False, "locked": False, "solution": False},
+        "impl": {"grade": False, "locked": False, "solution": True},
+        "test": {"grade": True, "locked": True, "points": 1, "solution": False},
+    }[role]
+    full = {"grade": meta["grade"], "grade_id": grade_id, "locked": meta["locked"]}
+    if "points" in meta:
+        full["points"] = meta["points"]
+    full.update({"schema_version": 3, "solution": meta["solution"], "task": False})
+    full.update(overrides)
+    return "# %% nbgrader=" + json.dumps(full)
+
+
+def source(*cells: str, target: str = "core.widget") -> str:
+    """A module source: the jupytext header, an imports cell exporting to `target`, then `cells`."""
+    first = f'{marker("imports")}\n#| default_exp {target}\n#| export\nimport numpy as np\n'
+    return HEADER + "\n" + first + "".join("\n" + c.rstrip("\n") + "\n" for c in cells)
+
+
+def line_of(text: str, needle: str, nth: int = 1) -> int:
+    """1-based number of the nth line containing `needle` (independent of the parser)."""
+    seen = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        if needle in line:
+            seen += 1
+            if seen == nth:
+                return number
+    raise AssertionError(f"{needle!r} not found {nth} time(s)")
+
+
+def audit_text(text: str, index: RepoIndex | None = None, config=None, path: str = "widget.py"):
+    return audit_source(parse_text(text, path), index, config)
+
+
+def found(findings, code: str | None = None) -> list[tuple[str, int]]:
+    """(code, line) pairs, optionally only for one code."""
+    return [(f.code, f.line) for f in findings if code is None or f.code == code]
+
+
+def make_checkout(root: Path, modules: dict[str, str], files: dict[str, str] | None = None) -> Path:
+    """Write modules {"16_compression": text} as modules/NN_name/name.py, plus other files by relative path."""
+    for folder, text in modules.items():
+        name = folder.split("_", 1)[1]
+        path = root / "modules" / folder / f"{name}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    for relative, text in (files or {}).items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
