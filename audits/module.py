@@ -162,12 +162,18 @@ def describe_fixes(result: FixResult, before: list[Finding], after: list[Finding
         lines += [f"  line {f.line} {f.code}: {how}" for f, how in result.fixed]
     else:
         lines.append("nothing to fix mechanically")
+    fixed_keys = {(f.code, f.line) for f, _ in result.fixed}
+    # Line numbers shift when guards are inserted, so compare by (code, message) for side effects.
+    still = {(f.code, f.message) for f in after}
+    side = [f for f in before if (f.code, f.line) not in fixed_keys and (f.code, f.message) not in still]
+    if result.fixed and side:
+        lines.append("also resolved by these edits: " + ", ".join(f"line {f.line} {f.code}" for f in side))
     remaining = [f for f in after if f.code in FIXABLE]
-    reasons = {(f.code, f.line): why for f, why in result.needs_human}
+    reasons = {(f.code, f.message): why for f, why in result.needs_human}
     if remaining:
         lines.append(f"needs a human ({len(remaining)}):")
         for f in remaining:
-            why = reasons.get((f.code, f.line), "still reported after fixing")
+            why = reasons.get((f.code, f.message), "still reported after fixing")
             lines.append(f"  {f.path}:{f.line} {f.code} {f.message} ({why})")
     others = [f for f in after if f.code not in FIXABLE and scoring.Severity(f.severity).blocks_export]
     if others:

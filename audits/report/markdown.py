@@ -99,10 +99,12 @@ def _category_mark(findings: list[Finding]) -> str:
 
 
 def _rules_by_code(findings: list[Finding]) -> dict[str, list[Finding]]:
+    """Findings grouped by rule code, the most serious rule first (then by code)."""
     grouped: dict[str, list[Finding]] = {}
     for finding in findings:
         grouped.setdefault(finding.code, []).append(finding)
-    return grouped
+    order = sorted(grouped, key=lambda code: (-max(int(f.severity) for f in grouped[code]), code))
+    return {code: grouped[code] for code in order}
 
 
 def render(
