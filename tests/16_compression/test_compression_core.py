@@ -115,6 +115,8 @@ class TestMagnitudePrune:
         first_zeros = all_weights(model) == 0
         magnitude_prune(model, 0.3)  # a lower target must not bring weights back
         assert np.all(all_weights(model)[first_zeros] == 0)
+        masks = np.concatenate([np.ravel(model.layer1.weight.prune_mask), np.ravel(model.layer2.weight.prune_mask)])
+        assert np.all(masks[first_zeros] == 0)  # still masked, so no optimizer can regrow them
         assert measure_sparsity(model) == pytest.approx(manual_sparsity(model))
         assert manual_sparsity(model) >= 0.5 - 1e-9
         magnitude_prune(model, 0.8)
@@ -272,6 +274,13 @@ class TestCompressModel:
         assert stats["sparsity"] == pytest.approx(0.6, abs=1 / 192)
         assert stats["sparsity_before"] == 0.0
         assert [t.split("(")[0] for t in stats["techniques"]] == ["structured_prune", "magnitude_prune"]
+
+    def test_stats_count_a_shared_weight_once(self):
+        model = TiedMLP(width=10, n_out=2)
+        unique = {id(p): p for p in model.parameters()}.values()
+        stats = compress_model(model, {"magnitude_sparsity": 0.5})
+        assert stats["total_parameters"] == 10 * 10 + 10 + 10 + 10 * 2 + 2  # shared 10x10 once, three biases
+        assert stats["final_parameters"] == sum(int(np.count_nonzero(p.data)) for p in unique)
 
     def test_empty_config_changes_nothing(self):
         model = TinyMLP()

@@ -104,7 +104,8 @@ class TestStructuredAfterUnstructured:
         structured_prune(model, ratio)
         assert measure_sparsity(model) >= before
         for weight, dead in zip(unique_weights(model), zeros):
-            assert np.all(weight.data[dead] == 0)
+            assert np.all(weight.data[dead] == 0) and np.all(weight.prune_mask[dead] == 0)
+        assert mask_sparsity(model) == pytest.approx(manual_sparsity(model))
         assert model(Tensor(np.random.randn(3, 8))).shape == (3, 4)
 
     def test_magnitude_after_structured_keeps_dead_neurons(self):
