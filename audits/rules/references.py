@@ -152,21 +152,21 @@ def check_paths(module, index):
             text = _comment_part(text)
             if not text:
                 continue
+        missing = []
         for match in SLASH_PATH.finditer(text):
             path = match.group(1).rstrip(".")
-            if PLACEHOLDER.search(path) or index.exists(path):
-                continue
-            yield finding(
-                REF002, module, number, f"prose refers to `{path}`, which does not exist in this checkout.",
-                suggestion="Point to the file's current path, or drop the reference.",
-            )  # fmt: skip
+            if not (PLACEHOLDER.search(path) or index.exists(path)) and path not in missing:
+                missing.append(path)
         for match in BARE_PY.finditer(text):
             name = match.group(1)
-            if PLACEHOLDER.search(name) or name in index.file_names:
-                continue
+            if not (PLACEHOLDER.search(name) or name in index.file_names) and name not in missing:
+                missing.append(name)
+        if missing:
+            listing = ", ".join(f"`{path}`" for path in missing)
+            verb = "does" if len(missing) == 1 else "do"
             yield finding(
-                REF002, module, number, f"prose refers to `{name}`, but no file of that name exists in this checkout.",
-                suggestion="Point to the file's current name and path, or drop the reference.",
+                REF002, module, number, f"prose refers to {listing}, which {verb} not exist in this checkout.",
+                suggestion="Point to the file's current path, or drop the reference.",
             )  # fmt: skip
 
 
