@@ -1,6 +1,7 @@
 # Generated from modules/14_profiling/profiling.py by `python -m audits.export`: edit the source, not this file.
 import time
 import tracemalloc
+import types
 
 import numpy as np
 
@@ -12,14 +13,17 @@ from tinytorch.core.tensor import Tensor
 
 
 WATCHED_TYPES = (Linear, Conv2d, MultiHeadAttention)
+# Objects whose attributes are not part of a model: skipped while searching for layers.
+_NOT_MODEL_PARTS = (Tensor, np.ndarray, str, bytes, int, float, type, types.ModuleType,
+                    types.FunctionType, types.MethodType, types.BuiltinFunctionType)
 
 
 def find_layers(model, types=WATCHED_TYPES):
-    """Every object of the given types reachable from model's attributes, lists and dicts, once each."""
+    """Every object of the given types reachable from model's attributes, lists, tuples and dicts, once each."""
     found, seen, stack = [], set(), [model]
     while stack:
         obj = stack.pop()
-        if id(obj) in seen or isinstance(obj, (Tensor, np.ndarray, str, bytes, int, float)):
+        if id(obj) in seen or isinstance(obj, _NOT_MODEL_PARTS):
             continue
         seen.add(id(obj))
         if isinstance(obj, types):
@@ -43,8 +47,13 @@ def layer_flops(layer, input_shape, output_shape):
     2. Conv2d: 2 * (output elements) * C_in * kh * kw, using the weight's shape
     3. MultiHeadAttention on (B, S, D): the two S x S products, 4 * B * S * S * D
 
+    EXAMPLE:
+    >>> layer_flops(Linear(3, 4), (5, 3), (5, 4))
+    120
+
     HINTS:
     - Read sizes from layer.weight.shape: Linear is (in, out), Conv2d is (out, in, kh, kw)
+    - Any other layer type: raise a TypeError naming it
     """
     if isinstance(layer, Linear):
         fan_in, fan_out = layer.weight.shape
@@ -60,45 +69,70 @@ def layer_flops(layer, input_shape, output_shape):
 
 
 def watch_forward(model, input_tensor):
-    """Run model.forward once and return (output, calls): one record per watched layer call."""
+    """Run model.forward once; return (output, calls) with one record per watched layer call.
+
+    A record holds the layer type, the layer object, input and output shapes, the
+    output's bytes and the call's FLOPs.
+    """
     calls = []
     layers = find_layers(model)
-    for layer in layers:
-        def recording_forward(*args, layer=layer, original=layer.forward, **kwargs):
-            output = original(*args, **kwargs)
+    own_forwards = {id(layer): vars(layer).get("forward") for layer in layers}  # usually None
+
+    def recorder(layer, original):
+        def recording_forward(x, *args, **kwargs):
+            output = original(x, *args, **kwargs)
             result = output[0] if isinstance(output, tuple) else output
             calls.append({"layer": type(layer).__name__, "object": layer,
-                          "input_shape": tuple(args[0].shape), "output_shape": tuple(result.shape),
+                          "input_shape": tuple(x.shape), "output_shape": tuple(result.shape),
                           "output_bytes": int(result.data.nbytes)})
             return output
-        layer.forward = recording_forward  # an instance attribute shadows the class method
+        return recording_forward
+
+    for layer in layers:
+        layer.forward = recorder(layer, layer.forward)  # an instance attribute shadows the class method
     try:
         output = model.forward(input_tensor)
     finally:
         for layer in layers:
-            del layer.forward  # the class method is visible again
+            if own_forwards[id(layer)] is None:
+                del layer.forward  # the class method is visible again
+            else:
+                layer.forward = own_forwards[id(layer)]
     for call in calls:
         call["flops"] = layer_flops(call["object"], call["input_shape"], call["output_shape"])
     return output, calls
 
 
 def _unique_parameters(model):
+    """The model's parameters, a tensor shared by two layers listed once."""
     return list({id(p): p for p in model.parameters()}.values())
 
 
 def _zeros_input(input_shape, dtype=np.float32):
-    if any(int(n) <= 0 for n in input_shape):
-        raise ValueError(f"input_shape must be positive sizes, got {tuple(input_shape)}")
-    return Tensor(np.zeros(tuple(int(n) for n in input_shape), dtype=dtype))
+    shape = tuple(input_shape)
+    if not shape or any(int(n) <= 0 for n in shape):
+        raise ValueError(f"input_shape must be a non-empty tuple of positive sizes, got {shape}")
+    return Tensor(np.zeros(tuple(int(n) for n in shape), dtype=dtype))
 
 
 class Profiler:
-    """Counts and measures what a model costs: parameters, FLOPs, bytes and time."""
+    """Counts and measures what a model costs: parameters, FLOPs, bytes and time.
+
+    Shape-based methods build a zero input of `input_shape`; pass `dtype=np.int64` for
+    models that take token ids (Module 13's GPT).
+    """
 
     def count_parameters(self, model):
         """Number of trainable numbers in the model, each shared tensor counted once.
 
         TODO: Sum the sizes of the model's unique parameters.
+
+        EXAMPLE:
+        >>> Profiler().count_parameters(Linear(10, 20))
+        220
+
+        HINTS:
+        - Two layers may hold the same Tensor: deduplicate by id()
         """
         return int(sum(p.data.size for p in _unique_parameters(model)))
 
@@ -106,47 +140,70 @@ class Profiler:
         """FLOPs of one forward pass on an input of input_shape (batch dimension included).
 
         TODO: Watch one forward pass on a zero input and add up each call's FLOPs.
+
+        EXAMPLE:
+        >>> Profiler().count_flops(Linear(10, 20), (4, 10))
+        1600
+
+        HINTS:
+        - watch_forward(model, x) returns the calls, each with its "flops"
         """
         _, calls = watch_forward(model, _zeros_input(input_shape, dtype))
         return int(sum(call["flops"] for call in calls))
 
     def flops_by_layer_type(self, model, input_shape, dtype=np.float32):
-        """FLOPs of one forward pass grouped by layer type, e.g. {"Linear": 1200}."""
+        """FLOPs of one forward pass grouped by layer type, e.g. {"Linear": 1200, "Conv2d": 5400}."""
         _, calls = watch_forward(model, _zeros_input(input_shape, dtype))
-        totals = {}
-        for call in calls:
-            totals[call["layer"]] = totals.get(call["layer"], 0) + call["flops"]
-        return totals
+        return _totals_by_type(calls)
 
     def measure_memory(self, model, input_shape, dtype=np.float32):
-        """Bytes of parameters, of watched layer outputs, and the peak allocated during forward.
+        """Bytes of the parameters, of the watched layers' outputs, and the peak allocated during forward.
 
         TODO: Return a dict with parameter_bytes, activation_bytes and peak_forward_bytes.
 
+        APPROACH:
+        1. parameter_bytes: sum of nbytes of the unique parameters
+        2. Start tracemalloc, note the memory already traced, run a watched forward pass
+        3. peak_forward_bytes: traced peak minus what was traced before the pass
+        4. activation_bytes: sum of the recorded output bytes
+
         HINTS:
-        - tracemalloc measures the memory Python and numpy allocate between start() and stop()
+        - If tracemalloc is already running (someone else is tracing), reset_peak() and leave it running
         """
         x = _zeros_input(input_shape, dtype)
         parameter_bytes = int(sum(p.data.nbytes for p in _unique_parameters(model)))
-        tracemalloc.start()
+        was_tracing = tracemalloc.is_tracing()
+        if not was_tracing:
+            tracemalloc.start()
+        tracemalloc.reset_peak()
+        before, _ = tracemalloc.get_traced_memory()
         try:
             _, calls = watch_forward(model, x)
             _, peak = tracemalloc.get_traced_memory()
         finally:
-            tracemalloc.stop()
+            if not was_tracing:
+                tracemalloc.stop()
         return {
             "parameter_bytes": parameter_bytes,
             "activation_bytes": int(sum(call["output_bytes"] for call in calls)),
-            "peak_forward_bytes": int(peak),
+            "peak_forward_bytes": int(peak - before),
         }
 
     def measure_latency(self, model, input_tensor, warmup=3, iterations=10):
         """Median milliseconds of model.forward(input_tensor) after warm-up runs.
 
         TODO: Run warmup untimed calls, then time each of `iterations` calls and return the median.
+
+        EXAMPLE:
+        >>> Profiler().measure_latency(Linear(10, 20), Tensor(np.ones((4, 10))))   # doctest: +SKIP
+        0.011
+
+        HINTS:
+        - time.perf_counter() is the clock for short intervals
+        - Reject warmup < 0 or iterations < 1 with a ValueError
         """
-        if warmup < 0 or iterations < 1:
-            raise ValueError(f"need warmup >= 0 and iterations >= 1, got {warmup} and {iterations}")
+        if int(warmup) != warmup or int(iterations) != iterations or warmup < 0 or iterations < 1:
+            raise ValueError(f"need integers warmup >= 0 and iterations >= 1, got {warmup} and {iterations}")
         for _ in range(warmup):
             model.forward(input_tensor)
         times = []
@@ -157,11 +214,12 @@ class Profiler:
         return float(np.median(times))
 
     def profile_forward_pass(self, model, input_tensor, warmup=2, iterations=5):
-        """Parameters, FLOPs, bytes and latency of one forward pass, plus a per-layer list."""
+        """Parameters, FLOPs (total and by layer type), bytes and latency of one forward pass, plus a per-layer list."""
         _, calls = watch_forward(model, input_tensor)
         return {
             "parameters": self.count_parameters(model),
             "flops": int(sum(call["flops"] for call in calls)),
+            "flops_by_layer_type": _totals_by_type(calls),
             "parameter_bytes": int(sum(p.data.nbytes for p in _unique_parameters(model))),
             "activation_bytes": int(sum(call["output_bytes"] for call in calls)),
             "latency_ms": self.measure_latency(model, input_tensor, warmup, iterations),
@@ -169,21 +227,36 @@ class Profiler:
         }
 
     def profile_backward_pass(self, model, input_tensor, warmup=1, iterations=3):
-        """Median milliseconds of forward + backward (loss = sum of outputs) and gradient bytes."""
+        """Median milliseconds of forward alone and of forward + backward (loss = sum of outputs), and gradient bytes.
+
+        The parameters' .grad are restored afterwards, so profiling never disturbs training.
+        """
+        if int(warmup) != warmup or int(iterations) != iterations or warmup < 0 or iterations < 1:
+            raise ValueError(f"need integers warmup >= 0 and iterations >= 1, got {warmup} and {iterations}")
         parameters = _unique_parameters(model)
+        saved_grads = [p.grad for p in parameters]
         times = []
-        for run in range(warmup + iterations):
-            for p in parameters:
-                p.grad = None
-            start = time.perf_counter()
-            model.forward(input_tensor).sum().backward()
-            if run >= warmup:
-                times.append((time.perf_counter() - start) * 1000.0)
-        gradient_bytes = int(sum(p.grad.nbytes for p in parameters if p.grad is not None))
-        for p in parameters:
-            p.grad = None
-        return {"forward_backward_ms": float(np.median(times)), "gradient_bytes": gradient_bytes,
-                "forward_ms": self.measure_latency(model, input_tensor, warmup, iterations)}
+        try:
+            for run in range(warmup + iterations):
+                for p in parameters:
+                    p.grad = None  # a fresh backward pass, not accumulation
+                start = time.perf_counter()
+                model.forward(input_tensor).sum().backward()
+                if run >= warmup:
+                    times.append((time.perf_counter() - start) * 1000.0)
+            gradient_bytes = int(sum(p.grad.nbytes for p in parameters if p.grad is not None))
+        finally:
+            for p, grad in zip(parameters, saved_grads):
+                p.grad = grad
+        return {"forward_ms": self.measure_latency(model, input_tensor, warmup, iterations),
+                "forward_backward_ms": float(np.median(times)), "gradient_bytes": gradient_bytes}
+
+
+def _totals_by_type(calls):
+    totals = {}
+    for call in calls:
+        totals[call["layer"]] = totals.get(call["layer"], 0) + call["flops"]
+    return totals
 
 
 def quick_profile(model, input_tensor, verbose=True):
@@ -198,7 +271,7 @@ def quick_profile(model, input_tensor, verbose=True):
 
 
 def analyze_weight_distribution(model, percentiles=(10, 25, 50, 75, 90, 99)):
-    """Statistics of the absolute values of the model's weight matrices (ndim >= 2).
+    """Statistics of the model's weight matrices (parameters with ndim >= 2; biases are left out).
 
     Compression (Module 16) reads this to choose pruning thresholds: the p-th percentile
     of |w| is the threshold that zeroes p% of the weights.
@@ -206,12 +279,13 @@ def analyze_weight_distribution(model, percentiles=(10, 25, 50, 75, 90, 99)):
     weights = [p.data.ravel() for p in _unique_parameters(model) if p.data.ndim >= 2]
     if not weights:
         raise ValueError(f"{type(model).__name__} has no weight matrices (parameters with ndim >= 2)")
-    magnitudes = np.abs(np.concatenate(weights))
+    values = np.concatenate(weights).astype(np.float64)
+    magnitudes = np.abs(values)
     return {
-        "count": int(magnitudes.size),
+        "count": int(values.size),
         "mean_abs": float(magnitudes.mean()),
-        "std": float(np.concatenate(weights).std()),
+        "std": float(values.std()),
         "max_abs": float(magnitudes.max()),
-        "zero_fraction": float(np.mean(magnitudes == 0)),
+        "zero_fraction": float(np.mean(values == 0)),
         "percentiles": {int(p): float(np.percentile(magnitudes, p)) for p in percentiles},
     }
