@@ -1,0 +1,201 @@
+# Generated from modules/18_acceleration/acceleration.py by `python -m audits.export`: edit the source, not this file.
+import numbers
+
+import numpy as np
+
+from tinytorch.core.activations import GELU_CUBIC, GELU_SCALE
+from tinytorch.core.autograd import Function
+from tinytorch.core.tensor import Tensor
+
+
+def _as_tensor(value, who):
+    """Return value as a Tensor (Tensors pass through), or raise a TypeError naming the caller."""
+    if isinstance(value, Tensor):
+        return value
+    try:
+        return Tensor(value)
+    except TypeError:
+        raise TypeError(f"{who} expects a Tensor or a numeric array, got {type(value).__name__}") from None
+
+
+def matmul_output_shape(a_shape, b_shape, who="matmul"):
+    """Shape of a @ b for matrices with optional batch dimensions, or a ValueError naming both shapes."""
+    a_shape, b_shape = tuple(a_shape), tuple(b_shape)
+    if len(a_shape) < 2 or len(b_shape) < 2:
+        raise ValueError(f"{who} needs matrices with at least 2 dimensions (batch dimensions first), "
+                         f"got shapes {a_shape} and {b_shape}")
+    if a_shape[-1] != b_shape[-2]:
+        raise ValueError(f"{who} shape mismatch: {a_shape} @ {b_shape} "
+                         f"(inner sizes {a_shape[-1]} and {b_shape[-2]} must be equal)")
+    try:
+        batch = np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
+    except ValueError:
+        raise ValueError(f"{who} cannot broadcast the batch dimensions {a_shape[:-2]} and {b_shape[:-2]} "
+                         f"of shapes {a_shape} and {b_shape}") from None
+    return batch + (a_shape[-2], b_shape[-1])
+
+
+def vectorized_matmul(a, b):
+    """Matrix product through numpy's BLAS-backed matmul; batched; returns a Tensor.
+
+    TODO: Convert the inputs, check their shapes, compute the product in one call.
+
+    APPROACH:
+    1. a, b = _as_tensor(a, ...), _as_tensor(b, ...)
+    2. matmul_output_shape(a.shape, b.shape, "vectorized_matmul") raises on bad shapes.
+    3. Return a.matmul(b): one np.matmul call, recorded by autograd (Module 05).
+
+    EXAMPLE:
+    >>> vectorized_matmul(np.ones((2, 3, 4)), np.ones((4, 5))).shape
+    (2, 3, 5)
+
+    HINTS:
+    - No loops: np.matmul already loops over the batch dimensions in C.
+    """
+    a, b = _as_tensor(a, "vectorized_matmul"), _as_tensor(b, "vectorized_matmul")
+    matmul_output_shape(a.shape, b.shape, "vectorized_matmul")
+    return a.matmul(b)
+
+
+def _check_tile_size(tile_size):
+    """tile_size as a positive int, or a TypeError / ValueError naming the bad value."""
+    if isinstance(tile_size, bool) or not isinstance(tile_size, numbers.Integral):
+        raise TypeError(f"tile_size must be a positive int, got {type(tile_size).__name__} {tile_size!r}")
+    if tile_size <= 0:
+        raise ValueError(f"tile_size must be a positive int, got {tile_size}")
+    return int(tile_size)
+
+
+def tiled_product(a, b, tile_size):
+    """a @ b for ndarrays (batch dimensions first), accumulated one tile_size x tile_size tile at a time.
+
+    TODO: Loop over output tiles (rows i, columns j) and, inside, over tiles of the shared
+    dimension p, adding each tile product into the output tile.
+
+    APPROACH:
+    1. out = zeros of the broadcast output shape, dtype np.result_type(a, b)
+    2. for i in range(0, n, T): for j in range(0, m, T): view = out[..., i:i+T, j:j+T]
+    3.     for p in range(0, k, T): view += a[..., i:i+T, p:p+T] @ b[..., p:p+T, j:j+T]
+
+    EXAMPLE:
+    >>> tiled_product(np.ones((5, 3)), np.ones((3, 4)), 2)[4]   # 5 and 4 not divisible by 2
+    array([3., 3., 3., 3.])
+
+    HINTS:
+    - out[..., i:i+T, j:j+T] is a view: `+=` on it writes into out.
+    - The `...` keeps every batch dimension; `@` broadcasts them.
+    """
+    (n, k), m = a.shape[-2:], b.shape[-1]
+    out = np.zeros(matmul_output_shape(a.shape, b.shape, "tiled_matmul"), dtype=np.result_type(a, b))
+    for i in range(0, n, tile_size):
+        for j in range(0, m, tile_size):
+            out_tile = out[..., i:i + tile_size, j:j + tile_size]
+            for p in range(0, k, tile_size):
+                out_tile += a[..., i:i + tile_size, p:p + tile_size] @ b[..., p:p + tile_size, j:j + tile_size]
+    return out
+
+
+class TiledMatmul(Function):
+    """C = A @ B as one autograd node whose forward and backward both use the tiled kernel."""
+
+    def __init__(self, a, b, tile_size):
+        super().__init__(a, b)
+        self.tile_size = tile_size
+
+    def forward(self):
+        a, b = self.inputs
+        return self.output(tiled_product(a.data, b.data, self.tile_size))
+
+    def backward(self, grad_output):
+        """dA = dC @ B^T and dB = A^T @ dC (batch axes that were broadcast are summed by Module 05)."""
+        a, b = self.inputs
+        grad_a = grad_b = None
+        if self.needs_grad(0):
+            grad_a = tiled_product(grad_output, np.swapaxes(b.data, -1, -2), self.tile_size)
+        if self.needs_grad(1):
+            grad_b = tiled_product(np.swapaxes(a.data, -1, -2), grad_output, self.tile_size)
+        return grad_a, grad_b
+
+
+def tiled_matmul(a, b, tile_size=64):
+    """Matrix product computed tile by tile (cache blocking); same result as vectorized_matmul.
+
+    Accepts Tensors or arrays with optional batch dimensions; returns a Tensor that
+    records gradients when an input requires them.
+    """
+    tile_size = _check_tile_size(tile_size)
+    a, b = _as_tensor(a, "tiled_matmul"), _as_tensor(b, "tiled_matmul")
+    matmul_output_shape(a.shape, b.shape, "tiled_matmul")
+    return TiledMatmul(a, b, tile_size).forward()
+
+
+def gelu_into_buffer(x):
+    """GELU (tanh approximation) of a float array, computed in one new buffer; x is not modified.
+
+    TODO: Allocate one output buffer and apply every step of the formula to it in place.
+
+    APPROACH:
+    1. out = np.multiply(x, x)            the only allocation
+    2. out *= x; out *= GELU_CUBIC; out += x; out *= GELU_SCALE      (the inner u)
+    3. np.tanh(out, out=out); out += 1.0; out *= x; out *= 0.5
+
+    EXAMPLE:
+    >>> gelu_into_buffer(np.array([0.0, 1.0], dtype=np.float32))
+    array([0.      , 0.841192], dtype=float32)
+
+    HINTS:
+    - Keep the order Module 02 (Activations) uses: x*x*x, then times c, then plus x; float32 rounding
+      depends on the order, and we promise identical results.
+    """
+    if np.asarray(x).dtype.kind != "f":
+        raise TypeError(f"gelu_into_buffer needs a float array, got dtype {np.asarray(x).dtype}")
+    out = np.multiply(x, x)
+    out *= x
+    out *= GELU_CUBIC
+    out += x
+    out *= GELU_SCALE
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= x
+    out *= 0.5
+    return out
+
+
+class FusedGELU(Function):
+    """GELU as one autograd node: fused forward, analytic backward that recomputes tanh."""
+
+    def forward(self):
+        (x,) = self.inputs
+        return self.output(gelu_into_buffer(x.data.astype(np.float32, copy=False)))
+
+    def backward(self, grad_output):
+        """grad_output * dGELU/dx, with dGELU/dx from the formula above.
+
+        TODO: Recompute t = tanh(u) from the saved input and apply the derivative.
+
+        APPROACH:
+        1. x = the input's data; t = tanh(GELU_SCALE * (x + GELU_CUBIC * x^3))
+        2. slope = 0.5 * (1 + t) + 0.5 * x * (1 - t^2) * GELU_SCALE * (1 + 3 * GELU_CUBIC * x^2)
+        3. return (grad_output * slope,)
+
+        EXAMPLE:
+        >>> FusedGELU(Tensor([0.0])).backward(np.ones(1))   # slope at 0 is 0.5
+        (array([0.5]),)
+
+        HINTS:
+        - Return a tuple with one entry per input.
+        """
+        x = self.inputs[0].data.astype(np.float32, copy=False)
+        x2 = x * x
+        t = np.tanh(GELU_SCALE * (x + GELU_CUBIC * x2 * x))
+        slope = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GELU_SCALE * (1.0 + 3.0 * GELU_CUBIC * x2)
+        return (grad_output * slope,)
+
+
+def fused_gelu(x):
+    """GELU(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), same values as Module 02's GELU.
+
+    Accepts a Tensor or an array; returns a float32 Tensor that records gradients when
+    x requires them. The input is never modified.
+    """
+    return FusedGELU(_as_tensor(x, "fused_gelu")).forward()
