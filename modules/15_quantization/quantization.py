@@ -15,21 +15,23 @@
 """
 # Module 15: Quantization - Storing Weights in 8 Bits
 
-A trained network stores every weight as a 32-bit float. Most of those bits are
-noise: the weights of a layer sit in a narrow range, and 256 evenly spaced levels
-describe that range well enough for inference. Quantization stores each weight as
-an 8-bit integer plus one shared scale, making the model 4x smaller.
+A trained network stores every weight as a 32-bit float, but inference rarely
+needs that precision: the weights of a layer sit in a narrow range, and 256 evenly
+spaced levels describe that range well enough to keep the predictions. Quantization
+stores each weight as an 8-bit integer plus one shared scale, making the weights
+4x smaller.
 
 You will build:
 - `quantize_int8` / `dequantize_int8`: the affine map between floats and int8
 - `QuantizedLinear`: a Linear layer (Module 03) that stores int8 weights and can
   also quantize its inputs after calibration
-- `quantize_model` and `compare_model_sizes`: quantize any model whose layers are
-  `Linear`, and measure what it saved
+- `quantize_model` and `compare_model_sizes`: quantize the `Linear` layers of any
+  model (an MLP, attention from Module 12, a GPT from Module 13) and measure what
+  it saved
 
 It builds on Module 01 (Tensor), Module 03 (Layers) and Module 14 (Profiling), where
-you learned to count parameters and bytes. Module 16 (Compression) removes weights
-instead of shrinking them; the two combine.
+you measured parameter bytes. Module 16 (Compression) removes weights instead of
+shrinking them; the two combine.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "quantization-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
@@ -37,10 +39,11 @@ instead of shrinking them; the two combine.
 #| export
 import copy
 import time
+import types
 
 import numpy as np
 
-from tinytorch.core.layers import Linear
+from tinytorch.core.layers import Layer, Linear
 from tinytorch.core.tensor import Tensor
 
 INT8_MIN, INT8_MAX = -128, 127
@@ -74,9 +77,9 @@ the full range.
 # %% nbgrader={"grade": false, "grade_id": "quantize-int8", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 def _as_array(values):
-    """The float32 ndarray behind a Tensor, array or list."""
-    data = values.data if isinstance(values, Tensor) else values
-    return np.asarray(data, dtype=np.float32)
+    """The float ndarray behind a Tensor, array or list (float32, or float64 if it was)."""
+    data = np.asarray(values.data if isinstance(values, Tensor) else values)
+    return data if data.dtype == np.float64 else data.astype(np.float32)
 
 
 def quantization_params(lo, hi, symmetric=False):
@@ -128,6 +131,7 @@ def quantize_int8(tensor, symmetric=False):
 
     HINTS:
     - np.round rounds half to even; that is fine
+    - Divide in float64: a tiny float32 scale would underflow and turn x / scale into inf
     - Reject empty tensors and non-finite values with a ValueError
     """
     ### BEGIN SOLUTION
@@ -137,8 +141,8 @@ def quantize_int8(tensor, symmetric=False):
     if not np.all(np.isfinite(values)):
         raise ValueError("cannot quantize a tensor holding NaN or Inf")
     scale, zero_point = quantization_params(values.min(), values.max(), symmetric)
-    q = np.clip(np.round(values / scale) + zero_point, INT8_MIN, INT8_MAX).astype(np.int8)
-    return Tensor(q), scale, zero_point
+    q = np.clip(np.round(values.astype(np.float64) / scale) + zero_point, INT8_MIN, INT8_MAX)
+    return Tensor(q.astype(np.int8)), scale, zero_point
     ### END SOLUTION
 
 
@@ -152,6 +156,8 @@ def dequantize_int8(q_tensor, scale, zero_point):
     """
     ### BEGIN SOLUTION
     q = q_tensor.data if isinstance(q_tensor, Tensor) else np.asarray(q_tensor)
+    if q.dtype.kind not in "iu":
+        raise TypeError(f"dequantize_int8 expects integer values, got dtype {q.dtype}")
     return Tensor(((q.astype(np.int32) - zero_point) * scale).astype(np.float32))
     ### END SOLUTION
 
@@ -177,28 +183,32 @@ if __name__ == "__main__":
 """
 ## 2. A quantized Linear layer
 
-`QuantizedLinear` keeps the int8 weight, its scale and zero point, and a float32
-bias (biases are few; quantizing them saves nothing). Its forward pass can work in
-two ways:
+`QuantizedLinear` keeps the int8 weight, its scale (zero point 0: weights are
+quantized symmetrically) and a float32 bias (one number per output; quantizing it
+would save little). Its forward pass works in one of two ways:
 
 ```
 weights only (default)         x (float) @ dequantize(W_q) + b
 after calibrate(inputs)        x_q = quantize(x, calibrated range)      # int8 input
-                               acc = (x_q - zx) @ (W_q - zw)            # int32 sums
+                               acc = (x_q - zx) @ W_q                   # int32 sums
                                y   = acc * (sx * sw) + b                # back to float
 ```
 
-Calibration runs representative inputs through the layer once to learn the range
-of its activations; the integer path then simulates what int8 hardware computes.
+Calibration runs representative inputs through the layer to learn the range of
+its activations (inputs outside that range are clipped later). The integer path
+then computes what int8 hardware computes: products of int8 values summed in
+int32, which cannot overflow below about 66,000 input features (255 * 127 per
+product).
 """
 
 # %% nbgrader={"grade": false, "grade_id": "quantized-linear", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-class QuantizedLinear:
-    """A Linear layer whose weight is stored as int8 (4x less memory).
+class QuantizedLinear(Layer):
+    """A Linear layer whose weight is stored as int8 (4x less memory), for inference.
 
     Weights use symmetric quantization (zero point 0), so the integer matmul needs
     no weight-offset correction; inputs use the asymmetric range seen in calibration.
+    Nothing here is trainable: the forward pass builds no autograd graph.
     """
 
     def __init__(self, linear):
@@ -218,7 +228,7 @@ class QuantizedLinear:
         self.bias = None if linear.bias is None else Tensor(linear.bias.data.copy())
         self.input_scale = None
         self.input_zero_point = None
-        self.observed_inputs = None  # a list while quantize_model calibrates, else None
+        self.observed_range = None  # [lo, hi] of the inputs seen while quantize_model calibrates
         ### END SOLUTION
 
     def calibrate(self, inputs):
@@ -231,6 +241,8 @@ class QuantizedLinear:
         if not batches:
             raise ValueError("calibrate needs at least one input batch")
         arrays = [_as_array(batch) for batch in batches]
+        if any(a.size == 0 or not np.all(np.isfinite(a)) for a in arrays):
+            raise ValueError("calibration inputs must be non-empty and finite")
         lo = min(float(a.min()) for a in arrays)
         hi = max(float(a.max()) for a in arrays)
         self.input_scale, self.input_zero_point = quantization_params(lo, hi)
@@ -253,8 +265,9 @@ class QuantizedLinear:
         data = _as_array(x)
         if data.shape[-1] != self.in_features:
             raise ValueError(f"QuantizedLinear expects last dimension {self.in_features}, got input shape {data.shape}")
-        if self.observed_inputs is not None:
-            self.observed_inputs.append(data)
+        if self.observed_range is not None:  # quantize_model is calibrating: remember the range
+            self.observed_range = [min(self.observed_range[0], float(data.min())),
+                                   max(self.observed_range[1], float(data.max()))]
         if self.calibrated:
             x_q = np.clip(np.round(data / self.input_scale) + self.input_zero_point, INT8_MIN, INT8_MAX)
             accumulated = (x_q.astype(np.int32) - self.input_zero_point) @ self.weight_q.data.astype(np.int32)
@@ -265,9 +278,6 @@ class QuantizedLinear:
             out = out + self.bias.data
         return Tensor(out.astype(np.float32))
         ### END SOLUTION
-
-    def __call__(self, x):
-        return self.forward(x)
 
     def parameters(self):
         """What the layer stores: the int8 weight and the float bias (not trainable)."""
@@ -307,7 +317,10 @@ A model is any object with `forward` and `parameters()` (Module 03). Its `Linear
 layers live in attributes: directly (`self.fc1`), in lists (`self.blocks`), or inside
 other layers (`block.attention.q_proj`). `quantize_model` copies the model, finds
 every `Linear` reachable through attributes, lists and dicts, swaps it for a
-`QuantizedLinear`, and calibrates each one on the inputs it really receives.
+`QuantizedLinear`, and calibrates each one on the inputs it really receives when
+the calibration data flows through the copy. Calibrate with inputs like the real
+ones (a causal mask included): a range learned without the mask is too narrow for
+masked attention, and the clipped activations cost accuracy.
 
 ```
 model (copy) ── fc1: Linear ──────────►  fc1: QuantizedLinear
@@ -320,15 +333,20 @@ The original model is left untouched, so `compare_model_sizes` can measure both.
 
 # %% nbgrader={"grade": false, "grade_id": "quantize-model", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
+# Objects whose attributes are not part of a model: never searched for layers.
+_NOT_MODEL_PARTS = (Tensor, np.ndarray, str, bytes, int, float, type, types.ModuleType,
+                    types.FunctionType, types.MethodType, types.BuiltinFunctionType)
+
+
 def _linear_slots(obj, seen=None):
-    """(container, key, Linear) for every Linear reachable from obj's attributes."""
+    """(container, key, Linear) for every place a Linear sits, reachable from obj's attributes."""
     seen = set() if seen is None else seen
-    if id(obj) in seen or isinstance(obj, (Tensor, np.ndarray, str, bytes, int, float)):
+    if id(obj) in seen or isinstance(obj, _NOT_MODEL_PARTS):
         return []
     seen.add(id(obj))
     if isinstance(obj, dict):
         items = list(obj.items())
-    elif isinstance(obj, list):
+    elif isinstance(obj, (list, tuple)):
         items = list(enumerate(obj))
     elif hasattr(obj, "__dict__"):
         items = list(vars(obj).items())
@@ -337,6 +355,8 @@ def _linear_slots(obj, seen=None):
     slots = []
     for key, value in items:
         if isinstance(value, Linear):
+            if isinstance(obj, tuple):
+                raise TypeError("a Linear inside a tuple cannot be replaced; keep layers in a list or an attribute")
             slots.append((obj, key, value))
         else:
             slots.extend(_linear_slots(value, seen))
@@ -351,22 +371,28 @@ def _replace(container, key, layer):
 
 
 def _calibrate_in_place(model, quantized_layers, calibration_data):
-    """Run the data through the model once while each layer records the inputs it receives."""
+    """Run the data through the model once; each layer takes the range of the inputs it received."""
+    batches = calibration_data if isinstance(calibration_data, list) else [calibration_data]
     for layer in quantized_layers:
-        layer.observed_inputs = []
+        layer.observed_range = [np.inf, -np.inf]
     try:
-        for batch in calibration_data if isinstance(calibration_data, (list, tuple)) else [calibration_data]:
-            model.forward(batch)
+        for batch in batches:
+            model.forward(*batch) if isinstance(batch, tuple) else model.forward(batch)
         for layer in quantized_layers:
-            if layer.observed_inputs:
-                layer.calibrate(layer.observed_inputs)
+            lo, hi = layer.observed_range
+            if lo <= hi:  # a layer the data never reached stays weight-only
+                layer.input_scale, layer.input_zero_point = quantization_params(lo, hi)
     finally:
         for layer in quantized_layers:
-            layer.observed_inputs = None
+            layer.observed_range = None
 
 
 def quantize_model(model, calibration_data=None):
     """Return a copy of model with every Linear replaced by a QuantizedLinear.
+
+    calibration_data: None (weights only), one input, or a list of inputs. An input
+    that is a tuple is unpacked into forward's arguments, e.g. (x, mask) for a
+    TransformerBlock: calibrate on the inputs the model will really see.
 
     TODO: Deep-copy the model, swap its Linear layers, and calibrate them if data is given.
 
@@ -374,6 +400,10 @@ def quantize_model(model, calibration_data=None):
     1. copy.deepcopy(model) so the original keeps its float weights
     2. For each (container, key, linear) from _linear_slots: put a QuantizedLinear there
     3. With calibration_data, run it through the copy and calibrate each layer
+
+    EXAMPLE:
+    >>> small = quantize_model(model, calibration_data=[Tensor(x_train[:64])])
+    >>> compare_model_sizes(model, small)["compression_ratio"]   # about 4 for an MLP
 
     HINTS:
     - Raise a ValueError when the model has no Linear layer: nothing would be quantized
@@ -410,6 +440,8 @@ def model_bytes(model):
 def compare_model_sizes(original, quantized):
     """Measured sizes of two models and the ratio between them."""
     original_bytes, quantized_bytes = model_bytes(original), model_bytes(quantized)
+    if quantized_bytes == 0:
+        raise ValueError(f"{type(quantized).__name__} holds no parameters, so there is no size to compare")
     return {
         "original_bytes": original_bytes,
         "quantized_bytes": quantized_bytes,
@@ -472,12 +504,13 @@ Two measurements, both on real arrays:
 - **Error vs distribution**: quantization error depends on the *range*, so one outlier
   weight stretches the scale and blurs every other weight. We measure the mean error
   with and without a single large outlier, for both schemes.
-- **Memory vs layer size**: bytes of float32 and int8 layers, read from `nbytes`.
+- **Memory and time vs layer size**: bytes of float32 and int8 layers, read from
+  `nbytes`, and the median forward time of each.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "quantization-analysis", "locked": false, "schema_version": 3, "solution": false, "task": false}
 def analyze_quantization_error():
-    """Measure mean absolute round-trip error for normal weights, with and without an outlier."""
+    """Measure the mean round-trip error of 9,999 normal weights, alone and next to one outlier."""
     rng = np.random.default_rng(0)
     weights = rng.normal(0.0, 0.05, size=10_000).astype(np.float32)
     with_outlier = weights.copy()
@@ -486,29 +519,35 @@ def analyze_quantization_error():
     for label, values in (("normal(0, 0.05)", weights), ("same + one 2.0", with_outlier)):
         for symmetric in (False, True):
             q, scale, zero_point = quantize_int8(Tensor(values), symmetric=symmetric)
-            error = np.abs(dequantize_int8(q, scale, zero_point).data - values)[1:].mean()
+            error = np.abs(dequantize_int8(q, scale, zero_point).data - values)[1:].mean()  # outlier excluded
             scheme = "symmetric" if symmetric else "asymmetric"
             print(f"{label:<22}{scheme:<12}{scale:>10.5f}{error:>14.6f}")
 
 
+def _median_ms(run, x, repeats=5):
+    run(x)  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run(x)
+        times.append((time.perf_counter() - start) * 1000)
+    return float(np.median(times))
+
+
 def analyze_layer_memory():
-    """Measure float32 vs int8 bytes and forward time for Linear layers of growing size."""
-    print(f"{'layer':<14}{'float32 KiB':>12}{'int8 KiB':>10}{'ratio':>7}{'float ms':>10}{'int8 ms':>9}")
+    """Measure float32 vs int8 bytes (from nbytes) and median forward time for Linear layers of growing size."""
+    print(f"{'layer':<12}{'float32 KiB':>12}{'int8 KiB':>10}{'ratio':>7}{'float ms':>10}{'int8 ms':>9}")
     rng = np.random.default_rng(0)
-    for size in (64, 256, 1024):
+    for size in (64, 256, 512):
         linear = Linear(size, size)
         layer = QuantizedLinear(linear)
         x = Tensor(rng.normal(size=(32, size)))
         layer.calibrate([x])
-        timings = []
-        for run in (linear.forward, layer.forward):
-            start = time.perf_counter()
-            for _ in range(5):
-                run(x)
-            timings.append((time.perf_counter() - start) / 5 * 1000)
-        usage = layer.memory_usage()
-        print(f"{size}x{size:<9}{usage['original_bytes'] / 1024:>12.1f}{usage['quantized_bytes'] / 1024:>10.1f}"
-              f"{usage['compression_ratio']:>7.2f}{timings[0]:>10.3f}{timings[1]:>9.3f}")
+        float_bytes = sum(p.data.nbytes for p in linear.parameters())
+        int8_bytes = sum(p.data.nbytes for p in layer.parameters())
+        float_ms, int8_ms = _median_ms(linear.forward, x), _median_ms(layer.forward, x)
+        print(f"{f'{size}x{size}':<12}{float_bytes / 1024:>12.1f}{int8_bytes / 1024:>10.1f}"
+              f"{float_bytes / int8_bytes:>7.2f}{float_ms:>10.3f}{int8_ms:>9.3f}")
 
 
 if __name__ == "__main__":
@@ -517,11 +556,14 @@ if __name__ == "__main__":
 
 # %% [markdown]
 """
-The outlier makes the scale about 10x larger and the error of every *other* weight
-grows with it: this is why real systems quantize per channel and clip outliers.
-Memory falls 4x for weights; the int8 forward pass in numpy is not faster, because
-numpy has no int8 matrix kernels. The speed of int8 comes from hardware (vector
-units and accelerators with int8 instructions), the size saving comes from here.
+One outlier stretches the range, so the scale grows several times over and the
+error of every *other* weight grows with it (symmetric quantization suffers more:
+its range must reach the outlier on both sides). This is why real systems quantize
+per output channel and clip outliers. The ratio approaches 4 as the layer grows,
+because the float32 bias is a smaller share of the bytes. The int8 forward pass in
+numpy is *slower*, not faster: numpy hands float matmuls to an optimised BLAS
+library but has no such kernel for integers. The speed of int8 comes from hardware
+with int8 instructions; the size saving is real here already.
 
 ## Module test
 """

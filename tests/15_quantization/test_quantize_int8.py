@@ -61,6 +61,20 @@ def test_dequantize_subtracts_in_wide_integers():
     assert restored.data[0] == -255.0
 
 
+def test_tiny_values_do_not_overflow_the_division():
+    """A float32 scale of 1e-42 / 127 underflows to 0; the division must not produce inf."""
+    values = np.array([1e-42, -3e-43, 0.0], dtype=np.float32)
+    for symmetric in (False, True):
+        q, scale, zero_point = quantize_int8(Tensor(values), symmetric=symmetric)
+        restored = dequantize_int8(q, scale, zero_point).data
+        assert np.all(np.abs(restored.astype(np.float64) - values) <= scale / 2 * (1 + 1e-6))
+
+
+def test_dequantize_rejects_float_input():
+    with pytest.raises(TypeError):
+        dequantize_int8(Tensor(np.array([0.5, 1.5])), 0.1, 0)
+
+
 def test_input_tensor_is_not_modified():
     values = np.array([0.3, -0.7, 1.1], dtype=np.float32)
     tensor = Tensor(values.copy())

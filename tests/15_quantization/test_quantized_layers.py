@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tinytorch.core.layers import Linear
+from tinytorch.core.layers import Layer, Linear
 from tinytorch.core.tensor import Tensor
 from tinytorch.perf.quantization import QuantizedLinear, compare_model_sizes, quantize_model
 
@@ -76,6 +76,36 @@ def test_integer_path_does_not_overflow_on_extreme_values():
     assert np.allclose(out, float_forward(linear, x), rtol=0.02)
 
 
+def test_integer_path_matches_a_hand_computed_int8_matmul():
+    """Quantize input and weight by the formulas, multiply the integers, rescale: the layer must agree."""
+    linear = Linear(6, 3)
+    x = np.random.randn(4, 6).astype(np.float32)
+    layer = QuantizedLinear(linear)
+    layer.calibrate(Tensor(x))
+    w_scale = np.abs(linear.weight.data).max() / 127
+    w_q = np.round(linear.weight.data.astype(np.float64) / w_scale)
+    lo, hi = min(x.min(), 0.0), max(x.max(), 0.0)
+    x_scale = (hi - lo) / 255
+    x_zero = round(-128 - lo / x_scale)
+    x_q = np.clip(np.round(x.astype(np.float64) / x_scale) + x_zero, -128, 127)
+    expected = (x_q - x_zero) @ w_q * (x_scale * w_scale) + linear.bias.data
+    assert np.array_equal(layer.weight_q.data, w_q.astype(np.int8))
+    assert np.allclose(layer(Tensor(x)).data, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_inputs_beyond_the_calibrated_range_are_clipped():
+    """Far outside the range, every input maps to the extreme levels -128 and 127."""
+    linear = Linear(2, 2)
+    layer = QuantizedLinear(linear)
+    layer.calibrate(Tensor(np.array([[-1.0, 1.0]])))
+    far = layer(Tensor(np.array([[-5.0, 9.0]]))).data
+    farther = layer(Tensor(np.array([[-50.0, 90.0]]))).data
+    assert np.array_equal(far, farther)
+    scale, zero = layer.input_scale, layer.input_zero_point
+    edges = np.array([[(-128 - zero) * scale, (127 - zero) * scale]])
+    assert np.allclose(far, float_forward(linear, edges), atol=0.02)
+
+
 def test_quantizing_leaves_the_float_layer_unchanged():
     linear = Linear(4, 4)
     before = linear.weight.data.copy()
@@ -91,6 +121,8 @@ def test_bad_inputs_are_rejected_clearly():
         layer(Tensor(np.zeros((3, 5))))
     with pytest.raises(ValueError):
         layer.calibrate([])
+    with pytest.raises(ValueError):
+        layer.calibrate(Tensor(np.array([[1.0, np.nan, 0.0, 0.0]])))
 
 
 def test_quantize_model_replaces_every_reachable_linear_and_keeps_the_original():
@@ -119,7 +151,7 @@ def test_calibration_sees_each_layers_own_inputs():
     hidden = float_forward(model.first, first_inputs)
     assert quantized.first.input_scale == pytest.approx((max(first_inputs.max(), 0) - min(first_inputs.min(), 0)) / 255)
     assert quantized.middle[0].input_scale == pytest.approx((max(hidden.max(), 0) - min(hidden.min(), 0)) / 255, rel=0.05)
-    assert all(layer.observed_inputs is None for layer in (quantized.first, quantized.middle[0], quantized.heads["out"]))
+    assert all(layer.observed_range is None for layer in (quantized.first, quantized.middle[0], quantized.heads["out"]))
 
 
 def test_compare_model_sizes_counts_bytes_of_both_models():
@@ -130,6 +162,27 @@ def test_compare_model_sizes_counts_bytes_of_both_models():
     assert sizes["original_bytes"] == (weights + biases) * 4
     assert sizes["quantized_bytes"] == weights + biases * 4
     assert sizes["bytes_saved"] == sizes["original_bytes"] - sizes["quantized_bytes"]
+
+
+def test_quantized_linear_is_a_layer_without_a_gradient_graph():
+    layer = QuantizedLinear(Linear(3, 2))
+    out = layer(Tensor(np.ones((1, 3)), requires_grad=True))
+    assert isinstance(layer, Layer) and not out.requires_grad
+
+
+def test_linear_inside_a_tuple_is_reported_not_skipped():
+    class Frozen:
+        def __init__(self):
+            self.pair = (Linear(2, 2), Linear(2, 2))
+
+        def forward(self, x):
+            return self.pair[1](self.pair[0](x))
+
+        def parameters(self):
+            return self.pair[0].parameters() + self.pair[1].parameters()
+
+    with pytest.raises(TypeError, match="tuple"):
+        quantize_model(Frozen())
 
 
 def test_model_without_linear_layers_is_rejected():
@@ -144,3 +197,11 @@ def test_model_without_linear_layers_is_rejected():
         quantize_model(NoLinear())
     with pytest.raises(TypeError):
         quantize_model(object())
+
+
+def test_calibration_data_may_be_a_single_input():
+    model = Stack()
+    x = Tensor(np.random.randn(10, 6))
+    single, listed = quantize_model(model, calibration_data=x), quantize_model(model, calibration_data=[x])
+    assert single.first.calibrated
+    assert (single.first.input_scale, single.first.input_zero_point) == (listed.first.input_scale, listed.first.input_zero_point)

@@ -1,19 +1,20 @@
 # Generated from modules/15_quantization/quantization.py by `python -m audits.export`: edit the source, not this file.
 import copy
 import time
+import types
 
 import numpy as np
 
-from tinytorch.core.layers import Linear
+from tinytorch.core.layers import Layer, Linear
 from tinytorch.core.tensor import Tensor
 
 INT8_MIN, INT8_MAX = -128, 127
 
 
 def _as_array(values):
-    """The float32 ndarray behind a Tensor, array or list."""
-    data = values.data if isinstance(values, Tensor) else values
-    return np.asarray(data, dtype=np.float32)
+    """The float ndarray behind a Tensor, array or list (float32, or float64 if it was)."""
+    data = np.asarray(values.data if isinstance(values, Tensor) else values)
+    return data if data.dtype == np.float64 else data.astype(np.float32)
 
 
 def quantization_params(lo, hi, symmetric=False):
@@ -63,6 +64,7 @@ def quantize_int8(tensor, symmetric=False):
 
     HINTS:
     - np.round rounds half to even; that is fine
+    - Divide in float64: a tiny float32 scale would underflow and turn x / scale into inf
     - Reject empty tensors and non-finite values with a ValueError
     """
     values = _as_array(tensor)
@@ -71,8 +73,8 @@ def quantize_int8(tensor, symmetric=False):
     if not np.all(np.isfinite(values)):
         raise ValueError("cannot quantize a tensor holding NaN or Inf")
     scale, zero_point = quantization_params(values.min(), values.max(), symmetric)
-    q = np.clip(np.round(values / scale) + zero_point, INT8_MIN, INT8_MAX).astype(np.int8)
-    return Tensor(q), scale, zero_point
+    q = np.clip(np.round(values.astype(np.float64) / scale) + zero_point, INT8_MIN, INT8_MAX)
+    return Tensor(q.astype(np.int8)), scale, zero_point
 
 
 def dequantize_int8(q_tensor, scale, zero_point):
@@ -84,14 +86,17 @@ def dequantize_int8(q_tensor, scale, zero_point):
     - Convert to int32 before subtracting so -128 - 127 does not wrap around
     """
     q = q_tensor.data if isinstance(q_tensor, Tensor) else np.asarray(q_tensor)
+    if q.dtype.kind not in "iu":
+        raise TypeError(f"dequantize_int8 expects integer values, got dtype {q.dtype}")
     return Tensor(((q.astype(np.int32) - zero_point) * scale).astype(np.float32))
 
 
-class QuantizedLinear:
-    """A Linear layer whose weight is stored as int8 (4x less memory).
+class QuantizedLinear(Layer):
+    """A Linear layer whose weight is stored as int8 (4x less memory), for inference.
 
     Weights use symmetric quantization (zero point 0), so the integer matmul needs
     no weight-offset correction; inputs use the asymmetric range seen in calibration.
+    Nothing here is trainable: the forward pass builds no autograd graph.
     """
 
     def __init__(self, linear):
@@ -110,7 +115,7 @@ class QuantizedLinear:
         self.bias = None if linear.bias is None else Tensor(linear.bias.data.copy())
         self.input_scale = None
         self.input_zero_point = None
-        self.observed_inputs = None  # a list while quantize_model calibrates, else None
+        self.observed_range = None  # [lo, hi] of the inputs seen while quantize_model calibrates
 
     def calibrate(self, inputs):
         """Learn the input range from representative inputs (a Tensor or a list of them).
@@ -121,6 +126,8 @@ class QuantizedLinear:
         if not batches:
             raise ValueError("calibrate needs at least one input batch")
         arrays = [_as_array(batch) for batch in batches]
+        if any(a.size == 0 or not np.all(np.isfinite(a)) for a in arrays):
+            raise ValueError("calibration inputs must be non-empty and finite")
         lo = min(float(a.min()) for a in arrays)
         hi = max(float(a.max()) for a in arrays)
         self.input_scale, self.input_zero_point = quantization_params(lo, hi)
@@ -141,8 +148,9 @@ class QuantizedLinear:
         data = _as_array(x)
         if data.shape[-1] != self.in_features:
             raise ValueError(f"QuantizedLinear expects last dimension {self.in_features}, got input shape {data.shape}")
-        if self.observed_inputs is not None:
-            self.observed_inputs.append(data)
+        if self.observed_range is not None:  # quantize_model is calibrating: remember the range
+            self.observed_range = [min(self.observed_range[0], float(data.min())),
+                                   max(self.observed_range[1], float(data.max()))]
         if self.calibrated:
             x_q = np.clip(np.round(data / self.input_scale) + self.input_zero_point, INT8_MIN, INT8_MAX)
             accumulated = (x_q.astype(np.int32) - self.input_zero_point) @ self.weight_q.data.astype(np.int32)
@@ -152,9 +160,6 @@ class QuantizedLinear:
         if self.bias is not None:
             out = out + self.bias.data
         return Tensor(out.astype(np.float32))
-
-    def __call__(self, x):
-        return self.forward(x)
 
     def parameters(self):
         """What the layer stores: the int8 weight and the float bias (not trainable)."""
@@ -167,15 +172,20 @@ class QuantizedLinear:
         return {"original_bytes": original, "quantized_bytes": stored, "compression_ratio": original / stored}
 
 
+# Objects whose attributes are not part of a model: never searched for layers.
+_NOT_MODEL_PARTS = (Tensor, np.ndarray, str, bytes, int, float, type, types.ModuleType,
+                    types.FunctionType, types.MethodType, types.BuiltinFunctionType)
+
+
 def _linear_slots(obj, seen=None):
-    """(container, key, Linear) for every Linear reachable from obj's attributes."""
+    """(container, key, Linear) for every place a Linear sits, reachable from obj's attributes."""
     seen = set() if seen is None else seen
-    if id(obj) in seen or isinstance(obj, (Tensor, np.ndarray, str, bytes, int, float)):
+    if id(obj) in seen or isinstance(obj, _NOT_MODEL_PARTS):
         return []
     seen.add(id(obj))
     if isinstance(obj, dict):
         items = list(obj.items())
-    elif isinstance(obj, list):
+    elif isinstance(obj, (list, tuple)):
         items = list(enumerate(obj))
     elif hasattr(obj, "__dict__"):
         items = list(vars(obj).items())
@@ -184,6 +194,8 @@ def _linear_slots(obj, seen=None):
     slots = []
     for key, value in items:
         if isinstance(value, Linear):
+            if isinstance(obj, tuple):
+                raise TypeError("a Linear inside a tuple cannot be replaced; keep layers in a list or an attribute")
             slots.append((obj, key, value))
         else:
             slots.extend(_linear_slots(value, seen))
@@ -198,22 +210,28 @@ def _replace(container, key, layer):
 
 
 def _calibrate_in_place(model, quantized_layers, calibration_data):
-    """Run the data through the model once while each layer records the inputs it receives."""
+    """Run the data through the model once; each layer takes the range of the inputs it received."""
+    batches = calibration_data if isinstance(calibration_data, list) else [calibration_data]
     for layer in quantized_layers:
-        layer.observed_inputs = []
+        layer.observed_range = [np.inf, -np.inf]
     try:
-        for batch in calibration_data if isinstance(calibration_data, (list, tuple)) else [calibration_data]:
-            model.forward(batch)
+        for batch in batches:
+            model.forward(*batch) if isinstance(batch, tuple) else model.forward(batch)
         for layer in quantized_layers:
-            if layer.observed_inputs:
-                layer.calibrate(layer.observed_inputs)
+            lo, hi = layer.observed_range
+            if lo <= hi:  # a layer the data never reached stays weight-only
+                layer.input_scale, layer.input_zero_point = quantization_params(lo, hi)
     finally:
         for layer in quantized_layers:
-            layer.observed_inputs = None
+            layer.observed_range = None
 
 
 def quantize_model(model, calibration_data=None):
     """Return a copy of model with every Linear replaced by a QuantizedLinear.
+
+    calibration_data: None (weights only), one input, or a list of inputs. An input
+    that is a tuple is unpacked into forward's arguments, e.g. (x, mask) for a
+    TransformerBlock: calibrate on the inputs the model will really see.
 
     TODO: Deep-copy the model, swap its Linear layers, and calibrate them if data is given.
 
@@ -221,6 +239,10 @@ def quantize_model(model, calibration_data=None):
     1. copy.deepcopy(model) so the original keeps its float weights
     2. For each (container, key, linear) from _linear_slots: put a QuantizedLinear there
     3. With calibration_data, run it through the copy and calibrate each layer
+
+    EXAMPLE:
+    >>> small = quantize_model(model, calibration_data=[Tensor(x_train[:64])])
+    >>> compare_model_sizes(model, small)["compression_ratio"]   # about 4 for an MLP
 
     HINTS:
     - Raise a ValueError when the model has no Linear layer: nothing would be quantized
@@ -255,6 +277,8 @@ def model_bytes(model):
 def compare_model_sizes(original, quantized):
     """Measured sizes of two models and the ratio between them."""
     original_bytes, quantized_bytes = model_bytes(original), model_bytes(quantized)
+    if quantized_bytes == 0:
+        raise ValueError(f"{type(quantized).__name__} holds no parameters, so there is no size to compare")
     return {
         "original_bytes": original_bytes,
         "quantized_bytes": quantized_bytes,
