@@ -26,6 +26,18 @@ def cosine_reference(max_lr, min_lr, total, epoch):
     return min_lr + 0.5 * (max_lr - min_lr) * (1.0 + np.cos(np.pi * progress))
 
 
+def numpy_relu_mlp(model, features):
+    """The logits of a TwoLayerMLP (ReLU), recomputed in float64 numpy from its weights."""
+    w1, b1, w2, b2 = (p.data.astype(np.float64) for p in model.parameters())
+    return np.maximum(features @ w1 + b1, 0.0) @ w2 + b2
+
+
+def numpy_cross_entropy(logits, labels):
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -np.mean(log_probs[np.arange(len(labels)), labels])
+
+
 class FrozenOptimizer:
     """Has the optimizer interface but never moves a weight; records what it saw at each step."""
 
@@ -149,9 +161,7 @@ def test_train_epoch_returns_the_per_example_mean_loss():
     # Independent: with weights frozen, the per-example mean is the MSE over all rows at once.
     inputs = np.concatenate([x.data for x, _ in batches])
     targets = np.concatenate([y.data for _, y in batches])
-    w1, b1, w2, b2 = (p.data.astype(np.float64) for p in model.parameters())
-    predictions = np.maximum(inputs @ w1 + b1, 0.0) @ w2 + b2
-    expected = np.mean((predictions - targets) ** 2)
+    expected = np.mean((numpy_relu_mlp(model, inputs) - targets) ** 2)
     trainer = Trainer(model, FrozenOptimizer(model.parameters()), MSELoss())
     assert math.isclose(trainer.train_epoch(batches), expected, rel_tol=1e-5)
     assert trainer.epoch == 1 and len(trainer.optimizer.seen_lr) == 3
@@ -192,9 +202,12 @@ def test_gradient_clipping_is_applied_before_the_step():
 def test_numpy_batches_are_accepted():
     features, labels = make_gaussian_blobs(n_per_class=5, n_classes=2)
     model = TwoLayerMLP(2, 4, 2)
+    # one batch: the returned loss is the cross-entropy of the weights before the step
+    expected = numpy_cross_entropy(numpy_relu_mlp(model, features), labels)
+    before = model.layer2.weight.data.copy()
     trainer = Trainer(model, SGD(model.parameters(), lr=0.1), CrossEntropyLoss())
-    loss = trainer.train_epoch([(features, labels)])
-    assert np.isfinite(loss)
+    assert math.isclose(trainer.train_epoch([(features, labels)]), expected, rel_tol=1e-5)
+    assert not np.array_equal(model.layer2.weight.data, before), "the step ran"
 
 
 def test_empty_dataloader_is_an_error():
@@ -245,16 +258,34 @@ def test_evaluate_returns_loss_and_accuracy_without_touching_the_model():
     trainer = Trainer(model, SGD(model.parameters(), lr=0.5), CrossEntropyLoss())
     loss, accuracy = trainer.evaluate(batches_of(features, labels, 7))
 
-    w1, b1, w2, b2 = (p.data.astype(np.float64) for p in model.parameters())
-    logits = np.maximum(features @ w1 + b1, 0.0) @ w2 + b2
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    assert math.isclose(loss, -np.mean(log_probs[np.arange(len(labels)), labels]), rel_tol=1e-5)
+    logits = numpy_relu_mlp(model, features)
+    assert math.isclose(loss, numpy_cross_entropy(logits, labels), rel_tol=1e-5)
     assert math.isclose(accuracy, np.mean(np.argmax(logits, axis=1) == labels))
     for p, b in zip(model.parameters(), before):
         np.testing.assert_array_equal(p.data, b)
         assert p.grad is None
     assert trainer.epoch == 0
+
+
+class RecordingLoss:
+    """MSELoss that remembers whether each prediction it saw was recorded for backward."""
+
+    def __init__(self):
+        self.recorded = []
+
+    def __call__(self, predictions, targets):
+        self.recorded.append(predictions.requires_grad)
+        return MSELoss()(predictions, targets)
+
+
+def test_evaluate_builds_no_graph_and_train_epoch_does():
+    model = TwoLayerMLP(3, 4, 2)
+    loss_fn = RecordingLoss()
+    trainer = Trainer(model, FrozenOptimizer(model.parameters()), loss_fn)
+    trainer.evaluate(regression_batches())
+    assert loss_fn.recorded == [False, False, False], "evaluate must run under no_grad"
+    trainer.train_epoch(regression_batches())
+    assert loss_fn.recorded[3:] == [True, True, True]
 
 
 def test_evaluate_reports_no_accuracy_for_regression():
