@@ -1,6 +1,5 @@
 # Generated from modules/15_quantization/quantization.py by `python -m audits.export`: edit the source, not this file.
 import copy
-import time
 import types
 
 import numpy as np
@@ -30,7 +29,7 @@ def quantization_params(lo, hi, symmetric=False):
 
     EXAMPLE:
     >>> quantization_params(-1.0, 1.0, symmetric=True)
-    (0.007874016, 0)
+    (0.007874015748031496, 0)
 
     HINTS:
     - Clip the zero point into [-128, 127]
@@ -121,6 +120,9 @@ class QuantizedLinear(Layer):
         """Learn the input range from representative inputs (a Tensor or a list of them).
 
         TODO: Set input_scale and input_zero_point from the min and max over all inputs.
+
+        HINTS:
+        - quantization_params(lo, hi) gives the asymmetric scale and zero point
         """
         batches = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         if not batches:
@@ -141,6 +143,15 @@ class QuantizedLinear(Layer):
 
         TODO: Implement both paths shown in the diagram above.
 
+        APPROACH:
+        1. Not calibrated: x @ dequantize_int8(weight_q, ...) + bias
+        2. Calibrated: quantize x with input_scale / input_zero_point (clip to int8),
+           subtract the zero point, multiply by weight_q as int32, rescale, add bias
+
+        EXAMPLE:
+        >>> QuantizedLinear(Linear(4, 2))(Tensor(np.ones((3, 4)))).shape
+        (3, 2)
+
         HINTS:
         - Accumulate integer products in int32: int8 @ int8 would overflow
         - Check the last input dimension against in_features
@@ -152,9 +163,9 @@ class QuantizedLinear(Layer):
             self.observed_range = [min(self.observed_range[0], float(data.min())),
                                    max(self.observed_range[1], float(data.max()))]
         if self.calibrated:
-            x_q = np.clip(np.round(data / self.input_scale) + self.input_zero_point, INT8_MIN, INT8_MAX)
+            x_q = np.clip(np.round(data.astype(np.float64) / self.input_scale) + self.input_zero_point, INT8_MIN, INT8_MAX)
             accumulated = (x_q.astype(np.int32) - self.input_zero_point) @ self.weight_q.data.astype(np.int32)
-            out = accumulated.astype(np.float32) * np.float32(self.input_scale * self.weight_scale)
+            out = accumulated * (self.input_scale * self.weight_scale)  # int32 sums -> float64 -> float32 below
         else:
             out = data @ dequantize_int8(self.weight_q, self.weight_scale, self.weight_zero_point).data
         if self.bias is not None:
