@@ -19,6 +19,14 @@ def test_weight_is_a_trainable_vocab_by_dim_table():
     assert emb.parameters() == [emb.weight]
 
 
+def test_rows_start_as_roughly_unit_length_vectors():
+    """Documented init N(0, 1/embed_dim): each entry has std 1/sqrt(embed_dim), each row norm about 1."""
+    weight = Embedding(vocab_size=4000, embed_dim=16).weight.data.astype(np.float64)
+    assert abs(weight.std() - 0.25) < 0.03 * 0.25  # 64,000 draws: the std is known to about 0.3%
+    assert abs(weight.mean()) < 0.01
+    assert abs(np.linalg.norm(weight, axis=1).mean() - 1.0) < 0.05
+
+
 @settings(max_examples=25, deadline=None)
 @given(ids=hnp.arrays(np.int64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=4), elements=st.integers(0, 9)))
 def test_lookup_returns_the_rows_named_by_the_ids(ids):

@@ -18,9 +18,14 @@ from tinytorch.core.tokenization import CharTokenizer
 def test_text_becomes_one_vector_per_character():
     tok = CharTokenizer()
     tok.build_vocab("embeddings")
-    ids = np.array([tok.encode("bed")])
-    vectors = Embedding(tok.vocab_size, 6)(ids)
-    assert vectors.shape == (1, 3, 6)
+    ids = np.array([tok.encode("seed")])
+    emb = Embedding(tok.vocab_size, 6)
+    vectors = emb(ids)
+    assert vectors.shape == (1, 4, 6)
+    (table,) = emb.parameters()
+    assert np.array_equal(vectors.data[0], table.data[ids[0]])  # each character's own row
+    assert np.array_equal(vectors.data[0, 1], vectors.data[0, 2])  # the two 'e's share it
+    assert not np.array_equal(vectors.data[0, 0], vectors.data[0, 3])
 
 
 def test_the_same_token_gets_the_same_vector_and_training_moves_only_used_rows():
