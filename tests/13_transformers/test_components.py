@@ -63,6 +63,14 @@ def test_layer_norm_over_the_last_two_axes():
     assert np.allclose(ln(Tensor(x)).data, numpy_layer_norm(x, 1.0, 0.0, axes=(-2, -1)), atol=1e-4)
 
 
+@pytest.mark.parametrize("eps", [1e-5, 0.1])
+def test_layer_norm_adds_eps_to_the_variance_inside_the_square_root(eps):
+    """Tokens whose variance is about eps: eps inside vs outside the sqrt differ by tens of percent."""
+    x = np.random.randn(3, 8) * np.sqrt(eps)
+    out = LayerNorm(8, eps=eps)(Tensor(x)).data
+    assert np.allclose(out, numpy_layer_norm(x, 1.0, 0.0, axes=-1, eps=eps), rtol=1e-3, atol=1e-5)
+
+
 def test_layer_norm_of_a_constant_vector_is_finite():
     assert np.allclose(LayerNorm(3)(Tensor(np.full((2, 3), 5.0))).data, 0.0)
 
