@@ -135,7 +135,7 @@ def gelu_into_buffer(x):
     TODO: Allocate one output buffer and apply every step of the formula to it in place.
 
     APPROACH:
-    1. out = np.multiply(x, x)            the only allocation
+    1. out = np.empty_like(x); np.multiply(x, x, out=out)      the only allocation
     2. out *= x; out *= GELU_CUBIC; out += x; out *= GELU_SCALE      (the inner u)
     3. np.tanh(out, out=out); out += 1.0; out *= x; out *= 0.5
 
@@ -149,7 +149,8 @@ def gelu_into_buffer(x):
     """
     if np.asarray(x).dtype.kind != "f":
         raise TypeError(f"gelu_into_buffer needs a float array, got dtype {np.asarray(x).dtype}")
-    out = np.multiply(x, x)
+    out = np.empty_like(x)  # an ndarray even for 0-d x, where np.multiply would return a scalar
+    np.multiply(x, x, out=out)
     out *= x
     out *= GELU_CUBIC
     out += x
