@@ -610,23 +610,26 @@ def generate_with_cache(model, prompt_ids, max_new_tokens, temperature=1.0, fall
 
 
 class CachedGeneration:
-    """What `model.generate` becomes while the KV cache is enabled (callable like it)."""
+    """What `model.generate` becomes while the KV cache is enabled (callable like it).
 
-    _NOTHING = object()  # marks "the model had no instance attribute 'generate'"
+    `saved` is the instance attribute it replaced, or None when the model had none
+    (the usual case: generate then comes from the class). A deep copy of the model
+    (e.g. quantize_model) copies this object too, pointing at the copy.
+    """
 
-    def __init__(self, model, saved=_NOTHING):
+    def __init__(self, model, saved=None):
         self.model = model
-        self.saved = saved  # the instance attribute replaced, restored by disable_kv_cache
+        self.saved = saved
 
     def __call__(self, prompt_ids, max_new_tokens, temperature=1.0):
-        original = type(self.model).generate.__get__(self.model) if self.saved is self._NOTHING else self.saved
+        original = type(self.model).generate.__get__(self.model) if self.saved is None else self.saved
         return generate_with_cache(self.model, prompt_ids, max_new_tokens, temperature, fallback=original)
 
 
 def enable_kv_cache(model):
     """Make model.generate use the KV cache (sets the instance attribute model.generate). Returns model."""
     _check_gpt(model)
-    current = vars(model).get("generate", CachedGeneration._NOTHING)
+    current = vars(model).get("generate")
     if not isinstance(current, CachedGeneration):  # enabling twice changes nothing
         model.generate = CachedGeneration(model, current)
     return model
@@ -636,7 +639,7 @@ def disable_kv_cache(model):
     """Undo enable_kv_cache exactly: remove (or restore) the instance attribute. Returns model."""
     current = vars(model).get("generate")
     if isinstance(current, CachedGeneration):
-        if current.saved is CachedGeneration._NOTHING:
+        if current.saved is None:
             del model.generate  # the class method is visible again
         else:
             model.generate = current.saved
