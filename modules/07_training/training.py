@@ -556,7 +556,8 @@ Does annealing actually help, or is it folklore? We train the same model from
 the same initial weights twice, with a constant learning rate and with cosine
 annealing from the same starting value, and record the loss curve of each.
 We also measure what a checkpoint costs on disk compared with the weights
-alone (Adam doubles it: two moments per weight).
+alone: Adam's two moment arrays per weight should make it about three times
+the weights, plus a small header per saved array.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "analyze-schedule", "locked": false, "schema_version": 3, "solution": false, "task": false}
