@@ -339,8 +339,10 @@ if __name__ == "__main__":
 ## 3. Systems analysis: attention is quadratic in sequence length
 
 The weights matrix has `seq x seq` entries per head. Doubling the sequence
-should roughly quadruple its memory and the time of the two matmuls. We measure
-both instead of taking it on faith.
+quadruples its memory and the FLOPs of the two matmuls. Time follows at least
+as fast: once the scores outgrow the CPU caches, every pass over them waits on
+main memory and time can grow faster than the FLOPs. We measure both instead
+of taking it on faith.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "analyze-attention-scaling", "locked": false, "schema_version": 3, "solution": false, "task": false}
@@ -364,11 +366,14 @@ def analyze_attention_scaling(seq_lengths=(64, 128, 256, 512), heads=4, head_dim
             runs.append(time.perf_counter() - start)
         ms = min(runs) * 1e3
         mb = weights.data.nbytes / 1e6
-        ratios = (mb / previous[0], ms / previous[1]) if previous else (float("nan"), float("nan"))
-        print(f"{seq:>5} {mb:>11.2f} {ratios[0]:>7.2f} {ms:>9.2f} {ratios[1]:>7.2f}")
+        ratios = (f"{mb / previous[0]:.2f}", f"{ms / previous[1]:.2f}") if previous else ("-", "-")
+        print(f"{seq:>5} {mb:>11.2f} {ratios[0]:>7} {ms:>9.2f} {ratios[1]:>7}")
         results.append((seq, mb, ms))
         previous = (mb, ms)
-    print("Each doubling of seq multiplies the weights' memory by 4 (O(seq^2)); time grows towards 4x as seq^2 dominates.")
+    (first_seq, first_mb, first_ms), (last_seq, last_mb, last_ms) = results[0], results[-1]
+    growth = last_seq / first_seq
+    print(f"seq x{growth:.0f} (so seq^2 x{growth ** 2:.0f}): weights' memory x{last_mb / first_mb:.0f}, "
+          f"time x{last_ms / first_ms:.0f}")
     return results
 
 
