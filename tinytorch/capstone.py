@@ -1,0 +1,196 @@
+# Generated from modules/20_capstone/capstone.py by `python -m audits.export`: edit the source, not this file.
+import math
+import numbers
+
+import numpy as np
+
+from tinytorch.bench import Benchmark, system_info, to_jsonable, write_json_atomically
+
+
+METRIC_KEYS = ("model_name", "parameters", "nonzero_parameters", "sparsity", "size_bytes",
+               "latency_ms", "latency_ci_ms", "accuracy", "eval_samples", "measurement_runs")
+
+
+def _unique_parameters(model):
+    """The model's parameter arrays, a tensor shared by two layers listed once."""
+    return list({id(p): p for p in model.parameters()}.values())
+
+
+class BenchmarkReport:
+    """Measures one model on evaluation data and keeps the metrics for a submission."""
+
+    def __init__(self, model_name="model"):
+        if not isinstance(model_name, str) or not model_name.strip():
+            raise ValueError(f"model_name must be a non-empty string, got {model_name!r}")
+        self.model_name = model_name
+        self.metrics = None
+
+    def benchmark_model(self, model, inputs, labels, warmup_runs=3, measurement_runs=10):
+        """Measure the model on (inputs, labels); store and return the metrics dict.
+
+        TODO: Run Module 19's Benchmark on this one model and dataset, then fill the metrics.
+
+        APPROACH:
+        1. bench = Benchmark({self.model_name: model}, {"eval": (inputs, labels)}, warmup_runs, measurement_runs)
+        2. latency, accuracy, memory = its three run_*_benchmark() results for this model
+        3. nonzero_parameters = count of non-zero entries over the unique parameters
+        4. Fill every key of METRIC_KEYS; sparsity = 1 - nonzero / parameters
+
+        EXAMPLE:
+        >>> BenchmarkReport("tiny").benchmark_model(Linear(4, 2), x, y)["parameters"]
+        10
+
+        HINTS:
+        - Benchmark validates the model and data (TypeError / ValueError), nothing to repeat here
+        - Use the median latency: one disturbed run should not move the headline number
+        """
+        bench = Benchmark({self.model_name: model}, {"eval": (inputs, labels)}, warmup_runs, measurement_runs)
+        latency = bench.run_latency_benchmark()[self.model_name]
+        accuracy = bench.run_accuracy_benchmark()[self.model_name]
+        memory = bench.run_memory_benchmark()[self.model_name]
+        parameters = memory.metadata["parameters"]
+        nonzero = int(sum(np.count_nonzero(p.data) for p in _unique_parameters(model)))
+        self.metrics = {
+            "model_name": self.model_name,
+            "parameters": parameters,
+            "nonzero_parameters": nonzero,
+            "sparsity": 1.0 - nonzero / parameters if parameters else 0.0,
+            "size_bytes": int(memory.mean),
+            "latency_ms": latency.median,
+            "latency_ci_ms": [latency.ci_lower, latency.ci_upper],
+            "accuracy": accuracy.mean,
+            "eval_samples": int(bench.datasets["eval"][1].size),
+            "measurement_runs": bench.measurement_runs,
+        }
+        return dict(self.metrics)
+
+
+SCHEMA_VERSION = 1
+SUBMISSION_KEYS = ("schema_version", "system", "baseline", "optimized", "improvements", "techniques")
+IMPROVEMENT_KEYS = ("speedup", "compression_ratio", "nonzero_reduction", "accuracy_delta")
+
+
+def _ratio(numerator, denominator):
+    """numerator / denominator, or None when the denominator is 0 (JSON has no infinity)."""
+    return float(numerator / denominator) if denominator else None
+
+
+def compute_improvements(baseline, optimized):
+    """The four improvement numbers from two metrics dicts.
+
+    TODO: Apply the formulas in the table above.
+
+    EXAMPLE:
+    >>> compute_improvements({"latency_ms": 2.0, "size_bytes": 400, "nonzero_parameters": 100, "accuracy": 0.9},
+    ...                      {"latency_ms": 1.0, "size_bytes": 100, "nonzero_parameters": 50, "accuracy": 0.85})
+    {'speedup': 2.0, 'compression_ratio': 4.0, 'nonzero_reduction': 2.0, 'accuracy_delta': -0.05...}
+
+    HINTS:
+    - _ratio avoids dividing by zero
+    """
+    return {
+        "speedup": _ratio(baseline["latency_ms"], optimized["latency_ms"]),
+        "compression_ratio": _ratio(baseline["size_bytes"], optimized["size_bytes"]),
+        "nonzero_reduction": _ratio(baseline["nonzero_parameters"], optimized["nonzero_parameters"]),
+        "accuracy_delta": float(optimized["accuracy"] - baseline["accuracy"]),
+    }
+
+
+def _metrics_of(report, role):
+    if not isinstance(report, BenchmarkReport):
+        raise TypeError(f"{role} must be a BenchmarkReport, got {type(report).__name__}")
+    if report.metrics is None:
+        raise ValueError(f"{role} {report.model_name!r} has no metrics yet: call benchmark_model(...) first")
+    return dict(report.metrics)
+
+
+def generate_submission(baseline_report, optimized_report=None, techniques=()):
+    """A submission dict from one or two measured reports (see the diagram above).
+
+    TODO: Collect the metrics, compute the improvements, record techniques and system.
+
+    APPROACH:
+    1. _metrics_of(...) for each report (it raises when a report was never run)
+    2. techniques: a list or tuple of non-empty strings (a bare string is a mistake: TypeError)
+    3. improvements = compute_improvements(...) when there is an optimized report, else None
+
+    HINTS:
+    - system_info() from Module 19 records Python, numpy and platform
+    """
+    baseline = _metrics_of(baseline_report, "baseline_report")
+    optimized = None if optimized_report is None else _metrics_of(optimized_report, "optimized_report")
+    if not isinstance(techniques, (list, tuple)):
+        raise TypeError(f"techniques must be a list of strings, got {type(techniques).__name__}")
+    if not all(isinstance(t, str) and t.strip() for t in techniques):
+        raise ValueError(f"every technique must be a non-empty string, got {list(techniques)}")
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "system": system_info(),
+        "baseline": baseline,
+        "optimized": optimized,
+        "improvements": None if optimized is None else compute_improvements(baseline, optimized),
+        "techniques": list(techniques),
+    }
+
+
+def _check_metrics(metrics, role):
+    if not isinstance(metrics, dict):
+        raise ValueError(f"submission[{role!r}] must be a metrics dict, got {type(metrics).__name__}")
+    missing = [key for key in METRIC_KEYS if key not in metrics]
+    if missing:
+        raise ValueError(f"submission[{role!r}] lacks metrics {missing}")
+    for key in METRIC_KEYS[1:]:
+        values = metrics[key] if isinstance(metrics[key], list) else [metrics[key]]
+        if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in values):
+            raise ValueError(f"submission[{role!r}][{key!r}] must be a finite number, got {metrics[key]!r}")
+
+
+def _same(a, b):
+    return (a is None and b is None) or (a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12))
+
+
+def validate_submission(submission):
+    """Raise a ValueError naming the first problem; return None for a complete, consistent submission."""
+    if not isinstance(submission, dict):
+        raise ValueError(f"a submission is a dict, got {type(submission).__name__}")
+    missing = [key for key in SUBMISSION_KEYS if key not in submission]
+    if missing:
+        raise ValueError(f"submission lacks keys {missing}")
+    if submission["schema_version"] != SCHEMA_VERSION:
+        raise ValueError(f"schema_version must be {SCHEMA_VERSION}, got {submission['schema_version']!r}")
+    system = submission["system"]
+    if not isinstance(system, dict) or not all(isinstance(system.get(k), str) for k in ("python", "numpy", "platform")):
+        raise ValueError("submission['system'] must give python, numpy and platform as strings")
+    _check_metrics(submission["baseline"], "baseline")
+    techniques = submission["techniques"]
+    if not isinstance(techniques, list) or not all(isinstance(t, str) and t for t in techniques):
+        raise ValueError("submission['techniques'] must be a list of non-empty strings")
+    optimized, improvements = submission["optimized"], submission["improvements"]
+    if optimized is None:
+        if improvements is not None:
+            raise ValueError("submission has improvements but no optimized metrics to compute them from")
+        return
+    _check_metrics(optimized, "optimized")
+    expected = compute_improvements(submission["baseline"], optimized)
+    if not isinstance(improvements, dict) or set(improvements) != set(IMPROVEMENT_KEYS):
+        raise ValueError(f"submission['improvements'] must have exactly the keys {list(IMPROVEMENT_KEYS)}")
+    wrong = [key for key in IMPROVEMENT_KEYS if not _same(improvements[key], expected[key])]
+    if wrong:
+        raise ValueError(f"improvements {wrong} do not follow from the baseline and optimized metrics")
+
+
+def save_submission(submission, filepath="submission.json"):
+    """Validate the submission and write it as JSON atomically; return the Path written.
+
+    TODO: validate_submission, then write_json_atomically.
+
+    EXAMPLE:
+    >>> path = save_submission(generate_submission(report), "submission.json")
+    >>> json.loads(path.read_text())["baseline"]["model_name"]
+    'model'
+
+    HINTS:
+    - Both steps raise before the file is touched when something is wrong
+    """
+    validate_submission(submission)
+    return write_json_atomically(to_jsonable(submission), filepath)
