@@ -27,6 +27,8 @@ def matmul_output_shape(a_shape, b_shape, who="matmul"):
     if a_shape[-1] != b_shape[-2]:
         raise ValueError(f"{who} shape mismatch: {a_shape} @ {b_shape} "
                          f"(inner sizes {a_shape[-1]} and {b_shape[-2]} must be equal)")
+    if a_shape[:-2] == b_shape[:-2] or not b_shape[:-2]:  # the common cases, without broadcast_shapes' cost
+        return a_shape[:-1] + b_shape[-1:]
     try:
         batch = np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
     except ValueError:
