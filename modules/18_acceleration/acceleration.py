@@ -32,8 +32,9 @@ It builds on Module 01 (Tensor: `Tensor.matmul` is one numpy call), Module 02
 (Autograd: the `Function` protocol gives our kernels gradients) and Module 14
 (Profiling: `Profiler.measure_latency` times every claim made here).
 
-The rule of this module: a faster kernel that returns a different answer is a bug.
-Every kernel is tested for equality first; only then do we measure its speed.
+The rule of this module: a faster kernel that returns a different answer (beyond
+float rounding) is a bug. Every kernel is tested for equality first; only then do
+we measure its speed.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "acceleration-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
