@@ -786,12 +786,14 @@ if __name__ == "__main__":
 """
 What to look for. The interval width falls as runs grow, but not always smoothly:
 background load on a shared machine adds slow runs that widen it again, which is
-why the comparison uses medians. In the comparison, INT8 cuts the weight bytes by
-nearly 4x (the biases stay float32) at almost no accuracy cost, yet it is not
-faster here: our quantized layer spends extra numpy calls on rounding and
-rescaling, and these matrices are too small for int8 arithmetic to pay that back.
-Pruning zeroes 70% of the weights but stores them densely, so its bytes and its
-time do not change at all: sparsity only pays with sparse storage or sparse kernels.
+why the comparison uses medians. In the comparison, INT8 cuts the stored bytes by
+a little less than 4x (the biases stay float32), and its accuracy delta shows what
+rounding the weights cost. Do not expect it to be faster: our quantized layer
+spends extra numpy calls on rounding and rescaling, and matrices this small give
+int8 arithmetic nothing to pay that back with. Pruning zeroes 70% of the weights
+but stores them densely, so its bytes stay the same and its speedup stays near 1
+(sparsity only pays with sparse storage or sparse kernels); on a reference model
+this small, read its accuracy delta before calling it free.
 Only a measurement tells these apart from the claims.
 
 ## Module test
