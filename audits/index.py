@@ -22,8 +22,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Optional
 
+from audits.astutil import import_time_statements
 from audits.discover import find_modules
-from audits.model import InputError, ModuleRef, ModuleSource, display_path
+from audits.model import InputError, ModuleRef, ModuleSource, NumberedLines, display_path
 from audits.parse import parse_module
 
 PACKAGE = "tinytorch"
@@ -33,7 +34,7 @@ SKIPPED_DIRS = {".git", ".venv", "venv", "__pycache__", "node_modules", "build",
 
 
 @dataclass
-class TestFile:
+class TestFile(NumberedLines):
     """A test or checkpoint file belonging to one module, parsed (never imported)."""
 
     path: Path
@@ -48,13 +49,6 @@ class TestFile:
     def is_test_module(self) -> bool:
         """Files pytest collects (test_*.py, checkpoint_*.py), as opposed to helpers and conftest."""
         return self.path.name.startswith(("test_", "checkpoint_"))
-
-    def line(self, number: int) -> str:
-        return self.lines[number - 1] if 1 <= number <= len(self.lines) else ""
-
-    def excerpt(self, first: int, last: int | None = None) -> str:
-        last = first if last is None else max(last, first)
-        return "\n".join(self.line(n) for n in range(first, last + 1))
 
 
 @dataclass
@@ -81,61 +75,26 @@ class ModuleInfo:
         return self.star_import or name in self.names or name in self.imported
 
 
-def _is_main_guard(node: ast.AST) -> bool:
-    if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare):
-        return False
-    test = node.test
-    if len(test.ops) != 1 or not isinstance(test.ops[0], ast.Eq):
-        return False
-    sides = [test.left, test.comparators[0]]
-    return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
-        isinstance(s, ast.Constant) and s.value == "__main__" for s in sides
-    )
-
-
 def top_level_bindings(tree: ast.Module) -> tuple[set[str], set[str], bool]:
     """(defined, imported, star) names bound at import time by a cell's top level.
 
-    Descends into plain `if`/`try` blocks (conditional definitions still define
-    the name) but not into `if __name__ == "__main__":`, functions or classes.
+    Conditional definitions (inside if/try/for/with blocks) still bind the name;
+    function and class bodies and `if __name__ == "__main__":` do not.
     """
     defined: set[str] = set()
     imported: set[str] = set()
     star = False
-
-    def visit(statements: list[ast.stmt]) -> None:
-        nonlocal star
-        for node in statements:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                defined.add(node.name)
-            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for target in targets:
-                    for sub in ast.walk(target):
-                        if isinstance(sub, ast.Name):
-                            defined.add(sub.id)
-            elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    imported.add(alias.asname or alias.name.split(".")[0])
-            elif isinstance(node, ast.ImportFrom):
-                for alias in node.names:
-                    if alias.name == "*":
-                        star = True
-                    else:
-                        imported.add(alias.asname or alias.name)
-            elif isinstance(node, ast.If) and not _is_main_guard(node):
-                visit(node.body)
-                visit(node.orelse)
-            elif isinstance(node, ast.If):
-                visit(node.orelse)
-            elif isinstance(node, ast.Try):
-                visit(node.body)
-                for handler in node.handlers:
-                    visit(handler.body)
-                visit(node.orelse)
-                visit(node.finalbody)
-
-    visit(tree.body)
+    for node, _ in import_time_statements(tree.body):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            defined.update(sub.id for target in targets for sub in ast.walk(target) if isinstance(sub, ast.Name))
+        elif isinstance(node, ast.Import):
+            imported.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            star = star or any(alias.name == "*" for alias in node.names)
+            imported.update(alias.asname or alias.name for alias in node.names if alias.name != "*")
     return defined, imported, star
 
 

@@ -90,8 +90,22 @@ class Cell:
         return list(enumerate(self.source.splitlines(), start=self.body_start))
 
 
+class NumberedLines:
+    """Line access by 1-based number, for records holding a file's `lines`."""
+
+    lines: list[str]
+
+    def line(self, number: int) -> str:
+        return self.lines[number - 1] if 1 <= number <= len(self.lines) else ""
+
+    def excerpt(self, first: int, last: int | None = None) -> str:
+        """Lines first..last (inclusive) as written, for a Finding's excerpt."""
+        last = first if last is None else max(last, first)
+        return "\n".join(self.line(n) for n in range(first, last + 1))
+
+
 @dataclass
-class ModuleSource:
+class ModuleSource(NumberedLines):
     """A parsed module source: the input of every rule."""
 
     path: Path
@@ -116,14 +130,6 @@ class ModuleSource:
 
     def code_cells(self) -> list[Cell]:
         return [cell for cell in self.cells if cell.is_code]
-
-    def line(self, number: int) -> str:
-        return self.lines[number - 1] if 1 <= number <= len(self.lines) else ""
-
-    def excerpt(self, first: int, last: int | None = None) -> str:
-        """Lines first..last (inclusive) as written, for a Finding's excerpt."""
-        last = first if last is None else max(last, first)
-        return "\n".join(self.line(n) for n in range(first, last + 1))
 
     def cell_at(self, line: int) -> Optional[Cell]:
         """The cell whose span (marker line to last line) contains `line`, if any."""

@@ -1,10 +1,15 @@
-"""Small helpers every rule uses to build its findings and read the AST."""
+"""Small helpers the rules share to build findings and read the statements of a cell.
+
+Generic AST reading (the cached node walk, the main guard, import-time statements)
+lives in `audits.astutil`.
+"""
 
 from __future__ import annotations
 
 import ast
 from typing import Iterator, Optional
 
+from audits.astutil import dotted_name
 from audits.model import Cell, Finding, ModuleSource, Rule
 
 MAIN_GUARD = 'if __name__ == "__main__":'
@@ -34,20 +39,9 @@ def finding(
     )
 
 
-def nodes(tree: ast.AST, *types: type) -> list:
-    """Every node of `types` in `tree`, in walk order. One walk per tree, cached on the tree:
-    rules ask the same tree many questions and ast.walk dominates the audit's time."""
-    buckets = getattr(tree, "_audit_nodes", None)
-    if buckets is None:
-        buckets = {}
-        for node in ast.walk(tree):
-            buckets.setdefault(type(node), []).append(node)
-        tree._audit_nodes = buckets
-    if len(types) == 1:
-        return buckets.get(types[0], [])
-    found = [node for kind in types for node in buckets.get(kind, [])]
-    found.sort(key=lambda node: (getattr(node, "lineno", 0), getattr(node, "col_offset", 0)))
-    return found
+def file_finding(rule: Rule, file, line: int, message: str, *, last: Optional[int] = None, suggestion: str = "") -> Finding:
+    """A Finding of `rule` in one of the module's test files (an `audits.index.TestFile`)."""
+    return Finding(rule.code, rule.severity, file.rel, line, message, file.excerpt(line, last), suggestion, rule.category)
 
 
 def parsed_code_cells(module: ModuleSource) -> Iterator[tuple[Cell, ast.Module]]:
@@ -55,51 +49,6 @@ def parsed_code_cells(module: ModuleSource) -> Iterator[tuple[Cell, ast.Module]]
     for cell in module.cells:
         if cell.is_code and cell.tree is not None:
             yield cell, cell.tree
-
-
-def is_main_guard(node: ast.AST) -> bool:
-    """`if __name__ == "__main__":` (either operand order)."""
-    if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare):
-        return False
-    test = node.test
-    if len(test.ops) != 1 or not isinstance(test.ops[0], ast.Eq) or len(test.comparators) != 1:
-        return False
-    sides = [test.left, test.comparators[0]]
-    return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
-        isinstance(s, ast.Constant) and s.value == "__main__" for s in sides
-    )
-
-
-def import_time_statements(statements: list[ast.stmt], inside: Optional[ast.stmt] = None) -> Iterator[tuple[ast.stmt, Optional[ast.stmt]]]:
-    """(statement, enclosing compound statement or None) for everything that runs when the file is imported.
-
-    Descends into if/try/for/while/with/match blocks; skips function and class
-    bodies and the body of `if __name__ == "__main__":` (its `else:` still runs).
-    `inside` is the outermost enclosing compound statement at module level.
-    """
-    for node in statements:
-        yield node, inside
-        outer = inside or node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        if isinstance(node, ast.If):
-            if not is_main_guard(node):
-                yield from import_time_statements(node.body, outer)
-            yield from import_time_statements(node.orelse, outer)
-        elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-            yield from import_time_statements(node.body, outer)
-            yield from import_time_statements(node.orelse, outer)
-        elif isinstance(node, (ast.With, ast.AsyncWith)):
-            yield from import_time_statements(node.body, outer)
-        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-            yield from import_time_statements(node.body, outer)
-            for handler in node.handlers:
-                yield from import_time_statements(handler.body, outer)
-            yield from import_time_statements(node.orelse, outer)
-            yield from import_time_statements(node.finalbody, outer)
-        elif isinstance(node, ast.Match):
-            for case in node.cases:
-                yield from import_time_statements(case.body, outer)
 
 
 def header_expressions(node: ast.stmt) -> list[ast.AST]:
@@ -133,18 +82,6 @@ def calls_in(node: ast.AST) -> Iterator[ast.Call]:
             stack.append(child)
     found.sort(key=lambda call: (call.lineno, call.col_offset))
     return iter(found)
-
-
-def dotted_name(node: ast.AST) -> Optional[str]:
-    """"np.random.seed" for the expression np.random.seed; None for anything that is not a plain name chain."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
 
 
 def callee(call: ast.Call) -> Optional[str]:

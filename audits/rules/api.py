@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from audits.model import Finding, Rule, Severity
+from audits.model import Rule, Severity
+from audits.rules._base import file_finding
 from audits.rules.imports import replacement, resolve, tinytorch_imports
 
 DOC = """\
@@ -26,16 +27,10 @@ def check(module, index):
             for resolved in resolve(node, index):
                 if resolved.problem is None:
                     continue
-                yield Finding(
-                    code=RULE.code,
-                    severity=RULE.severity,
-                    path=test.rel,
-                    line=node.lineno,
-                    message=f"{test.path.name} imports what the package does not export: {resolved.problem}.",
-                    excerpt=test.excerpt(node.lineno, node.end_lineno),
-                    suggestion=replacement(index, resolved),
-                    category=RULE.category,
-                )
+                yield file_finding(
+                    RULE, test, node.lineno, f"{test.path.name} imports what the package does not export: {resolved.problem}.",
+                    last=node.end_lineno, suggestion=replacement(index, resolved),
+                )  # fmt: skip
 
 
 RULE = Rule(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import ast
 from typing import Optional
 
+from audits.astutil import dotted_name, nodes
 from audits.model import Rule, Severity
-from audits.rules._base import dotted_name, finding, nodes, parsed_code_cells
+from audits.rules._base import finding, parsed_code_cells
 
 CONTAINER_NAMES = {"Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "LayerList", "SequentialModel"}
 WRAPPERS = {"list", "tuple"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from audits.astutil import defined_tests
 from audits.model import Rule, Severity
 from audits.rules._base import finding
 
@@ -34,21 +35,10 @@ def check_default_exp(module, index):
             yield finding(EX001, module, line, "`#| default_exp` names no target.", suggestion=f"#| default_exp {target}")
 
 
-def _test_defs(statements):
-    for node in statements:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if node.name.startswith("test_"):
-                yield node
-        elif isinstance(node, ast.If):
-            yield from _test_defs(node.body + node.orelse)
-        elif isinstance(node, ast.Try):
-            yield from _test_defs(node.body + node.orelse + node.finalbody + [s for h in node.handlers for s in h.body])
-
-
 def check_tests_exported(module, index):
     for cell in module.code_cells():
-        if cell.exported and cell.tree is not None:
-            for node in _test_defs(cell.tree.body):
+        if cell.exported:
+            for node in defined_tests(cell.tree):
                 yield finding(
                     EX002, module, node.lineno, f"`{node.name}` is defined in an `#| export` cell, so the test ships inside the package.",
                     suggestion=f"Move `{node.name}` (and its call under the main guard) into its own graded, locked test cell without `#| export`.",

@@ -7,8 +7,8 @@ import difflib
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
+from audits.astutil import nodes
 from audits.index import PACKAGE, RepoIndex
-from audits.rules._base import nodes
 
 
 @dataclass(frozen=True)

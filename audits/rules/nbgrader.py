@@ -14,7 +14,8 @@ import re
 from typing import Iterable, Optional
 
 from audits.model import Cell, Rule, Severity
-from audits.rules._base import finding, nodes
+from audits.astutil import defined_tests, nodes
+from audits.rules._base import finding
 
 GRADE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 KNOWN_KEYS = ("grade", "grade_id", "locked", "points", "schema_version", "solution", "task", "cell_type")
@@ -25,23 +26,6 @@ CATEGORY = "NBGrader metadata"
 
 
 # -- what a cell's metadata should be ------------------------------------------------
-
-
-def test_functions(cell: Cell) -> list[ast.FunctionDef]:
-    """`def test_*` at the top level of a cell (including inside plain if/try blocks)."""
-    found = []
-    if cell.tree is None:
-        return found
-    stack = list(cell.tree.body)
-    while stack:
-        node = stack.pop(0)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_"):
-            found.append(node)
-        elif isinstance(node, ast.If):
-            stack.extend(node.body + node.orelse)
-        elif isinstance(node, ast.Try):
-            stack.extend(node.body + node.orelse + node.finalbody)
-    return found
 
 
 def _slug(text: str) -> str:
@@ -62,7 +46,7 @@ def complete_metadata(cell: Cell, used_ids: Iterable[str] = ()) -> dict:
     else derived from the first definition in the cell, unique among `used_ids`.
     """
     meta = cell.nbgrader if isinstance(cell.nbgrader, dict) else {}
-    tests = test_functions(cell)
+    tests = defined_tests(cell.tree)
     markers = any(BEGIN.match(line) for line in cell.source.splitlines())
     if tests:
         flags = {"grade": True, "locked": True, "solution": False, "task": False}
@@ -207,7 +191,7 @@ def check_duplicates(module, index):
 
 def check_test_cells(module, index):
     for cell in module.code_cells():
-        tests = test_functions(cell)
+        tests = defined_tests(cell.tree)
         meta = cell.nbgrader
         if not tests or not isinstance(meta, dict):
             continue
@@ -264,7 +248,7 @@ def check_markers(module, index):
         if meta.get("solution") is not True:
             if markers:
                 line = markers[0][0]
-                if test_functions(cell):
+                if defined_tests(cell.tree):
                     fix = "Remove the solution markers: this cell is not a solution cell."
                 else:
                     fix = marker_line({**complete_metadata(cell, _ids_except(module, cell)), "solution": True, "grade": False, "locked": False})

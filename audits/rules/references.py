@@ -8,8 +8,9 @@ import re
 import tokenize
 from typing import Iterator, Optional
 
+from audits.astutil import nodes
 from audits.model import Rule, Severity
-from audits.rules._base import finding, nodes
+from audits.rules._base import finding
 
 CATEGORY = "Stale references"
 MODULE_REF = re.compile(r"\b[Mm]odule\s+(\d{1,2})\b(?:\s*(?::|\(|-|–|—)\s*([A-Za-z][A-Za-z-]*))?")

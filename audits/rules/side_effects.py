@@ -6,7 +6,8 @@ import ast
 from typing import Iterator, Optional
 
 from audits.model import Rule, Severity
-from audits.rules._base import MAIN_GUARD, callee, calls_in, finding, guarded, is_main_guard, last_name, parsed_code_cells
+from audits.astutil import is_main_guard
+from audits.rules._base import MAIN_GUARD, callee, calls_in, finding, guarded, last_name, parsed_code_cells
 from audits.rules.test_isolation import RUNNERS, TEST_LIKE
 
 PRINTS = {"print", "display", "pprint", "pp", "sys.stdout.write", "sys.stderr.write"}

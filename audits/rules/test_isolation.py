@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from audits.astutil import import_time_statements
 from audits.model import Rule, Severity
 from audits.rules._base import (
     MAIN_GUARD,
@@ -12,7 +13,6 @@ from audits.rules._base import (
     finding,
     guarded,
     header_expressions,
-    import_time_statements,
     last_name,
     parsed_code_cells,
     statement_span,

@@ -7,8 +7,9 @@ import bisect
 import re
 from typing import Iterator, Optional
 
-from audits.model import Finding, Rule, Severity
-from audits.rules._base import callee, finding, last_name, nodes
+from audits.astutil import defined_tests, nodes
+from audits.model import Rule, Severity
+from audits.rules._base import callee, file_finding, finding, last_name
 
 ASSERTING_NAME = re.compile(r"^(?:assert|check|verify|expect)_|^assert[A-Z]|^fail$")
 PYTEST_CHECKS = {"raises", "warns", "deprecated_call", "fail", "approx"}
@@ -102,13 +103,10 @@ class Checker:
         return False
 
 
-def _test_functions(tree: ast.Module, methods: bool) -> Iterator[ast.FunctionDef]:
+def _test_methods(tree: ast.Module) -> Iterator[ast.FunctionDef]:
+    """`test_*` methods of the `Test*` classes pytest collects."""
     for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_"):
-            yield node
-        elif isinstance(node, (ast.If, ast.Try)):
-            yield from _test_functions(ast.Module(body=getattr(node, "body", []) + getattr(node, "orelse", []), type_ignores=[]), methods)
-        elif methods and isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+        if isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
             for item in node.body:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name.startswith("test_"):
                     yield item
@@ -124,7 +122,7 @@ def check(module, index):
     for cell in module.code_cells():
         if cell.tree is None:
             continue
-        for node in _test_functions(cell.tree, methods=False):
+        for node in defined_tests(cell.tree):
             if not checker.asserts(node):
                 yield finding(RULE, module, node.lineno, MESSAGE.format(name=node.name), suggestion=SUGGESTION)
     if index is None or module.number is None:
@@ -133,12 +131,9 @@ def check(module, index):
         if test.tree is None or not test.is_test_module:
             continue
         file_checker = Checker([test.tree])
-        for node in _test_functions(test.tree, methods=True):
+        for node in [*defined_tests(test.tree), *_test_methods(test.tree)]:
             if not file_checker.asserts(node):
-                yield Finding(
-                    RULE.code, RULE.severity, test.rel, node.lineno, MESSAGE.format(name=node.name),
-                    test.excerpt(node.lineno), SUGGESTION, RULE.category,
-                )  # fmt: skip
+                yield file_finding(RULE, test, node.lineno, MESSAGE.format(name=node.name), suggestion=SUGGESTION)
 
 
 RULE = Rule(
