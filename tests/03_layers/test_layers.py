@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tinytorch.core.activations import ReLU, Softmax, Tanh
+from tinytorch.core.activations import Softmax, Tanh
 from tinytorch.core.layers import Dropout, Layer, Linear
 from tinytorch.core.tensor import Tensor
+from testkit.models import TwoLayerMLP
 
 FEW = settings(max_examples=30, deadline=None, derandomize=True)  # same examples on every run
 
@@ -251,24 +252,8 @@ def test_dropout_rejects_non_tensor_input():
 
 
 # ---- integration: explicit models, no container ----------------------------------------------
-class TwoLayerNet:
-    """Explicit chaining: every step of the data flow is visible."""
-
-    def __init__(self, n_in, n_hidden, n_out, p=0.0):
-        self.hidden = Linear(n_in, n_hidden)
-        self.act = ReLU()
-        self.drop = Dropout(p)
-        self.out = Linear(n_hidden, n_out)
-
-    def forward(self, x):
-        return self.out(self.drop(self.act(self.hidden(x))))
-
-    def parameters(self):
-        return self.hidden.parameters() + self.out.parameters()
-
-
 def test_two_layer_net_matches_numpy():
-    model = TwoLayerNet(4, 8, 3)
+    model = TwoLayerMLP(4, 8, 3)
     for p in model.parameters():
         p.data[...] = np.random.randn(*p.shape)
     x = np.random.randn(6, 4)
@@ -278,15 +263,15 @@ def test_two_layer_net_matches_numpy():
 
 
 def test_two_layer_net_parameters_and_eval_mode():
-    model = TwoLayerNet(10, 20, 5, p=0.5)
+    model = TwoLayerMLP(10, 20, 5, dropout=0.5)
     params = model.parameters()
     assert [p.shape for p in params] == [(10, 20), (20,), (20, 5), (5,)]
     assert sum(p.size for p in params) == 10 * 20 + 20 + 20 * 5 + 5
     assert all(p.requires_grad for p in params)
     x = Tensor(np.random.randn(3, 10))
-    model.drop.training = False
+    model.dropout.training = False
     assert np.array_equal(model.forward(x).data, model.forward(x).data)  # deterministic in eval
-    model.drop.training = True
+    model.dropout.training = True
     assert not np.array_equal(model.forward(x).data, model.forward(x).data)
 
 

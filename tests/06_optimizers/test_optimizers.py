@@ -15,7 +15,7 @@ from tinytorch.core.losses import MSELoss
 from tinytorch.core.optimizers import SGD, Adam, AdamW, Optimizer
 from tinytorch.core.tensor import Tensor
 
-from testkit.models import TwoLayerMLP
+from testkit.models import TwoLayerMLP, full_batch_steps
 
 STEPS = 5
 
@@ -319,17 +319,6 @@ def regression_batch(seed=0):
     return Tensor(inputs), Tensor(targets)
 
 
-def train_steps(model, opt, steps, inputs, targets):
-    losses = []
-    for _ in range(steps):
-        loss = MSELoss()(model.forward(inputs), targets)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    return losses
-
-
 def prune_smallest_half(weight):
     """Zero the smaller-magnitude half of a weight and attach its mask (what module 16 does)."""
     mask = (np.abs(weight.data) > np.median(np.abs(weight.data))).astype(np.float32)
@@ -350,12 +339,12 @@ def test_pruned_weights_stay_exactly_zero(name, created):
     opt = None
     if created == "before-mask":
         opt = OPTIMIZERS[name](model.parameters())
-        train_steps(model, opt, 5, inputs, targets)  # momentum / moments are now non-zero everywhere
+        full_batch_steps(model, opt, MSELoss(), inputs, targets, 5)  # momentum / moments are now non-zero everywhere
     masks = [prune_smallest_half(model.layer1.weight), prune_smallest_half(model.layer2.weight)]
     unpruned_before = [layer.weight.data[mask == 1].copy() for layer, mask in zip((model.layer1, model.layer2), masks)]
     if opt is None:
         opt = OPTIMIZERS[name](model.parameters())
-    losses = train_steps(model, opt, 60, inputs, targets)
+    losses = full_batch_steps(model, opt, MSELoss(), inputs, targets, 60)
 
     for layer, mask, before in zip((model.layer1, model.layer2), masks, unpruned_before):
         assert np.all(layer.weight.data[mask == 0] == 0.0), f"{name} resurrected pruned weights"

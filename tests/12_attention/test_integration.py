@@ -3,13 +3,11 @@ a one-layer attention language model trained with Adam (module 06) on character 
 
 import numpy as np
 
-import tinytorch.core.autograd  # noqa: F401
 from tinytorch.core.attention import MultiHeadAttention
 from tinytorch.core.embeddings import EmbeddingLayer
 from tinytorch.core.layers import Linear
-from tinytorch.core.losses import CrossEntropyLoss
-from tinytorch.core.optimizers import Adam
 from tinytorch.core.tokenization import CharTokenizer
+from testkit.language import next_token_loss, next_token_windows, train_next_token
 
 TEXT = "abcdefg " * 8
 CONTEXT = 8
@@ -22,7 +20,6 @@ class AttentionLanguageModel:
         self.embedding = EmbeddingLayer(vocab_size, embed_dim, max_seq_len, pos_encoding="learned")
         self.attention = MultiHeadAttention(embed_dim, num_heads)
         self.head = Linear(embed_dim, vocab_size)
-        self.vocab_size = vocab_size
 
     def forward(self, ids):
         x = self.embedding(ids)
@@ -37,26 +34,13 @@ class AttentionLanguageModel:
 def test_tokenizer_embeddings_attention_model_learns_the_text():
     tok = CharTokenizer()
     tok.build_vocab(TEXT)
-    ids = np.array(tok.encode(TEXT))
-    starts = np.arange(len(ids) - CONTEXT)
-    inputs = ids[starts[:, None] + np.arange(CONTEXT)]
-    targets = ids[starts[:, None] + np.arange(CONTEXT) + 1]
+    inputs, targets = next_token_windows(tok.encode(TEXT), CONTEXT)
 
     model = AttentionLanguageModel(tok.vocab_size, embed_dim=16, num_heads=2, max_seq_len=CONTEXT)
-    loss_fn, optimizer = CrossEntropyLoss(), Adam(model.parameters(), lr=0.02)
-
-    def loss_on(rows):
-        return loss_fn(model.forward(inputs[rows]).reshape(-1, tok.vocab_size), targets[rows].reshape(-1))
-
-    everything = np.arange(len(inputs))
-    initial = loss_on(everything).item()
+    initial = next_token_loss(model, inputs, targets).item()
     attention_before = [p.data.copy() for p in model.attention.parameters()]
-    for _ in range(80):
-        loss = loss_on(np.random.randint(0, len(inputs), size=16))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    final = loss_on(everything).item()
+    train_next_token(model, inputs, targets, steps=80, lr=0.02)
+    final = next_token_loss(model, inputs, targets).item()
     assert final < 0.5 * initial, f"loss went from {initial:.3f} to {final:.3f}"
     # the gradient reached the attention projections through the residual branch
     assert all(not np.array_equal(old, p.data) for old, p in zip(attention_before, model.attention.parameters()))

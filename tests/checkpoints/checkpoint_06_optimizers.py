@@ -14,7 +14,7 @@ from tinytorch.core.losses import MSELoss
 from tinytorch.core.optimizers import SGD, Adam, AdamW
 from tinytorch.core.tensor import Tensor
 
-from testkit.models import TwoLayerMLP
+from testkit.models import TwoLayerMLP, full_batch_steps
 
 OPTIMIZERS = {
     "sgd": lambda p: SGD(p, lr=0.05),
@@ -33,14 +33,7 @@ def regression_problem():
 
 def fit(model, optimizer, steps=150):
     inputs, targets = regression_problem()
-    losses = []
-    for _ in range(steps):
-        loss = MSELoss()(model.forward(inputs), targets)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return losses
+    return full_batch_steps(model, optimizer, MSELoss(), inputs, targets, steps)
 
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))

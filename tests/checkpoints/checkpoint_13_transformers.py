@@ -9,18 +9,19 @@ num_heads, max_seq_len) with forward, parameters() and generate(prompt_ids, max_
 import numpy as np
 
 import tinytorch.core.autograd  # noqa: F401
-from tinytorch.core.losses import CrossEntropyLoss
-from tinytorch.core.optimizers import Adam
 from tinytorch.core.tensor import Tensor
 from tinytorch.core.tokenization import CharTokenizer
 from tinytorch.core.transformer import GPT, MLP, LayerNorm, TransformerBlock, create_causal_mask
+from testkit.language import next_token_loss, next_token_windows, train_next_token
 
 TEXT = "to be or not to be. " * 6
 
 
 def test_building_blocks_keep_the_shape():
-    x = Tensor(np.random.randn(2, 4, 8))
-    assert LayerNorm(8)(x).shape == (2, 4, 8)
+    x = Tensor(np.random.randn(2, 4, 8) * 3 + 1)
+    normalized = LayerNorm(8)(x).data
+    assert normalized.shape == (2, 4, 8)
+    assert np.allclose(normalized.mean(axis=-1), 0.0, atol=1e-5) and np.allclose(normalized.std(axis=-1), 1.0, atol=1e-3)
     assert MLP(8)(x).shape == (2, 4, 8)
     assert TransformerBlock(8, 2)(x, create_causal_mask(4)).shape == (2, 4, 8)
 
@@ -28,26 +29,12 @@ def test_building_blocks_keep_the_shape():
 def test_a_gpt_learns_text_and_continues_it():
     tok = CharTokenizer()
     tok.build_vocab(TEXT)
-    ids = np.array(tok.encode(TEXT))
-    context = 10
-    starts = np.arange(len(ids) - context)
-    inputs = ids[starts[:, None] + np.arange(context)]
-    targets = ids[starts[:, None] + np.arange(context) + 1]
+    inputs, targets = next_token_windows(tok.encode(TEXT), 10)
 
-    model = GPT(tok.vocab_size, embed_dim=24, num_layers=1, num_heads=2, max_seq_len=context)
-    loss_fn, optimizer = CrossEntropyLoss(), Adam(model.parameters(), lr=0.01)
-
-    def full_loss():
-        return loss_fn(model.forward(inputs).reshape(-1, tok.vocab_size), targets.reshape(-1)).item()
-
-    initial = full_loss()
-    for _ in range(150):
-        rows = np.random.randint(0, len(inputs), size=16)
-        loss = loss_fn(model.forward(inputs[rows]).reshape(-1, tok.vocab_size), targets[rows].reshape(-1))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    assert full_loss() < 0.5 * initial
+    model = GPT(tok.vocab_size, embed_dim=24, num_layers=1, num_heads=2, max_seq_len=10)
+    initial = next_token_loss(model, inputs, targets).item()
+    train_next_token(model, inputs, targets, steps=150, lr=0.01)
+    assert next_token_loss(model, inputs, targets).item() < 0.5 * initial
 
     text = tok.decode(model.generate(tok.encode("to be or "), max_new_tokens=7, temperature=0).tolist())
     assert text == "to be or not to "

@@ -1,31 +1,37 @@
-"""Tiny explicit models and toy problems for suites from module 06 (optimizers) on.
+"""Tiny explicit models, toy problems and a full-batch training loop for the suites.
 
 The model chains its layers by hand (no container class), so any suite can build
-one with modules 02 (activations) and 03 (layers) alone. Data generators are plain
+one with modules 02 (activations) and 03 (layers) alone; nothing here imports a
+later module (the loss and optimizer are passed in). Data generators are plain
 numpy and seeded by their arguments, never by global state.
 """
 
 import numpy as np
 
 from tinytorch.core.activations import ReLU, Tanh
-from tinytorch.core.layers import Linear
+from tinytorch.core.layers import Dropout, Linear
 from tinytorch.core.tensor import Tensor
 
 
 class TwoLayerMLP:
-    """layer1 -> activation -> layer2, chained explicitly.
+    """layer1 -> activation (-> dropout) -> layer2, chained explicitly.
 
-    `activation` is any object with `forward` (default ReLU). `parameters()` lists
+    `activation` is any object with `forward` (default ReLU); `dropout=p` inserts a
+    Dropout(p) after it (attribute `dropout`, None by default). `parameters()` lists
     layer1's then layer2's Tensors, in the layers' own stable order.
     """
 
-    def __init__(self, n_in, n_hidden, n_out, activation=None):
+    def __init__(self, n_in, n_hidden, n_out, activation=None, dropout=None):
         self.layer1 = Linear(n_in, n_hidden)
         self.activation = activation if activation is not None else ReLU()
+        self.dropout = Dropout(dropout) if dropout is not None else None
         self.layer2 = Linear(n_hidden, n_out)
 
     def forward(self, x):
-        return self.layer2.forward(self.activation.forward(self.layer1.forward(x)))
+        hidden = self.activation.forward(self.layer1.forward(x))
+        if self.dropout is not None:
+            hidden = self.dropout.forward(hidden)
+        return self.layer2.forward(hidden)
 
     def __call__(self, x):
         return self.forward(x)
@@ -67,3 +73,15 @@ def batches_of(features, labels, batch_size):
     """A list of (inputs, targets) Tensor pairs in order: a dataloader without module 08."""
     return [(Tensor(features[i:i + batch_size]), Tensor(labels[i:i + batch_size]))
             for i in range(0, len(labels), batch_size)]
+
+
+def full_batch_steps(model, optimizer, loss_fn, inputs, targets, steps):
+    """`steps` updates on one fixed batch (forward, loss, zero_grad, backward, step); returns every loss."""
+    losses = []
+    for _ in range(steps):
+        loss = loss_fn(model.forward(inputs), targets)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
