@@ -143,6 +143,7 @@ def check(module, index):
                     )
                     yield finding(
                         RULE, module, node.lineno, f"class `{node.name}` {how}: modules must not define composition containers.",
+                        last=end,  # the excerpt is the whole class: it is what the fix deletes
                         suggestion=f"Delete `{node.name}`; where a model is needed, write a small named class whose forward calls each layer explicitly (x = self.fc1(x); x = self.relu(x); ...).",
                     )  # fmt: skip
             elif isinstance(node, ast.ImportFrom):

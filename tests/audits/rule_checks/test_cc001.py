@@ -16,6 +16,9 @@ def test_container_with_any_name_is_found_at_its_class_line():
     (finding,) = [f for f in audit_text(text) if f.code == "CC001"]
     assert finding.line == line_of(text, "class Pipeline") and finding.severity.label == "critical"
     assert "self.steps" in finding.message
+    # the excerpt is the whole class, from its `class` line to its last line
+    lines = text.split("\n")
+    assert finding.excerpt == "\n".join(lines[line_of(text, "class Pipeline") - 1 : line_of(text, "return x")])
 
 
 def test_list_literal_and_append_containers():
