@@ -93,7 +93,9 @@ def _token_ids(indices, vocab_size):
 
 
 def _check_sequence_input(x, max_seq_len, embed_dim):
-    """Positions are added to (batch, seq, embed_dim) inputs whose seq fits the table."""
+    """Positions are added to (batch, seq, embed_dim) Tensors whose seq fits the table."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"positional encoding expects a Tensor of shape (batch, seq, embed_dim), got {type(x).__name__}")
     if x.data.ndim != 3:
         raise ValueError(f"expected input of shape (batch, seq, embed_dim), got shape {x.shape}")
     if x.shape[-1] != embed_dim:

@@ -277,6 +277,8 @@ class MultiHeadAttention(Layer):
         - transpose(1, 2) swaps the seq and heads axes in both directions.
         """
         ### BEGIN SOLUTION
+        if not isinstance(x, Tensor):
+            raise TypeError(f"MultiHeadAttention expects a Tensor of shape (batch, seq, embed_dim), got {type(x).__name__}")
         if x.data.ndim != 3 or x.shape[-1] != self.embed_dim:
             raise ValueError(f"expected input of shape (batch, seq, {self.embed_dim}), got shape {x.shape}")
         batch, seq, _ = x.shape

@@ -53,6 +53,12 @@ def test_wrong_input_shapes_are_rejected(shape):
         PositionalEncoding(max_seq_len=8, embed_dim=2)(Tensor(np.zeros(shape)))
 
 
+@pytest.mark.parametrize("bad", [np.zeros((1, 2, 2)), [[[0.0, 0.0]]]])
+def test_non_tensor_input_is_a_type_error(bad):
+    with pytest.raises(TypeError, match="Tensor"):
+        PositionalEncoding(max_seq_len=8, embed_dim=2)(bad)
+
+
 # ---- sinusoidal table ------------------------------------------------------------------
 @pytest.mark.parametrize("max_seq_len, embed_dim", [(10, 8), (7, 5), (1, 1), (50, 16)])
 def test_sinusoidal_table_matches_the_formula(max_seq_len, embed_dim):

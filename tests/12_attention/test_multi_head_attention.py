@@ -104,6 +104,12 @@ def test_bad_input_shapes_raise_value_error(shape):
         MultiHeadAttention(8, 2)(Tensor(np.zeros(shape)))
 
 
+@pytest.mark.parametrize("bad", [np.ones((1, 2, 8)), np.ones((1, 2, 8)).tolist()])
+def test_non_tensor_input_is_a_type_error(bad):
+    with pytest.raises(TypeError, match="Tensor"):
+        MultiHeadAttention(8, 2)(bad)
+
+
 def test_mask_of_the_wrong_size_is_rejected():
     with pytest.raises(ValueError, match="does not broadcast"):
         MultiHeadAttention(8, 2)(Tensor(np.zeros((1, 4, 8))), mask=np.ones((5, 5)))

@@ -91,8 +91,11 @@ def test_layer_norm_bad_input():
     for bad in (0, (), (3, -1), 2.5):
         with pytest.raises(ValueError):
             LayerNorm(bad)
-    with pytest.raises(ValueError):
-        LayerNorm(4, eps=0.0)
+    for eps in (0.0, -1e-5, "1e-5", None):
+        with pytest.raises(ValueError, match="eps"):
+            LayerNorm(4, eps=eps)
+    with pytest.raises(TypeError, match="Tensor"):
+        LayerNorm(4)(np.zeros((2, 4)))
 
 
 # ---- MLP -------------------------------------------------------------------------------

@@ -130,8 +130,9 @@ def test_generation_past_max_seq_len_crops_the_context():
 
 def test_generate_bad_arguments():
     model = small_gpt()
-    with pytest.raises(ValueError, match="temperature"):
-        model.generate([1], 2, temperature=-1.0)
+    for temperature in (-1.0, "hot", None, float("nan")):
+        with pytest.raises(ValueError, match="temperature"):
+            model.generate([1], 2, temperature=temperature)
     with pytest.raises(ValueError, match="max_new_tokens"):
         model.generate([1], -1)
     with pytest.raises(ValueError, match="non-empty"):

@@ -63,8 +63,8 @@ class LayerNorm(Layer):
         if not shape:
             raise ValueError("normalized_shape must be a positive int or a non-empty tuple of them")
         shape = tuple(_positive_int(n, "normalized_shape") for n in shape)
-        if eps <= 0:
-            raise ValueError(f"eps must be positive, got {eps}")
+        if isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating)) or not eps > 0:
+            raise ValueError(f"eps must be a positive number, got {eps!r}")
         self.normalized_shape = shape
         self.eps = float(eps)
         self.gamma = Tensor(np.ones(self.normalized_shape, dtype=np.float32), requires_grad=True)
@@ -88,6 +88,8 @@ class LayerNorm(Layer):
         HINTS:
         - Use Tensor operations only: autograd then gives the backward pass.
         """
+        if not isinstance(x, Tensor):
+            raise TypeError(f"LayerNorm expects a Tensor, got {type(x).__name__}")
         k = len(self.normalized_shape)
         if tuple(x.shape[-k:]) != self.normalized_shape or x.data.ndim < k:
             raise ValueError(f"LayerNorm expects trailing shape {self.normalized_shape}, got input shape {x.shape}")
@@ -292,8 +294,8 @@ class GPT(Layer):
             raise ValueError(f"prompt_ids must be integer token ids, got dtype {ids.dtype}")
         if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, (int, np.integer)) or max_new_tokens < 0:
             raise ValueError(f"max_new_tokens must be a non-negative integer, got {max_new_tokens!r}")
-        if temperature < 0:
-            raise ValueError(f"temperature must be >= 0 (0 = greedy), got {temperature}")
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.number)) or not temperature >= 0:
+            raise ValueError(f"temperature must be a number >= 0 (0 = greedy), got {temperature!r}")
         ids = ids.astype(np.int64)
         with no_grad():
             for _ in range(max_new_tokens):
