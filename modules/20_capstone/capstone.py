@@ -519,14 +519,14 @@ def analyze_capstone():
                      "pruned 50%": magnitude_prune(copy.deepcopy(model), sparsity=0.5),
                      "int8": quantize_model(model, calibration_data=Tensor(train_x)),
                      "all three": optimize(model, Tensor(train_x))}
-    bench = Benchmark(one_at_a_time, {"blobs": (test_x, test_y)}, warmup_runs=3, measurement_runs=30)
+    bench = Benchmark(one_at_a_time, {"blobs": (test_x, test_y)}, warmup_runs=3, measurement_runs=20)
     print(comparison_table(bench.compare_models()))
 
     techniques = ["magnitude_prune(sparsity=0.5)", "quantize_model (INT8 weights, calibrated)", "fused_gelu"]
     optimized = one_at_a_time["all three"]
     baseline_report, optimized_report = BenchmarkReport("fp32 baseline"), BenchmarkReport("optimized")
     for report, subject in ((baseline_report, model), (optimized_report, optimized)):
-        m = report.benchmark_model(subject, test_x, test_y, warmup_runs=3, measurement_runs=30)
+        m = report.benchmark_model(subject, test_x, test_y, warmup_runs=3, measurement_runs=20)
         print(f"{m['model_name']:<14} {m['size_bytes']:>7,} bytes  {m['nonzero_parameters']:>6,} non-zeros  "
               f"{m['latency_ms']:.3f} ms  accuracy {m['accuracy']:.3f}")
     submission = generate_submission(baseline_report, optimized_report, techniques)
