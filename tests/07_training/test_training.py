@@ -142,6 +142,16 @@ def test_clip_counts_a_shared_parameter_once_and_skips_missing_grads():
     assert clip_grad_norm([b], max_norm=1.0) == 0.0
 
 
+def test_clip_refuses_a_single_tensor_and_non_tensors():
+    """Iterating a lone Tensor would yield its elements, whose .grad is None: a silent no-op."""
+    (w,) = params_with_grads([30.0, 40.0])
+    with pytest.raises(TypeError, match="list"):
+        clip_grad_norm(w, max_norm=1.0)
+    with pytest.raises(TypeError, match="ndarray"):
+        clip_grad_norm([w, np.ones(2)], max_norm=1.0)
+    np.testing.assert_array_equal(w.grad, [30.0, 40.0])
+
+
 @pytest.mark.parametrize("max_norm", [0.0, -1.0, "1"])
 def test_clip_rejects_bad_max_norm(max_norm):
     with pytest.raises(ValueError):

@@ -75,7 +75,12 @@ def clip_grad_norm(parameters, max_norm=1.0):
     """
     if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) or not max_norm > 0:
         raise ValueError(f"max_norm must be a number > 0, got {max_norm!r}")
+    if isinstance(parameters, Tensor):
+        raise TypeError("clip_grad_norm takes a list of Tensors, not a single Tensor: wrap it as [tensor]")
     unique = {id(p): p for p in parameters}.values()
+    for param in unique:
+        if not isinstance(param, Tensor):
+            raise TypeError(f"clip_grad_norm takes Tensors, got a {type(param).__name__}")
     with_grad = [p for p in unique if p.grad is not None]
     total = math.sqrt(sum(float(np.sum(np.square(p.grad, dtype=np.float64))) for p in with_grad))
     if total > max_norm:
