@@ -52,8 +52,8 @@ from tinytorch.bench import Benchmark, system_info, to_jsonable, write_json_atom
 
 # %% [markdown]
 """
-The exported tools above need only Module 19. The tests and the end-to-end analysis
-below also use the rest of the course:
+The package file `tinytorch/capstone.py` needs only the imports above (Module 19).
+The tests and the end-to-end analysis in this module also use the rest of the course:
 """
 
 # %% nbgrader={"grade": false, "grade_id": "capstone-demo-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
