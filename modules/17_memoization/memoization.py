@@ -176,9 +176,10 @@ class KVCache:
         ### BEGIN SOLUTION
         layer = self._layer(layer_idx)
         key, value = _array(key, "key"), _array(value, "value")
-        expected = (self.batch_size, self.num_heads, "t", self.head_dim)
         for name, array in (("key", key), ("value", value)):
-            if array.ndim != 4 or array.shape[:2] != expected[:2] or array.shape[3] != self.head_dim or array.shape[2] == 0:
+            fits = array.ndim == 4 and array.shape[2] > 0 and (
+                (array.shape[0], array.shape[1], array.shape[3]) == (self.batch_size, self.num_heads, self.head_dim))
+            if not fits:
                 raise ValueError(f"{name} must have shape (batch={self.batch_size}, heads={self.num_heads}, "
                                  f"t>=1, head_dim={self.head_dim}), got {array.shape}")
         if key.shape != value.shape:
@@ -331,19 +332,18 @@ BLOCK_PARTS = ("ln1", "attention", "ln2", "mlp")
 ATTENTION_PARTS = ("q_proj", "k_proj", "v_proj", "out_proj", "num_heads", "head_dim")
 
 
+def _require(obj, parts, where, model):
+    for part in parts:
+        if not hasattr(obj, part):
+            raise TypeError(f"KV caching needs a module-13 GPT: {where} has no '{part}' (got {type(model).__name__})")
+
+
 def _check_gpt(model):
     """A TypeError naming the first missing part unless model is shaped like module 13's GPT."""
-    for owner, obj, parts in [("model", model, GPT_PARTS)] + [
-        (f"model.blocks[{i}]", block, BLOCK_PARTS) for i, block in enumerate(getattr(model, "blocks", []))
-    ]:
-        for part in parts:
-            if not hasattr(obj, part):
-                raise TypeError(f"KV caching needs a module-13 GPT: {owner} has no '{part}' "
-                                f"(got {type(model).__name__})")
+    _require(model, GPT_PARTS, "model", model)
     for i, block in enumerate(model.blocks):
-        missing = [p for p in ATTENTION_PARTS if not hasattr(block.attention, p)]
-        if missing:
-            raise TypeError(f"KV caching needs MultiHeadAttention: model.blocks[{i}].attention has no {missing[0]!r}")
+        _require(block, BLOCK_PARTS, f"model.blocks[{i}]", model)
+        _require(block.attention, ATTENTION_PARTS, f"model.blocks[{i}].attention", model)
 
 
 def kv_cache_for_model(model, batch_size, max_seq_len=None):
@@ -424,9 +424,10 @@ def cached_attention(attention, x, cache, layer_idx):
     4. out, _ = scaled_dot_product_attention(q, K, V, mask); merge heads; out_proj.
 
     EXAMPLE:
-    >>> out = cached_attention(block.attention, block.ln1(x), cache, layer_idx=0)
-    >>> out.shape == x.shape
-    True
+    >>> model = GPT(50, 16, 1, 4); cache = kv_cache_for_model(model, batch_size=1)
+    >>> x = model.token_embedding(np.array([[1, 2]]))
+    >>> cached_attention(model.blocks[0].attention, x, cache, layer_idx=0).shape
+    (1, 2, 16)
 
     HINTS:
     - Merge heads as module 12 does: transpose(1, 2), then reshape(batch, t, E).
@@ -463,7 +464,7 @@ def cached_forward(model, ids, cache):
     4. cache.advance(); return lm_head(ln_f(x)).
 
     EXAMPLE:
-    >>> cache = kv_cache_for_model(model, batch_size=1)
+    >>> model = GPT(50, 16, 2, 4); cache = kv_cache_for_model(model, batch_size=1)
     >>> cached_forward(model, np.array([[1, 2, 3]]), cache).shape   # prefill
     (1, 3, 50)
     >>> cached_forward(model, np.array([[4]]), cache).shape         # one step
@@ -577,8 +578,10 @@ def generate_with_cache(model, prompt_ids, max_new_tokens, temperature=1.0, fall
        append; stop when done; hand over if the cache is full; else feed next ids.
 
     EXAMPLE:
-    >>> generate_with_cache(model, [1, 2, 3], max_new_tokens=4, temperature=0)
-    array([1, 2, 3, ...])     # 7 ids, the same as model.generate(...)
+    >>> model = GPT(10, 8, 1, 2, max_seq_len=16)
+    >>> out = generate_with_cache(model, [1, 2, 3], max_new_tokens=4, temperature=0)
+    >>> np.array_equal(out, model.generate([1, 2, 3], 4, temperature=0))
+    True
 
     HINTS:
     - The fallback receives the ids so far and the number of tokens still missing.

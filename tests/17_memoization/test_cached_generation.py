@@ -37,6 +37,17 @@ def test_prefill_then_steps_equal_the_full_forward_at_every_position(batch, pref
     assert cache.seq_pos == MAX_LEN
 
 
+@pytest.mark.parametrize("chunks", [(3, 2, 4, 3), (1, 5, 6), (2, 2, 2, 2, 2, 2)])
+def test_several_positions_at_a_time_after_a_prefix_use_the_shifted_causal_mask(chunks):
+    """Chunks of t > 1 new positions at seq_pos > 0: query i sees keys 0..seq_pos+i, no more."""
+    model = small_gpt(num_heads=4)
+    ids = np.random.randint(0, VOCAB, size=(2, MAX_LEN))
+    cache = kv_cache_for_model(model, 2)
+    bounds = np.cumsum((0,) + chunks)
+    pieces = [cached_forward(model, ids[:, a:b], cache).data for a, b in zip(bounds[:-1], bounds[1:])]
+    np.testing.assert_allclose(np.concatenate(pieces, axis=1), full_logits(model, ids), atol=1e-5)
+
+
 def test_each_step_logits_equal_the_last_position_of_a_full_forward_on_the_prefix():
     model = small_gpt(num_layers=3, num_heads=4)
     ids = np.random.randint(0, VOCAB, size=(2, 9))
