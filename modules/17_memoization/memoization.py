@@ -58,7 +58,7 @@ result is used; the other N-1 rows were already computed on step N-1.
 ```
 step 1:  [t1 t2 t3]          -> forward 3 positions -> t4
 step 2:  [t1 t2 t3 t4]       -> forward 4 positions -> t5
-step 3:  [t1 t2 t3 t4 t5]    -> forward 5 positions -> t6      total work ~ N^2
+step 3:  [t1 t2 t3 t4 t5]    -> forward 5 positions -> t6   (N steps: ~N^2/2 positions run)
 ```
 
 Why the old rows never change: attention is causal, so position i only looks at
@@ -77,7 +77,7 @@ step N:  new token -> q_N, k_N, v_N      cache: k_1..k_{N-1}, v_1..v_{N-1}
 ## 2. The KV cache: preallocated arrays and a write position
 
 One key array and one value array hold every layer. They are allocated once, at
-full size, so a step never reallocates or copies the past:
+full size, so no step reallocates them or concatenates onto them:
 
 ```
 keys: (num_layers, batch, heads, max_seq_len, head_dim)
