@@ -608,6 +608,17 @@ gradient has two correction terms:
 ```
 dx = inv_std / M * (M * dx_hat - sum(dx_hat) - x_hat * sum(dx_hat * x_hat)),   dx_hat = dy * gamma
 ```
+
+The running statistics are not trained, yet a saved model needs them to
+evaluate. The convention: **a layer may expose `buffers()`, the state that is
+saved with the model but not trained.** BatchNorm2d's buffers are Tensors that
+wrap its own running arrays, which training updates in place, so writing
+`buffer.data[...] = saved` restores them:
+
+```
+parameters() -> [gamma, beta]                  trained by the optimizer, saved
+buffers()    -> [running_mean, running_var]    updated by forward, saved, never trained
+```
 """
 
 # %% nbgrader={"grade": false, "grade_id": "batchnorm", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -703,7 +714,7 @@ class BatchNorm2d(Layer):
         True
 
         HINTS:
-        - Update running statistics with new arrays, never from inside backward.
+        - Update the running statistics in place (`[...] =`), never from inside backward.
         """
         ### BEGIN SOLUTION
         _check_images(x, "BatchNorm2d", self.num_features)
@@ -716,13 +727,25 @@ class BatchNorm2d(Layer):
             data = x.data.astype(np.float32, copy=False)
             mean, var = data.mean(axis=(0, 2, 3)), data.var(axis=(0, 2, 3))
             keep = 1.0 - self.momentum
-            self.running_mean = (keep * self.running_mean + self.momentum * mean).astype(np.float32)
-            self.running_var = (keep * self.running_var + self.momentum * var * m / (m - 1)).astype(np.float32)
+            # In place: the Tensors handed out by buffers() must see every update.
+            self.running_mean[...] = keep * self.running_mean + self.momentum * mean
+            self.running_var[...] = keep * self.running_var + self.momentum * var * m / (m - 1)
         return BatchNorm2dFunction(x, self.gamma, self.beta, mean, var, self.eps, self.training).forward()
         ### END SOLUTION
 
     def parameters(self):
         return [self.gamma, self.beta]
+
+    def buffers(self):
+        """State saved with the model but not trained: [running_mean, running_var] as Tensors.
+
+        Each Tensor wraps the layer's own float32 array (no copy), so writing
+        `buffer.data[...] = saved` restores the statistics in place.
+        """
+        # Tensor() copies anything but float32, so make sure the arrays are float32 first.
+        self.running_mean = np.asarray(self.running_mean, dtype=np.float32)
+        self.running_var = np.asarray(self.running_var, dtype=np.float32)
+        return [Tensor(self.running_mean), Tensor(self.running_var)]
 
     def __repr__(self):
         return f"BatchNorm2d({self.num_features}, eps={self.eps}, momentum={self.momentum})"
@@ -743,6 +766,13 @@ def test_unit_batchnorm():
     bn.training = False
     expected = (data - bn.running_mean[:, None, None]) / np.sqrt(bn.running_var[:, None, None] + bn.eps)
     assert np.allclose(bn(Tensor(data)).data, expected, atol=1e-5)
+    # buffers(): saved state that is not trained; writing into .data restores the running statistics.
+    saved = [buffer.data.copy() for buffer in bn.buffers()]
+    bn.training = True
+    bn(Tensor(data * 3.0))
+    for buffer, values in zip(bn.buffers(), saved):
+        buffer.data[...] = values
+    assert np.array_equal(bn.running_mean, saved[0]) and np.array_equal(bn.running_var, saved[1])
     print("✅ BatchNorm2d works")
 
 if __name__ == "__main__":
@@ -872,7 +902,8 @@ if __name__ == "__main__":
   one matmul; `col2im` (with `np.add.at`) is its exact adjoint for backward.
 - `Conv2d`, `MaxPool2d` and `AvgPool2d` are module-05 `Function`s with
   hand-written, fully vectorized backward passes; `BatchNorm2d` normalizes per
-  channel with batch statistics in training and running statistics in evaluation.
+  channel with batch statistics in training and running statistics in evaluation;
+  `buffers()` exposes those running statistics so a checkpoint can save them.
 - The analysis measured the price of im2col's speed: a matrix about kh*kw times
   the input, which a direct offset-by-offset convolution avoids, and a forward
   time that follows the FLOP formula as channels grow.

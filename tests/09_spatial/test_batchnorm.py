@@ -26,6 +26,19 @@ def test_training_forward_uses_batch_statistics(n, c, h, w):
     assert np.allclose(out.data, expected, atol=1e-4)
 
 
+@pytest.mark.parametrize("training", [True, False])
+def test_eps_sits_inside_the_square_root(training):
+    """Channels with variance far below a large custom eps: 1/sqrt(var + eps), not 1/(sqrt(var) + eps)."""
+    bn = BatchNorm2d(2, eps=0.5)
+    x = np.random.randn(3, 2, 2, 2) * 0.1 + 1.0
+    bn.running_mean = np.array([1.0, 0.5], dtype=np.float32)
+    bn.running_var = np.array([0.01, 0.04], dtype=np.float32)
+    bn.training = training
+    mean, var = (x.mean(axis=(0, 2, 3)), x.var(axis=(0, 2, 3))) if training else (bn.running_mean, bn.running_var)
+    expected = (x - mean[:, None, None]) / np.sqrt(var[:, None, None] + 0.5)
+    np.testing.assert_allclose(bn(Tensor(x)).data, expected, atol=1e-5)
+
+
 def test_running_statistics_follow_momentum_with_unbiased_variance():
     bn = BatchNorm2d(2, momentum=0.1)
     batches = [np.random.randn(4, 2, 3, 3) * s + m for s, m in [(1, 0), (2, 5), (0.5, -1)]]
@@ -66,6 +79,48 @@ def test_gradients_match_finite_differences(n, c, h, w, training):
 
     x = np.random.randn(n, c, h, w)
     assert_gradients_match(forward, x, np.random.rand(c) + 0.5, np.random.randn(c))
+
+
+def test_buffers_are_the_running_statistics_updated_in_place():
+    bn = BatchNorm2d(3, momentum=0.5)
+    buffers = bn.buffers()  # taken before training: must still see every update
+    assert len(buffers) == 2 and all(isinstance(b, Tensor) for b in buffers)
+    assert all(b.requires_grad is False for b in buffers)
+    assert buffers[0].data is bn.running_mean and buffers[1].data is bn.running_var
+    x = np.random.randn(4, 3, 2, 2) + 3.0
+    bn(Tensor(x))
+    np.testing.assert_allclose(buffers[0].data, 0.5 * x.mean(axis=(0, 2, 3)), atol=1e-5)
+    np.testing.assert_allclose(buffers[1].data, 0.5 + 0.5 * x.var(axis=(0, 2, 3), ddof=1), atol=1e-5)
+    # Not trained: the optimizer's list holds only gamma and beta.
+    assert not any(b.data is p.data for b in bn.buffers() for p in bn.parameters())
+
+
+def test_loading_saved_buffers_restores_evaluation_outputs():
+    """What a checkpoint does: copy buffers' .data out, later write it back into .data[...]."""
+    bn = BatchNorm2d(2)
+    for _ in range(3):
+        bn(Tensor(np.random.randn(5, 2, 3, 3) * 2.0 + 1.0))
+    saved = [b.data.copy() for b in bn.buffers()]
+    x = Tensor(np.random.randn(2, 2, 3, 3))
+    bn.training = False
+    expected = bn(x).data.copy()
+    bn.training = True
+    bn(Tensor(np.random.randn(5, 2, 3, 3) - 4.0))  # training moves the statistics away
+    bn.training = False
+    assert not np.allclose(bn(x).data, expected)
+    for buffer, values in zip(bn.buffers(), saved):
+        buffer.data[...] = values
+    np.testing.assert_array_equal(bn.running_mean, saved[0])
+    np.testing.assert_array_equal(bn.running_var, saved[1])
+    np.testing.assert_array_equal(bn(x).data, expected)
+
+
+def test_buffers_share_memory_even_after_assigning_float64_statistics():
+    bn = BatchNorm2d(2)
+    bn.running_mean = np.array([1.0, 2.0])  # float64, assigned by hand
+    mean, _ = bn.buffers()
+    mean.data[...] = [5.0, 6.0]
+    np.testing.assert_array_equal(bn.running_mean, [5.0, 6.0])
 
 
 def test_parameters_are_gamma_then_beta():

@@ -441,7 +441,7 @@ class BatchNorm2d(Layer):
         True
 
         HINTS:
-        - Update running statistics with new arrays, never from inside backward.
+        - Update the running statistics in place (`[...] =`), never from inside backward.
         """
         _check_images(x, "BatchNorm2d", self.num_features)
         if not self.training:
@@ -453,12 +453,24 @@ class BatchNorm2d(Layer):
             data = x.data.astype(np.float32, copy=False)
             mean, var = data.mean(axis=(0, 2, 3)), data.var(axis=(0, 2, 3))
             keep = 1.0 - self.momentum
-            self.running_mean = (keep * self.running_mean + self.momentum * mean).astype(np.float32)
-            self.running_var = (keep * self.running_var + self.momentum * var * m / (m - 1)).astype(np.float32)
+            # In place: the Tensors handed out by buffers() must see every update.
+            self.running_mean[...] = keep * self.running_mean + self.momentum * mean
+            self.running_var[...] = keep * self.running_var + self.momentum * var * m / (m - 1)
         return BatchNorm2dFunction(x, self.gamma, self.beta, mean, var, self.eps, self.training).forward()
 
     def parameters(self):
         return [self.gamma, self.beta]
+
+    def buffers(self):
+        """State saved with the model but not trained: [running_mean, running_var] as Tensors.
+
+        Each Tensor wraps the layer's own float32 array (no copy), so writing
+        `buffer.data[...] = saved` restores the statistics in place.
+        """
+        # Tensor() copies anything but float32, so make sure the arrays are float32 first.
+        self.running_mean = np.asarray(self.running_mean, dtype=np.float32)
+        self.running_var = np.asarray(self.running_var, dtype=np.float32)
+        return [Tensor(self.running_mean), Tensor(self.running_var)]
 
     def __repr__(self):
         return f"BatchNorm2d({self.num_features}, eps={self.eps}, momentum={self.momentum})"
