@@ -90,30 +90,55 @@ def clip_grad_norm(parameters, max_norm=1.0):
     return total
 
 
-def set_training_mode(model, training):
-    """Set the boolean `training` flag on the model and every object reachable from its attributes.
+def reachable_objects(model):
+    """Yield the model and every object reachable from its attributes, once each.
 
-    Returns the number of flags set, so callers can tell whether any were found.
+    Lists, tuples and dicts are walked through; Tensors, arrays, numbers, strings,
+    classes, functions and modules are not entered. The order is stable for a given
+    model, so checkpoints can match saved state to objects by position.
     """
     skip = (Tensor, np.ndarray, str, bytes, numbers.Number, type, types.ModuleType,
             types.FunctionType, types.MethodType, types.BuiltinFunctionType)
-    stack, seen, count = [model], set(), 0
+    stack, seen = [model], set()
     while stack:
         obj = stack.pop()
         if obj is None or isinstance(obj, skip) or id(obj) in seen:
             continue
         seen.add(id(obj))
-        if isinstance(obj, (list, tuple, set)):
-            stack.extend(obj)
+        if isinstance(obj, (list, tuple)):
+            stack.extend(reversed(obj))
         elif isinstance(obj, dict):
-            stack.extend(obj.values())
+            stack.extend(reversed(list(obj.values())))
         elif hasattr(obj, "__dict__"):
-            attributes = vars(obj)
-            if isinstance(attributes.get("training"), bool):
-                obj.training = bool(training)
-                count += 1
-            stack.extend(attributes.values())
+            yield obj
+            stack.extend(reversed(list(vars(obj).values())))
+
+
+def set_training_mode(model, training):
+    """Set the boolean `training` flag on the model and every object reachable from its attributes.
+
+    Returns the number of flags set, so callers can tell whether any were found.
+    """
+    count = 0
+    for obj in reachable_objects(model):
+        if isinstance(vars(obj).get("training"), bool):
+            obj.training = bool(training)
+            count += 1
     return count
+
+
+def model_buffers(model):
+    """State saved with the model but not trained, e.g. BatchNorm running statistics.
+
+    A layer may expose `buffers()`: a list of Tensors wrapping the arrays it updates in
+    place. We collect them from every reachable object, in the walk's stable order.
+    """
+    buffers = []
+    for obj in reachable_objects(model):
+        method = getattr(obj, "buffers", None)
+        if callable(method):
+            buffers.extend(method())
+    return buffers
 
 
 def _as_tensor(value):
@@ -229,10 +254,12 @@ class Trainer:
         return total_loss / examples, accuracy
 
     def save_checkpoint(self, path):
-        """Write parameters, optimizer state and epoch to one .npz file at exactly `path`."""
+        """Write parameters, buffers (see model_buffers), optimizer state and epoch to one .npz file at `path`."""
         arrays = {"epoch": np.array(self.epoch)}
         for index, param in enumerate(self.model.parameters()):
             arrays[f"model.{index}"] = param.data
+        for index, buffer in enumerate(model_buffers(self.model)):
+            arrays[f"buffer.{index}"] = buffer.data
         if callable(getattr(self.optimizer, "state_dict", None)):
             saved = self.optimizer.state_dict()
             if saved.get("lr") is not None:
@@ -254,6 +281,13 @@ class Trainer:
             for index, (param, value) in enumerate(zip(params, values)):
                 if value.shape != param.data.shape:
                     raise ValueError(f"checkpoint parameter {index} has shape {value.shape}, model parameter has shape {param.data.shape}")
+            buffers = model_buffers(self.model)
+            saved_buffers = [saved[f"buffer.{index}"] for index in range(len(buffers)) if f"buffer.{index}" in saved.files]
+            if len(saved_buffers) != len(buffers) or sum(key.startswith("buffer.") for key in saved.files) != len(buffers):
+                raise ValueError(f"checkpoint holds {sum(key.startswith('buffer.') for key in saved.files)} buffers, the model has {len(buffers)}")
+            for index, (buffer, value) in enumerate(zip(buffers, saved_buffers)):
+                if value.shape != buffer.data.shape:
+                    raise ValueError(f"checkpoint buffer {index} has shape {value.shape}, model buffer has shape {buffer.data.shape}")
             state = {}
             for key in saved.files:
                 parts = key.split(".", 2)
@@ -264,4 +298,6 @@ class Trainer:
                 self.optimizer.load_state_dict({"lr": lr, "state": state})
             for param, value in zip(params, values):
                 param.data[...] = value
+            for buffer, value in zip(buffers, saved_buffers):
+                buffer.data[...] = value
             self.epoch = int(saved["epoch"])
