@@ -20,6 +20,8 @@ from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.optimizers import Adam
 from tinytorch.core.tensor import Tensor
 
+from testkit.models import full_batch_steps
+
 
 def make_blobs(n_per_class=60, n_classes=4, n_features=8, separation=3.0, spread=0.7, seed=0):
     """Shuffled Gaussian clusters: (inputs float32 (N, F), labels int64 (N,)).
@@ -59,16 +61,7 @@ class BlobMLP:
 def train(model, inputs, labels, steps=150, lr=0.01):
     """Full-batch Adam on cross-entropy; returns the loss of each step."""
     optimizer = Adam(model.parameters(), lr=lr)
-    loss_fn = CrossEntropyLoss()
-    x, y = Tensor(inputs), Tensor(labels)
-    losses = []
-    for _ in range(steps):
-        optimizer.zero_grad()
-        loss = loss_fn(model.forward(x), y)
-        loss.backward()
-        optimizer.step()
-        losses.append(float(loss.data))
-    return losses
+    return full_batch_steps(model, optimizer, CrossEntropyLoss(), Tensor(inputs), Tensor(labels), steps)
 
 
 def accuracy(model, inputs, labels):
