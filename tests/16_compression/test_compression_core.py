@@ -123,6 +123,18 @@ class TestMagnitudePrune:
         assert np.all(all_weights(model)[first_zeros] == 0)
         assert manual_sparsity(model) == pytest.approx(0.8, abs=1 / all_weights(model).size)
 
+    def test_masked_entries_rank_first_even_if_something_wrote_into_them(self):
+        """An optimizer that ignores prune_mask can regrow pruned weights; re-pruning re-zeros
+        exactly those (they count as magnitude 0) and the count stays round(sparsity * N)."""
+        model = TinyMLP(4, 6, 2)
+        magnitude_prune(model, 0.5)
+        masked = all_weights(model) == 0
+        for layer in (model.layer1, model.layer2):
+            regrown = layer.weight.prune_mask == 0
+            layer.weight.data[regrown] = 10.0  # larger than every surviving weight
+        magnitude_prune(model, 0.5)
+        assert np.array_equal(all_weights(model) == 0, masked)
+
 
 class TestStructuredPrune:
     def test_removes_weakest_columns_and_their_biases(self):
@@ -196,6 +208,14 @@ class TestLowRank:
         rank2 = np.random.randn(20, 2) @ np.random.randn(2, 10)
         a, b = low_rank_approximate(rank2, rank_ratio=0.2)
         assert np.allclose(a @ b, rank2, atol=1e-4)
+
+    def test_factors_are_u_times_s_and_v_transposed(self):
+        """The documented split: A = U_k * S_k (column norms are the singular values), B = V_k^T (orthonormal rows)."""
+        w = np.random.randn(20, 12)
+        a, b = low_rank_approximate(w, rank_ratio=0.5)
+        s = np.linalg.svd(w, compute_uv=False)
+        np.testing.assert_allclose(b @ b.T, np.eye(6), atol=1e-5)
+        np.testing.assert_allclose(np.linalg.norm(a, axis=0), s[:6], rtol=1e-5)
 
     def test_parameter_count_of_the_factors(self):
         a, b = low_rank_approximate(np.random.randn(64, 48), rank_ratio=0.25)
