@@ -369,6 +369,37 @@ so `np.random.seed(...)` makes it reproducible. Contexts longer than
 
 # %% nbgrader={"grade": false, "grade_id": "gpt", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
+def prepare_prompt(prompt_ids, max_new_tokens, temperature):
+    """Check generate()'s arguments; return (ids as int64 (batch, seq), was_one_sequence)."""
+    ids = np.asarray(prompt_ids.data if isinstance(prompt_ids, Tensor) else prompt_ids)
+    single = ids.ndim == 1
+    ids = ids[None, :] if single else ids
+    if ids.ndim != 2 or ids.shape[1] == 0:
+        raise ValueError(f"prompt_ids must be a non-empty sequence or (batch, seq) array, got shape {ids.shape}")
+    if ids.dtype.kind not in "iu":
+        raise ValueError(f"prompt_ids must be integer token ids, got dtype {ids.dtype}")
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, (int, np.integer)) or max_new_tokens < 0:
+        raise ValueError(f"max_new_tokens must be a non-negative integer, got {max_new_tokens!r}")
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.number)) or not temperature >= 0:
+        raise ValueError(f"temperature must be a number >= 0 (0 = greedy), got {temperature!r}")
+    ids = ids.astype(np.int64)
+    return ids, single
+
+
+def next_token_ids(logits, temperature):
+    """One id per row: argmax when temperature == 0, else a sample from softmax(logits / T)."""
+    if temperature == 0:
+        return logits.argmax(axis=-1)
+    scaled = logits.astype(np.float64) / temperature
+    scaled -= scaled.max(axis=-1, keepdims=True)  # stable softmax
+    probs = np.exp(scaled)
+    probs /= probs.sum(axis=-1, keepdims=True)
+    # inverse-CDF sampling for every row at once: count the bins below a uniform draw
+    draws = np.random.random_sample((probs.shape[0], 1))
+    chosen = (np.cumsum(probs, axis=-1) < draws).sum(axis=-1)
+    return np.minimum(chosen, probs.shape[-1] - 1)
+
+
 class GPT(Layer):
     """A decoder-only transformer language model (GPT-2 style, pre-norm, learned positions).
 
@@ -455,7 +486,7 @@ class GPT(Layer):
         APPROACH:
         1. Validate: non-empty integer ids, max_new_tokens >= 0, temperature >= 0.
         2. Inside `with no_grad():` (no graph needed while generating).
-        3. _next_ids turns the (batch, vocab) logits into one id per row.
+        3. next_token_ids turns the (batch, vocab) logits into one id per row.
 
         EXAMPLE:
         >>> model = GPT(10, 8, 1, 2, max_seq_len=16)
@@ -466,40 +497,15 @@ class GPT(Layer):
         - Crop the context to its last max_seq_len ids before every forward pass.
         """
         ### BEGIN SOLUTION
-        ids = np.asarray(prompt_ids.data if isinstance(prompt_ids, Tensor) else prompt_ids)
-        single = ids.ndim == 1
-        ids = ids[None, :] if single else ids
-        if ids.ndim != 2 or ids.shape[1] == 0:
-            raise ValueError(f"prompt_ids must be a non-empty sequence or (batch, seq) array, got shape {ids.shape}")
-        if ids.dtype.kind not in "iu":
-            raise ValueError(f"prompt_ids must be integer token ids, got dtype {ids.dtype}")
-        if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, (int, np.integer)) or max_new_tokens < 0:
-            raise ValueError(f"max_new_tokens must be a non-negative integer, got {max_new_tokens!r}")
-        if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.number)) or not temperature >= 0:
-            raise ValueError(f"temperature must be a number >= 0 (0 = greedy), got {temperature!r}")
-        ids = ids.astype(np.int64)
+        ids, single = prepare_prompt(prompt_ids, max_new_tokens, temperature)
         with no_grad():
             for _ in range(max_new_tokens):
                 context = ids[:, -self.max_seq_len :]
                 last_logits = self.forward(context).data[:, -1, :]  # (batch, vocab)
-                next_ids = self._next_ids(last_logits, temperature)
+                next_ids = next_token_ids(last_logits, temperature)
                 ids = np.concatenate([ids, next_ids[:, None]], axis=1)
         return ids[0] if single else ids
         ### END SOLUTION
-
-    @staticmethod
-    def _next_ids(logits, temperature):
-        """One id per row: argmax when temperature == 0, else a sample from softmax(logits / T)."""
-        if temperature == 0:
-            return logits.argmax(axis=-1)
-        scaled = logits.astype(np.float64) / temperature
-        scaled -= scaled.max(axis=-1, keepdims=True)  # stable softmax
-        probs = np.exp(scaled)
-        probs /= probs.sum(axis=-1, keepdims=True)
-        # inverse-CDF sampling for every row at once: count the bins below a uniform draw
-        draws = np.random.random_sample((probs.shape[0], 1))
-        chosen = (np.cumsum(probs, axis=-1) < draws).sum(axis=-1)
-        return np.minimum(chosen, probs.shape[-1] - 1)
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-gpt", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}

@@ -4,6 +4,7 @@ import numpy as np
 from tinytorch.core.attention import scaled_dot_product_attention
 from tinytorch.core.autograd import no_grad
 from tinytorch.core.tensor import Tensor
+from tinytorch.core.transformer import next_token_ids, prepare_prompt
 
 
 def _positive_int(value, name):
@@ -178,7 +179,7 @@ def create_kv_cache(batch_size, max_seq_len, num_layers, num_heads, head_dim):
     return KVCache(batch_size, max_seq_len, num_layers, num_heads, head_dim)
 
 
-GPT_PARTS = ("token_embedding", "position_encoding", "blocks", "ln_f", "lm_head", "max_seq_len", "_next_ids")
+GPT_PARTS = ("token_embedding", "position_encoding", "blocks", "ln_f", "lm_head", "max_seq_len")
 BLOCK_PARTS = ("ln1", "attention", "ln2", "mlp")
 ATTENTION_PARTS = ("q_proj", "k_proj", "v_proj", "out_proj", "num_heads", "head_dim")
 
@@ -308,22 +309,6 @@ def cached_forward(model, ids, cache):
         return model.lm_head(model.ln_f(x))
 
 
-def _prompt_array(prompt_ids, max_new_tokens, temperature):
-    """The checks of GPT.generate: returns (ids as int64 (batch, seq), was_single_sequence)."""
-    ids = np.asarray(prompt_ids.data if isinstance(prompt_ids, Tensor) else prompt_ids)
-    single = ids.ndim == 1
-    ids = ids[None, :] if single else ids
-    if ids.ndim != 2 or ids.shape[1] == 0:
-        raise ValueError(f"prompt_ids must be a non-empty sequence or (batch, seq) array, got shape {ids.shape}")
-    if ids.dtype.kind not in "iu":
-        raise ValueError(f"prompt_ids must be integer token ids, got dtype {ids.dtype}")
-    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, (int, np.integer)) or max_new_tokens < 0:
-        raise ValueError(f"max_new_tokens must be a non-negative integer, got {max_new_tokens!r}")
-    if temperature < 0:
-        raise ValueError(f"temperature must be >= 0 (0 = greedy), got {temperature}")
-    return ids.astype(np.int64), single
-
-
 def generate_with_cache(model, prompt_ids, max_new_tokens, temperature=1.0, fallback=None):
     """GPT.generate's result, computed with a KV cache.
 
@@ -333,11 +318,11 @@ def generate_with_cache(model, prompt_ids, max_new_tokens, temperature=1.0, fall
     TODO: prefill the prompt, then one cached step per new token.
 
     APPROACH:
-    1. ids, single = _prompt_array(...); nothing to do when max_new_tokens == 0.
+    1. ids, single = prepare_prompt(...); nothing to do when max_new_tokens == 0.
     2. A prompt longer than max_seq_len is cropped by GPT.generate: hand over at once.
     3. Cache for min(prompt + max_new_tokens - 1, max_seq_len) positions (the last
        new token is never fed back).
-    4. logits = last row of cached_forward(model, ids, cache); loop: next = model._next_ids(logits, T),
+    4. logits = last row of cached_forward(model, ids, cache); loop: next = next_token_ids(logits, T),
        append; stop when done; hand over if the cache is full; else feed next ids.
 
     EXAMPLE:
@@ -350,7 +335,7 @@ def generate_with_cache(model, prompt_ids, max_new_tokens, temperature=1.0, fall
     - The fallback receives the ids so far and the number of tokens still missing.
     """
     _check_gpt(model)
-    ids, single = _prompt_array(prompt_ids, max_new_tokens, temperature)
+    ids, single = prepare_prompt(prompt_ids, max_new_tokens, temperature)
     if fallback is None:
         fallback = type(model).generate.__get__(model)  # the class's own (uncached) loop
     prompt_len = ids.shape[1]
@@ -361,7 +346,7 @@ def generate_with_cache(model, prompt_ids, max_new_tokens, temperature=1.0, fall
         with no_grad():
             logits = cached_forward(model, ids, cache).data[:, -1, :]  # prefill
             for step in range(max_new_tokens):
-                next_ids = model._next_ids(logits, temperature)
+                next_ids = next_token_ids(logits, temperature)
                 ids = np.concatenate([ids, next_ids[:, None]], axis=1)
                 remaining = max_new_tokens - step - 1
                 if remaining == 0:
