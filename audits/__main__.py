@@ -20,7 +20,8 @@ from pathlib import Path
 
 from audits import score as scoring
 from audits.model import InputError
-from audits.module import EXIT_BLOCKED, EXIT_READY, Audit, Auditor, _Parser, guarded_main
+from audits.cli import EXIT_BLOCKED, EXIT_READY, Parser, guarded_main
+from audits.module import Audit, Auditor
 
 COLUMNS = ("critical", "high", "medium", "low")
 HEADERS = ("crit", "high", "med", "low")
@@ -59,7 +60,7 @@ def table(audits: list[Audit]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(prog="python -m audits", description=__doc__.split("\n\n")[0])
+    parser = Parser(prog="python -m audits", description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", default=".", help="checkout holding modules/ (default: .)")
     args = parser.parse_args(argv)
 

@@ -27,8 +27,20 @@ def _source_in(folder: Path, name: str) -> Path | None:
     return None
 
 
+def _folders(base: Path) -> list[Path]:
+    try:
+        return sorted(base.iterdir())
+    except OSError as error:
+        raise InputError(f"cannot read {base} ({error.strerror})") from None
+
+
 def find_modules(root: Path | str = ".") -> list[ModuleRef]:
-    """Every module source under root, sorted by number (first layout wins on clashes)."""
+    """Every module source under root, sorted by number.
+
+    When a checkout has several layouts, the first in LAYOUTS wins a number; two
+    folders of one layout with the same number (a half-done renumbering) are an
+    InputError naming both.
+    """
     root = Path(root)
     if not root.is_dir():
         raise InputError(f"root {root} is not a readable directory")
@@ -37,14 +49,20 @@ def find_modules(root: Path | str = ".") -> list[ModuleRef]:
         base = root / layout
         if not base.is_dir():
             continue
-        for folder in sorted(base.iterdir()):
+        mine: dict[int, ModuleRef] = {}
+        for folder in _folders(base):
             match = FOLDER.match(folder.name)
             if not match or not folder.is_dir():
                 continue
             number, name = int(match.group(1)), match.group(2)
             path = _source_in(folder, name)
-            if path is not None and number not in found:
-                found[number] = ModuleRef(number, folder.name, name, path, root)
+            if path is None:
+                continue
+            if number in mine:
+                raise InputError(f"{layout}/{mine[number].folder} and {layout}/{folder.name} both have number {number:02d}: renumber one")
+            mine[number] = ModuleRef(number, folder.name, name, path, root)
+        for number, ref in mine.items():
+            found.setdefault(number, ref)
     return [found[n] for n in sorted(found)]
 
 

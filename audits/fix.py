@@ -28,13 +28,12 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
 
+from audits.files import write_atomically
 from audits.model import Cell, Finding, InputError, ModuleSource
 
 GUARD = 'if __name__ == "__main__":'
@@ -350,22 +349,6 @@ def fix_source(module: ModuleSource, findings: Iterable[Finding], raw_text: Opti
     if result.text == raw_text:
         result.fixed.clear()  # nothing actually changed
     return result
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` (exact bytes, mode preserved) via a temporary file and a rename."""
-    path = Path(path)
-    mode = path.stat().st_mode & 0o7777 if path.exists() else None
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(text.encode("utf-8"))
-        if mode is not None:
-            os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def fix_file(module: ModuleSource, findings: Iterable[Finding]) -> FixResult:

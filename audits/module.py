@@ -15,20 +15,23 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import gc
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
 from audits import score as scoring
-from audits.discover import find_module, find_modules, parse_module_number
-from audits.fix import FixResult, fix_file
-from audits.model import Finding, InputError, ModuleRef, ModuleSource
+from audits.check import audit_source
+from audits.cli import EXIT_BLOCKED, EXIT_READY, Parser, guarded_main
+from audits.config import load_config
+from audits.discover import find_module, parse_module_number
+from audits.fix import FIXABLE, FixResult, fix_file
+from audits.index import RepoIndex
+from audits.model import Finding, InputError, ModuleRef, ModuleSource, display_path
 from audits.parse import parse_file, parse_module
 from audits.report import ModuleInfo
 from audits.report import fixplan, json as json_report, markdown, text
+from audits.rules import ALL_RULES
 
 FORMATS: dict[str, Callable[..., str]] = {
     "text": text.render,
@@ -39,7 +42,6 @@ FORMATS: dict[str, Callable[..., str]] = {
 # File written for each format into reports/ (the default run writes the last three).
 SUFFIXES = {"text": ".txt", "markdown": ".review.md", "fixplan": ".fixes.md", "json": ".json"}
 REPORTS_DIR = "reports"
-EXIT_READY, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
 
 
 @dataclass
@@ -61,44 +63,18 @@ class Audit:
         return ref.folder if ref else self.module.path.stem
 
 
-def _check_api():
-    """The check stage (imported late so `--help` and input errors never depend on it)."""
-    from audits.check import audit_source
-    from audits.config import load_config
-    from audits.index import RepoIndex
-    from audits.rules import ALL_RULES
-
-    return audit_source, load_config, RepoIndex, ALL_RULES
-
-
-def all_rules():
-    return _check_api()[3]
-
-
-def display_path(path: Path, root: Path) -> str:
-    """The path relative to the root when it is inside it, else as given."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 class Auditor:
     """Audits sources of one checkout, reusing its configuration and repository index."""
 
     def __init__(self, root: Path | str = "."):
-        audit_source, load_config, RepoIndex, _ = _check_api()
         self.root = Path(root)
-        if not self.root.is_dir():
-            raise InputError(f"root {self.root} is not a readable directory")
         self.index = RepoIndex.build(self.root)  # discovery only; parsing is lazy and shared with the rules
         self.refs = [self.index.refs[number] for number in sorted(self.index.refs)]
         self.config = load_config(self.root)
-        self._audit_source = audit_source
 
     def audit_source(self, module: ModuleSource) -> Audit:
         index = self.index if module.ref is not None else None
-        findings = list(self._audit_source(module, index, self.config))
+        findings = audit_source(module, index, self.config)
         return Audit(module, findings, ModuleInfo.from_source(module))
 
     def audit_ref(self, ref: ModuleRef) -> Audit:
@@ -128,7 +104,7 @@ class Auditor:
 
 
 def render(audit: Audit, fmt: str, date: _dt.date | str) -> str:
-    return FORMATS[fmt](audit.info, audit.findings, all_rules(), date)
+    return FORMATS[fmt](audit.info, audit.findings, ALL_RULES, date)
 
 
 def write_reports(audit: Audit, root: Path, date: _dt.date | str) -> list[Path]:
@@ -155,8 +131,6 @@ def write_output(path: Path, content: str) -> None:
 
 def describe_fixes(result: FixResult, before: list[Finding], after: list[Finding]) -> list[str]:
     """What --fix did, and what is left for a person among the mechanical codes."""
-    from audits.fix import FIXABLE
-
     lines = []
     if result.fixed:
         lines.append(f"fixed {len(result.fixed)} finding(s):")
@@ -176,21 +150,14 @@ def describe_fixes(result: FixResult, before: list[Finding], after: list[Finding
         for f in remaining:
             why = reasons.get((f.code, f.message), "still reported after fixing")
             lines.append(f"  {f.path}:{f.line} {f.code} {f.message} ({why})")
-    others = [f for f in after if f.code not in FIXABLE and scoring.Severity(f.severity).blocks_export]
+    others = [f for f in after if f.code not in FIXABLE and f.severity.blocks_export]
     if others:
         lines.append(f"{len(others)} other blocking finding(s) need a person: see the fix plan")
     return lines
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors as one line (exit 2), like every other input error."""
-
-    def error(self, message):  # noqa: D401 - argparse API
-        self.exit(EXIT_ERROR, f"error: {message} (see {self.prog} --help)\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m audits.module", description=__doc__.split("\n\n")[0])
+    parser = Parser(prog="python -m audits.module", description=__doc__.split("\n\n")[0])
     parser.add_argument("target", help="module number (16) or path to a module source file")
     parser.add_argument("--root", default=".", help="checkout holding modules/ (default: .)")
     parser.add_argument("--format", choices=sorted(FORMATS), help="render only this format (stdout, or --output)")
@@ -214,7 +181,8 @@ def _format_for_output(path: str) -> str:
     raise InputError(f"--output {path}: say which format with --format {'|'.join(sorted(FORMATS))}")
 
 
-def run(args: argparse.Namespace, out=sys.stdout) -> int:
+def run(args: argparse.Namespace, out=None) -> int:
+    out = out or sys.stdout  # looked up per call, so redirected stdout is honoured
     date = args.date or _dt.date.today()
     auditor = Auditor(args.root)
     audit = auditor.audit_target(args.target)
@@ -238,29 +206,6 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:
         written = write_reports(audit, auditor.root, date)
         print("reports: " + ", ".join(display_path(p, auditor.root) for p in written), file=out)
     return EXIT_READY if audit.ready else EXIT_BLOCKED
-
-
-def guarded_main(body: Callable[[], int]) -> int:
-    """Run a command: input errors become one line on stderr and exit 2, never a traceback."""
-    # A command is a short batch run that builds a few hundred thousand AST nodes and
-    # frees nothing cyclic: the cyclic collector would rescan them again and again
-    # (half the audit's time), so it stays off until the process exits.
-    gc.disable()
-    try:
-        return body()
-    except InputError as error:
-        message = str(error)
-    except KeyboardInterrupt:
-        message = "interrupted"
-    except BrokenPipeError:  # stdout closed early (e.g. piped into `head`): nothing left to say
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_ERROR
-    except Exception as error:  # a bug in the auditor: still one line, with a way to see more
-        if os.environ.get("AUDITS_DEBUG"):
-            raise
-        message = f"internal error ({type(error).__name__}: {error}); rerun with AUDITS_DEBUG=1 for the traceback"
-    print(f"error: {' '.join(message.split())}", file=sys.stderr)
-    return EXIT_ERROR
 
 
 def main(argv: list[str] | None = None) -> int:

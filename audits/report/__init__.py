@@ -18,11 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Optional
 
+from audits.fix import FIXABLE as MECHANICAL_CODES  # what `python -m audits.module --fix` repairs
 from audits.model import Finding, ModuleSource, Rule, Severity
 
 OTHER_CATEGORY = "Other"
-# Codes `python -m audits.module --fix` repairs mechanically (see audits/fix.py).
-MECHANICAL_CODES = ("TI001", "NB001", "NB003")
 
 
 @dataclass(frozen=True)

@@ -97,3 +97,53 @@ def test_source_copy_is_untouched_by_export(tmp_path):
     before = (root / "modules" / "01_widget" / "widget.py").read_bytes()
     export_main(["--root", str(root)])
     assert (root / "modules" / "01_widget" / "widget.py").read_bytes() == before
+
+
+def test_check_names_stale_files_and_writes_nothing(tmp_path, capsys):
+    root = make_checkout(tmp_path)
+    assert export_main(["--root", str(root)]) == 0
+    old = root / "tinytorch" / "old"
+    old.mkdir()
+    (old / "__init__.py").write_text("", encoding="utf-8")
+    (old / "gone.py").write_text("# Generated from modules/02_gone/gone.py by `python -m audits.export`: edit the source, not this file.\nX = 1\n", encoding="utf-8")
+    (root / "tinytorch" / "core" / "hand.py").write_text("Y = 2\n", encoding="utf-8")
+    capsys.readouterr()
+    assert export_main(["--root", str(root), "--check"]) == 1
+    out = capsys.readouterr().out
+    assert "package differs" not in out  # every planned file is current: only the extras are reported
+    assert out.splitlines()[1:] == ["  tinytorch/core/hand.py", "  tinytorch/old/__init__.py", "  tinytorch/old/gone.py"]
+    assert (old / "gone.py").exists() and (root / "tinytorch" / "core" / "hand.py").exists()
+
+
+def test_export_after_a_rename_removes_the_generated_leftovers_only(tmp_path, capsys):
+    root = make_checkout(tmp_path)
+    assert export_main(["--root", str(root)]) == 0
+    source = root / "modules" / "01_widget" / "widget.py"
+    source.write_text(source.read_text(encoding="utf-8").replace("core.widget", "perf.widget"), encoding="utf-8")
+    hand = root / "tinytorch" / "core" / "hand.py"
+    hand.write_text("Y = 2\n", encoding="utf-8")
+    capsys.readouterr()
+    assert export_main(["--root", str(root), "1"]) == 0  # one module: no judgement about other files
+    assert (root / "tinytorch" / "core" / "widget.py").exists()
+    assert export_main(["--root", str(root)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[-2:] == ["  tinytorch/core/__init__.py", "  tinytorch/core/widget.py"]
+    assert not (root / "tinytorch" / "core" / "widget.py").exists() and (root / "tinytorch" / "perf" / "widget.py").is_file()
+    assert hand.read_text(encoding="utf-8") == "Y = 2\n"
+    assert captured.err.startswith("warning: tinytorch/core/hand.py is produced by no module source")
+    assert export_main(["--root", str(root), "--check"]) == 1  # the hand-written file still needs a person
+    hand.unlink()
+    assert export_main(["--root", str(root), "--check"]) == 0
+
+
+def test_export_removes_a_package_folder_left_empty(tmp_path, capsys):
+    root = make_checkout(tmp_path)
+    assert export_main(["--root", str(root)]) == 0
+    source = root / "modules" / "01_widget" / "widget.py"
+    source.write_text(source.read_text(encoding="utf-8").replace("core.widget", "perf.widget"), encoding="utf-8")
+    (root / "tinytorch" / "core" / "__pycache__").mkdir()
+    assert export_main(["--root", str(root)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2:] == ["  tinytorch/core/__init__.py", "  tinytorch/core/widget.py"]
+    assert not (root / "tinytorch" / "core").exists()
+    assert export_main(["--root", str(root), "--check"]) == 0
