@@ -61,14 +61,19 @@ def found(findings, code: str | None = None) -> list[tuple[str, int]]:
     return [(f.code, f.line) for f in findings if code is None or f.code == code]
 
 
-def make_checkout(root: Path, modules: dict[str, str], files: dict[str, str] | None = None) -> Path:
-    """Write modules {"16_compression": text} as modules/NN_name/name.py, plus other files by relative path."""
-    for folder, text in modules.items():
-        name = folder.split("_", 1)[1]
-        path = root / "modules" / folder / f"{name}.py"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    for relative, text in (files or {}).items():
+# Where a module source lives in each layout discovery understands ({folder} is "16_compression", {name} "compression").
+LAYOUTS = {
+    "modules/NN_name/name.py": "modules/{folder}/{name}.py",
+    "modules/NN_name/name_dev.py": "modules/{folder}/{name}_dev.py",
+    "modules/source/NN_name/name_dev.py": "modules/source/{folder}/{name}_dev.py",
+    "src/NN_name/NN_name.py": "src/{folder}/{folder}.py",
+}
+
+
+def make_checkout(root: Path, modules: dict[str, str], files: dict[str, str] | None = None, layout: str = "modules/NN_name/name.py") -> Path:
+    """Write modules {"16_compression": text} in one of the LAYOUTS, plus other files by relative path."""
+    written = {LAYOUTS[layout].format(folder=folder, name=folder.split("_", 1)[1]): text for folder, text in modules.items()}
+    for relative, text in {**written, **(files or {})}.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

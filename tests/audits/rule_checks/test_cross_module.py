@@ -5,7 +5,7 @@ import pytest
 from audits.check import audit_module
 from audits.discover import find_module
 from audits.index import RepoIndex
-from testkit.auditkit import found, line_of, marker, source
+from testkit.auditkit import found, line_of, make_checkout, marker, source
 
 TENSOR = source(marker("tensor", "impl") + '\n#| export\nclass Tensor:\n    """A tensor."""\n    ### BEGIN SOLUTION\n    pass\n    ### END SOLUTION\n', target="core.tensor")
 MEMO = source(marker("cache") + "\n#| export\nclass KVCache:\n    pass\n", target="perf.memoization")
@@ -25,16 +25,7 @@ def audit(root, number):
 def checkout(tmp_path):
     def build(compression_text, files=None):
         modules = {"01_tensor": TENSOR, "16_compression": compression_text, "17_memoization": MEMO}
-        for folder, text in modules.items():
-            name = folder.split("_", 1)[1]
-            path = tmp_path / "modules" / folder / f"{name}.py"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        for relative, text in (files or {}).items():
-            path = tmp_path / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        return tmp_path
+        return make_checkout(tmp_path, modules, files)
 
     return build
 
