@@ -89,6 +89,18 @@ def test_gradients_have_the_leaf_shape_and_dtype():
     assert b.grad == pytest.approx(1.0)
 
 
+def test_leaf_gradients_are_private_writable_arrays():
+    """Optimizers and clip_grad_norm scale .grad in place: it must be writable and not shared."""
+    x, y = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (x + y).sum().backward()  # AddBackward hands the same upstream array to both inputs
+    x.grad *= 2.0
+    assert np.array_equal(x.grad, [2.0, 2.0]) and np.array_equal(y.grad, [1.0, 1.0])
+    z = leaf(np.ones((2, 3)))
+    z.sum().backward()  # the sum's gradient is a read-only broadcast view of one number
+    z.grad[0, 0] = 5.0
+    assert z.grad.sum() == 10.0
+
+
 def test_only_leaves_that_require_grad_receive_grad():
     x = leaf([1.0, 2.0])
     constant = Tensor([3.0, 4.0])

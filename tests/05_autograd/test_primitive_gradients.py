@@ -85,6 +85,13 @@ def test_negation_and_power(shape, exponent):
     assert_gradients_match(lambda x: -(x ** exponent), base)
 
 
+def test_power_zero_has_zero_gradient_even_at_zero():
+    """d/dx x**0 = 0 everywhere; the general rule p * x**(p-1) would give 0 * inf = nan at x = 0."""
+    x = Tensor([0.0, 2.0, -3.0], requires_grad=True)
+    (x ** 0).sum().backward()
+    assert np.array_equal(x.grad, [0.0, 0.0, 0.0])
+
+
 # ---- matmul ---------------------------------------------------------------------------
 
 @FAST
