@@ -69,6 +69,17 @@ def reference_bpe(texts, vocab_size, min_frequency):
     return merges, [token for stream in streams for token in stream]
 
 
+def reference_encode(text, merges):
+    """Encode by replaying every learned merge, in learned order, over each chunk's bytes."""
+    ids = []
+    for chunk in reference_chunks(text):
+        stream = list(chunk.encode("utf-8"))
+        for k, pair in enumerate(merges):
+            stream = reference_merge(stream, pair, 256 + k)
+        ids.extend(stream)
+    return ids
+
+
 # --------------------------------------------------------------------------- base
 def test_base_tokenizer_is_abstract():
     with pytest.raises(NotImplementedError):
@@ -184,6 +195,23 @@ def test_bpe_matches_naive_reference(texts, extra, min_frequency):
     assert [i for text in texts for i in tok.encode(text)] == stream
 
 
+def test_bpe_encode_applies_the_earliest_learned_merge_first():
+    """Merges learned: (a,b)=256, (' ',b)=257, (' ',256)=258, (257,a)=259. In " bab" both
+    (' ',b) and (a,b) are present; (a,b) was learned first, so it wins: ' b' + 'ab'."""
+    tok = BPETokenizer(vocab_size=260)
+    tok.train("ab ab ab ba ba")
+    assert tok.merges == [(97, 98), (32, 98), (32, 256), (257, 97)]
+    assert tok.encode(" bab") == [257, 256]  # latest-first would give (259 ' ba', 98 'b')
+
+
+@FEW
+@given(corpus=st.text(alphabet="ab c", min_size=1, max_size=40), text=st.text(alphabet="ab cd", max_size=30))
+def test_bpe_encoding_unseen_text_replays_the_merges_in_order(corpus, text):
+    tok = BPETokenizer(vocab_size=280, min_frequency=1)
+    tok.train(corpus)
+    assert tok.encode(text) == reference_encode(text, tok.merges)
+
+
 @FEW
 @given(text=st.text(max_size=60))
 def test_bpe_round_trips_every_text(text):
@@ -243,6 +271,7 @@ def test_training_stops_when_no_pair_is_frequent_enough():
 def test_retraining_starts_from_scratch():
     tok = BPETokenizer(vocab_size=300)
     tok.train("ababab")
+    assert tok.encode("ab") == [256]  # remembered by the chunk cache
     tok.train("cdcdcd")
     assert tok.merges == [(99, 100), (256, 256)]
     assert tok.encode("ab") == [97, 98]
