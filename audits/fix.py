@@ -7,13 +7,14 @@ What is mechanical (and nothing else is touched):
   and a call right after an existing guard (only blank or comment lines between)
   joins that guard with the guard's own indentation. Only the statement's lines
   change, plus one inserted guard line when a new guard is needed.
-- NB001, a code cell whose `# %%` marker has no nbgrader metadata: complete v3
-  metadata is appended to the marker line, inferred from the cell: a cell that
-  defines `test_*` is graded and locked with points, a cell with solution markers
-  is a solution cell, anything else is a plain unlocked cell.
+- NB001, a code cell whose `# %%` marker has no nbgrader metadata: the complete v3
+  metadata NB001 suggests (`audits.rules.nbgrader.complete_metadata`) is appended
+  to the marker line: a cell that defines `test_*` is graded and locked with
+  points, a cell with solution markers is a solution cell, anything else is a
+  plain unlocked cell.
 - NB003, metadata missing required keys: the missing keys are added (inferred the
   same way); existing keys keep their values.
-- grade_ids are generated from the cell's first def/class name and kept unique.
+- generated grade_ids are kept unique across the cells fixed in one run.
 
 Safety: the fixer works on the findings the audit reported (so suppressions and
 configuration apply), re-parses every cell it changed and drops its edits if the
@@ -30,18 +31,16 @@ import ast
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Iterable, Optional
 
+from audits.astutil import is_main_guard
 from audits.files import write_atomically
 from audits.model import Cell, Finding, InputError, ModuleSource
+from audits.rules._base import MAIN_GUARD as GUARD
+from audits.rules.nbgrader import complete_metadata, with_missing_keys
 
-GUARD = 'if __name__ == "__main__":'
 INDENT = "    "
-DEFAULT_POINTS = 5
 FIXABLE = ("TI001", "NB001", "NB003")
-REQUIRED_KEYS = ("grade", "grade_id", "locked", "schema_version", "solution", "task")
-SOLUTION_BEGIN = "### BEGIN SOLUTION"
 
 
 @dataclass
@@ -85,18 +84,6 @@ class _Edits:
 # --------------------------------------------------------------------------- TI001
 
 
-def _is_main_guard(node: ast.stmt) -> bool:
-    if not isinstance(node, ast.If) or node.orelse:
-        return False
-    test = node.test
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
-        return False
-    sides = [test.left, test.comparators[0]]
-    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
-    consts = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
-    return len(names) == 1 and len(consts) == 1
-
-
 def _multiline_string(node: ast.AST) -> bool:
     for child in ast.walk(node):
         if isinstance(child, (ast.Constant, ast.JoinedStr)) and isinstance(getattr(child, "value", ""), (str, bytes, list)):
@@ -122,7 +109,7 @@ def _guard_calls(cell: Cell, findings: list[Finding], edits: _Edits, result: Fix
         reason = None
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
             reason = "the call is part of a definition or import; move it out by hand"
-        elif _is_main_guard(node):
+        elif is_main_guard(node):
             reason = "already under a __main__ guard"
         elif (index > 0 and body[index - 1].end_lineno == node.lineno) or (
             index + 1 < len(body) and body[index + 1].lineno == node.end_lineno
@@ -151,7 +138,7 @@ def _guard_calls(cell: Cell, findings: list[Finding], edits: _Edits, result: Fix
     for group in groups:
         first = body[group[0]]
         previous = body[group[0] - 1] if group[0] > 0 else None
-        if previous is not None and _is_main_guard(previous):
+        if previous is not None and is_main_guard(previous) and not previous.orelse:
             guard_line = edits.body(previous.body[0].lineno)
             indent = guard_line[: len(guard_line) - len(guard_line.lstrip())] or INDENT
             how = f"moved under the __main__ guard at line {previous.lineno}"
@@ -188,68 +175,6 @@ def _guard_calls(cell: Cell, findings: list[Finding], edits: _Edits, result: Fix
 # --------------------------------------------------------------------------- NB001 / NB003
 
 
-def _first_definition(cell: Cell) -> Optional[ast.stmt]:
-    if cell.tree is None:
-        return None
-    for node in cell.tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            return node
-    return None
-
-
-def _defines_test(cell: Cell) -> bool:
-    if cell.tree is not None:
-        return any(
-            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_")
-            for node in cell.tree.body
-        )
-    return re.search(r"^def test_", cell.source, re.MULTILINE) is not None
-
-
-def _kebab(name: str) -> str:
-    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name)
-    return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()
-
-
-def _base_grade_id(cell: Cell, module: ModuleSource) -> str:
-    node = _first_definition(cell)
-    if node is not None:
-        name = node.name
-        if name.startswith("test_unit_"):
-            return "test-" + _kebab(name[len("test_unit_"):])
-        return _kebab(name) or f"cell-{cell.index}"
-    if cell.tree is not None and cell.tree.body and all(
-        isinstance(n, (ast.Import, ast.ImportFrom)) for n in cell.tree.body
-    ):
-        stem = module.ref.name if module.ref else module.path.stem
-        return f"{_kebab(stem)}-imports"
-    return f"cell-{cell.index}"
-
-
-def _unique(base: str, taken: set[str]) -> str:
-    candidate, n = base, 2
-    while candidate in taken:
-        candidate, n = f"{base}-{n}", n + 1
-    taken.add(candidate)
-    return candidate
-
-
-def inferred_metadata(cell: Cell, existing: dict, grade_id: str) -> dict:
-    """Complete v3 metadata for a cell: `existing` values kept, missing keys inferred from the cell."""
-    is_test = _defines_test(cell)
-    has_solution = SOLUTION_BEGIN in cell.source
-    merged = dict(existing)
-    merged.setdefault("grade", is_test)
-    merged.setdefault("grade_id", grade_id)
-    merged.setdefault("locked", merged["grade"] is True)
-    if merged["grade"] is True:
-        merged.setdefault("points", DEFAULT_POINTS)
-    merged.setdefault("schema_version", 3)
-    merged.setdefault("solution", has_solution and not is_test)
-    merged.setdefault("task", False)
-    return merged
-
-
 def _metadata_text(metadata: dict) -> str:
     return json.dumps(metadata, sort_keys=True, ensure_ascii=False)
 
@@ -263,22 +188,20 @@ def _complete_metadata(cell: Cell, module: ModuleSource, findings: list[Finding]
     marker = edits.body(line)
     ending = edits.ending(line)
     if cell.nbgrader is None and cell.nbgrader_text is None:
-        grade_id = _unique(_base_grade_id(cell, module), taken)
-        metadata = inferred_metadata(cell, {}, grade_id)
+        metadata = complete_metadata(module, cell, taken)  # exactly what NB001 suggested
+        taken.add(metadata["grade_id"])
         new = marker.rstrip() + " nbgrader=" + _metadata_text(metadata) + ending
         edits.replace[line] = [new]
-        result.fixed.extend((f, f"added complete nbgrader metadata (grade_id {grade_id!r})") for f in findings)
+        result.fixed.extend((f, f"added complete nbgrader metadata (grade_id {metadata['grade_id']!r})") for f in findings)
         return
     if cell.nbgrader is None:
         for finding in findings:
             result.needs_human.append((finding, f"the metadata is not valid JSON ({cell.nbgrader_error}); fix it by hand"))
         return
     existing = cell.nbgrader
-    grade_id = existing.get("grade_id") if isinstance(existing.get("grade_id"), str) else None
-    if "grade_id" not in existing:
-        grade_id = _unique(_base_grade_id(cell, module), taken)
-    merged = inferred_metadata(cell, existing, grade_id or "")
+    merged = with_missing_keys(module, cell, taken)
     added = [key for key in merged if key not in existing]
+    taken.add(merged["grade_id"])
     if not added:
         for finding in findings:
             result.needs_human.append((finding, "no required key is missing; an existing value is wrong and only a person may change it"))
@@ -294,13 +217,6 @@ def _complete_metadata(cell: Cell, module: ModuleSource, findings: list[Finding]
 
 
 # --------------------------------------------------------------------------- driver
-
-
-def _cell_at(module: ModuleSource, line: int) -> Optional[Cell]:
-    for cell in module.cells:
-        if cell.start <= line <= cell.end:
-            return cell
-    return None
 
 
 LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -326,7 +242,7 @@ def fix_source(module: ModuleSource, findings: Iterable[Finding], raw_text: Opti
     for finding in findings:
         if finding.code not in FIXABLE:
             continue
-        cell = _cell_at(module, finding.line)
+        cell = module.cell_at(finding.line)
         if cell is None:
             result.needs_human.append((finding, "the line is outside every cell"))
             continue

@@ -193,13 +193,6 @@ class RepoIndex:
         ref = self.refs.get(number)
         return ref.name if ref else None
 
-    def number_of_name(self, name: str) -> Optional[int]:
-        """The module whose folder name is `name` (e.g. "compression" -> 16)."""
-        for number, ref in self.refs.items():
-            if ref.name == name:
-                return number
-        return None
-
     # -- tests ---------------------------------------------------------------
 
     @cached_property

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping, Optional
 
 from audits.fix import FIXABLE as MECHANICAL_CODES  # what `python -m audits.module --fix` repairs
-from audits.model import Finding, ModuleSource, Rule, Severity
+from audits.model import Finding, ModuleSource, Rule
 
 OTHER_CATEGORY = "Other"
 
@@ -102,7 +102,3 @@ def categories(rules: Mapping[str, Rule], findings: Iterable[Finding] = ()) -> l
         if name not in names:
             names.append(name)
     return names
-
-
-def severity_label(severity: Severity | int) -> str:
-    return Severity(severity).label

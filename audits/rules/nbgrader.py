@@ -1,6 +1,6 @@
 """NB001-NB006: nbgrader cell metadata and solution markers.
 
-`complete_metadata(cell, used_ids)` and `marker_line(meta)` give the metadata a
+`complete_metadata(module, cell)` and `marker_line(meta)` give the metadata a
 cell should carry; NB001/NB003/NB005 put that marker line in `suggestion`, so a
 fixer can replace the cell's marker line with it verbatim.
 """
@@ -23,13 +23,11 @@ FLAGS = ("grade", "locked", "solution", "task")
 BEGIN = re.compile(r"^\s*###\s*BEGIN SOLUTION\b")
 END = re.compile(r"^\s*###\s*END SOLUTION\b")
 CATEGORY = "NBGrader metadata"
+DEFAULT_POINTS = 5
+TEST_DEF = re.compile(r"^\s*def test_", re.MULTILINE)  # for cells that do not parse
 
 
 # -- what a cell's metadata should be ------------------------------------------------
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "cell"
 
 
 def _has_number(meta: dict, key: str) -> bool:
@@ -37,18 +35,47 @@ def _has_number(meta: dict, key: str) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
 
 
-def complete_metadata(cell: Cell, used_ids: Iterable[str] = ()) -> dict:
+def _kebab(name: str) -> str:
+    """"TinyModel" / "magnitude_prune" -> "tiny-model" / "magnitude-prune"."""
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name)
+    return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()
+
+
+def _base_grade_id(module, cell: Cell) -> str:
+    """"test-magnitude-prune" for `def test_unit_magnitude_prune`, "tiny-model" for `class TinyModel`,
+    "compression-imports" for a cell of imports only, else "cell-<line>"."""
+    body = cell.tree.body if cell.tree is not None else []
+    first = next((n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))), None)
+    if first is not None:
+        name = first.name
+        return ("test-" + _kebab(name[len("test_unit_") :]) if name.startswith("test_unit_") else _kebab(name)) or f"cell-{cell.start}"
+    if body and all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in body):
+        return f"{_kebab(module.ref.name if module.ref else module.path.stem)}-imports"
+    return f"cell-{cell.start}"
+
+
+def _ids_except(module, cell: Cell) -> set[str]:
+    return {
+        other.nbgrader["grade_id"]
+        for other in module.cells
+        if other is not cell and isinstance(other.nbgrader, dict) and isinstance(other.nbgrader.get("grade_id"), str)
+    }
+
+
+def complete_metadata(module, cell: Cell, used_ids: Optional[Iterable[str]] = None) -> dict:
     """The complete nbgrader v3 metadata this cell should carry, keeping valid existing values.
 
-    Test cells (defining test_*) become graded, locked, not solution; cells with
-    solution markers become solution cells; other cells keep their valid flags
-    (default: not graded, not locked, not solution). grade_id is kept when valid,
-    else derived from the first definition in the cell, unique among `used_ids`.
+    Test cells (defining test_*) become graded, locked, not solution, with points;
+    cells with solution markers become solution cells; other cells keep their valid
+    flags (default: not graded, not locked, not solution). grade_id is kept when
+    valid, else derived from the cell (`_base_grade_id`) and made unique among
+    `used_ids` (default: the other cells' ids). The rules suggest this and
+    `--fix` writes it, so both always agree.
     """
     meta = cell.nbgrader if isinstance(cell.nbgrader, dict) else {}
-    tests = defined_tests(cell.tree)
+    is_test = bool(defined_tests(cell.tree)) if cell.tree is not None else TEST_DEF.search(cell.source) is not None
     markers = any(BEGIN.match(line) for line in cell.source.splitlines())
-    if tests:
+    if is_test:
         flags = {"grade": True, "locked": True, "solution": False, "task": False}
     elif markers:
         flags = {"grade": False, "locked": False, "solution": True, "task": False}
@@ -61,30 +88,34 @@ def complete_metadata(cell: Cell, used_ids: Iterable[str] = ()) -> dict:
             flags["solution"] = False  # nothing for students to write (e.g. an imports cell)
     grade_id = meta.get("grade_id")
     if not (isinstance(grade_id, str) and GRADE_ID.match(grade_id)):
-        names = [n.name for n in (cell.tree.body if cell.tree else []) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
-        base = _slug(names[0]) if names else ("imports" if cell.exported and cell.index <= 2 else f"cell-{cell.start}")
-        taken = set(used_ids)
+        taken = _ids_except(module, cell) if used_ids is None else set(used_ids)
+        base = _base_grade_id(module, cell)
         grade_id, n = base, 2
         while grade_id in taken:
             grade_id, n = f"{base}-{n}", n + 1
     result = {"grade": flags["grade"], "grade_id": grade_id, "locked": flags["locked"]}
     if flags["grade"] or flags["task"]:
-        result["points"] = meta["points"] if _has_number(meta, "points") and meta["points"] > 0 else 1
+        result["points"] = meta["points"] if _has_number(meta, "points") and meta["points"] > 0 else DEFAULT_POINTS
     result.update({"schema_version": 3, "solution": flags["solution"], "task": flags["task"]})
     return result
+
+
+def with_missing_keys(module, cell: Cell, used_ids: Optional[Iterable[str]] = None) -> dict:
+    """The cell's own metadata with every missing key added from `complete_metadata`.
+
+    Existing values stay as they are, even wrong ones: changing a value is a
+    decision for a person, adding a missing key is not.
+    """
+    existing = cell.nbgrader if isinstance(cell.nbgrader, dict) else {}
+    merged = {**complete_metadata(module, cell, used_ids), **existing}
+    if (merged.get("grade") is True or merged.get("task") is True) and "points" not in merged:
+        merged["points"] = DEFAULT_POINTS
+    return dict(sorted(merged.items()))
 
 
 def marker_line(meta: dict) -> str:
     """`# %% nbgrader={...}` in the course's key order and spacing."""
     return "# %% nbgrader=" + json.dumps(meta)
-
-
-def _ids_except(module, cell: Cell) -> set[str]:
-    return {
-        other.nbgrader["grade_id"]
-        for other in module.cells
-        if other is not cell and isinstance(other.nbgrader, dict) and isinstance(other.nbgrader.get("grade_id"), str)
-    }
 
 
 def _is_blank(cell: Cell) -> bool:
@@ -98,7 +129,7 @@ def check_missing(module, index):
     for cell in module.code_cells():
         if cell.nbgrader_text is not None or _is_blank(cell):
             continue
-        meta = complete_metadata(cell, _ids_except(module, cell))
+        meta = complete_metadata(module, cell)
         where = "has no nbgrader metadata" if cell.marker else "sits before the first `# %%` marker, so it has no nbgrader metadata"
         yield finding(
             NB001, module, cell.start, f"code cell {where}: nbgrader cannot grade, lock or strip it.",
@@ -114,7 +145,7 @@ def check_json(module, index):
         if cell.nbgrader_error is not None:
             yield finding(
                 NB002, module, cell.start, f"nbgrader metadata is {cell.nbgrader_error}.",
-                suggestion="Write the metadata as one JSON object on the marker line, e.g. " + marker_line(complete_metadata(cell, _ids_except(module, cell))),
+                suggestion="Write the metadata as one JSON object on the marker line, e.g. " + marker_line(complete_metadata(module, cell)),
             )  # fmt: skip
 
 
@@ -159,7 +190,7 @@ def check_schema(module, index):
             continue
         problems = schema_problems(cell.nbgrader)
         if problems:
-            suggestion = marker_line(complete_metadata(cell, _ids_except(module, cell))) if cell.is_code else "Complete the metadata: " + "; ".join(problems) + "."
+            suggestion = marker_line(complete_metadata(module, cell)) if cell.is_code else "Complete the metadata: " + "; ".join(problems) + "."
             yield finding(
                 NB003, module, cell.start, "nbgrader metadata is not valid v3: " + "; ".join(problems) + ".",
                 suggestion=suggestion,
@@ -177,7 +208,7 @@ def check_duplicates(module, index):
             continue
         grade_id = meta["grade_id"]
         if grade_id in first_seen:
-            fresh = complete_metadata(dataclasses.replace(cell, nbgrader={**meta, "grade_id": None}), _ids_except(module, cell))
+            fresh = complete_metadata(module, dataclasses.replace(cell, nbgrader={**meta, "grade_id": None}), _ids_except(module, cell))
             yield finding(
                 NB004, module, cell.start, f"grade_id {grade_id!r} is already used by the cell at line {first_seen[grade_id]}: nbgrader needs unique ids.",
                 suggestion=f"Give this cell its own grade_id, e.g. {json.dumps(fresh['grade_id'])}.",
@@ -206,7 +237,7 @@ def check_test_cells(module, index):
             yield finding(
                 NB005, module, cell.start,
                 f"cell defining `{tests[0].name}` is not a graded locked test cell: it needs {', '.join(missing)}.",
-                suggestion=marker_line(complete_metadata(cell, _ids_except(module, cell))),
+                suggestion=marker_line(complete_metadata(module, cell)),
             )  # fmt: skip
 
 
@@ -251,7 +282,7 @@ def check_markers(module, index):
                 if defined_tests(cell.tree):
                     fix = "Remove the solution markers: this cell is not a solution cell."
                 else:
-                    fix = marker_line({**complete_metadata(cell, _ids_except(module, cell)), "solution": True, "grade": False, "locked": False})
+                    fix = marker_line({**complete_metadata(module, cell), "solution": True, "grade": False, "locked": False})
                 yield finding(
                     NB006, module, line, f"solution marker in a cell that is not a solution cell (its metadata says \"solution\": {json.dumps(meta.get('solution'))}).",
                     suggestion=fix,
@@ -266,7 +297,7 @@ def check_markers(module, index):
                 fix = "Wrap the code students write (after the TODO/APPROACH/EXAMPLE/HINTS docstring) in ### BEGIN SOLUTION / ### END SOLUTION."
             else:
                 message = "solution cell has no solution markers and nothing for students to write: it should not be a solution cell."
-                fix = marker_line({**complete_metadata(cell, _ids_except(module, cell)), "solution": False})
+                fix = marker_line({**complete_metadata(module, cell), "solution": False})
             yield finding(NB006, module, cell.start, message, excerpt=cell.marker, suggestion=fix)
             continue
         open_line: Optional[int] = None

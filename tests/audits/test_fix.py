@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from audits.fix import fix_file, fix_source, inferred_metadata
+from audits.fix import fix_file, fix_source
 from audits.model import Finding, Severity
 from audits.parse import parse_file, parse_text
 
@@ -166,7 +166,15 @@ def test_fix_file_does_not_write_when_nothing_changes(tmp_path):
     assert path.stat().st_mtime_ns == before
 
 
-def test_inferred_metadata_keeps_existing_values():
-    module = parse_text("# %%\ndef test_unit_a():\n    assert 1\n", "m.py")
-    merged = inferred_metadata(module.cells[0], {"grade": False, "points": 9}, "gid")
-    assert merged["grade"] is False and merged["points"] == 9 and merged["locked"] is False
+def test_added_metadata_is_the_audit_suggestion_and_existing_values_win():
+    from audits.check import audit_source
+    from audits.rules.nbgrader import with_missing_keys
+
+    text = "# %%\ndef test_unit_a():\n    assert 1\n"
+    module = parse_text(text, "m.py")
+    (nb001,) = [f for f in audit_source(module, None) if f.code == "NB001"]
+    assert fixed(text, [nb001]).text.splitlines()[0] == nb001.suggestion  # --fix writes what the review suggests
+    partial = parse_text('# %% nbgrader={"grade": false, "points": 9}\ndef test_unit_a():\n    assert 1\n', "m.py")
+    merged = with_missing_keys(partial, partial.cells[0])
+    assert merged["grade"] is False and merged["points"] == 9  # existing values are kept, even wrong ones
+    assert merged["locked"] is True and merged["grade_id"] == "test-a" and merged["schema_version"] == 3

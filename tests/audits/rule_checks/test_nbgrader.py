@@ -14,7 +14,7 @@ def test_nb001_cell_without_metadata_with_completed_marker_as_suggestion():
     (finding,) = [f for f in audit_text(text) if f.code == "NB001"]
     assert finding.line == line_of(text, "# %%", nth=2)
     meta = json.loads(finding.suggestion.split("nbgrader=", 1)[1])
-    assert meta == {"grade": True, "grade_id": "test-unit-widget", "locked": True, "points": 1, "schema_version": 3, "solution": False, "task": False}
+    assert meta == {"grade": True, "grade_id": "test-widget", "locked": True, "points": 5, "schema_version": 3, "solution": False, "task": False}
 
 
 def test_nb001_code_before_first_marker_and_not_for_markdown_or_blank_cells():
@@ -97,5 +97,5 @@ def test_complete_metadata_keeps_valid_values_and_makes_unique_ids():
     text = source(marker("widget", "impl") + "\nimport math\n", "# %%\nclass Widget:\n    pass\n", "# %%\nclass Widget:\n    pass\n")
     module = parse_text(text)
     cell = module.cells[-1]
-    meta = complete_metadata(cell, ["widget", "imports"])
+    meta = complete_metadata(module, cell, ["widget", "imports"])
     assert meta["grade_id"] == "widget-2" and meta["solution"] is False and meta["schema_version"] == 3
