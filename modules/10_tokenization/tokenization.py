@@ -377,13 +377,18 @@ if __name__ == "__main__":
 """
 ## Byte-pair encoding, step 2: training and encoding
 
-Training repeats one step until the vocabulary is full:
+Training counts the pairs once, then repeats one step until the vocabulary is full:
 
 ```
-count pairs over all chunks  ->  pick the most frequent  ->  new id = len(vocab)
-        ^                                                          |
-        +----------- merge it in every chunk  <--------------------+
+pair counts  ->  pick the most frequent  ->  new id = len(vocab)
+     ^                                             |
+     +--- update the counts of the chunks  <-------+
+          the merge changed (old pairs out, new pairs in)
 ```
+
+Only chunks that contain the merged pair change, so recounting every chunk after
+every merge would redo mostly identical work. Subtracting a changed chunk's old
+pairs and adding its new ones keeps the counts exact and is several times faster.
 
 - **Tie-break** (deterministic): among equally frequent pairs, the smallest
   `(left_id, right_id)` wins.
@@ -436,10 +441,12 @@ class BPETokenizer(Tokenizer):
         APPROACH:
         1. `self._reset()`; count chunks of every text with `split_chunks` (a Counter).
         2. Turn each chunk into a tuple of its UTF-8 bytes: {word: frequency}.
-        3. While len(self.vocab) < self.max_vocab_size:
-           count pairs; stop if none reaches min_frequency; pick the best pair
-           (highest count, then smallest pair); record it in merges, ranks and vocab
-           (vocab entry = left bytes + right bytes); merge it in every word.
+        3. pairs = count_pairs(words), once.
+        4. While len(self.vocab) < self.max_vocab_size: pick the best pair (highest
+           count, then smallest pair); stop if its count is below min_frequency;
+           record it in merges, ranks and vocab (vocab entry = left bytes + right bytes).
+        5. For each word the merge changes: replace it by the merged word in `words`,
+           subtract count_pairs of the old word from `pairs`, add those of the new one.
 
         EXAMPLE:
         >>> tok = BPETokenizer(vocab_size=300); tok.train("ababab")
@@ -449,6 +456,7 @@ class BPETokenizer(Tokenizer):
         HINTS:
         - `max(pairs.items(), key=lambda kv: (kv[1], -kv[0][0], -kv[0][1]))` is the tie-break.
         - Different words stay different after a merge, so the dict keys stay unique.
+        - Counter.subtract leaves zero counts behind; they never reach min_frequency (>= 1).
         """
         ### BEGIN SOLUTION
         self._reset()
@@ -458,10 +466,8 @@ class BPETokenizer(Tokenizer):
         if not chunks:
             raise ValueError("cannot train on an empty corpus")
         words = {tuple(chunk.encode("utf-8")): frequency for chunk, frequency in chunks.items()}
-        while len(self.vocab) < self.max_vocab_size:
-            pairs = count_pairs(words)
-            if not pairs:
-                break
+        pairs = count_pairs(words)
+        while len(self.vocab) < self.max_vocab_size and pairs:
             pair, count = max(pairs.items(), key=lambda kv: (kv[1], -kv[0][0], -kv[0][1]))
             if count < self.min_frequency:
                 break
@@ -469,8 +475,13 @@ class BPETokenizer(Tokenizer):
             self.ranks[pair] = len(self.merges)
             self.merges.append(pair)
             self.vocab.append(self.vocab[pair[0]] + self.vocab[pair[1]])
-            words = {merge_pair(word, pair, new_id) if pair[0] in word else word: frequency
-                     for word, frequency in words.items()}
+            for word in [w for w in words if pair[0] in w]:  # only these can change
+                merged = merge_pair(word, pair, new_id)
+                if merged != word:
+                    frequency = words.pop(word)
+                    words[merged] = frequency
+                    pairs.subtract(count_pairs({word: frequency}))
+                    pairs.update(count_pairs({merged: frequency}))
         ### END SOLUTION
 
     def _encode_chunk(self, chunk):
@@ -663,8 +674,11 @@ if __name__ == "__main__":
 - `BPETokenizer` starts from bytes, so nothing is unknown, and learns merges by
   repeatedly joining the most frequent neighbours (ties: smallest pair);
   `encode` replays them in learned order.
-- The analysis measured the trade-off: each vocabulary increase shortened the
-  held-out sequence (less attention work) and grew the embedding table.
+- The analysis measured the trade-off: every vocabulary with learned merges
+  (bpe-320 and up) shortened the held-out sequence (less attention work) and
+  grew the embedding table; bytes alone (bpe-256) are no shorter than characters.
+- Training updates pair counts only for the chunks a merge changed, instead of
+  recounting the whole corpus after every merge.
 
 Next, module 11 Embeddings turns these ids into trainable vectors.
 """
