@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audits.model import Rule, Severity
 from audits.rules._base import file_finding
-from audits.rules.imports import replacement, resolve, tinytorch_imports
+from audits.rules.imports import replacement, resolved_imports
 
 DOC = """\
 A test or checkpoint file of this module (tests/NN_name/**, tests/checkpoints/checkpoint_NN_*.py)
@@ -23,10 +23,9 @@ def check(module, index):
     for test in index.test_files(module.number):
         if test.tree is None:
             continue
-        for node in tinytorch_imports(test.tree):
-            for resolved in resolve(node, index):
-                if resolved.problem is None:
-                    continue
+        for resolved in resolved_imports(test.tree, index):
+            if resolved.problem is not None:
+                node = resolved.node
                 yield file_finding(
                     RULE, test, node.lineno, f"{test.path.name} imports what the package does not export: {resolved.problem}.",
                     last=node.end_lineno, suggestion=replacement(index, resolved),

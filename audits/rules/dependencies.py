@@ -5,7 +5,7 @@ from __future__ import annotations
 from audits.index import PACKAGE
 from audits.model import Rule, Severity
 from audits.rules._base import finding, parsed_code_cells
-from audits.rules.imports import replacement, resolve, tinytorch_imports
+from audits.rules.imports import replacement, resolved_imports
 
 CATEGORY = "Module dependencies"
 
@@ -13,10 +13,8 @@ CATEGORY = "Module dependencies"
 def _imports(module, index):
     if index is None:
         return
-    for cell, tree in parsed_code_cells(module):
-        for node in tinytorch_imports(tree):
-            for resolved in resolve(node, index):
-                yield resolved
+    for _, tree in parsed_code_cells(module):
+        yield from resolved_imports(tree, index)
 
 
 def check_order(module, index):

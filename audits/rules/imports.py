@@ -30,6 +30,12 @@ def tinytorch_imports(tree: ast.AST) -> Iterator[ast.stmt]:
             yield node
 
 
+def resolved_imports(tree: ast.AST, index: RepoIndex) -> Iterator[Resolved]:
+    """Every path/name the tinytorch imports of `tree` ask for, resolved against the index."""
+    for node in tinytorch_imports(tree):
+        yield from resolve(node, index)
+
+
 def exporters_of(index: RepoIndex, name: str) -> list[tuple[int, str]]:
     """(module number, target) of every module whose export cells define `name`."""
     return [(n, info.target) for n, info in index.modules.items() if info.target and name in info.names]

@@ -16,6 +16,7 @@ from audits.__main__ import main as audits_main
 from audits.export import main as export_main
 from audits.module import main as module_main
 from audits.rules.__main__ import main as rules_main
+from testkit.auditkit import assert_one_line_error
 
 SEEDLIKE = Path(__file__).resolve().parent / "seedlike"
 COMMANDS = {"audits": audits_main, "audits.module": module_main, "audits.export": export_main, "audits.rules": rules_main}
@@ -38,13 +39,6 @@ def run(command, argv, capsys):
     except SystemExit as exit:  # argparse usage errors
         code = exit.code
     return code, *capsys.readouterr()
-
-
-def assert_one_line_error(code, err, needle):
-    assert code == 2, err
-    assert err.startswith("error: ") and err.count("\n") == 1, err
-    assert "Traceback" not in err and "internal error" not in err
-    assert needle in err, err
 
 
 def non_utf8(root):

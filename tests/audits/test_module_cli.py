@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 
 from audits.report import json as json_report
+from testkit.auditkit import assert_one_line_error
 
 HERE = Path(__file__).resolve().parent
 SEEDLIKE = HERE / "seedlike"
@@ -21,12 +22,8 @@ def audit(*args, cwd=None):
                           cwd=cwd or REPO, capture_output=True, text=True, timeout=120)
 
 
-def assert_one_line_error(result, *needles):
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert "Traceback" not in result.stderr
-    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: "), result.stderr
-    for needle in needles:
-        assert needle in result.stderr
+def assert_usage_error(result, *needles):
+    assert_one_line_error(result.returncode, result.stderr, *needles)
 
 
 @pytest.fixture
@@ -85,14 +82,14 @@ def test_output_writes_one_format_to_the_path(flawed, tmp_path):
 
 
 def test_unknown_module_lists_the_numbers_found(clean):
-    assert_one_line_error(audit("99", "--root", clean), "no module 99", "found: 01")
+    assert_usage_error(audit("99", "--root", clean), "no module 99", "found: 01")
 
 
 def test_usage_errors_are_one_line(clean):
-    assert_one_line_error(audit("1", "--root", clean, "--format", "pdf"), "--format")
-    assert_one_line_error(audit("1", "--root", clean, "--date", "yesterday"), "date")
-    assert_one_line_error(audit("1", "--root", clean, "--output", clean / "x.pdf"), "--format")
-    assert_one_line_error(audit("--root", clean), "target")
+    assert_usage_error(audit("1", "--root", clean, "--format", "pdf"), "--format")
+    assert_usage_error(audit("1", "--root", clean, "--date", "yesterday"), "date")
+    assert_usage_error(audit("1", "--root", clean, "--output", clean / "x.pdf"), "--format")
+    assert_usage_error(audit("--root", clean), "target")
 
 
 def test_config_can_silence_a_rule(flawed):

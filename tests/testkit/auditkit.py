@@ -52,6 +52,15 @@ def line_of(text: str, needle: str, nth: int = 1) -> int:
     raise AssertionError(f"{needle!r} not found {nth} time(s)")
 
 
+def assert_one_line_error(code: int, err: str, *needles: str) -> None:
+    """A command's bad-input contract: exit 2 and one `error:` line on stderr naming the problem, no traceback."""
+    assert code == 2, err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err and "internal error" not in err, err
+    for needle in needles:
+        assert needle in err, err
+
+
 def audit_text(text: str, index: RepoIndex | None = None, config=None, path: str = "widget.py"):
     return audit_source(parse_text(text, path), index, config)
 
