@@ -13,7 +13,16 @@ from audits.model import Rule, Severity
 from audits.rules._base import finding
 
 CATEGORY = "Stale references"
-MODULE_REF = re.compile(r"\b[Mm]odule\s+(\d{1,2})\b(?:\s*(?::|\(|-|–|—)\s*([A-Za-z][A-Za-z-]*))?")
+# "Module 16: Compression", "Module 16 (compression)", "Module 16 - Compression": the name is a
+# whole word (so "Module 02 (x*x*x ...)" names nothing); after a dash it must be capitalised,
+# because "Module 03 - we build layers" is a sentence, not a name.
+MODULE_REF = re.compile(
+    r"\b[Mm]odule\s+(\d{1,2})\b"
+    r"(?:\s*(?::|\()\s*([A-Za-z][A-Za-z-]*)(?=[\s),.:;!?'\"]|$)|\s*[-–—]\s*([A-Z][A-Za-z-]*)(?=[\s),.:;!?'\"]|$))?"
+)
+# Words that follow "Module NN (" or "Module NN:" in a sentence without naming the module.
+NOT_NAMES = {"a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "is", "it", "of", "on", "or",
+             "see", "so", "that", "the", "then", "this", "to", "we", "where", "which", "with", "you"}
 SLASH_PATH = re.compile(
     r"(?<![\w./-])((?:modules|tests|tinytorch|audits|benchmarks|src|milestones|docs|examples|scripts)/[\w./-]*\w)"
 )
@@ -85,7 +94,9 @@ def check_modules(module, index):
         if "odule" not in text:
             continue
         for match in MODULE_REF.finditer(text):
-            cited, word = int(match.group(1)), match.group(2)
+            cited, word = int(match.group(1)), match.group(2) or match.group(3)
+            if word and (len(word) < 2 or word.lower() in NOT_NAMES):
+                word = None
             if number == title and own is not None and cited != own:
                 fixed = text[: match.start(1)] + f"{own:02d}" + text[match.end(1) :]
                 yield finding(

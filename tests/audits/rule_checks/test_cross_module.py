@@ -110,3 +110,24 @@ def test_suppression_in_a_test_file(checkout):
     suite = "def test_placeholder():  # audit: ignore[TST001]\n    pass\n"
     root = checkout(compression(), {"tests/16_compression/test_suite.py": suite})
     assert [f for f in audit(root, 16) if f.code == "TST001"] == []
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "Keep the order of Module 01 (x*x*x, then the tanh) so results match bit for bit.",
+        "In Module 17 - we build caches - you meet KVCache.",
+        "Module 01 (for the basics) comes first.",
+        "Module 16: the one you are reading.",
+    ],
+)
+def test_ref001_ignores_words_that_are_not_module_names(checkout, prose):
+    """The cited modules exist in the checkout, so a misread word would be judged (and flagged)."""
+    text = compression(f'# %% [markdown]\n"""\n{prose}\n"""\n')
+    assert found(audit(checkout(text), 16), "REF001") == []
+
+
+@pytest.mark.parametrize("prose", ["See Module 15 - Memoization.", "See Module 15 (memoization).", "See Module 15: KV cache."])
+def test_ref001_still_reads_every_name_form(checkout, prose):
+    text = compression(f'# %% [markdown]\n"""\n{prose}\n"""\n')
+    assert found(audit(checkout(text), 16), "REF001") == [("REF001", line_of(text, "Module 15"))]
