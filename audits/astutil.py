@@ -2,6 +2,7 @@
 
     nodes(tree, *types)              every node of those types, in source order (one walk per tree, cached)
     is_main_guard(node)              `if __name__ == "__main__":`
+    runs_only_as_script(node)        the main guard, alone or in an `and` (`... and not QUICK:`)
     import_time_statements(body)     the statements that run when the file is imported
     defined_tests(tree)              the `def test_*` functions defined at module level
     dotted_name(node)                "np.random.seed" for that attribute chain
@@ -83,6 +84,17 @@ def is_main_guard(node: ast.AST) -> bool:
     )
 
 
+def runs_only_as_script(node: ast.AST) -> bool:
+    """An `if` whose body runs only when the file is executed as a script: the main guard,
+    or a conjunction that includes it (`if __name__ == "__main__" and not QUICK:`)."""
+    if not isinstance(node, ast.If):
+        return False
+    test = node.test
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(is_main_guard(ast.If(test=value, body=[], orelse=[])) for value in test.values)
+    return is_main_guard(node)
+
+
 def _is_try(node: ast.AST) -> bool:
     return isinstance(node, ast.Try) or type(node).__name__ == "TryStar"
 
@@ -91,7 +103,8 @@ def import_time_statements(statements: list[ast.stmt], inside: Optional[ast.stmt
     """(statement, outermost enclosing compound statement or None) for everything that runs on import.
 
     Descends into if/try/for/while/with/match blocks; skips function and class
-    bodies and the body of `if __name__ == "__main__":` (its `else:` still runs).
+    bodies and the body of `if __name__ == "__main__":` (also when the guard is
+    one operand of an `and`); its `else:` still runs.
     """
     for node in statements:
         yield node, inside
@@ -99,7 +112,7 @@ def import_time_statements(statements: list[ast.stmt], inside: Optional[ast.stmt
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
         if isinstance(node, ast.If):
-            if not is_main_guard(node):
+            if not runs_only_as_script(node):
                 yield from import_time_statements(node.body, outer)
             yield from import_time_statements(node.orelse, outer)
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):

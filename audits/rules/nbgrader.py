@@ -1,8 +1,9 @@
 """NB001-NB006: nbgrader cell metadata and solution markers.
 
-`complete_metadata(module, cell)` and `marker_line(meta)` give the metadata a
-cell should carry; NB001/NB003/NB005 put that marker line in `suggestion`, so a
-fixer can replace the cell's marker line with it verbatim.
+`complete_metadata(module, cell)` gives the metadata a cell should carry and
+`suggested_marker(cell, meta)` the cell's marker line carrying it (other options on
+the line kept); NB001/NB002/NB003/NB005 put that line in `suggestion`, and it is
+what `--fix` writes for NB001.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from audits.rules._base import finding
 GRADE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 KNOWN_KEYS = ("grade", "grade_id", "locked", "points", "schema_version", "solution", "task", "cell_type")
 FLAGS = ("grade", "locked", "solution", "task")
-BEGIN = re.compile(r"^\s*###\s*BEGIN SOLUTION\b")
-END = re.compile(r"^\s*###\s*END SOLUTION\b")
 CATEGORY = "NBGrader metadata"
 DEFAULT_POINTS = 5
 TEST_DEF = re.compile(r"^\s*def test_", re.MULTILINE)  # for cells that do not parse
@@ -62,6 +61,36 @@ def _ids_except(module, cell: Cell) -> set[str]:
     }
 
 
+def salvaged_metadata(text: Optional[str]) -> dict:
+    """The values of metadata that is not JSON but a Python dict literal (`{'grade': True}`),
+    read with `ast.literal_eval` (never executed), so a suggestion keeps the author's grade_id
+    and points; {} when even that fails."""
+    if not text or "}" not in text:
+        return {}
+    literal = text[: text.rfind("}") + 1]
+    for candidate in (literal, re.sub(r"\b(true|false|null)\b", lambda m: {"true": "True", "false": "False", "null": "None"}[m.group(1)], literal)):
+        try:
+            value = ast.literal_eval(candidate)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+        return value if isinstance(value, dict) else {}
+    return {}
+
+
+def _points(meta: dict) -> Optional[float]:
+    """The cell's points as a number > 0, also when written as a string ("5"); else None."""
+    value = meta.get("points")
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+        value = int(value) if value.is_integer() else value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
+
+
 def complete_metadata(module, cell: Cell, used_ids: Optional[Iterable[str]] = None) -> dict:
     """The complete nbgrader v3 metadata this cell should carry, keeping valid existing values.
 
@@ -72,9 +101,9 @@ def complete_metadata(module, cell: Cell, used_ids: Optional[Iterable[str]] = No
     `used_ids` (default: the other cells' ids). The rules suggest this and
     `--fix` writes it, so both always agree.
     """
-    meta = cell.nbgrader if isinstance(cell.nbgrader, dict) else {}
+    meta = cell.nbgrader if isinstance(cell.nbgrader, dict) else salvaged_metadata(cell.nbgrader_text)
     is_test = bool(defined_tests(cell.tree)) if cell.tree is not None else TEST_DEF.search(cell.source) is not None
-    markers = any(BEGIN.match(line) for line in cell.source.splitlines())
+    markers = bool(solution_markers(cell))
     if is_test:
         flags = {"grade": True, "locked": True, "solution": False, "task": False}
     elif markers:
@@ -95,7 +124,7 @@ def complete_metadata(module, cell: Cell, used_ids: Optional[Iterable[str]] = No
             grade_id, n = f"{base}-{n}", n + 1
     result = {"grade": flags["grade"], "grade_id": grade_id, "locked": flags["locked"]}
     if flags["grade"] or flags["task"]:
-        result["points"] = meta["points"] if _has_number(meta, "points") and meta["points"] > 0 else DEFAULT_POINTS
+        result["points"] = _points(meta) or DEFAULT_POINTS
     result.update({"schema_version": 3, "solution": flags["solution"], "task": flags["task"]})
     return result
 
@@ -118,6 +147,21 @@ def marker_line(meta: dict) -> str:
     return "# %% nbgrader=" + json.dumps(meta)
 
 
+def suggested_marker(cell: Cell, meta: dict) -> str:
+    """The cell's own marker line carrying `meta`: other options on the line (`[markdown]`,
+    `tags=[...]`, comments) are kept, and the metadata is written where it was, or appended,
+    exactly as `--fix` writes it. Code before the first marker gets a new marker line."""
+    if not cell.marker:
+        return marker_line(meta)
+    text = json.dumps(meta)
+    old = cell.nbgrader_text
+    if old is not None and cell.nbgrader is None and "}" in old:
+        old = old[: old.rfind("}") + 1]  # not JSON: replace up to the closing brace, keep the rest
+    if old and old in cell.marker:
+        return cell.marker.replace(old, text, 1)
+    return cell.marker.rstrip() + " nbgrader=" + text
+
+
 def _is_blank(cell: Cell) -> bool:
     return not any(line.strip() and not line.strip().startswith("#") for line in cell.source.splitlines())
 
@@ -133,7 +177,7 @@ def check_missing(module, index):
         where = "has no nbgrader metadata" if cell.marker else "sits before the first `# %%` marker, so it has no nbgrader metadata"
         yield finding(
             NB001, module, cell.start, f"code cell {where}: nbgrader cannot grade, lock or strip it.",
-            excerpt=cell.marker or module.line(cell.start), suggestion=marker_line(meta),
+            excerpt=cell.marker or module.line(cell.start), suggestion=suggested_marker(cell, meta),
         )  # fmt: skip
 
 
@@ -145,7 +189,7 @@ def check_json(module, index):
         if cell.nbgrader_error is not None:
             yield finding(
                 NB002, module, cell.start, f"nbgrader metadata is {cell.nbgrader_error}.",
-                suggestion="Write the metadata as one JSON object on the marker line, e.g. " + marker_line(complete_metadata(module, cell)),
+                suggestion=suggested_marker(cell, complete_metadata(module, cell)),
             )  # fmt: skip
 
 
@@ -190,7 +234,7 @@ def check_schema(module, index):
             continue
         problems = schema_problems(cell.nbgrader)
         if problems:
-            suggestion = marker_line(complete_metadata(module, cell)) if cell.is_code else "Complete the metadata: " + "; ".join(problems) + "."
+            suggestion = suggested_marker(cell, complete_metadata(module, cell)) if cell.is_code else "Complete the metadata: " + "; ".join(problems) + "."
             yield finding(
                 NB003, module, cell.start, "nbgrader metadata is not valid v3: " + "; ".join(problems) + ".",
                 suggestion=suggestion,
@@ -231,75 +275,123 @@ def check_test_cells(module, index):
             missing.append('"grade": true')
         if meta.get("locked") is not True:
             missing.append('"locked": true')
-        if not _has_number(meta, "points"):
+        if "points" not in meta:  # a points value that is not a number is NB003's finding
             missing.append('"points": N')
         if missing:
             yield finding(
                 NB005, module, cell.start,
                 f"cell defining `{tests[0].name}` is not a graded locked test cell: it needs {', '.join(missing)}.",
-                suggestion=marker_line(complete_metadata(module, cell)),
+                suggestion=suggested_marker(cell, complete_metadata(module, cell)),
             )  # fmt: skip
 
 
 # -- NB006: solution markers --------------------------------------------------------------
 
-
-def _string_lines(cell: Cell) -> set[int]:
-    """Lines that continue a multi-line string (a marker there is text, not a marker)."""
-    inside: set[int] = set()
-    if cell.tree is None:
-        return inside
-    for node in nodes(cell.tree, ast.Constant, ast.JoinedStr):
-        if (node.end_lineno or node.lineno) > node.lineno:
-            if isinstance(node, ast.JoinedStr) or isinstance(node.value, (str, bytes)):
-                inside.update(range(node.lineno + 1, node.end_lineno + 1))
-    return inside
+# nbgrader (ClearSolutions) reads every line of every cell: a line containing "BEGIN SOLUTION"
+# opens a region, else a line containing "END SOLUTION" closes it. Case-sensitive substrings,
+# so strings, docstrings and markdown prose count, and "### begin solution" does not.
+BEGIN_TEXT, END_TEXT = "BEGIN SOLUTION", "END SOLUTION"
+NEAR_MISS = re.compile(r"^\s*#+\s*(?:BEGIN|END)[\s_-]*SOLUTION\b", re.IGNORECASE)
 
 
 def solution_markers(cell: Cell) -> list[tuple[int, str]]:
-    """(line, "BEGIN" | "END") for each solution marker line of a code cell."""
-    skip = _string_lines(cell)
+    """(line, "BEGIN" | "END") for each line nbgrader reads as a solution marker, in any cell."""
     found = []
     for number, text in cell.lines():
-        if number in skip:
-            continue
-        if BEGIN.match(text):
+        if BEGIN_TEXT in text:
             found.append((number, "BEGIN"))
-        elif END.match(text):
+        elif END_TEXT in text:
             found.append((number, "END"))
     return found
 
 
+def _near_misses(cell: Cell) -> list[tuple[int, str]]:
+    """Comment lines meant as markers that nbgrader does not recognise (`### begin solution`)."""
+    return [
+        (number, text.strip())
+        for number, text in cell.lines()
+        if NEAR_MISS.match(text) and BEGIN_TEXT not in text and END_TEXT not in text
+    ]
+
+
+def _indent(text: str) -> str:
+    return text[: len(text) - len(text.lstrip())]
+
+
+def _code_lines(cell: Cell) -> set[int]:
+    """Lines of a code cell without string literals: a marker there is a comment, a real marker."""
+    inside: set[int] = set()
+    if cell.tree is not None:
+        for node in nodes(cell.tree, ast.Constant, ast.JoinedStr):
+            if isinstance(node, ast.JoinedStr) or isinstance(node.value, (str, bytes)):
+                inside.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    return {number for number, _ in cell.lines()} - inside
+
+
+def _prose_marker_finding(module, cell: Cell, line: int):
+    where = "this markdown cell" if cell.kind == "markdown" else "this string"
+    return finding(
+        NB006, module, line,
+        f"nbgrader reads solution markers in every line, prose and strings included: {where} opens or closes a "
+        "solution region, so generating the student version fails or cuts text.",
+        suggestion="Reword the text so it does not contain the exact marker words (e.g. \"the BEGIN/END solution markers\").",
+    )  # fmt: skip
+
+
 def check_markers(module, index):
-    for cell in module.code_cells():
-        meta = cell.nbgrader if isinstance(cell.nbgrader, dict) else None
+    for cell in module.cells:
+        if cell.kind == "raw":
+            continue
         markers = solution_markers(cell)
+        if cell.kind == "markdown":
+            meta = cell.nbgrader if isinstance(cell.nbgrader, dict) else {}
+            if markers and meta.get("solution") is not True:
+                yield _prose_marker_finding(module, cell, markers[0][0])
+            continue
+        meta = cell.nbgrader if isinstance(cell.nbgrader, dict) else None
+        for line, text in _near_misses(cell):
+            yield finding(
+                NB006, module, line,
+                f"`{text}` is not a solution marker: nbgrader only recognises the exact upper-case words "
+                f"`{BEGIN_TEXT}` / `{END_TEXT}`, so "
+                + ("it replaces the whole solution cell, scaffolding included, with a stub." if meta and meta.get("solution") is True
+                   else "the solution stays in the student version."),
+                suggestion=_indent(module.line(line)) + ("### BEGIN SOLUTION" if "begin" in text.lower() else "### END SOLUTION"),
+            )  # fmt: skip
         if meta is None:
             continue  # NB001/NB002 first: without metadata we cannot tell what the cell is
+        code_lines = _code_lines(cell)
         if meta.get("solution") is not True:
             if markers:
                 line = markers[0][0]
+                if line not in code_lines:
+                    yield _prose_marker_finding(module, cell, line)
+                    continue
                 if defined_tests(cell.tree):
                     fix = "Remove the solution markers: this cell is not a solution cell."
                 else:
-                    fix = marker_line({**complete_metadata(module, cell), "solution": True, "grade": False, "locked": False})
+                    fix = suggested_marker(cell, {**complete_metadata(module, cell), "solution": True, "grade": False, "locked": False})
                 yield finding(
-                    NB006, module, line, f"solution marker in a cell that is not a solution cell (its metadata says \"solution\": {json.dumps(meta.get('solution'))}).",
+                    NB006, module, line, f"solution marker in a cell that is not a solution cell (its metadata says \"solution\": {json.dumps(meta.get('solution'))}): nbgrader refuses to generate the student version.",
                     suggestion=fix,
                 )  # fmt: skip
             continue
         if not markers:
-            if cell.tree is None or _is_blank(cell):
-                continue
+            if cell.tree is None or _is_blank(cell) or _near_misses(cell):
+                continue  # a near-miss marker was reported above
             defined = [n.name for n in cell.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
             if defined:
-                message = f"solution cell defines `{defined[0]}` but has no ### BEGIN SOLUTION / ### END SOLUTION markers: nbgrader has nothing to strip."
+                message = f"solution cell defines `{defined[0]}` but has no ### BEGIN SOLUTION / ### END SOLUTION markers: nbgrader replaces the whole cell, scaffolding included."
                 fix = "Wrap the code students write (after the TODO/APPROACH/EXAMPLE/HINTS docstring) in ### BEGIN SOLUTION / ### END SOLUTION."
             else:
-                message = "solution cell has no solution markers and nothing for students to write: it should not be a solution cell."
-                fix = marker_line({**complete_metadata(module, cell), "solution": False})
+                message = "solution cell has no solution markers and nothing for students to write: nbgrader replaces the whole cell (imports included) with a stub; it should not be a solution cell."
+                fix = suggested_marker(cell, {**complete_metadata(module, cell), "solution": False})
             yield finding(NB006, module, cell.start, message, excerpt=cell.marker, suggestion=fix)
             continue
+        in_text = [line for line, _ in markers if line not in code_lines]
+        if in_text:
+            yield _prose_marker_finding(module, cell, in_text[0])
+            continue  # the region nbgrader sees starts in the text: its structure follows from that
         open_line: Optional[int] = None
         for line, kind in markers:
             if kind == "BEGIN" and open_line is not None:
@@ -310,10 +402,8 @@ def check_markers(module, index):
                               suggestion="Add ### BEGIN SOLUTION before the solution code, or remove this marker.")  # fmt: skip
             elif kind == "BEGIN":
                 open_line = line
-                continue
             else:
                 open_line = None
-                continue
         if open_line is not None:
             yield finding(NB006, module, open_line, f"### BEGIN SOLUTION at line {open_line} is never closed in its cell.",
                           suggestion="Add ### END SOLUTION after the last line of the solution, inside this cell.")  # fmt: skip
@@ -358,13 +448,18 @@ points for them. Example: a `def test_unit_prune():` cell marked `"grade": false
 Fix: `"grade": true, "locked": true, "points": N, "solution": false` (see suggestion).""", check_test_cells)
 
 NB006 = _rule("NB006", "solution markers missing or unbalanced", """\
-Solution markers do not match the cell's role. A `"solution": true` cell that defines a
-function or class must wrap the student part in `### BEGIN SOLUTION` / `### END SOLUTION`
-(otherwise the student version keeps the answer); a solution cell with code but nothing to
-fill in (an imports cell) should not be a solution cell; markers must come in order,
-BEGIN then END, never nested or unclosed; and markers in a cell that is not a solution
-cell are never stripped. Empty or comment-only solution cells are fine. Markers inside a
-multi-line string are text, not markers. Fix: add, reorder or remove the markers, or
-correct the cell's "solution" flag (see suggestion).""", check_markers)
+Solution markers do not match the cell's role, read the way nbgrader reads them: any line
+containing the exact, upper-case text `BEGIN SOLUTION` opens a solution region and a line
+containing `END SOLUTION` closes it, in every cell, strings, docstrings and markdown prose
+included. A `"solution": true` cell that defines a function or class must wrap the student
+part in `### BEGIN SOLUTION` / `### END SOLUTION` (without markers nbgrader replaces the
+whole cell, scaffolding included, with a stub); a solution cell with code but nothing to
+fill in (an imports cell) should not be a solution cell; markers must come in order, BEGIN
+then END, never nested or unclosed; a region in a cell that is not a solution cell, or in
+prose or a string (`Put your code between BEGIN SOLUTION and END SOLUTION`), makes nbgrader
+refuse to generate the student version or cut text; and a comment such as
+`### begin solution` is not a marker at all. Empty or comment-only solution cells are fine.
+Fix: add, reorder, correct or remove the markers, reword the prose, or correct the cell's
+"solution" flag (see suggestion).""", check_markers)
 
 RULES = [NB001, NB002, NB003, NB004, NB005, NB006]

@@ -6,9 +6,9 @@ import ast
 from typing import Iterator, Optional
 
 from audits.model import Rule, Severity
-from audits.astutil import is_main_guard
+from audits.astutil import runs_only_as_script
 from audits.rules._base import MAIN_GUARD, callee, calls_in, finding, guarded, last_name, parsed_code_cells
-from audits.rules.test_isolation import RUNNERS, TEST_LIKE
+from audits.rules.test_isolation import import_time_test_calls, is_test_call
 
 PRINTS = {"print", "display", "pprint", "pp", "sys.stdout.write", "sys.stderr.write"}
 PLOTS = {"show", "plot", "figure", "imshow", "savefig", "subplots", "scatter", "hist", "bar"}
@@ -45,6 +45,7 @@ piece without running the rest. Constants computed by plain numpy/math/builtin c
 `enable_autograd()`, which must patch Tensor when the module is imported) is allowed
 only with `# audit: ignore[SE001]` on that line plus a comment saying why."""
 
+DELIBERATE_COMMENT = "# (or, if this is a deliberate, documented import-time effect like enable_autograd() in module 05: keep the call unguarded and end its line with `# audit: ignore[SE001]`)"
 DELIBERATE = "If the call is a deliberate, documented import-time effect (like enable_autograd() in module 05), keep it and end the line with `# audit: ignore[SE001]`."
 
 
@@ -93,55 +94,61 @@ def classify(call: ast.Call, local: set[str], tinytorch: set[str]) -> Optional[s
 
 
 def _is_test_call(node: ast.AST) -> bool:
-    name = callee(node) if isinstance(node, ast.Call) else None
-    return bool(name) and (bool(TEST_LIKE.search(last_name(name))) or name in RUNNERS)
+    return isinstance(node, ast.Call) and is_test_call(node)
 
 
-def _statements(statements: list[ast.stmt]) -> Iterator[tuple[ast.stmt, list[ast.AST]]]:
-    """(statement, expressions it evaluates) at import time; loops and with-blocks are yielded whole."""
+def _statements(statements: list[ast.stmt], outer: Optional[ast.stmt] = None) -> Iterator[tuple[ast.stmt, list[ast.AST], Optional[ast.stmt]]]:
+    """(statement, expressions it evaluates, outermost enclosing block or None) at import time;
+    loops and with-blocks are yielded whole."""
     for node in statements:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
             continue
+        block = outer or node
         if isinstance(node, ast.If):
-            if is_main_guard(node):
-                yield from _statements(node.orelse)
+            if runs_only_as_script(node):
+                yield from _statements(node.orelse, block)
                 continue
-            yield node, [node.test]
-            yield from _statements(node.body)
-            yield from _statements(node.orelse)
+            yield node, [node.test], outer
+            yield from _statements(node.body, block)
+            yield from _statements(node.orelse, block)
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-            yield from _statements(node.body)
+            yield from _statements(node.body, block)
             for handler in node.handlers:
-                yield from _statements(handler.body)
-            yield from _statements(node.orelse)
-            yield from _statements(node.finalbody)
+                yield from _statements(handler.body, block)
+            yield from _statements(node.orelse, block)
+            yield from _statements(node.finalbody, block)
         elif isinstance(node, ast.Match):
-            yield node, [node.subject]
+            yield node, [node.subject], outer
             for case in node.cases:
-                yield from _statements(case.body)
+                yield from _statements(case.body, block)
         else:
-            yield node, [node]
+            yield node, [node], outer
 
 
 def check(module, index):
     local, tinytorch = _module_names(module)
     for cell, tree in parsed_code_cells(module):
-        for statement, expressions in _statements(tree.body):
+        # Blocks TI001 already asks to guard whole: guarding them removes their other effects too.
+        test_blocks = [block for block in import_time_test_calls(tree) if not isinstance(block, ast.Expr)]
+        for statement, expressions, outer in _statements(tree.body):
+            if outer is not None and outer in test_blocks or statement in test_blocks:
+                continue
             first, last = statement.lineno, statement.end_lineno or statement.lineno
             kind = {ast.For: "for", ast.AsyncFor: "async for", ast.While: "while", ast.With: "with", ast.AsyncWith: "async with"}
             if type(statement) in kind:
                 word = kind[type(statement)]
+                short = last - first < 8 and outer is None
                 yield finding(
                     RULE, module, first,
                     f"a `{word}` block runs at import time: put it in a function or under `{MAIN_GUARD}`.",
                     last=last if last - first < 8 else first,
-                    suggestion=guarded(module, first, last) if last - first < 8 else f"Move the `{word}` block (lines {first}-{last}) into a function, or indent it under `{MAIN_GUARD}`.",
+                    suggestion=guarded(module, first, last) if short else f"Move the `{word}` block (lines {first}-{last}) into a function, or indent {'the block at line ' + str(outer.lineno) if outer is not None else 'it'} under `{MAIN_GUARD}`.",
                 )  # fmt: skip
                 continue
             if isinstance(statement, ast.Assert):
                 yield finding(
                     RULE, module, first, f"an `assert` runs at import time: checks belong in a test function called under `{MAIN_GUARD}`.",
-                    last=last, suggestion=guarded(module, first, last),
+                    last=last, suggestion=guarded(module, first, last) if outer is None else f"Move the check into a test function, or guard the block at line {outer.lineno} with `{MAIN_GUARD}`.",
                 )  # fmt: skip
                 continue
             bare = isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)
@@ -165,10 +172,12 @@ def check(module, index):
                 reason = f"the bare call `{name or 'expression'}(...)` runs for its side effect"
             if reason is None:
                 continue
-            if bare or isinstance(statement, (ast.If, ast.Match)):
+            if outer is not None:
+                suggestion = f"Guard the whole block at line {outer.lineno} with `{MAIN_GUARD}`, or move this work into a function."
+            elif bare or isinstance(statement, (ast.If, ast.Match)):
                 suggestion = guarded(module, first, last) if not isinstance(statement, (ast.If, ast.Match)) else f"Move the condition's work into a function, or under `{MAIN_GUARD}`."
-                if "own code" in reason or "tinytorch code" in reason or "bare call" in reason:
-                    suggestion += "\n" + DELIBERATE if bare else ""
+                if bare and ("own code" in reason or "tinytorch code" in reason or "bare call" in reason):
+                    suggestion += "\n" + DELIBERATE_COMMENT  # a comment, so the suggestion stays code
             else:
                 suggestion = f"Create the value inside the function or test that uses it (or under `{MAIN_GUARD}`); module level keeps only constants. {DELIBERATE if 'own code' in reason or 'tinytorch code' in reason else ''}".strip()
             yield finding(

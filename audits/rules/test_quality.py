@@ -13,12 +13,14 @@ from audits.rules._base import callee, file_finding, finding, last_name
 
 ASSERTING_NAME = re.compile(r"^(?:assert|check|verify|expect)_|^assert[A-Z]|^fail$")
 PYTEST_CHECKS = {"raises", "warns", "deprecated_call", "fail", "approx"}
+PLACEHOLDER_ERRORS = {"NotImplementedError"}
 
 DOC = """\
 A test function asserts nothing: no `assert`, no `pytest.raises`/`pytest.warns`/`pytest.fail`,
 no `np.testing.assert_*` (or any `assert_*`/`check_*` helper), no call to a helper in the
-same file that asserts, no helper imported from testkit, no `raise AssertionError`. Its
-body may be only `pass`, a docstring, `...` or prints. Such a test passes whatever the code
+same file that asserts, no helper imported from testkit, no `raise` of an exception (a
+test that does `if loss > tol: raise ValueError(...)` checks; `raise NotImplementedError`
+is a placeholder and does not). Its body may be only `pass`, a docstring, `...` or prints. Such a test passes whatever the code
 does and reports coverage that does not exist. Checked for inline `test_*` functions in
 the module source and for `test_*` functions (and methods of `Test*` classes) in the
 module's test and checkpoint files. `test_module()` that calls the unit tests is fine
@@ -75,8 +77,10 @@ class Checker:
             if isinstance(node, ast.Assert):
                 return True
             if isinstance(node, ast.Raise) and node.exc is not None:
+                # `if bad: raise ValueError(...)` checks as much as an assert; a bare `raise`
+                # (re-raise) does not, nor does the placeholder `raise NotImplementedError`.
                 raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
-                if isinstance(raised, ast.Name) and raised.id == "AssertionError":
+                if not (isinstance(raised, ast.Name) and raised.id in PLACEHOLDER_ERRORS):
                     return True
             if isinstance(node, ast.Call) and self._asserting_call(node, seen):
                 return True

@@ -89,8 +89,25 @@ def test_nb006_missing_markers():
 def test_nb006_markers_outside_solution_cells_and_inside_strings():
     wrong = source(IMPL.replace(marker("widget", "impl"), marker("widget", "setup")))
     assert found(audit_text(wrong), "NB006") == [("NB006", line_of(wrong, "BEGIN SOLUTION"))]
+    # nbgrader matches the marker text on any line (ClearSolutions: `"BEGIN SOLUTION" in line`),
+    # so a string or markdown prose holding it opens a region nbgrader refuses or mis-cuts.
     in_string = source(marker("doc") + '\nTEXT = """\n### BEGIN SOLUTION\n"""\n')
-    assert found(audit_text(in_string), "NB006") == []
+    assert found(audit_text(in_string), "NB006") == [("NB006", line_of(in_string, "### BEGIN SOLUTION"))]
+    prose = source('# %% [markdown]\n# Write your code between BEGIN SOLUTION and END SOLUTION.\n')
+    assert found(audit_text(prose), "NB006") == [("NB006", line_of(prose, "Write your code"))]
+    in_docstring = source(IMPL.replace('"""TODO: double x."""', '"""TODO: fill in the BEGIN SOLUTION block."""'))
+    assert found(audit_text(in_docstring), "NB006") == [("NB006", line_of(in_docstring, "TODO: fill in"))]
+    harmless = source("# %% [markdown]\n# The solution markers are removed for students.\n")
+    assert found(audit_text(harmless), "NB006") == []
+
+
+def test_nb006_marker_nbgrader_does_not_recognise():
+    lower = source(IMPL.replace("### BEGIN SOLUTION", "### begin solution").replace("### END SOLUTION", "### end solution"))
+    findings = [f for f in audit_text(lower) if f.code == "NB006"]
+    assert [(f.code, f.line) for f in findings] == [("NB006", line_of(lower, "begin solution")), ("NB006", line_of(lower, "end solution"))]
+    assert [f.suggestion for f in findings] == ["    ### BEGIN SOLUTION", "    ### END SOLUTION"]
+    spaced = source(IMPL.replace("### BEGIN SOLUTION", "###  BEGIN SOLUTION").replace("### END", "# END"))
+    assert found(audit_text(spaced), "NB006") == []  # nbgrader needs the words, not three hashes
 
 
 def test_complete_metadata_keeps_valid_values_and_makes_unique_ids():

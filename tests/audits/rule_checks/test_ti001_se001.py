@@ -23,11 +23,20 @@ def test_ti001_suggestion_is_the_guarded_call():
 
 
 def test_ti001_call_inside_non_guard_if_or_loop_is_found():
+    """A call in a module-level block is reported at the block, whose whole text the suggestion guards."""
     text = source(TEST_CELL + "\nif True:\n    test_unit_widget()\nfor _ in range(2):\n    demo_widget()\n")
-    assert found(audit_text(text), "TI001") == [
-        ("TI001", line_of(text, "    test_unit_widget()")),
-        ("TI001", line_of(text, "demo_widget()")),
-    ]
+    findings = [f for f in audit_text(text) if f.code == "TI001"]
+    assert [(f.code, f.line) for f in findings] == [("TI001", line_of(text, "if True:")), ("TI001", line_of(text, "for _ in"))]
+    assert findings[0].excerpt == "if True:\n    test_unit_widget()"
+    assert findings[0].suggestion == 'if __name__ == "__main__":\n    if True:\n        test_unit_widget()'
+    assert "(line " + str(line_of(text, "    test_unit_widget()")) + ")" in findings[0].message
+
+
+def test_ti001_guard_combined_with_and_guards():
+    text = source(TEST_CELL + '\nif __name__ == "__main__" and not QUICK:\n    test_unit_widget()\n')
+    assert found(audit_text(text), "TI001") == [] and found(audit_text(text), "SE001") == []
+    either = source(TEST_CELL + '\nif __name__ == "__main__" or DEBUG:\n    test_unit_widget()\n')
+    assert found(audit_text(either), "TI001") == [("TI001", line_of(either, "or DEBUG"))]
 
 
 def test_ti001_guarded_and_nested_calls_are_fine():
@@ -40,7 +49,9 @@ def test_ti001_guarded_and_nested_calls_are_fine():
 
 def test_ti001_else_branch_of_guard_runs_at_import():
     text = source(TEST_CELL + '\nif __name__ == "__main__":\n    pass\nelse:\n    test_unit_widget()\n')
-    assert found(audit_text(text), "TI001") == [("TI001", line_of(text, "    test_unit_widget()", nth=1))]
+    (finding,) = [f for f in audit_text(text) if f.code == "TI001"]
+    assert finding.line == line_of(text, "    test_unit_widget()", nth=1)
+    assert "else:" in finding.suggestion and finding.suggestion.endswith(".")
 
 
 def test_se001_finds_each_kind_of_side_effect():
