@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import tinytorch.core.autograd  # noqa: F401  (turns autograd on)
-from testkit.compression_models import TinyMLP, manual_sparsity, separable_problem, unique_weights
+from testkit.blobs import make_blobs
+from testkit.compression_models import TinyMLP, manual_sparsity, unique_weights
 from tinytorch.core.dataloader import DataLoader, TensorDataset
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.optimizers import SGD, Adam
@@ -19,7 +20,7 @@ from tinytorch.perf.compression import compress_model, magnitude_prune, measure_
 
 
 def make_pipeline(optimizer=Adam, lr=0.02, grad_clip_norm=None):
-    inputs, labels = separable_problem(n_per_class=40, n_features=8, n_classes=3, seed=5)
+    inputs, labels = make_blobs(n_per_class=40, n_features=8, n_classes=3, seed=5)
     loader = DataLoader(TensorDataset(Tensor(inputs), Tensor(labels)), batch_size=30, shuffle=True)
     model = TinyMLP(8, 24, 3)
     trainer = Trainer(model, optimizer(model.parameters(), lr=lr), CrossEntropyLoss(), grad_clip_norm=grad_clip_norm)

@@ -11,32 +11,14 @@ import numpy as np
 import pytest
 
 import tinytorch.core.autograd  # noqa: F401  (turns autograd on)
-from tinytorch.core.activations import ReLU
-from tinytorch.core.layers import Linear
+from testkit.blobs import BlobMLP, accuracy
+from testkit.models import full_batch_steps
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.optimizers import Adam
 from tinytorch.core.tensor import Tensor
 from tinytorch.perf.compression import compress_model, magnitude_prune, measure_sparsity
 
 ACCURACY_DROP = 0.05
-
-
-class ClassifierMLP:
-    """10 -> 64 -> 64 -> 4, layers chained by hand."""
-
-    def __init__(self):
-        self.layer1 = Linear(10, 64)
-        self.layer2 = Linear(64, 64)
-        self.layer3 = Linear(64, 4)
-        self.relu = ReLU()
-
-    def forward(self, x):
-        x = self.relu(self.layer1(x))
-        x = self.relu(self.layer2(x))
-        return self.layer3(x)
-
-    def parameters(self):
-        return self.layer1.parameters() + self.layer2.parameters() + self.layer3.parameters()
 
 
 def four_clusters(seed=0):
@@ -50,25 +32,16 @@ def four_clusters(seed=0):
     return (inputs[:300], labels[:300]), (inputs[300:], labels[300:])
 
 
-def fit(model, inputs, labels, steps, optimizer=None):
-    optimizer = optimizer or Adam(model.parameters(), lr=0.01)
-    loss_fn = CrossEntropyLoss()
-    for _ in range(steps):
-        optimizer.zero_grad()
-        loss_fn(model.forward(Tensor(inputs)), labels).backward()
-        optimizer.step()
-    return optimizer
-
-
-def accuracy(model, inputs, labels):
-    return float(np.mean(np.argmax(model.forward(Tensor(inputs)).data, axis=1) == labels))
+def fit(model, optimizer, inputs, labels, steps):
+    full_batch_steps(model, optimizer, CrossEntropyLoss(), Tensor(inputs), Tensor(labels), steps)
 
 
 @pytest.fixture
 def trained():
     (train_x, train_y), held_out = four_clusters()
-    model = ClassifierMLP()
-    optimizer = fit(model, train_x, train_y, steps=150)
+    model = BlobMLP(n_features=10, hidden=64, n_classes=4)  # 10 -> 64 -> 64 -> 4, chained by hand
+    optimizer = Adam(model.parameters(), lr=0.01)
+    fit(model, optimizer, train_x, train_y, steps=150)
     dense = accuracy(model, *held_out)
     assert dense >= 0.9, "the dense model must learn the problem before we compress it"
     return model, optimizer, (train_x, train_y), held_out, dense
@@ -88,7 +61,7 @@ def test_ninety_percent_needs_only_a_short_fine_tune(trained):
     model, optimizer, (train_x, train_y), held_out, dense = trained
     magnitude_prune(model, 0.9)
     zeros = [p.data == 0 for p in model.parameters()]
-    fit(model, train_x, train_y, steps=30, optimizer=optimizer)  # same optimizer, masks respected
+    fit(model, optimizer, train_x, train_y, steps=30)  # same optimizer, masks respected
     assert all(np.all(p.data[z] == 0) for p, z in zip(model.parameters(), zeros))
     assert measure_sparsity(model) == pytest.approx(0.9, abs=1 / (10 * 64 + 64 * 64 + 64 * 4))
     assert accuracy(model, *held_out) >= dense - ACCURACY_DROP

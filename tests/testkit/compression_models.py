@@ -1,32 +1,23 @@
-"""Small explicit models, a separable problem and independent counters for the module 16 suites.
+"""Models and independent counters for the module 16 suites.
 
 Models chain their layers by hand (no container class). The counters here never call
 `tinytorch.perf.compression`: tests use them as the independent side of a comparison.
+Data and accuracy come from `testkit.blobs`, the training loop from `testkit.models`.
 """
 
 import numpy as np
 
+from testkit.models import TwoLayerMLP, full_batch_steps
 from tinytorch.core.activations import ReLU
 from tinytorch.core.layers import Linear
 from tinytorch.core.tensor import Tensor
 
 
-class TinyMLP:
-    """layer1 -> relu -> layer2."""
+class TinyMLP(TwoLayerMLP):
+    """layer1 -> relu -> layer2 with small default sizes (8 -> 16 -> 4)."""
 
     def __init__(self, n_in=8, n_hidden=16, n_out=4):
-        self.layer1 = Linear(n_in, n_hidden)
-        self.relu = ReLU()
-        self.layer2 = Linear(n_hidden, n_out)
-
-    def forward(self, x):
-        return self.layer2(self.relu(self.layer1(x)))
-
-    def __call__(self, x):
-        return self.forward(x)
-
-    def parameters(self):
-        return self.layer1.parameters() + self.layer2.parameters()
+        super().__init__(n_in, n_hidden, n_out)
 
 
 class TiedMLP:
@@ -74,35 +65,11 @@ def mask_sparsity(model):
     return pruned / sum(w.data.size for w in weights)
 
 
-def separable_problem(n_per_class=50, n_features=8, n_classes=3, seed=0):
-    """Well-separated Gaussian clusters: (inputs float32 (N, F), labels int64 (N,))."""
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(0.0, 3.0, size=(n_classes, n_features))
-    inputs = centres.repeat(n_per_class, axis=0) + 0.5 * rng.normal(size=(n_classes * n_per_class, n_features))
-    labels = np.repeat(np.arange(n_classes), n_per_class)
-    order = rng.permutation(labels.size)
-    return inputs[order].astype(np.float32), labels[order].astype(np.int64)
-
-
 def train(model, optimizer, inputs, labels, steps):
-    """Full-batch cross-entropy training; returns the loss of each step (needs module 05)."""
+    """Full-batch cross-entropy training on numpy data; returns the loss of each step (needs module 05)."""
     from tinytorch.core.losses import CrossEntropyLoss
 
-    loss_fn = CrossEntropyLoss()
-    x = Tensor(inputs)
-    losses = []
-    for _ in range(steps):
-        optimizer.zero_grad()
-        loss = loss_fn(model.forward(x), labels)
-        loss.backward()
-        optimizer.step()
-        losses.append(float(loss.item()))
-    return losses
-
-
-def accuracy(model, inputs, labels):
-    """Fraction of rows whose arg-max logit is the label."""
-    return float(np.mean(np.argmax(model.forward(Tensor(inputs)).data, axis=1) == labels))
+    return full_batch_steps(model, optimizer, CrossEntropyLoss(), Tensor(inputs), Tensor(labels), steps)
 
 
 def numpy_log_softmax(z):
