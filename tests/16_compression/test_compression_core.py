@@ -38,7 +38,7 @@ class TestMeasureSparsity:
     def test_shared_weight_counted_once(self):
         model = TiedMLP(width=10, n_out=2)
         model.layer1.weight.data[:5] = 0.0  # 50 of the shared 100 entries
-        # unique weights: shared (10x10) + head (10x2) = 120 entries, 50 zeros
+        # unique weights: shared (10x10) + layer3 (10x2) = 120 entries, 50 zeros
         assert measure_sparsity(model) == pytest.approx(50 / 120)
 
     def test_single_layer_is_a_model(self):

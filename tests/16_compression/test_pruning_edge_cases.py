@@ -34,7 +34,7 @@ class TestSharedWeightReferences:
         assert shared.data is array  # pruned in place, not replaced
         assert model.layer1.weight.prune_mask is model.layer2.weight.prune_mask
         # counted and pruned once: exactly round(0.6 * unique entries) zeros overall
-        zeros = int(np.sum(shared.data == 0)) + int(np.sum(model.head.weight.data == 0))
+        zeros = int(np.sum(shared.data == 0)) + int(np.sum(model.layer3.weight.data == 0))
         assert zeros == round(0.6 * n_unique)
         assert measure_sparsity(model) == pytest.approx(zeros / n_unique)
 
@@ -48,13 +48,13 @@ class TestSharedWeightReferences:
     def test_a_shared_weight_listed_twice_is_not_pruned_twice(self):
         model = TiedMLP(width=10, n_out=2)
         magnitude_prune(model, sparsity=0.5)  # second pass over the same Tensor would give 75%
-        assert np.sum(model.layer1.weight.data == 0) + np.sum(model.head.weight.data == 0) == 60
+        assert np.sum(model.layer1.weight.data == 0) + np.sum(model.layer3.weight.data == 0) == 60
 
     def test_structured_pruning_of_a_shared_weight_masks_both_biases(self):
         model = TiedMLP(width=10, n_out=2)
         model.layer1.bias.data[:] = 1.0
         model.layer2.bias.data[:] = 2.0
-        structured_prune(model, prune_ratio=0.3, exclude=[model.head])
+        structured_prune(model, prune_ratio=0.3, exclude=[model.layer3])
         dead = np.all(model.layer1.weight.data == 0, axis=0)
         assert dead.sum() == 3 and model.layer2.weight is model.layer1.weight
         assert np.all(model.layer1.bias.data[dead] == 0) and np.all(model.layer2.bias.data[dead] == 0)

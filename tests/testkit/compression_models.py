@@ -7,9 +7,8 @@ Data and accuracy come from `testkit.blobs`, the training loop from `testkit.mod
 
 import numpy as np
 
+from testkit.blobs import BlobMLP
 from testkit.models import TwoLayerMLP, full_batch_steps
-from tinytorch.core.activations import ReLU
-from tinytorch.core.layers import Linear
 from tinytorch.core.tensor import Tensor
 
 
@@ -20,26 +19,13 @@ class TinyMLP(TwoLayerMLP):
         super().__init__(n_in, n_hidden, n_out)
 
 
-class TiedMLP:
-    """layer1 -> relu -> layer2 -> relu -> head, where layer2 reuses layer1's weight Tensor."""
+class TiedMLP(BlobMLP):
+    """layer1 -> relu -> layer2 -> relu -> layer3 (width -> width -> width -> n_out), where
+    layer2 reuses layer1's weight Tensor (tied weights: one Tensor, two layers)."""
 
     def __init__(self, width=12, n_out=3):
-        self.layer1 = Linear(width, width)
-        self.layer2 = Linear(width, width)
-        self.layer2.weight = self.layer1.weight  # one Tensor, two layers (tied weights)
-        self.relu = ReLU()
-        self.head = Linear(width, n_out)
-
-    def forward(self, x):
-        x = self.relu(self.layer1(x))
-        x = self.relu(self.layer2(x))
-        return self.head(x)
-
-    def __call__(self, x):
-        return self.forward(x)
-
-    def parameters(self):
-        return self.layer1.parameters() + self.layer2.parameters() + self.head.parameters()
+        super().__init__(n_features=width, hidden=width, n_classes=n_out)
+        self.layer2.weight = self.layer1.weight
 
 
 def unique_weights(model):
