@@ -223,50 +223,34 @@ class Tensor:
         return f"Tensor({body}, shape={self.shape}, dtype={self.dtype}{grad})"
 
     # ---- section 2: element-wise arithmetic ----------------------------------------------
-    def __add__(self, other):
-        """x + other, broadcasting like numpy.
+    def _elementwise(self, other, operation, symbol):
+        """operation(self, other) element by element (np.add, np.subtract, ...), broadcasting like numpy.
 
-        TODO: Convert `other` with `_as_tensor`, add the data arrays, wrap the result.
+        TODO: Convert `other` with `_as_tensor`, apply `operation` to the two data arrays, wrap the result.
         HINTS: numpy raises ValueError for shapes that do not broadcast; re-raise
-        it naming both shapes (see `_broadcast_error`).
+        it naming both shapes (see `_broadcast_error`, which uses `symbol`).
         """
         ### BEGIN SOLUTION
         other = _as_tensor(other)
         try:
-            return Tensor(self.data + other.data)
+            return Tensor(operation(self.data, other.data))
         except ValueError:
-            raise _broadcast_error("+", self, other) from None
+            raise _broadcast_error(symbol, self, other) from None
         ### END SOLUTION
+
+    # One line each: module 05 gives each operator its own backward rule.
+    def __add__(self, other):
+        return self._elementwise(other, np.add, "+")
 
     def __sub__(self, other):
-        """x - other. TODO: as __add__, with subtraction."""
-        ### BEGIN SOLUTION
-        other = _as_tensor(other)
-        try:
-            return Tensor(self.data - other.data)
-        except ValueError:
-            raise _broadcast_error("-", self, other) from None
-        ### END SOLUTION
+        return self._elementwise(other, np.subtract, "-")
 
     def __mul__(self, other):
-        """x * other (element-wise). TODO: as __add__, with multiplication."""
-        ### BEGIN SOLUTION
-        other = _as_tensor(other)
-        try:
-            return Tensor(self.data * other.data)
-        except ValueError:
-            raise _broadcast_error("*", self, other) from None
-        ### END SOLUTION
+        return self._elementwise(other, np.multiply, "*")
 
     def __truediv__(self, other):
-        """x / other (true division, so integer inputs give floats)."""
-        ### BEGIN SOLUTION
-        other = _as_tensor(other)
-        try:
-            return Tensor(self.data / other.data)
-        except ValueError:
-            raise _broadcast_error("/", self, other) from None
-        ### END SOLUTION
+        """True division, so integer inputs give floats."""
+        return self._elementwise(other, np.true_divide, "/")
 
     # The reflected operators run when the left operand is a number or an ndarray:
     # convert it to a Tensor and reuse the forward operator (so module 05 patches one place).
