@@ -37,7 +37,7 @@ from audits.cli import EXIT_BLOCKED, EXIT_READY, Parser, guarded_main
 from audits.discover import find_module, find_modules, parse_module_number
 from audits.files import write_atomically
 from audits.model import Finding, InputError, ModuleSource
-from audits.parse import parse_module
+from audits.parse import DIRECTIVE, parse_module
 
 PACKAGE = "tinytorch"
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
@@ -55,11 +55,11 @@ def _exported_lines(module: ModuleSource) -> list[str]:
     for cell in module.code_cells():
         if not cell.exported:
             continue
-        kept = [
-            line
-            for line in cell.source.splitlines()
-            if not line.strip().startswith("#|") and line.strip() not in SOLUTION_MARKERS
-        ]
+        lines = cell.source.splitlines()
+        top = 0  # the leading directive block (`#| export`, also written `# | export`)
+        while top < len(lines) and (not lines[top].strip() or DIRECTIVE.match(lines[top].strip())):
+            top += 1
+        kept = [line for line in lines[top:] if not line.strip().startswith("#|") and line.strip() not in SOLUTION_MARKERS]
         while kept and not kept[0].strip():
             kept.pop(0)
         while kept and not kept[-1].strip():

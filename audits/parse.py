@@ -26,6 +26,7 @@ MARKER = re.compile(r"^\s*#\s*%%(?:(%*)\s(.*))?\s*$")  # fallback only; jupytext
 MARKDOWN = re.compile(r"^\s*\[(markdown|md)\]")
 RAW = re.compile(r"^\s*\[raw\]")
 NBGRADER = re.compile(r"\bnbgrader\s*=\s*(.*)$")
+DIRECTIVE = re.compile(r"#\s*\|")
 HEADER_FENCE = re.compile(r"^#\s*---\s*$")
 CODING = re.compile(r"^[ \t\f]*#.*?coding[:=]")
 FORMAT = {"extension": ".py", "format_name": "percent"}
@@ -109,15 +110,18 @@ def _marker_options(marker: str) -> str:
 
 
 def _directives(body: list[str]) -> tuple[str, ...]:
-    """`#| name args` lines at the top of a cell body (blank lines allowed before them)."""
+    """`#| name args` lines at the top of a cell body (blank lines allowed before them).
+
+    nbdev also reads `# | name` (the form black and ruff reformat `#|` into)."""
     found = []
     for text in body:
         stripped = text.strip()
         if not stripped:
             continue
-        if not stripped.startswith("#|"):
+        match = DIRECTIVE.match(stripped)
+        if not match:
             break
-        found.append(stripped[2:].strip())
+        found.append(stripped[match.end() :].strip())
     return tuple(found)
 
 

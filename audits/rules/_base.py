@@ -69,13 +69,16 @@ def header_expressions(node: ast.stmt) -> list[ast.AST]:
 
 
 def calls_in(node: ast.AST) -> Iterator[ast.Call]:
-    """Calls evaluated by an expression, in source order (lambda bodies are not evaluated)."""
+    """Calls evaluated by an expression, in source order. A lambda's body is not evaluated,
+    unless the lambda is called right there: `(lambda: analyze())()`."""
     stack = [node]
     found = []
     while stack:
         current = stack.pop()
         if isinstance(current, ast.Call):
             found.append(current)
+            if isinstance(current.func, ast.Lambda):
+                stack.append(current.func.body)
         for child in ast.iter_child_nodes(current):
             if isinstance(child, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Optional
 
 from audits.astutil import dotted_name, nodes
@@ -11,6 +12,7 @@ from audits.rules._base import finding, parsed_code_cells
 
 CONTAINER_NAMES = {"Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "LayerList", "SequentialModel"}
 WRAPPERS = {"list", "tuple"}
+LAYERISH = re.compile(r"layer|module|block|stage|net|model|cell|unit", re.IGNORECASE)
 
 DOC = """\
 A composition container: a class that holds a collection of layers handed to it and
@@ -20,8 +22,13 @@ students chain layers explicitly so they see the data flow, and a container in o
 module becomes a hidden dependency of later ones. Detected structurally, whatever the
 class is called: a method stores `*args`, a parameter or a literal list of layer calls
 in `self.<attr>` (or appends parameters to it), and a method loops over `self.<attr>`
-doing `x = layer(x)` / `x = layer.forward(x)`. A model that builds its own repeated
-blocks (`self.blocks = [Block(d) for _ in range(n)]`) is not a container. Mentions in
+doing `x = layer(x)` / `x = layer.forward(x)`, with evidence that the items are layers (the
+chain is in `forward` or calls `.forward`, the collection is named like layers/modules/
+blocks, or the class gathers their `parameters()`). Not containers: a model that builds
+its own repeated blocks (`self.blocks = [Block(d) for _ in range(n)]`); a data pipeline
+such as `Compose([flip, crop])` whose `__call__` chains transforms; a class that applies
+every stored model to the same input (an ensemble returning or averaging their outputs),
+since nothing is chained. Mentions in
 markdown, comments, docstrings or strings are never findings. Fix: delete the container;
 write a small named model class whose forward calls each layer explicitly."""
 
@@ -73,8 +80,13 @@ def _from_caller(value: ast.AST, params: set[str]) -> bool:
 
 
 def _iterated_attr(loop: ast.For) -> Optional[str]:
-    """The self.<attr> a for-loop walks: self.layers, enumerate(self.layers), reversed(self.layers)."""
+    """The self.<attr> a for-loop walks: self.layers, enumerate(self.layers), reversed(self.layers),
+    or its indices, range(len(self.layers))."""
     it = loop.iter
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" and len(it.args) == 1:
+        inner = it.args[0]
+        if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id == "len" and inner.args:
+            return _self_attr(inner.args[0])
     if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id in ("enumerate", "reversed", "iter") and it.args:
         it = it.args[0]
     return _self_attr(it)
@@ -84,23 +96,39 @@ def _loop_var(target: ast.AST) -> set[str]:
     return _names(target)
 
 
-def _chains(loop: ast.For) -> bool:
-    """The loop body does `x = item(x)` or `x = item.forward(x)` / `item.__call__(x)`."""
+def _calls_item(call: ast.Call, items: set[str], attr: str) -> bool:
+    """`layer(x)`, `layer.forward(x)`, `self.layers[i](x)`, `self.layers[i].forward(x)`."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in ("forward", "__call__"):
+        func = func.value
+    if isinstance(func, ast.Name):
+        return func.id in items
+    return isinstance(func, ast.Subscript) and _self_attr(func.value) == attr
+
+
+def _chains(loop: ast.For, attr: str) -> bool:
+    """The loop body feeds each item's output back in: `x = item(x)`, `x = item.forward(x)`,
+    `x = self.act(item(x))`, `x = self.layers[i](x)`."""
     items = _loop_var(loop.target)
     for node in ast.walk(loop):
-        if not isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) or not isinstance(node.value, ast.Call):
-            continue
-        call = node.value
-        func = call.func
-        called = func.id if isinstance(func, ast.Name) else dotted_name(func.value) if isinstance(func, ast.Attribute) else None
-        if called not in items:
+        if not isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) or node.value is None:
             continue
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         assigned = set().union(*(_names(t) for t in targets))
-        used = set().union(set(), *(_names(a) for a in call.args))
-        if assigned & used:
-            return True
+        for call in ast.walk(node.value):
+            if isinstance(call, ast.Call) and _calls_item(call, items, attr):
+                used = set().union(set(), *(_names(a) for a in call.args))
+                if assigned & used:
+                    return True
     return False
+
+
+def _reduces(call: ast.Call) -> Optional[str]:
+    """`functools.reduce(lambda h, layer: layer(h), self.layers, x)`: the self.<attr> it folds over."""
+    name = dotted_name(call.func)
+    if name in ("reduce", "functools.reduce") and len(call.args) >= 2 and isinstance(call.args[0], ast.Lambda):
+        return _self_attr(call.args[1])
+    return None
 
 
 def container_class(node: ast.ClassDef, loops: Optional[list] = None) -> Optional[tuple[str, int, int]]:
@@ -109,7 +137,7 @@ def container_class(node: ast.ClassDef, loops: Optional[list] = None) -> Optiona
     `loops` (the for-loops inside the class, when the caller has them) saves a walk:
     a class without a loop over a `self.<attr>` cannot be a container.
     """
-    if loops is not None and not any(_iterated_attr(loop) for loop in loops):
+    if loops is not None and not any(_iterated_attr(loop) for loop in loops) and not _mentions_reduce(node):
         return None
     collections = _Collections()
     for item in node.body:
@@ -123,9 +151,39 @@ def container_class(node: ast.ClassDef, loops: Optional[list] = None) -> Optiona
         for loop in ast.walk(item):
             if isinstance(loop, (ast.For, ast.AsyncFor)):
                 attr = _iterated_attr(loop)
-                if attr in collections.attrs and _chains(loop):
+                if attr in collections.attrs and _chains(loop, attr) and _holds_layers(node, item, loop, attr):
+                    return attr, collections.attrs[attr], loop.lineno
+            elif isinstance(loop, ast.Call):
+                attr = _reduces(loop)
+                if attr in collections.attrs and _holds_layers(node, item, loop, attr):
                     return attr, collections.attrs[attr], loop.lineno
     return None
+
+
+def _mentions_reduce(node: ast.ClassDef) -> bool:
+    return any(isinstance(n, (ast.Name, ast.Attribute)) and (getattr(n, "id", None) or getattr(n, "attr", None)) == "reduce" for n in ast.walk(node))
+
+
+def _holds_layers(cls: ast.ClassDef, method: ast.FunctionDef, loop: ast.AST, attr: str) -> bool:
+    """Is what the class chains a model's layers, rather than data transforms or callbacks?
+
+    Evidence of layers: the chain runs in `forward`, calls `item.forward(x)`, the collection
+    or loop variable is named like layers (layers, modules, blocks, stages...), or the class
+    collects `parameters()` from the collection. `Compose([flip, crop])` with `__call__`
+    chaining `x = transform(x)` has none of these: a data pipeline, not a container of layers.
+    """
+    loop_names = _loop_var(loop.target) if isinstance(loop, (ast.For, ast.AsyncFor)) else set()
+    if method.name == "forward" or LAYERISH.search(attr) or LAYERISH.search(" ".join(loop_names)):
+        return True
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Attribute) and node.attr == "forward":
+            return True
+    for item in cls.body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in ast.walk(item):
+                if isinstance(node, ast.Attribute) and node.attr == "parameters" and isinstance(node.ctx, ast.Load):
+                    return True
+    return False
 
 
 def check(module, index):

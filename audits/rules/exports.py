@@ -6,6 +6,7 @@ import ast
 
 from audits.astutil import defined_tests
 from audits.model import Rule, Severity
+from audits.parse import DIRECTIVE
 from audits.rules._base import finding
 
 CATEGORY = "Export hygiene"
@@ -24,14 +25,14 @@ def check_default_exp(module, index):
         return
     if holders[0] is not code[0]:
         cell = holders[0]
-        line = next(n for n, t in cell.lines() if t.strip().startswith("#|") and "default_exp" in t)
+        line = next(n for n, t in cell.lines() if DIRECTIVE.match(t.strip()) and "default_exp" in t)
         yield finding(
             EX001, module, line, f"`#| default_exp` is in the code cell at line {cell.start}, not in the first code cell (line {code[0].start}).",
             suggestion="Move this directive to the top of the first code cell.",
         )  # fmt: skip
     for cell in holders:
         if any(d.split() == ["default_exp"] for d in cell.directives):
-            line = next(n for n, t in cell.lines() if t.strip().startswith("#|") and "default_exp" in t)
+            line = next(n for n, t in cell.lines() if DIRECTIVE.match(t.strip()) and "default_exp" in t)
             yield finding(EX001, module, line, "`#| default_exp` names no target.", suggestion=f"#| default_exp {target}")
 
 
@@ -45,9 +46,17 @@ def check_tests_exported(module, index):
                 )  # fmt: skip
 
 
+def _is_overload(decorator: ast.AST) -> bool:
+    return (isinstance(decorator, ast.Name) and decorator.id == "overload") or (
+        isinstance(decorator, ast.Attribute) and decorator.attr == "overload"
+    )
+
+
 def _definitions(statements):
     """(name, node) for names a cell's top level defines directly (not inside if/try)."""
     for node in statements:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(_is_overload(d) for d in node.decorator_list):
+            continue  # typing.overload stubs announce the one real definition that follows
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             yield node.name, node
         elif isinstance(node, ast.Assign):
@@ -92,7 +101,7 @@ EX003 = Rule("EX003", "name defined twice in export cells", Severity.HIGH, CATEG
 The same top-level name (function, class or assignment) is defined twice across the
 module's export cells. The package silently keeps the later one, so the first is dead
 code and the tests may exercise a different version than the package. Example: two
-`def measure_sparsity(model):` cells, an early draft and a final one. Fix: keep one
-definition.""", check_duplicates)
+`def measure_sparsity(model):` cells, an early draft and a final one. `@overload` stubs
+before the real definition are not definitions. Fix: keep one definition.""", check_duplicates)
 
 RULES = [EX001, EX002, EX003]

@@ -10,6 +10,7 @@ from typing import Iterator, Optional
 
 from audits.astutil import nodes
 from audits.model import Rule, Severity
+from audits.parse import DIRECTIVE
 from audits.rules._base import finding
 
 CATEGORY = "Stale references"
@@ -18,8 +19,9 @@ CATEGORY = "Stale references"
 # because "Module 03 - we build layers" is a sentence, not a name.
 MODULE_REF = re.compile(
     r"\b[Mm]odule\s+(\d{1,2})\b"
-    r"(?:\s*(?::|\()\s*([A-Za-z][A-Za-z-]*)(?=[\s),.:;!?'\"]|$)|\s*[-–—]\s*([A-Z][A-Za-z-]*)(?=[\s),.:;!?'\"]|$))?"
-)
+    r"(?:\s*(?::|\()\s*([A-Za-z][A-Za-z-]*(?:[ \t]+[A-Za-z][A-Za-z-]*){0,2})(?=[\s),.:;!?'\"]|$)"
+    r"|\s*[-–—]\s*([A-Z][A-Za-z-]*(?:[ \t]+[A-Za-z][A-Za-z-]*){0,2})(?=[\s),.:;!?'\"]|$))?"
+)  # the name is up to three words ("Token Embeddings", "Self-Attention"), cut at the first function word
 # Words that follow "Module NN (" or "Module NN:" in a sentence without naming the module.
 NOT_NAMES = {"a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "is", "it", "of", "on", "or",
              "see", "so", "that", "the", "then", "this", "to", "we", "where", "which", "with", "you"}
@@ -32,9 +34,10 @@ HEADING = re.compile(r"^\s*(?:#\s*)?#+\s")
 # Words prose uses for a module other than its folder name.
 SYNONYMS = {
     "tensor": {"tensors"},
+    "activations": {"activation", "relu", "sigmoid", "tanh", "softmax", "gelu", "nonlinearity", "nonlinearities"},
     "layers": {"layer", "linear", "dense"},
     "losses": {"loss"},
-    "autograd": {"autodiff", "backprop", "backpropagation", "gradients"},
+    "autograd": {"autodiff", "backprop", "backpropagation", "gradients", "differentiation"},
     "optimizers": {"optimizer", "optim", "sgd", "adam"},
     "training": {"trainer", "train"},
     "dataloader": {"data", "dataloading", "dataset", "datasets", "loader"},
@@ -85,6 +88,19 @@ def _title_line(module) -> Optional[int]:
     return None
 
 
+def name_words(phrase: Optional[str]) -> list[str]:
+    """The words of a cited name up to the first function word, hyphenated parts too:
+    "Self-Attention with" -> ["Self-Attention", "Self", "Attention"]."""
+    words: list[str] = []
+    for word in (phrase or "").split():
+        if word.lower() in NOT_NAMES:
+            break
+        words.append(word)
+        if "-" in word.strip("-"):
+            words.extend(part for part in word.split("-") if part)
+    return [word for word in words if len(word) >= 2]
+
+
 def check_modules(module, index):
     own = module.number
     title = _title_line(module)
@@ -94,9 +110,7 @@ def check_modules(module, index):
         if "odule" not in text:
             continue
         for match in MODULE_REF.finditer(text):
-            cited, word = int(match.group(1)), match.group(2) or match.group(3)
-            if word and (len(word) < 2 or word.lower() in NOT_NAMES):
-                word = None
+            cited, words = int(match.group(1)), name_words(match.group(2) or match.group(3))
             if number == title and own is not None and cited != own:
                 fixed = text[: match.start(1)] + f"{own:02d}" + text[match.end(1) :]
                 yield finding(
@@ -104,22 +118,19 @@ def check_modules(module, index):
                     suggestion=fixed,
                 )  # fmt: skip
                 continue
-            if not word or index is None:
+            if not words or index is None:
                 continue
             ref = refs.get(cited)
-            if ref is not None and name_matches(word, ref.name):
+            if ref is not None and any(name_matches(word, ref.name) for word in words):
                 continue
-            elsewhere = [n for n, r in sorted(refs.items()) if name_matches(word, r.name)]
-            if ref is None and not elsewhere:
-                continue  # a module this checkout does not have, under a name it does not know: cannot judge
-            if elsewhere:
-                right = elsewhere[0]
-                message = f"\"Module {cited}: {word}\" is stale: {word} is module {right:02d} ({refs[right].folder}) in this checkout"
-                message += f", and module {cited:02d} is {ref.name}." if ref else "."
-                fixed = text[: match.start(1)] + f"{right:02d}" + text[match.end(1) :]
-            else:
-                message = f"\"Module {cited}: {word}\" does not match this checkout, where module {cited:02d} is {ref.name} ({ref.folder})."
-                fixed = f"Name module {cited:02d} by its current name ({ref.name}), or cite the module you mean by its current number."
+            elsewhere = [(n, word) for word in words for n, r in sorted(refs.items()) if name_matches(word, r.name)]
+            if not elsewhere:
+                continue  # a name this checkout does not know (or a module it does not have): cannot judge
+            right, word = elsewhere[0]
+            cited_text = match.group(0).strip()
+            message = f"\"{cited_text}\" is stale: {word} is module {right:02d} ({refs[right].folder}) in this checkout"
+            message += f", and module {cited:02d} is {ref.name}." if ref else "."
+            fixed = text[: match.start(1)] + f"{right:02d}" + text[match.end(1) :]
             yield finding(REF001, module, number, message, suggestion=fixed)
 
 
@@ -139,7 +150,7 @@ def _prose_lines(module) -> Iterator[tuple[int, str, bool]]:
             elif cell.is_code:
                 stripped = text.lstrip()
                 if stripped.startswith("#"):
-                    yield number, text, not stripped.startswith("#|")
+                    yield number, text, not DIRECTIVE.match(stripped)
                 elif "#" in text:
                     yield number, text, False
 
@@ -187,10 +198,11 @@ Prose (markdown, comments, docstrings, strings) cites a module in a way that con
 checkout's numbering, which comes from the modules/NN_name folders: the module's own title
 gives another number than its folder (a "Module 17: Compression" title in
 16_compression), or "Module NN: Name" / "Module NN (Name)" names a module that is not
-module NN here (a name matching another module's folder, or a known synonym such as
-"KV cache" for memoization, means that other module). Renumberings leave such references
-behind and send students to the wrong module. Bare "Module NN" without a name is only
-checked in the title. Fix: use the current number and name (the suggestion gives the
+module NN here: a word of the name (up to three words, e.g. "Token Embeddings") matches
+another module's folder or a known synonym ("KV cache" for memoization, "ReLU" for
+activations) and none matches module NN; a name the checkout does not know is not judged.
+Renumberings leave such references behind and send students to the wrong module. Bare
+"Module NN" without a name is only checked in the title. Fix: use the current number and name (the suggestion gives the
 corrected line when the right number is known).""", check_modules)
 
 REF002 = Rule("REF002", "file path in prose that does not exist", Severity.MEDIUM, CATEGORY, """\

@@ -129,7 +129,7 @@ def check(module, index):
     local, tinytorch = _module_names(module)
     for cell, tree in parsed_code_cells(module):
         # Blocks TI001 already asks to guard whole: guarding them removes their other effects too.
-        test_blocks = [block for block in import_time_test_calls(tree) if not isinstance(block, ast.Expr)]
+        test_blocks = list(import_time_test_calls(tree))
         for statement, expressions, outer in _statements(tree.body):
             if outer is not None and outer in test_blocks or statement in test_blocks:
                 continue
