@@ -72,9 +72,11 @@ class TestSharedWeightReferences:
         assert np.all(model.layer1.weight.data[model.layer1.weight.prune_mask == 0] == 0)
 
 
-OPTIMIZERS = {
+OPTIMIZERS = {  # every module-06 optimizer, with momentum / moments and each kind of weight decay
     "sgd-momentum": lambda params: SGD(params, lr=0.05, momentum=0.9),
+    "sgd-momentum-decay": lambda params: SGD(params, lr=0.05, momentum=0.9, weight_decay=0.1),
     "adam": lambda params: Adam(params, lr=0.01),
+    "adam-l2-decay": lambda params: Adam(params, lr=0.01, weight_decay=0.1),
     "adamw-decay": lambda params: AdamW(params, lr=0.01, weight_decay=0.1),
 }
 
