@@ -14,6 +14,8 @@ error (one line on stderr). The module is parsed, never imported or executed.
 from __future__ import annotations
 
 import argparse
+import re
+from collections import Counter
 import datetime as _dt
 import sys
 from dataclasses import dataclass
@@ -129,6 +131,10 @@ def write_output(path: Path, content: str) -> None:
         raise InputError(f"cannot write {path}: {error.strerror or error}") from None
 
 
+def _unnumbered(message: str) -> str:
+    return re.sub(r"\d+", "#", message)
+
+
 def describe_fixes(result: FixResult, before: list[Finding], after: list[Finding]) -> list[str]:
     """What --fix did, and what is left for a person among the mechanical codes."""
     lines = []
@@ -138,9 +144,18 @@ def describe_fixes(result: FixResult, before: list[Finding], after: list[Finding
     else:
         lines.append("nothing to fix mechanically")
     fixed_keys = {(f.code, f.line) for f, _ in result.fixed}
-    # Line numbers shift when guards are inserted, so compare by (code, message) for side effects.
-    still = {(f.code, f.message) for f in after}
-    side = [f for f in before if (f.code, f.line) not in fixed_keys and (f.code, f.message) not in still]
+    # Line numbers shift when guards are inserted (in lines and in messages), so compare
+    # findings by code and message with every number blanked, counting repeats.
+    still = Counter((f.code, _unnumbered(f.message)) for f in after)
+    side = []
+    for f in before:
+        key = (f.code, _unnumbered(f.message))
+        if (f.code, f.line) in fixed_keys:
+            continue
+        if still[key] > 0:
+            still[key] -= 1
+        else:
+            side.append(f)
     if result.fixed and side:
         lines.append("also resolved by these edits: " + ", ".join(f"line {f.line} {f.code}" for f in side))
     remaining = [f for f in after if f.code in FIXABLE]
