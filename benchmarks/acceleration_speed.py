@@ -15,12 +15,9 @@ can differ by 2x between runs (the loop is slowed by whatever else runs); compar
 """
 
 import argparse
-import os
-import time
 import tracemalloc
 
-for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(variable, "1")  # must happen before numpy is imported
+from timing import blas_threads, median_ms  # pins BLAS to one thread: import before numpy
 
 import numpy as np  # noqa: E402
 
@@ -44,16 +41,6 @@ def loop_matmul(a, b):
                 total += rows[i][p] * cols[p][j]
             out[i][j] = total
     return out
-
-
-def median_ms(run, repeats):
-    run()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return 1e3 * float(np.median(times))
 
 
 def traced(run):
@@ -132,7 +119,7 @@ def main():
     parser.add_argument("--max-naive", type=int, default=128, help="largest n for the pure-Python loop (cost grows as n^3)")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    print(f"numpy {np.__version__}, BLAS threads: OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}\n")
+    print(f"numpy {np.__version__}, BLAS threads: OPENBLAS_NUM_THREADS={blas_threads()}\n")
     best, over_tensor = naive_vs_vectorized(rng, args.repeats, args.max_naive)
     tiled_vs_vectorized(rng, args.repeats)
     fused_vs_composed(rng, args.repeats)

@@ -16,9 +16,10 @@ no_grad, median of 50 runs). Runs in well under two minutes.
 import copy
 import time
 
-import numpy as np
+from timing import median_seconds  # pins BLAS to one thread: import before numpy
+
+import numpy as np  # noqa: E402
 from sklearn.datasets import load_digits
-from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 from tinytorch.core.autograd import no_grad  # importing it turns autograd on
 from tinytorch.core.activations import ReLU
@@ -110,13 +111,7 @@ def nonzero_weights(model):
 def median_time(fn, repeats=50):
     """Median seconds of fn() under no_grad (inference builds no graph), after one warm-up call."""
     with no_grad():
-        fn()
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-    return float(np.median(times))
+        return median_seconds(fn, repeats)
 
 
 def without_dead_neurons(model):
@@ -230,7 +225,4 @@ def main():
 
 
 if __name__ == "__main__":
-    # One BLAS thread: on a shared machine, multi-threaded OpenBLAS can stall for tens of
-    # milliseconds waiting for busy cores, which would swamp the differences measured here.
-    with threadpool_limits(limits=1, user_api="blas"):
-        main()
+    main()

@@ -11,11 +11,8 @@ small-matrix timings swing by 10x or more.
 """
 
 import argparse
-import os
-import time
 
-for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(variable, "1")  # must happen before numpy is imported
+from timing import blas_threads, median_ms  # pins BLAS to one thread: import before numpy
 
 import numpy as np  # noqa: E402
 
@@ -30,15 +27,6 @@ CONFIGS = [
     (16, 1, 8, 28, 5, 1, 0),
     (8, 16, 16, 32, 3, 2, 1),
 ]
-
-
-def median_ms(run, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return 1e3 * float(np.median(times))
 
 
 def benchmark(config, repeats):
@@ -64,7 +52,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=9, help="runs per measurement (median reported)")
     args = parser.parse_args()
-    print(f"BLAS threads: {os.environ['OPENBLAS_NUM_THREADS']} | median of {args.repeats} runs")
+    print(f"BLAS threads: {blas_threads()} | median of {args.repeats} runs")
     print(f"{'input (N,C,H,W)':>18} {'conv':>16} {'output':>18} {'fwd ms':>8} {'fwd+bwd ms':>10} {'fwd GFLOP/s':>11}")
     for config in CONFIGS:
         n, c, o, size, k, s, p = config

@@ -15,14 +15,10 @@ on a shared machine, multi-threaded BLAS calls stall unpredictably (single
 N=512 forwards measured 20x slower than their neighbours), which swamps the trend.
 """
 
-import os
-
-for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_variable, "1")  # before numpy is imported, or it has no effect
+from timing import blas_threads, median_seconds  # pins BLAS to one thread: import before numpy
 
 import argparse  # noqa: E402
 import platform  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -34,39 +30,27 @@ CONFIG = dict(vocab_size=256, embed_dim=64, num_layers=2, num_heads=4)
 PROMPT_LEN = 4
 
 
-def median_seconds(fn, repeats, setup=lambda: None):
-    """Median of `repeats` timed calls fn(setup()), after one warm-up; setup is not timed."""
-    fn(setup())
-    times = []
-    for _ in range(repeats):
-        state = setup()
-        start = time.perf_counter()
-        fn(state)
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
-
-
 def step_times(model, ids, n, repeats):
     """(uncached, cached) seconds to produce the logits of the next token at context length n."""
     with no_grad():
-        uncached = median_seconds(lambda _: model.forward(ids[:, :n]), repeats)
+        uncached = median_seconds(lambda: model.forward(ids[:, :n]), repeats)
 
         def cache_with_past():
             cache = kv_cache_for_model(model, batch_size=1, max_seq_len=n)
             cached_forward(model, ids[:, :n - 1], cache)
             return cache
 
-        cached = median_seconds(lambda cache: cached_forward(model, ids[:, n - 1:n], cache), repeats, cache_with_past)
+        cached = median_seconds(lambda cache: cached_forward(model, ids[:, n - 1:n], cache), repeats, setup=cache_with_past)
     return uncached, cached
 
 
 def generation_times(model, prompt, n, repeats):
     """(uncached, cached) seconds for a greedy generation that ends with n tokens."""
     new = n - prompt.shape[1]
-    uncached = median_seconds(lambda _: model.generate(prompt, new, temperature=0), max(1, repeats // 3))
+    uncached = median_seconds(lambda: model.generate(prompt, new, temperature=0), max(1, repeats // 3))
     enable_kv_cache(model)
     try:
-        cached = median_seconds(lambda _: model.generate(prompt, new, temperature=0), max(1, repeats // 3))
+        cached = median_seconds(lambda: model.generate(prompt, new, temperature=0), max(1, repeats // 3))
         same = np.array_equal(model.generate(prompt, new, temperature=0), disable_kv_cache(model).generate(prompt, new, temperature=0))
     finally:
         disable_kv_cache(model)
@@ -85,7 +69,7 @@ def main(argv=None):
     model = GPT(**CONFIG, max_seq_len=max(args.lengths))
     ids = np.random.randint(0, CONFIG["vocab_size"], size=(1, max(args.lengths)))
     print(f"GPT {CONFIG}, batch 1, numpy {np.__version__}, {platform.machine()} / Python {platform.python_version()}, "
-          f"BLAS threads {os.environ['OPENBLAS_NUM_THREADS']}")
+          f"BLAS threads {blas_threads()}")
     print("\nOne step: time to produce the next token at context length N (median)")
     print(f"{'N':>6} {'uncached ms':>12} {'cached ms':>10} {'speedup':>8} {'uncached ms/N':>14} {'cached ms/N':>12}")
     for n in args.lengths:

@@ -1,0 +1,40 @@
+"""What every benchmark script shares: single-threaded BLAS and median timing.
+
+Import this module before numpy. Unless the environment already sets a thread count,
+it pins BLAS to one thread: on a shared machine multi-threaded BLAS calls stall
+unpredictably (single calls measured 10-20x slower than their neighbours), which
+swamps the differences the benchmarks are there to show.
+"""
+
+import os
+import statistics
+import time
+
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")  # only effective before numpy is imported
+
+
+def blas_threads():
+    """The BLAS thread setting in force, for the report header."""
+    return os.environ["OPENBLAS_NUM_THREADS"]
+
+
+def median_seconds(fn, repeats, warmup=1, setup=None):
+    """Median seconds of `repeats` timed calls, after `warmup` untimed ones.
+
+    With `setup`, each call is fn(setup()) and setup itself is not timed.
+    """
+    def call():
+        state = setup() if setup is not None else None
+        start = time.perf_counter()
+        fn(state) if setup is not None else fn()
+        return time.perf_counter() - start
+
+    for _ in range(warmup):
+        call()
+    return statistics.median(call() for _ in range(repeats))
+
+
+def median_ms(fn, repeats, warmup=1):
+    """median_seconds in milliseconds."""
+    return 1e3 * median_seconds(fn, repeats, warmup)
