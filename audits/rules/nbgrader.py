@@ -19,7 +19,7 @@ from audits.astutil import defined_tests, nodes
 from audits.rules._base import finding
 
 GRADE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
-KNOWN_KEYS = ("grade", "grade_id", "locked", "points", "schema_version", "solution", "task", "cell_type")
+KNOWN_KEYS = ("grade", "grade_id", "locked", "points", "schema_version", "solution", "task", "cell_type", "checksum")
 FLAGS = ("grade", "locked", "solution", "task")
 CATEGORY = "NBGrader metadata"
 DEFAULT_POINTS = 5
@@ -431,15 +431,18 @@ NB003 = _rule("NB003", "nbgrader metadata is not valid v3", """\
 The metadata is JSON but not a valid nbgrader v3 cell record: schema_version must be 3;
 grade, locked, solution and task must be booleans; grade_id must be present and match
 [A-Za-z0-9_-]+; points must be a number >= 0 and is required when grade (or task) is true;
-a task cell cannot be graded or a solution; no other keys. nbgrader rejects or
-misreads such cells. Example: `{"grade": true, "grade_id": "test x"}`. Fix: the suggestion
+a task cell cannot be graded or a solution; no keys outside the v3 schema. nbgrader rejects
+or misreads such cells. (nbgrader itself defaults a missing `task` to false and needs
+`grade_id` only on graded, solution or locked cells; the course's complete form requires
+both on every cell.) Example: `{"grade": true, "grade_id": "test x"}`. Fix: the suggestion
 gives the complete metadata line for the cell.""", check_schema)
 
 NB004 = _rule("NB004", "duplicate grade_id", """\
-Two cells share a grade_id. nbgrader identifies cells by it, so grades and locked content
-of one cell are checked against the other. Example: two cells with
-`"grade_id": "test-prune"`. Fix: give every cell a unique id (the finding names the first
-use).""", check_duplicates)
+Two cells (code or markdown) share a grade_id. nbgrader identifies graded, solution and
+locked cells by it and refuses duplicates among them, so grades and locked content of one
+cell would be checked against the other; the course keeps ids unique on every cell.
+Example: two cells with `"grade_id": "test-prune"`. Fix: give every cell a unique id (the
+finding names the first use).""", check_duplicates)
 
 NB005 = _rule("NB005", "test cell not graded and locked", """\
 A cell defines test_* functions but its metadata is not `"grade": true, "locked": true`

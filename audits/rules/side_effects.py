@@ -93,6 +93,10 @@ def classify(call: ast.Call, local: set[str], tinytorch: set[str]) -> Optional[s
     return None
 
 
+def _seeds(name: Optional[str]) -> bool:
+    return bool(name) and last_name(name) == "seed" and name in GLOBAL_STATE
+
+
 def _is_test_call(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and is_test_call(node)
 
@@ -174,6 +178,10 @@ def check(module, index):
                 continue
             if outer is not None:
                 suggestion = f"Guard the whole block at line {outer.lineno} with `{MAIN_GUARD}`, or move this work into a function."
+            elif bare and _seeds(callee(statement.value)):
+                suggestion = "Seed a local generator where randomness is needed (`rng = np.random.default_rng(42)` inside the function or test, or a `seed` parameter) instead of seeding the global one at import."
+            elif bare and (callee(statement.value) or "").startswith("sys.path."):
+                suggestion = "Import earlier modules through the package (`from tinytorch.core.tensor import Tensor`) instead of editing sys.path at import."
             elif bare or isinstance(statement, (ast.If, ast.Match)):
                 suggestion = guarded(module, first, last) if not isinstance(statement, (ast.If, ast.Match)) else f"Move the condition's work into a function, or under `{MAIN_GUARD}`."
                 if bare and ("own code" in reason or "tinytorch code" in reason or "bare call" in reason):
