@@ -90,8 +90,8 @@ class Auditor:
             ref = find_module(self.root, parse_module_number(target))
             return ref, ref.path
         path = Path(target)
-        if not path.is_absolute() and not path.exists() and (self.root / path).exists():
-            path = self.root / path
+        if not path.is_absolute() and (self.root / path).exists() and (not path.exists() or self.root.resolve() != Path.cwd().resolve()):
+            path = self.root / path  # a relative path is the root's file first (it may exist in the cwd checkout too)
         if path.is_dir():
             raise InputError(f"{target}: is a directory, not a module source file")
         if not path.is_file():

@@ -6,7 +6,7 @@ import ast
 from typing import Iterator, Optional
 
 from audits.model import Rule, Severity
-from audits.astutil import runs_only_as_script
+from audits.astutil import dotted_name, runs_only_as_script
 from audits.rules._base import MAIN_GUARD, callee, calls_in, finding, guarded, last_name, parsed_code_cells
 from audits.rules.test_isolation import import_time_test_calls, is_test_call
 
@@ -36,6 +36,7 @@ DOC = """\
 Module level runs something at import time beyond imports, constants, definitions and
 guarded blocks: printing or displaying, building objects or models (`model = Linear(3, 2)`),
 seeding or drawing from the global RNG (`np.random.seed(0)`, `X = np.random.randn(8, 4)`),
+patching another object (`Tensor.backward = backward`, `os.environ["X"] = "1"`),
 timing or profiling, file or process operations, calling this module's own functions,
 loops, `with` blocks, asserts, or any bare call statement. Importing the package then
 prints, allocates, changes global state or takes time, and students cannot import one
@@ -90,6 +91,20 @@ def classify(call: ast.Call, local: set[str], tinytorch: set[str]) -> Optional[s
         return f"`{name}()` runs this module's own code"
     if name in tinytorch:
         return f"`{name}()` runs tinytorch code"
+    return None
+
+
+def _patched_target(statement: ast.stmt) -> Optional[str]:
+    """`Tensor.backward` for `Tensor.backward = backward`, `os.environ[...]` for an environment edit:
+    module-level assignments that change an existing object rather than bind a name."""
+    if not isinstance(statement, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+        return None
+    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+    for target in targets:
+        if isinstance(target, ast.Attribute):
+            return dotted_name(target) or target.attr
+        if isinstance(target, ast.Subscript) and (dotted_name(target.value) or "").startswith(("os.environ", "sys.")):
+            return f"{dotted_name(target.value)}[...]"
     return None
 
 
@@ -153,6 +168,14 @@ def check(module, index):
                 yield finding(
                     RULE, module, first, f"an `assert` runs at import time: checks belong in a test function called under `{MAIN_GUARD}`.",
                     last=last, suggestion=guarded(module, first, last) if outer is None else f"Move the check into a test function, or guard the block at line {outer.lineno} with `{MAIN_GUARD}`.",
+                )  # fmt: skip
+                continue
+            patched = _patched_target(statement)
+            if patched:
+                yield finding(
+                    RULE, module, first, f"`{patched}` is assigned at import time: importing this module changes another object's behaviour.",
+                    last=last if last - first < 8 else first,
+                    suggestion="Define the method in its class, or do the patching in a function called deliberately (like module 05's enable_autograd()) and mark that call `# audit: ignore[SE001]` with a comment saying why.",
                 )  # fmt: skip
                 continue
             bare = isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)

@@ -192,3 +192,11 @@ def test_fix_is_idempotent_and_leaves_the_file_parseable(key, tmp_path, capsys):
     after = Auditor(checkout).audit_target(_number(key[1])).findings
     # Guards and missing metadata are mechanical; a wrong existing value ("points": "5") is left to a person.
     assert sorted(f.code for f in after) == sorted(f.code for f in before if f.code not in {"TI001", "NB001"})
+
+
+def test_a_relative_path_with_root_means_the_root_file(capsys):
+    """modules/13_transformers/transformers.py exists in our checkout too: --root decides which one."""
+    code = main([TRANSFORMERS[1], "--root", str(HERE / "ours"), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1 and report["module"]["number"] == 13
+    assert [(f["code"], f["line"]) for f in report["findings"]] == [(c, n) for c, n, _ in EXPECTED[TRANSFORMERS]]

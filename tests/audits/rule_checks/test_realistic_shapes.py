@@ -68,3 +68,8 @@ def test_compose_of_transforms_is_not_a_container_but_layer_chains_are():
     assert found(audit_text(text), "CC001") == [("CC001", line_of(text, "class Stack"))]
     ensemble = "class Ensemble:\n    def __init__(self, models):\n        self.models = models\n\n    def forward(self, x):\n        return [m.forward(x) for m in self.models]\n"
     assert found(audit_text(source(marker("e") + "\n" + ensemble)), "CC001") == []
+
+
+def test_monkeypatching_at_import_is_a_side_effect():
+    text = source(marker("patch") + "\nclass Tensor:\n    pass\n\n\ndef backward(self):\n    return None\n\n\nTensor.backward = backward\nos_env = {}\nos_env['x'] = 1\n")
+    assert found(audit_text(text), "SE001") == [("SE001", line_of(text, "Tensor.backward = backward"))]
