@@ -67,21 +67,16 @@ def pytest_configure(config):
 
 
 def pytest_ignore_collect(collection_path, config):
-    """Skip importing suites outside the selection, and harness tests when a module is selected."""
+    """Do not even import the suites of modules outside the selection (they may not be built yet).
+
+    Unnumbered harness tests are imported and then deselected unless a parameter
+    carries a selected module marker (tests/sources, tests/audits/test_own_modules.py).
+    """
     selection = config._progressive_selection
-    if selection is None or collection_path.is_dir() and collection_path == ROOT / "tests":
+    if selection is None or not collection_path.is_relative_to(ROOT):
         return None
-    number = module_of(collection_path.relative_to(ROOT) if collection_path.is_relative_to(ROOT) else collection_path)
-    if number is not None:
-        return True if number not in selection else None
-    if collection_path.suffix == ".py" and collection_path.name.startswith(("test_", "checkpoint_")):
-        return True if not _has_module_params(collection_path) else None
-    return None
-
-
-def _has_module_params(path):
-    """Files such as tests/sources/test_sources.py mark each parameter with its module."""
-    return "pytest.mark.module(" in path.read_text(encoding="utf-8")
+    number = module_of(collection_path.relative_to(ROOT))
+    return True if number is not None and number not in selection else None
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,0 +1,106 @@
+"""The progressive plugin (root conftest.py), run for real in a throwaway checkout.
+
+The checkout has modules 01..03, a suite and a checkpoint for each, a harness test, and
+a file whose parameters carry module markers (like tests/sources). Module 03's suite
+imports a package that does not exist, as on a course where module 03 is not built yet.
+"""
+
+import shutil
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory):
+    root = tmp_path_factory.mktemp("course")
+    shutil.copy(ROOT / "conftest.py", root)
+    shutil.copy(ROOT / "pytest.ini", root)
+    for number, name in ((1, "tensor"), (2, "activations"), (3, "layers")):
+        folder = f"{number:02d}_{name}"
+        (root / "modules" / folder).mkdir(parents=True)
+        (root / "modules" / folder / f"{name}.py").write_text("", encoding="utf-8")
+        (root / "tests" / folder).mkdir(parents=True)
+        body = "import not_built_yet\n\n" if number == 3 else ""
+        (root / "tests" / folder / "test_suite.py").write_text(body + "def test_suite():\n    assert True\n", encoding="utf-8")
+    (root / "tests" / "checkpoints").mkdir()
+    for number in (1, 2, 3):
+        (root / "tests" / "checkpoints" / f"checkpoint_{number:02d}_x.py").write_text("def test_capability():\n    assert True\n", encoding="utf-8")
+    (root / "tests" / "audits").mkdir()
+    (root / "tests" / "audits" / "test_harness.py").write_text("def test_harness():\n    assert True\n", encoding="utf-8")
+    (root / "tests" / "sources").mkdir()
+    (root / "tests" / "sources" / "test_each.py").write_text(
+        "import pytest\n\n\n@pytest.mark.parametrize('n', [pytest.param(n, marks=pytest.mark.module(n)) for n in (1, 2, 3)])\n"
+        "def test_each(n):\n    assert n\n",
+        encoding="utf-8",
+    )
+    (root / "tests" / "seeds").mkdir()
+    (root / "tests" / "seeds" / "test_seed.py").write_text(
+        "import numpy as np\n\n\ndef test_seed():\n    print('DRAW', np.random.rand())\n    assert True\n", encoding="utf-8"
+    )
+    return root
+
+
+def run(root, *args):
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--collect-only", *args]
+    return subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120)
+
+
+def collected(result):
+    return sorted(line for line in result.stdout.splitlines() if "::" in line)
+
+
+def test_module_n_runs_modules_one_to_n_and_never_imports_later_suites(checkout):
+    result = run(checkout, "--module", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert collected(result) == [
+        "tests/01_tensor/test_suite.py::test_suite",
+        "tests/02_activations/test_suite.py::test_suite",
+        "tests/checkpoints/checkpoint_01_x.py::test_capability",
+        "tests/checkpoints/checkpoint_02_x.py::test_capability",
+        "tests/sources/test_each.py::test_each[1]",
+        "tests/sources/test_each.py::test_each[2]",
+    ]
+
+
+def test_only_n_runs_module_n_alone(checkout):
+    result = run(checkout, "--only", "1")
+    assert collected(result) == [
+        "tests/01_tensor/test_suite.py::test_suite",
+        "tests/checkpoints/checkpoint_01_x.py::test_capability",
+        "tests/sources/test_each.py::test_each[1]",
+    ]
+
+
+def test_no_selection_collects_everything(checkout):
+    result = run(checkout)
+    assert result.returncode == 2, "module 03's suite imports a package that does not exist"
+    assert "not_built_yet" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--module", "9"), "no module 9 under modules/ (found: 01, 02, 03)"),
+    (("--module", "2", "--only", "1"), "use either --module N or --only N, not both"),
+])
+def test_bad_selection_is_a_one_line_usage_error(checkout, args, message):
+    result = run(checkout, *args)
+    assert result.returncode == 4
+    assert result.stderr.strip() == f"ERROR: {message}"
+
+
+def test_rng_is_seeded_from_the_test_id_not_the_order(checkout):
+    def draw():
+        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "tests/seeds"],
+                                cwd=checkout, capture_output=True, text=True, timeout=120)
+        return [line for line in result.stdout.splitlines() if line.startswith("DRAW")]
+
+    first, second = draw(), draw()
+    assert len(first) == 1 and first == second
+    np.random.seed(zlib.crc32(b"tests/seeds/test_seed.py::test_seed"))
+    assert first[0] == f"DRAW {np.random.rand()}"
