@@ -15,7 +15,6 @@ from hypothesis.extra import numpy as hnp
 
 from tinytorch.core.tensor import Tensor
 
-SMALL_SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
 BINARY = [operator.add, operator.sub, operator.mul, operator.truediv]
 
 
