@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Optional
 
-from audits.fix import FIXABLE as MECHANICAL_CODES  # what `python -m audits.module --fix` repairs
 from audits.model import Finding, ModuleSource, Rule
 
 OTHER_CATEGORY = "Other"

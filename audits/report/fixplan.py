@@ -12,8 +12,9 @@ import datetime as _dt
 from typing import Iterable, Mapping
 
 from audits import score as scoring
+from audits.fix import FIXABLE
 from audits.model import Finding, Rule, Severity
-from audits.report import MECHANICAL_CODES, ModuleInfo, ordered, rule_map, rule_name
+from audits.report import ModuleInfo, ordered, rule_map, rule_name
 from audits.report.markdown import fence, line_list, suggestion_block
 
 
@@ -33,7 +34,7 @@ def render(
     findings = ordered(findings)
     violated = scoring.violated_rules(findings)
     codes = sorted(violated, key=lambda code: (-int(violated[code]), code))
-    mechanical = [f for f in findings if f.code in MECHANICAL_CODES]
+    mechanical = [f for f in findings if f.code in FIXABLE]
     out: list[str] = []
     add = out.append
 
@@ -58,7 +59,7 @@ def render(
         add(f"## Fix {number}: {code} {rule_name(code, rules)} ({severity.label.upper()})")
         add("")
         add(f"{len(hits)} finding(s), {line_list(f.line for f in hits)}."
-            + (" Applied by `--fix`." if code in MECHANICAL_CODES else " Needs a person."))
+            + (" Applied by `--fix`." if code in FIXABLE else " Needs a person."))
         add("")
         if rule is not None:
             add(f"**Why:** {rule.doc.strip()}")

@@ -15,9 +15,9 @@ import datetime as _dt
 from typing import Iterable, Mapping
 
 from audits import score as scoring
+from audits.fix import FIXABLE
 from audits.model import Finding, Rule, Severity
 from audits.report import (
-    MECHANICAL_CODES,
     ModuleInfo,
     categories,
     category_of,
@@ -210,7 +210,7 @@ def render(
         if not codes:
             add("Nothing to do.")
         for step, code in enumerate(sorted(codes, key=lambda c: (-int(violated[c]), c)), start=1):
-            how = " (mechanical: `--fix` applies it)" if code in MECHANICAL_CODES else ""
+            how = " (mechanical: `--fix` applies it)" if code in FIXABLE else ""
             add(f"{step}. **{code}** {rule_name(code, rules)}: {line_list(f.line for f in grouped[code])}{how}")
         add("")
 
@@ -228,7 +228,7 @@ def render(
     add("Next steps:")
     add("")
     target = info.target
-    if any(code in MECHANICAL_CODES for code in violated):
+    if any(code in FIXABLE for code in violated):
         add(f"1. `python -m audits.module {target} --fix` applies the mechanical fixes; the rest follow the fix plan.")
     else:
         add("1. Apply the changes in the fix plan.")
