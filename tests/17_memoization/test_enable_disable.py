@@ -92,6 +92,24 @@ def test_a_generate_the_instance_already_had_is_put_back():
     assert model.generate is custom_generate
 
 
+def test_the_instance_generate_is_the_handover_once_the_window_slides():
+    """With a generate of its own, the model hands over to that one, not to GPT.generate."""
+    model = small_gpt(max_seq_len=6)
+    handovers = []
+
+    def custom_generate(prompt_ids, max_new_tokens, temperature=1.0):
+        handovers.append((np.asarray(prompt_ids).shape, max_new_tokens))
+        return GPT.generate(model, prompt_ids, max_new_tokens, temperature)
+
+    model.generate = custom_generate
+    prompt = np.random.randint(0, 19, size=(1, 3))
+    expected = GPT.generate(model, prompt, max_new_tokens=6, temperature=0)
+    enable_kv_cache(model)
+    np.testing.assert_array_equal(model.generate(prompt, max_new_tokens=6, temperature=0), expected)
+    # the prompt and 3 fed-back tokens fill the 6 cached positions; the last 2 tokens come from the custom loop
+    assert handovers == [((1, 7), 2)]
+
+
 def test_models_are_switched_independently(calls_to_cached_forward):
     cached, plain = small_gpt(), small_gpt()
     enable_kv_cache(cached)

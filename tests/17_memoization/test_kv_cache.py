@@ -83,6 +83,8 @@ def test_mid_step_get_includes_the_new_position_only_for_updated_layers():
     assert cache.get(0)[0].shape[2] == 3  # the new position is visible to the layer that wrote it
     assert cache.get(1)[0].shape[2] == 2  # not yet written: still the committed prefix
     assert cache.seq_pos == 2
+    per_position = 2 * 3 * 2 * 2 * 4 * 4  # K and V, all layers, batch, heads, head_dim, float32
+    assert cache.get_memory_usage()["used_bytes"] == 2 * per_position  # only committed positions count
 
 
 def test_advance_requires_every_layer():
