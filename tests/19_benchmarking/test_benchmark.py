@@ -6,6 +6,7 @@ import pytest
 from testkit.blobs import BlobMLP, make_blobs
 from testkit.models import TwoLayerMLP
 from tinytorch.bench import Benchmark, comparison_table
+from tinytorch.core.autograd import is_grad_enabled
 from tinytorch.core.layers import Linear
 from tinytorch.core.tensor import Tensor
 
@@ -197,3 +198,52 @@ def test_outputs_that_are_not_logits_are_rejected(blobs):
         Benchmark([one_column], [blobs]).run_accuracy_benchmark()
     with pytest.raises(ValueError, match="labels outside"):
         Benchmark([MatrixModel(np.ones((8, 2)))], [blobs]).run_accuracy_benchmark()  # labels go up to 3
+
+
+class Recorder:
+    """logits = one-hot(first feature) with 3 classes; remembers every input it saw and whether grad was on."""
+
+    def __init__(self):
+        self.weight = Tensor(np.zeros((1, 1), dtype=np.float32))
+        self.calls = []
+
+    def forward(self, x):
+        self.calls.append((x.shape, x.data.dtype, is_grad_enabled()))
+        return Tensor(np.eye(3, dtype=np.float32)[np.asarray(x.data[:, 0], dtype=np.int64)])
+
+    def parameters(self):
+        return [self.weight]
+
+
+def test_latency_runs_warmup_then_measured_passes_over_every_dataset_without_recording():
+    model = Recorder()
+    datasets = {"a": (np.zeros((4, 2), dtype=np.int64), np.zeros(4, dtype=np.int64)),
+                "b": (np.ones((6, 2), dtype=np.int64), np.ones(6, dtype=np.int64))}
+    Benchmark([model], datasets, warmup_runs=2, measurement_runs=3).run_latency_benchmark()
+    assert len(model.calls) == 2 * (2 + 3)  # per dataset: 2 warm-up passes + one per measured run
+    assert sorted(shape for shape, _, _ in model.calls) == [(4, 2)] * 5 + [(6, 2)] * 5
+    assert not any(grad_on for _, _, grad_on in model.calls)
+
+
+def test_accuracy_and_memory_passes_record_no_graph_and_keep_the_input_dtype():
+    model = Recorder()
+    ids = np.array([[0, 5], [2, 5], [1, 5]], dtype=np.int64)  # token-id-like integer inputs
+    bench = Benchmark([model], [(ids, np.array([0, 2, 2]))], measurement_runs=1)
+    assert bench.run_accuracy_benchmark()["model_0"].values == pytest.approx([2 / 3])
+    bench.run_memory_benchmark()
+    assert model.calls and not any(grad_on for _, _, grad_on in model.calls)
+    assert {dtype for _, dtype, _ in model.calls} == {np.dtype(np.int64)}
+
+
+def test_one_latency_run_is_the_sum_over_the_datasets():
+    bench = Benchmark([Recorder()], [(np.zeros((4, 1), dtype=np.int64), np.zeros(4, dtype=np.int64)),
+                                     (np.zeros((6, 1), dtype=np.int64), np.zeros(6, dtype=np.int64))],
+                      warmup_runs=0, measurement_runs=3)
+    bench.profiler.measure_latency = lambda model, inputs, warmup, iterations: float(inputs.shape[0])  # "ms" = rows
+    assert bench.run_latency_benchmark()["model_0"].values == [10.0, 10.0, 10.0]
+
+
+def test_negative_labels_are_rejected():
+    x, y = np.eye(3, dtype=np.float32), np.array([0, -1, 2])
+    with pytest.raises(ValueError, match="labels outside"):
+        Benchmark([MatrixModel(np.eye(3))], [(x, y)]).run_accuracy_benchmark()

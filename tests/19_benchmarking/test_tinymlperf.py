@@ -104,3 +104,11 @@ def test_bad_settings_are_rejected(kwargs):
 def test_unknown_task_is_named(call):
     with pytest.raises(ValueError, match="unknown task 'mnist'"):
         getattr(TinyMLPerf(), call)("mnist")
+
+
+def test_reference_initialisation_is_he_scaled():
+    """Weights drawn from the given generator with std sqrt(2 / fan_in) (He), not unit scale."""
+    model = ReferenceMLP(200, 50, hidden=400, rng=np.random.default_rng(0))
+    assert np.std(model.layer1.weight.data) == pytest.approx(np.sqrt(2 / 200), rel=0.03)
+    assert np.std(model.layer2.weight.data) == pytest.approx(np.sqrt(2 / 400), rel=0.03)
+    assert abs(np.mean(model.layer1.weight.data)) < 0.01
