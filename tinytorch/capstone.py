@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from tinytorch.bench import Benchmark, system_info, to_jsonable, write_json_atomically
+from tinytorch.bench import Benchmark, system_info, write_json_atomically
 
 
 METRIC_KEYS = ("model_name", "parameters", "nonzero_parameters", "sparsity", "size_bytes",
@@ -163,7 +163,7 @@ def validate_submission(submission):
         raise ValueError("submission['system'] must give python, numpy and platform as strings")
     _check_metrics(submission["baseline"], "baseline")
     techniques = submission["techniques"]
-    if not isinstance(techniques, list) or not all(isinstance(t, str) and t for t in techniques):
+    if not isinstance(techniques, list) or not all(isinstance(t, str) and t.strip() for t in techniques):
         raise ValueError("submission['techniques'] must be a list of non-empty strings")
     optimized, improvements = submission["optimized"], submission["improvements"]
     if optimized is None:
@@ -193,4 +193,4 @@ def save_submission(submission, filepath="submission.json"):
     - Both steps raise before the file is touched when something is wrong
     """
     validate_submission(submission)
-    return write_json_atomically(to_jsonable(submission), filepath)
+    return write_json_atomically(submission, filepath)  # converts numpy values itself

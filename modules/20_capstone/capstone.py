@@ -48,7 +48,7 @@ import numbers
 
 import numpy as np
 
-from tinytorch.bench import Benchmark, system_info, to_jsonable, write_json_atomically
+from tinytorch.bench import Benchmark, system_info, write_json_atomically
 
 # %% [markdown]
 """
@@ -326,7 +326,7 @@ def validate_submission(submission):
         raise ValueError("submission['system'] must give python, numpy and platform as strings")
     _check_metrics(submission["baseline"], "baseline")
     techniques = submission["techniques"]
-    if not isinstance(techniques, list) or not all(isinstance(t, str) and t for t in techniques):
+    if not isinstance(techniques, list) or not all(isinstance(t, str) and t.strip() for t in techniques):
         raise ValueError("submission['techniques'] must be a list of non-empty strings")
     optimized, improvements = submission["optimized"], submission["improvements"]
     if optimized is None:
@@ -401,7 +401,7 @@ def save_submission(submission, filepath="submission.json"):
     """
     ### BEGIN SOLUTION
     validate_submission(submission)
-    return write_json_atomically(to_jsonable(submission), filepath)
+    return write_json_atomically(submission, filepath)  # converts numpy values itself
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test-save-submission", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}

@@ -10,6 +10,7 @@ from tinytorch.capstone import METRIC_KEYS, BenchmarkReport
 from tinytorch.core.layers import Linear
 from tinytorch.core.tensor import Tensor
 from tinytorch.perf.compression import magnitude_prune
+from tinytorch.perf.profiling import Profiler
 from tinytorch.perf.quantization import quantize_model
 
 
@@ -110,3 +111,28 @@ def test_bad_model_and_data_are_rejected(trained):
     with pytest.raises(ValueError, match="measurement_runs"):
         report.benchmark_model(model, test_x, test_y, measurement_runs=0)
     assert report.metrics is None, "a failed measurement stores nothing"
+
+
+def test_headline_latency_is_the_median_and_its_interval_the_t_interval(monkeypatch):
+    """With known per-run times (one slow run) the metrics follow from the numbers by hand."""
+    runs = iter([1.0, 2.0, 9.0])
+    monkeypatch.setattr(Profiler, "measure_latency", lambda self, model, inputs, warmup, iterations: next(runs))
+    x, y = np.eye(3, dtype=np.float32), np.arange(3)
+    metrics = BenchmarkReport("timed").benchmark_model(Linear(3, 3), x, y, warmup_runs=0, measurement_runs=3)
+    assert metrics["latency_ms"] == 2.0  # the median: the slow run does not move it
+    half = 4.303 * np.sqrt(((1 - 4) ** 2 + (2 - 4) ** 2 + (9 - 4) ** 2) / 2) / np.sqrt(3)  # t(2) = 4.303, mean 4
+    assert metrics["latency_ci_ms"] == pytest.approx([4 - half, 4 + half], abs=1e-3)
+
+
+def test_a_model_without_parameters_has_no_sparsity():
+    class Identity:
+        def forward(self, x):
+            return x
+
+        def parameters(self):
+            return []
+
+    metrics = BenchmarkReport("identity").benchmark_model(Identity(), np.eye(3, dtype=np.float32), np.arange(3),
+                                                          measurement_runs=1)
+    assert (metrics["parameters"], metrics["nonzero_parameters"], metrics["sparsity"]) == (0, 0, 0.0)
+    assert metrics["size_bytes"] == 0 and metrics["accuracy"] == 1.0

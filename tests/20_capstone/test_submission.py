@@ -92,7 +92,8 @@ def test_measured_compression_ratio_agrees_with_independent_sizes():
     assert improvements["accuracy_delta"] == pytest.approx(int8_accuracy - 1.0)
 
 
-@pytest.mark.parametrize("techniques, error", [("prune", TypeError), (["prune", ""], ValueError), ([3], ValueError)])
+@pytest.mark.parametrize("techniques, error", [("prune", TypeError), (["prune", ""], ValueError), (["  "], ValueError),
+                                             ([3], ValueError)])
 def test_bad_techniques(pair, techniques, error):
     with pytest.raises(error, match="technique"):
         generate_submission(*pair, techniques=techniques)
@@ -128,6 +129,9 @@ def broken(submission, path, value):
     (("baseline", "accuracy"), float("nan"), "finite"),
     (("optimized", "latency_ms"), "fast", "finite"),
     (("optimized", "latency_ci_ms"), [1.0, None], "finite"),
+    (("baseline", "parameters"), True, "finite"),
+    (("techniques",), ["int8", "   "], "techniques"),
+    (("improvements", "speedup"), 3.0 / 1.2 * (1 + 1e-6), "do not follow"),  # a claim one part per million high
     (("improvements", "speedup"), 100.0, "do not follow"),
     (("improvements", "accuracy_delta"), 0.0, "do not follow"),
     (("improvements", "bonus"), 1.0, "exactly the keys"),
@@ -186,3 +190,11 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_partial_file(tmp_path, mo
 def test_missing_folder_is_a_clear_error(tmp_path, pair):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         save_submission(generate_submission(pair[0]), tmp_path / "nope" / "submission.json")
+
+
+def test_numpy_numbers_in_the_metrics_are_saved_as_plain_json(tmp_path):
+    report = report_with("base", parameters=np.int64(1000), accuracy=np.float32(0.5), latency_ci_ms=[2.8, 3.2])
+    submission = generate_submission(report)
+    path = save_submission(submission, tmp_path / "submission.json")
+    loaded = json.loads(path.read_text(encoding="utf-8"))
+    assert loaded["baseline"]["parameters"] == 1000 and loaded["baseline"]["accuracy"] == 0.5
