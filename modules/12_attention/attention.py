@@ -252,7 +252,7 @@ class MultiHeadAttention(Layer):
         self.out_proj = Linear(embed_dim, embed_dim)
         ### END SOLUTION
 
-    def _split_heads(self, x, batch, seq):
+    def split_heads(self, x, batch, seq):
         """(batch, seq, embed) -> (batch, heads, seq, head_dim)"""
         return x.reshape(batch, seq, self.num_heads, self.head_dim).transpose(1, 2)
 
@@ -263,7 +263,7 @@ class MultiHeadAttention(Layer):
 
         APPROACH:
         1. Check x is (batch, seq, embed_dim) (ValueError otherwise).
-        2. Q, K, V = projections of x, each split with _split_heads.
+        2. Q, K, V = projections of x, each split with split_heads.
         3. A 3-D mask (batch, seq, seq) gets a head axis: mask[:, None].
         4. out, _ = scaled_dot_product_attention(Q, K, V, mask)
         5. Merge: transpose(1, 2) then reshape(batch, seq, embed_dim); apply out_proj.
@@ -282,9 +282,9 @@ class MultiHeadAttention(Layer):
         if x.data.ndim != 3 or x.shape[-1] != self.embed_dim:
             raise ValueError(f"expected input of shape (batch, seq, {self.embed_dim}), got shape {x.shape}")
         batch, seq, _ = x.shape
-        Q = self._split_heads(self.q_proj(x), batch, seq)
-        K = self._split_heads(self.k_proj(x), batch, seq)
-        V = self._split_heads(self.v_proj(x), batch, seq)
+        Q = self.split_heads(self.q_proj(x), batch, seq)
+        K = self.split_heads(self.k_proj(x), batch, seq)
+        V = self.split_heads(self.v_proj(x), batch, seq)
         if mask is not None:
             keep = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
             if keep.ndim == 3:

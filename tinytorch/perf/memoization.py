@@ -181,7 +181,7 @@ def create_kv_cache(batch_size, max_seq_len, num_layers, num_heads, head_dim):
 
 GPT_PARTS = ("token_embedding", "position_encoding", "blocks", "ln_f", "lm_head", "max_seq_len")
 BLOCK_PARTS = ("ln1", "attention", "ln2", "mlp")
-ATTENTION_PARTS = ("q_proj", "k_proj", "v_proj", "out_proj", "num_heads", "head_dim", "_split_heads")
+ATTENTION_PARTS = ("q_proj", "k_proj", "v_proj", "out_proj", "num_heads", "head_dim", "split_heads")
 
 
 def _require(obj, parts, where, model):
@@ -231,7 +231,7 @@ def cached_attention(attention, x, cache, layer_idx):
     TODO: project the new positions, store their k/v, attend to every cached position.
 
     APPROACH:
-    1. q, k, v = the attention's q_proj/k_proj/v_proj of x, each split by its own _split_heads.
+    1. q, k, v = the attention's q_proj/k_proj/v_proj of x, each split by its own split_heads.
     2. start = cache.seq_pos; cache.update(layer_idx, k, v); K, V = cache.get(layer_idx).
     3. mask = None when t == 1, else the shifted causal mask np.tril(ones((t, start + t)), k=start).
     4. out, _ = scaled_dot_product_attention(q, K, V, mask); merge heads; out_proj.
@@ -246,9 +246,9 @@ def cached_attention(attention, x, cache, layer_idx):
     - Merge heads as module 12 does: transpose(1, 2), then reshape(batch, t, E).
     """
     batch, t, embed_dim = x.shape
-    q = attention._split_heads(attention.q_proj(x), batch, t)  # module 12's own head split
-    k = attention._split_heads(attention.k_proj(x), batch, t)
-    v = attention._split_heads(attention.v_proj(x), batch, t)
+    q = attention.split_heads(attention.q_proj(x), batch, t)  # module 12's own head split
+    k = attention.split_heads(attention.k_proj(x), batch, t)
+    v = attention.split_heads(attention.v_proj(x), batch, t)
     start = cache.seq_pos
     cache.update(layer_idx, k, v)
     keys, values = cache.get(layer_idx)  # (batch, heads, start + t, head_dim)
