@@ -153,7 +153,7 @@ def _check_count(value, name, minimum):
     return int(value)
 
 
-def _ratio(numerator, denominator):
+def safe_ratio(numerator, denominator):
     """numerator / denominator, or None when the denominator is 0 (JSON has no infinity)."""
     return float(numerator / denominator) if denominator else None
 
@@ -285,8 +285,8 @@ class Benchmark:
                 "latency_ms": latency[name].median,
                 "accuracy": accuracy[name].mean,
                 "parameter_bytes": int(memory[name].mean),
-                "speedup": _ratio(latency[base].median, latency[name].median),
-                "compression_ratio": _ratio(memory[base].mean, memory[name].mean),
+                "speedup": safe_ratio(latency[base].median, latency[name].median),
+                "compression_ratio": safe_ratio(memory[base].mean, memory[name].mean),
                 "accuracy_delta": accuracy[name].mean - accuracy[base].mean,
             }
         return {"baseline": base, "models": rows}

@@ -208,7 +208,7 @@ the peak of the second.
 
 # %% nbgrader={"grade": false, "grade_id": "profiler", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-def _unique_parameters(model):
+def unique_parameters(model):
     """The model's parameters, a tensor shared by two layers listed once."""
     return list({id(p): p for p in model.parameters()}.values())
 
@@ -240,7 +240,7 @@ class Profiler:
         - Two layers may hold the same Tensor: deduplicate by id()
         """
         ### BEGIN SOLUTION
-        return int(sum(p.data.size for p in _unique_parameters(model)))
+        return int(sum(p.data.size for p in unique_parameters(model)))
         ### END SOLUTION
 
     def count_flops(self, model, input_shape, dtype=np.float32):
@@ -281,7 +281,7 @@ class Profiler:
         """
         ### BEGIN SOLUTION
         x = _zeros_input(input_shape, dtype)
-        parameter_bytes = int(sum(p.data.nbytes for p in _unique_parameters(model)))
+        parameter_bytes = int(sum(p.data.nbytes for p in unique_parameters(model)))
         was_tracing = tracemalloc.is_tracing()
         if not was_tracing:
             tracemalloc.start()
@@ -333,7 +333,7 @@ class Profiler:
             "parameters": self.count_parameters(model),
             "flops": int(sum(call["flops"] for call in calls)),
             "flops_by_layer_type": _totals_by_type(calls),
-            "parameter_bytes": int(sum(p.data.nbytes for p in _unique_parameters(model))),
+            "parameter_bytes": int(sum(p.data.nbytes for p in unique_parameters(model))),
             "activation_bytes": int(sum(call["output_bytes"] for call in calls)),
             "latency_ms": self.measure_latency(model, input_tensor, warmup, iterations),
             "layers": [{key: call[key] for key in ("layer", "input_shape", "output_shape", "flops")} for call in calls],
@@ -346,7 +346,7 @@ class Profiler:
         """
         if int(warmup) != warmup or int(iterations) != iterations or warmup < 0 or iterations < 1:
             raise ValueError(f"need integers warmup >= 0 and iterations >= 1, got {warmup} and {iterations}")
-        parameters = _unique_parameters(model)
+        parameters = unique_parameters(model)
         saved_grads = [p.grad for p in parameters]
         times = []
         try:
@@ -389,7 +389,7 @@ def analyze_weight_distribution(model, percentiles=(10, 25, 50, 75, 90, 99)):
     Compression (Module 16) reads this to choose pruning thresholds: the p-th percentile
     of |w| is the threshold that zeroes p% of the weights.
     """
-    weights = [p.data.ravel() for p in _unique_parameters(model) if p.data.ndim >= 2]
+    weights = [p.data.ravel() for p in unique_parameters(model) if p.data.ndim >= 2]
     if not weights:
         raise ValueError(f"{type(model).__name__} has no weight matrices (parameters with ndim >= 2)")
     values = np.concatenate(weights).astype(np.float64)

@@ -44,6 +44,7 @@ import numpy as np
 
 from tinytorch.core.layers import Layer, Linear
 from tinytorch.core.tensor import Tensor
+from tinytorch.perf.profiling import unique_parameters
 
 INT8_MIN, INT8_MAX = -128, 127
 
@@ -444,8 +445,7 @@ def quantize_model(model, calibration_data=None):
 
 def model_bytes(model):
     """Bytes held by a model's parameters, each tensor counted once."""
-    unique = {id(p): p for p in model.parameters()}
-    return int(sum(p.data.nbytes for p in unique.values()))
+    return int(sum(p.data.nbytes for p in unique_parameters(model)))
 
 
 def compare_model_sizes(original, quantized):

@@ -48,7 +48,8 @@ import numbers
 
 import numpy as np
 
-from tinytorch.bench import Benchmark, system_info, write_json_atomically
+from tinytorch.bench import Benchmark, safe_ratio, system_info, write_json_atomically
+from tinytorch.perf.profiling import unique_parameters
 
 # %% [markdown]
 """
@@ -106,11 +107,6 @@ METRIC_KEYS = ("model_name", "parameters", "nonzero_parameters", "sparsity", "si
                "latency_ms", "latency_ci_ms", "accuracy", "eval_samples", "measurement_runs")
 
 
-def _unique_parameters(model):
-    """The model's parameter arrays, a tensor shared by two layers listed once."""
-    return list({id(p): p for p in model.parameters()}.values())
-
-
 class BenchmarkReport:
     """Measures one model on evaluation data and keeps the metrics for a submission."""
 
@@ -145,7 +141,7 @@ class BenchmarkReport:
         accuracy = bench.run_accuracy_benchmark()[self.model_name]
         memory = bench.run_memory_benchmark()[self.model_name]
         parameters = memory.metadata["parameters"]
-        nonzero = int(sum(np.count_nonzero(p.data) for p in _unique_parameters(model)))
+        nonzero = int(sum(np.count_nonzero(p.data) for p in unique_parameters(model)))
         self.metrics = {
             "model_name": self.model_name,
             "parameters": parameters,
@@ -229,11 +225,6 @@ SUBMISSION_KEYS = ("schema_version", "system", "baseline", "optimized", "improve
 IMPROVEMENT_KEYS = ("speedup", "compression_ratio", "nonzero_reduction", "accuracy_delta")
 
 
-def _ratio(numerator, denominator):
-    """numerator / denominator, or None when the denominator is 0 (JSON has no infinity)."""
-    return float(numerator / denominator) if denominator else None
-
-
 def compute_improvements(baseline, optimized):
     """The four improvement numbers from two metrics dicts.
 
@@ -249,9 +240,9 @@ def compute_improvements(baseline, optimized):
     """
     ### BEGIN SOLUTION
     return {
-        "speedup": _ratio(baseline["latency_ms"], optimized["latency_ms"]),
-        "compression_ratio": _ratio(baseline["size_bytes"], optimized["size_bytes"]),
-        "nonzero_reduction": _ratio(baseline["nonzero_parameters"], optimized["nonzero_parameters"]),
+        "speedup": safe_ratio(baseline["latency_ms"], optimized["latency_ms"]),
+        "compression_ratio": safe_ratio(baseline["size_bytes"], optimized["size_bytes"]),
+        "nonzero_reduction": safe_ratio(baseline["nonzero_parameters"], optimized["nonzero_parameters"]),
         "accuracy_delta": float(optimized["accuracy"] - baseline["accuracy"]),
     }
     ### END SOLUTION
