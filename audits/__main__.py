@@ -21,7 +21,7 @@ from pathlib import Path
 from audits import score as scoring
 from audits.model import InputError
 from audits.cli import EXIT_BLOCKED, EXIT_READY, Parser, guarded_main
-from audits.module import Audit, Auditor
+from audits.auditor import Audit, Auditor
 
 COLUMNS = ("critical", "high", "medium", "low")
 HEADERS = ("crit", "high", "med", "low")

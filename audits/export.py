@@ -33,6 +33,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from audits.auditor import Auditor
 from audits.cli import EXIT_BLOCKED, EXIT_READY, Parser, guarded_main
 from audits.discover import find_module, find_modules, parse_module_number
 from audits.files import write_atomically
@@ -140,7 +141,6 @@ def remove_stale(root: Path, paths: list[Path]) -> None:
 
 def gate(root: Path, modules: list[ModuleSource]) -> list[Finding]:
     """The critical and high findings of the modules about to be exported (empty: export may go on)."""
-    from audits.module import Auditor  # late import: the audit is only needed when exporting
     from audits.score import blocking
 
     auditor = Auditor(root)

@@ -156,6 +156,35 @@ def display_path(path: Path, root: Optional[Path]) -> str:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """Replace lines `start`..`end` (1-based, inclusive) of the audited file with `text`.
+
+    An insertion before line `start` has `end == start - 1`. `text` holds whole
+    lines joined by "\n" (no final newline); "" deletes the lines.
+    """
+
+    start: int
+    end: int
+    text: str
+
+
+class Safety(str, enum.Enum):
+    """How far a fix can be trusted: `--fix` applies safe fixes; unsafe ones are only proposed."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True)
+class Fix:
+    """The edits a rule proposes for its own finding, with what they do and how safe they are."""
+
+    description: str  # one sentence: what applying the edits does
+    edits: tuple[Edit, ...]
+    safety: Safety = Safety.SAFE
+
+
+@dataclass(frozen=True)
 class Finding:
     """One violation of one rule at one line."""
 
@@ -167,6 +196,8 @@ class Finding:
     excerpt: str = ""  # the offending source line(s), as written
     suggestion: str = ""  # the required change, as code or one sentence
     category: str = ""  # the rule's report section (Rule.category), filled in by the rules
+    column: int = 1  # 1-based column of the offending node (1 when the finding is about a whole line)
+    fix: Optional[Fix] = None  # the rule's own edits, when the change is mechanical
 
 
 @dataclass(frozen=True)
@@ -184,3 +215,4 @@ class Rule:
     doc: str  # one paragraph: what, why, example, fix
     check: Callable[..., Iterable[Finding]]
     examples: dict = field(default_factory=dict)  # optional {"bad": "...", "good": "..."} fixtures
+    effort_minutes: int = 10  # typical time for an author to fix one finding, for the review's effort estimate

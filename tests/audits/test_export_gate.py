@@ -4,7 +4,7 @@ import shutil
 from pathlib import Path
 
 from audits.export import main as export_main
-from audits.module import Auditor
+from audits.auditor import Auditor
 
 HERE = Path(__file__).resolve().parent
 SEEDLIKE = HERE / "seedlike"

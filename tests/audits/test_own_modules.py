@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from audits.discover import find_modules
-from audits.module import Auditor
+from audits.auditor import Auditor
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = [pytest.param(ref, id=ref.folder, marks=pytest.mark.module(ref.number)) for ref in find_modules(ROOT)]

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from audits.check import audit_source
 from audits.fix import fix_source
 from audits.model import Finding, InputError
-from audits.module import Auditor
+from audits.auditor import Auditor
 from audits.parse import parse_text
 from audits.report import ModuleInfo, fixplan, markdown, text
 from audits.report import json as json_report

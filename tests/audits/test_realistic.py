@@ -32,7 +32,8 @@ from pathlib import Path
 
 import pytest
 
-from audits.module import Auditor, main, render
+from audits.auditor import Auditor
+from audits.module import main, render
 from audits.parse import parse_file
 from audits.rules.nbgrader import schema_problems
 

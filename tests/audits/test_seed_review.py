@@ -18,7 +18,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from audits.module import Auditor, render
+from audits.auditor import Auditor
+from audits.module import render
 from audits.report import json as json_report
 
 HERE = Path(__file__).resolve().parent
