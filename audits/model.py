@@ -198,6 +198,7 @@ class Finding:
     category: str = ""  # the rule's report section (Rule.category), filled in by the rules
     column: int = 1  # 1-based column of the offending node (1 when the finding is about a whole line)
     fix: Optional[Fix] = None  # the rule's own edits, when the change is mechanical
+    impact: tuple[str, ...] = ()  # where the flagged thing is used, e.g. "tests/16_compression/test_x.py:12 builds Sequential(...)"
 
 
 @dataclass(frozen=True)
