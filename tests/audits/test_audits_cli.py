@@ -1,16 +1,19 @@
-"""`python -m audits`: one table for every module of a checkout, exit 1 when any is NOT READY."""
+"""`python -m audits`: one table for every module of a checkout, exit 1 when any is NOT READY.
+
+In-process through `main`; tests/audits/test_layouts.py runs the command as a real process.
+"""
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
+
+from testkit.auditkit import run_command
 
 HERE = Path(__file__).resolve().parent
 SEEDLIKE = HERE / "seedlike"
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "audits", *map(str, args)], capture_output=True, text=True, timeout=120)
+    return run_command("audits", *args)
 
 
 def test_all_ready_exits_zero_with_a_row_and_a_total(tmp_path):

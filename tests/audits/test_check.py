@@ -1,8 +1,6 @@
 """audit_source/audit_module: suppression, configuration, ordering, and never running the code."""
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from audits.check import audit_module, audit_source, suppressed_codes
@@ -11,7 +9,7 @@ from audits.discover import find_module
 from audits.index import RepoIndex
 from audits.model import Severity
 from audits.parse import parse_file
-from testkit.auditkit import audit_text, found, line_of, make_checkout, marker, source
+from testkit.auditkit import audit_text, found, line_of, make_checkout, marker, run_command, source
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEST_CELL = marker("t", "test") + "\ndef test_unit_w():\n    assert True\n"
@@ -127,7 +125,7 @@ def test_every_rule_survives_odd_sources(tmp_path):
 
 
 def test_rules_cli_lists_and_explains():
-    run = lambda *args: subprocess.run([sys.executable, "-m", "audits.rules", *args], capture_output=True, text=True, timeout=60)  # noqa: E731
+    run = lambda *args: run_command("audits.rules", *args)  # noqa: E731
     listing = run()
     assert listing.returncode == 0 and "TI001" in listing.stdout and "critical" in listing.stdout
     explained = run("--explain", "cc001")

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from audits.export import main as export_main
+from testkit.auditkit import run_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,9 +47,7 @@ def make_checkout(tmp_path):
 
 
 def test_committed_package_matches_sources():
-    result = subprocess.run(
-        [sys.executable, "-m", "audits.export", "--check"], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    result = run_command("audits.export", "--check", cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -82,9 +81,11 @@ def test_unknown_module_is_a_usage_error_and_writes_nothing(tmp_path, capsys):
     assert not (root / "tinytorch").exists()
 
 
-def test_exported_package_imports_and_works(tmp_path):
+def test_export_in_a_real_process_gives_a_package_that_imports_and_works(tmp_path):
     root = make_checkout(tmp_path)
-    assert export_main(["--root", str(root)]) == 0
+    exported = subprocess.run([sys.executable, "-m", "audits.export", "--root", str(root)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert exported.returncode == 0 and exported.stderr == "", exported.stdout + exported.stderr
     result = subprocess.run(
         [sys.executable, "-c", "from tinytorch.core.widget import widget; print(widget(21))"],
         cwd=root, capture_output=True, text=True, timeout=60,

@@ -1,4 +1,8 @@
-"""`python -m audits.module`: exit codes, one-line errors, output formats, and never running the audited code."""
+"""`python -m audits.module`: exit codes, one-line errors, output formats, and never running the audited code.
+
+The command runs in-process through its `main` (see `testkit.auditkit.run_command`);
+`test_clean_module_in_a_real_process` runs it as a real process once.
+"""
 
 import json
 import shutil
@@ -10,7 +14,7 @@ import jsonschema
 import pytest
 
 from audits.report import json as json_report
-from testkit.auditkit import assert_one_line_error
+from testkit.auditkit import assert_one_line_error, run_command
 
 HERE = Path(__file__).resolve().parent
 SEEDLIKE = HERE / "seedlike"
@@ -18,8 +22,7 @@ REPO = HERE.parents[1]
 
 
 def audit(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "audits.module", *map(str, args)],
-                          cwd=cwd or REPO, capture_output=True, text=True, timeout=120)
+    return run_command("audits.module", *args, cwd=cwd or REPO)
 
 
 def assert_usage_error(result, *needles):
@@ -46,6 +49,13 @@ def test_clean_module_exits_zero_and_writes_the_three_reports(clean):
     assert "READY FOR EXPORT" in result.stdout and "NOT READY" not in result.stdout
     assert sorted(p.name for p in (clean / "reports").iterdir()) == ["01_widget.fixes.md", "01_widget.json", "01_widget.review.md"]
     assert result.stderr == ""
+
+
+def test_clean_module_in_a_real_process(clean):
+    result = subprocess.run([sys.executable, "-m", "audits.module", "1", "--root", str(clean)],
+                            cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stderr == "", result.stdout + result.stderr
+    assert "READY FOR EXPORT" in result.stdout and (clean / "reports" / "01_widget.json").is_file()
 
 
 def test_blocking_findings_exit_one(flawed):

@@ -21,6 +21,7 @@ import pytest
 from audits.auditor import Auditor
 from audits.module import render
 from audits.report import json as json_report
+from testkit.auditkit import run_command
 
 HERE = Path(__file__).resolve().parent
 FIXTURE_ROOT = HERE / "seedlike" / "flawed"
@@ -128,8 +129,7 @@ def test_json_report_validates_and_lists_the_findings(audit):
 
 
 def test_cli_writes_three_reports_and_exits_one(checkout):
-    result = subprocess.run([sys.executable, "-m", "audits.module", "16", "--root", str(checkout), "--date", DATE],
-                            capture_output=True, text=True, timeout=120)
+    result = run_command("audits.module", "16", "--root", checkout, "--date", DATE)
     assert result.returncode == 1, result.stderr
     assert "NOT READY FOR EXPORT" in result.stdout
     for suffix in (".review.md", ".fixes.md", ".json"):
@@ -157,8 +157,7 @@ def test_fix_removes_every_mechanical_finding_and_touches_nothing_else(checkout)
     first = auditor.audit_target("16")
     touched = {f.line for f in first.findings if f.code in MECHANICAL}
 
-    result = subprocess.run([sys.executable, "-m", "audits.module", "16", "--root", str(checkout), "--fix"],
-                            capture_output=True, text=True, timeout=120)
+    result = run_command("audits.module", "16", "--root", checkout, "--fix")
     assert result.returncode in (0, 1), result.stderr
     assert "fixed" in result.stdout and "Traceback" not in result.stderr
     after = source.read_bytes()
@@ -170,8 +169,7 @@ def test_fix_removes_every_mechanical_finding_and_touches_nothing_else(checkout)
     _changed_lines_are_only_the_fixes(before.decode().splitlines(), after.decode().splitlines(), touched)
 
     # idempotent: a second run changes no byte
-    again = subprocess.run([sys.executable, "-m", "audits.module", "16", "--root", str(checkout), "--fix"],
-                           capture_output=True, text=True, timeout=120)
+    again = run_command("audits.module", "16", "--root", checkout, "--fix")
     assert again.returncode in (0, 1) and source.read_bytes() == after
     assert "nothing to fix mechanically" in again.stdout
 
@@ -185,8 +183,7 @@ def test_fix_removes_every_mechanical_finding_and_touches_nothing_else(checkout)
 
 def test_fixed_metadata_is_inferred_from_the_cell(checkout):
     source = checkout / "modules" / "16_compression" / "compression.py"
-    subprocess.run([sys.executable, "-m", "audits.module", "16", "--root", str(checkout), "--fix"],
-                   capture_output=True, text=True, timeout=120)
+    run_command("audits.module", "16", "--root", checkout, "--fix")
     lines = source.read_text(encoding="utf-8").splitlines()
     meta = {n: json.loads(line.split("nbgrader=", 1)[1]) for n, line in enumerate(lines, 1) if "nbgrader=" in line}
     imports = meta[23]
