@@ -5,7 +5,9 @@ The cell split is jupytext's own: we drive its percent-format cell reader
 where each cell starts, so every line number we report is the line in the file,
 and a `# %%` inside a string or a markdown code fence is not mistaken for a
 marker. We skip `jupytext.reads` itself because it validates every cell against
-the notebook schema, which costs ten times more than the split.
+the notebook schema, which costs ten times more than the split, and we load the
+reader without the rest of jupytext (see `_load_percent_reader`): no pandoc
+probe, no nbformat import, nothing but the split.
 
 Nothing here raises on odd text: bad nbgrader JSON and syntax errors become
 data on the cell (`nbgrader_error`, `syntax_error`) for the rules to report.
@@ -16,20 +18,25 @@ parsed, never run.
 from __future__ import annotations
 
 import ast
+import importlib
+import importlib.util
 import json
 import re
+import sys
+import types
 from pathlib import Path
 
 from audits.model import Cell, InputError, ModuleRef, ModuleSource
 
-MARKER = re.compile(r"^\s*#\s*%%(?:(%*)\s(.*))?\s*$")  # fallback only; jupytext decides
-MARKDOWN = re.compile(r"^\s*\[(markdown|md)\]")
-RAW = re.compile(r"^\s*\[raw\]")
+MARKER = re.compile(r"^\s*#\s*%%(?:(%*)\s(.*))?\s*$")  # a cell's first line is its marker when it matches
 NBGRADER = re.compile(r"\bnbgrader\s*=\s*(.*)$")
 DIRECTIVE = re.compile(r"#\s*\|")
 HEADER_FENCE = re.compile(r"^#\s*---\s*$")
 CODING = re.compile(r"^[ \t\f]*#.*?coding[:=]")
 FORMAT = {"extension": ".py", "format_name": "percent"}
+PRIVATE_JUPYTEXT = "audits._jupytext"  # where _load_percent_reader puts jupytext's reader modules
+NBBASE = "nbformat.v4.nbbase"
+_READER = None  # the reader class, loaded on first parse
 
 
 def read_source(path: Path) -> str:
@@ -141,40 +148,71 @@ def _compile(body_start: int, body: list[str]) -> tuple[ast.Module | None, tuple
     return tree, None
 
 
-def _split_with_jupytext(lines: list[str], first: int) -> list[tuple[int, int, str]] | None:
-    """(start index, next start index, kind) per cell, 0-based, using jupytext's percent reader."""
+def _load_percent_reader():
+    """jupytext's percent-format cell reader class, loaded without the rest of jupytext.
+
+    `import jupytext` imports nbformat (and jsonschema, ~1 s) and runs
+    `pandoc --version` in a child process at import; the cell reader needs
+    neither. So we load the reader's own modules from the installed jupytext
+    under a private package name, with nbformat's cell constructors (used only
+    by `reader.read`, which we never call) stubbed while they load. If jupytext
+    is already imported, or its layout ever changes, we use the normal import.
+    """
+    loaded = sys.modules.get("jupytext.cell_reader")
+    if loaded is not None:
+        return loaded.DoublePercentScriptCellReader
     try:
+        spec = importlib.util.find_spec("jupytext")
+        package = types.ModuleType(PRIVATE_JUPYTEXT)
+        package.__path__ = list(spec.submodule_search_locations)
+        sys.modules[PRIVATE_JUPYTEXT] = package
+        stub = None
+        if NBBASE not in sys.modules:
+            stub = sys.modules[NBBASE] = types.ModuleType(NBBASE)
+            stub.new_code_cell = stub.new_markdown_cell = stub.new_raw_cell = None
+        try:
+            return importlib.import_module(PRIVATE_JUPYTEXT + ".cell_reader").DoublePercentScriptCellReader
+        finally:
+            if stub is not None:
+                del sys.modules[NBBASE]
+    except Exception:  # not where we expect it: the ordinary (slower) import
+        for name in [name for name in sys.modules if name.startswith(PRIVATE_JUPYTEXT)]:
+            del sys.modules[name]
         from jupytext.cell_reader import DoublePercentScriptCellReader
-    except ImportError:  # jupytext is a test/harness dependency; fall back to our scan
-        return None
+
+        return DoublePercentScriptCellReader
+
+
+def _percent_reader_class():
+    global _READER
+    if _READER is None:
+        _READER = _load_percent_reader()
+    return _READER
+
+
+def _split(lines: list[str], first: int) -> list[tuple[int, int, str]]:
+    """(start index, next start index, kind) per cell, 0-based, from jupytext's percent reader.
+
+    A marker whose options jupytext cannot read (it raises on a few malformed
+    option lines) still starts a cell: a code cell, whose nbgrader text the
+    rules then report.
+    """
+    reader_class = _percent_reader_class()
     spans = []
     pos = first
-    try:
-        while pos < len(lines):
-            chunk = lines[pos:]
-            reader = DoublePercentScriptCellReader(FORMAT, "python")
+    while pos < len(lines):
+        chunk = lines[pos:]
+        reader = reader_class(FORMAT, "python")
+        try:
             reader.metadata_and_language_from_option_line(chunk[0])
             _, next_start, _ = reader.find_cell_end(chunk)
-            if next_start <= 0:
-                return None
-            spans.append((pos, pos + next_start, reader.cell_type or "code"))
-            pos += next_start
-    except Exception:  # jupytext trips on some malformed option lines; our scan still works
-        return None
-    return spans
-
-
-def _split_fallback(lines: list[str], first: int) -> list[tuple[int, int, str]]:
-    """A plain marker scan, used only when jupytext cannot read the text."""
-    starts = [i for i in range(first, len(lines)) if MARKER.match(lines[i])]
-    if not starts or starts[0] != first:
-        starts.insert(0, first)
-    spans = []
-    for k, start in enumerate(starts):
-        end = starts[k + 1] if k + 1 < len(starts) else len(lines)
-        options = _marker_options(lines[start]) if MARKER.match(lines[start]) else ""
-        kind = "markdown" if MARKDOWN.match(options) else "raw" if RAW.match(options) else "code"
-        spans.append((start, end, kind))
+        except Exception:  # jupytext trips on the options of this marker line
+            reader = reader_class(FORMAT, "python")
+            reader.metadata = {}
+            _, next_start, _ = reader.find_cell_end(chunk)
+        next_start = max(next_start, 1)  # a cell holds at least its first line
+        spans.append((pos, pos + next_start, reader.cell_type or "code"))
+        pos += next_start
     return spans
 
 
@@ -185,9 +223,7 @@ def parse_text(text: str, path: Path | str = "<source>", ref: ModuleRef | None =
     if lines and lines[-1] == "":
         lines.pop()  # the final newline does not start a line
     header_end = _header_end(lines)
-    spans = _split_with_jupytext(lines, header_end)
-    if spans is None:
-        spans = _split_fallback(lines, header_end)
+    spans = _split(lines, header_end)
 
     cells: list[Cell] = []
     for start_index, next_index, kind in spans:

@@ -1,5 +1,7 @@
 """The parser: exact spans, header, cell kinds, metadata and syntax errors as data, bad input."""
 
+import inspect
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -121,3 +123,19 @@ def test_never_raises_and_spans_are_ordered(text):
         assert previous_end < cell.start <= cell.body_start <= cell.end + 1
         assert cell.end <= len(module.lines)
         previous_end = cell.end
+
+
+def test_the_split_is_jupytexts_own_percent_reader():
+    from audits.parse import _percent_reader_class
+
+    reader = _percent_reader_class()  # before jupytext is imported here: the privately loaded copy
+    import jupytext.cell_reader
+
+    assert reader.__name__ == "DoublePercentScriptCellReader"
+    assert inspect.getsourcefile(reader) == inspect.getsourcefile(jupytext.cell_reader.DoublePercentScriptCellReader)
+
+
+def test_marker_options_jupytext_cannot_read_still_start_a_code_cell():
+    text = '# %% -"# %% {"a"}\nx = 1\n# %% [markdown]\n# prose\n'  # jupytext raises TypeError on the first options
+    cells = parse_text(text).cells
+    assert [(c.kind, c.start, c.end) for c in cells] == [("code", 1, 2), ("markdown", 3, 4)]
