@@ -11,6 +11,7 @@ nothing here prints or exits. The audited code is parsed, never run.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Optional
 
@@ -26,11 +27,15 @@ from audits.report import ModuleInfo
 
 @dataclass
 class Audit:
-    """One audited source: what was read, what was found, how reports name it."""
+    """One audited source: what was read and what was found."""
 
     module: ModuleSource
     findings: list[Finding]
-    info: ModuleInfo
+
+    @cached_property
+    def info(self) -> ModuleInfo:
+        """How the reports name and quote the audited source."""
+        return ModuleInfo.from_source(self.module)
 
     @property
     def ready(self) -> bool:
@@ -55,7 +60,7 @@ class Auditor:
     def audit_source(self, module: ModuleSource) -> Audit:
         index = self.index if module.ref is not None else None
         findings = audit_source(module, index, self.config)
-        return Audit(module, findings, ModuleInfo.from_source(module))
+        return Audit(module, findings)
 
     def audit_ref(self, ref: ModuleRef) -> Audit:
         """Audit a discovered module, reusing the index's parse of it when there is one."""

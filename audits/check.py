@@ -1,7 +1,9 @@
 """Run every rule on a parsed module and apply suppressions and configuration.
 
     audit_source(module, index, config) -> sorted, deduplicated findings
-    audit_module(ref, index, config)     the same, from a discovered module
+
+`audits.auditor.Auditor` is the one way to audit a checkout's module (it
+discovers, parses once and calls `audit_source`).
 
 Suppression: `# audit: ignore[CODE]` or `# audit: ignore[CODE1,CODE2]` at the end
 of the offending line silences those codes on that line. On a cell's `# %%`
@@ -16,9 +18,9 @@ import dataclasses
 import re
 from typing import Iterable, Optional
 
-from audits.config import Config, load_config
+from audits.config import Config
 from audits.index import RepoIndex
-from audits.model import Finding, ModuleRef, ModuleSource
+from audits.model import Finding, ModuleSource
 from audits.rules import ALL_RULES
 
 SUPPRESS = re.compile(r"#\s*audit:\s*ignore\[([A-Za-z0-9_,\s]+)\]")
@@ -84,16 +86,3 @@ def audit_source(module: ModuleSource, index: Optional[RepoIndex], config: Optio
         findings.extend(rule.check(module, index))
     return apply(findings, module, index, config)
 
-
-def audit_module(ref: ModuleRef, index: Optional[RepoIndex] = None, config: Optional[Config] = None) -> list[Finding]:
-    """Audit a discovered module; builds the index and loads the config of ref.root when not given."""
-    if index is None:
-        index = RepoIndex.build(ref.root)
-    if config is None:
-        config = load_config(ref.root)
-    module = index.source(ref.number) if index.refs.get(ref.number) == ref else None
-    if module is None:
-        from audits.parse import parse_module  # raises the InputError for an unreadable source
-
-        module = parse_module(ref)
-    return audit_source(module, index, config)

@@ -4,7 +4,7 @@
 on first use and cached:
 
 - `source(n)`: module n parsed (shared with the audit, so each file is parsed once);
-- `info(n)` / `modules`: its export target and the top-level names its export
+- `exports(n)` / `modules`: its ModuleExports: export target and the top-level names its export
   cells define or import (read from the AST, never executed);
 - `targets`: export target -> module number;
 - `test_files(n)`: module n's tests (`tests/NN_*/**/*.py`,
@@ -24,10 +24,9 @@ from typing import Optional
 
 from audits.astutil import import_time_statements
 from audits.discover import find_modules
-from audits.model import InputError, ModuleRef, ModuleSource, NumberedLines, display_path
+from audits.model import PACKAGE, InputError, ModuleRef, ModuleSource, NumberedLines, display_path
 from audits.parse import parse_module
 
-PACKAGE = "tinytorch"
 TEST_FOLDER = re.compile(r"^(\d{2})_")
 CHECKPOINT = re.compile(r"^checkpoint_(\d{2})_.*\.py$")
 SKIPPED_DIRS = {".git", ".venv", "venv", "__pycache__", "node_modules", "build", "dist", ".pytest_cache", ".hypothesis"}
@@ -52,7 +51,7 @@ class TestFile(NumberedLines):
 
 
 @dataclass
-class ModuleInfo:
+class ModuleExports:
     """What one module contributes to the package."""
 
     ref: ModuleRef
@@ -98,9 +97,9 @@ def top_level_bindings(tree: ast.Module) -> tuple[set[str], set[str], bool]:
     return defined, imported, star
 
 
-def module_info(ref: ModuleRef, module: Optional[ModuleSource], error: Optional[str] = None) -> ModuleInfo:
+def module_exports(ref: ModuleRef, module: Optional[ModuleSource], error: Optional[str] = None) -> ModuleExports:
     if module is None:
-        return ModuleInfo(ref, None, frozenset(), frozenset(), error=error)
+        return ModuleExports(ref, None, frozenset(), frozenset(), error=error)
     defined: set[str] = set()
     imported: set[str] = set()
     star = False
@@ -110,7 +109,7 @@ def module_info(ref: ModuleRef, module: Optional[ModuleSource], error: Optional[
             defined |= d
             imported |= i
             star = star or s
-    return ModuleInfo(ref, module.export_target, frozenset(defined), frozenset(imported), star)
+    return ModuleExports(ref, module.export_target, frozenset(defined), frozenset(imported), star)
 
 
 class RepoIndex:
@@ -121,7 +120,7 @@ class RepoIndex:
         self.refs: dict[int, ModuleRef] = {ref.number: ref for ref in refs}
         self._sources: dict[int, ModuleSource] = {}
         self._errors: dict[int, str] = {}
-        self._infos: dict[int, ModuleInfo] = {}
+        self._exports: dict[int, ModuleExports] = {}
         self._tests: dict[int, list[TestFile]] = {}
         self._exists: dict[str, bool] = {}
 
@@ -150,21 +149,21 @@ class RepoIndex:
         """Register an already parsed module (so the index does not parse it again)."""
         if module.ref is not None and self.refs.get(module.ref.number) == module.ref:
             self._sources[module.ref.number] = module
-            self._infos.pop(module.ref.number, None)
+            self._exports.pop(module.ref.number, None)
 
-    def info(self, number: int) -> Optional[ModuleInfo]:
-        if number not in self._infos:
+    def exports(self, number: int) -> Optional[ModuleExports]:
+        if number not in self._exports:
             ref = self.refs.get(number)
             if ref is None:
                 return None
             module = self.source(number)
-            self._infos[number] = module_info(ref, module, self._errors.get(number))
-        return self._infos[number]
+            self._exports[number] = module_exports(ref, module, self._errors.get(number))
+        return self._exports[number]
 
     @property
-    def modules(self) -> dict[int, ModuleInfo]:
-        """Every module's ModuleInfo, by number (parses all modules on first use)."""
-        return {number: self.info(number) for number in sorted(self.refs)}
+    def modules(self) -> dict[int, ModuleExports]:
+        """Every module's ModuleExports, by number (parses all modules on first use)."""
+        return {number: self.exports(number) for number in sorted(self.refs)}
 
     @cached_property
     def targets(self) -> dict[str, int]:

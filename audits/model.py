@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
+PACKAGE = "tinytorch"  # the package the course's modules export into (tinytorch/ at the checkout root)
+
 
 class InputError(Exception):
     """Bad input from the user (missing module, unreadable file, non-UTF-8 source...).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from audits.index import PACKAGE
+from audits.model import PACKAGE
 from audits.model import Rule, Severity
 from audits.rules._base import finding, parsed_code_cells
 from audits.rules.imports import replacement, resolved_imports

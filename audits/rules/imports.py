@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Iterator, Optional
 
 from audits.astutil import nodes
-from audits.index import PACKAGE, RepoIndex
+from audits.index import RepoIndex
+from audits.model import PACKAGE
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def resolve(node: ast.stmt, index: RepoIndex) -> Iterator[Resolved]:
             continue
         number = index.exporter(base)
         if number is not None:
-            info = index.info(number)
+            info = index.exports(number)
             problem = None if info.provides(name) else f"`{name}` is not defined by the export cells of module {number:02d} ({info.ref.name}), which exports `{base}`"
             yield Resolved(node, base, name, number, problem)
         elif index.exporter(f"{base}.{name}") is not None:  # from tinytorch.core import tensor

@@ -1,12 +1,12 @@
-"""audit_source/audit_module: suppression, configuration, ordering, and never running the code."""
+"""audit_source and the Auditor: suppression, configuration, ordering, and never running the code."""
 
 import os
 from pathlib import Path
 
-from audits.check import audit_module, audit_source, suppressed_codes
+from audits.auditor import Auditor
+from audits.check import audit_source, suppressed_codes
 from audits.config import Config
 from audits.discover import find_module
-from audits.index import RepoIndex
 from audits.model import Severity
 from audits.parse import parse_file
 from testkit.auditkit import audit_text, found, line_of, make_checkout, marker, run_command, source
@@ -49,14 +49,14 @@ def test_findings_sorted_and_deduplicated():
 def test_good_fixture_is_clean(tmp_path):
     text = (FIXTURES / "good_widget.py").read_text(encoding="utf-8")
     root = make_checkout(tmp_path, {"01_widget": text})
-    assert audit_module(find_module(root, 1)) == []
+    assert Auditor(root).audit_ref(find_module(root, 1)).findings == []
 
 
 def test_seed_like_fixture_findings_with_codes_and_lines(tmp_path):
     text = (FIXTURES / "bad_compression.py").read_text(encoding="utf-8")
     layers = source(marker("linear") + "\n#| export\nclass Linear:\n    pass\n", target="core.layers")
     root = make_checkout(tmp_path, {"03_layers": layers, "16_compression": text, "17_memoization": source(marker("kv") + "\n#| export\nclass KVCache:\n    pass\n", target="perf.memoization")})
-    findings = audit_module(find_module(root, 16))
+    findings = Auditor(root).audit_ref(find_module(root, 16)).findings
     at = lambda needle, nth=1: line_of(text, needle, nth)  # noqa: E731
     assert found(findings) == sorted(
         [
@@ -95,7 +95,7 @@ def test_auditing_never_runs_the_module(tmp_path):
         marker("t", "test") + "\ndef test_unit_x():\n    assert False\n\ntest_unit_x()\n",
     )
     root = make_checkout(tmp_path, {"01_evil": evil})
-    findings = audit_module(find_module(root, 1))
+    findings = Auditor(root).audit_ref(find_module(root, 1)).findings
     assert not marker_file.exists()
     assert os.getpid() > 0  # still here: nothing called sys.exit or os._exit
     assert {"SE001", "TI001"} <= {f.code for f in findings}
@@ -119,9 +119,9 @@ def test_every_rule_survives_odd_sources(tmp_path):
         "# %%\n" + "(" * 300 + ")" * 300 + "\n",
     ]
     root = make_checkout(tmp_path, {f"0{i + 1}_odd": text for i, text in enumerate(texts)})
-    index = RepoIndex.build(root)
-    for ref in index.refs.values():
-        audit_module(ref, index)
+    auditor = Auditor(root)
+    for ref in auditor.refs:
+        auditor.audit_ref(ref)
 
 
 def test_rules_cli_lists_and_explains():

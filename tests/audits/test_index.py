@@ -15,7 +15,7 @@ def test_targets_names_and_lazy_parsing(tmp_path):
     index = RepoIndex.build(root)
     assert sorted(index.refs) == [1, 2] and index._sources == {}  # nothing parsed yet
     assert index.targets == {"core.tensor": 1, "core.widget": 2}
-    info = index.info(1)
+    info = index.exports(1)
     assert info.names == {"Tensor", "_helper", "EPS"} and info.public_names == {"Tensor", "EPS"}
     assert info.provides("sqrt") and info.provides("np") and not info.provides("test_unit_tensor")
     assert index.exporter("tinytorch.core.tensor") == 1 and index.exporter("tinytorch.core.nothing") is None
@@ -48,7 +48,7 @@ def test_building_the_index_never_runs_module_code(tmp_path):
     evil = source(marker("evil") + "\n#| export\nimport sys\nopen('EXECUTED', 'w').write('x')\nsys.exit(3)\n", target="core.evil")
     root = make_checkout(tmp_path, {"01_evil": evil})
     index = RepoIndex.build(root)
-    assert index.info(1).names == set() and index.targets == {"core.evil": 1}
+    assert index.exports(1).names == set() and index.targets == {"core.evil": 1}
     assert not (root / "EXECUTED").exists()
 
 

@@ -2,9 +2,7 @@
 
 import pytest
 
-from audits.check import audit_module
-from audits.discover import find_module
-from audits.index import RepoIndex
+from audits.auditor import Auditor
 from testkit.auditkit import found, line_of, make_checkout, marker, source
 
 TENSOR = source(marker("tensor", "impl") + '\n#| export\nclass Tensor:\n    """A tensor."""\n    ### BEGIN SOLUTION\n    pass\n    ### END SOLUTION\n', target="core.tensor")
@@ -17,8 +15,7 @@ def compression(*cells):
 
 
 def audit(root, number):
-    index = RepoIndex.build(root)
-    return audit_module(find_module(root, number), index)
+    return Auditor(root).audit_target(str(number)).findings
 
 
 @pytest.fixture
