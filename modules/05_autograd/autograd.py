@@ -25,8 +25,15 @@ single extra line, which is what module 06 (optimizers) needs to train.
 What you will build:
 1. `Function`: a node of the computation graph that knows its inputs and its backward rule.
 2. One `Function` per primitive (`AddBackward`, `MatmulBackward`, `SumBackward`, ...).
-3. `Tensor.backward()`: walk the graph in reverse topological order and accumulate gradients.
-4. `enable_autograd()` and `no_grad()`: switch gradient recording on, and off when not needed.
+3. The backward pass: walk the graph in reverse topological order and accumulate gradients.
+4. `enable_autograd()` and `no_grad()`: plug all of this into module 01's recording
+   seam, and switch recording off when it is not needed.
+
+Module 01 already prepared the place where this module plugs in: every Tensor
+operation returns `record(name, data, inputs)`, which looks `name` up in a table
+of backward rules (`AutogradSeam.backward_rules`) that stays empty until this
+module fills it. No Tensor method is rewritten: `x * y` runs the same code before
+and after, and only the table decides whether the result remembers its origin.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "autograd-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
@@ -36,7 +43,7 @@ import functools
 
 import numpy as np
 
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.tensor import AutogradSeam, Tensor
 
 # %% [markdown]
 """
@@ -400,9 +407,6 @@ def _expand_reduced(grad, shape, axis, keepdims):
 class ReshapeBackward(Function):
     """out = x.reshape(...): reshape g back to x's shape."""
 
-    def __init__(self, x, *shape):
-        super().__init__(x)
-
     def backward(self, grad_output):
         return (grad_output.reshape(self.inputs[0].shape),)
 
@@ -646,8 +650,8 @@ def _accumulate_leaf(tensor, grad):
         tensor.grad = tensor.grad + grad.astype(tensor.data.dtype, copy=False)
 
 
-def tensor_backward(self, gradient=None):
-    """Tensor.backward: accumulate d(self)/d(leaf) into the .grad of every leaf that requires grad.
+def backward_pass(root, gradient=None):
+    """What `root.backward(gradient)` runs: accumulate d(root)/d(leaf) into every leaf's .grad.
 
     TODO: Seed the gradient, walk `topological_order`, call each node's backward,
     route every input gradient to a leaf's .grad or to its producer's pending sum.
@@ -665,23 +669,23 @@ def tensor_backward(self, gradient=None):
     HINTS: a gradient can arrive at a node from several consumers: add them up.
     """
     ### BEGIN SOLUTION
-    if not self.requires_grad:
+    if not root.requires_grad:
         raise RuntimeError("backward() called on a Tensor that does not require grad "
                            "(no input had requires_grad=True, or it was computed under no_grad())")
     if gradient is None:
-        if self.size != 1:
-            raise ValueError(f"backward() without a gradient needs a one-element Tensor, got shape {self.shape}; "
+        if root.size != 1:
+            raise ValueError(f"backward() without a gradient needs a one-element Tensor, got shape {root.shape}; "
                              "pass gradient= with the same shape")
-        seed = np.ones(self.shape, dtype=self.data.dtype)
+        seed = np.ones(root.shape, dtype=root.data.dtype)
     else:
-        seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=self.data.dtype)
-        if seed.shape != self.shape:
-            raise ValueError(f"backward() gradient has shape {seed.shape}, the Tensor has shape {self.shape}")
-    if self._grad_fn is None:
-        _accumulate_leaf(self, seed)
+        seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=root.data.dtype)
+        if seed.shape != root.shape:
+            raise ValueError(f"backward() gradient has shape {seed.shape}, the Tensor has shape {root.shape}")
+    if root._grad_fn is None:
+        _accumulate_leaf(root, seed)
         return
-    pending = {self._grad_fn: seed}
-    for node in topological_order(self._grad_fn):
+    pending = {root._grad_fn: seed}
+    for node in topological_order(root._grad_fn):
         grad_output = pending.pop(node, None)
         if grad_output is None:
             continue
@@ -704,91 +708,64 @@ def tensor_backward(self, gradient=None):
 
 # %% [markdown]
 """
-## 6. Switching autograd on
+## 6. Switching autograd on: filling module 01's seam
 
-`enable_autograd()` replaces each primitive method of `Tensor` with a version that
-computes exactly as before and, when recording is on and an input requires grad,
-returns the result through its Function's `output()`:
+Module 01 ends every operation with `record(name, data, inputs, *params)`:
 
 ```
- Tensor.__mul__ (module 01)          Tensor.__mul__ (after enable_autograd)
- ───────────────────────────         ─────────────────────────────────────────
- return Tensor(a.data * b.data)  ->  out = plain_mul(a, b)
-                                     if recording(a, b): out = MulBackward(a, b).output(out.data)
+def record(name, data, inputs, *params):          (module 01)
+    rule = AutogradSeam.backward_rules.get(name)
+    if rule is None or no input requires grad:
+        return Tensor(data)                        plain result, nothing recorded
+    return rule(*inputs, *params).output(data)     a graph node (section 2)
 ```
 
-The plain methods are saved once on the class, and each call wraps those
-saved originals, so calling `enable_autograd()` twice never wraps a wrapper.
-Reflected operators (`2 * x`), `@` and `.T` go through these methods, so they
-need no wrapper of their own.
+So switching autograd on is filling in two blanks of `AutogradSeam`:
+
+```
+ backward_rules = {"add": AddBackward, "mul": MulBackward, ..., "maximum": MaximumBackward}
+ backward_pass  = backward_pass          (section 5; Tensor.backward() calls it)
+```
+
+The names are the ones module 01 passes to `record`, and each Function's
+constructor takes exactly the inputs and `params` that operation passes
+(`"sum"` passes `axis, keepdims`, so `SumBackward(x, axis, keepdims)`).
+Calling `enable_autograd()` again puts the same table in the same place, so it
+is idempotent by construction. Reflected operators (`2 * x`), `@` and `.T` go
+through the operations above and need no entry of their own.
+
+Why a table instead of replacing `Tensor.__mul__` with a recording version?
+Replacing methods makes `x * y` mean different code depending on an import
+somewhere else, and wrapping a method twice (a second `enable_autograd()`)
+would record every operation twice. With the seam the Tensor class never
+changes; only the table's contents do.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "enable-autograd", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-def _recording(*tensors):
-    return _GradMode.enabled and any(t.requires_grad for t in tensors)
-
-
-def _binary(plain, function_class):
-    """Wrap a two-operand method; the right operand may be a number or an ndarray."""
-    def method(self, other):
-        other = other if isinstance(other, Tensor) else Tensor(other)
-        out = plain(self, other)
-        return function_class(self, other).output(out.data) if _recording(self, other) else out
-
-    return method
-
-
-def _unary(plain, function_class):
-    """Wrap a one-Tensor method; its other arguments (axis, index, exponent...) go to the Function."""
-    def method(self, *args, **kwargs):
-        out = plain(self, *args, **kwargs)
-        return function_class(self, *args, **kwargs).output(out.data) if _recording(self) else out
-
-    return method
-
-
-PRIMITIVES = {
-    "__add__": (_binary, AddBackward), "__sub__": (_binary, SubBackward),
-    "__mul__": (_binary, MulBackward), "__truediv__": (_binary, DivBackward),
-    "matmul": (_binary, MatmulBackward), "__neg__": (_unary, NegBackward),
-    "__pow__": (_unary, PowBackward), "reshape": (_unary, ReshapeBackward),
-    "transpose": (_unary, TransposeBackward), "sum": (_unary, SumBackward),
-    "mean": (_unary, MeanBackward), "max": (_unary, MaxBackward),
-    "__getitem__": (_unary, GetitemBackward), "exp": (_unary, ExpBackward),
-    "log": (_unary, LogBackward), "sqrt": (_unary, SqrtBackward),
-    "tanh": (_unary, TanhBackward), "clip": (_unary, ClipBackward),
-    "maximum": (_unary, MaximumBackward),
+BACKWARD_RULES = {
+    "add": AddBackward, "sub": SubBackward, "mul": MulBackward, "div": DivBackward,
+    "matmul": MatmulBackward, "neg": NegBackward, "pow": PowBackward,
+    "reshape": ReshapeBackward, "transpose": TransposeBackward, "sum": SumBackward,
+    "mean": MeanBackward, "max": MaxBackward, "getitem": GetitemBackward,
+    "exp": ExpBackward, "log": LogBackward, "sqrt": SqrtBackward, "tanh": TanhBackward,
+    "clip": ClipBackward, "maximum": MaximumBackward,
 }
 
 
 def enable_autograd():
-    """Make every Tensor primitive record its Function and install Tensor.backward. Idempotent.
+    """Plug this module's backward rules and backward pass into module 01's seam. Idempotent.
 
-    TODO: Save the plain methods once (on the Tensor class), then set each primitive
-    to its wrapper around the *saved plain* method.
-
-    APPROACH:
-    1. If Tensor has no `_plain_methods` yet, store {name: current method} for PRIMITIVES and backward.
-    2. For each name, skip it when the installed method already wraps with this Function class.
-    3. Otherwise install `wrap(plain, function_class)` and mark it with `_autograd_function`.
+    TODO: Point `AutogradSeam.backward_rules` at BACKWARD_RULES and
+    `AutogradSeam.backward_pass` at `backward_pass`.
 
     EXAMPLE:
     >>> enable_autograd(); enable_autograd()      # the second call changes nothing
-    HINTS: never wrap the method currently installed: it may already be a wrapper.
+    HINTS: assign, never wrap: the Tensor class itself is not touched.
     """
     ### BEGIN SOLUTION
-    plain = Tensor.__dict__.get("_plain_methods")
-    if plain is None:
-        plain = {name: Tensor.__dict__[name] for name in (*PRIMITIVES, "backward")}
-        Tensor._plain_methods = plain
-    for name, (wrap, function_class) in PRIMITIVES.items():
-        if getattr(Tensor.__dict__[name], "_autograd_function", None) is function_class:
-            continue
-        method = functools.wraps(plain[name])(wrap(plain[name], function_class))
-        method._autograd_function = function_class
-        setattr(Tensor, name, method)
-    Tensor.backward = tensor_backward
+    AutogradSeam.backward_rules = BACKWARD_RULES
+    AutogradSeam.backward_pass = backward_pass
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test-backward-pass", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
@@ -824,6 +801,7 @@ if __name__ == "__main__":
 # %% nbgrader={"grade": false, "grade_id": "enable-on-import", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
 # Deliberate import-time effect: API.md says autograd is on once tinytorch.core.autograd is imported.
+# It fills module 01's backward table (section 6); no Tensor method changes.
 enable_autograd()  # audit: ignore[SE001]
 
 # %% [markdown]
@@ -889,8 +867,9 @@ if __name__ == "__main__":
   gradient per input; broadcasting is undone by summing (`unbroadcast`).
 - `Tensor.backward()` visits nodes in reverse topological order with an explicit
   stack, so cost is linear in the graph size and long chains are safe.
-- `enable_autograd()` wraps each module 01 primitive once; activations (module 02),
-  layers (module 03) and losses (module 04) gain gradients without changes.
+- `enable_autograd()` fills module 01's recording seam with one backward rule per
+  operation; no Tensor method is replaced, and activations (module 02), layers
+  (module 03) and losses (module 04) gain gradients without changes.
 - Recording adds little time next to the matmuls, but the graph keeps every
   intermediate alive and backward costs about one to two forward passes
   (measured above): use `no_grad()` for evaluation.

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.tensor import AutogradSeam, Tensor, record
 
 BINARY = [operator.add, operator.sub, operator.mul, operator.truediv]
 
@@ -170,6 +170,21 @@ def test_matmul_batch_mismatch_and_scalars_are_value_errors():
         Tensor(2.0) @ Tensor(np.ones(3))
 
 
+
+def test_matmul_converts_a_list_operand_on_either_side():
+    x = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert np.array_equal((x @ [[5.0, 6.0], [7.0, 8.0]]).data, [[19.0, 22.0], [43.0, 50.0]])
+    assert np.array_equal(x.matmul([1.0, 1.0]).data, [3.0, 7.0])
+    assert np.array_equal(([[5.0, 6.0], [7.0, 8.0]] @ x).data, [[23.0, 34.0], [31.0, 46.0]])
+
+
+@pytest.mark.parametrize("scalar", [2.0, 3])
+def test_matmul_with_a_python_number_is_the_documented_value_error(scalar):
+    with pytest.raises(ValueError, match=r"at least 1 dimension.*\(2,\) and \(\)"):
+        Tensor([1.0, 2.0]) @ scalar
+    with pytest.raises(ValueError, match="at least 1 dimension"):
+        scalar @ Tensor([1.0, 2.0])
+
 # ---- shapes, reductions, indexing ---------------------------------------------------------
 
 def test_reshape_forms_and_errors():
@@ -277,6 +292,46 @@ def test_operations_do_not_modify_inputs(name):
     assert np.array_equal(x.data, a) and np.array_equal(y.data, b)
     assert x.grad is None and y.grad is None
 
+
+
+# ---- the recording seam (module 05 plugs in here) -----------------------------------------
+
+class FakeRule:
+    """Stands in for a module 05 Function: remembers how record() built and called it."""
+
+    built = []
+
+    def __init__(self, *inputs_and_params):
+        FakeRule.built.append(inputs_and_params)
+
+    def output(self, data):
+        return ("recorded", data)
+
+
+def test_record_without_a_backward_rule_returns_a_plain_tensor(monkeypatch):
+    monkeypatch.setattr(AutogradSeam, "backward_rules", {})
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    result = record("mul", np.array([3.0, 4.0]), (x, x))
+    assert isinstance(result, Tensor) and np.array_equal(result.data, [3.0, 4.0]) and result._grad_fn is None
+    assert (x * x)._grad_fn is None and (x * x).requires_grad is False
+
+
+def test_record_builds_the_rule_from_inputs_and_params_only_when_an_input_requires_grad(monkeypatch):
+    monkeypatch.setattr(AutogradSeam, "backward_rules", {"sum": FakeRule})
+    monkeypatch.setattr(FakeRule, "built", [])
+    x, constant = Tensor([[1.0, 2.0]], requires_grad=True), Tensor([[1.0, 2.0]])
+    assert x.sum(axis=1, keepdims=True)[0] == "recorded"
+    assert FakeRule.built == [(x, 1, True)]
+    assert isinstance(constant.sum(axis=1), Tensor) and len(FakeRule.built) == 1  # nothing to record
+    assert isinstance(x.mean(), Tensor)  # no rule for "mean" in this table: plain result
+
+
+def test_backward_calls_the_installed_backward_pass(monkeypatch):
+    calls = []
+    monkeypatch.setattr(AutogradSeam, "backward_pass", lambda tensor, gradient: calls.append((tensor, gradient)))
+    x = Tensor([1.0])
+    x.backward(gradient=[2.0])
+    assert calls == [(x, [2.0])]
 
 def test_backward_before_module_05_points_to_autograd():
     """In a fresh interpreter (autograd not imported), backward explains what to import."""

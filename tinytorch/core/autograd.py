@@ -3,7 +3,7 @@ import functools
 
 import numpy as np
 
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.tensor import AutogradSeam, Tensor
 
 
 class _GradMode:
@@ -217,9 +217,6 @@ def _expand_reduced(grad, shape, axis, keepdims):
 class ReshapeBackward(Function):
     """out = x.reshape(...): reshape g back to x's shape."""
 
-    def __init__(self, x, *shape):
-        super().__init__(x)
-
     def backward(self, grad_output):
         return (grad_output.reshape(self.inputs[0].shape),)
 
@@ -406,8 +403,8 @@ def _accumulate_leaf(tensor, grad):
         tensor.grad = tensor.grad + grad.astype(tensor.data.dtype, copy=False)
 
 
-def tensor_backward(self, gradient=None):
-    """Tensor.backward: accumulate d(self)/d(leaf) into the .grad of every leaf that requires grad.
+def backward_pass(root, gradient=None):
+    """What `root.backward(gradient)` runs: accumulate d(root)/d(leaf) into every leaf's .grad.
 
     TODO: Seed the gradient, walk `topological_order`, call each node's backward,
     route every input gradient to a leaf's .grad or to its producer's pending sum.
@@ -424,23 +421,23 @@ def tensor_backward(self, gradient=None):
 
     HINTS: a gradient can arrive at a node from several consumers: add them up.
     """
-    if not self.requires_grad:
+    if not root.requires_grad:
         raise RuntimeError("backward() called on a Tensor that does not require grad "
                            "(no input had requires_grad=True, or it was computed under no_grad())")
     if gradient is None:
-        if self.size != 1:
-            raise ValueError(f"backward() without a gradient needs a one-element Tensor, got shape {self.shape}; "
+        if root.size != 1:
+            raise ValueError(f"backward() without a gradient needs a one-element Tensor, got shape {root.shape}; "
                              "pass gradient= with the same shape")
-        seed = np.ones(self.shape, dtype=self.data.dtype)
+        seed = np.ones(root.shape, dtype=root.data.dtype)
     else:
-        seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=self.data.dtype)
-        if seed.shape != self.shape:
-            raise ValueError(f"backward() gradient has shape {seed.shape}, the Tensor has shape {self.shape}")
-    if self._grad_fn is None:
-        _accumulate_leaf(self, seed)
+        seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=root.data.dtype)
+        if seed.shape != root.shape:
+            raise ValueError(f"backward() gradient has shape {seed.shape}, the Tensor has shape {root.shape}")
+    if root._grad_fn is None:
+        _accumulate_leaf(root, seed)
         return
-    pending = {self._grad_fn: seed}
-    for node in topological_order(self._grad_fn):
+    pending = {root._grad_fn: seed}
+    for node in topological_order(root._grad_fn):
         grad_output = pending.pop(node, None)
         if grad_output is None:
             continue
@@ -461,70 +458,30 @@ def tensor_backward(self, gradient=None):
                 pending[tensor._grad_fn] = grad
 
 
-def _recording(*tensors):
-    return _GradMode.enabled and any(t.requires_grad for t in tensors)
-
-
-def _binary(plain, function_class):
-    """Wrap a two-operand method; the right operand may be a number or an ndarray."""
-    def method(self, other):
-        other = other if isinstance(other, Tensor) else Tensor(other)
-        out = plain(self, other)
-        return function_class(self, other).output(out.data) if _recording(self, other) else out
-
-    return method
-
-
-def _unary(plain, function_class):
-    """Wrap a one-Tensor method; its other arguments (axis, index, exponent...) go to the Function."""
-    def method(self, *args, **kwargs):
-        out = plain(self, *args, **kwargs)
-        return function_class(self, *args, **kwargs).output(out.data) if _recording(self) else out
-
-    return method
-
-
-PRIMITIVES = {
-    "__add__": (_binary, AddBackward), "__sub__": (_binary, SubBackward),
-    "__mul__": (_binary, MulBackward), "__truediv__": (_binary, DivBackward),
-    "matmul": (_binary, MatmulBackward), "__neg__": (_unary, NegBackward),
-    "__pow__": (_unary, PowBackward), "reshape": (_unary, ReshapeBackward),
-    "transpose": (_unary, TransposeBackward), "sum": (_unary, SumBackward),
-    "mean": (_unary, MeanBackward), "max": (_unary, MaxBackward),
-    "__getitem__": (_unary, GetitemBackward), "exp": (_unary, ExpBackward),
-    "log": (_unary, LogBackward), "sqrt": (_unary, SqrtBackward),
-    "tanh": (_unary, TanhBackward), "clip": (_unary, ClipBackward),
-    "maximum": (_unary, MaximumBackward),
+BACKWARD_RULES = {
+    "add": AddBackward, "sub": SubBackward, "mul": MulBackward, "div": DivBackward,
+    "matmul": MatmulBackward, "neg": NegBackward, "pow": PowBackward,
+    "reshape": ReshapeBackward, "transpose": TransposeBackward, "sum": SumBackward,
+    "mean": MeanBackward, "max": MaxBackward, "getitem": GetitemBackward,
+    "exp": ExpBackward, "log": LogBackward, "sqrt": SqrtBackward, "tanh": TanhBackward,
+    "clip": ClipBackward, "maximum": MaximumBackward,
 }
 
 
 def enable_autograd():
-    """Make every Tensor primitive record its Function and install Tensor.backward. Idempotent.
+    """Plug this module's backward rules and backward pass into module 01's seam. Idempotent.
 
-    TODO: Save the plain methods once (on the Tensor class), then set each primitive
-    to its wrapper around the *saved plain* method.
-
-    APPROACH:
-    1. If Tensor has no `_plain_methods` yet, store {name: current method} for PRIMITIVES and backward.
-    2. For each name, skip it when the installed method already wraps with this Function class.
-    3. Otherwise install `wrap(plain, function_class)` and mark it with `_autograd_function`.
+    TODO: Point `AutogradSeam.backward_rules` at BACKWARD_RULES and
+    `AutogradSeam.backward_pass` at `backward_pass`.
 
     EXAMPLE:
     >>> enable_autograd(); enable_autograd()      # the second call changes nothing
-    HINTS: never wrap the method currently installed: it may already be a wrapper.
+    HINTS: assign, never wrap: the Tensor class itself is not touched.
     """
-    plain = Tensor.__dict__.get("_plain_methods")
-    if plain is None:
-        plain = {name: Tensor.__dict__[name] for name in (*PRIMITIVES, "backward")}
-        Tensor._plain_methods = plain
-    for name, (wrap, function_class) in PRIMITIVES.items():
-        if getattr(Tensor.__dict__[name], "_autograd_function", None) is function_class:
-            continue
-        method = functools.wraps(plain[name])(wrap(plain[name], function_class))
-        method._autograd_function = function_class
-        setattr(Tensor, name, method)
-    Tensor.backward = tensor_backward
+    AutogradSeam.backward_rules = BACKWARD_RULES
+    AutogradSeam.backward_pass = backward_pass
 
 
 # Deliberate import-time effect: API.md says autograd is on once tinytorch.core.autograd is imported.
+# It fills module 01's backward table (section 6); no Tensor method changes.
 enable_autograd()  # audit: ignore[SE001]

@@ -4,6 +4,26 @@ import numbers
 import numpy as np
 
 
+class AutogradSeam:
+    """Where module 05 (autograd) plugs into the Tensor (section 6). Empty until then."""
+
+    backward_rules = {}  # operation name -> the Function class that differentiates it
+    backward_pass = None  # backward_pass(tensor, gradient): the graph walk of module 05
+
+
+def record(name, data, inputs, *params):
+    """The result of operation `name` on the Tensors `inputs`, recorded for autograd when it applies.
+
+    Without a backward rule for `name`, or when no input requires grad, this is just
+    `Tensor(data)`. Otherwise the rule (a module 05 Function, built from the inputs and the
+    operation's extra `params`) wraps the data and records itself as the result's origin.
+    """
+    rule = AutogradSeam.backward_rules.get(name)
+    if rule is None or not any(tensor.requires_grad for tensor in inputs):
+        return Tensor(data)
+    return rule(*inputs, *params).output(data)
+
+
 def _as_tensor(value):
     """Return `value` as a Tensor (Tensors pass through unchanged, no copy)."""
     return value if isinstance(value, Tensor) else Tensor(value)
@@ -26,7 +46,8 @@ class Tensor:
 
     APPROACH:
     1. __init__ converts the input with np.asarray and fixes the dtype.
-    2. Every operation computes on `.data` with numpy and wraps the result in a new Tensor.
+    2. Every operation computes on `.data` with numpy and returns
+       `record(name, result, inputs)` (section 6), which wraps the result in a new Tensor.
     3. Operators convert a non-Tensor operand with `_as_tensor` first.
 
     EXAMPLE:
@@ -116,35 +137,37 @@ class Tensor:
         return f"Tensor({body}, shape={self.shape}, dtype={self.dtype}{grad})"
 
     # ---- section 2: element-wise arithmetic ----------------------------------------------
-    def _elementwise(self, other, operation, symbol):
+    def _elementwise(self, other, operation, name, symbol):
         """operation(self, other) element by element (np.add, np.subtract, ...), broadcasting like numpy.
 
-        TODO: Convert `other` with `_as_tensor`, apply `operation` to the two data arrays, wrap the result.
+        TODO: Convert `other` with `_as_tensor`, apply `operation` to the two data arrays,
+        and return `record(name, result, (self, other))`.
         HINTS: numpy raises ValueError for shapes that do not broadcast; re-raise
         it naming both shapes (see `_broadcast_error`, which uses `symbol`).
         """
         other = _as_tensor(other)
         try:
-            return Tensor(operation(self.data, other.data))
+            data = operation(self.data, other.data)
         except ValueError:
             raise _broadcast_error(symbol, self, other) from None
+        return record(name, data, (self, other))
 
-    # One line each: module 05 gives each operator its own backward rule.
+    # One line each: the name is what module 05's backward table knows the operator by.
     def __add__(self, other):
-        return self._elementwise(other, np.add, "+")
+        return self._elementwise(other, np.add, "add", "+")
 
     def __sub__(self, other):
-        return self._elementwise(other, np.subtract, "-")
+        return self._elementwise(other, np.subtract, "sub", "-")
 
     def __mul__(self, other):
-        return self._elementwise(other, np.multiply, "*")
+        return self._elementwise(other, np.multiply, "mul", "*")
 
     def __truediv__(self, other):
         """True division, so integer inputs give floats."""
-        return self._elementwise(other, np.true_divide, "/")
+        return self._elementwise(other, np.true_divide, "div", "/")
 
     # The reflected operators run when the left operand is a number or an ndarray:
-    # convert it to a Tensor and reuse the forward operator (so module 05 patches one place).
+    # convert it to a Tensor and reuse the forward operator (one operation, one name).
     def __radd__(self, other):
         return _as_tensor(other) + self
 
@@ -158,8 +181,8 @@ class Tensor:
         return _as_tensor(other) / self
 
     def __neg__(self):
-        """-x. TODO: negate the data."""
-        return Tensor(-self.data)
+        """-x. TODO: negate the data and record it as "neg"."""
+        return record("neg", -self.data, (self,))
 
     def __pow__(self, exponent):
         """x ** p for a Python number p.
@@ -168,7 +191,7 @@ class Tensor:
         """
         if not isinstance(exponent, numbers.Real):
             raise TypeError(f"Tensor ** p needs a Python number p, got {type(exponent).__name__}")
-        return Tensor(self.data ** exponent)
+        return record("pow", self.data ** exponent, (self,), exponent)
 
     # ---- section 3: matrix multiplication ---------------------------------------------------
     def matmul(self, other):
@@ -200,9 +223,10 @@ class Tensor:
                 f"(inner sizes {a.shape[-1]} and {inner} must be equal)"
             )
         try:
-            return Tensor(np.matmul(a, b))
+            data = np.matmul(a, b)
         except ValueError:
             raise ValueError(f"matmul cannot broadcast the batch dimensions of {a.shape} and {b.shape}") from None
+        return record("matmul", data, (self, other))
 
     def __matmul__(self, other):
         return self.matmul(other)
@@ -219,9 +243,10 @@ class Tensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         try:
-            return Tensor(self.data.reshape(shape))
+            data = self.data.reshape(shape)
         except (ValueError, TypeError):
             raise ValueError(f"cannot reshape Tensor of shape {self.shape} (size {self.size}) into {shape}") from None
+        return record("reshape", data, (self,))
 
     def transpose(self, dim0=-2, dim1=-1):
         """Swap two axes (by default the last two, which transposes each matrix in a batch).
@@ -231,67 +256,71 @@ class Tensor:
         if self.ndim < 2:
             raise ValueError(f"transpose needs a Tensor with at least 2 dimensions, got shape {self.shape}")
         try:
-            return Tensor(np.swapaxes(self.data, dim0, dim1))
+            data = np.swapaxes(self.data, dim0, dim1)
         except np.exceptions.AxisError:
             raise ValueError(f"transpose axes ({dim0}, {dim1}) are out of range for shape {self.shape}") from None
+        return record("transpose", data, (self,), dim0, dim1)
 
     def sum(self, axis=None, keepdims=False):
         """Sum over `axis` (None: all elements). TODO: np.sum with the same arguments."""
-        return Tensor(np.sum(self.data, axis=axis, keepdims=keepdims))
+        return record("sum", np.sum(self.data, axis=axis, keepdims=keepdims), (self,), axis, keepdims)
 
     def mean(self, axis=None, keepdims=False):
         """Mean over `axis` (None: all elements). TODO: np.mean with the same arguments."""
-        return Tensor(np.mean(self.data, axis=axis, keepdims=keepdims))
+        return record("mean", np.mean(self.data, axis=axis, keepdims=keepdims), (self,), axis, keepdims)
 
     def max(self, axis=None, keepdims=False):
         """Maximum over `axis` (None: all elements). TODO: np.max with the same arguments."""
         if self.size == 0:
             raise ValueError("max() of an empty Tensor")
-        return Tensor(np.max(self.data, axis=axis, keepdims=keepdims))
+        return record("max", np.max(self.data, axis=axis, keepdims=keepdims), (self,), axis, keepdims)
 
     def __getitem__(self, index):
         """x[index] with ints, slices, integer arrays or integer Tensors.
 
         TODO: Replace Tensors inside the index by their arrays (`_index_of`), then index the data.
         """
-        return Tensor(self.data[_index_of(index)])
+        index = _index_of(index)
+        return record("getitem", self.data[index], (self,), index)
 
     # ---- section 5: element-wise math -----------------------------------------------------
     def exp(self):
         """e ** x element-wise."""
-        return Tensor(np.exp(self.data))
+        return record("exp", np.exp(self.data), (self,))
 
     def log(self):
         """Natural logarithm element-wise (log(0) = -inf, as in numpy)."""
-        return Tensor(np.log(self.data))
+        return record("log", np.log(self.data), (self,))
 
     def sqrt(self):
         """Square root element-wise."""
-        return Tensor(np.sqrt(self.data))
+        return record("sqrt", np.sqrt(self.data), (self,))
 
     def tanh(self):
         """Hyperbolic tangent element-wise."""
-        return Tensor(np.tanh(self.data))
+        return record("tanh", np.tanh(self.data), (self,))
 
     def clip(self, low, high):
         """Limit every element to [low, high]. TODO: check low <= high, then np.clip."""
         if low is not None and high is not None and low > high:
             raise ValueError(f"clip needs low <= high, got low={low}, high={high}")
-        return Tensor(np.clip(self.data, low, high))
+        return record("clip", np.clip(self.data, low, high), (self,), low, high)
 
     def maximum(self, value):
         """Element-wise max(x, value) for a Python number (ReLU is x.maximum(0))."""
         if not isinstance(value, numbers.Real):
             raise TypeError(f"maximum() takes a Python number, got {type(value).__name__}")
-        return Tensor(np.maximum(self.data, value))
+        return record("maximum", np.maximum(self.data, value), (self,), value)
 
-    # ---- hook for module 05 -------------------------------------------------------------
+    # ---- section 6: the backward pass, through the seam ------------------------------------
     def backward(self, gradient=None):
-        """Compute gradients. Module 05 (autograd) replaces this method."""
-        raise RuntimeError(
-            "Tensor.backward() needs automatic differentiation: "
-            "`import tinytorch.core.autograd` (module 05) to enable it."
-        )
+        """Accumulate gradients into the leaves behind this Tensor, with module 05's backward pass."""
+        if AutogradSeam.backward_pass is None:
+            raise RuntimeError(
+                "Tensor.backward() needs automatic differentiation: "
+                "`import tinytorch.core.autograd` (module 05) to enable it."
+            )
+        AutogradSeam.backward_pass(self, gradient)
 
 
 def _broadcast_error(symbol, a, b):
