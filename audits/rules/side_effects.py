@@ -43,7 +43,7 @@ prints, allocates, changes global state or takes time, and students cannot impor
 piece without running the rest. Constants computed by plain numpy/math/builtin calls
 (`SCALE = np.sqrt(2.0)`) are fine. Fix: move the work into a function, a test, or under
 `if __name__ == "__main__":`. A deliberate, documented import-time effect (module 05's
-`enable_autograd()`, which must patch Tensor when the module is imported) is allowed
+`enable_autograd()`, which must fill module 01's backward table on import) is allowed
 only with `# audit: ignore[SE001]` on that line plus a comment saying why."""
 
 DELIBERATE_COMMENT = "# (or, if this is a deliberate, documented import-time effect like enable_autograd() in module 05: keep the call unguarded and end its line with `# audit: ignore[SE001]`)"
