@@ -1,16 +1,19 @@
-"""Audit every module of a checkout and print one table.
+"""Audit every module of a checkout and print one table (installed as the command `tinyaudit`).
 
     python -m audits                 every module under ./modules (or the other known layouts)
     python -m audits --root DIR      another checkout
+    python -m audits --format json   one JSON document for the whole repository (also sarif, github, text)
+    python -m audits 15 16           only these modules, as `python -m audits.module 15 16` does
 
     module             lines  crit  high  med  low  score  status
     01_tensor            612     0     0    0    0   10.0  READY FOR EXPORT
     16_compression       840     1     3    0    0    6.0  NOT READY FOR EXPORT
     total (2 modules)   1452     1     3    0    0         1 of 2 NOT READY
 
-Exit status: 0 every module READY FOR EXPORT, 1 any module NOT READY,
-2 usage or input error (one line on stderr). `python -m audits.module NN`
-gives one module's full review and fix plan.
+Exit status: 0 every module READY FOR EXPORT (or --exit-zero), 1 any module NOT
+READY, 2 usage or input error (one line on stderr). `python -m audits.module NN`
+gives one module's full review and fix plan; every option of it works here too
+(--select, --ignore, --exit-zero, --fix, --fix --diff, --version).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 
 from audits import score as scoring
 from audits.model import InputError
-from audits.cli import EXIT_BLOCKED, EXIT_READY, Parser, guarded_main
+from audits import module
 from audits.auditor import Audit, Auditor
 
 COLUMNS = ("critical", "high", "medium", "low")
@@ -60,16 +63,7 @@ def table(audits: list[Audit]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = Parser(prog="python -m audits", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--root", default=".", help="checkout holding modules/ (default: .)")
-    args = parser.parse_args(argv)
-
-    def body() -> int:
-        audits = audit_all(args.root)
-        sys.stdout.write(table(audits))
-        return EXIT_READY if all(a.ready for a in audits) else EXIT_BLOCKED
-
-    return guarded_main(body)
+    return module.main(argv, prog="python -m audits", table=table)
 
 
 if __name__ == "__main__":

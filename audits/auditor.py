@@ -10,7 +10,7 @@ nothing here prints or exits. The audited code is parsed, never run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Optional
@@ -31,6 +31,7 @@ class Audit:
 
     module: ModuleSource
     findings: list[Finding]
+    suppressed: list[Finding] = field(default_factory=list)  # silenced by `# audit: ignore[...]`, for the reports
 
     @cached_property
     def info(self) -> ModuleInfo:
@@ -59,8 +60,9 @@ class Auditor:
 
     def audit_source(self, module: ModuleSource) -> Audit:
         index = self.index if module.ref is not None else None
-        findings = audit_source(module, index, self.config)
-        return Audit(module, findings)
+        suppressed: list[Finding] = []
+        findings = audit_source(module, index, self.config, suppressed)
+        return Audit(module, findings, suppressed)
 
     def audit_ref(self, ref: ModuleRef) -> Audit:
         """Audit a discovered module, reusing the index's parse of it when there is one."""

@@ -9,21 +9,23 @@ Suppression: `# audit: ignore[CODE]` or `# audit: ignore[CODE1,CODE2]` at the en
 of the offending line silences those codes on that line. On a cell's `# %%`
 marker line it silences them for the whole cell (cell-level findings such as
 missing metadata are reported at the marker line anyway). In test files the
-comment works the same way on the reported line. The audited code is never run.
+comment works the same way on the reported line. A comment that names an unknown
+code or silences nothing is itself a finding (SUP001/SUP002, `audits.rules.suppressions`),
+and the findings a comment silenced are handed back to the caller for the reports.
+The audited code is never run.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Iterable, Optional
 
 from audits.config import Config
 from audits.index import RepoIndex
 from audits.model import Finding, ModuleSource
-from audits.rules import ALL_RULES
+from audits.rules import ALL_RULES, suppressions as hygiene_rules
 
-SUPPRESS = re.compile(r"#\s*audit:\s*ignore\[([A-Za-z0-9_,\s]+)\]")
+SUPPRESS = hygiene_rules.SUPPRESS  # `# audit: ignore[CODE, ...]`
 
 
 def suppressed_codes(text: str) -> set[str]:
@@ -43,26 +45,63 @@ def _line_source(module: ModuleSource, index: Optional[RepoIndex]):
     return sources
 
 
-def _is_suppressed(found: Finding, module: ModuleSource, sources) -> bool:
+def _suppressed_at(found: Finding, module: ModuleSource, sources) -> Optional[int]:
+    """The line of the comment that silences this finding (its own line or its cell's marker), if any."""
     line_of = sources.get(found.path)
     if line_of is None:
-        return False
+        return None
     if found.code in suppressed_codes(line_of(found.line)):
-        return True
+        return found.line
     if found.path == module.display_path:
         cell = module.cell_at(found.line)
         if cell is not None and cell.marker and found.code in suppressed_codes(cell.marker):
-            return True
-    return False
+            return cell.start
+    return None
 
 
-def apply(findings: Iterable[Finding], module: ModuleSource, index: Optional[RepoIndex], config: Optional[Config]) -> list[Finding]:
-    """Suppress, drop ignored codes, override severities, deduplicate and sort."""
+def _suppression_comments(module: ModuleSource, index: Optional[RepoIndex]) -> list:
+    comments = hygiene_rules.suppressions(module.display_path, module.text, module.lines)
+    if index is not None and module.ref is not None:
+        for test in index.test_files(module.ref.number):
+            if "audit:" in test.text:
+                comments += hygiene_rules.suppressions(test.rel, test.text, test.lines)
+    return comments
+
+
+def apply(
+    findings: Iterable[Finding],
+    module: ModuleSource,
+    index: Optional[RepoIndex],
+    config: Optional[Config],
+    suppressed: Optional[list[Finding]] = None,
+) -> list[Finding]:
+    """Suppress, drop ignored codes, override severities, deduplicate and sort.
+
+    Adds the SUP001/SUP002 findings about the suppression comments themselves; the
+    findings a comment silenced are appended to `suppressed` when a list is given.
+    """
     config = config or Config()
     sources = _line_source(module, index)
+    findings = list(findings)
+    used: set[tuple[str, int, str]] = set()
+    silenced: list[Finding] = []
+    for found in findings:
+        if found.code in config.ignore:
+            continue
+        at = _suppressed_at(found, module, sources)
+        if at is not None:
+            used.add((found.path, at, found.code))
+            silenced.append(found)
+    enabled = [rule.code for rule in ALL_RULES if rule.code not in config.ignore]
+    findings += hygiene_rules.hygiene(
+        _suppression_comments(module, index), used, (rule.code for rule in ALL_RULES), enabled, module.display_path
+    )
+    silenced_ids = {id(found) for found in silenced}
+    if suppressed is not None:
+        suppressed.extend(sorted({(f.path, f.line, f.code): f for f in silenced}.values(), key=lambda f: (f.path, f.line, f.code)))
     kept: dict[tuple[str, int, str], Finding] = {}
     for found in findings:
-        if found.code in config.ignore or _is_suppressed(found, module, sources):
+        if found.code in config.ignore or id(found) in silenced_ids:
             continue
         if found.code in config.severity:
             found = dataclasses.replace(found, severity=config.severity[found.code])
@@ -70,8 +109,11 @@ def apply(findings: Iterable[Finding], module: ModuleSource, index: Optional[Rep
     return sorted(kept.values(), key=lambda f: (f.path, f.line, f.code))
 
 
-def audit_source(module: ModuleSource, index: Optional[RepoIndex], config: Optional[Config] = None) -> list[Finding]:
-    """Every finding of every rule on one parsed module, suppressions and config applied.
+def audit_source(
+    module: ModuleSource, index: Optional[RepoIndex], config: Optional[Config] = None, suppressed: Optional[list[Finding]] = None
+) -> list[Finding]:
+    """Every finding of every rule on one parsed module, suppressions and config applied
+    (the silenced findings go to `suppressed` when a list is given).
 
     `index` (the checkout's RepoIndex) enables the cross-module rules
     (dependencies, stale references, API conformance, test files); with None
@@ -84,5 +126,5 @@ def audit_source(module: ModuleSource, index: Optional[RepoIndex], config: Optio
         if config is not None and rule.code in config.ignore:
             continue
         findings.extend(rule.check(module, index))
-    return apply(findings, module, index, config)
+    return apply(findings, module, index, config, suppressed)
 

@@ -1,7 +1,8 @@
-"""What every command of the harness shares: exit codes, one-line usage errors, no tracebacks.
+"""What every command of the harness shares: exit codes, one-line usage errors, no tracebacks,
+output any terminal can print, colour only on a terminal, and rule selection.
 
-    python -m audits          python -m audits.module NN
-    python -m audits.export   python -m audits.rules
+    tinyaudit (= python -m audits)   python -m audits.module NN
+    python -m audits.export          python -m audits.rules
 
 Exit status everywhere: 0 clean / ready, 1 findings that block (or a package that
 differs from its sources), 2 usage or input error, reported as one line on stderr.
@@ -13,11 +14,13 @@ import argparse
 import gc
 import os
 import sys
-from typing import Callable
+from importlib import metadata
+from typing import Callable, Iterable
 
 from audits.model import InputError
 
 EXIT_READY, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
+DISTRIBUTION = "tinytorch-qa"  # [project] name in pyproject.toml
 
 
 class Parser(argparse.ArgumentParser):
@@ -34,6 +37,7 @@ def guarded_main(body: Callable[[], int]) -> int:
     # (half the audit's time), so it is off while the command runs.
     collecting = gc.isenabled()
     gc.disable()
+    printable_streams()
     try:
         return body()
     except InputError as error:
@@ -52,3 +56,69 @@ def guarded_main(body: Callable[[], int]) -> int:
             gc.enable()
     print(f"error: {' '.join(message.split())}", file=sys.stderr)
     return EXIT_ERROR
+
+
+def printable_streams() -> None:
+    """Print `?` for what the stream's encoding cannot show (an ASCII terminal, a cp1252 pipe) instead of failing."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):  # a closed or detached stream: nothing to print to anyway
+                pass
+
+
+def use_color(stream) -> bool:
+    """Colour on a terminal only, and never when NO_COLOR is set to anything (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def version() -> str:
+    """The installed distribution's version (the checkout's pyproject version when run from source)."""
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed: pip install -e .)"
+
+
+def add_version(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+
+
+def rule_codes(text: str, option: str) -> frozenset[str]:
+    """`--select TI001,NB` -> the rule codes it names: whole codes or prefixes ("NB" is every NB rule)."""
+    from audits.rules import ALL_RULES  # late import: keep `--help` and `--version` cheap
+
+    codes: set[str] = set()
+    for word in (part.strip().upper() for part in text.split(",")):
+        if not word:
+            continue
+        matched = {rule.code for rule in ALL_RULES if rule.code == word or (word.isalpha() and rule.code.startswith(word))}
+        if not matched:
+            known = ", ".join(rule.code for rule in ALL_RULES)
+            raise InputError(f"{option}: unknown rule code {word!r} (known: {known}; a prefix such as NB selects a family)")
+        codes |= matched
+    return frozenset(codes)
+
+
+def add_selection(parser: argparse.ArgumentParser) -> None:
+    """--select, --ignore and --exit-zero, as ruff and flake8 spell them."""
+    parser.add_argument("--select", metavar="CODES", help="report only these rules (comma-separated codes or prefixes: TI001,NB)")
+    parser.add_argument("--ignore", metavar="CODES", help="never report these rules (comma-separated codes or prefixes)")
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings block (errors still exit 2)")
+
+
+def ignored_codes(args: argparse.Namespace, configured: Iterable[str]) -> frozenset[str]:
+    """The codes a run skips: the checkout's `[tool.audits] ignore`, --ignore, and every code --select leaves out."""
+    from audits.rules import ALL_RULES
+
+    ignored = set(configured)
+    if args.ignore:
+        ignored |= rule_codes(args.ignore, "--ignore")
+    if args.select:
+        ignored |= {rule.code for rule in ALL_RULES} - rule_codes(args.select, "--select")
+    return frozenset(ignored)

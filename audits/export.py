@@ -138,16 +138,19 @@ def remove_stale(root: Path, paths: list[Path]) -> None:
             folder = folder.parent
 
 
-def gate(root: Path, modules: list[ModuleSource]) -> list[Finding]:
-    """The critical and high findings of the modules about to be exported (empty: export may go on)."""
+def gate(root: Path, modules: list[ModuleSource]) -> dict[str, list[Finding]]:
+    """{module number ("16"): its critical and high findings} for each module about to be exported
+    that blocks (empty: export may go on)."""
     from audits.score import blocking
 
     auditor = Auditor(root)
     for module in modules:
         auditor.index.add_source(module)  # the cross-module rules reuse these parses
-    found: list[Finding] = []
+    found: dict[str, list[Finding]] = {}
     for module in modules:
-        found.extend(blocking(auditor.audit_source(module).findings))
+        hits = blocking(auditor.audit_source(module).findings)
+        if hits:
+            found[f"{module.number:02d}" if module.number is not None else str(module.path)] = hits
     return found
 
 
@@ -170,12 +173,13 @@ def run(args) -> int:
         refs = [find_module(root, parse_module_number(args.module))]
     modules = [parse_module(ref) for ref in refs]
 
-    blocking = [] if args.check else gate(root, modules)
+    blocked = {} if args.check else gate(root, modules)
+    blocking = [finding for hits in blocked.values() for finding in hits]
     if blocking and not args.force:
         for finding in blocking:
             print(_finding_line(finding), file=sys.stderr)
         print(f"export refused: {len(blocking)} critical/high audit finding(s), nothing written "
-              "(details: python -m audits.module NN; override: --force)", file=sys.stderr)  # fmt: skip
+              f"(details: python -m audits.module {' '.join(blocked)}; override: --force)", file=sys.stderr)  # fmt: skip
         return EXIT_BLOCKED
     if blocking:
         print(f"warning: exporting despite {len(blocking)} blocking audit finding(s) (--force)", file=sys.stderr)

@@ -1,31 +1,56 @@
-"""Audit one module source and write its review, fix plan and JSON report.
+"""Audit module sources and write their review, fix plan and JSON report.
 
     python -m audits.module 16                    summary on screen; reports/16_compression.{review.md,fixes.md,json}
+    python -m audits.module 15 16                 several modules in one call
     python -m audits.module modules/16_compression/compression.py   a file path works too
     python -m audits.module 16 --format markdown  print one format to stdout, write nothing
     python -m audits.module 16 --format json --output audit.json    write one format to a file
+    python -m audits.module 16 --format sarif     SARIF 2.1.0 for code scanning (also: github annotations)
     python -m audits.module 16 --fix              apply the mechanical fixes in place, then audit again
+    python -m audits.module 16 --fix --diff       show the fixes as a unified diff; change nothing
+    python -m audits.module 16 --select TI,NB --ignore NB006 --exit-zero
     python -m audits.module 16 --root ../other-checkout
 
-Exit status: 0 READY FOR EXPORT, 1 critical or high findings, 2 usage or input
-error (one line on stderr). The module is parsed, never imported or executed.
+The installed command `tinyaudit` is `python -m audits`: without targets it
+audits every module (one table), with targets it does what this command does.
+
+Formats: text (`path:line:col: CODE message`, every finding), markdown (the
+review), fixplan, json (one module's document; with several targets or none, one
+document for all of them), sarif, github (workflow annotations). Colour only on a
+terminal without NO_COLOR.
+
+Exit status: 0 READY FOR EXPORT (or --exit-zero; --diff: nothing to change),
+1 critical or high findings (--diff: a fix would change a file), 2 usage or
+input error (one line on stderr). The modules are parsed, never imported or executed.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import difflib
 import re
 from collections import Counter
 import datetime as _dt
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional
 
 from audits.auditor import Audit, Auditor
-from audits.cli import EXIT_BLOCKED, EXIT_READY, Parser, guarded_main
-from audits.fix import FIXABLE, FixResult, fix_file
+from audits.cli import (
+    EXIT_BLOCKED,
+    EXIT_READY,
+    Parser,
+    add_selection,
+    add_version,
+    guarded_main,
+    ignored_codes,
+    use_color,
+)
+from audits.fix import FIXABLE, FixResult, fix_file, fix_source
 from audits.model import Finding, InputError, display_path
-from audits.report import fixplan, json as json_report, markdown, text
+from audits.parse import read_source
+from audits.report import fixplan, github, json as json_report, markdown, sarif, text
 from audits.rules import ALL_RULES
 
 FORMATS: dict[str, Callable[..., str]] = {
@@ -33,14 +58,28 @@ FORMATS: dict[str, Callable[..., str]] = {
     "markdown": markdown.render,
     "fixplan": fixplan.render,
     "json": json_report.render,
+    "sarif": sarif.render,
+    "github": github.render,
 }
-# File written for each format into reports/ (the default run writes the last three).
-SUFFIXES = {"text": ".txt", "markdown": ".review.md", "fixplan": ".fixes.md", "json": ".json"}
+# File written for each format into reports/ (the default run writes the review, the fix plan and the JSON).
+SUFFIXES = {"text": ".txt", "markdown": ".review.md", "fixplan": ".fixes.md", "json": ".json", "sarif": ".sarif", "github": ".annotations.txt"}
 REPORTS_DIR = "reports"
 
 
-def render(audit: Audit, fmt: str, date: _dt.date | str) -> str:
-    return FORMATS[fmt](audit.info, audit.findings, ALL_RULES, date)
+def render(audit: Audit, fmt: str, date: _dt.date | str, **options) -> str:
+    return FORMATS[fmt](audit.info, audit.findings, ALL_RULES, date, suppressed=audit.suppressed, **options)
+
+
+def render_all(audits: list[Audit], fmt: str, date: _dt.date | str, color: bool = False) -> str:
+    """One rendering of several modules: one document for the machine formats, one block per module otherwise."""
+    if fmt == "json" and len(audits) != 1:
+        return json_report.dumps(json_report.repo_document([(a.info, a.findings, a.suppressed) for a in audits], ALL_RULES))
+    if fmt == "sarif":
+        return sarif.dumps(sarif.document([(a.info, a.findings, a.suppressed) for a in audits], ALL_RULES))
+    if fmt == "github":
+        return github.render_many([f for a in audits for f in a.findings], ALL_RULES)
+    options = {"color": color} if fmt == "text" else {}
+    return "\n".join(render(audit, fmt, date, **options) for audit in audits)
 
 
 def write_reports(audit: Audit, root: Path, date: _dt.date | str) -> list[Path]:
@@ -63,6 +102,11 @@ def write_output(path: Path, content: str) -> None:
         Path(path).write_text(content, encoding="utf-8")
     except OSError as error:
         raise InputError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def shown_path(path: Path) -> str:
+    """A written file as the user can open it from where they ran the command."""
+    return display_path(path, Path.cwd())
 
 
 def _unnumbered(message: str) -> str:
@@ -105,14 +149,21 @@ def describe_fixes(result: FixResult, before: list[Finding], after: list[Finding
     return lines
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="python -m audits.module", description=__doc__.split("\n\n")[0])
-    parser.add_argument("target", help="module number (16) or path to a module source file")
+def build_parser(prog: str = "python -m audits.module", targets_required: bool = True) -> argparse.ArgumentParser:
+    parser = Parser(prog=prog, description=__doc__.split("\n\n")[0])
+    if targets_required:
+        parser.add_argument("targets", nargs="+", metavar="target", help="module number (16) or path to a module source file")
+    else:
+        parser.add_argument("targets", nargs="*", metavar="target", help="module numbers or source paths (default: every module)")
     parser.add_argument("--root", default=".", help="checkout holding modules/ (default: .)")
     parser.add_argument("--format", choices=sorted(FORMATS), help="render only this format (stdout, or --output)")
     parser.add_argument("--output", metavar="PATH", help="write the --format rendering to PATH instead of reports/")
     parser.add_argument("--fix", action="store_true", help="apply mechanical fixes (guards, nbgrader metadata) in place first")
+    parser.add_argument("--diff", action="store_true", help="with --fix: print the fixes as a unified diff and change no file")
     parser.add_argument("--date", type=_iso_date, help="date printed in the reports, YYYY-MM-DD (default: today)")
+    parser.add_argument("--explain", metavar="CODE", help="print one rule's documentation and exit")
+    add_selection(parser)
+    add_version(parser)
     return parser
 
 
@@ -124,42 +175,96 @@ def _iso_date(text: str) -> _dt.date:
 
 
 def _format_for_output(path: str) -> str:
-    for fmt, suffix in (("fixplan", ".fixes.md"), ("markdown", ".md"), ("json", ".json"), ("text", ".txt")):
+    for fmt, suffix in (("fixplan", ".fixes.md"), ("markdown", ".md"), ("json", ".json"), ("sarif", ".sarif"), ("text", ".txt")):
         if path.endswith(suffix):
             return fmt
     raise InputError(f"--output {path}: say which format with --format {'|'.join(sorted(FORMATS))}")
 
 
-def run(args: argparse.Namespace, out=None) -> int:
+def audit_targets(auditor: Auditor, targets: list[str]) -> list[Audit]:
+    """Each target once (a number and its path name the same module), in the order given."""
+    audits, seen = [], set()
+    for target in targets:
+        ref, path = auditor.resolve(target)
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            audits.append(auditor.audit_target(target))
+    return audits
+
+
+def unified_diff(audit: Audit, result: FixResult, raw: str) -> str:
+    name = audit.info.path
+    return "".join(difflib.unified_diff(raw.splitlines(True), result.text.splitlines(True), f"a/{name}", f"b/{name}"))
+
+
+def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit]], str]] = None) -> int:
     out = out or sys.stdout  # looked up per call, so redirected stdout is honoured
+    if args.explain:
+        from audits.rules.__main__ import run as explain
+
+        return explain(args.explain)
+    if args.diff and not args.fix:
+        raise InputError("--diff shows what --fix would change: use --fix --diff")
     date = args.date or _dt.date.today()
+    color = use_color(out)
     auditor = Auditor(args.root)
-    audit = auditor.audit_target(args.target)
+    auditor.config = dataclasses.replace(auditor.config, ignore=ignored_codes(args, auditor.config.ignore))
+    everything = not args.targets
+    if everything:
+        if not auditor.refs:
+            raise InputError(f"no module sources under {auditor.root.resolve()} (looked in modules/, modules/source/, src/)")
+        audits = [auditor.audit_ref(ref) for ref in auditor.refs]
+    else:
+        audits = audit_targets(auditor, args.targets)
+
+    def verdict(audits: list[Audit]) -> int:
+        return EXIT_READY if args.exit_zero or all(a.ready for a in audits) else EXIT_BLOCKED
+
+    if args.fix and args.diff:
+        changed = False
+        for audit in audits:
+            raw = read_source(audit.module.path)
+            result = fix_source(audit.module, audit.findings, raw)
+            out.write(unified_diff(audit, result, raw))
+            changed = changed or result.text != raw
+        return EXIT_BLOCKED if changed and not args.exit_zero else EXIT_READY
     if args.fix:
-        before = audit.findings
-        result = fix_file(audit.module, before)
-        audit = auditor.audit_target(args.target)
         # When stdout carries a rendering, the fix log goes to stderr so the rendering stays clean.
         log = sys.stderr if args.format and not args.output else out
-        for line in describe_fixes(result, before, audit.findings):
-            print(line, file=log)
+        fixed = []
+        for audit in audits:
+            result = fix_file(audit.module, audit.findings)
+            again = auditor.audit_target(str(audit.module.path))  # audited again from disk
+            if len(audits) > 1:
+                print(f"{audit.info.path}:", file=log)
+            for line in describe_fixes(result, audit.findings, again.findings):
+                print(line, file=log)
+            fixed.append(again)
+        audits = fixed
+
     if args.format and not args.output:
-        out.write(render(audit, args.format, date))
-        return EXIT_READY if audit.ready else EXIT_BLOCKED
-    out.write(render(audit, "text", date))
+        out.write(render_all(audits, args.format, date, color))
+        return verdict(audits)
+    if everything and table is not None and not args.output:
+        out.write(table(audits))
+        return verdict(audits)
     if args.output:
+        out.write(render_all(audits, "text", date, color))
         fmt = args.format or _format_for_output(args.output)
-        write_output(Path(args.output), render(audit, fmt, date))
+        write_output(Path(args.output), render_all(audits, fmt, date))
         print(f"wrote {args.output}", file=out)
-    else:
+        return verdict(audits)
+    for audit in audits:
         written = write_reports(audit, auditor.root, date)
-        print("reports: " + ", ".join(display_path(p, auditor.root) for p in written), file=out)
-    return EXIT_READY if audit.ready else EXIT_BLOCKED
+        out.write(render(audit, "text", date, top=text.TOP, see=shown_path(written[0]), color=color))
+        print("reports: " + ", ".join(shown_path(p) for p in written), file=out)
+    return verdict(audits)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return guarded_main(lambda: run(args))
+def main(argv: list[str] | None = None, prog: str = "python -m audits.module", table=None) -> int:
+    args = build_parser(prog, targets_required=table is None).parse_args(argv)
+    return guarded_main(lambda: run(args, table=table))
 
 
 if __name__ == "__main__":

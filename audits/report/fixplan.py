@@ -29,6 +29,7 @@ def render(
     findings: Iterable[Finding],
     rules: Iterable[Rule] | Mapping[str, Rule],
     date: _dt.date | str,
+    suppressed: Iterable[Finding] = (),
 ) -> str:
     rules = rule_map(rules)
     findings = ordered(findings)

@@ -10,9 +10,17 @@ Schema "tinytorch-audit/1" (keys always present, always in this order):
       "score": 6.5,                                   # see audits/score.py
       "counts": {"critical": 0, "high": 0, "medium": 0, "low": 0},
       "findings": [{"code", "severity", "category", "path", "line",
-                    "message", "excerpt", "suggestion"}, ...],   # by path, line, severity, code
-      "rules_violated": [{"code", "name", "severity", "category", "count"}, ...]  # worst first, then code
+                    "message", "excerpt", "suggestion",
+                    "column", "impact": [...],              # 1-based column; where the flagged thing is used
+                    "fix": null | {"description", "safety": "safe" | "unsafe",
+                                   "edits": [{"start", "end", "text"}]}}, ...],   # by path, line, severity, code
+      "rules_violated": [{"code", "name", "severity", "category", "count"}, ...],  # worst first, then code
+      "suppressed": [{"code", "path", "line"}, ...]        # silenced by `# audit: ignore[...]`
     }
+
+The whole repository (`python -m audits --format json`, or several targets) is one
+document, schema "tinytorch-audit-repo/1": {"schema", "status", "counts",
+"modules": [the document above, per module]}; `REPO_SCHEMA` is its JSON Schema.
 
 Severities are lower-case labels. The output is deterministic: same findings,
 same bytes (no date, no absolute paths unless the path given was absolute).
@@ -23,23 +31,25 @@ Adding keys bumps nothing; renaming or removing one makes it "tinytorch-audit/2"
 from __future__ import annotations
 
 import json
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Optional
 
 from audits import score as scoring
-from audits.model import Finding, Rule, Severity
+from audits.model import Finding, Fix, Rule, Safety, Severity
 from audits.report import ModuleInfo, category_of, ordered, rule_map, rule_name
 
 SCHEMA_ID = "tinytorch-audit/1"
 SEVERITIES = [severity.label for severity in scoring.SEVERITY_ORDER]
 
-_FINDING_KEYS = ["code", "severity", "category", "path", "line", "message", "excerpt", "suggestion"]
+REPO_SCHEMA_ID = "tinytorch-audit-repo/1"
+
+_FINDING_KEYS = ["code", "severity", "category", "path", "line", "message", "excerpt", "suggestion", "column", "impact", "fix"]
 _RULE_KEYS = ["code", "name", "severity", "category", "count"]
 
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": SCHEMA_ID,
     "type": "object",
-    "required": ["schema", "module", "status", "score", "counts", "findings", "rules_violated"],
+    "required": ["schema", "module", "status", "score", "counts", "findings", "rules_violated", "suppressed"],
     "properties": {
         "schema": {"const": SCHEMA_ID},
         "module": {
@@ -75,6 +85,33 @@ SCHEMA = {
                     "message": {"type": "string"},
                     "excerpt": {"type": "string"},
                     "suggestion": {"type": "string"},
+                    "column": {"type": "integer", "minimum": 1},
+                    "impact": {"type": "array", "items": {"type": "string"}},
+                    "fix": {
+                        "oneOf": [
+                            {"type": "null"},
+                            {
+                                "type": "object",
+                                "required": ["description", "safety", "edits"],
+                                "properties": {
+                                    "description": {"type": "string"},
+                                    "safety": {"enum": ["safe", "unsafe"]},
+                                    "edits": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["start", "end", "text"],
+                                            "properties": {
+                                                "start": {"type": "integer", "minimum": 1},
+                                                "end": {"type": "integer", "minimum": 0},
+                                                "text": {"type": "string"},
+                                            },
+                                        },
+                                    },
+                                },
+                            },
+                        ]
+                    },
                 },
             },
         },
@@ -92,11 +129,47 @@ SCHEMA = {
                 },
             },
         },
+        "suppressed": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["code", "path", "line"],
+                "properties": {"code": {"type": "string"}, "path": {"type": "string"}, "line": {"type": "integer", "minimum": 0}},
+            },
+        },
+    },
+}
+
+REPO_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": REPO_SCHEMA_ID,
+    "type": "object",
+    "required": ["schema", "status", "counts", "modules"],
+    "properties": {
+        "schema": {"const": REPO_SCHEMA_ID},
+        "status": SCHEMA["properties"]["status"],
+        "counts": SCHEMA["properties"]["counts"],
+        "modules": {"type": "array", "items": SCHEMA},
     },
 }
 
 
-def document(info: ModuleInfo, findings: Iterable[Finding], rules: Iterable[Rule] | Mapping[str, Rule] = ()) -> dict:
+def _fix(fix: Optional[Fix]) -> Optional[dict]:
+    if fix is None:
+        return None
+    return {
+        "description": fix.description,
+        "safety": Safety(fix.safety).value,
+        "edits": [{"start": edit.start, "end": edit.end, "text": edit.text} for edit in fix.edits],
+    }
+
+
+def document(
+    info: ModuleInfo,
+    findings: Iterable[Finding],
+    rules: Iterable[Rule] | Mapping[str, Rule] = (),
+    suppressed: Iterable[Finding] = (),
+) -> dict:
     """The report as a dict (insertion order is the documented key order)."""
     rules = rule_map(rules)
     findings = ordered(findings)
@@ -123,6 +196,9 @@ def document(info: ModuleInfo, findings: Iterable[Finding], rules: Iterable[Rule
                 "message": f.message,
                 "excerpt": f.excerpt,
                 "suggestion": f.suggestion,
+                "column": f.column,
+                "impact": list(f.impact),
+                "fix": _fix(f.fix),
             }
             for f in findings
         ],
@@ -136,9 +212,33 @@ def document(info: ModuleInfo, findings: Iterable[Finding], rules: Iterable[Rule
             }
             for code, severity in sorted(violated.items(), key=lambda item: (-int(item[1]), item[0]))
         ],
+        "suppressed": [{"code": f.code, "path": f.path, "line": f.line} for f in ordered(suppressed)],
     }
 
 
-def render(info: ModuleInfo, findings: Iterable[Finding], rules: Iterable[Rule] | Mapping[str, Rule] = (), date=None) -> str:
+def repo_document(modules: Iterable[tuple[ModuleInfo, list[Finding], list[Finding]]], rules: Iterable[Rule] | Mapping[str, Rule] = ()) -> dict:
+    """One document for many modules: (info, findings, suppressed) each, in the order given."""
+    rules = rule_map(rules)
+    documents = [document(info, findings, rules, suppressed) for info, findings, suppressed in modules]
+    every = [f for _, findings, _ in modules for f in findings]
+    return {
+        "schema": REPO_SCHEMA_ID,
+        "status": scoring.status(every),
+        "counts": scoring.counts(every),
+        "modules": documents,
+    }
+
+
+def render(
+    info: ModuleInfo,
+    findings: Iterable[Finding],
+    rules: Iterable[Rule] | Mapping[str, Rule] = (),
+    date=None,
+    suppressed: Iterable[Finding] = (),
+) -> str:
     """The JSON text (`date` is accepted for a uniform renderer signature and ignored: output is date-free)."""
-    return json.dumps(document(info, findings, rules), indent=2, ensure_ascii=False) + "\n"
+    return dumps(document(info, findings, rules, suppressed))
+
+
+def dumps(data: dict) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -47,8 +47,8 @@ def excerpt_block(info: ModuleInfo, finding: Finding, context: int = CONTEXT) ->
     shown = min(span, MAX_EXCERPT)
     first, last = finding.line, finding.line + span - 1
     source = info.source_lines
-    if not source or not 1 <= finding.line <= len(source):
-        # No source to quote from (e.g. a finding about a missing file): show the excerpt alone.
+    if finding.path != info.path or not source or not 1 <= finding.line <= len(source):
+        # Not the module's own lines (a finding in a test file) or nothing to quote from: the excerpt alone.
         body = finding.excerpt.splitlines() or [""]
         return fence("\n".join(f"> {finding.line + i:>4} | {text}" for i, text in enumerate(body[:shown])))
     width = len(str(min(len(source), last + context)))
@@ -112,8 +112,10 @@ def render(
     findings: Iterable[Finding],
     rules: Iterable[Rule] | Mapping[str, Rule],
     date: _dt.date | str,
+    suppressed: Iterable[Finding] = (),
 ) -> str:
     rules = rule_map(rules)
+    suppressed = ordered(suppressed)
     findings = ordered(findings)
     status = scoring.status(findings)
     counts = scoring.counts(findings)
@@ -131,6 +133,9 @@ def render(
     add("- **Reviewer:** `python -m audits.module` (static audit: the module was parsed, never executed)")
     add(f"- **Status:** {MARK['pass'] if ready else MARK['fail']} **{status}**")
     add(f"- **Score:** {scoring.score(findings):.1f}/10")
+    if suppressed:
+        add(f"- **Suppressed:** {len(suppressed)} finding(s) by `# audit: ignore[...]`: "
+            + ", ".join(f"`{f.path}:{f.line}` {f.code}" for f in suppressed))
     add("")
     add(f"> How the score is computed: {scoring.FORMULA} Status: {scoring.READY} iff no critical or high finding.")
     add("")
@@ -228,12 +233,16 @@ def render(
     add("Next steps:")
     add("")
     target = info.target
+    steps = []
     if any(code in FIXABLE for code in violated):
-        add(f"1. `python -m audits.module {target} --fix` applies the mechanical fixes; the rest follow the fix plan.")
-    else:
-        add("1. Apply the changes in the fix plan.")
-    add(f"2. `python -m audits.module {target}` again until it says {scoring.READY}.")
+        steps.append(f"`python -m audits.module {target} --fix` applies the mechanical fixes; the rest follow the fix plan.")
+    elif violated:
+        steps.append("Apply the changes in the fix plan.")
+    if violated:
+        steps.append(f"`python -m audits.module {target}` again until it says {scoring.READY}.")
     if info.number is not None:
-        add(f"3. `python -m audits.export {target}` regenerates the package file.")
+        steps.append(f"`python -m audits.export {target}` regenerates the package file.")
+    for number, step in enumerate(steps, start=1):
+        add(f"{number}. {step}")
     add("")
     return "\n".join(out)

@@ -20,12 +20,13 @@ from audits.rules import (
     nbgrader,
     references,
     side_effects,
+    suppressions,
     syntax,
     test_isolation,
     test_quality,
 )
 
-_FAMILIES = (api, composition, dependencies, exports, nbgrader, references, side_effects, syntax, test_isolation, test_quality)
+_FAMILIES = (api, composition, dependencies, exports, nbgrader, references, side_effects, suppressions, syntax, test_isolation, test_quality)
 
 
 def _collect() -> list[Rule]:

@@ -40,13 +40,15 @@ def test_text_summary_names_status_score_counts_and_worst_findings_first():
     assert lines[0] == "modules/16_compression/compression.py (40 lines)"
     assert lines[1].startswith("NOT READY FOR EXPORT  score 4.5/10")
     assert "critical 3, high 1, medium 1, low 0" in lines[1]
-    assert lines[2].endswith(":10 CC001 class Sequential chains layers")
-    assert lines[-1].endswith(":2 REF001 says Module 17, this is module 16")
+    assert lines[2] == "modules/16_compression/compression.py:10:1: CC001 class Sequential chains layers"
+    assert lines[-1] == "modules/16_compression/compression.py:2:1: REF001 says Module 17, this is module 16"
 
 
-def test_text_summary_elides_beyond_top():
-    out = text.render(INFO, FINDINGS, RULES, top=2)
-    assert out.splitlines()[-1] == "  ... and 3 more (see the Markdown review)"
+def test_text_summary_elides_beyond_top_only_when_a_written_review_has_the_rest():
+    out = text.render(INFO, FINDINGS, RULES, top=2, see="reports/16_compression.review.md")
+    assert out.splitlines()[-1] == "... and 3 more (see reports/16_compression.review.md)"
+    everything = text.render(INFO, FINDINGS, RULES, top=2).splitlines()
+    assert len(everything) == 2 + len(FINDINGS) and not any("more" in line for line in everything)
 
 
 def test_markdown_has_every_section_in_order():
@@ -134,12 +136,13 @@ def test_json_follows_the_schema_with_stable_key_order():
     out = json_report.render(INFO, FINDINGS, RULES)
     data = json.loads(out)
     jsonschema.validate(data, json_report.SCHEMA)
-    assert list(data) == ["schema", "module", "status", "score", "counts", "findings", "rules_violated"]
+    assert list(data) == ["schema", "module", "status", "score", "counts", "findings", "rules_violated", "suppressed"]
     assert data["schema"] == "tinytorch-audit/1"
     assert data["module"] == {"number": 16, "name": "compression", "folder": "16_compression",
                               "path": "modules/16_compression/compression.py", "lines": 40}
     assert [(f["line"], f["code"]) for f in data["findings"]] == [(2, "REF001"), (5, "NB001"), (10, "CC001"), (20, "TI001"), (30, "TI001")]
-    assert list(data["findings"][0]) == ["code", "severity", "category", "path", "line", "message", "excerpt", "suggestion"]
+    assert list(data["findings"][0]) == ["code", "severity", "category", "path", "line", "message", "excerpt", "suggestion",
+                                         "column", "impact", "fix"]
     assert [(r["code"], r["count"]) for r in data["rules_violated"]] == [("CC001", 1), ("TI001", 2), ("NB001", 1), ("REF001", 1)]
     assert data["counts"] == {"critical": 3, "high": 1, "medium": 1, "low": 0}
     assert data["status"] == "NOT READY FOR EXPORT" and data["score"] == 4.5

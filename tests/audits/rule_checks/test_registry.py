@@ -11,6 +11,7 @@ EXPECTED = {
     "CC001": Severity.CRITICAL, "DEP001": Severity.HIGH, "DEP002": Severity.HIGH, "EX001": Severity.HIGH,
     "EX002": Severity.HIGH, "EX003": Severity.HIGH, "REF001": Severity.MEDIUM, "REF002": Severity.MEDIUM,
     "API001": Severity.HIGH, "TST001": Severity.HIGH, "SYN001": Severity.HIGH,
+    "SUP001": Severity.MEDIUM, "SUP002": Severity.LOW,
 }  # fmt: skip
 
 

@@ -1,0 +1,102 @@
+"""SARIF 2.1.0: the findings of one or many modules for GitHub code scanning and other SARIF viewers.
+
+    document(modules, rules) -> dict     modules: (ModuleInfo, findings, suppressed) per module
+    render(...)                          the same for one module, with the uniform renderer signature
+
+One run of the tool `tinyaudit`. `tool.driver.rules` lists every rule (id, name,
+short and full description, help text with the `--explain` command, default
+level, category tag), and each result points at its rule by id and index, with
+level, message, file (relative to the audited root), line, column and the
+offending lines as a snippet. Findings silenced by `# audit: ignore[...]` are
+kept as results with an in-source suppression, as SARIF intends, so viewers can
+show them as dismissed. Levels: critical and high -> "error", medium ->
+"warning", low -> "note". Deterministic: no dates, no absolute paths.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Iterable, Mapping
+
+from audits.cli import version
+from audits.model import Finding, Rule, Severity
+from audits.report import ModuleInfo, ordered, rule_map
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+TOOL = "tinyaudit"
+LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note"}
+
+
+def _rule(rule: Rule) -> dict:
+    summary = " ".join(rule.doc.split())
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.name},
+        "fullDescription": {"text": summary},
+        "help": {
+            "text": f"{summary}\n\nMore: python -m audits.rules --explain {rule.code}",
+            "markdown": f"{rule.doc}\n\nMore: `python -m audits.rules --explain {rule.code}`",
+        },
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {"tags": [rule.category], "severity": rule.severity.label},
+    }
+
+
+def _fingerprint(finding: Finding) -> str:
+    """Stable across runs and line shifts: code, file, message with numbers blanked, offending text."""
+    key = "\0".join((finding.code, finding.path, re.sub(r"\d+", "#", finding.message), finding.excerpt.strip()))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def _result(finding: Finding, index: dict[str, int], suppressed: bool) -> dict:
+    region = {"startLine": max(1, finding.line), "startColumn": max(1, finding.column)}
+    if finding.excerpt:
+        region["endLine"] = region["startLine"] + max(0, len(finding.excerpt.splitlines()) - 1)
+        region["snippet"] = {"text": finding.excerpt}
+    result = {
+        "ruleId": finding.code,
+        "level": LEVELS[Severity(finding.severity)],
+        "message": {"text": finding.message},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": finding.path}, "region": region}}],
+        "partialFingerprints": {"tinyauditFinding/v1": _fingerprint(finding)},
+    }
+    if finding.code in index:
+        result["ruleIndex"] = index[finding.code]
+    if finding.suggestion:
+        result["properties"] = {"suggestion": finding.suggestion}
+    if finding.impact:
+        result.setdefault("properties", {})["impact"] = list(finding.impact)
+    if suppressed:
+        result["suppressions"] = [{"kind": "inSource", "justification": f"# audit: ignore[{finding.code}]"}]
+    return result
+
+
+def document(modules: Iterable[tuple[ModuleInfo, list[Finding], list[Finding]]], rules: Iterable[Rule] | Mapping[str, Rule]) -> dict:
+    rules = rule_map(rules)
+    index = {code: position for position, code in enumerate(rules)}
+    results = []
+    for _, findings, suppressed in modules:
+        results += [_result(f, index, False) for f in ordered(findings)]
+        results += [_result(f, index, True) for f in ordered(suppressed)]
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": TOOL, "version": version(), "rules": [_rule(rule) for rule in rules.values()]}},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+
+
+def render(info: ModuleInfo, findings: Iterable[Finding], rules: Iterable[Rule] | Mapping[str, Rule] = (), date=None, suppressed: Iterable[Finding] = ()) -> str:
+    return dumps(document([(info, list(findings), list(suppressed))], rules))
+
+
+def dumps(data: dict) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,100 @@
+"""SARIF 2.1.0 and GitHub annotations: what code scanning and pull-request views read.
+
+The SARIF is validated against the specification's JSON schema (2.1.0-rtm.5, the
+final 2.1.0 schema, shipped under tests/audits/data/ from Microsoft's MIT-licensed
+@microsoft/jest-sarif package).
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from audits.auditor import Auditor
+from audits.model import Finding, Severity
+from audits.module import main as module_main
+from audits.module import render_all
+from audits.report import ModuleInfo, github
+from audits.rules import ALL_RULES
+
+HERE = Path(__file__).resolve().parent
+SCHEMA = json.loads((HERE / "data" / "sarif-2.1.0-rtm.5.json").read_text(encoding="utf-8"))
+FLAWED = HERE / "seedlike" / "flawed"
+LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+
+
+@pytest.fixture(scope="module")
+def audit():
+    return Auditor(FLAWED).audit_target("16")
+
+
+@pytest.fixture(scope="module")
+def sarif(audit):
+    return json.loads(render_all([audit], "sarif", "2025-11-10"))
+
+
+def test_sarif_of_the_planted_defects_validates_against_the_schema(sarif):
+    jsonschema.Draft4Validator.check_schema(SCHEMA)
+    jsonschema.Draft4Validator(SCHEMA).validate(sarif)
+    assert sarif["version"] == "2.1.0" and len(sarif["runs"]) == 1
+
+
+def test_every_finding_is_a_result_with_rule_level_message_file_line_and_column(audit, sarif):
+    run = sarif["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    results = run["results"]
+    assert len(results) == len(audit.findings) and len(audit.findings) >= 22
+    expected = sorted((f.code, LEVELS[f.severity.label], f.message, f.path, f.line, f.column) for f in audit.findings)
+    got = []
+    for result in results:
+        location = result["locations"][0]["physicalLocation"]
+        got.append((result["ruleId"], result["level"], result["message"]["text"], location["artifactLocation"]["uri"],
+                    location["region"]["startLine"], location["region"]["startColumn"]))
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+    assert sorted(got) == expected
+
+
+def test_rules_carry_metadata_and_help(sarif):
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert [rule["id"] for rule in rules] == [rule.code for rule in ALL_RULES]
+    for rule, known in zip(rules, ALL_RULES):
+        assert rule["shortDescription"]["text"] == known.name
+        assert rule["fullDescription"]["text"] == " ".join(known.doc.split())
+        assert f"--explain {known.code}" in rule["help"]["text"] and rule["help"]["markdown"]
+        assert rule["defaultConfiguration"]["level"] == LEVELS[known.severity.label]
+        assert rule["properties"]["tags"] == [known.category]
+
+
+def test_sarif_for_the_whole_repository_and_suppressed_findings(tmp_path, capsys):
+    root = tmp_path / "repo"
+    shutil.copytree(FLAWED, root)
+    source = root / "modules" / "16_compression" / "compression.py"
+    lines = source.read_text(encoding="utf-8").splitlines()
+    lines[76] += "  # audit: ignore[TI001]"  # line 77: test_unit_measure_sparsity()
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert module_main(["--root", str(root), "16", "--format", "sarif"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    jsonschema.Draft4Validator(SCHEMA).validate(data)
+    dismissed = [r for r in data["runs"][0]["results"] if "suppressions" in r]
+    assert [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in dismissed] == [("TI001", 77)]
+    assert dismissed[0]["suppressions"][0]["kind"] == "inSource"
+
+
+def test_github_annotations_name_file_line_column_and_escape_their_values():
+    finding = Finding("TI001", Severity.CRITICAL, "modules/16_x/x.py", 77, "100% bad: runs, at import", "f()",
+                      "guard it\nlike this", column=5)
+    line = github.render(ModuleInfo("modules/16_x/x.py"), [finding], ALL_RULES)
+    assert line == ("::error file=modules/16_x/x.py,line=77,col=5,title=TI001 test or analysis call at import time"
+                    "::100%25 bad: runs, at import%0Aguard it%0Alike this\n")
+    low = Finding("SUP002", Severity.LOW, "a,b:c.py", 3, "m")
+    assert github.render(ModuleInfo("a.py"), [low], ALL_RULES).startswith("::notice file=a%2Cb%3Ac.py,line=3,col=1,")
+
+
+def test_github_format_for_a_module_has_one_annotation_per_finding(audit, capsys):
+    out = render_all([audit], "github", "2025-11-10")
+    lines = out.splitlines()
+    assert len(lines) == len(audit.findings)
+    assert all(line.startswith(("::error file=", "::warning file=", "::notice file=")) for line in lines)
+    assert "::error file=modules/16_compression/compression.py,line=77,col=1,title=TI001 " in out
