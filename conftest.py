@@ -9,18 +9,50 @@ belongs to course module NN and is marked ``module(NN)``.
 Module numbers come from the folder names under ``modules/``; nothing here hard-codes them.
 Suites of later modules are not even imported, so a student who has built modules 01..05
 can run ``pytest --module 5`` without the later package files existing.
+
+Also set here for every run: one BLAS thread per process, numpy's and Python's RNG seeded
+from each test's id, and the hypothesis profiles ("default", bounded and the same examples
+every run; ``HYPOTHESIS_PROFILE=thorough`` for many more, new examples each run).
 """
 
-import random
-import re
-import zlib
-from pathlib import Path
+import os
 
-import numpy as np
-import pytest
+# One BLAS thread per process: with pytest-xdist each worker is a process, and BLAS
+# threads that spin-wait on the other workers' cores made `-n 2` slower than serial.
+# The variables reach subprocesses and workers started later; threadpoolctl limits a
+# library already loaded (pytest-randomly imports numpy before this file runs).
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import random  # noqa: E402  (after the thread settings, which must precede numpy)
+import re  # noqa: E402
+import tempfile  # noqa: E402
+import zlib  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+threadpool_limits(limits=1, user_api="blas")
 
 ROOT = Path(__file__).resolve().parent
 NUMBERED = re.compile(r"^(?:checkpoint_)?(\d{2})_")
+SELECTION = pytest.StashKey[set | None]()  # the modules to run, None for everything
+THOROUGH_FACTOR = 10  # under the thorough profile, a test's own example bound is multiplied by this
+
+# pytester runs the plugin's own tests (tests/plugin) as inner pytest sessions.
+pytest_plugins = ("pytester",)
+
+# Default: bounded and deterministic (the same examples in every run and order, no
+# deadline on a shared machine, no example database written into the checkout).
+settings.register_profile("default", deadline=None, derandomize=True, database=None)
+# Nightly / explicit: HYPOTHESIS_PROFILE=thorough pytest ... (new examples each run).
+settings.register_profile("thorough", max_examples=1000, deadline=None, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+# Hypothesis caches (constants, unicode tables) go to the temp folder, not .hypothesis/ in the checkout.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "tinytorch-qa-hypothesis"))
 
 
 def course_modules():
@@ -63,7 +95,11 @@ def selected_modules(config):
 
 
 def pytest_configure(config):
-    config._progressive_selection = selected_modules(config)
+    config.stash[SELECTION] = selected_modules(config)
+    if config.pluginmanager.hasplugin("randomly"):
+        # pytest-randomly shuffles the order; the seeding stays ours (`seeded_rng`:
+        # from the test id alone), so a test draws the same numbers in every order.
+        config.option.randomly_reset_seed = False
 
 
 def pytest_ignore_collect(collection_path, config):
@@ -72,7 +108,7 @@ def pytest_ignore_collect(collection_path, config):
     Unnumbered harness tests are imported and then deselected unless a parameter
     carries a selected module marker (tests/sources, tests/audits/test_own_modules.py).
     """
-    selection = config._progressive_selection
+    selection = config.stash[SELECTION]
     if selection is None or not collection_path.is_relative_to(ROOT):
         return None
     number = module_of(collection_path.relative_to(ROOT))
@@ -80,7 +116,10 @@ def pytest_ignore_collect(collection_path, config):
 
 
 def pytest_collection_modifyitems(config, items):
-    selection = config._progressive_selection
+    if settings.get_current_profile_name() == "thorough":
+        for item in items:
+            _scale_examples(item)
+    selection = config.stash[SELECTION]
     kept, dropped = [], []
     for item in items:
         number = module_of(Path(str(item.path)).relative_to(ROOT))
@@ -95,6 +134,18 @@ def pytest_collection_modifyitems(config, items):
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+
+
+def _scale_examples(item):
+    """Thorough profile: a test that sets its own (smaller) example count gets THOROUGH_FACTOR times
+    as many, up to the profile's count, and new examples each run."""
+    test = getattr(getattr(item, "obj", None), "__func__", getattr(item, "obj", None))
+    if not getattr(test, "is_hypothesis_test", False):
+        return
+    own = test._hypothesis_internal_use_settings  # where @given/@settings keep the test's settings
+    ceiling = settings.default.max_examples
+    wanted = max(own.max_examples, min(own.max_examples * THOROUGH_FACTOR, ceiling))
+    test._hypothesis_internal_use_settings = settings(own, max_examples=wanted, derandomize=False)
 
 
 @pytest.fixture(autouse=True)

@@ -3,11 +3,13 @@
 The checkout has modules 01..03, a suite and a checkpoint for each, a harness test, and
 a file whose parameters carry module markers (like tests/sources). Module 03's suite
 imports a package that does not exist, as on a course where module 03 is not built yet.
+
+Each inner session runs through pytest's `pytester` (in this process), isolated from the
+plugins installed around it: no plugin is autoloaded (pytest-randomly, xdist, hypothesis),
+so the inner run sees only the conftest under test.
 """
 
 import shutil
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 
@@ -17,9 +19,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def checkout(tmp_path_factory):
-    root = tmp_path_factory.mktemp("course")
+@pytest.fixture
+def checkout(pytester, monkeypatch):
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    root = pytester.path
     shutil.copy(ROOT / "conftest.py", root)
     shutil.copy(ROOT / "pytest.ini", root)
     for number, name in ((1, "tensor"), (2, "activations"), (3, "layers")):
@@ -47,18 +50,17 @@ def checkout(tmp_path_factory):
     return root
 
 
-def run(root, *args):
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--collect-only", *args]
-    return subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120)
+def run(pytester, *args):
+    return pytester.runpytest("-q", "-p", "no:cacheprovider", "--collect-only", *args)
 
 
 def collected(result):
-    return sorted(line for line in result.stdout.splitlines() if "::" in line)
+    return sorted(line for line in result.outlines if "::" in line)
 
 
-def test_module_n_runs_modules_one_to_n_and_never_imports_later_suites(checkout):
-    result = run(checkout, "--module", "2")
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_module_n_runs_modules_one_to_n_and_never_imports_later_suites(pytester, checkout):
+    result = run(pytester, "--module", "2")
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
     assert collected(result) == [
         "tests/01_tensor/test_suite.py::test_suite",
         "tests/02_activations/test_suite.py::test_suite",
@@ -69,8 +71,8 @@ def test_module_n_runs_modules_one_to_n_and_never_imports_later_suites(checkout)
     ]
 
 
-def test_only_n_runs_module_n_alone(checkout):
-    result = run(checkout, "--only", "1")
+def test_only_n_runs_module_n_alone(pytester, checkout):
+    result = run(pytester, "--only", "1")
     assert collected(result) == [
         "tests/01_tensor/test_suite.py::test_suite",
         "tests/checkpoints/checkpoint_01_x.py::test_capability",
@@ -78,29 +80,40 @@ def test_only_n_runs_module_n_alone(checkout):
     ]
 
 
-def test_no_selection_collects_everything(checkout):
-    result = run(checkout)
-    assert result.returncode == 2, "module 03's suite imports a package that does not exist"
-    assert "not_built_yet" in result.stdout + result.stderr
+def test_no_selection_collects_everything(pytester, checkout):
+    result = run(pytester)
+    assert result.ret == 2, "module 03's suite imports a package that does not exist"
+    assert "not_built_yet" in result.stdout.str() + result.stderr.str()
 
 
 @pytest.mark.parametrize("args, message", [
     (("--module", "9"), "no module 9 under modules/ (found: 01, 02, 03)"),
     (("--module", "2", "--only", "1"), "use either --module N or --only N, not both"),
 ])
-def test_bad_selection_is_a_one_line_usage_error(checkout, args, message):
-    result = run(checkout, *args)
-    assert result.returncode == 4
-    assert result.stderr.strip() == f"ERROR: {message}"
+def test_bad_selection_is_a_one_line_usage_error(pytester, checkout, args, message):
+    result = run(pytester, *args)
+    assert result.ret == 4
+    assert result.stderr.str().strip() == f"ERROR: {message}"
 
 
-def test_rng_is_seeded_from_the_test_id_not_the_order(checkout):
+def test_rng_is_seeded_from_the_test_id_not_the_order(pytester, checkout):
     def draw():
-        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "tests/seeds"],
-                                cwd=checkout, capture_output=True, text=True, timeout=120)
-        return [line for line in result.stdout.splitlines() if line.startswith("DRAW")]
+        result = pytester.runpytest("-q", "-s", "-p", "no:cacheprovider", "tests/seeds")
+        return [line for line in result.outlines if line.startswith("DRAW")]
 
     first, second = draw(), draw()
     assert len(first) == 1 and first == second
     np.random.seed(zlib.crc32(b"tests/seeds/test_seed.py::test_seed"))
     assert first[0] == f"DRAW {np.random.rand()}"
+
+
+def test_rng_seeding_holds_under_pytest_randomly(pytester, checkout):
+    """pytest-randomly shuffles the order but leaves the seeding to the conftest (same draw for any --randomly-seed)."""
+    def draw(seed):
+        result = pytester.runpytest("-q", "-s", "-p", "no:cacheprovider", "-p", "randomly", f"--randomly-seed={seed}", "tests/seeds")
+        assert result.ret == 0, result.stdout.str()
+        return [line for line in result.outlines if line.startswith("DRAW")]
+
+    np.random.seed(zlib.crc32(b"tests/seeds/test_seed.py::test_seed"))
+    expected = [f"DRAW {np.random.rand()}"]  # drawn first: the inner sessions reseed this process's RNG
+    assert draw(1) == draw(2) == expected
