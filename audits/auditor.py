@@ -19,6 +19,7 @@ from audits import score as scoring
 from audits.check import audit_source
 from audits.config import load_config
 from audits.discover import find_module, parse_module_number
+from audits.files import recover
 from audits.index import RepoIndex
 from audits.model import Finding, InputError, ModuleRef, ModuleSource
 from audits.parse import parse_file, parse_module
@@ -54,6 +55,7 @@ class Auditor:
 
     def __init__(self, root: Path | str = "."):
         self.root = Path(root)
+        recover(self.root)  # an export or fix killed half-way is completed (or rolled back) before anything is read
         self.index = RepoIndex.build(self.root)  # discovery only; parsing is lazy and shared with the rules
         self.refs = [self.index.refs[number] for number in sorted(self.index.refs)]
         self.config = load_config(self.root)

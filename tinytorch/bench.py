@@ -1,4 +1,8 @@
 # Generated from modules/19_benchmarking/benchmarking.py by `python -m audits.export`: edit the source, not this file.
+__all__ = ["CONFIDENCE", "T_CRITICAL_95", "t_critical", "to_jsonable", "BenchmarkResult", "safe_ratio", "Benchmark", "comparison_table", "system_info", "write_json_atomically", "BenchmarkSuite", "make_blobs_task", "make_xor_task", "TASKS", "ReferenceMLP", "TinyMLPerf"]
+
+
+# modules/19_benchmarking/benchmarking.py:45
 import json
 import math
 import numbers
@@ -18,6 +22,7 @@ from tinytorch.core.optimizers import Adam
 from tinytorch.perf.profiling import Profiler
 
 
+# modules/19_benchmarking/benchmarking.py:89
 CONFIDENCE = 0.95
 # Two-sided 95% critical values of Student's t for 1..30 degrees of freedom.
 T_CRITICAL_95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
@@ -59,24 +64,7 @@ class BenchmarkResult:
     """All measured values of one metric for one model, and their summary statistics."""
 
     def __init__(self, metric_name, values, metadata=None):
-        """Store the values and compute mean, std (n - 1), median, min, max and the 95% CI.
-
-        TODO: Validate the inputs, then compute the statistics with numpy.
-
-        APPROACH:
-        1. metric_name: a non-empty str; values: a non-empty 1-D list of finite numbers
-        2. mean, median, min, max with numpy; std with ddof=1 (0.0 for a single value)
-        3. half-width = t_critical(n - 1) * std / sqrt(n) (0.0 for a single value)
-        4. ci_lower = mean - half-width, ci_upper = mean + half-width
-
-        EXAMPLE:
-        >>> r = BenchmarkResult("latency_ms", [1.0, 2.0, 3.0])
-        >>> r.mean, r.median, r.std
-        (2.0, 2.0, 1.0)
-
-        HINTS:
-        - np.asarray(values, dtype=np.float64) raises for non-numbers; check np.isfinite too
-        """
+        """Store the values and compute mean, std (n - 1), median, min, max and the 95% CI."""
         if not isinstance(metric_name, str) or not metric_name:
             raise ValueError(f"metric_name must be a non-empty string, got {metric_name!r}")
         try:
@@ -112,6 +100,7 @@ class BenchmarkResult:
                 f"95% CI [{self.ci_lower:.4g}, {self.ci_upper:.4g}])")
 
 
+# modules/19_benchmarking/benchmarking.py:241
 def _named(collection, kind, prefix):
     """A dict name -> item from a list (auto-named) or a dict; errors name `kind`."""
     if isinstance(collection, dict):
@@ -162,23 +151,7 @@ class Benchmark:
     """Latency, accuracy and memory of several models, measured the same way on the same data."""
 
     def __init__(self, models, datasets, warmup_runs=3, measurement_runs=10):
-        """Validate and store the models, datasets and run counts.
-
-        TODO: Name the models and datasets, check each one, check the run counts.
-
-        APPROACH:
-        1. _named(...) turns a list or dict into {name: item}
-        2. _check_model for each model, _check_dataset for each dataset
-        3. warmup_runs >= 0 and measurement_runs >= 1 with _check_count
-
-        EXAMPLE:
-        >>> bench = Benchmark({"small": m1, "big": m2}, [(x, y)], measurement_runs=5)
-        >>> list(bench.models), list(bench.datasets)
-        (['small', 'big'], ['dataset_0'])
-
-        HINTS:
-        - Keep a Profiler (Module 14) and an empty results dict for later
-        """
+        """Validate and store the models, datasets and run counts."""
         self.models = {name: _check_model(name, m) for name, m in _named(models, "models", "model").items()}
         self.datasets = {name: _check_dataset(name, d) for name, d in _named(datasets, "datasets", "dataset").items()}
         self.warmup_runs = _check_count(warmup_runs, "warmup_runs", 0)
@@ -187,15 +160,7 @@ class Benchmark:
         self.results = {}
 
     def run_latency_benchmark(self):
-        """{model name: BenchmarkResult of milliseconds per run}; one run covers every dataset.
-
-        TODO: Warm each model up, then time measurement_runs runs with the Profiler.
-
-        APPROACH:
-        1. Under no_grad(): warmup_runs untimed forward passes on each dataset
-        2. Each run: sum over datasets of profiler.measure_latency(model, inputs, warmup=0, iterations=1)
-        3. Store the results in self.results["latency"] and return them
-        """
+        """{model name: BenchmarkResult of milliseconds per run}; one run covers every dataset."""
         results = {}
         samples = int(sum(labels.size for _, labels in self.datasets.values()))
         with no_grad():
@@ -213,14 +178,7 @@ class Benchmark:
         return results
 
     def run_accuracy_benchmark(self):
-        """{model name: BenchmarkResult with one accuracy per dataset}; mean = average over datasets.
-
-        TODO: For every model and dataset, compare the arg-max of the logits with the labels.
-
-        HINTS:
-        - Reject outputs that are not (examples, classes >= 2), and labels >= classes
-        - Record the pooled accuracy (all correct / all examples) in the metadata
-        """
+        """{model name: BenchmarkResult with one accuracy per dataset}; mean = average over datasets."""
         results = {}
         with no_grad():
             for name, model in self.models.items():
@@ -260,19 +218,7 @@ class Benchmark:
         return results
 
     def compare_models(self, baseline=None):
-        """Every model against the baseline (default: the first model); runs missing benchmarks.
-
-        TODO: Build {"baseline": name, "models": {name: row}} from the three benchmarks.
-
-        APPROACH:
-        1. Run any benchmark not in self.results yet
-        2. Per model: median latency, mean accuracy, parameter bytes
-        3. speedup = base latency / latency; compression_ratio = base bytes / bytes;
-           accuracy_delta = accuracy - base accuracy
-
-        HINTS:
-        - _ratio returns None instead of dividing by zero
-        """
+        """Every model against the baseline (default: the first model); runs missing benchmarks."""
         base = next(iter(self.models)) if baseline is None else baseline
         if base not in self.models:
             raise ValueError(f"baseline {base!r} is not one of the models {list(self.models)}")
@@ -303,6 +249,7 @@ def comparison_table(comparison):
     return "\n".join(lines)
 
 
+# modules/19_benchmarking/benchmarking.py:501
 def system_info():
     """Where a measurement was taken: Python and numpy versions, OS and CPU architecture."""
     return {"python": platform.python_version(), "numpy": np.__version__,
@@ -310,18 +257,7 @@ def system_info():
 
 
 def write_json_atomically(data, filepath):
-    """Write data as JSON to filepath via a temporary file and a rename; return the Path.
-
-    TODO: Serialise first (so bad data never touches the disk), then write and rename.
-
-    APPROACH:
-    1. text = json.dumps(to_jsonable(data), indent=2, allow_nan=False)
-    2. tempfile.mkstemp in the target's folder; write the text there
-    3. os.replace(temporary, path); on any error delete the temporary file and re-raise
-
-    HINTS:
-    - allow_nan=False turns NaN and infinity into a ValueError instead of invalid JSON
-    """
+    """Write data as JSON to filepath via a temporary file and a rename; return the Path."""
     text = json.dumps(to_jsonable(data), indent=2, allow_nan=False)
     path = Path(filepath)
     if not path.parent.is_dir():
@@ -374,6 +310,7 @@ class BenchmarkSuite:
         return write_json_atomically(self.report(), filepath)
 
 
+# modules/19_benchmarking/benchmarking.py:618
 def make_blobs_task(rng, n_train=200, n_test=200):
     """4 classes of Gaussian clusters (std 1) around random centres in 8 dimensions."""
     centres = rng.normal(0.0, 2.0, size=(4, 8))
@@ -418,10 +355,7 @@ class TinyMLPerf:
     """Seeded synthetic tasks, a fixed reference model, and one scoring function for any model."""
 
     def __init__(self, random_seed=42, warmup_runs=3, measurement_runs=10, training_steps=150):
-        """Record the seed and the measurement protocol.
-
-        TODO: Validate every argument (non-negative integer seed, run counts, steps >= 1).
-        """
+        """Record the seed and the measurement protocol."""
         self.random_seed = _check_count(random_seed, "random_seed", 0)
         self.warmup_runs = _check_count(warmup_runs, "warmup_runs", 0)
         self.measurement_runs = _check_count(measurement_runs, "measurement_runs", 1)
@@ -433,10 +367,7 @@ class TinyMLPerf:
         return np.random.default_rng([self.random_seed, list(TASKS).index(task), *stream])
 
     def load_task(self, task="blobs"):
-        """{"train": (x, y), "test": (x, y), "n_features", "n_classes"}, generated from the seed.
-
-        TODO: Draw the task's data from self._rng(task) and split it.
-        """
+        """{"train": (x, y), "test": (x, y), "n_features", "n_classes"}, generated from the seed."""
         rng = self._rng(task)  # checks the task name first
         inputs, labels, n_train = TASKS[task](rng)
         return {"task": task, "random_seed": self.random_seed,
@@ -444,10 +375,7 @@ class TinyMLPerf:
                 "n_features": inputs.shape[1], "n_classes": int(labels.max()) + 1}
 
     def reference_model(self, task="blobs"):
-        """A ReferenceMLP initialised from the seed and trained on the task's training split.
-
-        TODO: Full-batch Adam (lr 0.01) on cross-entropy for training_steps steps.
-        """
+        """A ReferenceMLP initialised from the seed and trained on the task's training split."""
         data = self.load_task(task)
         model = ReferenceMLP(data["n_features"], data["n_classes"], rng=self._rng(task, 1))
         optimizer, loss_fn = Adam(model.parameters(), lr=0.01), CrossEntropyLoss()
@@ -459,10 +387,7 @@ class TinyMLPerf:
         return model
 
     def run(self, model, task="blobs", model_name="submission"):
-        """Score a model on the task's test split: accuracy, latency statistics, bytes, and the seed.
-
-        TODO: Benchmark the one model on the one test set and collect the results in a dict.
-        """
+        """Score a model on the task's test split: accuracy, latency statistics, bytes, and the seed."""
         data = self.load_task(task)
         bench = Benchmark({model_name: model}, {task: data["test"]}, self.warmup_runs, self.measurement_runs)
         accuracy = bench.run_accuracy_benchmark()[model_name]

@@ -1,4 +1,8 @@
 # Generated from modules/20_capstone/capstone.py by `python -m audits.export`: edit the source, not this file.
+__all__ = ["METRIC_KEYS", "BenchmarkReport", "SCHEMA_VERSION", "SUBMISSION_KEYS", "IMPROVEMENT_KEYS", "compute_improvements", "generate_submission", "validate_submission", "save_submission"]
+
+
+# modules/20_capstone/capstone.py:46
 import math
 import numbers
 
@@ -8,6 +12,7 @@ from tinytorch.bench import Benchmark, safe_ratio, system_info, write_json_atomi
 from tinytorch.perf.profiling import unique_parameters
 
 
+# modules/20_capstone/capstone.py:106
 METRIC_KEYS = ("model_name", "parameters", "nonzero_parameters", "sparsity", "size_bytes",
                "latency_ms", "latency_ci_ms", "accuracy", "eval_samples", "measurement_runs")
 
@@ -22,24 +27,7 @@ class BenchmarkReport:
         self.metrics = None
 
     def benchmark_model(self, model, inputs, labels, warmup_runs=3, measurement_runs=10):
-        """Measure the model on (inputs, labels); store and return the metrics dict.
-
-        TODO: Run Module 19's Benchmark on this one model and dataset, then fill the metrics.
-
-        APPROACH:
-        1. bench = Benchmark({self.model_name: model}, {"eval": (inputs, labels)}, warmup_runs, measurement_runs)
-        2. latency, accuracy, memory = its three run_*_benchmark() results for this model
-        3. nonzero_parameters = count of non-zero entries over the unique parameters
-        4. Fill every key of METRIC_KEYS; sparsity = 1 - nonzero / parameters
-
-        EXAMPLE:
-        >>> BenchmarkReport("tiny").benchmark_model(Linear(4, 2), x, y)["parameters"]
-        10
-
-        HINTS:
-        - Benchmark validates the model and data (TypeError / ValueError), nothing to repeat here
-        - Use the median latency: one disturbed run should not move the headline number
-        """
+        """Measure the model on (inputs, labels); store and return the metrics dict."""
         bench = Benchmark({self.model_name: model}, {"eval": (inputs, labels)}, warmup_runs, measurement_runs)
         latency = bench.run_latency_benchmark()[self.model_name]
         accuracy = bench.run_accuracy_benchmark()[self.model_name]
@@ -61,24 +49,14 @@ class BenchmarkReport:
         return dict(self.metrics)
 
 
+# modules/20_capstone/capstone.py:223
 SCHEMA_VERSION = 1
 SUBMISSION_KEYS = ("schema_version", "system", "baseline", "optimized", "improvements", "techniques")
 IMPROVEMENT_KEYS = ("speedup", "compression_ratio", "nonzero_reduction", "accuracy_delta")
 
 
 def compute_improvements(baseline, optimized):
-    """The four improvement numbers from two metrics dicts.
-
-    TODO: Apply the formulas in the table above.
-
-    EXAMPLE:
-    >>> compute_improvements({"latency_ms": 2.0, "size_bytes": 400, "nonzero_parameters": 100, "accuracy": 0.9},
-    ...                      {"latency_ms": 1.0, "size_bytes": 100, "nonzero_parameters": 50, "accuracy": 0.85})
-    {'speedup': 2.0, 'compression_ratio': 4.0, 'nonzero_reduction': 2.0, 'accuracy_delta': -0.05...}
-
-    HINTS:
-    - _ratio avoids dividing by zero
-    """
+    """The four improvement numbers from two metrics dicts."""
     return {
         "speedup": safe_ratio(baseline["latency_ms"], optimized["latency_ms"]),
         "compression_ratio": safe_ratio(baseline["size_bytes"], optimized["size_bytes"]),
@@ -96,18 +74,7 @@ def _metrics_of(report, role):
 
 
 def generate_submission(baseline_report, optimized_report=None, techniques=()):
-    """A submission dict from one or two measured reports (see the diagram above).
-
-    TODO: Collect the metrics, compute the improvements, record techniques and system.
-
-    APPROACH:
-    1. _metrics_of(...) for each report (it raises when a report was never run)
-    2. techniques: a list or tuple of non-empty strings (a bare string is a mistake: TypeError)
-    3. improvements = compute_improvements(...) when there is an optimized report, else None
-
-    HINTS:
-    - system_info() from Module 19 records Python, numpy and platform
-    """
+    """A submission dict from one or two measured reports (see the diagram above)."""
     baseline = _metrics_of(baseline_report, "baseline_report")
     optimized = None if optimized_report is None else _metrics_of(optimized_report, "optimized_report")
     if not isinstance(techniques, (list, tuple)):
@@ -170,18 +137,8 @@ def validate_submission(submission):
         raise ValueError(f"improvements {wrong} do not follow from the baseline and optimized metrics")
 
 
+# modules/20_capstone/capstone.py:380
 def save_submission(submission, filepath="submission.json"):
-    """Validate the submission and write it as JSON atomically; return the Path written.
-
-    TODO: validate_submission, then write_json_atomically.
-
-    EXAMPLE:
-    >>> path = save_submission(generate_submission(report), "submission.json")
-    >>> json.loads(path.read_text())["baseline"]["model_name"]
-    'model'
-
-    HINTS:
-    - Both steps raise before the file is touched when something is wrong
-    """
+    """Validate the submission and write it as JSON atomically; return the Path written."""
     validate_submission(submission)
     return write_json_atomically(submission, filepath)  # converts numpy values itself

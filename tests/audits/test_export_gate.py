@@ -25,6 +25,7 @@ def test_blocking_findings_refuse_the_export_and_name_each_one(tmp_path, capsys)
     err = capsys.readouterr().err.splitlines()
     assert err[: len(blocking)] == [f"{f.path}:{f.line} {f.code} {f.message}" for f in blocking]
     assert len(err) == len(blocking) + 1 and "export refused" in err[-1] and "--force" in err[-1]
+    assert "(details: python -m audits.module 16; override: --force)" in err[-1], "the real number, not NN"
     assert not (root / "tinytorch").exists()
 
 
@@ -33,6 +34,7 @@ def test_exporting_all_is_refused_when_any_module_blocks(tmp_path, capsys):
     assert export_main(["--root", str(root)]) == 1
     err = capsys.readouterr().err
     assert "modules/16_compression/compression.py:" in err and "01_widget" not in err
+    assert "details: python -m audits.module 16;" in err and "audits.module 1;" not in err
     assert not (root / "tinytorch").exists()
 
 

@@ -1,4 +1,8 @@
 # Generated from modules/12_attention/attention.py by `python -m audits.export`: edit the source, not this file.
+__all__ = ["MASKED_SCORE", "scaled_dot_product_attention", "MultiHeadAttention"]
+
+
+# modules/12_attention/attention.py:39
 import numpy as np
 
 from tinytorch.core.activations import Softmax
@@ -10,6 +14,7 @@ from tinytorch.core.tensor import Tensor
 MASKED_SCORE = -1e9
 
 
+# modules/12_attention/attention.py:87
 def _keep_mask(mask, scores_shape):
     """The mask as a float32 0/1 array (1 = keep) that broadcasts to scores_shape."""
     keep = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
@@ -32,6 +37,7 @@ def _as_tensor(x, name):
     raise TypeError(f"{name} must be a Tensor or numpy array, got {type(x).__name__}")
 
 
+# modules/12_attention/attention.py:111
 def scaled_dot_product_attention(Q, K, V, mask=None):
     """softmax(Q @ K^T / sqrt(d_k)) @ V, for any number of leading batch axes.
 
@@ -42,25 +48,6 @@ def scaled_dot_product_attention(Q, K, V, mask=None):
 
     Returns:
         (output, attention_weights): (..., seq_q, d_v) and (..., seq_q, seq_k).
-
-    TODO: compute the scaled scores, apply the mask, softmax, weight the values.
-
-    APPROACH:
-    1. Check shapes: Q and K share d_k; K and V share seq_k (ValueError otherwise).
-    2. scores = Q @ K^T / sqrt(d_k)   (K.transpose(-2, -1) swaps the last two axes)
-    3. With a mask: scores = scores * keep + (1 - keep) * MASKED_SCORE.
-    4. weights = Softmax(dim=-1)(scores); with a mask, weights = weights * keep.
-    5. output = weights @ V.
-
-    EXAMPLE:
-    >>> Q = K = V = Tensor(np.eye(2))
-    >>> out, w = scaled_dot_product_attention(Q, K, V)
-    >>> w.shape
-    (2, 2)
-
-    HINTS:
-    - Every step is a Tensor operation, so autograd differentiates it for free.
-    - No loops: `@` on (..., a, b) @ (..., b, c) is already batched.
     """
     Q, K, V = _as_tensor(Q, "Q"), _as_tensor(K, "K"), _as_tensor(V, "V")
     if min(Q.data.ndim, K.data.ndim, V.data.ndim) < 2:
@@ -83,28 +70,12 @@ def scaled_dot_product_attention(Q, K, V, mask=None):
     return output, weights
 
 
+# modules/12_attention/attention.py:217
 class MultiHeadAttention(Layer):
     """Self-attention with `num_heads` parallel heads and learned Q/K/V/output projections."""
 
     def __init__(self, embed_dim, num_heads):
-        """Create the four projections.
-
-        TODO: validate the sizes and create q_proj, k_proj, v_proj and out_proj,
-        each a Linear(embed_dim, embed_dim).
-
-        APPROACH:
-        1. embed_dim and num_heads positive integers; embed_dim % num_heads == 0
-           (ValueError otherwise: every head needs the same slice width).
-        2. head_dim = embed_dim // num_heads.
-
-        EXAMPLE:
-        >>> mha = MultiHeadAttention(embed_dim=16, num_heads=4)
-        >>> mha.head_dim
-        4
-
-        HINTS:
-        - One Linear per projection computes all heads at once; heads are split by reshape.
-        """
+        """Create the four projections."""
         super().__init__()
         for name, value in (("embed_dim", embed_dim), ("num_heads", num_heads)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
@@ -124,25 +95,7 @@ class MultiHeadAttention(Layer):
         return x.reshape(batch, seq, self.num_heads, self.head_dim).transpose(1, 2)
 
     def forward(self, x, mask=None):
-        """Self-attention over a (batch, seq, embed_dim) input.
-
-        TODO: project, split into heads, attend, merge heads, project out.
-
-        APPROACH:
-        1. Check x is (batch, seq, embed_dim) (ValueError otherwise).
-        2. Q, K, V = projections of x, each split with split_heads.
-        3. A 3-D mask (batch, seq, seq) gets a head axis: mask[:, None].
-        4. out, _ = scaled_dot_product_attention(Q, K, V, mask)
-        5. Merge: transpose(1, 2) then reshape(batch, seq, embed_dim); apply out_proj.
-
-        EXAMPLE:
-        >>> mha = MultiHeadAttention(8, 2)
-        >>> mha(Tensor(np.ones((3, 5, 8)))).shape
-        (3, 5, 8)
-
-        HINTS:
-        - transpose(1, 2) swaps the seq and heads axes in both directions.
-        """
+        """Self-attention over a (batch, seq, embed_dim) input."""
         if not isinstance(x, Tensor):
             raise TypeError(f"MultiHeadAttention expects a Tensor of shape (batch, seq, embed_dim), got {type(x).__name__}")
         if x.data.ndim != 3 or x.shape[-1] != self.embed_dim:

@@ -1,4 +1,8 @@
 # Generated from modules/05_autograd/autograd.py by `python -m audits.export`: edit the source, not this file.
+__all__ = ["is_grad_enabled", "no_grad", "unbroadcast", "Function", "AddBackward", "SubBackward", "MulBackward", "DivBackward", "NegBackward", "PowBackward", "MatmulBackward", "ReshapeBackward", "TransposeBackward", "SumBackward", "MeanBackward", "MaxBackward", "GetitemBackward", "ExpBackward", "LogBackward", "SqrtBackward", "TanhBackward", "ClipBackward", "MaximumBackward", "topological_order", "backward_pass", "BACKWARD_RULES", "enable_autograd"]
+
+
+# modules/05_autograd/autograd.py:42
 import functools
 
 import numpy as np
@@ -6,6 +10,7 @@ import numpy as np
 from tinytorch.core.tensor import AutogradSeam, Tensor
 
 
+# modules/05_autograd/autograd.py:74
 class _GradMode:
     """Module-wide switch read by every recorded operation."""
 
@@ -18,22 +23,7 @@ def is_grad_enabled():
 
 
 class no_grad:
-    """Context manager (and decorator) that turns graph recording off.
-
-    TODO: Save the current mode on entry and switch recording off; restore the
-    saved mode on exit, also when the block raises.
-
-    APPROACH:
-    1. Keep a stack of saved modes, so the same object can be nested (re-entrant).
-    2. __exit__ pops and restores and returns False (exceptions propagate).
-
-    EXAMPLE:
-    >>> with no_grad():
-    ...     y = w * 2          # y.requires_grad is False, no graph is kept
-
-    HINTS:
-    - Restore the *saved* value rather than setting True: no_grad may sit inside no_grad.
-    """
+    """Context manager (and decorator) that turns graph recording off."""
 
     def __init__(self):
         self._saved = []
@@ -56,22 +46,9 @@ class no_grad:
         return without_grad
 
 
+# modules/05_autograd/autograd.py:147
 def unbroadcast(grad, shape):
-    """Sum `grad` down to `shape`, undoing numpy broadcasting.
-
-    TODO: Sum away the leading axes numpy added, then the axes that were stretched from size 1.
-
-    APPROACH:
-    1. While grad has more dimensions than `shape`, sum over axis 0.
-    2. Sum (keepdims=True) over every axis where `shape` has size 1 and grad does not.
-
-    EXAMPLE:
-    >>> unbroadcast(np.ones((2, 3)), (3,))
-    array([2., 2., 2.])
-
-    HINTS:
-    - A 0-d target shape () sums everything.
-    """
+    """Sum `grad` down to `shape`, undoing numpy broadcasting."""
     if grad.shape == tuple(shape):
         return grad
     extra = grad.ndim - len(shape)
@@ -101,11 +78,7 @@ class Function:
         raise NotImplementedError(f"{type(self).__name__} must implement backward(grad_output)")
 
     def output(self, data):
-        """Wrap a forward result in a Tensor, recording this node when a gradient is needed.
-
-        TODO: Build Tensor(data). If recording is on and some input requires grad,
-        mark the result `requires_grad=True` and point its `_grad_fn` at this node.
-        """
+        """Wrap a forward result in a Tensor, recording this node when a gradient is needed."""
         result = Tensor(data)
         if _GradMode.enabled and any(getattr(t, "requires_grad", False) for t in self.inputs):
             result.requires_grad = True
@@ -113,12 +86,9 @@ class Function:
         return result
 
 
+# modules/05_autograd/autograd.py:248
 class AddBackward(Function):
-    """out = a + b: both inputs receive the upstream gradient unchanged.
-
-    TODO: Return (grad for a, grad for b), each unbroadcast to its input's shape.
-    HINTS: Return None for an input that does not need a gradient (`self.needs_grad(i)`).
-    """
+    """out = a + b: both inputs receive the upstream gradient unchanged."""
 
     def backward(self, grad_output):
         a, b = self.inputs
@@ -176,18 +146,7 @@ class PowBackward(Function):
 
 
 class MatmulBackward(Function):
-    """out = a @ b with numpy semantics: grad_a = g @ b^T, grad_b = a^T @ g.
-
-    TODO: Handle 1-D operands and broadcast batch axes.
-
-    APPROACH:
-    1. View a 1-D `a` as a row (1, k) and a 1-D `b` as a column (k, 1); give g the matching axes.
-    2. Compute both products with the last two axes swapped (np.swapaxes).
-    3. unbroadcast each to its matrix shape (sums broadcast batch axes), then reshape to the input's shape.
-
-    EXAMPLE: a (4, 2, 3) @ b (3, 5): g (4, 2, 5); grad_b = a^T @ g is (4, 3, 5), summed to (3, 5).
-    HINTS: np.matmul broadcasts batch axes for you.
-    """
+    """out = a @ b with numpy semantics: grad_a = g @ b^T, grad_b = a^T @ g."""
 
     def backward(self, grad_output):
         a, b = self.inputs
@@ -206,6 +165,7 @@ class MatmulBackward(Function):
         return grad_a, grad_b
 
 
+# modules/05_autograd/autograd.py:399
 def _expand_reduced(grad, shape, axis, keepdims):
     """Broadcast the gradient of a reduction back over the reduced axes of `shape`."""
     if axis is not None and not keepdims:
@@ -253,12 +213,7 @@ class MeanBackward(SumBackward):
 
 
 class MaxBackward(SumBackward):
-    """out = x.max(axis): g goes to the maximal entries, shared equally between ties.
-
-    TODO: Build a mask of the entries equal to the maximum, divide by the number of
-    ties per reduced slice, multiply by the expanded g.
-    HINTS: recompute the maximum with keepdims=True so it broadcasts against x.
-    """
+    """out = x.max(axis): g goes to the maximal entries, shared equally between ties."""
 
     def backward(self, grad_output):
         x = self.inputs[0].data
@@ -275,11 +230,7 @@ def _is_basic_index(index):
 
 
 class GetitemBackward(Function):
-    """out = x[index]: scatter g back into a zero array of x's shape.
-
-    TODO: Use np.add.at so an index that appears twice (x[[0, 0]]) receives both gradients.
-    HINTS: plain `grad[index] += g` keeps only one of the repeated contributions.
-    """
+    """out = x[index]: scatter g back into a zero array of x's shape."""
 
     def __init__(self, x, index):
         super().__init__(x)
@@ -362,20 +313,9 @@ class MaximumBackward(Function):
         return (grad_output * (self.inputs[0].data > self.value),)
 
 
+# modules/05_autograd/autograd.py:610
 def topological_order(root):
-    """The Function nodes behind `root` (a Function), each before the nodes that produced its inputs.
-
-    TODO: Iterative depth-first search that emits a node after all its producers
-    (post-order), then reverse that list.
-
-    APPROACH:
-    1. Stack of (node, expanded) pairs; a node is marked visited when first expanded.
-    2. On first pop push (node, True) back, then its unvisited producers.
-    3. On the second pop (expanded=True) append it to the post-order.
-
-    EXAMPLE: for loss = sum(x * w + b): [SumBackward, AddBackward, MulBackward].
-    HINTS: a producer is `t._grad_fn` for each input Tensor `t` that has one.
-    """
+    """The Function nodes behind `root` (a Function), each before the nodes that produced its inputs."""
     post_order, visited = [], set()
     stack = [(root, False)]
     while stack:
@@ -404,23 +344,7 @@ def _accumulate_leaf(tensor, grad):
 
 
 def backward_pass(root, gradient=None):
-    """What `root.backward(gradient)` runs: accumulate d(root)/d(leaf) into every leaf's .grad.
-
-    TODO: Seed the gradient, walk `topological_order`, call each node's backward,
-    route every input gradient to a leaf's .grad or to its producer's pending sum.
-
-    APPROACH:
-    1. gradient=None is allowed only for a one-element Tensor (seed with ones).
-    2. pending = {root node: seed}; for each node in order, pop its gradient and call backward.
-    3. Skip None gradients and inputs that do not require grad; reduce shapes with unbroadcast.
-
-    EXAMPLE:
-    >>> w = Tensor([1.0, 2.0], requires_grad=True)
-    >>> (w * w).sum().backward(); w.grad
-    array([2., 4.], dtype=float32)
-
-    HINTS: a gradient can arrive at a node from several consumers: add them up.
-    """
+    """What `root.backward(gradient)` runs: accumulate d(root)/d(leaf) into every leaf's .grad."""
     if not root.requires_grad:
         raise RuntimeError("backward() called on a Tensor that does not require grad "
                            "(no input had requires_grad=True, or it was computed under no_grad())")
@@ -458,6 +382,7 @@ def backward_pass(root, gradient=None):
                 pending[tensor._grad_fn] = grad
 
 
+# modules/05_autograd/autograd.py:746
 BACKWARD_RULES = {
     "add": AddBackward, "sub": SubBackward, "mul": MulBackward, "div": DivBackward,
     "matmul": MatmulBackward, "neg": NegBackward, "pow": PowBackward,
@@ -469,19 +394,12 @@ BACKWARD_RULES = {
 
 
 def enable_autograd():
-    """Plug this module's backward rules and backward pass into module 01's seam. Idempotent.
-
-    TODO: Point `AutogradSeam.backward_rules` at BACKWARD_RULES and
-    `AutogradSeam.backward_pass` at `backward_pass`.
-
-    EXAMPLE:
-    >>> enable_autograd(); enable_autograd()      # the second call changes nothing
-    HINTS: assign, never wrap: the Tensor class itself is not touched.
-    """
+    """Plug this module's backward rules and backward pass into module 01's seam. Idempotent."""
     AutogradSeam.backward_rules = BACKWARD_RULES
     AutogradSeam.backward_pass = backward_pass
 
 
+# modules/05_autograd/autograd.py:803
 # Deliberate import-time effect: API.md says autograd is on once tinytorch.core.autograd is imported.
 # It fills module 01's backward table (section 6); no Tensor method changes.
 enable_autograd()  # audit: ignore[SE001]

@@ -1,10 +1,15 @@
 # Generated from modules/11_embeddings/embeddings.py by `python -m audits.export`: edit the source, not this file.
+__all__ = ["Embedding", "PositionalEncoding", "create_sinusoidal_embeddings", "EmbeddingLayer"]
+
+
+# modules/11_embeddings/embeddings.py:37
 import numpy as np
 
 from tinytorch.core.layers import Layer
 from tinytorch.core.tensor import Tensor
 
 
+# modules/11_embeddings/embeddings.py:69
 def _positive_int(value, name):
     """Sizes must be positive ints (bools are rejected: Embedding(True, 3) is a bug)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
@@ -43,6 +48,7 @@ def _check_sequence_input(x, max_seq_len, embed_dim):
         raise ValueError(f"sequence length {x.shape[1]} exceeds max_seq_len {max_seq_len}")
 
 
+# modules/11_embeddings/embeddings.py:109
 class Embedding(Layer):
     """A trainable lookup table mapping token ids to dense vectors.
 
@@ -51,24 +57,7 @@ class Embedding(Layer):
     """
 
     def __init__(self, vocab_size, embed_dim):
-        """Create the table with small random rows.
-
-        TODO: validate the sizes and create `self.weight`, a trainable Tensor of
-        shape (vocab_size, embed_dim).
-
-        APPROACH:
-        1. Both sizes must be positive integers (ValueError otherwise).
-        2. Draw the rows from N(0, 1/embed_dim): vectors of roughly unit length.
-        3. Wrap them in a Tensor with requires_grad=True.
-
-        EXAMPLE:
-        >>> emb = Embedding(100, 8)
-        >>> emb.weight.shape
-        (100, 8)
-
-        HINTS:
-        - np.random.randn(vocab_size, embed_dim) / np.sqrt(embed_dim)
-        """
+        """Create the table with small random rows."""
         super().__init__()
         self.vocab_size = _positive_int(vocab_size, "vocab_size")
         self.embed_dim = _positive_int(embed_dim, "embed_dim")
@@ -76,22 +65,7 @@ class Embedding(Layer):
         self.weight = Tensor(table.astype(np.float32), requires_grad=True)
 
     def forward(self, indices):
-        """Look up one row per id.
-
-        TODO: return the rows of `self.weight` selected by `indices`.
-
-        APPROACH:
-        1. Validate the ids with `_token_ids` (range and integer checks).
-        2. Index the weight Tensor with the id array: autograd records the lookup.
-
-        EXAMPLE:
-        >>> emb = Embedding(10, 4)
-        >>> emb(np.array([[1, 2, 3]])).shape
-        (1, 3, 4)
-
-        HINTS:
-        - Index the Tensor (self.weight[ids]), not its .data, or gradients are lost.
-        """
+        """Look up one row per id."""
         ids = _token_ids(indices, self.vocab_size)
         return self.weight[ids]
 
@@ -102,27 +76,12 @@ class Embedding(Layer):
         return f"Embedding(vocab_size={self.vocab_size}, embed_dim={self.embed_dim})"
 
 
+# modules/11_embeddings/embeddings.py:229
 class PositionalEncoding(Layer):
     """Learned positional encoding: adds a trainable vector per position."""
 
     def __init__(self, max_seq_len, embed_dim):
-        """Create the trainable position table.
-
-        TODO: create `self.position_embeddings`, a trainable Tensor of shape
-        (max_seq_len, embed_dim), small random values.
-
-        APPROACH:
-        1. Validate both sizes (positive integers).
-        2. Initialise like Embedding: N(0, 1/embed_dim).
-
-        EXAMPLE:
-        >>> pe = PositionalEncoding(16, 8)
-        >>> pe.position_embeddings.shape
-        (16, 8)
-
-        HINTS:
-        - The same shape rules as the token table, one row per position.
-        """
+        """Create the trainable position table."""
         super().__init__()
         self.max_seq_len = _positive_int(max_seq_len, "max_seq_len")
         self.embed_dim = _positive_int(embed_dim, "embed_dim")
@@ -130,23 +89,7 @@ class PositionalEncoding(Layer):
         self.position_embeddings = Tensor(table.astype(np.float32), requires_grad=True)
 
     def forward(self, x):
-        """Add the first `seq` position vectors to a (batch, seq, embed_dim) input.
-
-        TODO: check the input shape, slice the table, add.
-
-        APPROACH:
-        1. `_check_sequence_input` raises ValueError for a wrong shape or a too-long sequence.
-        2. Slice rows 0..seq-1 of the table (a Tensor slice keeps the gradient).
-        3. Broadcasting adds the same (seq, dim) positions to every batch item.
-
-        EXAMPLE:
-        >>> pe = PositionalEncoding(16, 8)
-        >>> pe(Tensor(np.zeros((2, 5, 8)))).shape
-        (2, 5, 8)
-
-        HINTS:
-        - self.position_embeddings[:seq] is a (seq, dim) Tensor.
-        """
+        """Add the first `seq` position vectors to a (batch, seq, embed_dim) input."""
         _check_sequence_input(x, self.max_seq_len, self.embed_dim)
         seq_len = x.shape[1]
         return x + self.position_embeddings[:seq_len]
@@ -155,25 +98,9 @@ class PositionalEncoding(Layer):
         return [self.position_embeddings]
 
 
+# modules/11_embeddings/embeddings.py:288
 def create_sinusoidal_embeddings(max_seq_len, embed_dim):
-    """The fixed sin/cos position table of "Attention Is All You Need".
-
-    TODO: return a Tensor of shape (max_seq_len, embed_dim) with
-    PE[pos, 2i] = sin(pos / 10000^(2i/embed_dim)) and PE[pos, 2i+1] = cos(same angle).
-
-    APPROACH:
-    1. positions: a column (max_seq_len, 1); frequencies: a row, one per sin/cos pair.
-    2. angles = positions * frequencies (broadcast to a matrix, no loops).
-    3. Fill even columns with sin(angles), odd columns with cos(angles).
-
-    EXAMPLE:
-    >>> pe = create_sinusoidal_embeddings(4, 6)
-    >>> pe.data[0]          # position 0: sin(0)=0, cos(0)=1
-    array([0., 1., 0., 1., 0., 1.], dtype=float32)
-
-    HINTS:
-    - For an odd embed_dim the last column is a sin with no cos partner.
-    """
+    """The fixed sin/cos position table of "Attention Is All You Need"."""
     _positive_int(max_seq_len, "max_seq_len")
     _positive_int(embed_dim, "embed_dim")
     positions = np.arange(max_seq_len, dtype=np.float64)[:, None]
@@ -186,31 +113,14 @@ def create_sinusoidal_embeddings(max_seq_len, embed_dim):
     return Tensor(table.astype(np.float32))
 
 
+# modules/11_embeddings/embeddings.py:359
 class EmbeddingLayer(Layer):
     """Token embedding plus a positional encoding of the chosen kind."""
 
     POSITION_KINDS = ("learned", "sinusoidal", None)
 
     def __init__(self, vocab_size, embed_dim, max_seq_len=512, pos_encoding="learned"):
-        """Build the token table and the position part.
-
-        TODO: create `self.token_embedding` and the position encoding named by
-        `pos_encoding`.
-
-        APPROACH:
-        1. `pos_encoding` must be 'learned', 'sinusoidal' or None (ValueError otherwise).
-        2. 'learned' -> a PositionalEncoding layer (trainable);
-           'sinusoidal' -> a fixed table from create_sinusoidal_embeddings;
-           None -> no positions at all.
-
-        EXAMPLE:
-        >>> layer = EmbeddingLayer(100, 16, max_seq_len=32, pos_encoding='sinusoidal')
-        >>> len(layer.parameters())   # only the token table trains
-        1
-
-        HINTS:
-        - Keep the sinusoidal table as a plain Tensor (requires_grad=False).
-        """
+        """Build the token table and the position part."""
         super().__init__()
         if pos_encoding not in self.POSITION_KINDS:
             raise ValueError(f"pos_encoding must be 'learned', 'sinusoidal' or None, got {pos_encoding!r}")
@@ -226,23 +136,7 @@ class EmbeddingLayer(Layer):
             self.sinusoidal_table = create_sinusoidal_embeddings(max_seq_len, embed_dim)
 
     def forward(self, indices):
-        """Embed a (batch, seq) array of ids and add positions.
-
-        TODO: look up the tokens, then add positions according to `pos_encoding`.
-
-        APPROACH:
-        1. Ids must be 2-D (batch, seq); for one sequence pass ids[None, :].
-        2. tokens = self.token_embedding(ids)  -> (batch, seq, dim)
-        3. Add learned or sinusoidal positions (or nothing).
-
-        EXAMPLE:
-        >>> layer = EmbeddingLayer(50, 8, max_seq_len=10)
-        >>> layer(np.array([[1, 2, 3]])).shape
-        (1, 3, 8)
-
-        HINTS:
-        - The sinusoidal path needs the same length check as PositionalEncoding.
-        """
+        """Embed a (batch, seq) array of ids and add positions."""
         ids = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
         if ids.ndim != 2:
             raise ValueError(f"expected token ids of shape (batch, seq), got shape {ids.shape}; for one sequence use ids[None, :]")

@@ -1,4 +1,8 @@
 # Generated from modules/03_layers/layers.py by `python -m audits.export`: edit the source, not this file.
+__all__ = ["Layer", "Linear", "Dropout"]
+
+
+# modules/03_layers/layers.py:58
 import math
 import numbers
 
@@ -7,6 +11,7 @@ import numpy as np
 from tinytorch.core.tensor import Tensor
 
 
+# modules/03_layers/layers.py:83
 class Layer:
     """Base class of every layer: a callable with a forward pass and a list of parameters."""
 
@@ -15,21 +20,7 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__} must implement forward(x)")
 
     def __call__(self, *args, **kwargs):
-        """Make `layer(x)` mean `layer.forward(x)`.
-
-        TODO: Forward every argument to self.forward and return its result.
-
-        APPROACH:
-        1. Call self.forward with the same positional and keyword arguments.
-
-        EXAMPLE:
-        >>> layer = Linear(2, 3)
-        >>> layer(Tensor([[1.0, 2.0]])).shape
-        (1, 3)
-
-        HINTS:
-        - Later layers take extra arguments (attention takes a mask), hence *args, **kwargs.
-        """
+        """Make `layer(x)` mean `layer.forward(x)`."""
         return self.forward(*args, **kwargs)
 
     def parameters(self):
@@ -40,6 +31,7 @@ class Layer:
         return f"{type(self).__name__}()"
 
 
+# modules/03_layers/layers.py:171
 def _check_size(value, name):
     """A layer size must be a positive int (bools are rejected: Linear(True, 3) is a bug)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -53,25 +45,7 @@ class Linear(Layer):
     """Fully connected layer y = x @ weight + bias, weight of shape (in_features, out_features)."""
 
     def __init__(self, in_features, out_features, bias=True):
-        """Create Xavier-uniform weights and zero biases, both trainable.
-
-        TODO: Store the sizes and create `self.weight` and `self.bias`.
-
-        APPROACH:
-        1. Validate the sizes with `_check_size`.
-        2. limit = sqrt(6 / (in_features + out_features))
-        3. weight: uniform in [-limit, limit], shape (in_features, out_features), float32.
-        4. bias: zeros of shape (out_features,) if bias else None.
-        5. Both Tensors get requires_grad=True.
-
-        EXAMPLE:
-        >>> layer = Linear(784, 128)
-        >>> layer.weight.shape, layer.bias.shape
-        ((784, 128), (128,))
-
-        HINTS:
-        - `np.random.uniform(low, high, size=...)` draws the weights.
-        """
+        """Create Xavier-uniform weights and zero biases, both trainable."""
         self.in_features = _check_size(in_features, "in_features")
         self.out_features = _check_size(out_features, "out_features")
         limit = math.sqrt(6.0 / (self.in_features + self.out_features))
@@ -80,22 +54,7 @@ class Linear(Layer):
         self.bias = Tensor(np.zeros(self.out_features, dtype=np.float32), requires_grad=True) if bias else None
 
     def forward(self, x):
-        """Return x @ weight + bias for x of shape (..., in_features).
-
-        TODO: Check the input, then compute the affine map.
-
-        APPROACH:
-        1. x must be a Tensor with at least one dimension.
-        2. Its last dimension must equal in_features (clear ValueError otherwise).
-        3. out = x @ self.weight, then add the bias if there is one.
-
-        EXAMPLE:
-        >>> Linear(3, 2)(Tensor(np.ones((5, 3)))).shape
-        (5, 2)
-
-        HINTS:
-        - The bias of shape (out,) broadcasts over every leading dimension.
-        """
+        """Return x @ weight + bias for x of shape (..., in_features)."""
         if not isinstance(x, Tensor):
             raise TypeError(f"Linear expects a Tensor, got {type(x).__name__}; wrap the data with Tensor(...)")
         if x.data.ndim == 0 or x.shape[-1] != self.in_features:
@@ -116,6 +75,7 @@ class Linear(Layer):
         return f"Linear(in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None})"
 
 
+# modules/03_layers/layers.py:305
 class Dropout(Layer):
     """Inverted dropout: zero each value with probability p while training, identity in evaluation."""
 
@@ -128,25 +88,7 @@ class Dropout(Layer):
         self.training = True
 
     def forward(self, x):
-        """Drop and rescale in training mode; return x unchanged in evaluation mode.
-
-        TODO: Implement inverted dropout.
-
-        APPROACH:
-        1. x must be a Tensor.
-        2. If not training, or p == 0, return x.
-        3. keep = np.random.random(x.shape) >= p        (True with probability 1 - p)
-        4. return x * Tensor(keep / (1 - p))            (a constant mask)
-
-        EXAMPLE:
-        >>> drop = Dropout(0.5)
-        >>> drop.training = False
-        >>> drop(Tensor([1.0, 2.0])).data
-        array([1., 2.], dtype=float32)
-
-        HINTS:
-        - Build the mask as float32 so the output stays float32.
-        """
+        """Drop and rescale in training mode; return x unchanged in evaluation mode."""
         if not isinstance(x, Tensor):
             raise TypeError(f"Dropout expects a Tensor, got {type(x).__name__}; wrap the data with Tensor(...)")
         if not self.training or self.p == 0.0:

@@ -1,4 +1,8 @@
 # Generated from modules/04_losses/losses.py by `python -m audits.export`: edit the source, not this file.
+__all__ = ["BCE_EPS", "MSELoss", "log_softmax", "CrossEntropyLoss", "BinaryCrossEntropyLoss"]
+
+
+# modules/04_losses/losses.py:45
 import numpy as np
 
 from tinytorch.core.tensor import Tensor
@@ -7,6 +11,7 @@ from tinytorch.core.tensor import Tensor
 BCE_EPS = 1e-7
 
 
+# modules/04_losses/losses.py:64
 def _require_tensor(x, who):
     """Predictions must be Tensors: they carry the graph Module 05 (Autograd) differentiates."""
     if not isinstance(x, Tensor):
@@ -31,26 +36,12 @@ def _require_same_shape(predictions, targets, who):
         )
 
 
+# modules/04_losses/losses.py:102
 class MSELoss:
     """Mean squared error between predictions and targets of the same shape."""
 
     def forward(self, predictions, targets):
-        """Return mean((predictions - targets) ** 2) as a scalar Tensor.
-
-        TODO: Check the inputs and compute the mean squared difference.
-
-        APPROACH:
-        1. predictions must be a Tensor; turn targets into an array.
-        2. The two shapes must be identical.
-        3. diff = predictions - Tensor(targets); return (diff * diff).mean()
-
-        EXAMPLE:
-        >>> MSELoss()(Tensor([2.5, 0.0, 2.0]), Tensor([3.0, -0.5, 2.0])).item()
-        0.1666666716337204
-
-        HINTS:
-        - Targets are constants: wrap the array in a new Tensor (no gradient needed).
-        """
+        """Return mean((predictions - targets) ** 2) as a scalar Tensor."""
         _require_tensor(predictions, "MSELoss")
         target = _target_array(targets, "MSELoss")
         _require_same_shape(predictions, target, "MSELoss")
@@ -61,23 +52,9 @@ class MSELoss:
         return self.forward(predictions, targets)
 
 
+# modules/04_losses/losses.py:177
 def log_softmax(x, dim=-1):
-    """Log of the softmax of x along dim, computed stably in log space.
-
-    TODO: Implement (x - m) - log(sum(exp(x - m))) with m the detached max along dim.
-
-    APPROACH:
-    1. Check that x is a Tensor and dim is a valid axis.
-    2. shifted = x - Tensor(x.data.max(axis=dim, keepdims=True))
-    3. return shifted - shifted.exp().sum(axis=dim, keepdims=True).log()
-
-    EXAMPLE:
-    >>> log_softmax(Tensor([[1000.0, 999.0]])).data
-    array([[-0.31326166, -1.3132616 ]], dtype=float32)
-
-    HINTS:
-    - exp of the log-softmax is the softmax: each row of it sums to 1.
-    """
+    """Log of the softmax of x along dim, computed stably in log space."""
     _require_tensor(x, "log_softmax")
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"log_softmax: dim must be an int, got {type(dim).__name__}")
@@ -87,6 +64,7 @@ def log_softmax(x, dim=-1):
     return shifted - shifted.exp().sum(axis=dim, keepdims=True).log()
 
 
+# modules/04_losses/losses.py:243
 def _class_ids(targets, n_samples, n_classes, who):
     """Validate integer class targets of shape (N,) in [0, C) and return them as an int64 array."""
     labels = _target_array(targets, who)
@@ -107,23 +85,7 @@ class CrossEntropyLoss:
     """Mean cross-entropy between logits (N, C) and integer class targets (N,)."""
 
     def forward(self, logits, targets):
-        """Return -mean(log_softmax(logits)[i, targets[i]]) as a scalar Tensor.
-
-        TODO: Validate the inputs, then pick each row's log-probability of its true class.
-
-        APPROACH:
-        1. logits must be a 2-d Tensor (N, C); validate targets with `_class_ids`.
-        2. log_probs = log_softmax(logits, dim=1)
-        3. picked = log_probs[np.arange(N), labels]
-        4. return -picked.mean()
-
-        EXAMPLE:
-        >>> CrossEntropyLoss()(Tensor([[0.0, 0.0], [1000.0, 0.0]]), np.array([0, 0])).item()
-        0.3465735912322998
-
-        HINTS:
-        - Indexing a Tensor with two integer arrays picks one entry per row.
-        """
+        """Return -mean(log_softmax(logits)[i, targets[i]]) as a scalar Tensor."""
         _require_tensor(logits, "CrossEntropyLoss")
         if logits.data.ndim != 2:
             raise ValueError(f"CrossEntropyLoss expects logits of shape (N, C), got {logits.shape}; "
@@ -138,27 +100,12 @@ class CrossEntropyLoss:
         return self.forward(logits, targets)
 
 
+# modules/04_losses/losses.py:348
 class BinaryCrossEntropyLoss:
     """Mean binary cross-entropy between probabilities and 0/1 targets of the same shape."""
 
     def forward(self, predictions, targets):
-        """Return -mean(t * log(p) + (1 - t) * log(1 - p)), both log arguments clipped to [eps, 1 - eps].
-
-        TODO: Validate the inputs, clip the probabilities and average the two log terms.
-
-        APPROACH:
-        1. predictions: a Tensor with values in [0, 1]; targets: same shape, values in [0, 1].
-        2. p = predictions.clip(BCE_EPS, 1 - BCE_EPS)
-           q = (1 - predictions).clip(BCE_EPS, 1 - BCE_EPS)      (the probability of class 0)
-        3. t = Tensor(targets); return -(t * p.log() + (1 - t) * q.log()).mean()
-
-        EXAMPLE:
-        >>> BinaryCrossEntropyLoss()(Tensor([0.9, 0.1]), np.array([1.0, 0.0])).item()
-        0.10536054521799088
-
-        HINTS:
-        - Clip before taking logs: the clip is what keeps log(0) away.
-        """
+        """Return -mean(t * log(p) + (1 - t) * log(1 - p)), both log arguments clipped to [eps, 1 - eps]."""
         _require_tensor(predictions, "BinaryCrossEntropyLoss")
         target = _target_array(targets, "BinaryCrossEntropyLoss")
         _require_same_shape(predictions, target, "BinaryCrossEntropyLoss")

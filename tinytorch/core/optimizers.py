@@ -1,4 +1,8 @@
 # Generated from modules/06_optimizers/optimizers.py by `python -m audits.export`: edit the source, not this file.
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
+
+
+# modules/06_optimizers/optimizers.py:47
 import numbers
 
 import numpy as np
@@ -6,6 +10,7 @@ import numpy as np
 from tinytorch.core.tensor import Tensor
 
 
+# modules/06_optimizers/optimizers.py:92
 def _check_number(name, value, low, high=None, low_inclusive=True):
     """Raise a clear error unless `value` is a real number in the allowed range."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -30,32 +35,9 @@ def _prune_mask(param):
     return mask.astype(param.data.dtype)
 
 
+# modules/06_optimizers/optimizers.py:117
 class Optimizer:
-    """Base class: owns the parameter list, clears gradients, enforces prune masks.
-
-    TODO: Store the distinct parameters, implement `zero_grad()` and the shared
-    part of `step()`; subclasses implement `_update(param, grad, state)`.
-
-    APPROACH:
-    1. `__init__`: turn `params` into a list; reject a single Tensor, an empty
-       list and non-Tensors; keep each Tensor once (compare with `is`, i.e. by
-       `id`), in first-seen order. `self.state = {}`.
-    2. `zero_grad()`: set every parameter's `.grad` to `None`.
-    3. `step()`: for each index `i`, parameter `p` with a gradient: get the
-       mask, zero masked entries of `p.data`, of a copy of the gradient and of
-       every array in `self.state[i]`; call `self._update(p, grad, state)`;
-       zero masked entries of `p.data` again.
-
-    EXAMPLE:
-    >>> w = Tensor([1.0, 2.0], requires_grad=True)
-    >>> opt = SGD([w, w], lr=0.1)        # listed twice, kept once
-    >>> len(opt.params)
-    1
-
-    HINTS:
-    - `{id(p) for p in ...}` finds duplicates without comparing values.
-    - Masking with `array *= mask` keeps the same array object (in place).
-    """
+    """Base class: owns the parameter list, clears gradients, enforces prune masks."""
 
     def __init__(self, params):
         if isinstance(params, Tensor):
@@ -128,29 +110,9 @@ class Optimizer:
             self.lr = float(saved["lr"])
 
 
+# modules/06_optimizers/optimizers.py:274
 class SGD(Optimizer):
-    """Stochastic gradient descent with optional momentum and L2 weight decay.
-
-    TODO: Validate the hyperparameters and implement `_update`.
-
-    APPROACH:
-    1. `__init__`: call `super().__init__(params)`; check `lr > 0`,
-       `momentum >= 0`, `weight_decay >= 0`.
-    2. `_update(param, grad, state)`:
-       - if weight_decay: `grad = grad + weight_decay * param.data`
-       - if momentum: `v = state.setdefault("momentum", zeros)`;
-         `v *= momentum; v += grad`; use `v` as the step direction
-       - `param.data -= lr * direction`  (in place)
-
-    EXAMPLE:
-    >>> w = Tensor([1.0], requires_grad=True); w.grad = np.array([2.0])
-    >>> opt = SGD([w], lr=0.1); opt.step(); w.data
-    array([0.8], dtype=float32)
-
-    HINTS:
-    - `np.zeros_like(param.data)` gives a velocity of the right shape and dtype.
-    - Update `v` in place so the dict keeps pointing at the same array.
-    """
+    """Stochastic gradient descent with optional momentum and L2 weight decay."""
 
     def __init__(self, params, lr=0.01, momentum=0.0, weight_decay=0.0):
         super().__init__(params)
@@ -169,28 +131,9 @@ class SGD(Optimizer):
         param.data -= self.lr * grad
 
 
+# modules/06_optimizers/optimizers.py:368
 class Adam(Optimizer):
-    """Adam: bias-corrected first/second moment estimates, with optional L2 weight decay.
-
-    TODO: Validate the hyperparameters and implement `_update`.
-
-    APPROACH:
-    1. `__init__`: check `lr > 0`, two betas each in `[0, 1)`, `eps > 0`,
-       `weight_decay >= 0`.
-    2. `_update`: `grad = self._decay(param, grad)`; create `m`, `v`
-       (zeros) and `step = 0` on first use; `step += 1`; update `m`, `v` in
-       place; bias-correct; `param.data -= lr * m_hat / (sqrt(v_hat) + eps)`.
-    3. `_decay` (L2): return `grad + weight_decay * param.data`.
-
-    EXAMPLE:
-    >>> w = Tensor([1.0], requires_grad=True); w.grad = np.array([5.0])
-    >>> opt = Adam([w], lr=0.1); opt.step(); w.data   # first step moves by ~lr
-    array([0.9], dtype=float32)
-
-    HINTS:
-    - `beta1 ** t` with the per-parameter `t` (start at 1 after incrementing).
-    - Keep `m` and `v` in `state` so they survive across calls to `step()`.
-    """
+    """Adam: bias-corrected first/second moment estimates, with optional L2 weight decay."""
 
     def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params)
@@ -226,24 +169,9 @@ class Adam(Optimizer):
         param.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
+# modules/06_optimizers/optimizers.py:428
 class AdamW(Adam):
-    """Adam with decoupled weight decay: shrink the weights, leave the moments alone.
-
-    TODO: Override `_decay` so it shrinks `param.data` in place by
-    `lr * weight_decay * param.data` and returns the gradient unchanged.
-
-    APPROACH:
-    1. `__init__`: same as Adam, default `weight_decay=0.01`.
-    2. `_decay(param, grad)`: `param.data *= 1 - lr * weight_decay`; `return grad`.
-
-    EXAMPLE:
-    >>> w = Tensor([1.0], requires_grad=True); w.grad = np.array([0.0])
-    >>> opt = AdamW([w], lr=0.1, weight_decay=0.5); opt.step(); w.data
-    array([0.95], dtype=float32)
-
-    HINTS:
-    - The decay happens before the Adam step, on the current weights.
-    """
+    """Adam with decoupled weight decay: shrink the weights, leave the moments alone."""
 
     def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)

@@ -1,4 +1,8 @@
 # Generated from modules/09_spatial/spatial.py by `python -m audits.export`: edit the source, not this file.
+__all__ = ["output_size", "extract_windows", "scatter_windows", "im2col", "col2im", "Conv2dFunction", "conv2d", "Conv2d", "MaxPool2dFunction", "AvgPool2dFunction", "MaxPool2d", "AvgPool2d", "BatchNorm2dFunction", "BatchNorm2d"]
+
+
+# modules/09_spatial/spatial.py:38
 import math
 import numbers
 
@@ -10,6 +14,7 @@ from tinytorch.core.layers import Layer
 from tinytorch.core.tensor import Tensor
 
 
+# modules/09_spatial/spatial.py:64
 def _positive_int(value, name):
     """A layer size: a positive int (bools are rejected: Conv2d(True, ...) is a bug)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -55,35 +60,15 @@ def _pad(data, padding, value=0.0):
     return np.pad(data, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
 
 
+# modules/09_spatial/spatial.py:137
 def extract_windows(xp, kernel, stride):
-    """All kernel-sized windows of a padded NCHW array: a (N, C, Ho, Wo, kh, kw) view, no copy.
-
-    TODO: Slide a (kh, kw) window over axes 2 and 3, then keep every stride-th position.
-    APPROACH: sliding_window_view(xp, (kh, kw), axis=(2, 3)) gives stride-1 windows; slice [::sh, ::sw].
-    EXAMPLE: a (1, 1, 3, 3) image, kernel (2, 2), stride (1, 1) -> shape (1, 1, 2, 2, 2, 2).
-    HINTS: a view shares memory with xp: never write into it.
-    """
+    """All kernel-sized windows of a padded NCHW array: a (N, C, Ho, Wo, kh, kw) view, no copy."""
     (kh, kw), (sh, sw) = kernel, stride
     return sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
 
 
 def scatter_windows(windows, padded_shape, stride):
-    """Adjoint of extract_windows: add every window's values back into a (N, C, Hp, Wp) array.
-
-    TODO: Build the row and column index of every window element and accumulate with np.add.at.
-
-    APPROACH:
-    1. rows[ho, ki] = ho * sh + ki, shaped (Ho, 1, kh, 1); cols[wo, kj] = wo * sw + kj, shaped (1, Wo, 1, kw).
-    2. out = zeros(padded_shape); np.add.at(out, (slice(None), slice(None), rows, cols), windows).
-
-    EXAMPLE:
-    >>> ones = np.ones((1, 1, 2, 2, 2, 2))        # 2x2 windows of a 3x3 image, stride 1
-    >>> scatter_windows(ones, (1, 1, 3, 3), (1, 1))[0, 0]
-    array([[1., 2., 1.], [2., 4., 2.], [1., 2., 1.]])   # how many windows cover each pixel
-
-    HINTS:
-    - The two index arrays broadcast to (Ho, Wo, kh, kw), matching windows' last four axes.
-    """
+    """Adjoint of extract_windows: add every window's values back into a (N, C, Hp, Wp) array."""
     _, _, out_h, out_w, kh, kw = windows.shape
     sh, sw = stride
     rows = (np.arange(out_h) * sh)[:, None, None, None] + np.arange(kh)[None, None, :, None]
@@ -94,40 +79,21 @@ def scatter_windows(windows, padded_shape, stride):
 
 
 def im2col(xp, kernel, stride):
-    """Padded (N, C, Hp, Wp) -> matrix (N*Ho*Wo, C*kh*kw): one row per output pixel.
-
-    TODO: Take the window view, move the channel axis next to the kernel axes, flatten.
-
-    APPROACH:
-    1. windows = extract_windows(xp, kernel, stride)        # (N, C, Ho, Wo, kh, kw)
-    2. transpose to (N, Ho, Wo, C, kh, kw) and reshape to (N*Ho*Wo, C*kh*kw).
-
-    EXAMPLE:
-    >>> im2col(np.arange(9.0).reshape(1, 1, 3, 3), (2, 2), (1, 1))[0]
-    array([0., 1., 3., 4.])
-
-    HINTS:
-    - The column order (C, kh, kw) matches weight.reshape(out_channels, -1).
-    """
+    """Padded (N, C, Hp, Wp) -> matrix (N*Ho*Wo, C*kh*kw): one row per output pixel."""
     windows = extract_windows(xp, kernel, stride)
     n, c, out_h, out_w, kh, kw = windows.shape
     return windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * out_h * out_w, c * kh * kw)
 
 
 def col2im(cols, padded_shape, out_hw, kernel, stride):
-    """Adjoint of im2col: matrix (N*Ho*Wo, C*kh*kw) -> padded image (N, C, Hp, Wp), overlaps summed.
-
-    TODO: Undo im2col's reshape and transpose, then scatter the windows back.
-    APPROACH: reshape to (N, Ho, Wo, C, kh, kw), transpose to (N, C, Ho, Wo, kh, kw), scatter_windows.
-    EXAMPLE: col2im(np.ones((4, 4)), (1, 1, 3, 3), (2, 2), (2, 2), (1, 1))[0, 0] -> coverage counts.
-    HINTS: the transpose is the inverse of im2col's (0, 2, 3, 1, 4, 5).
-    """
+    """Adjoint of im2col: matrix (N*Ho*Wo, C*kh*kw) -> padded image (N, C, Hp, Wp), overlaps summed."""
     n, c = padded_shape[:2]
     (out_h, out_w), (kh, kw) = out_hw, kernel
     windows = cols.reshape(n, out_h, out_w, c, kh, kw).transpose(0, 3, 1, 2, 4, 5)
     return scatter_windows(windows, padded_shape, stride)
 
 
+# modules/09_spatial/spatial.py:263
 class Conv2dFunction(Function):
     """2-D convolution as one autograd node: im2col + matmul forward, matmul + col2im backward."""
 
@@ -136,23 +102,7 @@ class Conv2dFunction(Function):
         self.stride, self.padding = stride, padding
 
     def forward(self):
-        """Compute the convolution of the inputs and wrap it with self.output.
-
-        TODO: Pad, im2col, one matmul, add the bias, reshape to NCHW.
-
-        APPROACH:
-        1. xp = _pad(x.data, padding); remember xp.shape and (Ho, Wo) for backward.
-        2. self.cols = im2col(xp, (kh, kw), stride)         (kept: backward needs it for dW)
-        3. out = self.cols @ weight.reshape(O, -1).T (+ bias), shape (N*Ho*Wo, O).
-        4. Reshape to (N, Ho, Wo, O), transpose to (N, O, Ho, Wo), return self.output(out).
-
-        EXAMPLE:
-        >>> Conv2dFunction(x, w, None, (1, 1), (0, 0)).forward().shape   # x (2,3,5,5), w (4,3,3,3)
-        (2, 4, 3, 3)
-
-        HINTS:
-        - np.ascontiguousarray after the transpose keeps later operations fast.
-        """
+        """Compute the convolution of the inputs and wrap it with self.output."""
         x, weight, bias = self.inputs
         n = x.shape[0]
         out_channels, _, kh, kw = weight.shape
@@ -167,21 +117,7 @@ class Conv2dFunction(Function):
         return self.output(np.ascontiguousarray(out))
 
     def backward(self, grad_output):
-        """Gradients for (x, weight, bias) from the output gradient (N, O, Ho, Wo).
-
-        TODO: Flatten the output gradient like the forward output and apply the three formulas.
-
-        APPROACH:
-        1. g = grad_output.transpose(0, 2, 3, 1).reshape(-1, O)
-        2. grad_w = (g.T @ self.cols).reshape(weight.shape); grad_b = g.sum(axis=0) (None without bias)
-        3. grad_x: col2im(g @ W_mat, ...) then cut the padding off (skip if x needs no gradient).
-
-        EXAMPLE:
-        >>> fn.backward(np.ones(out.shape))   # -> (dx, dW, db) with the shapes of x, weight, bias
-
-        HINTS:
-        - Padding rows/columns of dxp belong to no input pixel: slice them away.
-        """
+        """Gradients for (x, weight, bias) from the output gradient (N, O, Ho, Wo)."""
         x, weight, bias = self.inputs
         out_channels, _, kh, kw = weight.shape
         g = grad_output.transpose(0, 2, 3, 1).reshape(-1, out_channels)
@@ -236,6 +172,7 @@ class Conv2d(Layer):
                 f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None})")
 
 
+# modules/09_spatial/spatial.py:439
 class MaxPool2dFunction(Function):
     """Window maxima; the gradient flows only to each window's (first) maximum."""
 
@@ -244,20 +181,6 @@ class MaxPool2dFunction(Function):
         self.kernel, self.stride, self.padding = kernel, stride, padding
 
     def forward(self):
-        """TODO: pad with -inf, flatten each window, remember the argmax, return the maxima.
-
-        APPROACH:
-        1. windows = extract_windows(_pad(x, padding, -inf), kernel, stride) -> (N, C, Ho, Wo, kh, kw)
-        2. flat = windows.reshape(N, C, Ho, Wo, kh*kw); self.argmax = flat.argmax(-1)
-        3. out = take_along_axis(flat, argmax[..., None], -1)[..., 0]
-
-        EXAMPLE:
-        >>> MaxPool2dFunction(x, (2, 2), (2, 2), (0, 0)).forward().shape   # x (1, 1, 4, 4)
-        (1, 1, 2, 2)
-
-        HINTS:
-        - Keeping the argmax makes backward a scatter, no second search.
-        """
         (x,) = self.inputs
         xp = _pad(x.data, self.padding, value=-np.inf)
         self.padded_shape = xp.shape
@@ -267,13 +190,6 @@ class MaxPool2dFunction(Function):
         return self.output(np.take_along_axis(flat, self.argmax[..., None], axis=-1)[..., 0])
 
     def backward(self, grad_output):
-        """TODO: Put each output gradient at its window's argmax, then scatter the windows back.
-
-        APPROACH: zeros (N, C, Ho, Wo, kh*kw); np.put_along_axis at self.argmax; reshape;
-        scatter_windows; cut the padding off.
-        EXAMPLE: a 2x2 window [[1, 3], [4, 2]] with upstream 1.0 gives [[0, 0], [1, 0]].
-        HINTS: overlapping windows may pick the same pixel: scatter_windows adds them up.
-        """
         (x,) = self.inputs
         kh, kw = self.kernel
         grad_windows = np.zeros((*grad_output.shape, kh * kw), dtype=np.float32)
@@ -291,25 +207,12 @@ class AvgPool2dFunction(Function):
         self.kernel, self.stride, self.padding = kernel, stride, padding
 
     def forward(self):
-        """TODO: Zero-pad, take the windows, average over the two kernel axes.
-
-        APPROACH: extract_windows(_pad(x.data, padding), kernel, stride).mean(axis=(-2, -1)).
-        EXAMPLE: the 2x2 window [[1, 3], [4, 2]] averages to 2.5.
-        HINTS: padding zeros count in the mean, so the divisor is always kh*kw.
-        """
         (x,) = self.inputs
         xp = _pad(x.data, self.padding)
         self.padded_shape = xp.shape
         return self.output(extract_windows(xp, self.kernel, self.stride).mean(axis=(-2, -1)))
 
     def backward(self, grad_output):
-        """TODO: Give every window element grad / (kh*kw) and scatter the windows back.
-
-        APPROACH: broadcast (grad / (kh*kw))[..., None, None] to (N, C, Ho, Wo, kh, kw);
-        scatter_windows; cut the padding off.
-        EXAMPLE: upstream 1.0 on a 2x2 window gives 0.25 to each of its pixels.
-        HINTS: np.broadcast_to avoids materializing the copies before the scatter.
-        """
         (x,) = self.inputs
         kh, kw = self.kernel
         share = (grad_output / (kh * kw))[..., None, None]
@@ -354,6 +257,7 @@ class AvgPool2d(_Pool2d):
     function = AvgPool2dFunction
 
 
+# modules/09_spatial/spatial.py:626
 class BatchNorm2dFunction(Function):
     """Per-channel normalization with given statistics; `batch_stats` says they came from x itself."""
 
@@ -362,35 +266,13 @@ class BatchNorm2dFunction(Function):
         self.mean, self.var, self.eps, self.batch_stats = mean, var, eps, batch_stats
 
     def forward(self):
-        """TODO: Normalize with the given statistics, then scale by gamma and shift by beta.
-
-        APPROACH: inv_std = 1 / sqrt(var + eps); x_hat = (x - mean) * inv_std (kept for backward);
-        out = gamma * x_hat + beta, all per channel via [:, None, None].
-        EXAMPLE: mean 2, var 4, eps 0, gamma 1, beta 0 maps x = 4 to 1.
-        HINTS: keep inv_std and x_hat on self: backward needs both.
-        """
         x, gamma, beta = self.inputs
         self.inv_std = (1.0 / np.sqrt(self.var + self.eps)).astype(np.float32)
         self.x_hat = (x.data - self.mean[:, None, None]) * self.inv_std[:, None, None]
         return self.output(gamma.data[:, None, None] * self.x_hat + beta.data[:, None, None])
 
     def backward(self, grad_output):
-        """Gradients for (x, gamma, beta); see the formula above for x in training mode.
-
-        TODO: Reduce over the (N, H, W) axes for gamma and beta; apply the dx formula.
-
-        APPROACH:
-        1. grad_gamma = sum(dy * x_hat), grad_beta = sum(dy) over axes (0, 2, 3).
-        2. dx_hat = dy * gamma[:, None, None].
-        3. Evaluation mode (fixed statistics): dx = dx_hat * inv_std.
-           Training mode: the formula with M = N * H * W and sums over (0, 2, 3), keepdims.
-
-        EXAMPLE:
-        >>> dx, dgamma, dbeta = fn.backward(np.ones(out.shape))
-
-        HINTS:
-        - With batch statistics, sum(dx) over a channel is 0: shifting x changes nothing.
-        """
+        """Gradients for (x, gamma, beta); see the formula above for x in training mode."""
         x, gamma, beta = self.inputs
         axes = (0, 2, 3)
         grad_gamma = (grad_output * self.x_hat).sum(axis=axes)
@@ -424,25 +306,7 @@ class BatchNorm2d(Layer):
         self.training = True
 
     def forward(self, x):
-        """Normalize with batch statistics (training) or running statistics (evaluation).
-
-        TODO: Pick the statistics, update the running ones when training, apply the Function.
-
-        APPROACH:
-        1. Check x (rank 4, num_features channels).
-        2. Training: mean and biased var over (0, 2, 3); M = N*H*W must be > 1;
-           running_mean/var move by `momentum` towards mean and var * M / (M - 1).
-        3. Evaluation: use running_mean and running_var.
-        4. return BatchNorm2dFunction(x, gamma, beta, mean, var, eps, training).forward()
-
-        EXAMPLE:
-        >>> bn = BatchNorm2d(3); y = bn(Tensor(np.random.randn(8, 3, 4, 4)))
-        >>> np.allclose(y.data.mean(axis=(0, 2, 3)), 0, atol=1e-5)
-        True
-
-        HINTS:
-        - Update the running statistics in place (`[...] =`), never from inside backward.
-        """
+        """Normalize with batch statistics (training) or running statistics (evaluation)."""
         _check_images(x, "BatchNorm2d", self.num_features)
         if not self.training:
             mean, var = self.running_mean, self.running_var

@@ -1,9 +1,14 @@
 # Generated from modules/01_tensor/tensor.py by `python -m audits.export`: edit the source, not this file.
+__all__ = ["AutogradSeam", "record", "Tensor"]
+
+
+# modules/01_tensor/tensor.py:44
 import numbers
 
 import numpy as np
 
 
+# modules/01_tensor/tensor.py:141
 class AutogradSeam:
     """Where module 05 (autograd) plugs into the Tensor (section 6). Empty until then."""
 
@@ -39,37 +44,13 @@ def _index_of(index):
 
 
 class Tensor:
-    """An n-dimensional array with the hooks automatic differentiation needs.
-
-    TODO: Store the data as a numpy array with the dtype rules of section 1,
-    and implement the operations of sections 2 to 5.
-
-    APPROACH:
-    1. __init__ converts the input with np.asarray and fixes the dtype.
-    2. Every operation computes on `.data` with numpy and returns
-       `record(name, result, inputs)` (section 6), which wraps the result in a new Tensor.
-    3. Operators convert a non-Tensor operand with `_as_tensor` first.
-
-    EXAMPLE:
-    >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]])
-    >>> (x * 2 + 1).sum().item()
-    24.0
-
-    HINTS:
-    - Let numpy broadcast; never loop over elements.
-    - The Tensor constructor already casts float results back to float32.
-    """
+    """An n-dimensional array with the hooks automatic differentiation needs."""
 
     # numpy must hand `ndarray + Tensor` to Tensor.__radd__ instead of looping itself.
     __array_ufunc__ = None
 
     def __init__(self, data, requires_grad=False):
-        """Wrap `data` (number, list, ndarray or Tensor) without copying float32 arrays.
-
-        TODO: Convert `data` to an ndarray: floats become float32, integers and
-        booleans keep their dtype unless `requires_grad` asks for a float.
-        Reject anything that is not numeric with a TypeError.
-        """
+        """Wrap `data` (number, list, ndarray or Tensor) without copying float32 arrays."""
         if isinstance(data, Tensor):
             data = data.data
         array = np.asarray(data)
@@ -138,13 +119,7 @@ class Tensor:
 
     # ---- section 2: element-wise arithmetic ----------------------------------------------
     def _elementwise(self, other, operation, name, symbol):
-        """operation(self, other) element by element (np.add, np.subtract, ...), broadcasting like numpy.
-
-        TODO: Convert `other` with `_as_tensor`, apply `operation` to the two data arrays,
-        and return `record(name, result, (self, other))`.
-        HINTS: numpy raises ValueError for shapes that do not broadcast; re-raise
-        it naming both shapes (see `_broadcast_error`, which uses `symbol`).
-        """
+        """operation(self, other) element by element (np.add, np.subtract, ...), broadcasting like numpy."""
         other = _as_tensor(other)
         try:
             data = operation(self.data, other.data)
@@ -181,37 +156,18 @@ class Tensor:
         return _as_tensor(other) / self
 
     def __neg__(self):
-        """-x. TODO: negate the data and record it as "neg"."""
+        """-x."""
         return record("neg", -self.data, (self,))
 
     def __pow__(self, exponent):
-        """x ** p for a Python number p.
-
-        TODO: Reject non-numbers with TypeError, then raise every element to `exponent`.
-        """
+        """x ** p for a Python number p."""
         if not isinstance(exponent, numbers.Real):
             raise TypeError(f"Tensor ** p needs a Python number p, got {type(exponent).__name__}")
         return record("pow", self.data ** exponent, (self,), exponent)
 
     # ---- section 3: matrix multiplication ---------------------------------------------------
     def matmul(self, other):
-        """Matrix product with numpy semantics (batched, 1-D operands allowed).
-
-        TODO: Check the shapes, then compute np.matmul of the data.
-
-        APPROACH:
-        1. Both operands need at least one dimension.
-        2. The contracted sizes must match: a.shape[-1] against b.shape[-2]
-           (or b.shape[0] when b is 1-D).
-        3. np.matmul broadcasts the batch axes; turn its ValueError into ours.
-
-        EXAMPLE:
-        >>> Tensor(np.ones((4, 2, 3))).matmul(Tensor(np.ones((3, 5)))).shape
-        (4, 2, 5)
-
-        HINTS:
-        - The error message must name both shapes so the student sees the mismatch.
-        """
+        """Matrix product with numpy semantics (batched, 1-D operands allowed)."""
         other = _as_tensor(other)
         a, b = self.data, other.data
         if a.ndim == 0 or b.ndim == 0:
@@ -236,10 +192,7 @@ class Tensor:
 
     # ---- section 4: shapes, reductions, indexing ------------------------------------------
     def reshape(self, *shape):
-        """Same elements, new shape; accepts reshape(2, 3) and reshape((2, 3)); -1 infers one size.
-
-        TODO: Unpack a single tuple/list argument, check the sizes agree, reshape the data.
-        """
+        """Same elements, new shape; accepts reshape(2, 3) and reshape((2, 3)); -1 infers one size."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         try:
@@ -249,10 +202,7 @@ class Tensor:
         return record("reshape", data, (self,))
 
     def transpose(self, dim0=-2, dim1=-1):
-        """Swap two axes (by default the last two, which transposes each matrix in a batch).
-
-        TODO: Check the Tensor has enough dimensions, then np.swapaxes.
-        """
+        """Swap two axes (by default the last two, which transposes each matrix in a batch)."""
         if self.ndim < 2:
             raise ValueError(f"transpose needs a Tensor with at least 2 dimensions, got shape {self.shape}")
         try:
@@ -262,24 +212,21 @@ class Tensor:
         return record("transpose", data, (self,), dim0, dim1)
 
     def sum(self, axis=None, keepdims=False):
-        """Sum over `axis` (None: all elements). TODO: np.sum with the same arguments."""
+        """Sum over `axis` (None: all elements)."""
         return record("sum", np.sum(self.data, axis=axis, keepdims=keepdims), (self,), axis, keepdims)
 
     def mean(self, axis=None, keepdims=False):
-        """Mean over `axis` (None: all elements). TODO: np.mean with the same arguments."""
+        """Mean over `axis` (None: all elements)."""
         return record("mean", np.mean(self.data, axis=axis, keepdims=keepdims), (self,), axis, keepdims)
 
     def max(self, axis=None, keepdims=False):
-        """Maximum over `axis` (None: all elements). TODO: np.max with the same arguments."""
+        """Maximum over `axis` (None: all elements)."""
         if self.size == 0:
             raise ValueError("max() of an empty Tensor")
         return record("max", np.max(self.data, axis=axis, keepdims=keepdims), (self,), axis, keepdims)
 
     def __getitem__(self, index):
-        """x[index] with ints, slices, integer arrays or integer Tensors.
-
-        TODO: Replace Tensors inside the index by their arrays (`_index_of`), then index the data.
-        """
+        """x[index] with ints, slices, integer arrays or integer Tensors."""
         index = _index_of(index)
         return record("getitem", self.data[index], (self,), index)
 
@@ -301,7 +248,7 @@ class Tensor:
         return record("tanh", np.tanh(self.data), (self,))
 
     def clip(self, low, high):
-        """Limit every element to [low, high]. TODO: check low <= high, then np.clip."""
+        """Limit every element to [low, high]."""
         if low is not None and high is not None and low > high:
             raise ValueError(f"clip needs low <= high, got low={low}, high={high}")
         return record("clip", np.clip(self.data, low, high), (self,), low, high)

@@ -1,9 +1,14 @@
 # Generated from modules/10_tokenization/tokenization.py by `python -m audits.export`: edit the source, not this file.
+__all__ = ["corpus_texts", "Tokenizer", "UNK_TOKEN", "UNK_ID", "UNK_TEXT", "CharTokenizer", "CHUNK_PATTERN", "split_chunks", "count_pairs", "merge_pair", "BYTE_VOCAB", "BPETokenizer"]
+
+
+# modules/10_tokenization/tokenization.py:36
 import operator
 import re
 from collections import Counter
 
 
+# modules/10_tokenization/tokenization.py:56
 def corpus_texts(corpus):
     """A corpus as a list of strings: one `str`, or a list/tuple of `str`."""
     if isinstance(corpus, str):
@@ -55,6 +60,7 @@ class Tokenizer:
         return ids
 
 
+# modules/10_tokenization/tokenization.py:148
 UNK_TOKEN = "<unk>"
 UNK_ID = 0
 UNK_TEXT = "\ufffd"  # what decode writes for the <unk> id
@@ -72,13 +78,7 @@ class CharTokenizer(Tokenizer):
             self._set_chars(list(vocab))
 
     def _set_chars(self, chars):
-        """Make `chars` the vocabulary after <unk>, validating them first.
-
-        TODO: Reject empty, non-single-character or duplicate entries; then fill vocab and char_to_id.
-        APPROACH: vocab = [UNK_TOKEN] + chars; char_to_id maps chars[k] to k + 1.
-        EXAMPLE: ["b", "a"] -> vocab ['<unk>', 'b', 'a'], char_to_id {'b': 1, 'a': 2}.
-        HINTS: len(set(chars)) != len(chars) detects duplicates.
-        """
+        """Make `chars` the vocabulary after <unk>, validating them first."""
         if not chars:
             raise ValueError("vocab must contain at least one character")
         for char in chars:
@@ -91,69 +91,26 @@ class CharTokenizer(Tokenizer):
         self.char_to_id = {char: i for i, char in enumerate(chars, start=1)}
 
     def build_vocab(self, corpus):
-        """Give every distinct character of the corpus an id, in sorted order.
-
-        TODO: Collect the characters of every text in the corpus, sort them, install them.
-
-        APPROACH:
-        1. `corpus_texts(corpus)` gives a list of strings.
-        2. Union the characters of all texts, sort them (deterministic ids).
-        3. `self._set_chars(sorted_chars)`; an empty corpus is a ValueError.
-
-        EXAMPLE:
-        >>> tok = CharTokenizer(); tok.build_vocab("hello")
-        >>> tok.vocab
-        ['<unk>', 'e', 'h', 'l', 'o']
-
-        HINTS:
-        - `set().union(*texts)` collects characters from many strings.
-        """
+        """Give every distinct character of the corpus an id, in sorted order."""
         chars = sorted(set().union(*corpus_texts(corpus)))
         if not chars:
             raise ValueError("cannot build a vocabulary from an empty corpus")
         self._set_chars(chars)
 
     def encode(self, text):
-        """Text -> list of ids; unknown characters map to UNK_ID.
-
-        TODO: Look each character up in `self.char_to_id`.
-
-        APPROACH:
-        1. Validate with `self._check_text`; refuse to encode with an empty vocabulary.
-        2. `dict.get(char, UNK_ID)` for every character.
-
-        EXAMPLE:
-        >>> tok.encode("hole!")
-        [2, 4, 3, 1, 0]
-
-        HINTS:
-        - A list comprehension keeps it to one line.
-        """
+        """Text -> list of ids; unknown characters map to UNK_ID."""
         text = self._check_text(text)
         if not self.char_to_id:
             raise ValueError("the vocabulary is empty: pass vocab=... or call build_vocab(corpus) first")
         return [self.char_to_id.get(char, UNK_ID) for char in text]
 
     def decode(self, ids):
-        """List of ids -> text; UNK_ID becomes UNK_TEXT (U+FFFD).
-
-        TODO: Validate the ids, then join the characters they stand for.
-
-        APPROACH:
-        1. `self._check_ids(ids)` (ValueError for ids outside the vocabulary).
-        2. Map UNK_ID to UNK_TEXT and every other id to `self.vocab[id]`.
-
-        EXAMPLE:
-        >>> tok.decode([2, 4, 3, 1, 0])
-        'hole\ufffd'
-
-        HINTS:
-        - `"".join(...)` over a generator.
-        """
+        """List of ids -> text; UNK_ID becomes UNK_TEXT (U+FFFD)."""
         ids = self._check_ids(ids)
         return "".join(UNK_TEXT if i == UNK_ID else self.vocab[i] for i in ids)
 
 
+# modules/10_tokenization/tokenization.py:297
 CHUNK_PATTERN = re.compile(r"\s*\S+|\s+")  # a word with its leading whitespace, or trailing whitespace
 
 
@@ -163,22 +120,7 @@ def split_chunks(text):
 
 
 def count_pairs(words):
-    """Count adjacent id pairs over {word (tuple of ids): frequency}.
-
-    TODO: For every word, add its frequency to the count of each adjacent pair.
-
-    APPROACH:
-    1. Start from an empty Counter.
-    2. `zip(word, word[1:])` yields the adjacent pairs of one word.
-    3. Each pair counts `frequency` times (the word occurs that often).
-
-    EXAMPLE:
-    >>> count_pairs({(1, 2, 3): 2, (2, 3): 1})
-    Counter({(2, 3): 3, (1, 2): 2})
-
-    HINTS:
-    - Every adjacent position counts, so (a, a, a) holds the pair (a, a) twice.
-    """
+    """Count adjacent id pairs over {word (tuple of ids): frequency}."""
     counts = Counter()
     for word, frequency in words.items():
         for pair in zip(word, word[1:]):
@@ -187,22 +129,7 @@ def count_pairs(words):
 
 
 def merge_pair(word, pair, new_id):
-    """Replace each occurrence of `pair` in `word` by `new_id`, scanning left to right.
-
-    TODO: Walk the word; where the pair starts, emit new_id and skip two ids.
-
-    APPROACH:
-    1. Index i from 0; if word[i], word[i+1] equals the pair, append new_id and i += 2.
-    2. Otherwise append word[i] and i += 1.
-    3. Return a tuple (words are dictionary keys).
-
-    EXAMPLE:
-    >>> merge_pair((1, 1, 1, 2), (1, 1), 9)
-    (9, 1, 2)
-
-    HINTS:
-    - Occurrences never overlap: after a match, the scan resumes after it.
-    """
+    """Replace each occurrence of `pair` in `word` by `new_id`, scanning left to right."""
     merged, i = [], 0
     while i < len(word):
         if i + 1 < len(word) and word[i] == pair[0] and word[i + 1] == pair[1]:
@@ -214,6 +141,7 @@ def merge_pair(word, pair, new_id):
     return tuple(merged)
 
 
+# modules/10_tokenization/tokenization.py:414
 BYTE_VOCAB = 256  # base alphabet: one id per byte value
 
 
@@ -237,30 +165,7 @@ class BPETokenizer(Tokenizer):
         self._cache = {}  # chunk -> ids; chunks repeat a lot in real text
 
     def train(self, corpus):
-        """Learn merges from a corpus (str or list of str) until the vocabulary is full.
-
-        TODO: Count chunk frequencies, then repeatedly merge the most frequent pair.
-
-        APPROACH:
-        1. `self._reset()`; count chunks of every text with `split_chunks` (a Counter).
-        2. Turn each chunk into a tuple of its UTF-8 bytes: {word: frequency}.
-        3. pairs = count_pairs(words), once.
-        4. While len(self.vocab) < self.max_vocab_size: pick the best pair (highest
-           count, then smallest pair); stop if its count is below min_frequency;
-           record it in merges, ranks and vocab (vocab entry = left bytes + right bytes).
-        5. For each word the merge changes: replace it by the merged word in `words`,
-           subtract count_pairs of the old word from `pairs`, add those of the new one.
-
-        EXAMPLE:
-        >>> tok = BPETokenizer(vocab_size=300); tok.train("ababab")
-        >>> tok.merges
-        [(97, 98), (256, 256)]
-
-        HINTS:
-        - `max(pairs.items(), key=lambda kv: (kv[1], -kv[0][0], -kv[0][1]))` is the tie-break.
-        - Different words stay different after a merge, so the dict keys stay unique.
-        - Counter.subtract leaves zero counts behind; they never reach min_frequency (>= 1).
-        """
+        """Learn merges from a corpus (str or list of str) until the vocabulary is full."""
         self._reset()
         chunks = Counter()
         for text in corpus_texts(corpus):
@@ -286,14 +191,7 @@ class BPETokenizer(Tokenizer):
                     pairs.update(count_pairs({merged: frequency}))
 
     def _encode_chunk(self, chunk):
-        """Ids of one chunk: apply the earliest-learned present merge until none applies.
-
-        TODO: Start from the chunk's UTF-8 bytes and replay merges in learned order.
-        APPROACH: while two or more ids remain, find the present pair with the lowest rank,
-        merge it everywhere with merge_pair (new id BYTE_VOCAB + rank); stop when no pair is ranked.
-        EXAMPLE: with merges [(97, 98), (256, 256)], "ababab" -> (257, 256).
-        HINTS: merges built on a new id always rank after it, so this equals replaying all merges in order.
-        """
+        """Ids of one chunk: apply the earliest-learned present merge until none applies."""
         if chunk in self._cache:
             return self._cache[chunk]
         word = tuple(chunk.encode("utf-8"))
@@ -308,21 +206,7 @@ class BPETokenizer(Tokenizer):
         return word
 
     def encode(self, text):
-        """Text -> ids: UTF-8 bytes of each chunk, merged in learned order.
-
-        TODO: Split into chunks and concatenate the ids of each chunk.
-
-        APPROACH:
-        1. `self._check_text(text)`.
-        2. For each chunk of `split_chunks(text)`, extend the result with `self._encode_chunk(chunk)`.
-
-        EXAMPLE:
-        >>> tok.encode("ababab")
-        [257, 256]
-
-        HINTS:
-        - An untrained tokenizer simply returns the UTF-8 bytes.
-        """
+        """Text -> ids: UTF-8 bytes of each chunk, merged in learned order."""
         text = self._check_text(text)
         ids = []
         for chunk in split_chunks(text):
@@ -330,20 +214,6 @@ class BPETokenizer(Tokenizer):
         return ids
 
     def decode(self, ids):
-        """Ids -> text: join each id's bytes and decode them as UTF-8.
-
-        TODO: Validate the ids, concatenate `self.vocab[i]`, decode.
-
-        APPROACH:
-        1. `self._check_ids(ids)`.
-        2. `b"".join(...)`, then `.decode("utf-8", errors="replace")`.
-
-        EXAMPLE:
-        >>> tok.decode([257, 256])
-        'ababab'
-
-        HINTS:
-        - errors="replace" turns a split multi-byte character into U+FFFD instead of crashing.
-        """
+        """Ids -> text: join each id's bytes and decode them as UTF-8."""
         ids = self._check_ids(ids)
         return b"".join(self.vocab[i] for i in ids).decode("utf-8", errors="replace")

@@ -1,4 +1,8 @@
 # Generated from modules/07_training/training.py by `python -m audits.export`: edit the source, not this file.
+__all__ = ["CosineSchedule", "clip_grad_norm", "reachable_objects", "set_training_mode", "model_buffers", "Trainer"]
+
+
+# modules/07_training/training.py:47
 import math
 import numbers
 import types
@@ -9,26 +13,9 @@ from tinytorch.core.tensor import Tensor
 from tinytorch.core.autograd import no_grad
 
 
+# modules/07_training/training.py:123
 class CosineSchedule:
-    """Cosine annealing from `max_lr` at epoch 0 to `min_lr` at `total_epochs`.
-
-    TODO: Validate the arguments and implement `get_lr(epoch)`.
-
-    APPROACH:
-    1. Check `0 <= min_lr <= max_lr`, `max_lr > 0`, `total_epochs` a
-       positive integer.
-    2. `get_lr`: clamp the epoch to `total_epochs`, take
-       `progress = epoch / total_epochs`, return
-       `min_lr + (max_lr - min_lr) * (1 + cos(pi * progress)) / 2`.
-
-    EXAMPLE:
-    >>> s = CosineSchedule(max_lr=0.1, min_lr=0.0, total_epochs=10)
-    >>> s.get_lr(0), round(s.get_lr(5), 6), s.get_lr(10)
-    (0.1, 0.05, 0.0)
-
-    HINTS:
-    - `math.cos(math.pi) == -1`, so progress 1 gives exactly `min_lr`.
-    """
+    """Cosine annealing from `max_lr` at epoch 0 to `min_lr` at `total_epochs`."""
 
     def __init__(self, max_lr, min_lr, total_epochs):
         for name, value in (("max_lr", max_lr), ("min_lr", min_lr)):
@@ -48,31 +35,9 @@ class CosineSchedule:
         return self.min_lr + (self.max_lr - self.min_lr) * (1 + math.cos(math.pi * progress)) / 2
 
 
+# modules/07_training/training.py:204
 def clip_grad_norm(parameters, max_norm=1.0):
-    """Rescale all gradients together so their global L2 norm is at most `max_norm`.
-
-    TODO: Compute the global norm of all gradients, scale them down if it is
-    above `max_norm`, and return the norm measured before clipping.
-
-    APPROACH:
-    1. Check `max_norm > 0`.
-    2. Keep each parameter once (by identity) and skip those whose `.grad`
-       is None.
-    3. `total = sqrt(sum(np.sum(g ** 2)))` over the gradients.
-    4. If `total > max_norm`: `p.grad = p.grad * (max_norm / (total + 1e-6))`.
-
-    EXAMPLE:
-    >>> w = Tensor([0.0, 0.0], requires_grad=True); w.grad = np.array([3.0, 4.0])
-    >>> norm = clip_grad_norm([w], max_norm=1.0)
-    >>> norm, np.round(w.grad, 4)
-    (5.0, array([0.6, 0.8]))
-
-    HINTS:
-    - Accumulate the sum of squares in float64 so large models do not
-      overflow or lose precision.
-    - The small `1e-6` keeps the division safe and the clipped norm just
-      under `max_norm`.
-    """
+    """Rescale all gradients together so their global L2 norm is at most `max_norm`."""
     if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) or not max_norm > 0:
         raise ValueError(f"max_norm must be a number > 0, got {max_norm!r}")
     if isinstance(parameters, Tensor):
@@ -90,6 +55,7 @@ def clip_grad_norm(parameters, max_norm=1.0):
     return total
 
 
+# modules/07_training/training.py:295
 def reachable_objects(model):
     """Yield the model and every object reachable from its attributes, once each.
 
@@ -155,39 +121,9 @@ def _batch_accuracy_counts(predictions, targets):
     return int(np.sum(np.argmax(scores, axis=1) == labels)), labels.shape[0]
 
 
+# modules/07_training/training.py:361
 class Trainer:
-    """Run epochs of training and evaluation, and save/restore checkpoints.
-
-    TODO: Implement `train_epoch`, `evaluate`, `save_checkpoint` and
-    `load_checkpoint` (the constructor is given).
-
-    APPROACH:
-    1. `train_epoch(batches)`: apply the schedule (`optimizer.lr =
-       scheduler.get_lr(self.epoch)`), switch training flags on, then per
-       `(inputs, targets)`: forward, loss, `zero_grad`, `backward`, optional
-       `clip_grad_norm`, `step`; weight each loss by its batch size;
-       `self.epoch += 1`; return the mean.
-    2. `evaluate(batches)`: flags off, `no_grad()`, mean loss and accuracy
-       (None when targets are not class indices); return `(loss, accuracy)`.
-    3. `save_checkpoint(path)`: one `.npz` with `model.<i>` for each
-       parameter, `optimizer.<i>.<name>` for each state buffer,
-       `optimizer.lr` and `epoch`.
-    4. `load_checkpoint(path)`: check the parameter count and every shape
-       first, then copy values *into* the existing arrays
-       (`param.data[...] = saved`), restore optimizer state and epoch.
-
-    EXAMPLE:
-    >>> trainer = Trainer(model, SGD(model.parameters(), lr=0.1), CrossEntropyLoss())
-    >>> loss = trainer.train_epoch(batches)
-    >>> val_loss, accuracy = trainer.evaluate(batches)
-
-    HINTS:
-    - Call `zero_grad()` before `backward()`: gradients accumulate.
-    - `np.savez` on an open file object writes exactly to that path (given a
-      name it would append `.npz`).
-    - Validate everything before copying anything, so a bad checkpoint
-      leaves the model untouched.
-    """
+    """Run epochs of training and evaluation, and save/restore checkpoints."""
 
     def __init__(self, model, optimizer, loss_fn, scheduler=None, grad_clip_norm=None):
         if not (callable(getattr(model, "forward", None)) and callable(getattr(model, "parameters", None))):

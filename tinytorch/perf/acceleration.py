@@ -1,4 +1,8 @@
 # Generated from modules/18_acceleration/acceleration.py by `python -m audits.export`: edit the source, not this file.
+__all__ = ["matmul_output_shape", "vectorized_matmul", "tiled_product", "TiledMatmul", "tiled_matmul", "gelu_into_buffer", "FusedGELU", "fused_gelu"]
+
+
+# modules/18_acceleration/acceleration.py:43
 import numbers
 
 import numpy as np
@@ -8,6 +12,7 @@ from tinytorch.core.autograd import Function
 from tinytorch.core.tensor import Tensor
 
 
+# modules/18_acceleration/acceleration.py:163
 def _as_tensor(value, who):
     """Return value as a Tensor (Tensors pass through), or raise a TypeError naming the caller."""
     if isinstance(value, Tensor):
@@ -38,27 +43,13 @@ def matmul_output_shape(a_shape, b_shape, who="matmul"):
 
 
 def vectorized_matmul(a, b):
-    """Matrix product through numpy's BLAS-backed matmul; batched; returns a Tensor.
-
-    TODO: Convert the inputs, check their shapes, compute the product in one call.
-
-    APPROACH:
-    1. a, b = _as_tensor(a, ...), _as_tensor(b, ...)
-    2. matmul_output_shape(a.shape, b.shape, "vectorized_matmul") raises on bad shapes.
-    3. Return a.matmul(b): one np.matmul call, recorded by autograd (Module 05).
-
-    EXAMPLE:
-    >>> vectorized_matmul(np.ones((2, 3, 4)), np.ones((4, 5))).shape
-    (2, 3, 5)
-
-    HINTS:
-    - No loops: np.matmul already loops over the batch dimensions in C.
-    """
+    """Matrix product through numpy's BLAS-backed matmul; batched; returns a Tensor."""
     a, b = _as_tensor(a, "vectorized_matmul"), _as_tensor(b, "vectorized_matmul")
     matmul_output_shape(a.shape, b.shape, "vectorized_matmul")
     return a.matmul(b)
 
 
+# modules/18_acceleration/acceleration.py:281
 def _check_tile_size(tile_size):
     """tile_size as a positive int, or a TypeError / ValueError naming the bad value."""
     if isinstance(tile_size, bool) or not isinstance(tile_size, numbers.Integral):
@@ -69,24 +60,7 @@ def _check_tile_size(tile_size):
 
 
 def tiled_product(a, b, tile_size):
-    """a @ b for ndarrays (batch dimensions first), accumulated one tile_size x tile_size tile at a time.
-
-    TODO: Loop over output tiles (rows i, columns j) and, inside, over tiles of the shared
-    dimension p, adding each tile product into the output tile.
-
-    APPROACH:
-    1. out = zeros of the broadcast output shape, dtype np.result_type(a, b)
-    2. for i in range(0, n, T): for j in range(0, m, T): view = out[..., i:i+T, j:j+T]
-    3.     for p in range(0, k, T): view += a[..., i:i+T, p:p+T] @ b[..., p:p+T, j:j+T]
-
-    EXAMPLE:
-    >>> tiled_product(np.ones((5, 3)), np.ones((3, 4)), 2)[4]   # 5 and 4 not divisible by 2
-    array([3., 3., 3., 3.])
-
-    HINTS:
-    - out[..., i:i+T, j:j+T] is a view: `+=` on it writes into out.
-    - The `...` keeps every batch dimension; `@` broadcasts them.
-    """
+    """a @ b for ndarrays (batch dimensions first), accumulated one tile_size x tile_size tile at a time."""
     (n, k), m = a.shape[-2:], b.shape[-1]
     out = np.zeros(matmul_output_shape(a.shape, b.shape, "tiled_matmul"), dtype=np.result_type(a, b))
     for i in range(0, n, tile_size):
@@ -131,24 +105,9 @@ def tiled_matmul(a, b, tile_size=64):
     return TiledMatmul(a, b, tile_size).forward()
 
 
+# modules/18_acceleration/acceleration.py:420
 def gelu_into_buffer(x):
-    """GELU (tanh approximation) of a float array, computed in one new buffer; x is not modified.
-
-    TODO: Allocate one output buffer and apply every step of the formula to it in place.
-
-    APPROACH:
-    1. out = np.empty_like(x); np.multiply(x, x, out=out)      the only allocation
-    2. out *= x; out *= GELU_CUBIC; out += x; out *= GELU_SCALE      (the inner u)
-    3. np.tanh(out, out=out); out += 1.0; out *= x; out *= 0.5
-
-    EXAMPLE:
-    >>> gelu_into_buffer(np.array([0.0, 1.0], dtype=np.float32))
-    array([0.      , 0.841192], dtype=float32)
-
-    HINTS:
-    - Keep the order Module 02 (Activations) uses: x*x*x, then times c, then plus x; float32 rounding
-      depends on the order, and we promise identical results.
-    """
+    """GELU (tanh approximation) of a float array, computed in one new buffer; x is not modified."""
     if np.asarray(x).dtype.kind != "f":
         raise TypeError(f"gelu_into_buffer needs a float array, got dtype {np.asarray(x).dtype}")
     out = np.empty_like(x)  # an ndarray even for 0-d x, where np.multiply would return a scalar
@@ -172,22 +131,7 @@ class FusedGELU(Function):
         return self.output(gelu_into_buffer(x.data.astype(np.float32, copy=False)))
 
     def backward(self, grad_output):
-        """grad_output * dGELU/dx, with dGELU/dx from the formula above.
-
-        TODO: Recompute t = tanh(u) from the saved input and apply the derivative.
-
-        APPROACH:
-        1. x = the input's data; t = tanh(GELU_SCALE * (x + GELU_CUBIC * x^3))
-        2. slope = 0.5 * (1 + t) + 0.5 * x * (1 - t^2) * GELU_SCALE * (1 + 3 * GELU_CUBIC * x^2)
-        3. return (grad_output * slope,)
-
-        EXAMPLE:
-        >>> FusedGELU(Tensor([0.0])).backward(np.ones(1))   # slope at 0 is 0.5
-        (array([0.5]),)
-
-        HINTS:
-        - Return a tuple with one entry per input.
-        """
+        """grad_output * dGELU/dx, with dGELU/dx from the formula above."""
         x = self.inputs[0].data.astype(np.float32, copy=False)
         x2 = x * x
         t = np.tanh(GELU_SCALE * (x + GELU_CUBIC * x2 * x))

@@ -1,4 +1,8 @@
 # Generated from modules/16_compression/compression.py by `python -m audits.export`: edit the source, not this file.
+__all__ = ["measure_sparsity", "magnitude_prune", "structured_prune", "low_rank_approximate", "KnowledgeDistillation", "COMPRESSION_KEYS", "compress_model", "Compressor"]
+
+
+# modules/16_compression/compression.py:46
 import numbers
 
 import numpy as np
@@ -7,6 +11,7 @@ from tinytorch.core.tensor import Tensor
 from tinytorch.core.losses import log_softmax
 
 
+# modules/16_compression/compression.py:75
 def _unique_parameters(model):
     """The model's parameter Tensors, each shared Tensor listed once, in order."""
     if not callable(getattr(model, "parameters", None)) or not callable(getattr(model, "forward", None)):
@@ -85,51 +90,18 @@ def _count_of(fraction, total):
     return int(np.floor(fraction * total + 0.5))
 
 
+# modules/16_compression/compression.py:172
 def measure_sparsity(model):
-    """Fraction (0..1) of exactly-zero entries over the model's unique weight matrices.
-
-    TODO: count zeros over every unique parameter with ndim >= 2 (biases excluded).
-
-    APPROACH:
-    1. weights = _weight_matrices(model)  (unique, ndim >= 2, ValueError if none)
-    2. zeros = total number of entries equal to 0.0 across them
-    3. return zeros / total entries, as a Python float
-
-    EXAMPLE:
-    >>> layer.weight.data[:] = [[0, 1], [0, 2]]   # one Linear(2, 2)
-    >>> measure_sparsity(layer)
-    0.5
-
-    HINTS:
-    - np.count_nonzero counts the non-zeros; subtract from .size.
-    """
+    """Fraction (0..1) of exactly-zero entries over the model's unique weight matrices."""
     weights = _weight_matrices(model)
     total = sum(w.data.size for w in weights)
     zeros = sum(w.data.size - np.count_nonzero(w.data) for w in weights)
     return float(zeros / total)
 
 
+# modules/16_compression/compression.py:279
 def magnitude_prune(model, sparsity=0.9):
-    """Zero the `sparsity` fraction of smallest-|w| weights, globally, in place; return model.
-
-    TODO: one global ranking over all unique weight matrices; biases untouched.
-
-    APPROACH:
-    1. Validate sparsity in [0, 1]; weights = _weight_matrices(model)
-    2. magnitudes = concatenated |_effective(w)| of all weights (flattened)
-    3. n_prune = _count_of(sparsity, magnitudes.size)
-    4. keep = all True; keep[indices of the n_prune smallest (stable argsort)] = False
-    5. Split keep back into each weight's shape and _apply_mask(w, part)
-
-    EXAMPLE:
-    >>> magnitude_prune(model, sparsity=0.7)
-    >>> measure_sparsity(model)   # 0.7, to within one element
-    0.7
-
-    HINTS:
-    - np.argsort(..., kind="stable") breaks ties by position: the count stays exact.
-    - Work per weight matrix when splitting back: that loop is over layers, not elements.
-    """
+    """Zero the `sparsity` fraction of smallest-|w| weights, globally, in place; return model."""
     sparsity = _check_fraction(sparsity, "sparsity")
     weights = _weight_matrices(model)
     magnitudes = np.concatenate([np.abs(_effective(w)).ravel() for w in weights])
@@ -144,6 +116,7 @@ def magnitude_prune(model, sparsity=0.9):
     return model
 
 
+# modules/16_compression/compression.py:366
 def structured_prune(model, prune_ratio=0.5, exclude=()):
     """Zero the weakest `prune_ratio` of output neurons (L2 norm) in every weight matrix.
 
@@ -151,24 +124,6 @@ def structured_prune(model, prune_ratio=0.5, exclude=()):
     Weights with ndim >= 3 are conv `(out, in, kh, kw)`: a neuron is a filter `W[o]`.
     Masks combine with earlier ones, so sparsity never goes down. `exclude` lists
     weight Tensors or layers to leave untouched (e.g. the output layer). In place.
-
-    TODO: per weight matrix, rank neurons by L2 norm and mask the weakest.
-
-    APPROACH:
-    1. Validate prune_ratio; weights = _weight_matrices(model)
-    2. biases: for each layer in _layers_holding_weights(model), map id(layer.weight) -> layer.bias
-    3. For each weight not excluded: out_axis = 1 if ndim == 2 else 0
-       norms = L2 norm of _effective(w) over every axis except out_axis
-    4. keep_units = True except the _count_of(prune_ratio, n_out) smallest norms
-    5. _apply_mask(w, keep_units broadcast along out_axis); mask the matching biases
-
-    EXAMPLE:
-    >>> structured_prune(model, prune_ratio=0.5, exclude=[model.layer2])
-    >>> (model.layer1.weight.data == 0).all(axis=0).sum()   # columns fully zero
-    8
-
-    HINTS:
-    - np.moveaxis(a, out_axis, 0).reshape(n_out, -1) puts one neuron per row.
     """
     prune_ratio = _check_fraction(prune_ratio, "prune_ratio")
     weights = _weight_matrices(model)
@@ -195,27 +150,12 @@ def structured_prune(model, prune_ratio=0.5, exclude=()):
     return model
 
 
+# modules/16_compression/compression.py:462
 def low_rank_approximate(weight_matrix, rank_ratio=0.5):
     """Truncated SVD of a 2-D weight: returns numpy factors (A, B) with W ~ A @ B.
 
     A = U_k * S_k has shape (m, k), B = V_k^T has shape (k, n), where
     k = max(1, round(rank_ratio * min(m, n))). Accepts a Tensor or an array.
-
-    TODO: factor W with np.linalg.svd and keep the k largest singular values.
-
-    APPROACH:
-    1. W = weight_matrix.data if it is a Tensor; check ndim == 2 and 0 < rank_ratio <= 1
-    2. U, S, Vt = np.linalg.svd(W, full_matrices=False)
-    3. k = max(1, _count_of(rank_ratio, min(m, n)))
-    4. return U[:, :k] * S[:k], Vt[:k]   (float32)
-
-    EXAMPLE:
-    >>> A, B = low_rank_approximate(np.random.randn(64, 32), rank_ratio=0.25)
-    >>> A.shape, B.shape
-    ((64, 8), (8, 32))
-
-    HINTS:
-    - Multiplying U[:, :k] by S[:k] scales its columns (broadcasting).
     """
     W = weight_matrix.data if isinstance(weight_matrix, Tensor) else np.asarray(weight_matrix)
     if W.ndim != 2:
@@ -228,6 +168,7 @@ def low_rank_approximate(weight_matrix, rank_ratio=0.5):
     return (U[:, :k] * S[:k]).astype(np.float32), Vt[:k].astype(np.float32)
 
 
+# modules/16_compression/compression.py:538
 class KnowledgeDistillation:
     """Teacher -> student distillation loss (Hinton et al., 2015).
 
@@ -248,27 +189,7 @@ class KnowledgeDistillation:
         self.student_model = student_model
 
     def distillation_loss(self, student_logits, teacher_logits, true_labels):
-        """The scalar distillation loss for a batch of (N, C) logits and N integer labels.
-
-        TODO: soft term (KL at temperature T) plus hard term (cross-entropy).
-
-        APPROACH:
-        1. student = Tensor (keep it if given: autograd flows); teacher = numpy constant
-        2. labels = integer array (N,), each in [0, C); one_hot = np.eye(C)[labels]
-        3. log_ps_T = log_softmax(student / T); log_pt_T = stable numpy log-softmax(teacher / T)
-        4. kl = (p_t * (log_pt_T - log_ps_T)).sum(axis=-1).mean()
-        5. ce = -(one_hot * log_softmax(student)).sum(axis=-1).mean()
-        6. return kl * (alpha * T^2) + ce * (1 - alpha)
-
-        EXAMPLE:
-        >>> kd = KnowledgeDistillation(teacher, student, temperature=3.0, alpha=0.7)
-        >>> loss = kd.distillation_loss(student_logits, teacher_logits, labels)
-        >>> loss.shape, loss.item() >= 0
-        ((), True)
-
-        HINTS:
-        - numpy log-softmax: z - z.max(-1, keepdims=True) - log(sum(exp(...)))
-        """
+        """The scalar distillation loss for a batch of (N, C) logits and N integer labels."""
         student = student_logits if isinstance(student_logits, Tensor) else Tensor(student_logits)
         teacher = teacher_logits.data if isinstance(teacher_logits, Tensor) else teacher_logits
         teacher = np.asarray(teacher, dtype=np.float64)  # a constant: no gradient reaches the teacher
@@ -293,6 +214,7 @@ class KnowledgeDistillation:
         return kl * (self.alpha * T * T) + ce * (1.0 - self.alpha)
 
 
+# modules/16_compression/compression.py:660
 COMPRESSION_KEYS = ("structured_ratio", "magnitude_sparsity", "exclude")
 
 
@@ -303,21 +225,6 @@ def compress_model(model, compression_config):
     (target overall weight sparsity), "exclude" (weights/layers structured pruning skips).
     Returns: total_parameters, original_parameters / final_parameters (non-zeros),
     sparsity_before, sparsity (weights only), compression_ratio, techniques.
-
-    TODO: validate the config, record counts, prune, record counts again.
-
-    APPROACH:
-    1. Reject non-dict configs (TypeError), unknown keys and bad values (ValueError)
-    2. Count non-zeros over _unique_parameters(model) before and after
-    3. structured_prune if "structured_ratio" given, then magnitude_prune
-    4. Return the stats dict; "techniques" lists what ran, in order
-
-    EXAMPLE:
-    >>> compress_model(model, {"magnitude_sparsity": 0.7})["sparsity"]
-    0.7
-
-    HINTS:
-    - compression_ratio = original non-zeros / final non-zeros
     """
     if not isinstance(compression_config, dict):
         raise TypeError(f"compression_config must be a dict, got {type(compression_config).__name__}")
@@ -353,6 +260,7 @@ def compress_model(model, compression_config):
     }
 
 
+# modules/16_compression/compression.py:723
 class Compressor:
     """The module's operations in one namespace: `Compressor.magnitude_prune(model, 0.7)`."""
 

@@ -1,4 +1,8 @@
 # Generated from modules/17_memoization/memoization.py by `python -m audits.export`: edit the source, not this file.
+__all__ = ["KVCache", "create_kv_cache", "GPT_PARTS", "BLOCK_PARTS", "ATTENTION_PARTS", "kv_cache_for_model", "cached_attention", "cached_forward", "generate_with_cache", "CachedGeneration", "enable_kv_cache", "disable_kv_cache", "is_kv_cache_enabled"]
+
+
+# modules/17_memoization/memoization.py:45
 import numpy as np
 
 from tinytorch.core.attention import scaled_dot_product_attention
@@ -7,6 +11,7 @@ from tinytorch.core.tensor import Tensor
 from tinytorch.core.transformer import next_token_ids, prepare_prompt
 
 
+# modules/17_memoization/memoization.py:101
 def _positive_int(value, name):
     """Sizes are positive ints (a bool is rejected: KVCache(True, ...) is a bug)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
@@ -23,23 +28,7 @@ class KVCache:
     """
 
     def __init__(self, batch_size, max_seq_len, num_layers, num_heads, head_dim):
-        """Allocate the two arrays, empty.
-
-        TODO: validate the five sizes, allocate keys and values, start at position 0.
-
-        APPROACH:
-        1. Every size must be a positive integer (`_positive_int`).
-        2. keys = values = zeros of shape (layers, batch, heads, max_seq_len, head_dim), float32.
-        3. seq_pos = 0; `_filled[layer]` = positions written so far in each layer.
-
-        EXAMPLE:
-        >>> cache = KVCache(batch_size=1, max_seq_len=8, num_layers=2, num_heads=4, head_dim=16)
-        >>> cache.keys.shape
-        (2, 1, 4, 8, 16)
-
-        HINTS:
-        - `_filled` lets `advance()` check that every layer was updated this step.
-        """
+        """Allocate the two arrays, empty."""
         self.batch_size = _positive_int(batch_size, "batch_size")
         self.max_seq_len = _positive_int(max_seq_len, "max_seq_len")
         self.num_layers = _positive_int(num_layers, "num_layers")
@@ -62,24 +51,6 @@ class KVCache:
         """Write one step's keys and values of one layer at the current position.
 
         key, value: Tensors or arrays of shape (batch, heads, new_positions, head_dim).
-
-        TODO: check the layer and the shapes, check there is room, copy into the arrays.
-
-        APPROACH:
-        1. Both must have shape (batch_size, num_heads, t, head_dim) with t >= 1.
-        2. A layer is written once per step: `_filled[layer]` must still equal seq_pos.
-        3. Every layer of a step writes the same t (compare with layers already written).
-        4. seq_pos + t > max_seq_len -> ValueError (the cache is full).
-        5. keys[layer, :, :, seq_pos:seq_pos + t] = key (same for values); `_filled[layer]` = seq_pos + t.
-
-        EXAMPLE:
-        >>> cache = KVCache(1, 8, 1, 2, 4)
-        >>> cache.update(0, np.ones((1, 2, 3, 4)), np.ones((1, 2, 3, 4)))
-        >>> cache.get(0)[0].shape
-        (1, 2, 3, 4)
-
-        HINTS:
-        - Slice assignment copies into the preallocated array; nothing is reallocated.
         """
         layer = self._layer(layer_idx)
         key, value = _array(key, "key"), _array(value, "value")
@@ -116,23 +87,7 @@ class KVCache:
         return Tensor(self.keys[layer, :, :, :end]), Tensor(self.values[layer, :, :, :end])
 
     def advance(self):
-        """Commit the current step: move seq_pos past the positions every layer just wrote.
-
-        TODO: check that every layer wrote this step, then move seq_pos.
-
-        APPROACH:
-        1. Layers with `_filled == seq_pos` were not updated -> ValueError naming them.
-        2. seq_pos = the common end position (update() made sure it is common).
-
-        EXAMPLE:
-        >>> cache = KVCache(1, 8, 1, 2, 4)
-        >>> cache.update(0, np.ones((1, 2, 3, 4)), np.ones((1, 2, 3, 4)))
-        >>> cache.advance(); cache.seq_pos
-        3
-
-        HINTS:
-        - np.flatnonzero finds the layers that are behind.
-        """
+        """Commit the current step: move seq_pos past the positions every layer just wrote."""
         behind = np.flatnonzero(self._filled == self.seq_pos)
         if behind.size:
             raise ValueError(f"advance() needs every layer updated this step; not updated: layers {behind.tolist()}")
@@ -174,6 +129,7 @@ def _array(x, name):
     raise TypeError(f"{name} must be a Tensor or numpy array, got {type(x).__name__}")
 
 
+# modules/17_memoization/memoization.py:326
 def create_kv_cache(batch_size, max_seq_len, num_layers, num_heads, head_dim):
     """A new, empty KVCache of the given sizes (same arguments as the class)."""
     return KVCache(batch_size, max_seq_len, num_layers, num_heads, head_dim)
@@ -199,24 +155,7 @@ def _check_gpt(model):
 
 
 def kv_cache_for_model(model, batch_size, max_seq_len=None):
-    """An empty KVCache sized for a GPT: its layers, heads and head_dim.
-
-    TODO: read the sizes from the model and build the cache.
-
-    APPROACH:
-    1. `_check_gpt(model)` (TypeError for anything that is not a GPT).
-    2. max_seq_len defaults to model.max_seq_len and may not exceed it (ValueError):
-       the position table has no rows past it.
-    3. num_layers = len(model.blocks); heads and head_dim from blocks[0].attention.
-
-    EXAMPLE:
-    >>> cache = kv_cache_for_model(GPT(50, 16, 2, 4, max_seq_len=32), batch_size=3)
-    >>> cache.keys.shape
-    (2, 3, 4, 32, 4)
-
-    HINTS:
-    - Every block of a GPT has the same attention shape.
-    """
+    """An empty KVCache sized for a GPT: its layers, heads and head_dim."""
     _check_gpt(model)
     max_seq_len = model.max_seq_len if max_seq_len is None else _positive_int(max_seq_len, "max_seq_len")
     if max_seq_len > model.max_seq_len:
@@ -225,26 +164,9 @@ def kv_cache_for_model(model, batch_size, max_seq_len=None):
     return KVCache(batch_size, max_seq_len, len(model.blocks), attention.num_heads, attention.head_dim)
 
 
+# modules/17_memoization/memoization.py:410
 def cached_attention(attention, x, cache, layer_idx):
-    """MultiHeadAttention over the new positions x (batch, t, E), past keys/values from the cache.
-
-    TODO: project the new positions, store their k/v, attend to every cached position.
-
-    APPROACH:
-    1. q, k, v = the attention's q_proj/k_proj/v_proj of x, each split by its own split_heads.
-    2. start = cache.seq_pos; cache.update(layer_idx, k, v); K, V = cache.get(layer_idx).
-    3. mask = None when t == 1, else the shifted causal mask np.tril(ones((t, start + t)), k=start).
-    4. out, _ = scaled_dot_product_attention(q, K, V, mask); merge heads; out_proj.
-
-    EXAMPLE:
-    >>> model = GPT(50, 16, 1, 4); cache = kv_cache_for_model(model, batch_size=1)
-    >>> x = model.token_embedding(np.array([[1, 2]]))
-    >>> cached_attention(model.blocks[0].attention, x, cache, layer_idx=0).shape
-    (1, 2, 16)
-
-    HINTS:
-    - Merge heads as module 12 does: transpose(1, 2), then reshape(batch, t, E).
-    """
+    """MultiHeadAttention over the new positions x (batch, t, E), past keys/values from the cache."""
     batch, t, embed_dim = x.shape
     q = attention.split_heads(attention.q_proj(x), batch, t)  # module 12's own head split
     k = attention.split_heads(attention.k_proj(x), batch, t)
@@ -263,26 +185,6 @@ def cached_forward(model, ids, cache):
 
     Runs only the new positions through the blocks, updates every layer's cache
     entries and advances the cache. Inference only: runs under no_grad.
-
-    TODO: embed with offset positions, run each block with cached attention, advance, project.
-
-    APPROACH:
-    1. ids: 2-D integers (batch, t) with batch == cache.batch_size (ValueError otherwise);
-       seq_pos + t must fit in the cache and in the model's position table.
-    2. x = token_embedding(ids) + position_embeddings[start:start + t]
-    3. per block: x = x + cached_attention(block.attention, block.ln1(x), cache, i);
-       x = x + block.mlp(block.ln2(x))
-    4. cache.advance(); return lm_head(ln_f(x)).
-
-    EXAMPLE:
-    >>> model = GPT(50, 16, 2, 4); cache = kv_cache_for_model(model, batch_size=1)
-    >>> cached_forward(model, np.array([[1, 2, 3]]), cache).shape   # prefill
-    (1, 3, 50)
-    >>> cached_forward(model, np.array([[4]]), cache).shape         # one step
-    (1, 1, 50)
-
-    HINTS:
-    - position_encoding.position_embeddings is the (max_seq_len, E) table of module 11.
     """
     _check_gpt(model)
     ids = np.asarray(ids.data if isinstance(ids, Tensor) else ids)
@@ -303,30 +205,12 @@ def cached_forward(model, ids, cache):
         return model.lm_head(model.ln_f(x))
 
 
+# modules/17_memoization/memoization.py:543
 def generate_with_cache(model, prompt_ids, max_new_tokens, temperature=1.0, fallback=None):
     """GPT.generate's result, computed with a KV cache.
 
     fallback: the uncached generate to hand over to once the window would slide
     (default: the model class's own generate).
-
-    TODO: prefill the prompt, then one cached step per new token.
-
-    APPROACH:
-    1. ids, single = prepare_prompt(...); nothing to do when max_new_tokens == 0.
-    2. A prompt longer than max_seq_len is cropped by GPT.generate: hand over at once.
-    3. Cache for min(prompt + max_new_tokens - 1, max_seq_len) positions (the last
-       new token is never fed back).
-    4. logits = last row of cached_forward(model, ids, cache); loop: next = next_token_ids(logits, T),
-       append; stop when done; hand over if the cache is full; else feed next ids.
-
-    EXAMPLE:
-    >>> model = GPT(10, 8, 1, 2, max_seq_len=16)
-    >>> out = generate_with_cache(model, [1, 2, 3], max_new_tokens=4, temperature=0)
-    >>> np.array_equal(out, model.generate([1, 2, 3], 4, temperature=0))
-    True
-
-    HINTS:
-    - The fallback receives the ids so far and the number of tokens still missing.
     """
     _check_gpt(model)
     ids, single = prepare_prompt(prompt_ids, max_new_tokens, temperature)

@@ -1,4 +1,8 @@
 # Generated from modules/14_profiling/profiling.py by `python -m audits.export`: edit the source, not this file.
+__all__ = ["WATCHED_TYPES", "find_layers", "layer_flops", "watch_forward", "unique_parameters", "Profiler", "quick_profile", "analyze_weight_distribution"]
+
+
+# modules/14_profiling/profiling.py:32
 import time
 import tracemalloc
 import types
@@ -12,6 +16,7 @@ from tinytorch.core.spatial import Conv2d
 from tinytorch.core.tensor import Tensor
 
 
+# modules/14_profiling/profiling.py:77
 WATCHED_TYPES = (Linear, Conv2d, MultiHeadAttention)
 # Objects whose attributes are not part of a model: skipped while searching for layers.
 _NOT_MODEL_PARTS = (Tensor, np.ndarray, str, bytes, int, float, type, types.ModuleType,
@@ -38,23 +43,7 @@ def find_layers(model, types=WATCHED_TYPES):
 
 
 def layer_flops(layer, input_shape, output_shape):
-    """FLOPs of one call of a watched layer, from its input and output shapes.
-
-    TODO: Return the FLOP count for Linear, Conv2d and MultiHeadAttention calls.
-
-    APPROACH:
-    1. Linear: rows = product of all but the last input dimension; 2 * rows * in * out
-    2. Conv2d: 2 * (output elements) * C_in * kh * kw, using the weight's shape
-    3. MultiHeadAttention on (B, S, D): the two S x S products, 4 * B * S * S * D
-
-    EXAMPLE:
-    >>> layer_flops(Linear(3, 4), (5, 3), (5, 4))
-    120
-
-    HINTS:
-    - Read sizes from layer.weight.shape: Linear is (in, out), Conv2d is (out, in, kh, kw)
-    - Any other layer type: raise a TypeError naming it
-    """
+    """FLOPs of one call of a watched layer, from its input and output shapes."""
     if isinstance(layer, Linear):
         fan_in, fan_out = layer.weight.shape
         rows = int(np.prod(input_shape[:-1]))
@@ -103,6 +92,7 @@ def watch_forward(model, input_tensor):
     return output, calls
 
 
+# modules/14_profiling/profiling.py:211
 def unique_parameters(model):
     """The model's parameters, a tensor shared by two layers listed once."""
     return list({id(p): p for p in model.parameters()}.values())
@@ -123,31 +113,11 @@ class Profiler:
     """
 
     def count_parameters(self, model):
-        """Number of trainable numbers in the model, each shared tensor counted once.
-
-        TODO: Sum the sizes of the model's unique parameters.
-
-        EXAMPLE:
-        >>> Profiler().count_parameters(Linear(10, 20))
-        220
-
-        HINTS:
-        - Two layers may hold the same Tensor: deduplicate by id()
-        """
+        """Number of trainable numbers in the model, each shared tensor counted once."""
         return int(sum(p.data.size for p in unique_parameters(model)))
 
     def count_flops(self, model, input_shape, dtype=np.float32):
-        """FLOPs of one forward pass on an input of input_shape (batch dimension included).
-
-        TODO: Watch one forward pass on a zero input and add up each call's FLOPs.
-
-        EXAMPLE:
-        >>> Profiler().count_flops(Linear(10, 20), (4, 10))
-        1600
-
-        HINTS:
-        - watch_forward(model, x) returns the calls, each with its "flops"
-        """
+        """FLOPs of one forward pass on an input of input_shape (batch dimension included)."""
         _, calls = watch_forward(model, _zeros_input(input_shape, dtype))
         return int(sum(call["flops"] for call in calls))
 
@@ -157,19 +127,7 @@ class Profiler:
         return _totals_by_type(calls)
 
     def measure_memory(self, model, input_shape, dtype=np.float32):
-        """Bytes of the parameters, of the watched layers' outputs, and the peak allocated during forward.
-
-        TODO: Return a dict with parameter_bytes, activation_bytes and peak_forward_bytes.
-
-        APPROACH:
-        1. parameter_bytes: sum of nbytes of the unique parameters
-        2. Start tracemalloc, note the memory already traced, run a watched forward pass
-        3. peak_forward_bytes: traced peak minus what was traced before the pass
-        4. activation_bytes: sum of the recorded output bytes
-
-        HINTS:
-        - If tracemalloc is already running (someone else is tracing), reset_peak() and leave it running
-        """
+        """Bytes of the parameters, of the watched layers' outputs, and the peak allocated during forward."""
         x = _zeros_input(input_shape, dtype)
         parameter_bytes = int(sum(p.data.nbytes for p in unique_parameters(model)))
         was_tracing = tracemalloc.is_tracing()
@@ -190,18 +148,7 @@ class Profiler:
         }
 
     def measure_latency(self, model, input_tensor, warmup=3, iterations=10):
-        """Median milliseconds of model.forward(input_tensor) after warm-up runs.
-
-        TODO: Run warmup untimed calls, then time each of `iterations` calls and return the median.
-
-        EXAMPLE:
-        >>> Profiler().measure_latency(Linear(10, 20), Tensor(np.ones((4, 10))))   # doctest: +SKIP
-        0.011
-
-        HINTS:
-        - time.perf_counter() is the clock for short intervals
-        - Reject warmup < 0 or iterations < 1 with a ValueError
-        """
+        """Median milliseconds of model.forward(input_tensor) after warm-up runs."""
         if int(warmup) != warmup or int(iterations) != iterations or warmup < 0 or iterations < 1:
             raise ValueError(f"need integers warmup >= 0 and iterations >= 1, got {warmup} and {iterations}")
         for _ in range(warmup):

@@ -1,4 +1,8 @@
 # Generated from modules/15_quantization/quantization.py by `python -m audits.export`: edit the source, not this file.
+__all__ = ["quantization_params", "quantize_int8", "dequantize_int8", "QuantizedLinear", "quantize_model", "model_bytes", "compare_model_sizes", "Quantizer"]
+
+
+# modules/15_quantization/quantization.py:40
 import copy
 import types
 
@@ -11,6 +15,7 @@ from tinytorch.perf.profiling import unique_parameters
 INT8_MIN, INT8_MAX = -128, 127
 
 
+# modules/15_quantization/quantization.py:79
 def _as_array(values):
     """The float ndarray behind a Tensor, array or list (float32, or float64 if it was)."""
     data = np.asarray(values.data if isinstance(values, Tensor) else values)
@@ -18,24 +23,7 @@ def _as_array(values):
 
 
 def quantization_params(lo, hi, symmetric=False):
-    """Scale and zero point that map the float range [lo, hi] onto int8.
-
-    TODO: Return (scale, zero_point) for the range, widened to include 0.0.
-
-    APPROACH:
-    1. Widen the range so it contains 0 (zero must be exactly representable)
-    2. Symmetric: scale = max(|lo|, |hi|) / 127, zero_point = 0
-    3. Asymmetric: scale = (hi - lo) / 255, zero_point = round(-128 - lo / scale)
-    4. A range of width 0 (all zeros) gets scale 1.0 so nothing divides by zero
-
-    EXAMPLE:
-    >>> quantization_params(-1.0, 1.0, symmetric=True)
-    (0.007874015748031496, 0)
-
-    HINTS:
-    - Clip the zero point into [-128, 127]
-    - Return the scale as a Python float and the zero point as a Python int
-    """
+    """Scale and zero point that map the float range [lo, hi] onto int8."""
     lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)
     if symmetric:
         bound = max(abs(lo), abs(hi))
@@ -49,24 +37,7 @@ def quantization_params(lo, hi, symmetric=False):
 
 
 def quantize_int8(tensor, symmetric=False):
-    """Quantize a float tensor to int8 with one scale and zero point for all entries.
-
-    TODO: Return (q_tensor, scale, zero_point) where q_tensor holds int8 data.
-
-    APPROACH:
-    1. Find the tensor's range and compute scale and zero point
-    2. q = round(x / scale) + zero_point, clipped to [-128, 127], stored as int8
-
-    EXAMPLE:
-    >>> q, scale, zp = quantize_int8(Tensor([-1.0, 0.0, 2.0]))
-    >>> q.data.dtype
-    dtype('int8')
-
-    HINTS:
-    - np.round rounds half to even; that is fine
-    - Divide in float64: a tiny float32 scale would underflow and turn x / scale into inf
-    - Reject empty tensors and non-finite values with a ValueError
-    """
+    """Quantize a float tensor to int8 with one scale and zero point for all entries."""
     values = _as_array(tensor)
     if values.size == 0:
         raise ValueError("cannot quantize an empty tensor")
@@ -78,19 +49,14 @@ def quantize_int8(tensor, symmetric=False):
 
 
 def dequantize_int8(q_tensor, scale, zero_point):
-    """Map int8 values back to float32: (q - zero_point) * scale.
-
-    TODO: Return a float32 Tensor.
-
-    HINTS:
-    - Convert to int32 before subtracting so -128 - 127 does not wrap around
-    """
+    """Map int8 values back to float32: (q - zero_point) * scale."""
     q = q_tensor.data if isinstance(q_tensor, Tensor) else np.asarray(q_tensor)
     if q.dtype.kind not in "iu":
         raise TypeError(f"dequantize_int8 expects integer values, got dtype {q.dtype}")
     return Tensor(((q.astype(np.int32) - zero_point) * scale).astype(np.float32))
 
 
+# modules/15_quantization/quantization.py:206
 class QuantizedLinear(Layer):
     """A Linear layer whose weight is stored as int8 (4x less memory), for inference.
 
@@ -100,14 +66,7 @@ class QuantizedLinear(Layer):
     """
 
     def __init__(self, linear):
-        """Quantize the weight of an existing Linear layer (which stays unchanged).
-
-        TODO: Store the int8 weight, its scale and zero point, and a copy of the bias.
-
-        HINTS:
-        - Use quantize_int8(linear.weight, symmetric=True)
-        - Keep `in_features`/`out_features` for error messages
-        """
+        """Quantize the weight of an existing Linear layer (which stays unchanged)."""
         if not isinstance(linear, Linear):
             raise TypeError(f"QuantizedLinear wraps a Linear layer, got {type(linear).__name__}")
         self.in_features, self.out_features = linear.weight.shape
@@ -118,13 +77,7 @@ class QuantizedLinear(Layer):
         self.observed_range = None  # [lo, hi] of the inputs seen while quantize_model calibrates
 
     def calibrate(self, inputs):
-        """Learn the input range from representative inputs (a Tensor or a list of them).
-
-        TODO: Set input_scale and input_zero_point from the min and max over all inputs.
-
-        HINTS:
-        - quantization_params(lo, hi) gives the asymmetric scale and zero point
-        """
+        """Learn the input range from representative inputs (a Tensor or a list of them)."""
         batches = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         if not batches:
             raise ValueError("calibrate needs at least one input batch")
@@ -140,23 +93,7 @@ class QuantizedLinear(Layer):
         return self.input_scale is not None
 
     def forward(self, x):
-        """y = x @ W + b, computed from the int8 weight (and int8 input once calibrated).
-
-        TODO: Implement both paths shown in the diagram above.
-
-        APPROACH:
-        1. Not calibrated: x @ dequantize_int8(weight_q, ...) + bias
-        2. Calibrated: quantize x with input_scale / input_zero_point (clip to int8),
-           subtract the zero point, multiply by weight_q as int32, rescale, add bias
-
-        EXAMPLE:
-        >>> QuantizedLinear(Linear(4, 2))(Tensor(np.ones((3, 4)))).shape
-        (3, 2)
-
-        HINTS:
-        - Accumulate integer products in int32: int8 @ int8 would overflow
-        - Check the last input dimension against in_features
-        """
+        """y = x @ W + b, computed from the int8 weight (and int8 input once calibrated)."""
         data = _as_array(x)
         if data.shape[-1] != self.in_features:
             raise ValueError(f"QuantizedLinear expects last dimension {self.in_features}, got input shape {data.shape}")
@@ -184,6 +121,7 @@ class QuantizedLinear(Layer):
         return {"original_bytes": original, "quantized_bytes": stored, "compression_ratio": original / stored}
 
 
+# modules/15_quantization/quantization.py:348
 # Objects whose attributes are not part of a model: never searched for layers.
 _NOT_MODEL_PARTS = (Tensor, np.ndarray, str, bytes, int, float, type, types.ModuleType,
                     types.FunctionType, types.MethodType, types.BuiltinFunctionType)
@@ -244,20 +182,6 @@ def quantize_model(model, calibration_data=None):
     calibration_data: None (weights only), one input, or a list of inputs. An input
     that is a tuple is unpacked into forward's arguments, e.g. (x, mask) for a
     TransformerBlock: calibrate on the inputs the model will really see.
-
-    TODO: Deep-copy the model, swap its Linear layers, and calibrate them if data is given.
-
-    APPROACH:
-    1. copy.deepcopy(model) so the original keeps its float weights
-    2. For each (container, key, linear) from _linear_slots: put a QuantizedLinear there
-    3. With calibration_data, run it through the copy and calibrate each layer
-
-    EXAMPLE:
-    >>> small = quantize_model(model, calibration_data=[Tensor(x_train[:64])])
-    >>> compare_model_sizes(model, small)["compression_ratio"]   # about 4 for an MLP
-
-    HINTS:
-    - Raise a ValueError when the model has no Linear layer: nothing would be quantized
     """
     if not hasattr(model, "forward") or not hasattr(model, "parameters"):
         raise TypeError("quantize_model expects a model with forward() and parameters()")
