@@ -47,7 +47,7 @@ from audits.cli import (
     ignored_codes,
     use_color,
 )
-from audits.fix import FIXABLE, FixResult, fix_file, fix_source
+from audits.fix import FixResult, fix_file, fix_source
 from audits.model import Finding, InputError, display_path
 from audits.parse import read_source
 from audits.report import fixplan, github, json as json_report, markdown, sarif, text
@@ -136,14 +136,14 @@ def describe_fixes(result: FixResult, before: list[Finding], after: list[Finding
             side.append(f)
     if result.fixed and side:
         lines.append("also resolved by these edits: " + ", ".join(f"line {f.line} {f.code}" for f in side))
-    remaining = [f for f in after if f.code in FIXABLE]
+    remaining = [f for f in after if f.fix is not None]
     reasons = {(f.code, f.message): why for f, why in result.needs_human}
     if remaining:
         lines.append(f"needs a human ({len(remaining)}):")
         for f in remaining:
             why = reasons.get((f.code, f.message), "still reported after fixing")
             lines.append(f"  {f.path}:{f.line} {f.code} {f.message} ({why})")
-    others = [f for f in after if f.code not in FIXABLE and f.severity.blocks_export]
+    others = [f for f in after if f.fix is None and f.severity.blocks_export]
     if others:
         lines.append(f"{len(others)} other blocking finding(s) need a person: see the fix plan")
     return lines
@@ -225,7 +225,7 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
         changed = False
         for audit in audits:
             raw = read_source(audit.module.path)
-            result = fix_source(audit.module, audit.findings, raw)
+            result = fix_source(audit.module, audit.findings, raw, audit=lambda module: auditor.audit_source(module).findings)
             out.write(unified_diff(audit, result, raw))
             changed = changed or result.text != raw
         return EXIT_BLOCKED if changed and not args.exit_zero else EXIT_READY
@@ -234,7 +234,7 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
         log = sys.stderr if args.format and not args.output else out
         fixed = []
         for audit in audits:
-            result = fix_file(audit.module, audit.findings)
+            result = fix_file(audit.module, audit.findings, audit=lambda module: auditor.audit_source(module).findings)
             again = auditor.audit_target(str(audit.module.path))  # audited again from disk
             if len(audits) > 1:
                 print(f"{audit.info.path}:", file=log)

@@ -12,8 +12,7 @@ import datetime as _dt
 from typing import Iterable, Mapping
 
 from audits import score as scoring
-from audits.fix import FIXABLE
-from audits.model import Finding, Rule, Severity
+from audits.model import Finding, Rule, Safety, Severity
 from audits.report import ModuleInfo, ordered, rule_map, rule_name
 from audits.report.markdown import fence, line_list, suggestion_block
 
@@ -35,7 +34,7 @@ def render(
     findings = ordered(findings)
     violated = scoring.violated_rules(findings)
     codes = sorted(violated, key=lambda code: (-int(violated[code]), code))
-    mechanical = [f for f in findings if f.code in FIXABLE]
+    mechanical = [f for f in findings if f.fix is not None and f.fix.safety is Safety.SAFE]
     out: list[str] = []
     add = out.append
 
@@ -60,7 +59,7 @@ def render(
         add(f"## Fix {number}: {code} {rule_name(code, rules)} ({severity.label.upper()})")
         add("")
         add(f"{len(hits)} finding(s), {line_list(f.line for f in hits)}."
-            + (" Applied by `--fix`." if code in FIXABLE else " Needs a person."))
+            + (" Applied by `--fix`." if any(f in mechanical for f in hits) else " Needs a person."))
         add("")
         if rule is not None:
             add(f"**Why:** {rule.doc.strip()}")

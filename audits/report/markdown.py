@@ -15,8 +15,7 @@ import datetime as _dt
 from typing import Iterable, Mapping
 
 from audits import score as scoring
-from audits.fix import FIXABLE
-from audits.model import Finding, Rule, Severity
+from audits.model import Finding, Rule, Safety, Severity
 from audits.report import (
     ModuleInfo,
     categories,
@@ -215,7 +214,7 @@ def render(
         if not codes:
             add("Nothing to do.")
         for step, code in enumerate(sorted(codes, key=lambda c: (-int(violated[c]), c)), start=1):
-            how = " (mechanical: `--fix` applies it)" if code in FIXABLE else ""
+            how = " (mechanical: `--fix` applies it)" if any(_fixable(f) for f in grouped[code]) else ""
             add(f"{step}. **{code}** {rule_name(code, rules)}: {line_list(f.line for f in grouped[code])}{how}")
         add("")
 
@@ -234,7 +233,7 @@ def render(
     add("")
     target = info.target
     steps = []
-    if any(code in FIXABLE for code in violated):
+    if any(_fixable(f) for f in findings):
         steps.append(f"`python -m audits.module {target} --fix` applies the mechanical fixes; the rest follow the fix plan.")
     elif violated:
         steps.append("Apply the changes in the fix plan.")
@@ -246,3 +245,8 @@ def render(
         add(f"{number}. {step}")
     add("")
     return "\n".join(out)
+
+
+def _fixable(finding: Finding) -> bool:
+    """Does `--fix` apply this finding's own fix (a safe one)?"""
+    return finding.fix is not None and finding.fix.safety is Safety.SAFE

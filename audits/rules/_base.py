@@ -10,7 +10,7 @@ import ast
 from typing import Iterator, Optional
 
 from audits.astutil import dotted_name
-from audits.model import Cell, Finding, ModuleSource, Rule
+from audits.model import Cell, Finding, Fix, ModuleSource, Rule
 
 MAIN_GUARD = 'if __name__ == "__main__":'
 
@@ -25,6 +25,7 @@ def finding(
     excerpt: Optional[str] = None,
     suggestion: str = "",
     path: Optional[str] = None,
+    fix: Optional[Fix] = None,
 ) -> Finding:
     """A Finding of `rule` at `line` of `module`; the excerpt defaults to lines line..last as written."""
     return Finding(
@@ -36,6 +37,7 @@ def finding(
         excerpt=module.excerpt(line, last) if excerpt is None else excerpt,
         suggestion=suggestion,
         category=rule.category,
+        fix=fix,
     )
 
 

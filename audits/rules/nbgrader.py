@@ -14,7 +14,7 @@ import json
 import re
 from typing import Iterable, Optional
 
-from audits.model import Cell, Rule, Severity
+from audits.model import Cell, Edit, Fix, Rule, Safety, Severity
 from audits.astutil import defined_tests, nodes
 from audits.rules._base import finding
 
@@ -142,9 +142,20 @@ def with_missing_keys(module, cell: Cell, used_ids: Optional[Iterable[str]] = No
     return dict(sorted(merged.items()))
 
 
+def metadata_json(meta: dict) -> str:
+    """The metadata as JSON, non-ASCII text kept as written; escaped when it holds a lone
+    surrogate (`"\\ud800"` in the source JSON), which could not be written as UTF-8."""
+    text = json.dumps(meta, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(meta)
+    return text
+
+
 def marker_line(meta: dict) -> str:
     """`# %% nbgrader={...}` in the course's key order and spacing."""
-    return "# %% nbgrader=" + json.dumps(meta)
+    return "# %% nbgrader=" + metadata_json(meta)
 
 
 def suggested_marker(cell: Cell, meta: dict) -> str:
@@ -153,7 +164,7 @@ def suggested_marker(cell: Cell, meta: dict) -> str:
     exactly as `--fix` writes it. Code before the first marker gets a new marker line."""
     if not cell.marker:
         return marker_line(meta)
-    text = json.dumps(meta)
+    text = metadata_json(meta)
     old = cell.nbgrader_text
     if old is not None and cell.nbgrader is None and "}" in old:
         old = old[: old.rfind("}") + 1]  # not JSON: replace up to the closing brace, keep the rest
@@ -169,15 +180,33 @@ def _is_blank(cell: Cell) -> bool:
 # -- NB001: no metadata ----------------------------------------------------------------
 
 
+def _grade_ids(module) -> set[str]:
+    return {
+        cell.nbgrader["grade_id"]
+        for cell in module.cells
+        if isinstance(cell.nbgrader, dict) and isinstance(cell.nbgrader.get("grade_id"), str)
+    }
+
+
+def _marker_fix(cell: Cell, meta: dict, description: str, safety: Safety = Safety.SAFE) -> Optional[Fix]:
+    """Replace the cell's marker line with one carrying `meta` (None for a cell without marker)."""
+    if not cell.marker or (cell.nbgrader_text and cell.nbgrader is not None and cell.nbgrader_text not in cell.marker):
+        return None  # no marker line, or metadata in jupytext's `{"nbgrader": ...}` form: left to a person
+    return Fix(description, (Edit(cell.start, cell.start, suggested_marker(cell, meta)),), safety)
+
+
 def check_missing(module, index):
+    taken = _grade_ids(module)  # ids generated for earlier cells count as taken: the fixes must not collide
     for cell in module.code_cells():
         if cell.nbgrader_text is not None or _is_blank(cell):
             continue
-        meta = complete_metadata(module, cell)
+        meta = complete_metadata(module, cell, taken)
+        taken.add(meta["grade_id"])
         where = "has no nbgrader metadata" if cell.marker else "sits before the first `# %%` marker, so it has no nbgrader metadata"
         yield finding(
             NB001, module, cell.start, f"code cell {where}: nbgrader cannot grade, lock or strip it.",
             excerpt=cell.marker or module.line(cell.start), suggestion=suggested_marker(cell, meta),
+            fix=_marker_fix(cell, meta, f"added complete nbgrader metadata (grade_id {meta['grade_id']!r})"),
         )  # fmt: skip
 
 
@@ -228,7 +257,23 @@ def schema_problems(meta: dict) -> list[str]:
     return problems
 
 
+def _schema_fix(module, cell: Cell, taken: set[str]) -> Optional[Fix]:
+    """Add the missing keys (safe: existing values stay); when none is missing, rewriting the
+    wrong values is an unsafe fix, since only a person knows which value was meant."""
+    existing = cell.nbgrader
+    merged = with_missing_keys(module, cell, taken)
+    added = sorted(key for key in merged if key not in existing)
+    grade_id = merged.get("grade_id")
+    own = {grade_id} if isinstance(grade_id, str) else set()  # any JSON value may stand there, a dict too
+    taken |= own
+    if added:
+        return _marker_fix(cell, merged, "added missing key(s) " + ", ".join(added))
+    complete = complete_metadata(module, cell, taken - own)
+    return _marker_fix(cell, complete, "rewrites existing values to valid ones; only a person may change an existing value", Safety.UNSAFE)
+
+
 def check_schema(module, index):
+    taken = _grade_ids(module)
     for cell in module.cells:
         if not isinstance(cell.nbgrader, dict):
             continue
@@ -237,7 +282,7 @@ def check_schema(module, index):
             suggestion = suggested_marker(cell, complete_metadata(module, cell)) if cell.is_code else "Complete the metadata: " + "; ".join(problems) + "."
             yield finding(
                 NB003, module, cell.start, "nbgrader metadata is not valid v3: " + "; ".join(problems) + ".",
-                suggestion=suggestion,
+                suggestion=suggestion, fix=_schema_fix(module, cell, taken) if cell.is_code else None,
             )  # fmt: skip
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 import re
 
-from audits.astutil import import_time_statements, runs_only_as_script
-from audits.model import Rule, Severity
+from audits.astutil import import_time_statements, is_main_guard, nodes, runs_only_as_script
+from audits.model import Edit, Fix, Rule, Safety, Severity
 from audits.rules._base import (
     MAIN_GUARD,
     callee,
@@ -18,6 +18,8 @@ from audits.rules._base import (
     parsed_code_cells,
     statement_span,
 )
+
+INDENT = "    "
 
 # test_*, demo_*, analyze_*/analyse_*, anything named *analysis*, run_tests/run_all_tests,
 # and the unittest/pytest entry points.
@@ -61,9 +63,67 @@ def import_time_test_calls(tree: ast.Module) -> dict[ast.stmt, list[ast.Call]]:
     return found
 
 
+def _multiline_string(node: ast.AST) -> bool:
+    """Does the statement hold a string spanning lines? Indenting it would change the string."""
+    return any(
+        (isinstance(child, ast.JoinedStr) or isinstance(child.value, (str, bytes))) and (child.end_lineno or child.lineno) > child.lineno
+        for child in nodes(node, ast.Constant, ast.JoinedStr)
+    )
+
+
+def _guard_fixes(module, tree: ast.Module, statements) -> dict[ast.stmt, Fix]:
+    """The fix of each guardable top-level statement: indent it under the main guard.
+
+    Consecutive statements share one guard (one Fix, attached to each of their
+    findings); right after an existing guard they join it, with its indentation.
+    A statement sharing a line with another (`a = 1; test_a()`) gets no fix; one
+    holding a multi-line string gets an unsafe fix (indenting changes the string).
+    """
+    body = tree.body
+    position = {id(node): i for i, node in enumerate(body)}
+    wanted: dict[int, bool] = {}  # body index -> safe?
+    for statement in statements:
+        i = position.get(id(statement))
+        if i is None:
+            continue  # inside the `else:` of a main guard: the suggestion says what to do
+        if (i > 0 and body[i - 1].end_lineno == statement.lineno) or (i + 1 < len(body) and body[i + 1].lineno == statement.end_lineno):
+            continue
+        wanted[i] = not _multiline_string(statement)
+    groups: list[list[int]] = []
+    for i in sorted(wanted):
+        if groups and groups[-1][-1] == i - 1 and wanted[groups[-1][-1]] == wanted[i]:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    fixes: dict[ast.stmt, Fix] = {}
+    for group in groups:
+        first, last = body[group[0]], body[group[-1]]
+        previous = body[group[0] - 1] if group[0] > 0 else None
+        if previous is not None and is_main_guard(previous) and not previous.orelse:
+            guard_line = module.line(previous.body[0].lineno)
+            indent = guard_line[: len(guard_line) - len(guard_line.lstrip())] or INDENT
+            head, how = [], f"moved under the __main__ guard at line {previous.lineno}"
+        else:
+            indent, head, how = INDENT, [MAIN_GUARD], "wrapped in a new __main__ guard"
+        lines = [module.line(n) for n in range(first.lineno, (last.end_lineno or last.lineno) + 1)]
+        text = "\n".join(head + [indent + line if line.strip() else line for line in lines])
+        safe = wanted[group[0]]
+        fix = Fix(
+            how if safe else how + " (unsafe: indenting changes the text of a multi-line string)",
+            (Edit(first.lineno, last.end_lineno or last.lineno, text),),
+            Safety.SAFE if safe else Safety.UNSAFE,
+        )
+        for i in group:
+            fixes[body[i]] = fix
+    return fixes
+
+
 def check(module, index):
     for cell, tree in parsed_code_cells(module):
-        for statement, calls in import_time_test_calls(tree).items():
+        found = import_time_test_calls(tree)
+        fixes = _guard_fixes(module, tree, found)
+        top = {id(node) for node in tree.body}
+        for statement, calls in found.items():
             first, last = statement_span(statement)
             names = [f"`{callee(call)}()`" for call in calls]
             if type(statement) not in BLOCKS:
@@ -74,11 +134,13 @@ def check(module, index):
                     f"{where} run{'s' if len(calls) == 1 else ''} at import time inside this `{BLOCKS[type(statement)]}` block: "
                     f"guard the whole block with `{MAIN_GUARD}`."
                 )
-            if statement.col_offset == 0:
-                suggestion = guarded(module, first, last)
-            else:  # inside the `else:` of a main guard
+            if id(statement) not in top:  # inside the `else:` of a main guard
                 suggestion = f"Move this call out of the `else:` branch into the body of `{MAIN_GUARD}`."
-            yield finding(RULE, module, first, message, last=last, suggestion=suggestion)
+            elif statement not in fixes:
+                suggestion = f"This statement shares a line with another statement (`;`): put it on its own line, then call it only under `{MAIN_GUARD}`."
+            else:
+                suggestion = guarded(module, first, last)
+            yield finding(RULE, module, first, message, last=last, suggestion=suggestion, fix=fixes.get(statement))
 
 
 RULE = Rule(

@@ -1,4 +1,8 @@
-"""The mechanical fixer on hand-built findings: guards, metadata completion, idempotence, nothing else touched."""
+"""The fixer applies the rules' own fixes: guards, metadata completion, idempotence, nothing else touched.
+
+Findings come from the audit of each text (the rules attach their fixes); each test
+names the (code, line) findings it hands to the fixer, and checks they were reported.
+"""
 
 import ast
 import json
@@ -7,8 +11,9 @@ import stat
 
 import pytest
 
+from audits.check import audit_source
 from audits.fix import fix_file, fix_source
-from audits.model import Finding, Severity
+from audits.model import Safety
 from audits.parse import parse_file, parse_text
 
 GUARD = 'if __name__ == "__main__":'
@@ -16,15 +21,22 @@ META = '{"grade": false, "grade_id": "%s", "locked": false, "schema_version": 3,
 
 
 def ti(line):
-    return Finding("TI001", Severity.CRITICAL, "m.py", line, "runs at import time")
+    return ("TI001", line)
 
 
 def nb(code, line):
-    return Finding(code, Severity.HIGH, "m.py", line, "metadata")
+    return (code, line)
 
 
-def fixed(text, findings):
-    return fix_source(parse_text(text, "m.py"), findings, text)
+def reported(text, wanted):
+    """The audit's findings of text at the wanted (code, line) places; each must be reported."""
+    findings = [f for f in audit_source(parse_text(text, "m.py"), None) if (f.code, f.line) in wanted]
+    assert sorted((f.code, f.line) for f in findings) == sorted(wanted)
+    return findings
+
+
+def fixed(text, wanted):
+    return fix_source(parse_text(text, "m.py"), reported(text, wanted), text)
 
 
 def cell(body, grade_id="c"):
@@ -63,25 +75,36 @@ def test_call_on_the_last_line_without_newline():
     assert fixed(text, [ti(2)]).text == cell(f"{GUARD}\n    test_module()")
 
 
-@pytest.mark.parametrize(
-    "body, line, reason",
-    [
-        ('show("""a\nb""")\n', 2, "multi-line string"),
-        ("a = 1; test_unit_a()\n", 2, "shares a line"),
-        ("def f():\n    test_unit_a()\n", 3, "definition"),
-        ("def f(:\n    test_unit_a()\n", 3, "does not parse"),
-    ],
-)
-def test_unsafe_cases_are_left_for_a_human(body, line, reason):
-    text = cell(body)
-    result = fixed(text, [ti(line)])
+def test_a_multiline_string_makes_the_guard_unsafe_so_it_is_left_for_a_human():
+    text = cell('demo("""a\nb""")\n')
+    (finding,) = reported(text, [ti(2)])
+    assert finding.fix.safety is Safety.UNSAFE
+    result = fixed(text, [ti(2)])
     assert result.text == text and not result.fixed
-    assert reason in result.needs_human[0][1]
+    assert "multi-line string" in result.needs_human[0][1]
+    assert GUARD in fix_source(parse_text(text, "m.py"), [finding], text, unsafe=True).text
+
+
+def test_a_call_sharing_its_line_has_no_fix_and_the_suggestion_says_why():
+    text = cell("a = 1; test_unit_a()\n")
+    (finding,) = reported(text, [ti(2)])
+    assert finding.fix is None and "shares a line" in finding.suggestion
+    result = fixed(text, [ti(2)])
+    assert result.text == text and not result.fixed and result.needs_human[0][0].code == "TI001"
+
+
+@pytest.mark.parametrize("body", ["def f():\n    test_unit_a()\n", "def f(:\n    test_unit_a()\n"], ids=["in-a-definition", "does-not-parse"])
+def test_calls_in_definitions_or_unparsable_cells_are_not_guarded(body):
+    text = cell(body)
+    findings = audit_source(parse_text(text, "m.py"), None)
+    assert [f for f in findings if f.code == "TI001"] == []
+    result = fix_source(parse_text(text, "m.py"), findings, text)
+    assert result.text == text and not result.fixed
 
 
 def test_block_with_a_call_inside_is_guarded_whole():
     text = cell("for k in range(2):\n    test_unit_a()\n")
-    assert fixed(text, [ti(3)]).text == cell(f"{GUARD}\n    for k in range(2):\n        test_unit_a()\n")
+    assert fixed(text, [ti(2)]).text == cell(f"{GUARD}\n    for k in range(2):\n        test_unit_a()\n")
 
 
 def test_bare_marker_gets_complete_inferred_metadata():
@@ -131,7 +154,9 @@ def test_generated_grade_ids_are_unique():
 
 def test_fixing_is_idempotent_and_other_codes_are_ignored():
     text = "# %%\ndef test_unit_a():\n    assert 3 == 3\n\ntest_unit_a()\n"
-    first = fixed(text, [nb("NB001", 1), ti(5), Finding("CC001", Severity.CRITICAL, "m.py", 2, "x")])
+    module = parse_text(text, "m.py")
+    first = fix_source(module, audit_source(module, None), text)  # EX001 (no default_exp) has no fix: left alone
+    assert {f.code for f, _ in first.fixed} == {"NB001", "TI001"} and [f.code for f, _ in first.needs_human] == ["EX001"]
     module = parse_text(first.text, "m.py")
     # what an audit of the fixed text would report for these codes: nothing left to do
     second = fix_source(module, [])
@@ -142,7 +167,8 @@ def test_fixing_is_idempotent_and_other_codes_are_ignored():
 def test_fix_file_keeps_crlf_endings_on_disk(tmp_path):
     path = tmp_path / "m.py"
     path.write_bytes(b"# %%\r\nx = 1\r\ntest_module()\r\n")
-    fix_file(parse_file(path), [ti(3), nb("NB001", 1)])
+    module = parse_file(path)
+    fix_file(module, [f for f in audit_source(module, None) if f.code in ("TI001", "NB001")])
     data = path.read_bytes()
     assert data.startswith(b"# %% nbgrader={") and data.endswith(b"\r\nx = 1\r\nif __name__ == \"__main__\":\r\n    test_module()\r\n")
     assert data.count(b"\n") == data.count(b"\r\n") == 4
@@ -152,7 +178,8 @@ def test_fix_file_writes_atomically_and_keeps_the_mode(tmp_path):
     path = tmp_path / "m.py"
     path.write_bytes(cell("test_module()\n").encode())
     os.chmod(path, 0o640)
-    result = fix_file(parse_file(path), [ti(2)])
+    module = parse_file(path)
+    result = fix_file(module, audit_source(module, None))
     assert result.changed and GUARD in path.read_text()
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["m.py"]  # no temporary left behind
@@ -167,13 +194,12 @@ def test_fix_file_does_not_write_when_nothing_changes(tmp_path):
 
 
 def test_added_metadata_is_the_audit_suggestion_and_existing_values_win():
-    from audits.check import audit_source
     from audits.rules.nbgrader import with_missing_keys
 
     text = "# %%\ndef test_unit_a():\n    assert 1\n"
     module = parse_text(text, "m.py")
     (nb001,) = [f for f in audit_source(module, None) if f.code == "NB001"]
-    assert fixed(text, [nb001]).text.splitlines()[0] == nb001.suggestion  # --fix writes what the review suggests
+    assert fix_source(module, [nb001], text).text.splitlines()[0] == nb001.suggestion  # --fix writes what the review suggests
     partial = parse_text('# %% nbgrader={"grade": false, "points": 9}\ndef test_unit_a():\n    assert 1\n', "m.py")
     merged = with_missing_keys(partial, partial.cells[0])
     assert merged["grade"] is False and merged["points"] == 9  # existing values are kept, even wrong ones
