@@ -31,7 +31,7 @@ HEADERS = ("crit", "high", "med", "low")
 
 
 def audit_all(root: Path | str = ".") -> list[Audit]:
-    auditor = Auditor(root)
+    auditor = Auditor(root, cache=True)
     if not auditor.refs:
         raise InputError(f"no module sources under {auditor.root.resolve()} (looked in modules/, modules/source/, src/)")
     return [auditor.audit_ref(ref) for ref in auditor.refs]

@@ -3,6 +3,7 @@
     auditor = Auditor(root)              discovery, configuration and the repository index of one checkout
     auditor.audit_target("16")           a module number or a source path -> Audit
     auditor.audit_ref(ref)               a discovered module -> Audit
+    Auditor(root, cache=True)            reuse the findings of an unchanged checkout (audits.cache)
 
 Command-line modules (`audits.module`, `audits`, `audits.export`) build on this;
 nothing here prints or exits. The audited code is parsed, never run.
@@ -22,7 +23,7 @@ from audits.discover import find_module, parse_module_number
 from audits.files import recover
 from audits.index import RepoIndex
 from audits.model import Finding, InputError, ModuleRef, ModuleSource
-from audits.parse import parse_file, parse_module
+from audits.parse import normalize_newlines, parse_file, parse_text, read_source, source_lines
 from audits.report import ModuleInfo
 
 
@@ -30,14 +31,26 @@ from audits.report import ModuleInfo
 class Audit:
     """One audited source: what was read and what was found."""
 
-    module: ModuleSource
+    path: Path  # the audited file
+    ref: Optional[ModuleRef]  # None for a file audited outside a checkout
+    text: str  # the file's text as audited
     findings: list[Finding]
     suppressed: list[Finding] = field(default_factory=list)  # silenced by `# audit: ignore[...]`, for the reports
+    parsed: Optional[ModuleSource] = field(default=None, repr=False)  # None when the findings came from the cache
+
+    @property
+    def module(self) -> ModuleSource:
+        """The parsed source (parsed now when the findings came from the cache)."""
+        if self.parsed is None:
+            self.parsed = parse_text(self.text, self.path, self.ref)
+        return self.parsed
 
     @cached_property
     def info(self) -> ModuleInfo:
-        """How the reports name and quote the audited source."""
-        return ModuleInfo.from_source(self.module)
+        """How the reports name and quote the audited source (its lines need no parse)."""
+        if self.parsed is not None:
+            return ModuleInfo.from_source(self.parsed)
+        return ModuleInfo.from_source(ModuleSource(self.path, self.text, source_lines(self.text), [], self.ref))
 
     @property
     def ready(self) -> bool:
@@ -46,30 +59,54 @@ class Audit:
     @property
     def stem(self) -> str:
         """File-name stem of its reports: "16_compression", or the source file's stem."""
-        ref = self.module.ref
-        return ref.folder if ref else self.module.path.stem
+        return self.ref.folder if self.ref else self.path.stem
 
 
 class Auditor:
-    """Audits sources of one checkout, reusing its configuration and repository index."""
+    """Audits sources of one checkout, reusing its configuration, repository index and (optionally) cached results."""
 
-    def __init__(self, root: Path | str = "."):
+    def __init__(self, root: Path | str = ".", cache: bool = False):
         self.root = Path(root)
         recover(self.root)  # an export or fix killed half-way is completed (or rolled back) before anything is read
         self.index = RepoIndex.build(self.root)  # discovery only; parsing is lazy and shared with the rules
         self.refs = [self.index.refs[number] for number in sorted(self.index.refs)]
-        self.config = load_config(self.root)
+        self.config = load_config(self.root)  # callers may replace it (e.g. --select/--ignore); the cache keys on it per call
+        self.cache = cache
+
+    @cached_property
+    def _cache(self):
+        if not self.cache:
+            return None
+        from audits.cache import ResultCache  # only the commands that ask for it pay for hashing the checkout
+
+        return ResultCache.open(self.root)
 
     def audit_source(self, module: ModuleSource) -> Audit:
         index = self.index if module.ref is not None else None
         suppressed: list[Finding] = []
         findings = audit_source(module, index, self.config, suppressed)
-        return Audit(module, findings, suppressed)
+        return Audit(module.path, module.ref, module.text, findings, suppressed, module)
 
     def audit_ref(self, ref: ModuleRef) -> Audit:
-        """Audit a discovered module, reusing the index's parse of it when there is one."""
-        cached = self.index.source(ref.number) if self.index.refs.get(ref.number) == ref else None
-        return self.audit_source(cached if cached is not None else parse_module(ref))
+        """Audit a discovered module as it is on disk now.
+
+        Reuses the cached findings for this exact text and configuration, else
+        the index's parse of it (shared with the cross-module rules) unless the
+        file changed since (e.g. after `--fix`), else parses it.
+        """
+        text = normalize_newlines(read_source(ref.path))
+        if self._cache is not None:
+            hit = self._cache.get(ref, text, self.config)
+            if hit is not None:
+                findings, suppressed = hit
+                return Audit(ref.path, ref, text, findings, suppressed)
+        module = self.index.source(ref.number) if self.index.refs.get(ref.number) == ref else None
+        if module is None or module.text != text:
+            module = parse_text(text, ref.path, ref)
+        audit = self.audit_source(module)
+        if self._cache is not None:
+            self._cache.put(ref, text, self.config, audit.findings, audit.suppressed)
+        return audit
 
     def resolve(self, target: str) -> tuple[Optional[ModuleRef], Path]:
         """A module number ("16") or a file path -> (its ModuleRef if it is a module of the root, its path)."""
@@ -89,4 +126,4 @@ class Auditor:
 
     def audit_target(self, target: str) -> Audit:
         ref, path = self.resolve(target)
-        return self.audit_source(parse_module(ref) if ref else parse_file(path))
+        return self.audit_ref(ref) if ref else self.audit_source(parse_file(path))

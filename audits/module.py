@@ -208,7 +208,7 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
         raise InputError("--diff shows what --fix would change: use --fix --diff")
     date = args.date or _dt.date.today()
     color = use_color(out)
-    auditor = Auditor(args.root)
+    auditor = Auditor(args.root, cache=True)
     auditor.config = dataclasses.replace(auditor.config, ignore=ignored_codes(args, auditor.config.ignore))
     everything = not args.targets
     if everything:

@@ -216,12 +216,23 @@ def _split(lines: list[str], first: int) -> list[tuple[int, int, str]]:
     return spans
 
 
-def parse_text(text: str, path: Path | str = "<source>", ref: ModuleRef | None = None) -> ModuleSource:
-    """Parse module source text into a ModuleSource. Never raises on any text."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
+def normalize_newlines(text: str) -> str:
+    """The text with every line ending as "\n" (what ModuleSource.text holds)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines of a text without their endings: lines[0] is line 1 (what ModuleSource.lines holds)."""
+    lines = normalize_newlines(text).split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the final newline does not start a line
+    return lines
+
+
+def parse_text(text: str, path: Path | str = "<source>", ref: ModuleRef | None = None) -> ModuleSource:
+    """Parse module source text into a ModuleSource. Never raises on any text."""
+    text = normalize_newlines(text)
+    lines = source_lines(text)
     header_end = _header_end(lines)
     spans = _split(lines, header_end)
 

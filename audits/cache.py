@@ -1,0 +1,191 @@
+"""A content-hash cache of audit results, so an unchanged checkout is re-audited in a blink (as ruff keeps one).
+
+    cache = ResultCache.open(root)                 None when caching is off or impossible
+    cache.get(ref, text, config)                   (findings, suppressed findings) or None
+    cache.put(ref, text, config, findings, suppressed)
+
+What a module's findings depend on is hashed into its key:
+- the auditor: the source of every `audits` file, the Python version and
+  jupytext's cell reader (any change to a rule, the parser or the splitter);
+- the configuration in effect (`[tool.audits]` and command-line selections:
+  ignored codes, severity overrides);
+- the checkout: every path under the root and the content of every file a rule
+  or discovery reads (`.py`, `.ipynb`, `.toml`, `.gitignore`), since the
+  cross-module rules read other modules, the tests and which files exist. Any
+  change re-audits every module; an unchanged checkout audits none;
+- the module's own path and text, and a secret kept in the user's cache folder, so a
+  cache folder planted in an untrusted checkout (a student's submission) can
+  never supply findings: its keys cannot match ours.
+
+Entries are JSON (never pickle: the folder lives in the audited checkout), one
+file per module under `<root>/.audits_cache/`, written atomically so two audits
+running at once never read a torn entry. A corrupt or unreadable entry is a
+miss. Set `AUDITS_NO_CACHE=1` to turn the cache off.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.util
+import json
+import os
+import secrets
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+from audits.config import Config
+from audits.files import write_atomically
+from audits.index import SKIPPED_DIRS
+from audits.model import Edit, Finding, Fix, ModuleRef, Safety, Severity
+
+CACHE_DIR = ".audits_cache"
+FORMAT = 1  # bump when the entry layout changes
+SECRET_BYTES = 32
+READ_CONTENT = frozenset({".py", ".ipynb", ".toml", ".gitignore"})  # files whose content a rule or discovery reads
+AUDITS = Path(__file__).resolve().parent
+
+
+def enabled() -> bool:
+    return os.environ.get("AUDITS_NO_CACHE", "") in ("", "0")
+
+
+def _hash_files(digest, root: str, relative_paths) -> None:
+    """Each path (relative to root, posix form) and, for the files rules read, their content."""
+    for relative in relative_paths:
+        digest.update(relative.encode("utf-8", "surrogateescape") + b"\0")
+        name = relative.rsplit("/", 1)[-1]
+        if os.path.splitext(name)[1] in READ_CONTENT or name in READ_CONTENT:
+            try:
+                with open(os.path.join(root, relative), "rb") as stream:
+                    digest.update(hashlib.sha256(stream.read()).digest())
+            except OSError:
+                digest.update(b"unreadable")
+
+
+def auditor_fingerprint() -> str:
+    """Changes whenever the auditor could give other findings for the same input."""
+    digest = hashlib.sha256(f"{FORMAT} {sys.version}".encode())
+    sources = sorted(p.relative_to(AUDITS).as_posix() for p in AUDITS.rglob("*.py") if "__pycache__" not in p.parts)
+    _hash_files(digest, str(AUDITS), sources)
+    spec = importlib.util.find_spec("jupytext")
+    if spec is not None and spec.submodule_search_locations:
+        _hash_files(digest, spec.submodule_search_locations[0], ["cell_reader.py"])
+    return digest.hexdigest()
+
+
+def checkout_fingerprint(root: Path) -> str:
+    """Every path under root and the content of the files rules read (the folders RepoIndex skips are skipped)."""
+    digest = hashlib.sha256()
+    paths = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
+        prefix = os.path.relpath(folder, root).replace(os.sep, "/") + "/" if folder != str(root) else ""
+        paths.extend(prefix + name for name in dirs + sorted(files))
+    _hash_files(digest, str(root), paths)
+    return digest.hexdigest()
+
+
+def _read_secret(path: Path) -> Optional[bytes]:
+    try:
+        secret = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None
+    return secret if len(secret) == SECRET_BYTES else None
+
+
+def _secret() -> Optional[bytes]:
+    """This user's cache secret (created on first use), or None when it cannot be kept (e.g. a read-only home)."""
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "audits"
+    path = home / "secret"
+    secret = _read_secret(path)
+    if secret is not None:
+        return secret
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=home, prefix=".secret.")  # private (0600) and complete before it is linked
+        with os.fdopen(handle, "w", encoding="ascii") as stream:
+            stream.write(secrets.token_hex(SECRET_BYTES))
+        try:
+            os.link(temporary, path)  # never replaces: when two audits race, both read the winner's secret
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    except OSError:
+        return None
+    return _read_secret(path)
+
+
+def config_fingerprint(config: Config) -> str:
+    return json.dumps([sorted(config.ignore), sorted((code, severity.name) for code, severity in config.severity.items())])
+
+
+def finding_to_json(finding: Finding) -> dict:
+    data = dataclasses.asdict(finding)
+    data["severity"] = finding.severity.name
+    if finding.fix is not None:
+        data["fix"]["safety"] = finding.fix.safety.value
+    return data
+
+
+def finding_from_json(data: dict) -> Finding:
+    fix = data.get("fix")
+    if fix is not None:
+        fix = Fix(fix["description"], tuple(Edit(**edit) for edit in fix["edits"]), Safety(fix["safety"]))
+    return Finding(**{**data, "severity": Severity[data["severity"]], "fix": fix, "impact": tuple(data.get("impact", ()))})
+
+
+class ResultCache:
+    """Findings of a checkout's modules, keyed by everything they depend on."""
+
+    def __init__(self, folder: Path, base_key: str):
+        self.folder = folder
+        self.base_key = base_key
+
+    @classmethod
+    def open(cls, root: Path | str) -> Optional["ResultCache"]:
+        if not enabled():
+            return None
+        secret = _secret()
+        if secret is None:
+            return None
+        root = Path(root).resolve()
+        parts = (secret.hex(), auditor_fingerprint(), checkout_fingerprint(root))
+        return cls(root / CACHE_DIR, hashlib.sha256("\0".join(parts).encode()).hexdigest())
+
+    def _entry(self, ref: ModuleRef, text: str, config: Config) -> Path:
+        digest = hashlib.sha256(f"{self.base_key}\0{config_fingerprint(config)}\0{ref.path.resolve()}\0".encode("utf-8", "surrogateescape"))
+        digest.update(text.encode("utf-8", "surrogatepass"))  # the text as audited now (a --fix may have changed it)
+        return self.folder / f"{digest.hexdigest()}.json"
+
+    def get(self, ref: ModuleRef, text: str, config: Config) -> Optional[tuple[list[Finding], list[Finding]]]:
+        """(findings, suppressed findings) of `ref` with this text and configuration, or None (never cached, stale, unreadable)."""
+        try:
+            entry = json.loads(self._entry(ref, text, config).read_text(encoding="utf-8"))
+            return [finding_from_json(item) for item in entry["findings"]], [finding_from_json(item) for item in entry["suppressed"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, ref: ModuleRef, text: str, config: Config, findings: list[Finding], suppressed: list[Finding]) -> None:
+        """Store the findings; silently skipped when they do not survive the round trip or the folder is not writable."""
+        data = {"findings": [finding_to_json(f) for f in findings], "suppressed": [finding_to_json(f) for f in suppressed]}
+        try:
+            entry = json.dumps(data, ensure_ascii=True)
+            read = json.loads(entry)
+            if [finding_from_json(item) for item in read["findings"]] != findings or [finding_from_json(item) for item in read["suppressed"]] != suppressed:
+                return
+            self._prepare()
+            write_atomically(self._entry(ref, text, config), entry)
+        except (OSError, ValueError, TypeError):
+            return
+
+    def _prepare(self) -> None:
+        """Create the folder, marked as a cache that git and backup tools skip (as ruff marks .ruff_cache)."""
+        if (self.folder / ".gitignore").exists():
+            return
+        self.folder.mkdir(exist_ok=True)
+        write_atomically(self.folder / ".gitignore", "# Created by the audits result cache: never commit it.\n*\n")
+        write_atomically(self.folder / "CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n# audits result cache\n")

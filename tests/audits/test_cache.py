@@ -1,0 +1,158 @@
+"""The result cache: an unchanged checkout is not re-audited; any change to what findings depend on is.
+
+Correctness only (hits, misses, invalidation, safety); how fast it is is printed
+by benchmarks/audit_speed.py.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import audits.auditor
+import audits.cache
+from audits.auditor import Auditor
+from audits.cache import CACHE_DIR, finding_from_json, finding_to_json
+from audits.model import Edit, Finding, Fix, Safety, Severity
+from testkit.auditkit import make_checkout, marker, source
+
+REPO = Path(__file__).resolve().parents[2]
+TEST_CELL = marker("t", "test") + "\ndef test_unit_w():\n    assert True\n"
+FLAWED = source(TEST_CELL + "\ntest_unit_w()\n")  # an unguarded test call: TI001, with its fix
+CLEAN = source(marker("w", "impl") + "\n#| export\ndef widget():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n")
+
+
+@pytest.fixture
+def cached(tmp_path, monkeypatch):
+    """Caching on, with this test's own cache secret; counts how often the rules really run."""
+    monkeypatch.delenv("AUDITS_NO_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    runs = []
+    real = audits.auditor.audit_source
+
+    def counting(module, index, config=None):
+        runs.append(module.path.name)
+        return real(module, index, config)
+
+    monkeypatch.setattr(audits.auditor, "audit_source", counting)
+    root = make_checkout(tmp_path / "course", {"01_widget": FLAWED, "02_gadget": CLEAN})
+    return root, runs
+
+
+def audit_all(root):
+    auditor = Auditor(root, cache=True)
+    return {ref.folder: auditor.audit_ref(ref).findings for ref in auditor.refs}
+
+
+def test_findings_survive_the_json_round_trip_fix_and_all():
+    fix = Fix("guard the call", (Edit(3, 3, 'if __name__ == "__main__":\n    test_unit_w()'), Edit(5, 4, "")), Safety.UNSAFE)
+    finding = Finding("TI001", Severity.CRITICAL, "m.py", 3, "unguarded", "test_unit_w()", "guard it", "Test isolation", 5, fix, ("tests/x.py:1 uses it",))
+    data = json.loads(json.dumps(finding_to_json(finding)))
+    assert finding_from_json(data) == finding
+
+
+def test_a_second_run_reuses_every_finding(cached):
+    root, runs = cached
+    first = audit_all(root)
+    assert [f.code for f in first["01_widget"]] == ["TI001"] and first["02_gadget"] == []
+    assert sorted(runs) == ["gadget.py", "widget.py"]
+    assert audit_all(root) == first
+    assert len(runs) == 2  # the rules did not run again
+    assert (root / CACHE_DIR / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+
+
+def test_changing_the_module_re_audits_it(cached):
+    root, runs = cached
+    audit_all(root)
+    (root / "modules/01_widget/widget.py").write_text(FLAWED.replace("\ntest_unit_w()\n", "\nif __name__ == '__main__':\n    test_unit_w()\n"), encoding="utf-8")
+    again = audit_all(root)
+    assert again["01_widget"] == [] and len(runs) == 4
+
+
+def test_changing_another_file_of_the_checkout_re_audits(cached):
+    """Cross-module rules read other modules, tests and which files exist: any change there counts."""
+    root, runs = cached
+    audit_all(root)
+    (root / "tests/01_widget").mkdir(parents=True)
+    (root / "tests/01_widget/test_widget.py").write_text("def test_placeholder():\n    pass\n", encoding="utf-8")
+    audit_all(root)
+    assert len(runs) == 4
+
+
+def test_changing_the_configuration_re_audits(cached):
+    root, runs = cached
+    audit_all(root)
+    (root / "pyproject.toml").write_text('[tool.audits]\nignore = ["TI001"]\n', encoding="utf-8")
+    again = audit_all(root)
+    assert again["01_widget"] == [] and len(runs) == 4
+
+
+def test_a_new_auditor_version_re_audits(cached, monkeypatch):
+    root, runs = cached
+    audit_all(root)
+    monkeypatch.setattr(audits.cache, "auditor_fingerprint", lambda: "another auditor")
+    audit_all(root)
+    assert len(runs) == 4
+
+
+def test_the_auditor_fingerprint_follows_its_source(tmp_path, monkeypatch):
+    copy = tmp_path / "audits"
+    copy.mkdir()
+    (copy / "rule.py").write_text("CODE = 'X1'\n", encoding="utf-8")
+    monkeypatch.setattr(audits.cache, "AUDITS", copy)
+    before = audits.cache.auditor_fingerprint()
+    (copy / "rule.py").write_text("CODE = 'X2'\n", encoding="utf-8")
+    assert audits.cache.auditor_fingerprint() != before
+
+
+def test_entries_from_another_users_cache_never_match(cached, monkeypatch, tmp_path):
+    """A cache folder shipped inside an untrusted checkout cannot supply findings: its keys hold another secret."""
+    root, runs = cached
+    audit_all(root)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "grader-cache"))
+    audit_all(root)
+    assert len(runs) == 4
+
+
+def test_a_corrupt_entry_is_a_miss(cached):
+    root, runs = cached
+    first = audit_all(root)
+    for entry in (root / CACHE_DIR).glob("*.json"):
+        entry.write_text('{"findings": [{"code": 1}]', encoding="utf-8")
+    assert audit_all(root) == first and len(runs) == 4
+
+
+def test_without_cache_nothing_is_written(cached, monkeypatch):
+    root, _ = cached
+    monkeypatch.setenv("AUDITS_NO_CACHE", "1")
+    audit_all(root)
+    Auditor(root).audit_target("01")  # the library default: no cache either
+    assert not (root / CACHE_DIR).exists()
+
+
+def test_a_fix_in_between_is_seen_by_the_same_auditor(cached):
+    root, _ = cached
+    auditor = Auditor(root, cache=True)
+    assert [f.code for f in auditor.audit_target("01").findings] == ["TI001"]
+    path = root / "modules/01_widget/widget.py"
+    path.write_text(path.read_text(encoding="utf-8").replace("\ntest_unit_w()\n", "\n"), encoding="utf-8")
+    assert auditor.audit_target("01").findings == []
+
+
+def test_two_audits_at_once_agree_and_leave_only_whole_entries(cached, tmp_path):
+    root, _ = cached
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(tmp_path / "user-cache")}
+    command = [sys.executable, "-m", "audits", "--root", str(root)]
+    children = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+    results = [(child.wait(timeout=120), child.stdout.read(), child.stderr.read()) for child in children]
+    for child in children:
+        child.stdout.close()
+        child.stderr.close()
+    assert [code for code, _, _ in results] == [1, 1], results  # TI001 blocks module 01
+    assert results[0][1] == results[1][1] and "NOT READY" in results[0][1]
+    files = sorted(path.name for path in (root / CACHE_DIR).iterdir())
+    assert [name for name in files if not name.endswith(".json")] == [".gitignore", "CACHEDIR.TAG"]
+    entries = [json.loads(path.read_text(encoding="utf-8")) for path in (root / CACHE_DIR).glob("*.json")]
+    assert len(entries) == 2 and all("findings" in entry for entry in entries)
