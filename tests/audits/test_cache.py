@@ -4,6 +4,7 @@ Correctness only (hits, misses, invalidation, safety); how fast it is is printed
 by benchmarks/audit_speed.py.
 """
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -32,9 +33,9 @@ def cached(tmp_path, monkeypatch):
     runs = []
     real = audits.auditor.audit_source
 
-    def counting(module, index, config=None):
+    def counting(module, index, config=None, suppressed=None):
         runs.append(module.path.name)
-        return real(module, index, config)
+        return real(module, index, config, suppressed)
 
     monkeypatch.setattr(audits.auditor, "audit_source", counting)
     root = make_checkout(tmp_path / "course", {"01_widget": FLAWED, "02_gadget": CLEAN})
@@ -87,6 +88,24 @@ def test_changing_the_configuration_re_audits(cached):
     (root / "pyproject.toml").write_text('[tool.audits]\nignore = ["TI001"]\n', encoding="utf-8")
     again = audit_all(root)
     assert again["01_widget"] == [] and len(runs) == 4
+
+
+def test_a_configuration_changed_after_start_is_honoured(cached):
+    """Commands narrow the configuration after building the Auditor (--select/--ignore): the cache keys on it per call."""
+    root, runs = cached
+    audit_all(root)
+    auditor = Auditor(root, cache=True)
+    auditor.config = dataclasses.replace(auditor.config, ignore=frozenset({"TI001"}))
+    assert auditor.audit_target("01").findings == [] and len(runs) == 3
+
+
+def test_suppressed_findings_are_cached_too(cached):
+    root, runs = cached
+    path = root / "modules/01_widget/widget.py"
+    path.write_text(FLAWED.replace("\ntest_unit_w()\n", "\ntest_unit_w()  # audit: ignore[TI001]\n"), encoding="utf-8")
+    first = Auditor(root, cache=True).audit_target("01")
+    again = Auditor(root, cache=True).audit_target("01")
+    assert [f.code for f in again.suppressed] == ["TI001"] and again.suppressed == first.suppressed and len(runs) == 1
 
 
 def test_a_new_auditor_version_re_audits(cached, monkeypatch):
