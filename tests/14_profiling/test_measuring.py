@@ -80,6 +80,15 @@ def test_latency_is_the_median_of_the_timed_runs_after_warmup(monkeypatch):
     assert model.durations == [], "exactly warmup + iterations forward passes"
 
 
+
+def test_latency_defaults_to_three_untimed_warmup_runs_then_ten_timed_runs(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(profiling.time, "perf_counter", clock)
+    # three 500 ms warm-ups, then timed runs of 1..10 ms: median 5.5 (a 500 in the timed runs would move it)
+    model = ScriptedModel(clock, [500.0] * 3 + [float(ms) for ms in range(1, 11)])
+    assert Profiler().measure_latency(model, Tensor([0.0])) == pytest.approx(5.5)
+    assert model.durations == [], "exactly 3 + 10 forward passes"
+
 def test_latency_is_positive_on_a_real_model_and_arguments_are_validated():
     profiler = Profiler()
     x = Tensor(np.ones((3, 10)))

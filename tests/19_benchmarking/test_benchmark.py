@@ -158,11 +158,27 @@ def test_list_names_and_the_comparison_table(blobs):
     assert table.splitlines()[1].startswith("model_0") and len(table.splitlines()) == 3
 
 
+class OnlyForward:
+    """Half a model: forward() without parameters()."""
+
+    def forward(self, x):
+        return x
+
+
+class OnlyParameters:
+    """The other half: parameters() without forward()."""
+
+    def parameters(self):
+        return []
+
+
 @pytest.mark.parametrize("models, error, words", [
     ([], ValueError, "models is empty"),
     ({}, ValueError, "models is empty"),
     (BlobMLP(), TypeError, "list or a dict"),
     ([object()], TypeError, "forward"),
+    ([OnlyForward()], TypeError, r"forward\(\) and parameters\(\)"),
+    ([OnlyParameters()], TypeError, r"forward\(\) and parameters\(\)"),
     ({"": BlobMLP()}, TypeError, "names"),
 ])
 def test_bad_models_are_rejected(models, error, words, blobs):
