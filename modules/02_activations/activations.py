@@ -31,10 +31,16 @@ You will build five of them on top of Module 01 (Tensor):
 
 Two design rules shape every line of this module:
 
-1. **Only Tensor primitives.** Each activation is written with the operations of
-   Module 01 (Tensor): `+ - * /`, `** scalar`, `exp`, `log`, `tanh`, `maximum`,
-   `sum`, `max`... Module 05 (Autograd) teaches every primitive its derivative, so
-   these classes become differentiable without a single extra line here.
+1. **Tensor primitives, or one recorded operation.** Sigmoid, ReLU and Tanh are
+   one or two operations of Module 01 (Tensor): `tanh`, `maximum`, `+ - * /`...
+   Module 05 (Autograd) teaches every primitive its derivative, so they become
+   differentiable without a single extra line here. GELU and Softmax would take
+   nine and four primitives, and every primitive recorded for autograd keeps its
+   inputs alive and costs a call in the backward pass. They are the two most used
+   activations of a transformer, so each is *fused*: computed in one pass with
+   NumPy and recorded as a single operation through Module 01's seam,
+   `record("gelu", data, (x,))`. Module 05 gives that one operation its
+   derivative (worked out there).
 2. **Numerically stable forms.** float32 overflows at e^88.7. A textbook formula
    that calls `exp` on a large input returns `inf`, and `inf / inf` is `NaN`.
    We choose algebraically equal forms that never overflow.
@@ -50,7 +56,7 @@ import math
 
 import numpy as np
 
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.tensor import Tensor, record
 
 # %% [markdown]
 """
@@ -291,6 +297,18 @@ negatives vanish (Phi ~ 0), and near 0 the curve is smooth with a small dip.
 
 It stays within 1e-3 of the exact `x * Phi(x)` everywhere. It is stable because
 `tanh` saturates: for x = 1000 the bracket is exactly 2 and gelu(x) = x.
+
+**Fused.** Written with Tensor operations this formula is nine recorded
+operations (three multiplications for the cube, the scaling, the additions, the
+tanh...), each holding an intermediate array for the backward pass. We compute it
+on `x.data` with NumPy instead and hand the result to Module 01's seam once:
+
+```
+x ──► record("gelu", 0.5 * x * (1 + tanh(...)), (x,)) ──► out     one node, input x only
+```
+
+Before Module 05 this is just `Tensor(data)`; afterwards it records one
+`GeluBackward` node, which recomputes the tanh from x when gradients are needed.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "gelu", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -305,12 +323,12 @@ class GELU:
     def forward(self, x):
         """Return 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3))).
 
-        TODO: Implement the tanh approximation of GELU with Tensor operations.
+        TODO: Implement the tanh approximation of GELU on x.data, recorded as one operation.
 
         APPROACH:
-        1. Check that x is a Tensor.
-        2. inner = GELU_SCALE * (x + GELU_CUBIC * x * x * x)
-        3. return 0.5 * x * (1 + inner.tanh())
+        1. Check that x is a Tensor; let a = x.data.
+        2. t = np.tanh(GELU_SCALE * (a + GELU_CUBIC * a * a * a))
+        3. return record("gelu", 0.5 * a * (1 + t), (x,))
 
         EXAMPLE:
         >>> GELU()(Tensor([0.0, 1.0])).data   # exact x*Phi(x): 0, 0.8413
@@ -322,8 +340,9 @@ class GELU:
         """
         ### BEGIN SOLUTION
         _require_tensor(x, "GELU")
-        inner = GELU_SCALE * (x + GELU_CUBIC * (x * x * x))
-        return 0.5 * x * (1.0 + inner.tanh())
+        a = x.data
+        t = np.tanh(GELU_SCALE * (a + GELU_CUBIC * (a * a * a)))
+        return record("gelu", 0.5 * a * (1.0 + t), (x,))
         ### END SOLUTION
 
     def __call__(self, x):
@@ -371,10 +390,16 @@ exceeds 1 and the sum is at least 1 (no division by zero either).
 [1000, 999] - 1000 = [0, -1] -> exp [1.0, 0.37] -> [0.73, 0.27]
 ```
 
-We take the max from `x.data`, wrap it in a fresh `Tensor`, and subtract that
-**constant**. Because the result does not depend on `c`, its gradient with
-respect to `c` is zero: treating the max as a constant is exact, and it keeps
-`max` (and its ties) out of the autograd graph.
+We take the max from `x.data` and subtract it as a **constant**. Because the
+result does not depend on `c`, its gradient with respect to `c` is zero:
+treating the max as a constant is exact, and it keeps `max` (and its ties) out
+of the autograd graph.
+
+**Fused.** Like GELU, softmax is computed with NumPy in one pass (shift, exp,
+sum, divide) and recorded as one operation, `record("softmax", probs, (x,), axis)`,
+instead of four recorded operations with their intermediates. Its derivative
+needs only the output `p`, which Module 05's `SoftmaxBackward` keeps:
+`grad_x = p * (g - sum(g * p))` along the axis.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "softmax", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -403,9 +428,9 @@ class Softmax:
 
         APPROACH:
         1. Check the input; find the axis with `_check_dim`.
-        2. shift = Tensor(x.data.max(axis, keepdims=True))   # a constant
-        3. e = (x - shift).exp()
-        4. return e / e.sum(axis=axis, keepdims=True)
+        2. e = np.exp(x.data - x.data.max(axis, keepdims=True))   # shifted by a constant
+        3. probs = e / e.sum(axis=axis, keepdims=True)
+        4. return record("softmax", probs, (x,), axis)
 
         EXAMPLE:
         >>> Softmax()(Tensor([[1000.0, 999.0]])).data
@@ -417,9 +442,8 @@ class Softmax:
         ### BEGIN SOLUTION
         _require_tensor(x, "Softmax")
         axis = _check_dim(x, self.dim, "Softmax")
-        shift = Tensor(x.data.max(axis=axis, keepdims=True))
-        exps = (x - shift).exp()
-        return exps / exps.sum(axis=axis, keepdims=True)
+        exps = np.exp(x.data - x.data.max(axis=axis, keepdims=True))
+        return record("softmax", exps / exps.sum(axis=axis, keepdims=True), (x,), axis)
         ### END SOLUTION
 
     def __call__(self, x):
@@ -557,13 +581,14 @@ if __name__ == "__main__":
 """
 ## Summary
 
-- Five activations, each a few Tensor primitives: `Sigmoid` (through tanh),
-  `ReLU` (`maximum`), `Tanh`, `GELU` (tanh approximation) and `Softmax`
-  (shifted by a constant row max).
+- Five activations: `Sigmoid` (through tanh), `ReLU` (`maximum`) and `Tanh` from
+  Tensor primitives; `GELU` (tanh approximation) and `Softmax` (shifted by a
+  constant row max) fused into one recorded operation each.
 - Algebraically equal formulas are not numerically equal: pick the form whose
   intermediates cannot overflow, and the value *and* its derivatives stay finite.
-- Because only primitives are used, Module 05 (Autograd) differentiates all of
-  them for free.
+- Primitives get their derivatives from Module 05 (Autograd) for free; the two
+  fused operations get one backward rule each there, and keep one node (not four
+  or nine) in the graph.
 
 Next, Module 03 (Layers) builds `Linear` and `Dropout`, and you will chain them
 with these activations by hand.

@@ -29,9 +29,10 @@ plus `log_softmax(x, dim=-1)`, the numerically stable heart of cross-entropy.
 
 It builds on Module 01 (Tensor) for the arithmetic, Module 02 (Activations) for
 the softmax shift trick and Module 03 (Layers) whose outputs it scores. Like the
-activations, every loss is written only with Tensor primitives (`- * /`, `exp`,
-`log`, `clip`, `sum`, `mean`, `max`, indexing), so Module 05 (Autograd)
-differentiates it without knowing it exists.
+activations, every loss is written with Tensor primitives (`- * /`, `exp`,
+`log`, `clip`, `sum`, `mean`, indexing), so Module 05 (Autograd) differentiates
+it without knowing it exists; only `log_softmax` is one fused operation, which
+Module 05 knows by name.
 
 Every loss is called as `loss_fn(predictions, targets)` and returns a **scalar
 Tensor**, the **mean** over the batch. The mean (rather than the sum) keeps the
@@ -44,7 +45,7 @@ learning rate works for batches of 8 or 512.
 #| export
 import numpy as np
 
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.tensor import Tensor, record
 
 # The clip bound for the arguments of BCE's logs: each log term is at least log(1e-7) = -16.1.
 BCE_EPS = 1e-7
@@ -170,6 +171,13 @@ result    = [-0.313, -1.313, -1000.313]   every entry finite
 
 The largest shifted entry is 0, so the sum lies in `[1, C]` and its log is
 finite; no probability is ever formed, so none can underflow to 0.
+
+**Fused.** As GELU and Softmax in Module 02 (Activations), `log_softmax` is
+computed with NumPy in one pass and recorded as one operation through Module 01's
+seam, `record("log_softmax", out, (x,), axis)`: one node in the graph instead of
+five, and no `(N, C)` intermediates kept for the backward pass. Module 05
+(Autograd) gives it its derivative from the output alone:
+`grad_x = g - exp(out) * sum(g)` along the axis (`exp(out)` is the softmax).
 """
 
 # %% nbgrader={"grade": false, "grade_id": "log-softmax", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -177,12 +185,14 @@ finite; no probability is ever formed, so none can underflow to 0.
 def log_softmax(x, dim=-1):
     """Log of the softmax of x along dim, computed stably in log space.
 
-    TODO: Implement (x - m) - log(sum(exp(x - m))) with m the detached max along dim.
+    TODO: Compute (x - m) - log(sum(exp(x - m))) on x.data (m the max along dim),
+    and return it recorded as one operation.
 
     APPROACH:
     1. Check that x is a Tensor and dim is a valid axis.
-    2. shifted = x - Tensor(x.data.max(axis=dim, keepdims=True))
-    3. return shifted - shifted.exp().sum(axis=dim, keepdims=True).log()
+    2. shifted = x.data - x.data.max(axis=dim, keepdims=True)
+    3. out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+    4. return record("log_softmax", out, (x,), dim)
 
     EXAMPLE:
     >>> log_softmax(Tensor([[1000.0, 999.0]])).data
@@ -197,8 +207,9 @@ def log_softmax(x, dim=-1):
         raise TypeError(f"log_softmax: dim must be an int, got {type(dim).__name__}")
     if x.data.ndim == 0 or not -x.data.ndim <= dim < x.data.ndim:
         raise ValueError(f"log_softmax: dim={dim} is out of range for a Tensor of shape {x.shape}")
-    shifted = x - Tensor(x.data.max(axis=dim, keepdims=True))
-    return shifted - shifted.exp().sum(axis=dim, keepdims=True).log()
+    shifted = x.data - x.data.max(axis=dim, keepdims=True)
+    out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+    return record("log_softmax", out, (x,), dim)
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test-log-softmax", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
@@ -529,8 +540,8 @@ if __name__ == "__main__":
   scalar Tensor and refuses mismatched shapes instead of broadcasting them.
 - `log_softmax` subtracts a constant row max and stays in log space, so logits
   of 1000 give exact, finite losses; BCE clips its log arguments to `[1e-7, 1 - 1e-7]`.
-- Everything is built from Tensor primitives, so Module 05 (Autograd) gives
-  these losses gradients without any change here.
+- The losses are built from Tensor primitives and the one fused `log_softmax`,
+  so Module 05 (Autograd) gives them gradients without any change here.
 
 Next, Module 05 (Autograd) computes the gradient of these losses with respect
 to every `Linear` parameter of Module 03 (Layers).

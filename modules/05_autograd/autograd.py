@@ -43,6 +43,7 @@ import functools
 
 import numpy as np
 
+from tinytorch.core.activations import GELU_CUBIC, GELU_SCALE
 from tinytorch.core.tensor import AutogradSeam, Tensor
 
 # %% [markdown]
@@ -240,7 +241,11 @@ For `out = f(a, b)` and upstream gradient `g = dL/d(out)`:
 ```
 
 For matmul, a 1-D operand is first viewed as a matrix (a row on the left, a
-column on the right) so one rule covers every case.
+column on the right) so one rule covers every case. The most common case gets a
+shortcut: a batch of inputs `(batch, n, k)` times one weight matrix `(k, m)`
+(every `Linear` layer on a sequence). Its batch axes just stack more rows, so the
+backward pass flattens them and computes each gradient as one `(batch*n, ...)`
+matrix product, which is several times faster than a product per batch entry.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "arithmetic-functions", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -334,6 +339,8 @@ class MatmulBackward(Function):
     def backward(self, grad_output):
         ### BEGIN SOLUTION
         a, b = self.inputs
+        if a.ndim > 2 and b.ndim == 2:
+            return self._shared_matrix_backward(grad_output)
         a2 = a.data[np.newaxis, :] if a.ndim == 1 else a.data
         b2 = b.data[:, np.newaxis] if b.ndim == 1 else b.data
         g = grad_output
@@ -348,6 +355,20 @@ class MatmulBackward(Function):
             grad_b = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g), b2.shape).reshape(b.shape)
         return grad_a, grad_b
         ### END SOLUTION
+
+    def _shared_matrix_backward(self, grad_output):
+        """a (batch..., n, k) @ b (k, m), the layer case: every batch entry multiplies the same b.
+
+        The batch axes only stack more rows, so view a as one (batch*n, k) matrix and g as
+        (batch*n, m): each gradient is then one matrix product, instead of one per batch
+        entry (plus a sum over the batch for grad_b).
+        """
+        a, b = self.inputs
+        rows_a = a.data.reshape(-1, a.shape[-1])
+        rows_g = grad_output.reshape(-1, grad_output.shape[-1])
+        grad_a = (rows_g @ b.data.T).reshape(a.shape) if self.needs_grad(0) else None
+        grad_b = rows_a.T @ rows_g if self.needs_grad(1) else None
+        return grad_a, grad_b
 
 # %% nbgrader={"grade": true, "grade_id": "test-arithmetic-functions", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 def test_unit_arithmetic_functions():
@@ -588,6 +609,101 @@ if __name__ == "__main__":
 
 # %% [markdown]
 """
+## 4b. Backward rules for the fused operations of modules 02 and 04
+
+GELU and Softmax (module 02) and `log_softmax` (module 04) each compute their
+forward pass with NumPy and record *one* operation through the seam
+(`record("gelu", ...)`, section 6) instead of four to nine primitives. One node
+means one backward call and no intermediate arrays kept alive; in exchange,
+each needs its derivative written out here:
+
+```
+ gelu:        y = 0.5 x (1 + t),  t = tanh(u),  u = s (x + c x^3)
+              dy/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) s (1 + 3 c x^2)
+ softmax:     p = softmax(x)      grad_x = p * (g - sum(g * p))       (sums along the axis)
+ log_softmax: o = log_softmax(x)  grad_x = g - exp(o) * sum(g)        (exp(o) is the softmax)
+```
+
+Softmax and log_softmax need only their output, which they keep (as `exp`
+does); GELU recomputes `t` from its input rather than keeping another array.
+The gradient checks of this module's suite compare all three with finite
+differences, and with the same functions composed from primitives.
+"""
+
+# %% nbgrader={"grade": false, "grade_id": "fused-functions", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class GeluBackward(Function):
+    """out = gelu(x) (tanh approximation, module 02): g times the derivative above.
+
+    TODO: Recompute t = tanh(s (x + c x^3)) from x and return g * dy/dx.
+    HINTS: GELU_SCALE and GELU_CUBIC are s and c, imported from module 02.
+    """
+
+    def backward(self, grad_output):
+        ### BEGIN SOLUTION
+        x = self.inputs[0].data
+        t = np.tanh(GELU_SCALE * (x + GELU_CUBIC * (x * x * x)))
+        slope = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GELU_SCALE * (1.0 + 3.0 * GELU_CUBIC * (x * x))
+        return (grad_output * slope,)
+        ### END SOLUTION
+
+
+class SoftmaxBackward(_SavesOutput):
+    """out = softmax(x) along `axis`: grad_x = p * (g - sum(g * p)) with p the output."""
+
+    def __init__(self, x, axis):
+        super().__init__(x)
+        self.axis = axis
+
+    def backward(self, grad_output):
+        ### BEGIN SOLUTION
+        p = self.result
+        return (p * (grad_output - np.sum(grad_output * p, axis=self.axis, keepdims=True)),)
+        ### END SOLUTION
+
+
+class LogSoftmaxBackward(SoftmaxBackward):
+    """out = log_softmax(x) along `axis`: grad_x = g - softmax(x) * sum(g), softmax(x) = exp(out)."""
+
+    def backward(self, grad_output):
+        ### BEGIN SOLUTION
+        total = np.sum(grad_output, axis=self.axis, keepdims=True)
+        return (grad_output - np.exp(self.result) * total,)
+        ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-fused-functions", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+def test_unit_fused_functions():
+    """Each fused rule matches central finite differences of its forward formula."""
+    def numeric_gradient(f, x, g, h=1e-6):
+        grad = np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            step = np.zeros_like(x)
+            step[i] = h
+            grad[i] = np.sum(g * (f(x + step) - f(x - step))) / (2 * h)
+        return grad
+
+    def softmax(v):
+        e = np.exp(v - v.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def gelu(v):
+        return 0.5 * v * (1 + np.tanh(GELU_SCALE * (v + GELU_CUBIC * v ** 3)))
+
+    x = np.array([[-2.0, -0.5, 0.0, 0.7], [1.5, 3.0, -1.0, 0.2]])
+    g = np.array([[1.0, -2.0, 0.5, 3.0], [0.3, 1.0, -1.0, 2.0]])
+    (grad,) = GeluBackward(Tensor(x)).backward(g)
+    assert np.allclose(grad, numeric_gradient(gelu, x, g), atol=1e-4)
+    for rule, f in ((SoftmaxBackward, softmax), (LogSoftmaxBackward, lambda v: np.log(softmax(v)))):
+        node = rule(Tensor(x), 1)
+        node.output(f(x))
+        assert np.allclose(node.backward(g)[0], numeric_gradient(f, x, g), atol=1e-4), rule.__name__
+
+
+if __name__ == "__main__":
+    test_unit_fused_functions()
+
+# %% [markdown]
+"""
 ## 5. The backward pass
 
 ```
@@ -750,6 +866,8 @@ BACKWARD_RULES = {
     "mean": MeanBackward, "max": MaxBackward, "getitem": GetitemBackward,
     "exp": ExpBackward, "log": LogBackward, "sqrt": SqrtBackward, "tanh": TanhBackward,
     "clip": ClipBackward, "maximum": MaximumBackward,
+    # the fused operations of modules 02 and 04 (section 4b)
+    "gelu": GeluBackward, "softmax": SoftmaxBackward, "log_softmax": LogSoftmaxBackward,
 }
 
 
@@ -852,6 +970,7 @@ def test_module():
     test_unit_function_base()
     test_unit_arithmetic_functions()
     test_unit_shape_and_math_functions()
+    test_unit_fused_functions()
     test_unit_backward_pass()
     print("Module 05 (autograd): all tests passed")
 

@@ -1,8 +1,11 @@
 """Module 05: activations (02), layers (03) and losses (04) are compositions of Tensor
-primitives, so they get gradients from autograd alone. Check them against finite
+primitives (and three fused operations: GELU, softmax, log_softmax), so they get gradients
+from autograd. Check them against finite
 differences, against closed-form derivatives computed in numpy, and for stability on
 extreme inputs (finite gradients where a naive formula overflows).
 """
+
+import math
 
 import numpy as np
 import pytest
@@ -11,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from testkit.gradcheck import assert_gradients_match
 
-import tinytorch.core.autograd  # noqa: F401  (switches autograd on)
+from tinytorch.core.autograd import BACKWARD_RULES  # importing it switches autograd on
 from tinytorch.core.activations import GELU, ReLU, Sigmoid, Softmax, Tanh
 from tinytorch.core.layers import Linear
 from tinytorch.core.losses import BinaryCrossEntropyLoss, CrossEntropyLoss, MSELoss, log_softmax
@@ -204,3 +207,59 @@ def test_binary_cross_entropy_at_certain_predictions():
     loss.backward()
     assert np.isfinite(loss.item()) and loss.item() > 0
     assert np.all(np.isfinite(p.grad))
+
+
+# ---- fused operations: one recorded node, same gradients as the composed formula -----------
+
+def composed_gelu(x):
+    """GELU written with Tensor primitives, as module 02 wrote it before fusing."""
+    inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * (x * x * x))
+    return 0.5 * x * (1.0 + inner.tanh())
+
+
+def composed_softmax(x, axis):
+    exps = (x - Tensor(x.data.max(axis=axis, keepdims=True))).exp()
+    return exps / exps.sum(axis=axis, keepdims=True)
+
+
+def composed_log_softmax(x, axis):
+    shifted = x - Tensor(x.data.max(axis=axis, keepdims=True))
+    return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
+
+
+FUSED = {
+    "gelu": (lambda x: GELU()(x), composed_gelu),
+    "softmax": (lambda x: Softmax(dim=1)(x), lambda x: composed_softmax(x, 1)),
+    "log_softmax": (lambda x: log_softmax(x, dim=1), lambda x: composed_log_softmax(x, 1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUSED))
+def test_fused_operation_is_one_node_with_the_composed_gradient(name):
+    fused, composed = FUSED[name]
+    z = np.random.randn(3, 4, 5) * 3
+    weights = np.random.randn(3, 4, 5)
+    x, y = leaf(z), leaf(z)
+    out = fused(x)
+    assert type(out._grad_fn) is BACKWARD_RULES[name] and out._grad_fn.inputs == (x,), "one node, input x"
+    out.backward(weights)
+    reference = composed(y)
+    assert reference._grad_fn.inputs != (y,), "the composed formula is several nodes"
+    reference.backward(weights)
+    np.testing.assert_allclose(out.data, reference.data, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(x.grad, y.grad, rtol=1e-4, atol=1e-5)
+
+
+# ---- matmul of a batch with one matrix (the flattened backward) --------------------------
+
+@pytest.mark.parametrize("a_shape", [(2, 3, 4), (2, 2, 3, 4)])
+def test_batch_times_one_matrix_gradients(a_shape):
+    a_data, b_data = np.random.randn(*a_shape), np.random.randn(4, 5)
+    assert_gradients_match(lambda a, b: a @ b, a_data, b_data)
+    a, b = leaf(a_data), leaf(b_data)
+    g = np.random.randn(*a_shape[:-1], 5)
+    (a @ b).backward(g)
+    rows_a, rows_g = a_data.reshape(-1, 4), g.reshape(-1, 5)
+    np.testing.assert_allclose(b.grad, rows_a.T @ rows_g, rtol=1e-4, atol=1e-4)  # summed over the batch
+    np.testing.assert_allclose(a.grad, g @ b_data.T, rtol=1e-4, atol=1e-4)
+    assert a.grad.shape == a_shape and b.grad.shape == (4, 5)

@@ -2,22 +2,22 @@
 __all__ = ["Sigmoid", "ReLU", "Tanh", "GELU_SCALE", "GELU_CUBIC", "GELU", "Softmax"]
 
 
-# modules/02_activations/activations.py:49
+# modules/02_activations/activations.py:55
 import math
 
 import numpy as np
 
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.tensor import Tensor, record
 
 
-# modules/02_activations/activations.py:66
+# modules/02_activations/activations.py:72
 def _require_tensor(x, who):
     """Raise TypeError unless x is a Tensor (activations work on Tensors only)."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{who} expects a Tensor, got {type(x).__name__}; wrap the data with Tensor(...)")
 
 
-# modules/02_activations/activations.py:99
+# modules/02_activations/activations.py:105
 class Sigmoid:
     """Elementwise logistic sigmoid, sigma(x) = 1 / (1 + e^-x), computed through tanh."""
 
@@ -34,7 +34,7 @@ class Sigmoid:
         return []
 
 
-# modules/02_activations/activations.py:167
+# modules/02_activations/activations.py:173
 class ReLU:
     """Rectified linear unit, relu(x) = max(0, x), elementwise."""
 
@@ -51,7 +51,7 @@ class ReLU:
         return []
 
 
-# modules/02_activations/activations.py:228
+# modules/02_activations/activations.py:234
 class Tanh:
     """Hyperbolic tangent, elementwise, output in (-1, 1)."""
 
@@ -68,7 +68,7 @@ class Tanh:
         return []
 
 
-# modules/02_activations/activations.py:298
+# modules/02_activations/activations.py:316
 GELU_SCALE = math.sqrt(2.0 / math.pi)
 GELU_CUBIC = 0.044715
 
@@ -79,8 +79,9 @@ class GELU:
     def forward(self, x):
         """Return 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))."""
         _require_tensor(x, "GELU")
-        inner = GELU_SCALE * (x + GELU_CUBIC * (x * x * x))
-        return 0.5 * x * (1.0 + inner.tanh())
+        a = x.data
+        t = np.tanh(GELU_SCALE * (a + GELU_CUBIC * (a * a * a)))
+        return record("gelu", 0.5 * a * (1.0 + t), (x,))
 
     def __call__(self, x):
         return self.forward(x)
@@ -90,7 +91,7 @@ class GELU:
         return []
 
 
-# modules/02_activations/activations.py:382
+# modules/02_activations/activations.py:407
 def _check_dim(x, dim, who):
     """Return dim as a non-negative axis of x, or raise ValueError."""
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
@@ -112,9 +113,8 @@ class Softmax:
         """Return exp(x - max) / sum(exp(x - max)) along self.dim."""
         _require_tensor(x, "Softmax")
         axis = _check_dim(x, self.dim, "Softmax")
-        shift = Tensor(x.data.max(axis=axis, keepdims=True))
-        exps = (x - shift).exp()
-        return exps / exps.sum(axis=axis, keepdims=True)
+        exps = np.exp(x.data - x.data.max(axis=axis, keepdims=True))
+        return record("softmax", exps / exps.sum(axis=axis, keepdims=True), (x,), axis)
 
     def __call__(self, x):
         return self.forward(x)

@@ -1,5 +1,5 @@
 # Generated from modules/05_autograd/autograd.py by `python -m audits.export`: edit the source, not this file.
-__all__ = ["is_grad_enabled", "no_grad", "unbroadcast", "Function", "AddBackward", "SubBackward", "MulBackward", "DivBackward", "NegBackward", "PowBackward", "MatmulBackward", "ReshapeBackward", "TransposeBackward", "SumBackward", "MeanBackward", "MaxBackward", "GetitemBackward", "ExpBackward", "LogBackward", "SqrtBackward", "TanhBackward", "ClipBackward", "MaximumBackward", "topological_order", "backward_pass", "BACKWARD_RULES", "enable_autograd"]
+__all__ = ["is_grad_enabled", "no_grad", "unbroadcast", "Function", "AddBackward", "SubBackward", "MulBackward", "DivBackward", "NegBackward", "PowBackward", "MatmulBackward", "ReshapeBackward", "TransposeBackward", "SumBackward", "MeanBackward", "MaxBackward", "GetitemBackward", "ExpBackward", "LogBackward", "SqrtBackward", "TanhBackward", "ClipBackward", "MaximumBackward", "GeluBackward", "SoftmaxBackward", "LogSoftmaxBackward", "topological_order", "backward_pass", "BACKWARD_RULES", "enable_autograd"]
 
 
 # modules/05_autograd/autograd.py:42
@@ -7,10 +7,11 @@ import functools
 
 import numpy as np
 
+from tinytorch.core.activations import GELU_CUBIC, GELU_SCALE
 from tinytorch.core.tensor import AutogradSeam, Tensor
 
 
-# modules/05_autograd/autograd.py:74
+# modules/05_autograd/autograd.py:75
 class _GradMode:
     """Module-wide switch read by every recorded operation."""
 
@@ -46,7 +47,7 @@ class no_grad:
         return without_grad
 
 
-# modules/05_autograd/autograd.py:147
+# modules/05_autograd/autograd.py:148
 def unbroadcast(grad, shape):
     """Sum `grad` down to `shape`, undoing numpy broadcasting."""
     if grad.shape == tuple(shape):
@@ -86,7 +87,7 @@ class Function:
         return result
 
 
-# modules/05_autograd/autograd.py:248
+# modules/05_autograd/autograd.py:253
 class AddBackward(Function):
     """out = a + b: both inputs receive the upstream gradient unchanged."""
 
@@ -150,6 +151,8 @@ class MatmulBackward(Function):
 
     def backward(self, grad_output):
         a, b = self.inputs
+        if a.ndim > 2 and b.ndim == 2:
+            return self._shared_matrix_backward(grad_output)
         a2 = a.data[np.newaxis, :] if a.ndim == 1 else a.data
         b2 = b.data[:, np.newaxis] if b.ndim == 1 else b.data
         g = grad_output
@@ -164,8 +167,22 @@ class MatmulBackward(Function):
             grad_b = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g), b2.shape).reshape(b.shape)
         return grad_a, grad_b
 
+    def _shared_matrix_backward(self, grad_output):
+        """a (batch..., n, k) @ b (k, m), the layer case: every batch entry multiplies the same b.
 
-# modules/05_autograd/autograd.py:399
+        The batch axes only stack more rows, so view a as one (batch*n, k) matrix and g as
+        (batch*n, m): each gradient is then one matrix product, instead of one per batch
+        entry (plus a sum over the batch for grad_b).
+        """
+        a, b = self.inputs
+        rows_a = a.data.reshape(-1, a.shape[-1])
+        rows_g = grad_output.reshape(-1, grad_output.shape[-1])
+        grad_a = (rows_g @ b.data.T).reshape(a.shape) if self.needs_grad(0) else None
+        grad_b = rows_a.T @ rows_g if self.needs_grad(1) else None
+        return grad_a, grad_b
+
+
+# modules/05_autograd/autograd.py:420
 def _expand_reduced(grad, shape, axis, keepdims):
     """Broadcast the gradient of a reduction back over the reduced axes of `shape`."""
     if axis is not None and not keepdims:
@@ -313,7 +330,38 @@ class MaximumBackward(Function):
         return (grad_output * (self.inputs[0].data > self.value),)
 
 
-# modules/05_autograd/autograd.py:610
+# modules/05_autograd/autograd.py:635
+class GeluBackward(Function):
+    """out = gelu(x) (tanh approximation, module 02): g times the derivative above."""
+
+    def backward(self, grad_output):
+        x = self.inputs[0].data
+        t = np.tanh(GELU_SCALE * (x + GELU_CUBIC * (x * x * x)))
+        slope = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GELU_SCALE * (1.0 + 3.0 * GELU_CUBIC * (x * x))
+        return (grad_output * slope,)
+
+
+class SoftmaxBackward(_SavesOutput):
+    """out = softmax(x) along `axis`: grad_x = p * (g - sum(g * p)) with p the output."""
+
+    def __init__(self, x, axis):
+        super().__init__(x)
+        self.axis = axis
+
+    def backward(self, grad_output):
+        p = self.result
+        return (p * (grad_output - np.sum(grad_output * p, axis=self.axis, keepdims=True)),)
+
+
+class LogSoftmaxBackward(SoftmaxBackward):
+    """out = log_softmax(x) along `axis`: grad_x = g - softmax(x) * sum(g), softmax(x) = exp(out)."""
+
+    def backward(self, grad_output):
+        total = np.sum(grad_output, axis=self.axis, keepdims=True)
+        return (grad_output - np.exp(self.result) * total,)
+
+
+# modules/05_autograd/autograd.py:726
 def topological_order(root):
     """The Function nodes behind `root` (a Function), each before the nodes that produced its inputs."""
     post_order, visited = [], set()
@@ -382,7 +430,7 @@ def backward_pass(root, gradient=None):
                 pending[tensor._grad_fn] = grad
 
 
-# modules/05_autograd/autograd.py:746
+# modules/05_autograd/autograd.py:862
 BACKWARD_RULES = {
     "add": AddBackward, "sub": SubBackward, "mul": MulBackward, "div": DivBackward,
     "matmul": MatmulBackward, "neg": NegBackward, "pow": PowBackward,
@@ -390,6 +438,8 @@ BACKWARD_RULES = {
     "mean": MeanBackward, "max": MaxBackward, "getitem": GetitemBackward,
     "exp": ExpBackward, "log": LogBackward, "sqrt": SqrtBackward, "tanh": TanhBackward,
     "clip": ClipBackward, "maximum": MaximumBackward,
+    # the fused operations of modules 02 and 04 (section 4b)
+    "gelu": GeluBackward, "softmax": SoftmaxBackward, "log_softmax": LogSoftmaxBackward,
 }
 
 
@@ -399,7 +449,7 @@ def enable_autograd():
     AutogradSeam.backward_pass = backward_pass
 
 
-# modules/05_autograd/autograd.py:803
+# modules/05_autograd/autograd.py:921
 # Deliberate import-time effect: API.md says autograd is on once tinytorch.core.autograd is imported.
 # It fills module 01's backward table (section 6); no Tensor method changes.
 enable_autograd()  # audit: ignore[SE001]

@@ -2,16 +2,16 @@
 __all__ = ["BCE_EPS", "MSELoss", "log_softmax", "CrossEntropyLoss", "BinaryCrossEntropyLoss"]
 
 
-# modules/04_losses/losses.py:45
+# modules/04_losses/losses.py:46
 import numpy as np
 
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.tensor import Tensor, record
 
 # The clip bound for the arguments of BCE's logs: each log term is at least log(1e-7) = -16.1.
 BCE_EPS = 1e-7
 
 
-# modules/04_losses/losses.py:64
+# modules/04_losses/losses.py:65
 def _require_tensor(x, who):
     """Predictions must be Tensors: they carry the graph Module 05 (Autograd) differentiates."""
     if not isinstance(x, Tensor):
@@ -36,7 +36,7 @@ def _require_same_shape(predictions, targets, who):
         )
 
 
-# modules/04_losses/losses.py:102
+# modules/04_losses/losses.py:103
 class MSELoss:
     """Mean squared error between predictions and targets of the same shape."""
 
@@ -52,7 +52,7 @@ class MSELoss:
         return self.forward(predictions, targets)
 
 
-# modules/04_losses/losses.py:177
+# modules/04_losses/losses.py:185
 def log_softmax(x, dim=-1):
     """Log of the softmax of x along dim, computed stably in log space."""
     _require_tensor(x, "log_softmax")
@@ -60,11 +60,12 @@ def log_softmax(x, dim=-1):
         raise TypeError(f"log_softmax: dim must be an int, got {type(dim).__name__}")
     if x.data.ndim == 0 or not -x.data.ndim <= dim < x.data.ndim:
         raise ValueError(f"log_softmax: dim={dim} is out of range for a Tensor of shape {x.shape}")
-    shifted = x - Tensor(x.data.max(axis=dim, keepdims=True))
-    return shifted - shifted.exp().sum(axis=dim, keepdims=True).log()
+    shifted = x.data - x.data.max(axis=dim, keepdims=True)
+    out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+    return record("log_softmax", out, (x,), dim)
 
 
-# modules/04_losses/losses.py:243
+# modules/04_losses/losses.py:254
 def _class_ids(targets, n_samples, n_classes, who):
     """Validate integer class targets of shape (N,) in [0, C) and return them as an int64 array."""
     labels = _target_array(targets, who)
@@ -100,7 +101,7 @@ class CrossEntropyLoss:
         return self.forward(logits, targets)
 
 
-# modules/04_losses/losses.py:348
+# modules/04_losses/losses.py:359
 class BinaryCrossEntropyLoss:
     """Mean binary cross-entropy between probabilities and 0/1 targets of the same shape."""
 
