@@ -25,7 +25,7 @@ You will build:
 - `vectorized_matmul(a, b)`: the whole product in one call to numpy's BLAS-backed matmul;
 - `tiled_matmul(a, b, tile_size=64)`: the product computed tile by tile, the way
   BLAS libraries organise their own loops for cache locality;
-- `fused_gelu(x)`: GELU computed in one output buffer, with its own backward rule.
+- `fused_gelu(x)`: GELU computed in one output buffer, recorded with Module 05's GELU rule.
 
 It builds on Module 01 (Tensor: `Tensor.matmul` is one numpy call), Module 02
 (Activations: `GELU`, whose formula `fused_gelu` must reproduce), Module 05
@@ -45,7 +45,7 @@ import numbers
 import numpy as np
 
 from tinytorch.core.activations import GELU_CUBIC, GELU_SCALE
-from tinytorch.core.autograd import Function
+from tinytorch.core.autograd import Function, GeluBackward
 from tinytorch.core.tensor import Tensor
 
 # %% nbgrader={"grade": false, "grade_id": "analysis-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
@@ -381,30 +381,31 @@ if __name__ == "__main__":
 """
 ## 4. Fusion: GELU without temporaries
 
-Module 02's `GELU` is written with Tensor operations:
+Module 02's `GELU` computes
 
 ```
 GELU(x) = 0.5 * x * (1 + tanh(s * (x + c * x^3)))      s = sqrt(2/pi), c = 0.044715
 ```
 
-Every operation allocates a new array the size of x and makes its own pass over memory:
+with NumPy expressions and records the result as *one* autograd node (Module 05's
+`GeluBackward`, which keeps only the input and recomputes the cheap tanh in
+backward). Written with nine Tensor operations instead, the graph would keep
+every intermediate alive until backward. But even Module 02's forward allocates a
+new array the size of x for every step and makes its own pass over memory:
 
 ```
-composed:  x*x -> x^3 -> c*x^3 -> x+.. -> s*(..) -> tanh -> 1+.. -> 0.5*x -> *(..)
-            t1     t2      t3       t4      t5       t6      t7      t8      out
-fused:     out = empty; multiply(x, x, out=out); out *= x; out *= c; out += x; ...
-            one buffer, written in place by every step
+expression: x*x -> x^3 -> c*x^3 -> x+.. -> s*(..) -> tanh -> 1+.. -> 0.5*x -> *(..)
+             t1     t2      t3       t4      t5       t6      t7      t8      out
+in place:   out = empty; multiply(x, x, out=out); out *= x; out *= c; out += x; ...
+             one buffer, written in place by every step
 ```
 
 A *fused* kernel computes the whole formula per element in one pass. numpy cannot
 do quite that (each in-place step is still its own sweep over the buffer), but
 with in-place operators and `out=` arguments it can allocate nothing except the
-result. That saves the allocation time, the peak memory of the temporaries and,
-in training, much more: the autograd graph of the composed version keeps each
-intermediate alive until backward. The fused version keeps only its input, and
-its backward *recomputes* the cheap tanh instead of storing it.
-
-The backward rule, with u = s * (x + c * x^3) and t = tanh(u):
+result. That saves the allocation time and the peak memory of the temporaries.
+The backward rule is the same as Module 02's GELU, so `FusedGELU` reuses
+Module 05's `GeluBackward` (u = s * (x + c * x^3), t = tanh(u)):
 
 ```
 d GELU / dx = 0.5 * (1 + t) + 0.5 * x * (1 - t^2) * s * (1 + 3 * c * x^2)
@@ -452,37 +453,12 @@ def gelu_into_buffer(x):
     ### END SOLUTION
 
 
-class FusedGELU(Function):
-    """GELU as one autograd node: fused forward, analytic backward that recomputes tanh."""
+class FusedGELU(GeluBackward):
+    """GELU as one autograd node: the in-place forward above, Module 05's GELU backward rule."""
 
     def forward(self):
         (x,) = self.inputs
         return self.output(gelu_into_buffer(x.data.astype(np.float32, copy=False)))
-
-    def backward(self, grad_output):
-        """grad_output * dGELU/dx, with dGELU/dx from the formula above.
-
-        TODO: Recompute t = tanh(u) from the saved input and apply the derivative.
-
-        APPROACH:
-        1. x = the input's data; t = tanh(GELU_SCALE * (x + GELU_CUBIC * x^3))
-        2. slope = 0.5 * (1 + t) + 0.5 * x * (1 - t^2) * GELU_SCALE * (1 + 3 * GELU_CUBIC * x^2)
-        3. return (grad_output * slope,)
-
-        EXAMPLE:
-        >>> FusedGELU(Tensor([0.0])).backward(np.ones(1))   # slope at 0 is 0.5
-        (array([0.5]),)
-
-        HINTS:
-        - Return a tuple with one entry per input.
-        """
-        ### BEGIN SOLUTION
-        x = self.inputs[0].data.astype(np.float32, copy=False)
-        x2 = x * x
-        t = np.tanh(GELU_SCALE * (x + GELU_CUBIC * x2 * x))
-        slope = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GELU_SCALE * (1.0 + 3.0 * GELU_CUBIC * x2)
-        return (grad_output * slope,)
-        ### END SOLUTION
 
 
 def fused_gelu(x):
@@ -495,7 +471,7 @@ def fused_gelu(x):
 
 # %% nbgrader={"grade": true, "grade_id": "test-fused-gelu", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
 def test_unit_fused_gelu():
-    """Equal to Module 02's GELU, input untouched, gradient equal to the composed GELU's autograd gradient."""
+    """Equal to Module 02's GELU, input untouched, gradient equal to Module 02's GELU's."""
     x_values = np.random.default_rng(3).normal(scale=3.0, size=(4, 50)).astype(np.float32)
     x_copy = x_values.copy()
     fused = fused_gelu(x_values)
@@ -525,7 +501,7 @@ gives each kernel the `forward(input)` method the profiler calls:
 1. naive triple loop vs `vectorized_matmul` on small square matrices;
 2. `tiled_matmul` vs `vectorized_matmul` for a few sizes and tile sizes (one size not
    divisible by the tile);
-3. composed `GELU` vs `fused_gelu`: time, peak memory of one call measured with
+3. Module 02's `GELU` vs `fused_gelu`: time, peak memory of one call measured with
    `tracemalloc` (beyond the input), and memory still held after a forward pass that
    records a graph for training.
 
@@ -580,7 +556,7 @@ def analyze_acceleration():
         fast = _median_ms(vectorized_matmul, (a, b), iterations=5)
         print(f"{n:>6}{tile:>6}{tiles:>7}{tiled:>10.3f}{fast:>15.3f}{tiled / fast:>8.1f}")
 
-    print("\n3. composed GELU (Module 02) vs fused_gelu on 2**20 float32 values (4 MiB)")
+    print("\n3. Module 02's GELU (NumPy expression) vs fused_gelu on 2**20 float32 values (4 MiB)")
     x = Tensor(rng.normal(size=1 << 20))
     composed, fused = GELU(), fused_gelu
     t_composed, t_fused = _median_ms(composed, (x,)), _median_ms(fused, (x,))
@@ -590,7 +566,7 @@ def analyze_acceleration():
     _, held_composed = _memory_of_call(composed, x_train)
     _, held_fused = _memory_of_call(fused, x_train)
     mib = 1 << 20
-    print(f"{'':>22}{'composed':>12}{'fused':>12}")
+    print(f"{'':>22}{'module 02':>12}{'fused':>12}")
     print(f"{'time ms':>22}{t_composed:>12.2f}{t_fused:>12.2f}   speedup {t_composed / t_fused:.1f}x")
     print(f"{'peak MiB (inference)':>22}{peak_composed / mib:>12.1f}{peak_fused / mib:>12.1f}")
     print(f"{'held MiB (training)':>22}{held_composed / mib:>12.1f}{held_fused / mib:>12.1f}"
@@ -613,10 +589,11 @@ How to read the tables:
   tile is a Python iteration plus a small BLAS call, and there are (n/T)^3 of them.
   With one tile covering the whole matrix it is a single BLAS call plus bookkeeping.
   Tiling is how BLAS is fast; it pays off only inside compiled code.
-- **Composed vs fused GELU.** The fused version is faster (no allocations, fewer
-  sweeps) and its peak is about one output buffer instead of several. In training
-  the difference grows: the composed graph holds every intermediate for backward,
-  the fused node holds only its input and recomputes tanh.
+- **Module 02's GELU vs fused GELU.** The fused version is faster (no allocations,
+  fewer sweeps) and its peak is about one output buffer instead of several. In
+  training both hold only their output: each is one node that keeps its input and
+  recomputes tanh in backward (a GELU composed of nine Tensor operations would
+  hold every intermediate).
 
 Timings on a shared machine vary from run to run; compare ratios within one run,
 and rerun before drawing conclusions from a single odd row.

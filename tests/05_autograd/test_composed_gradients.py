@@ -5,14 +5,13 @@ differences, against closed-form derivatives computed in numpy, and for stabilit
 extreme inputs (finite gradients where a naive formula overflows).
 """
 
-import math
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from testkit.gradcheck import assert_gradients_match
+from testkit.references import composed_gelu, composed_log_softmax, composed_softmax
 
 from tinytorch.core.autograd import BACKWARD_RULES  # importing it switches autograd on
 from tinytorch.core.activations import GELU, ReLU, Sigmoid, Softmax, Tanh
@@ -210,22 +209,6 @@ def test_binary_cross_entropy_at_certain_predictions():
 
 
 # ---- fused operations: one recorded node, same gradients as the composed formula -----------
-
-def composed_gelu(x):
-    """GELU written with Tensor primitives, as module 02 wrote it before fusing."""
-    inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * (x * x * x))
-    return 0.5 * x * (1.0 + inner.tanh())
-
-
-def composed_softmax(x, axis):
-    exps = (x - Tensor(x.data.max(axis=axis, keepdims=True))).exp()
-    return exps / exps.sum(axis=axis, keepdims=True)
-
-
-def composed_log_softmax(x, axis):
-    shifted = x - Tensor(x.data.max(axis=axis, keepdims=True))
-    return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
-
 
 FUSED = {
     "gelu": (lambda x: GELU()(x), composed_gelu),

@@ -8,7 +8,7 @@ import numbers
 import numpy as np
 
 from tinytorch.core.activations import GELU_CUBIC, GELU_SCALE
-from tinytorch.core.autograd import Function
+from tinytorch.core.autograd import Function, GeluBackward
 from tinytorch.core.tensor import Tensor
 
 
@@ -105,7 +105,7 @@ def tiled_matmul(a, b, tile_size=64):
     return TiledMatmul(a, b, tile_size).forward()
 
 
-# modules/18_acceleration/acceleration.py:420
+# modules/18_acceleration/acceleration.py:421
 def gelu_into_buffer(x):
     """GELU (tanh approximation) of a float array, computed in one new buffer; x is not modified."""
     if np.asarray(x).dtype.kind != "f":
@@ -123,20 +123,12 @@ def gelu_into_buffer(x):
     return out
 
 
-class FusedGELU(Function):
-    """GELU as one autograd node: fused forward, analytic backward that recomputes tanh."""
+class FusedGELU(GeluBackward):
+    """GELU as one autograd node: the in-place forward above, Module 05's GELU backward rule."""
 
     def forward(self):
         (x,) = self.inputs
         return self.output(gelu_into_buffer(x.data.astype(np.float32, copy=False)))
-
-    def backward(self, grad_output):
-        """grad_output * dGELU/dx, with dGELU/dx from the formula above."""
-        x = self.inputs[0].data.astype(np.float32, copy=False)
-        x2 = x * x
-        t = np.tanh(GELU_SCALE * (x + GELU_CUBIC * x2 * x))
-        slope = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GELU_SCALE * (1.0 + 3.0 * GELU_CUBIC * x2)
-        return (grad_output * slope,)
 
 
 def fused_gelu(x):
