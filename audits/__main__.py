@@ -1,7 +1,7 @@
 """Audit every module of a checkout and print one table (installed as the command `tinyaudit`).
 
-    python -m audits                 every module under ./modules (or the other known layouts)
-    python -m audits --root DIR      another checkout
+    python -m audits                 every module of the checkout holding the current directory
+    python -m audits --root DIR      another checkout (any layout audits.discover knows, notebooks included)
     python -m audits --format json   one JSON document for the whole repository (also sarif, github, text)
     python -m audits 15 16           only these modules, as `python -m audits.module 15 16` does
 
@@ -10,8 +10,10 @@
     16_compression       840     1     3    0    0    6.0  NOT READY FOR EXPORT
     total (2 modules)   1452     1     3    0    0         1 of 2 NOT READY
 
-Exit status: 0 every module READY FOR EXPORT (or --exit-zero), 1 any module NOT
-READY, 2 usage or input error (one line on stderr). `python -m audits.module NN`
+A module that cannot be read gets a row with its error, and the others are still
+audited. Exit status: 0 every module READY FOR EXPORT (or --exit-zero), 1 any module
+NOT READY or unreadable, 2 usage or input error, or no module could be audited (one
+line on stderr). `python -m audits.module NN`
 gives one module's full review and fix plan; every option of it works here too
 (--select, --ignore, --exit-zero, --fix, --fix --diff, --version).
 """
@@ -20,9 +22,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Sequence
 
 from audits import score as scoring
-from audits.model import InputError
 from audits import module
 from audits.auditor import Audit, Auditor
 
@@ -30,16 +32,16 @@ COLUMNS = ("critical", "high", "medium", "low")
 HEADERS = ("crit", "high", "med", "low")
 
 
-def audit_all(root: Path | str = ".") -> list[Audit]:
-    auditor = Auditor(root, cache=True)
-    if not auditor.refs:
-        raise InputError(f"no module sources under {auditor.root.resolve()} (looked in modules/, modules/source/, src/)")
-    return [auditor.audit_ref(ref) for ref in auditor.refs]
+def audit_all(root: Path | str | None = None) -> list[Audit]:
+    """Every readable module of the checkout (InputError when none is)."""
+    return module.audit_every_module(Auditor(root, cache=True))[0]
 
 
-def table(audits: list[Audit]) -> str:
-    names = [a.stem for a in audits]
-    total_label = f"total ({len(audits)} module{'s' if len(audits) != 1 else ''})"
+def table(audits: list[Audit], unreadable: Sequence[module.Unreadable] = ()) -> str:
+    """One row per module (an unreadable one shows its error), then the totals."""
+    names = [a.stem for a in audits] + [row.stem for row in unreadable]
+    count = len(audits) + len(unreadable)
+    total_label = f"total ({count} module{'s' if count != 1 else ''})"
     width = max([len("module"), len(total_label)] + [len(n) for n in names])
     rows = [f"{'module':<{width}}  {'lines':>6}  " + "  ".join(f"{h:>4}" for h in HEADERS) + f"  {'score':>5}  status"]
     totals = dict.fromkeys(COLUMNS, 0)
@@ -54,8 +56,10 @@ def table(audits: list[Audit]) -> str:
             + "  ".join(f"{counts[key]:>4}" for key in COLUMNS)
             + f"  {scoring.score(audit.findings):>5.1f}  {scoring.status(audit.findings)}"
         )
-    not_ready = sum(1 for a in audits if not a.ready)
-    verdict = "all READY FOR EXPORT" if not not_ready else f"{not_ready} of {len(audits)} NOT READY FOR EXPORT"
+    for row in unreadable:
+        rows.append(f"{row.stem:<{width}}  {'-':>6}  " + "  ".join(f"{'-':>4}" for _ in COLUMNS) + f"  {'-':>5}  ERROR: {row.error}")
+    not_ready = sum(1 for a in audits if not a.ready) + len(unreadable)
+    verdict = "all READY FOR EXPORT" if not not_ready else f"{not_ready} of {count} NOT READY FOR EXPORT"
     rows.append(
         f"{total_label:<{width}}  {lines_total:>6}  " + "  ".join(f"{totals[key]:>4}" for key in COLUMNS) + f"  {'':>5}  {verdict}"
     )

@@ -1,9 +1,14 @@
 """The one auditor: discover a checkout's modules, parse them, run the rules.
 
     auditor = Auditor(root)              discovery, configuration and the repository index of one checkout
-    auditor.audit_target("16")           a module number or a source path -> Audit
+    auditor = Auditor()                  the checkout holding the current directory (searched upward)
+    auditor.audit_target("16")           a module number, a module folder or a source path -> Audit
     auditor.audit_ref(ref)               a discovered module -> Audit
     Auditor(root, cache=True)            reuse the findings of an unchanged checkout (audits.cache)
+
+Without an explicit root, a source path brings its own checkout: the file is audited
+with that checkout's index, configuration and profile, so path mode and number mode
+give the same findings for the same file.
 
 Command-line modules (`audits.module`, `audits`, `audits.export`) build on this;
 nothing here prints or exits. The audited code is parsed, never run.
@@ -19,7 +24,7 @@ from typing import Optional
 from audits import score as scoring
 from audits.check import audit_source
 from audits.config import load_config
-from audits.discover import find_module, parse_module_number
+from audits.discover import detect_profile, find_module, find_root, parse_module_number
 from audits.files import recover
 from audits.index import RepoIndex
 from audits.model import Finding, InputError, ModuleRef, ModuleSource
@@ -58,20 +63,29 @@ class Audit:
 
     @property
     def stem(self) -> str:
-        """File-name stem of its reports: "16_compression", or the source file's stem."""
-        return self.ref.folder if self.ref else self.path.stem
+        """File-name stem of its reports: "16_compression" ("ps1-problem1" for one of an assignment's notebooks), or the source file's stem."""
+        return self.ref.key.replace("/", "-") if self.ref else self.path.stem
 
 
 class Auditor:
     """Audits sources of one checkout, reusing its configuration, repository index and (optionally) cached results."""
 
-    def __init__(self, root: Path | str = ".", cache: bool = False):
-        self.root = Path(root)
-        recover(self.root)  # an export or fix killed half-way is completed (or rolled back) before anything is read
-        self.index = RepoIndex.build(self.root)  # discovery only; parsing is lazy and shared with the rules
-        self.refs = [self.index.refs[number] for number in sorted(self.index.refs)]
-        self.config = load_config(self.root)  # callers may replace it (e.g. --select/--ignore); the cache keys on it per call
+    def __init__(self, root: Path | str | None = None, cache: bool = False):
+        """root None: the checkout holding the current directory, found upward (the current directory if none)."""
+        self.explicit_root = root is not None
         self.cache = cache
+        self._load(Path(root) if root is not None else (find_root(Path.cwd()) or Path(".")))
+
+    def _load(self, root: Path) -> None:
+        if not root.is_dir():
+            raise InputError(f"root {root} is not a readable directory")
+        self.root = root
+        recover(self.root)  # an export or fix killed half-way is completed (or rolled back) before anything is read
+        self.config = load_config(self.root)  # callers may replace it (e.g. --select/--ignore); the cache keys on it per call
+        self.index = RepoIndex.build(self.root, self.config)  # discovery only; parsing is lazy and shared with the rules
+        self.refs = list(self.index.all_refs)
+        self.profile = self.config.profile or detect_profile(self.refs)
+        self.__dict__.pop("_cache", None)  # the cache belongs to the checkout
 
     @cached_property
     def _cache(self):
@@ -82,6 +96,7 @@ class Auditor:
         return ResultCache.open(self.root)
 
     def audit_source(self, module: ModuleSource) -> Audit:
+        module.profile = self.profile if module.ref is not None or self.refs else detect_profile_of_text(module)
         index = self.index if module.ref is not None else None
         suppressed: list[Finding] = []
         findings = audit_source(module, index, self.config, suppressed)
@@ -100,7 +115,7 @@ class Auditor:
             if hit is not None:
                 findings, suppressed = hit
                 return Audit(ref.path, ref, text, findings, suppressed)
-        module = self.index.source(ref.number) if self.index.refs.get(ref.number) == ref else None
+        module = self.index.source_of(ref)
         if module is None or module.text != text:
             module = parse_text(text, ref.path, ref)
         audit = self.audit_source(module)
@@ -109,12 +124,20 @@ class Auditor:
         return audit
 
     def resolve(self, target: str) -> tuple[Optional[ModuleRef], Path]:
-        """A module number ("16") or a file path -> (its ModuleRef if it is a module of the root, its path)."""
+        """A module number ("16"), a module folder ("20_competition") or a file path -> (its ModuleRef
+        if it is a module of the root, its path). Without an explicit root, a file's own checkout is the root."""
         if target.isdigit():
-            ref = find_module(self.root, parse_module_number(target))
+            ref = find_module(self.root, parse_module_number(target), self.config)
             return ref, ref.path
+        by_key = [ref for ref in self.refs if target.rstrip("/") in (ref.key, ref.folder)]
+        if len(by_key) == 1 and not Path(target).is_file():
+            return by_key[0], by_key[0].path
         path = Path(target)
-        if not path.is_absolute() and (self.root / path).exists() and (not path.exists() or self.root.resolve() != Path.cwd().resolve()):
+        if not self.explicit_root and path.is_file():
+            home = find_root(path.resolve().parent)  # the file's own checkout
+            if home is not None and home.resolve() != self.root.resolve():
+                self._load(home)
+        elif not path.is_absolute() and (self.root / path).exists() and (not path.exists() or self.root.resolve() != Path.cwd().resolve()):
             path = self.root / path  # a relative path is the root's file first (it may exist in the cwd checkout too)
         if path.is_dir():
             raise InputError(f"{target}: is a directory, not a module source file")
@@ -127,3 +150,8 @@ class Auditor:
     def audit_target(self, target: str) -> Audit:
         ref, path = self.resolve(target)
         return self.audit_ref(ref) if ref else self.audit_source(parse_file(path))
+
+
+def detect_profile_of_text(module: ModuleSource) -> str:
+    """The profile of a file audited on its own: "tinytorch" when it names an export target."""
+    return "tinytorch" if module.export_target else "nbgrader"

@@ -117,7 +117,8 @@ def audit_source(
 
     `index` (the checkout's RepoIndex) enables the cross-module rules
     (dependencies, stale references, API conformance, test files); with None
-    they are skipped and a lone file can still be checked.
+    they are skipped and a lone file can still be checked. Only the rules of the
+    module's course profile (`module.profile`, see `Rule.profiles`) run.
     """
     if index is not None:
         index.add_source(module)
@@ -125,6 +126,8 @@ def audit_source(
     for rule in ALL_RULES:
         if config is not None and rule.code in config.ignore:
             continue
+        if module.profile not in rule.profiles:
+            continue  # a house rule of another course profile
         findings.extend(rule.check(module, index))
     return apply(findings, module, index, config, suppressed)
 

@@ -3,6 +3,9 @@
     [tool.audits]
     ignore = ["REF002"]                 # codes never reported in this checkout
     severity = { "REF001" = "low" }     # per-code severity overrides
+    profile = "nbgrader"                # "tinytorch" or "nbgrader" (default: detected from the sources)
+    modules = ["tensor", "layers"]      # the order of unnumbered module folders (forward-dependency checks need it)
+    sources = ["lessons/*/*.py"]        # globs (relative to the checkout) that replace discovery altogether
 
 A missing file or table means the defaults (every rule, default severities).
 Anything malformed is an InputError with one line saying what to change.
@@ -13,10 +16,12 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 from audits.model import InputError, Severity
 
-KNOWN_KEYS = ("ignore", "severity")
+KNOWN_KEYS = ("ignore", "severity", "profile", "modules", "sources")
+PROFILES = ("tinytorch", "nbgrader")
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,9 @@ class Config:
     ignore: frozenset[str] = frozenset()
     severity: dict[str, Severity] = field(default_factory=dict)
     source: str = ""  # where it was read from ("" for the defaults)
+    profile: Optional[str] = None  # None: detected from the sources (see audits.discover.detect_profile)
+    modules: tuple[str, ...] = ()  # order of unnumbered modules, by folder name (or "assignment/notebook")
+    sources: tuple[str, ...] = ()  # globs that replace discovery
 
 
 def _known_code(code: object, where: str) -> str:
@@ -60,7 +68,19 @@ def parse_config(table: object, where: str = "[tool.audits]") -> Config:
             severity[code] = Severity.parse(label)
         except InputError as error:
             raise InputError(f"{where} severity: {code}: {error}") from None
-    return Config(codes, severity, where)
+    profile = table.get("profile")
+    if profile is not None and profile not in PROFILES:
+        raise InputError(f"{where}: profile must be one of {', '.join(PROFILES)}, not {profile!r}")
+    modules = _strings(table, "modules", where, 'modules = ["tensor", "activations"]')
+    sources = _strings(table, "sources", where, 'sources = ["lessons/*/*.py"]')
+    return Config(codes, severity, where, profile, modules, sources)
+
+
+def _strings(table: dict, key: str, where: str, example: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise InputError(f"{where}: {key} must be a list of non-empty strings, e.g. {example}")
+    return tuple(item.strip() for item in value)
 
 
 def load_config(root: Path | str) -> Config:

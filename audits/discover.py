@@ -1,78 +1,271 @@
-"""Find module sources under a checkout, in every layout seen in TinyTorch courses.
+"""Find the module sources of a checkout, in every layout seen in TinyTorch and nbgrader courses.
 
     modules/NN_name/name.py              (ours)
     modules/NN_name/name_dev.py
     modules/source/NN_name/name_dev.py
     src/NN_name/NN_name.py
+    modules/name/name_dev.py             unnumbered folders (ordered by `[tool.audits] modules`)
+    source/<assignment>/<name>.ipynb     nbgrader (`nbgrader quickstart`)
 
-Module numbers come from the NN_ folder names and nowhere else.
+A source may be a percent-format `.py` or an `.ipynb` notebook (a `.py` wins in one folder).
+Numbers come from the NN_ folder names and nowhere else. Anything odd is data, not an
+abort: two folders with one number are both kept (`Discovery.duplicates`); copies the
+checkout's `.gitignore` ignores are generated and skipped whenever a tracked source of the
+same module exists; `[tool.audits] sources = [globs]` replaces all of this.
+
+    discover(root, config)   -> Discovery (refs in course order, duplicates, skipped copies)
+    find_modules(root)       -> the refs
+    find_module(root, 16)    -> one ref (InputError when missing or ambiguous)
+    find_root(start)         -> the checkout holding `start`, searched upward as git and ruff do
+    detect_profile(refs)     -> "tinytorch" when any source uses `#| default_exp`, else "nbgrader"
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
+
+import pathspec
 
 from audits.model import InputError, ModuleRef
 
-FOLDER = re.compile(r"^(\d{2})_([a-z0-9_]+)$")
-LAYOUTS = ("modules", "modules/source", "src")
+FOLDER = re.compile(r"^(\d{2})_([A-Za-z0-9_]+)$")
+UNNUMBERED = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+LAYOUTS = ("modules", "modules/source", "src")  # earlier layouts win a module present in several
+NOTEBOOKS = "source"  # nbgrader: source/<assignment>/<name>.ipynb
+SUFFIXES = (".py", ".ipynb")
+DEFAULT_EXP = re.compile(r"#\s*\|\s*default_exp\b")
+CHECKOUT_MARKERS = (".git", "pyproject.toml", "nbgrader_config.py", "modules")
 
 
-def _source_in(folder: Path, name: str) -> Path | None:
-    for candidate in (f"{name}.py", f"{name}_dev.py", f"{folder.name}.py"):
-        path = folder / candidate
-        if path.is_file():
-            return path
-    return None
+@dataclass
+class Discovery:
+    """What discovery found under one root."""
+
+    root: Path
+    refs: list[ModuleRef]  # every module, in course order
+    duplicates: dict[int, list[ModuleRef]] = field(default_factory=dict)  # number -> the folders sharing it
+    generated: list[Path] = field(default_factory=list)  # git-ignored copies skipped in favour of a tracked source
+    order_note: str = ""  # why forward-dependency checks are off (unnumbered modules without an order), or ""
+
+    def duplicates_of(self, ref: ModuleRef) -> list[ModuleRef]:
+        """The other modules carrying ref's number."""
+        return [other for other in self.duplicates.get(ref.number, []) if other.key != ref.key]
 
 
-def _folders(base: Path) -> list[Path]:
+@dataclass
+class _Candidate:
+    rank: int  # index of the layout (lower wins)
+    folder: str
+    name: str
+    number: Optional[int]
+    paths: list[Path]  # source files of this folder, in order of preference
+
+
+class _GitIgnore:
+    """Does the checkout's `.gitignore` (root and nested ones, git's semantics) ignore a path? No git needed."""
+
+    def __init__(self, root: Path):
+        self.root = root.resolve()
+        self._specs: dict[Path, Optional[pathspec.GitIgnoreSpec]] = {}
+
+    def _spec(self, folder: Path) -> Optional[pathspec.GitIgnoreSpec]:
+        if folder not in self._specs:
+            try:
+                lines = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                lines = None
+            self._specs[folder] = pathspec.GitIgnoreSpec.from_lines(lines) if lines is not None else None
+        return self._specs[folder]
+
+    def __call__(self, path: Path) -> bool:
+        path = path.resolve()
+        try:
+            path.relative_to(self.root)
+        except ValueError:
+            return False
+        folder = path.parent
+        while True:
+            spec = self._spec(folder)
+            if spec is not None and spec.match_file(path.relative_to(folder).as_posix()):
+                return True
+            if folder == self.root or folder == folder.parent:
+                return False
+            folder = folder.parent
+
+
+def _children(base: Path) -> list[Path]:
     try:
-        return sorted(base.iterdir())
+        return sorted(child for child in base.iterdir() if child.is_dir() and not child.name.startswith("."))
     except OSError as error:
         raise InputError(f"cannot read {base} ({error.strerror})") from None
 
 
-def find_modules(root: Path | str = ".") -> list[ModuleRef]:
-    """Every module source under root, sorted by number.
+def _sources_in(folder: Path, name: str) -> list[Path]:
+    """The folder's module source files, in order of preference (.py before .ipynb)."""
+    stems = (name, f"{name}_dev", folder.name)
+    return [folder / f"{stem}{suffix}" for suffix in SUFFIXES for stem in dict.fromkeys(stems) if (folder / f"{stem}{suffix}").is_file()]
 
-    When a checkout has several layouts, the first in LAYOUTS wins a number; two
-    folders of one layout with the same number (a half-done renumbering) are an
-    InputError naming both.
-    """
-    root = Path(root)
-    if not root.is_dir():
-        raise InputError(f"root {root} is not a readable directory")
-    found: dict[int, ModuleRef] = {}
-    for layout in LAYOUTS:
+
+def _folder_candidates(root: Path) -> tuple[list[_Candidate], list[_Candidate]]:
+    """(numbered, unnumbered) module folders of the LAYOUTS."""
+    numbered, unnumbered = [], []
+    for rank, layout in enumerate(LAYOUTS):
         base = root / layout
         if not base.is_dir():
             continue
-        mine: dict[int, ModuleRef] = {}
-        for folder in _folders(base):
+        for folder in _children(base):
             match = FOLDER.match(folder.name)
-            if not match or not folder.is_dir():
-                continue
-            number, name = int(match.group(1)), match.group(2)
-            path = _source_in(folder, name)
-            if path is None:
-                continue
-            if number in mine:
-                raise InputError(f"{layout}/{mine[number].folder} and {layout}/{folder.name} both have number {number:02d}: renumber one")
-            mine[number] = ModuleRef(number, folder.name, name, path, root)
-        for number, ref in mine.items():
-            found.setdefault(number, ref)
-    return [found[n] for n in sorted(found)]
+            if match:
+                number, name = int(match.group(1)), match.group(2)
+                paths = _sources_in(folder, name)
+                if paths:
+                    numbered.append(_Candidate(rank, folder.name, name, number, paths))
+            elif UNNUMBERED.match(folder.name):
+                paths = _sources_in(folder, folder.name)
+                if paths:
+                    unnumbered.append(_Candidate(rank, folder.name, folder.name, None, paths))
+    return numbered, unnumbered
 
 
-def find_module(root: Path | str, number: int) -> ModuleRef:
-    """The module numbered `number`, or an InputError listing the numbers that exist."""
-    modules = find_modules(root)
-    for ref in modules:
-        if ref.number == number:
-            return ref
-    listing = ", ".join(f"{ref.number:02d}" for ref in modules) or "none"
+def _notebook_candidates(root: Path) -> list[_Candidate]:
+    """nbgrader's `source/<assignment>/<name>.ipynb`: every notebook of an assignment is a module."""
+    base = root / NOTEBOOKS
+    if not base.is_dir():
+        return []
+    found = []
+    for folder in _children(base):
+        notebooks = sorted(folder.glob("*.ipynb"))
+        for notebook in notebooks:
+            match = FOLDER.match(folder.name)
+            number = int(match.group(1)) if match and len(notebooks) == 1 else None
+            found.append(_Candidate(len(LAYOUTS), folder.name, notebook.stem, number, [notebook]))
+    return found
+
+
+def _glob_candidates(root: Path, patterns: tuple[str, ...]) -> tuple[list[_Candidate], list[_Candidate]]:
+    """`[tool.audits] sources`: every matching file is a module, numbered by its folder (or its own) NN_ name."""
+    numbered, unnumbered = [], []
+    seen = set()
+    for pattern in patterns:
+        for path in sorted(root.glob(pattern)):
+            if not path.is_file() or path in seen:
+                continue
+            seen.add(path)
+            folder = path.parent.name if path.parent != root else path.stem
+            match = FOLDER.match(folder) or FOLDER.match(path.stem)
+            if match:
+                numbered.append(_Candidate(0, match.group(0), match.group(2), int(match.group(1)), [path]))
+            else:
+                unnumbered.append(_Candidate(0, folder, path.stem, None, [path]))
+    return numbered, unnumbered
+
+
+def _keep_tracked(group: list[_Candidate], ignored: _GitIgnore, generated: list[Path]) -> list[_Candidate]:
+    """Drop the git-ignored copies of one module when a tracked source of it exists."""
+    tracked = [[path for path in c.paths if not ignored(path)] for c in group]
+    if not any(tracked):
+        return group  # nothing tracked: the ignored files are all there is
+    kept = []
+    for candidate, paths in zip(group, tracked):
+        generated.extend(path for path in candidate.paths if path not in paths)
+        if paths:
+            kept.append(_Candidate(candidate.rank, candidate.folder, candidate.name, candidate.number, paths))
+    return kept
+
+
+def _keys(chosen: list[_Candidate]) -> list[str]:
+    """The folder, or "folder/name" when one folder holds several modules (an assignment's notebooks)."""
+    counts: dict[str, int] = {}
+    for candidate in chosen:
+        counts[candidate.folder] = counts.get(candidate.folder, 0) + 1
+    return [c.folder if counts[c.folder] == 1 else f"{c.folder}/{c.name}" for c in chosen]
+
+
+def _order(chosen: list[_Candidate], keys: list[str], order: tuple[str, ...]) -> tuple[list[int], bool]:
+    """Course positions (0-based) of unnumbered modules: the configured order, then the rest alphabetically."""
+    rank = {}
+    for key, candidate in zip(keys, chosen):
+        for alias in (key, candidate.folder, candidate.name):
+            rank.setdefault(alias, []).append(key)
+    listed: list[str] = []
+    for name in order:
+        if name not in rank:
+            known = ", ".join(keys) or "none"
+            raise InputError(f"[tool.audits] modules: no module folder {name!r} in this checkout (found: {known})")
+        listed.extend(key for key in rank[name] if key not in listed)
+    rest = sorted(key for key in keys if key not in listed)
+    position = {key: i for i, key in enumerate(listed + rest)}
+    return [position[key] for key in keys], bool(order) and not rest
+
+
+def discover(root: Path | str = ".", config=None) -> Discovery:
+    """Every module source under root (see the module docstring); InputError only when root is unusable."""
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(f"root {root} is not a readable directory")
+    patterns = config.sources if config is not None else ()
+    order = config.modules if config is not None else ()
+    if patterns:
+        numbered, unnumbered = _glob_candidates(root, patterns)
+    else:
+        numbered, unnumbered = _folder_candidates(root)
+        notebooks = _notebook_candidates(root)
+        numbered += [c for c in notebooks if c.number is not None]
+        unnumbered += [c for c in notebooks if c.number is None]
+    ignored = _GitIgnore(root)
+    generated: list[Path] = []
+
+    refs: list[ModuleRef] = []
+    duplicates: dict[int, list[ModuleRef]] = {}
+    for number in sorted({c.number for c in numbered}):
+        group = _keep_tracked([c for c in numbered if c.number == number], ignored, generated)
+        best = min(c.rank for c in group)
+        mine = [c for c in group if c.rank == best]  # other layouts hold mirror copies of this module
+        these = [ModuleRef(number, c.folder, c.name, c.paths[0], root) for c in mine]
+        refs.extend(these)
+        if len(these) > 1:
+            duplicates[number] = these
+
+    note = ""
+    if unnumbered and (not numbered or order):
+        chosen = []
+        for identity in sorted({(c.folder, c.name) for c in unnumbered}):
+            group = _keep_tracked([c for c in unnumbered if (c.folder, c.name) == identity], ignored, generated)
+            chosen.append(min(group, key=lambda c: c.rank))
+        keys = _keys(chosen)
+        positions, ordered = _order(chosen, keys, order)
+        offset = max((ref.number for ref in refs), default=0)
+        unnumbered_refs = [
+            ModuleRef(offset + position + 1, c.folder, c.name, c.paths[0], root, key, ordered)
+            for c, key, position in zip(chosen, keys, positions)
+        ]
+        refs.extend(sorted(unnumbered_refs, key=lambda ref: ref.number))
+        if not ordered:
+            note = (
+                "the module folders carry no numbers and [tool.audits] modules = [...] does not order them all, "
+                "so forward-dependency and module-number checks are off"
+            )
+    return Discovery(root, refs, duplicates, sorted(set(generated)), note)
+
+
+def find_modules(root: Path | str = ".", config=None) -> list[ModuleRef]:
+    """Every module source under root, in course order (see `discover`)."""
+    return discover(root, config).refs
+
+
+def find_module(root: Path | str, number: int, config=None) -> ModuleRef:
+    """The module numbered `number`; InputError when there is none or when two folders share it."""
+    modules = find_modules(root, config)
+    matches = [ref for ref in modules if ref.number == number and ref.ordered]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        names = " and ".join(ref.folder for ref in matches)
+        raise InputError(f"{names} both have number {number:02d}: give the folder name or the source path instead")
+    listing = ", ".join(f"{ref.number:02d}" for ref in modules if ref.ordered) or "none"
     raise InputError(f"no module {number} under {Path(root).resolve()} (found: {listing})")
 
 
@@ -81,3 +274,39 @@ def parse_module_number(text: str) -> int:
     if not text.isdigit():
         raise InputError(f"module number must be a whole number like 16, not {text!r}")
     return int(text)
+
+
+def _is_checkout(folder: Path) -> bool:
+    if any((folder / marker).exists() for marker in CHECKOUT_MARKERS):
+        return True
+    src = folder / "src"
+    return src.is_dir() and any(FOLDER.match(child.name) for child in _children(src))
+
+
+def find_root(start: Path | str) -> Optional[Path]:
+    """The nearest folder at or above `start` that is a checkout (.git, pyproject.toml,
+    nbgrader_config.py, modules/ or src/NN_name/), as git and ruff find theirs; None if none is."""
+    folder = Path(start).resolve()
+    if not folder.is_dir():
+        folder = folder.parent
+    for candidate in (folder, *folder.parents):
+        try:
+            if _is_checkout(candidate):
+                return candidate
+        except (OSError, InputError):
+            continue
+    return None
+
+
+def detect_profile(refs: list[ModuleRef]) -> str:
+    """The course's conventions: "tinytorch" when any source uses `#| default_exp` (nbdev export), else "nbgrader"."""
+    if not refs:
+        return "tinytorch"
+    for ref in refs:
+        try:
+            text = ref.path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if DEFAULT_EXP.search(text):
+            return "tinytorch"
+    return "nbgrader"

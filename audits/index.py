@@ -7,8 +7,10 @@ on first use and cached:
 - `exports(n)` / `modules`: its ModuleExports: export target and the top-level names its export
   cells define or import (read from the AST, never executed);
 - `targets`: export target -> module number;
-- `test_files(n)`: module n's tests (`tests/NN_*/**/*.py`,
-  `tests/checkpoints/checkpoint_NN_*.py`) with their ASTs;
+- `test_files(n)`: module n's tests (`tests/NN_name/**/*.py`,
+  `tests/checkpoints/checkpoint_NN_name.py`) with their ASTs; a folder numbered for
+  one module and named for another goes to the module of its name, or to nobody
+  (`misplaced_tests(n)`);
 - `exists(path)` / `file_names`: for stale file references in prose.
 """
 
@@ -23,7 +25,7 @@ from pathlib import Path
 from typing import Optional
 
 from audits.astutil import import_time_statements
-from audits.discover import find_modules
+from audits.discover import Discovery, discover
 from audits.model import PACKAGE, InputError, ModuleRef, ModuleSource, NumberedLines, display_path
 from audits.parse import parse_module
 
@@ -112,44 +114,69 @@ def module_exports(ref: ModuleRef, module: Optional[ModuleSource], error: Option
     return ModuleExports(ref, module.export_target, frozenset(defined), frozenset(imported), star)
 
 
-class RepoIndex:
-    """The checkout's modules, their exports and their tests. Build with `RepoIndex.build(root)`."""
+def _same_module(test_name: str, module_name: str) -> bool:
+    """Does a test folder's name (`compression`, `compression_dev`) name this module?"""
+    test_name, module_name = test_name.lower(), module_name.lower()
+    return test_name == module_name or test_name.startswith(module_name + "_") or module_name.startswith(test_name + "_")
 
-    def __init__(self, root: Path, refs: list[ModuleRef]):
+
+class RepoIndex:
+    """The checkout's modules, their exports and their tests. Build with `RepoIndex.build(root)`.
+
+    Modules are looked up by number (`source(16)`, `exports(16)`): when two folders share a
+    number, the first is "module 16" for the cross-module rules and both are audited
+    (`all_refs`, `source_of(ref)`); the duplicate is itself a finding (LAY001).
+    """
+
+    def __init__(self, root: Path, refs: list[ModuleRef], discovery: Optional[Discovery] = None):
         self.root = Path(root)
-        self.refs: dict[int, ModuleRef] = {ref.number: ref for ref in refs}
-        self._sources: dict[int, ModuleSource] = {}
-        self._errors: dict[int, str] = {}
+        self.discovery = discovery or Discovery(self.root, list(refs))
+        self.all_refs: list[ModuleRef] = list(refs)  # every module, in course order
+        self.refs: dict[int, ModuleRef] = {}
+        for ref in refs:
+            self.refs.setdefault(ref.number, ref)
+        self._sources: dict[str, ModuleSource] = {}
+        self._errors: dict[str, str] = {}
         self._exports: dict[int, ModuleExports] = {}
         self._tests: dict[int, list[TestFile]] = {}
         self._exists: dict[str, bool] = {}
 
     @classmethod
-    def build(cls, root: Path | str) -> "RepoIndex":
+    def build(cls, root: Path | str, config=None) -> "RepoIndex":
         """Discover the modules under root (InputError if root is not a directory); nothing is parsed yet."""
-        return cls(Path(root), find_modules(root))
+        discovery = discover(root, config)
+        return cls(Path(root), discovery.refs, discovery)
 
     # -- modules -------------------------------------------------------------
 
+    def source_of(self, ref: ModuleRef) -> Optional[ModuleSource]:
+        """A discovered module parsed once and cached; None if unreadable (see `error_of`)."""
+        if ref.key in self._sources or ref.key in self._errors:
+            return self._sources.get(ref.key)
+        try:
+            self._sources[ref.key] = parse_module(ref)
+        except InputError as error:
+            self._errors[ref.key] = str(error)
+            return None
+        return self._sources[ref.key]
+
+    def error_of(self, ref: ModuleRef) -> Optional[str]:
+        """Why `ref` could not be read, once `source_of(ref)` failed."""
+        return self._errors.get(ref.key)
+
     def source(self, number: int) -> Optional[ModuleSource]:
         """Module `number` parsed once and cached; None if unknown or unreadable."""
-        if number in self._sources:
-            return self._sources[number]
         ref = self.refs.get(number)
-        if ref is None or number in self._errors:
-            return None
-        try:
-            self._sources[number] = parse_module(ref)
-        except InputError as error:
-            self._errors[number] = str(error)
-            return None
-        return self._sources[number]
+        return self.source_of(ref) if ref is not None else None
 
     def add_source(self, module: ModuleSource) -> None:
         """Register an already parsed module (so the index does not parse it again)."""
-        if module.ref is not None and self.refs.get(module.ref.number) == module.ref:
-            self._sources[module.ref.number] = module
-            self._exports.pop(module.ref.number, None)
+        ref = module.ref
+        if ref is not None and any(known == ref for known in self.all_refs):
+            self._sources[ref.key] = module
+            self._errors.pop(ref.key, None)
+            if self.refs.get(ref.number) == ref:
+                self._exports.pop(ref.number, None)
 
     def exports(self, number: int) -> Optional[ModuleExports]:
         if number not in self._exports:
@@ -157,7 +184,7 @@ class RepoIndex:
             if ref is None:
                 return None
             module = self.source(number)
-            self._exports[number] = module_exports(ref, module, self._errors.get(number))
+            self._exports[number] = module_exports(ref, module, self._errors.get(ref.key))
         return self._exports[number]
 
     @property
@@ -194,23 +221,51 @@ class RepoIndex:
 
     # -- tests ---------------------------------------------------------------
 
+    def _owner(self, number: int, name: str) -> Optional[int]:
+        """The module a test folder `NN_name` (or checkpoint) belongs to: its number when the
+        names agree, else the module of that name (`tests/16_quantization` -> 15_quantization)."""
+        same_number = [ref for ref in self.all_refs if ref.number == number]
+        if any(_same_module(name, ref.name) for ref in same_number):
+            return number
+        named = [ref for ref in self.all_refs if _same_module(name, ref.name)]
+        if len(named) == 1:
+            return named[0].number
+        return number if not same_number else None  # no module of that number to disagree with
+
     @cached_property
-    def _test_paths(self) -> dict[int, list[Path]]:
+    def _test_layout(self) -> tuple[dict[int, list[Path]], dict[int, list[str]]]:
+        """(module number -> its test paths, module number -> test folders/files numbered for it but named for another)."""
         found: dict[int, list[Path]] = {}
+        mismatched: dict[int, list[str]] = {}
         tests = self.root / "tests"
         if not tests.is_dir():
-            return found
+            return found, mismatched
+        numbered: list[tuple[int, str, Path, list[Path]]] = []
         for folder in sorted(tests.iterdir()):
             match = TEST_FOLDER.match(folder.name)
             if match and folder.is_dir():
-                found.setdefault(int(match.group(1)), []).extend(sorted(folder.rglob("*.py")))
+                numbered.append((int(match.group(1)), folder.name[3:], folder, sorted(folder.rglob("*.py"))))
         checkpoints = tests / "checkpoints"
         if checkpoints.is_dir():
             for path in sorted(checkpoints.glob("checkpoint_*.py")):
                 match = CHECKPOINT.match(path.name)
                 if match:
-                    found.setdefault(int(match.group(1)), []).append(path)
-        return found
+                    numbered.append((int(match.group(1)), path.stem[len("checkpoint_") + 3 :], path, [path]))
+        for number, name, place, paths in numbered:
+            owner = self._owner(number, name)
+            if owner is not None:
+                found.setdefault(owner, []).extend(paths)
+            elif number in self.refs:
+                mismatched.setdefault(number, []).append(display_path(place, self.root))
+        return found, mismatched
+
+    @property
+    def _test_paths(self) -> dict[int, list[Path]]:
+        return self._test_layout[0]
+
+    def misplaced_tests(self, number: int) -> list[str]:
+        """Test folders and checkpoints numbered `number` but named for another module (not fed to its rules)."""
+        return self._test_layout[1].get(number, [])
 
     def test_files(self, number: int) -> list[TestFile]:
         """Module `number`'s test and checkpoint files (and helpers in its test folder), parsed once."""

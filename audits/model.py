@@ -47,13 +47,24 @@ class Severity(enum.IntEnum):
 
 @dataclass(frozen=True)
 class ModuleRef:
-    """A module source found on disk by discovery."""
+    """A module source found on disk by discovery.
+
+    Unnumbered folders (`modules/tensor/`, nbgrader's `source/ps1/`) get their position
+    in the course as `number`: from `[tool.audits] modules = [...]` (ordered), else
+    alphabetical with `ordered=False`, and then nothing may rely on the order.
+    """
 
     number: int  # 16
     folder: str  # "16_compression"
     name: str  # "compression"
     path: Path  # .../modules/16_compression/compression.py
     root: Path  # the checkout it was found in
+    key: str = ""  # unique in the checkout: the folder, or "folder/stem" when a folder holds several sources
+    ordered: bool = True  # False when the course gives no order (unnumbered folders without a configured list)
+
+    def __post_init__(self):
+        if not self.key:
+            object.__setattr__(self, "key", self.folder)
 
 
 @dataclass
@@ -116,10 +127,12 @@ class ModuleSource(NumberedLines):
     cells: list[Cell]
     ref: Optional[ModuleRef] = None  # None for a file audited outside a checkout
     header_end: int = 0  # last line of the jupytext header block (0 when there is none)
+    profile: str = "tinytorch"  # the course's conventions: "tinytorch" (ours) or "nbgrader" (course-agnostic rules only)
 
     @property
     def number(self) -> Optional[int]:
-        return self.ref.number if self.ref else None
+        """The module's place in the course; None outside a checkout or when the course gives no order."""
+        return self.ref.number if self.ref and self.ref.ordered else None
 
     @property
     def export_target(self) -> Optional[str]:
@@ -219,3 +232,4 @@ class Rule:
     check: Callable[..., Iterable[Finding]]
     examples: dict = field(default_factory=dict)  # optional {"bad": "...", "good": "..."} fixtures
     effort_minutes: int = 10  # typical time for an author to fix one finding, for the review's effort estimate
+    profiles: tuple[str, ...] = ("tinytorch", "nbgrader")  # course profiles the rule applies to (house rules: ("tinytorch",))

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from dataclasses import dataclass
 import difflib
 import re
 from collections import Counter
@@ -155,7 +156,7 @@ def build_parser(prog: str = "python -m audits.module", targets_required: bool =
         parser.add_argument("targets", nargs="+", metavar="target", help="module number (16) or path to a module source file")
     else:
         parser.add_argument("targets", nargs="*", metavar="target", help="module numbers or source paths (default: every module)")
-    parser.add_argument("--root", default=".", help="checkout holding modules/ (default: .)")
+    parser.add_argument("--root", help="the checkout (default: the one holding the source path given, else the current directory's, searched upward)")
     parser.add_argument("--format", choices=sorted(FORMATS), help="render only this format (stdout, or --output)")
     parser.add_argument("--output", metavar="PATH", help="write the --format rendering to PATH instead of reports/")
     parser.add_argument("--fix", action="store_true", help="apply mechanical fixes (guards, nbgrader metadata) in place first")
@@ -193,6 +194,33 @@ def audit_targets(auditor: Auditor, targets: list[str]) -> list[Audit]:
     return audits
 
 
+@dataclass
+class Unreadable:
+    """A module that could not be audited, with the reason (the table shows it as a row)."""
+
+    stem: str
+    error: str
+
+
+def audit_every_module(auditor: Auditor) -> tuple[list[Audit], list[Unreadable]]:
+    """Every module of the checkout; one that cannot be read is set aside with its error and
+    the others go on. InputError only when there is nothing to audit at all."""
+    if not auditor.refs:
+        raise InputError(
+            f"no module sources under {auditor.root.resolve()} "
+            "(looked in modules/, modules/source/, src/, source/<assignment>/*.ipynb; or set [tool.audits] sources)"
+        )
+    audits, unreadable = [], []
+    for ref in auditor.refs:
+        try:
+            audits.append(auditor.audit_ref(ref))
+        except InputError as error:
+            unreadable.append(Unreadable(ref.key.replace("/", "-"), str(error)))
+    if not audits:
+        raise InputError(f"no module could be audited: {unreadable[0].stem}: {unreadable[0].error}")
+    return audits, unreadable
+
+
 def unified_diff(audit: Audit, result: FixResult, raw: str) -> str:
     name = audit.info.path
     return "".join(difflib.unified_diff(raw.splitlines(True), result.text.splitlines(True), f"a/{name}", f"b/{name}"))
@@ -211,15 +239,16 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
     auditor = Auditor(args.root, cache=True)
     auditor.config = dataclasses.replace(auditor.config, ignore=ignored_codes(args, auditor.config.ignore))
     everything = not args.targets
+    unreadable: list[Unreadable] = []
     if everything:
-        if not auditor.refs:
-            raise InputError(f"no module sources under {auditor.root.resolve()} (looked in modules/, modules/source/, src/)")
-        audits = [auditor.audit_ref(ref) for ref in auditor.refs]
+        audits, unreadable = audit_every_module(auditor)
+        for row in unreadable if (args.format or args.output or table is None) else ():
+            print(f"error: {row.stem}: {row.error}", file=sys.stderr)  # the table shows them as rows instead
     else:
         audits = audit_targets(auditor, args.targets)
 
     def verdict(audits: list[Audit]) -> int:
-        return EXIT_READY if args.exit_zero or all(a.ready for a in audits) else EXIT_BLOCKED
+        return EXIT_READY if args.exit_zero or (all(a.ready for a in audits) and not unreadable) else EXIT_BLOCKED
 
     if args.fix and args.diff:
         changed = False
@@ -247,7 +276,7 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
         out.write(render_all(audits, args.format, date, color))
         return verdict(audits)
     if everything and table is not None and not args.output:
-        out.write(table(audits))
+        out.write(table(audits, unreadable))
         return verdict(audits)
     if args.output:
         out.write(render_all(audits, "text", date, color))
