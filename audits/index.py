@@ -255,7 +255,7 @@ class RepoIndex:
             owner = self._owner(number, name)
             if owner is not None:
                 found.setdefault(owner, []).extend(paths)
-            elif number in self.refs:
+            if owner != number and number in self.refs:
                 mismatched.setdefault(number, []).append(display_path(place, self.root))
         return found, mismatched
 

@@ -16,17 +16,24 @@ from audits.rules import (
     api,
     composition,
     dependencies,
+    export_completeness,
     exports,
+    layout,
     nbgrader,
     references,
     side_effects,
+    student_copies,
     suppressions,
     syntax,
+    test_folders,
     test_isolation,
     test_quality,
 )
 
-_FAMILIES = (api, composition, dependencies, exports, nbgrader, references, side_effects, suppressions, syntax, test_isolation, test_quality)
+_FAMILIES = (
+    api, composition, dependencies, export_completeness, exports, layout, nbgrader, references, side_effects,
+    student_copies, suppressions, syntax, test_folders, test_isolation, test_quality,
+)  # fmt: skip
 
 
 def _collect() -> list[Rule]:
