@@ -55,7 +55,7 @@ class ModuleInfo:
         return cls(
             path=display_path or module.display_path,
             source_lines=tuple(module.lines),
-            number=ref.number if ref else None,
+            number=module.number,  # None when the course gives no order (unnumbered folders)
             name=ref.name if ref else None,
             folder=ref.folder if ref else None,
         )
