@@ -9,7 +9,8 @@ CATEGORY = "Course layout"
 
 
 def _first_line(module) -> int:
-    return module.header_end + 1 if module.header_end < len(module.lines) else 1
+    """Where a finding about the whole module goes: its first cell."""
+    return module.cells[0].start if module.cells else 1
 
 
 def check_duplicate_number(module, index):

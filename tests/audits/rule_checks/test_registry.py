@@ -12,6 +12,7 @@ EXPECTED = {
     "EX002": Severity.HIGH, "EX003": Severity.HIGH, "REF001": Severity.MEDIUM, "REF002": Severity.MEDIUM,
     "API001": Severity.HIGH, "TST001": Severity.HIGH, "SYN001": Severity.HIGH,
     "SUP001": Severity.MEDIUM, "SUP002": Severity.LOW,
+    "EX004": Severity.HIGH, "EX005": Severity.HIGH, "LAY001": Severity.HIGH, "LAY002": Severity.LOW, "LAY003": Severity.HIGH,
 }  # fmt: skip
 
 
