@@ -1,0 +1,401 @@
+"""Our framework next to PyTorch on the CPU: same shapes, same initial weights, one thread each.
+
+    pip install -e ".[bench]"            # PyTorch (CPU build) and scikit-learn
+    python benchmarks/vs_pytorch.py [--rounds 7] [--cases mlp-sgd mlp-adam cnn gpt generate int8]
+
+Cases (float32 everywhere):
+- mlp-sgd   MLP 784-256-128-10, batch 64, one SGD training step (forward, loss, backward, update)
+- mlp-adam  the same MLP and batch, one Adam step
+- cnn       conv 3->16, ReLU, max-pool, conv 16->32, ReLU, max-pool, linear; batch 32 of 3x32x32; SGD
+- gpt       GPT (vocab 256, d 64, 2 layers, 4 heads), batch 8 x 64 tokens, one Adam step
+- generate  greedy generation of 256 tokens from a 4-token prompt with a KV cache (module 17
+            against the usual PyTorch cached loop)
+- int8      our INT8 model (module 15) against our own float32 model: inference on the held-out
+            sklearn digits, accuracy of both (PyTorch's dynamic INT8 against its float32 for reference)
+
+Before any timing each case checks that both sides compute the same thing: losses and
+every parameter gradient after one step (or the generated tokens) agree within 1e-5,
+relative to the largest magnitude compared. Timing runs interleaved rounds (ours, then
+PyTorch, alternating who goes first), so a burst of load on a shared machine hits both
+sides; each round's figure is the median step time of that round. Printed: the ratio
+ours / PyTorch (below 1.0: we are faster) as min / median / max over rounds.
+Thread counts are pinned to one on both sides (BLAS via benchmarks/timing.py, PyTorch
+via torch.set_num_threads). Nothing is asserted: this is a measurement, not a test.
+"""
+
+import argparse
+import statistics
+import sys
+import time
+
+from timing import blas_threads  # pins BLAS to one thread: import before numpy
+
+import numpy as np  # noqa: E402
+
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError:
+    print("vs_pytorch.py needs PyTorch: pip install -e '.[bench]' (or pip install torch)", file=sys.stderr)
+    raise SystemExit(2) from None
+
+from tinytorch.core.activations import ReLU  # noqa: E402
+from tinytorch.core.autograd import no_grad  # noqa: E402  (importing it turns autograd on)
+from tinytorch.core.layers import Linear  # noqa: E402
+from tinytorch.core.losses import CrossEntropyLoss  # noqa: E402
+from tinytorch.core.optimizers import SGD, Adam  # noqa: E402
+from tinytorch.core.spatial import Conv2d, MaxPool2d  # noqa: E402
+from tinytorch.core.tensor import Tensor  # noqa: E402
+from tinytorch.core.transformer import GPT  # noqa: E402
+from tinytorch.perf.memoization import enable_kv_cache  # noqa: E402
+
+TOLERANCE = 1e-5
+GPT_CONFIG = dict(vocab_size=256, embed_dim=64, num_layers=2, num_heads=4)
+
+
+# ---- the two sides of a case ------------------------------------------------------------------
+def torch_copy(ours, transpose=False):
+    """A trainable torch tensor holding a copy of one of our parameters (Linear weights transposed)."""
+    data = ours.data.T if transpose else ours.data
+    return torch.nn.Parameter(torch.tensor(np.ascontiguousarray(data)))
+
+
+def torch_linear(ours):
+    """nn.Linear with our Linear's weights (ours: weight (in, out); PyTorch: (out, in))."""
+    layer = torch.nn.Linear(*ours.weight.shape)
+    layer.weight, layer.bias = torch_copy(ours.weight, transpose=True), torch_copy(ours.bias)
+    return layer
+
+
+def linear_pairs(ours, theirs):
+    """(our parameter, their parameter, transposed?) for one Linear layer."""
+    return [(ours.weight, theirs.weight, True), (ours.bias, theirs.bias, False)]
+
+
+class OurMLP:
+    """784 -> 256 -> 128 -> 10 with ReLU, chained explicitly."""
+
+    def __init__(self):
+        self.fc1, self.fc2, self.fc3, self.relu = Linear(784, 256), Linear(256, 128), Linear(128, 10), ReLU()
+
+    def forward(self, x):
+        return self.fc3(self.relu(self.fc2(self.relu(self.fc1(x)))))
+
+    def parameters(self):
+        return self.fc1.parameters() + self.fc2.parameters() + self.fc3.parameters()
+
+
+class OurCNN:
+    """conv 3->16, ReLU, pool, conv 16->32, ReLU, pool, linear 32*8*8 -> 10."""
+
+    def __init__(self):
+        self.conv1, self.conv2 = Conv2d(3, 16, 3, padding=1), Conv2d(16, 32, 3, padding=1)
+        self.pool, self.relu, self.head = MaxPool2d(2), ReLU(), Linear(32 * 8 * 8, 10)
+
+    def forward(self, x):
+        x = self.pool(self.relu(self.conv1(x)))
+        x = self.pool(self.relu(self.conv2(x)))
+        return self.head(x.reshape(x.shape[0], -1))
+
+    def parameters(self):
+        return self.conv1.parameters() + self.conv2.parameters() + self.head.parameters()
+
+
+class TorchGPT(torch.nn.Module):
+    """The same GPT as module 13 (pre-norm blocks, learned positions, tanh GELU), written as
+    PyTorch users write it (nn.Linear, F.layer_norm, F.scaled_dot_product_attention), with our weights."""
+
+    def __init__(self, ours):
+        super().__init__()
+        self.heads = ours.num_heads
+        self.token = torch_copy(ours.token_embedding.weight)
+        self.position = torch_copy(ours.position_encoding.position_embeddings)
+        self.pairs = [(ours.token_embedding.weight, self.token, False),
+                      (ours.position_encoding.position_embeddings, self.position, False)]
+        self.blocks = torch.nn.ModuleList()
+        for block in ours.blocks:
+            mine = torch.nn.Module()
+            mine.ln1, mine.ln2 = self._norm(block.ln1), self._norm(block.ln2)
+            attention = block.attention
+            for name in ("q_proj", "k_proj", "v_proj", "out_proj"):
+                setattr(mine, name, torch_linear(getattr(attention, name)))
+            mine.fc1, mine.fc2 = torch_linear(block.mlp.linear1), torch_linear(block.mlp.linear2)
+            self.blocks.append(mine)
+            self.pairs += self._norm_pairs(block.ln1, mine.ln1)
+            for name in ("q_proj", "k_proj", "v_proj", "out_proj"):
+                self.pairs += linear_pairs(getattr(attention, name), getattr(mine, name))
+            self.pairs += self._norm_pairs(block.ln2, mine.ln2)
+            self.pairs += linear_pairs(block.mlp.linear1, mine.fc1) + linear_pairs(block.mlp.linear2, mine.fc2)
+        self.ln_f, self.head = self._norm(ours.ln_f), torch_linear(ours.lm_head)
+        self.pairs += self._norm_pairs(ours.ln_f, self.ln_f) + linear_pairs(ours.lm_head, self.head)
+
+    @staticmethod
+    def _norm(ours):
+        norm = torch.nn.LayerNorm(ours.gamma.shape[0], eps=ours.eps)
+        norm.weight, norm.bias = torch_copy(ours.gamma), torch_copy(ours.beta)
+        return norm
+
+    @staticmethod
+    def _norm_pairs(ours, theirs):
+        return [(ours.gamma, theirs.weight, False), (ours.beta, theirs.bias, False)]
+
+    def split(self, x):
+        batch, seq, embed = x.shape
+        return x.view(batch, seq, self.heads, embed // self.heads).transpose(1, 2)
+
+    def attend(self, block, x, cache=None, start=0):
+        """Causal self-attention; with cache=(keys, values) the new keys/values are stored at `start`."""
+        batch, seq, embed = x.shape
+        q, k, v = self.split(block.q_proj(x)), self.split(block.k_proj(x)), self.split(block.v_proj(x))
+        if cache is None:
+            out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        else:
+            keys, values = cache
+            keys[:, :, start:start + seq], values[:, :, start:start + seq] = k, v
+            k, v = keys[:, :, :start + seq], values[:, :, :start + seq]
+            # The prompt is prefilled at start 0 (causal); one new token then sees every cached key.
+            out = F.scaled_dot_product_attention(q, k, v, is_causal=seq > 1)
+        return block.out_proj(out.transpose(1, 2).reshape(batch, seq, embed))
+
+    def forward(self, ids, caches=None, start=0):
+        x = self.token[ids] + self.position[start:start + ids.shape[1]]
+        for i, block in enumerate(self.blocks):
+            x = x + self.attend(block, block.ln1(x), None if caches is None else caches[i], start)
+            x = x + block.fc2(F.gelu(block.fc1(block.ln2(x)), approximate="tanh"))
+        return self.head(self.ln_f(x))
+
+
+# ---- agreement ----------------------------------------------------------------------------------
+def worst_difference(pairs):
+    """Largest |ours - theirs| over (our array, their array) pairs, relative to the largest |theirs|."""
+    worst = 0.0
+    for ours, theirs in pairs:
+        theirs = np.asarray(theirs, dtype=np.float64)
+        scale = max(1.0, float(np.abs(theirs).max()))
+        worst = max(worst, float(np.abs(np.asarray(ours, dtype=np.float64) - theirs).max()) / scale)
+    return worst
+
+
+def gradient_pairs(pairs):
+    return [(ours.grad, (theirs.grad.T if transposed else theirs.grad).numpy()) for ours, theirs, transposed in pairs]
+
+
+def training_case(our_model, their_model, pairs, our_optimizer, their_optimizer, inputs, targets, reshape=None):
+    """(our step, their step, worst difference): one step = forward, cross-entropy, backward, update."""
+    our_loss, their_loss = CrossEntropyLoss(), torch.nn.CrossEntropyLoss()
+    our_inputs = inputs if isinstance(inputs, np.ndarray) and inputs.dtype.kind in "iu" else Tensor(inputs)
+    their_inputs, their_targets = torch.from_numpy(inputs), torch.from_numpy(targets)
+
+    def ours():
+        logits = our_model.forward(our_inputs)
+        loss = our_loss(logits.reshape(-1, logits.shape[-1]) if reshape else logits, targets.reshape(-1))
+        our_optimizer.zero_grad()
+        loss.backward()
+        our_optimizer.step()
+        return loss
+
+    def theirs():
+        logits = their_model(their_inputs)
+        loss = their_loss(logits.reshape(-1, logits.shape[-1]) if reshape else logits, their_targets.reshape(-1))
+        their_optimizer.zero_grad()
+        loss.backward()
+        their_optimizer.step()
+        return loss
+
+    # Agreement before the first update: compare losses and gradients of one backward pass.
+    logits = our_model.forward(our_inputs)
+    loss = our_loss(logits.reshape(-1, logits.shape[-1]) if reshape else logits, targets.reshape(-1))
+    loss.backward()
+    their_logits = their_model(their_inputs)
+    their = their_loss(their_logits.reshape(-1, their_logits.shape[-1]) if reshape else their_logits,
+                       their_targets.reshape(-1))
+    their.backward()
+    worst = worst_difference([(loss.data, their.detach().numpy())] + gradient_pairs(pairs))
+    our_optimizer.zero_grad()
+    their_optimizer.zero_grad()
+    return ours, theirs, worst
+
+
+# ---- the cases ------------------------------------------------------------------------------------
+def mlp_case(optimizer):
+    np.random.seed(0)
+    ours = OurMLP()
+    theirs = torch.nn.Sequential(torch_linear(ours.fc1), torch.nn.ReLU(), torch_linear(ours.fc2), torch.nn.ReLU(),
+                                 torch_linear(ours.fc3))
+    pairs = linear_pairs(ours.fc1, theirs[0]) + linear_pairs(ours.fc2, theirs[2]) + linear_pairs(ours.fc3, theirs[4])
+    rng = np.random.default_rng(1)
+    inputs, targets = rng.standard_normal((64, 784)).astype(np.float32), rng.integers(0, 10, 64)
+    if optimizer == "sgd":
+        our_opt, their_opt = SGD(ours.parameters(), lr=0.01), torch.optim.SGD(theirs.parameters(), lr=0.01)
+    else:
+        our_opt, their_opt = Adam(ours.parameters(), lr=1e-3), torch.optim.Adam(theirs.parameters(), lr=1e-3)
+    return training_case(ours, theirs, pairs, our_opt, their_opt, inputs, targets)
+
+
+def cnn_case():
+    np.random.seed(0)
+    ours = OurCNN()
+    theirs = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 16, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(16, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch_linear(ours.head))
+    pairs = []
+    for conv, index in ((ours.conv1, 0), (ours.conv2, 3)):
+        theirs[index].weight, theirs[index].bias = torch_copy(conv.weight), torch_copy(conv.bias)
+        pairs += [(conv.weight, theirs[index].weight, False), (conv.bias, theirs[index].bias, False)]
+    pairs += linear_pairs(ours.head, theirs[7])
+    rng = np.random.default_rng(1)
+    inputs, targets = rng.standard_normal((32, 3, 32, 32)).astype(np.float32), rng.integers(0, 10, 32)
+    our_opt, their_opt = SGD(ours.parameters(), lr=0.01), torch.optim.SGD(theirs.parameters(), lr=0.01)
+    return training_case(ours, theirs, pairs, our_opt, their_opt, inputs, targets)
+
+
+def gpt_case():
+    np.random.seed(0)
+    ours = GPT(**GPT_CONFIG, max_seq_len=64)
+    theirs = TorchGPT(ours)
+    data = np.random.default_rng(1).integers(0, GPT_CONFIG["vocab_size"], size=(8, 65))
+    our_opt, their_opt = Adam(ours.parameters(), lr=1e-3), torch.optim.Adam(theirs.parameters(), lr=1e-3)
+    return training_case(ours, theirs, theirs.pairs, our_opt, their_opt, data[:, :-1], data[:, 1:], reshape=True)
+
+
+def generate_case(new_tokens=256, prompt_len=4):
+    np.random.seed(0)
+    ours = enable_kv_cache(GPT(**GPT_CONFIG, max_seq_len=prompt_len + new_tokens))
+    theirs = TorchGPT(ours)
+    prompt = np.random.default_rng(1).integers(0, GPT_CONFIG["vocab_size"], size=(1, prompt_len))
+    head_dim = GPT_CONFIG["embed_dim"] // GPT_CONFIG["num_heads"]
+
+    def ours_generate():
+        return ours.generate(prompt, new_tokens, temperature=0)
+
+    @torch.inference_mode()
+    def theirs_generate():
+        """The usual PyTorch cached loop: preallocated K/V per layer, one position per step."""
+        shape = (1, GPT_CONFIG["num_heads"], prompt_len + new_tokens, head_dim)
+        caches = [(torch.zeros(shape), torch.zeros(shape)) for _ in theirs.blocks]
+        ids = torch.from_numpy(prompt)
+        logits = theirs(ids, caches, 0)[:, -1]
+        out = [ids]
+        position = prompt_len
+        for step in range(new_tokens):
+            next_id = logits.argmax(dim=-1, keepdim=True)
+            out.append(next_id)
+            if step + 1 < new_tokens:
+                logits = theirs(next_id, caches, position)[:, -1]
+                position += 1
+        return torch.cat(out, dim=1)
+
+    tokens, their_tokens = ours_generate(), theirs_generate().numpy()
+    with no_grad():
+        first = ours.forward(prompt).data
+    with torch.inference_mode():
+        their_first = theirs(torch.from_numpy(prompt)).numpy()
+    same = np.array_equal(tokens, their_tokens)
+    worst = worst_difference([(first, their_first)]) if same else float("inf")
+    return ours_generate, theirs_generate, worst
+
+
+def int8_case():
+    """Our INT8 model against our float32 model on the digits (trained as compression_claims.py trains it)."""
+    from compression_claims import DigitsMLP, accuracy, digits_split, train
+    from tinytorch.perf.quantization import quantize_model
+
+    np.random.seed(0)
+    train_set, test_set = digits_split()
+    model = train(DigitsMLP(), *train_set, epochs=10)
+    quantized = quantize_model(model, calibration_data=Tensor(train_set[0][:256]))
+    x = Tensor(test_set[0])
+    float_accuracy, int8_accuracy = accuracy(model, *test_set), accuracy(quantized, *test_set)
+    print(f"  digits held-out accuracy: float32 {float_accuracy:.1%}, INT8 {int8_accuracy:.1%} "
+          f"({len(test_set[1])} images, batch of all)")
+
+    # PyTorch's own INT8 against its float32, for reference (same weights).
+    reference = torch.nn.Sequential(torch_linear(model.layer1), torch.nn.ReLU(), torch_linear(model.layer2),
+                                    torch.nn.ReLU(), torch_linear(model.layer3)).eval()
+    dynamic = torch.ao.quantization.quantize_dynamic(reference, {torch.nn.Linear}, dtype=torch.qint8)
+    inputs = torch.from_numpy(test_set[0])
+    with torch.inference_mode():
+        float_time = median_of(lambda: reference(inputs), 200)
+        int8_time = median_of(lambda: dynamic(inputs), 200)
+    print(f"  PyTorch for reference: dynamic INT8 / float32 = {int8_time / float_time:.2f}")
+
+    def ours_int8():
+        with no_grad():
+            return quantized.forward(x)
+
+    def ours_float():
+        with no_grad():
+            return model.forward(x)
+
+    return ours_int8, ours_float, abs(float_accuracy - int8_accuracy)
+
+
+def median_of(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+CASES = {
+    "mlp-sgd": ("MLP 784-256-128-10, batch 64, SGD step", lambda: mlp_case("sgd"), 20),
+    "mlp-adam": ("MLP 784-256-128-10, batch 64, Adam step", lambda: mlp_case("adam"), 20),
+    "cnn": ("CNN conv3-16/pool/conv16-32/pool/linear, batch 32, SGD step", cnn_case, 5),
+    "gpt": ("GPT vocab 256 d 64 2 layers 4 heads, 8x64 tokens, Adam step", gpt_case, 3),
+    "generate": ("GPT greedy generation, 256 tokens, KV cache", generate_case, 1),
+    "int8": ("our INT8 model / our float32 model, digits inference", int8_case, 50),
+}
+
+
+def measure(ours, theirs, rounds, repeat):
+    """Interleaved rounds: per round, the median of `repeat` calls on each side (alternating who goes first)."""
+    ours(), theirs()  # warm-up
+    our_times, their_times = [], []
+    for round_index in range(rounds):
+        order = [(ours, our_times), (theirs, their_times)]
+        for fn, times in order if round_index % 2 == 0 else reversed(order):
+            times.append(median_of(fn, repeat))
+    return our_times, their_times
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds per case (default 7)")
+    parser.add_argument("--cases", nargs="+", choices=list(CASES), default=list(CASES), help="cases to run")
+    args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be >= 1")
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    print(f"PyTorch {torch.__version__} ({torch.get_num_threads()} thread), numpy {np.__version__} "
+          f"(BLAS threads {blas_threads()}), {args.rounds} interleaved rounds, {time.strftime('%Y-%m-%d')}")
+    print(f"{'case':<62} {'agree':>8} {'ours ms':>9} {'other ms':>9}   ratio min / median / max")
+    for name in args.cases:
+        title, build, repeat = CASES[name]
+        if name == "int8":
+            print(title)
+        ours, theirs, worst = build()
+        if name == "int8":
+            agreement = f"{worst:8.1%}"  # accuracy difference
+            ok = worst == 0
+        else:
+            agreement = f"{worst:8.1e}"
+            ok = worst <= TOLERANCE
+        if not ok:
+            print(f"{title:<62} {agreement}   DISAGREE: not timed")
+            continue
+        our_times, their_times = measure(ours, theirs, args.rounds, repeat)
+        ratios = [a / b for a, b in zip(our_times, their_times)]
+        print(f"{title:<62} {agreement} {statistics.median(our_times) * 1e3:9.2f} "
+              f"{statistics.median(their_times) * 1e3:9.2f}   "
+              f"{min(ratios):.2f} / {statistics.median(ratios):.2f} / {max(ratios):.2f}")
+    print("agree: worst difference of losses and gradients (generate: logits, tokens identical; int8: accuracy "
+          "points lost).\nratio: our time / PyTorch's (int8: our INT8 time / our float32 time); below 1 is faster.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
