@@ -103,6 +103,8 @@ def _pad(data, padding, value=0.0):
     """Pad the two spatial axes of an NCHW array (float32 so that -inf padding works)."""
     ph, pw = padding
     data = data.astype(np.float32, copy=False)
+    if ph == pw == 0:
+        return data  # nothing to pad: no copy (callers only read the padded array)
     return np.pad(data, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
 
 # %% [markdown]
@@ -124,16 +126,36 @@ image 1x1x3x3          windows (k=2, s=1)        im2col matrix (N*Ho*Wo, C*kh*kw
 `extract_windows` uses numpy's stride tricks: a *view* of shape
 (N, C, Ho, Wo, kh, kw) that copies nothing. The copy happens when im2col lays
 the windows out as a matrix: each pixel appears in up to kh*kw rows, which is the
-memory price we measure at the end.
+memory price we measure at the end. How the copy walks memory decides its speed:
+we copy in (C, kh, kw, N, Ho, Wo) order, so each step moves a whole run of
+neighbouring pixels of one image row, and hand back the transpose, a matrix with
+exactly the rows and columns above (numpy's matmul reads a transposed matrix
+as it is, without copying it again). Copying row by row instead, kh*kw pixels
+at a time, is several times slower.
 
 col2im goes the other way for the backward pass: each row's gradient is added
 back to the pixels it was read from. Windows overlap, so one pixel collects
-several contributions; `np.add.at` accumulates repeated indices correctly
-(plain `+=` with fancy indexing would keep only one of them).
+several contributions. We loop over the kh*kw kernel *offsets*, never over pixels:
+offset (i, j) of every window reads the pixels `xp[:, :, i::sh, j::sw]`, one strided
+slice in which no pixel appears twice, so a plain `+=` into that slice is exact,
+and the overlaps add up across the kh*kw iterations:
+
+```
+offset (0, 0) of every 2x2 window, stride 1      offset (0, 1)
+ [x x .]                                           [. x x]
+ [x x .]   out[:, :, 0:2, 0:2] += windows[..., 0, 0]   [. x x]   out[:, :, 0:2, 1:3] += windows[..., 0, 1]
+ [. . .]                                           [. . .]
+```
 """
 
 # %% nbgrader={"grade": false, "grade_id": "im2col", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
+def offset_pixels(i, j, out_hw, stride):
+    """Index of the pixels that offset (i, j) of every window covers: one strided slice per spatial axis."""
+    (out_h, out_w), (sh, sw) = out_hw, stride
+    return (slice(None), slice(None), slice(i, i + sh * out_h, sh), slice(j, j + sw * out_w, sw))
+
+
 def extract_windows(xp, kernel, stride):
     """All kernel-sized windows of a padded NCHW array: a (N, C, Ho, Wo, kh, kw) view, no copy.
 
@@ -151,11 +173,13 @@ def extract_windows(xp, kernel, stride):
 def scatter_windows(windows, padded_shape, stride):
     """Adjoint of extract_windows: add every window's values back into a (N, C, Hp, Wp) array.
 
-    TODO: Build the row and column index of every window element and accumulate with np.add.at.
+    TODO: For each kernel offset (i, j), add that element of every window to the pixels it came from.
 
     APPROACH:
-    1. rows[ho, ki] = ho * sh + ki, shaped (Ho, 1, kh, 1); cols[wo, kj] = wo * sw + kj, shaped (1, Wo, 1, kw).
-    2. out = zeros(padded_shape); np.add.at(out, (slice(None), slice(None), rows, cols), windows).
+    1. out = zeros(padded_shape)
+    2. for i in range(kh), j in range(kw):
+       out[offset_pixels(i, j, (Ho, Wo), stride)] += windows[:, :, :, :, i, j]
+       (offset_pixels(i, j, ...) is out[:, :, i:i + sh * Ho:sh, j:j + sw * Wo:sw])
 
     EXAMPLE:
     >>> ones = np.ones((1, 1, 2, 2, 2, 2))        # 2x2 windows of a 3x3 image, stride 1
@@ -163,15 +187,15 @@ def scatter_windows(windows, padded_shape, stride):
     array([[1., 2., 1.], [2., 4., 2.], [1., 2., 1.]])   # how many windows cover each pixel
 
     HINTS:
-    - The two index arrays broadcast to (Ho, Wo, kh, kw), matching windows' last four axes.
+    - The slice for offset (i, j) holds Ho x Wo pixels, none twice: `+=` is exact there.
+    - Loop over kernel offsets (kh*kw iterations), never over pixels or windows.
     """
     ### BEGIN SOLUTION
     _, _, out_h, out_w, kh, kw = windows.shape
-    sh, sw = stride
-    rows = (np.arange(out_h) * sh)[:, None, None, None] + np.arange(kh)[None, None, :, None]
-    cols = (np.arange(out_w) * sw)[None, :, None, None] + np.arange(kw)[None, None, None, :]
     out = np.zeros(padded_shape, dtype=windows.dtype)
-    np.add.at(out, (slice(None), slice(None), rows, cols), windows)
+    for i in range(kh):
+        for j in range(kw):
+            out[offset_pixels(i, j, (out_h, out_w), stride)] += windows[:, :, :, :, i, j]
     return out
     ### END SOLUTION
 
@@ -179,11 +203,13 @@ def scatter_windows(windows, padded_shape, stride):
 def im2col(xp, kernel, stride):
     """Padded (N, C, Hp, Wp) -> matrix (N*Ho*Wo, C*kh*kw): one row per output pixel.
 
-    TODO: Take the window view, move the channel axis next to the kernel axes, flatten.
+    TODO: Take the window view, copy it out as a matrix with one column per output pixel, transpose.
 
     APPROACH:
     1. windows = extract_windows(xp, kernel, stride)        # (N, C, Ho, Wo, kh, kw)
-    2. transpose to (N, Ho, Wo, C, kh, kw) and reshape to (N*Ho*Wo, C*kh*kw).
+    2. transpose to (C, kh, kw, N, Ho, Wo) and reshape to (C*kh*kw, N*Ho*Wo): the one copy,
+       made of whole runs of neighbouring pixels.
+    3. return its .T, the (N*Ho*Wo, C*kh*kw) matrix (a view, no second copy).
 
     EXAMPLE:
     >>> im2col(np.arange(9.0).reshape(1, 1, 3, 3), (2, 2), (1, 1))[0]
@@ -191,11 +217,13 @@ def im2col(xp, kernel, stride):
 
     HINTS:
     - The column order (C, kh, kw) matches weight.reshape(out_channels, -1).
+    - Reshaping windows.transpose(0, 2, 3, 1, 4, 5) directly gives the same matrix, but its
+      copy moves kw pixels at a time: several times slower (section "Systems analysis").
     """
     ### BEGIN SOLUTION
     windows = extract_windows(xp, kernel, stride)
     n, c, out_h, out_w, kh, kw = windows.shape
-    return windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * out_h * out_w, c * kh * kw)
+    return windows.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * out_h * out_w).T
     ### END SOLUTION
 
 
@@ -309,6 +337,7 @@ class Conv2dFunction(Function):
         1. g = grad_output.transpose(0, 2, 3, 1).reshape(-1, O)
         2. grad_w = (g.T @ self.cols).reshape(weight.shape); grad_b = g.sum(axis=0) (None without bias)
         3. grad_x: col2im(g @ W_mat, ...) then cut the padding off (skip if x needs no gradient).
+           Computing g @ W_mat as (W_mat.T @ g.T).T lays it out like self.cols: col2im runs faster.
 
         EXAMPLE:
         >>> fn.backward(np.ones(out.shape))   # -> (dx, dW, db) with the shapes of x, weight, bias
@@ -324,7 +353,9 @@ class Conv2dFunction(Function):
         grad_b = g.sum(axis=0) if self.needs_grad(2) else None
         grad_x = None
         if self.needs_grad(0):
-            dcols = g @ weight.data.reshape(out_channels, -1)
+            # g @ W_mat, computed as (W_mat.T @ g.T).T: the same matrix, laid out like self.cols
+            # (column-major), so col2im's strided adds read whole runs of pixels.
+            dcols = (weight.data.reshape(out_channels, -1).T @ g.T).T
             dxp = col2im(dcols, self.padded_shape, self.out_hw, (kh, kw), self.stride)
             (ph, pw), (height, width) = self.padding, x.shape[2:]
             grad_x = dxp[:, :, ph:ph + height, pw:pw + width]
@@ -426,9 +457,20 @@ MaxPool2d(2)                          AvgPool2d(2)
  3 7 | 1 2                             3 7 | 1 2
 ```
 
+Max pooling loops over the kh*kw kernel offsets, like `scatter_windows`: offset
+(i, j) of every window is one strided view of the image, compared at once with the
+best value so far, and we remember which offset won. No window is ever copied:
+
+```
+best   = windows[..., 0, 0]                       winner = 0 everywhere
+offset (i, j):  better = windows[..., i, j] > best      (strict: the first maximum keeps ties)
+                best[better] = windows[..., i, j][better];  winner[better] = i * kw + j
+```
+
 Backward: max pooling sends each output gradient to the one input that won
 (the first maximum on ties); average pooling spreads it evenly, 1/(kh*kw) to
-each window element. Both use `scatter_windows`, so overlapping windows
+each window element. Both add their gradients back one kernel offset at a time, as
+`scatter_windows` does (average pooling calls it), so overlapping windows
 (stride < kernel) accumulate correctly. Padding counts as -inf for max (never
 wins) and as 0 for average (the divisor stays kh*kw, as in PyTorch's default);
 padding may be at most half the kernel so every window holds a real pixel.
@@ -444,12 +486,14 @@ class MaxPool2dFunction(Function):
         self.kernel, self.stride, self.padding = kernel, stride, padding
 
     def forward(self):
-        """TODO: pad with -inf, flatten each window, remember the argmax, return the maxima.
+        """TODO: pad with -inf, keep a running maximum over the kernel offsets and which offset won.
 
         APPROACH:
-        1. windows = extract_windows(_pad(x, padding, -inf), kernel, stride) -> (N, C, Ho, Wo, kh, kw)
-        2. flat = windows.reshape(N, C, Ho, Wo, kh*kw); self.argmax = flat.argmax(-1)
-        3. out = take_along_axis(flat, argmax[..., None], -1)[..., 0]
+        1. windows = extract_windows(_pad(x, padding, -inf), kernel, stride) -> (N, C, Ho, Wo, kh, kw), a view
+        2. best = a copy of windows[..., 0, 0]; self.argmax = zeros (the winning offset i * kw + j)
+        3. for each offset (i, j): better = windows[..., i, j] > best; copy the better values
+           into best and i * kw + j into self.argmax (np.copyto with where=better)
+        4. return self.output(best)
 
         EXAMPLE:
         >>> MaxPool2dFunction(x, (2, 2), (2, 2), (0, 0)).forward().shape   # x (1, 1, 4, 4)
@@ -457,31 +501,43 @@ class MaxPool2dFunction(Function):
 
         HINTS:
         - Keeping the argmax makes backward a scatter, no second search.
+        - Reshaping the window view to (..., kh*kw) would copy every window: loop over offsets instead.
         """
         ### BEGIN SOLUTION
         (x,) = self.inputs
         xp = _pad(x.data, self.padding, value=-np.inf)
         self.padded_shape = xp.shape
         windows = extract_windows(xp, self.kernel, self.stride)
-        flat = windows.reshape(*windows.shape[:4], -1)
-        self.argmax = flat.argmax(axis=-1)
-        return self.output(np.take_along_axis(flat, self.argmax[..., None], axis=-1)[..., 0])
+        kh, kw = self.kernel
+        best = windows[..., 0, 0].copy()
+        self.argmax = np.zeros(best.shape, dtype=np.min_scalar_type(kh * kw - 1))  # uint8 for kernels up to 16x16
+        for i in range(kh):
+            for j in range(kw):
+                candidate = windows[..., i, j]
+                better = candidate > best  # strict: on ties the first maximum keeps the gradient
+                np.copyto(best, candidate, where=better)
+                np.copyto(self.argmax, i * kw + j, where=better)
+        return self.output(best)
         ### END SOLUTION
 
     def backward(self, grad_output):
-        """TODO: Put each output gradient at its window's argmax, then scatter the windows back.
+        """TODO: Send each output gradient to its window's winning pixel, one kernel offset at a time.
 
-        APPROACH: zeros (N, C, Ho, Wo, kh*kw); np.put_along_axis at self.argmax; reshape;
-        scatter_windows; cut the padding off.
+        APPROACH: dxp = zeros(padded shape); for each offset (i, j):
+        dxp[offset_pixels(i, j, (Ho, Wo), stride)] += where(self.argmax == i * kw + j, grad_output, 0);
+        cut the padding off.
         EXAMPLE: a 2x2 window [[1, 3], [4, 2]] with upstream 1.0 gives [[0, 0], [1, 0]].
-        HINTS: overlapping windows may pick the same pixel: scatter_windows adds them up.
+        HINTS: overlapping windows may pick the same pixel: `+=` over the offsets adds them up,
+        as in scatter_windows (a one-hot (N, C, Ho, Wo, kh, kw) array for it would cost kh*kw times more).
         """
         ### BEGIN SOLUTION
         (x,) = self.inputs
         kh, kw = self.kernel
-        grad_windows = np.zeros((*grad_output.shape, kh * kw), dtype=np.float32)
-        np.put_along_axis(grad_windows, self.argmax[..., None], grad_output[..., None], axis=-1)
-        dxp = scatter_windows(grad_windows.reshape(*grad_output.shape, kh, kw), self.padded_shape, self.stride)
+        dxp = np.zeros(self.padded_shape, dtype=np.float32)
+        for i in range(kh):
+            for j in range(kw):
+                won = np.where(self.argmax == i * kw + j, grad_output, 0.0)  # windows whose max sat at (i, j)
+                dxp[offset_pixels(i, j, grad_output.shape[2:], self.stride)] += won
         (ph, pw), (height, width) = self.padding, x.shape[2:]
         return (dxp[:, :, ph:ph + height, pw:pw + width],)
         ### END SOLUTION
@@ -884,7 +940,7 @@ if __name__ == "__main__":
 ## Summary
 
 - `im2col` turns every convolution window into a row, so a whole convolution is
-  one matmul; `col2im` (with `np.add.at`) is its exact adjoint for backward.
+  one matmul; `col2im` (one strided add per kernel offset) is its exact adjoint for backward.
 - `Conv2d`, `MaxPool2d` and `AvgPool2d` are module-05 `Function`s with
   hand-written, fully vectorized backward passes; `BatchNorm2d` normalizes per
   channel with batch statistics in training and running statistics in evaluation;

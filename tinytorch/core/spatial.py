@@ -1,5 +1,5 @@
 # Generated from modules/09_spatial/spatial.py by `python -m audits.export`: edit the source, not this file.
-__all__ = ["output_size", "extract_windows", "scatter_windows", "im2col", "col2im", "Conv2dFunction", "conv2d", "Conv2d", "MaxPool2dFunction", "AvgPool2dFunction", "MaxPool2d", "AvgPool2d", "BatchNorm2dFunction", "BatchNorm2d"]
+__all__ = ["output_size", "offset_pixels", "extract_windows", "scatter_windows", "im2col", "col2im", "Conv2dFunction", "conv2d", "Conv2d", "MaxPool2dFunction", "AvgPool2dFunction", "MaxPool2d", "AvgPool2d", "BatchNorm2dFunction", "BatchNorm2d"]
 
 
 # modules/09_spatial/spatial.py:38
@@ -57,10 +57,18 @@ def _pad(data, padding, value=0.0):
     """Pad the two spatial axes of an NCHW array (float32 so that -inf padding works)."""
     ph, pw = padding
     data = data.astype(np.float32, copy=False)
+    if ph == pw == 0:
+        return data  # nothing to pad: no copy (callers only read the padded array)
     return np.pad(data, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
 
 
-# modules/09_spatial/spatial.py:137
+# modules/09_spatial/spatial.py:153
+def offset_pixels(i, j, out_hw, stride):
+    """Index of the pixels that offset (i, j) of every window covers: one strided slice per spatial axis."""
+    (out_h, out_w), (sh, sw) = out_hw, stride
+    return (slice(None), slice(None), slice(i, i + sh * out_h, sh), slice(j, j + sw * out_w, sw))
+
+
 def extract_windows(xp, kernel, stride):
     """All kernel-sized windows of a padded NCHW array: a (N, C, Ho, Wo, kh, kw) view, no copy."""
     (kh, kw), (sh, sw) = kernel, stride
@@ -70,11 +78,10 @@ def extract_windows(xp, kernel, stride):
 def scatter_windows(windows, padded_shape, stride):
     """Adjoint of extract_windows: add every window's values back into a (N, C, Hp, Wp) array."""
     _, _, out_h, out_w, kh, kw = windows.shape
-    sh, sw = stride
-    rows = (np.arange(out_h) * sh)[:, None, None, None] + np.arange(kh)[None, None, :, None]
-    cols = (np.arange(out_w) * sw)[None, :, None, None] + np.arange(kw)[None, None, None, :]
     out = np.zeros(padded_shape, dtype=windows.dtype)
-    np.add.at(out, (slice(None), slice(None), rows, cols), windows)
+    for i in range(kh):
+        for j in range(kw):
+            out[offset_pixels(i, j, (out_h, out_w), stride)] += windows[:, :, :, :, i, j]
     return out
 
 
@@ -82,7 +89,7 @@ def im2col(xp, kernel, stride):
     """Padded (N, C, Hp, Wp) -> matrix (N*Ho*Wo, C*kh*kw): one row per output pixel."""
     windows = extract_windows(xp, kernel, stride)
     n, c, out_h, out_w, kh, kw = windows.shape
-    return windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * out_h * out_w, c * kh * kw)
+    return windows.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * out_h * out_w).T
 
 
 def col2im(cols, padded_shape, out_hw, kernel, stride):
@@ -93,7 +100,7 @@ def col2im(cols, padded_shape, out_hw, kernel, stride):
     return scatter_windows(windows, padded_shape, stride)
 
 
-# modules/09_spatial/spatial.py:263
+# modules/09_spatial/spatial.py:291
 class Conv2dFunction(Function):
     """2-D convolution as one autograd node: im2col + matmul forward, matmul + col2im backward."""
 
@@ -125,7 +132,9 @@ class Conv2dFunction(Function):
         grad_b = g.sum(axis=0) if self.needs_grad(2) else None
         grad_x = None
         if self.needs_grad(0):
-            dcols = g @ weight.data.reshape(out_channels, -1)
+            # g @ W_mat, computed as (W_mat.T @ g.T).T: the same matrix, laid out like self.cols
+            # (column-major), so col2im's strided adds read whole runs of pixels.
+            dcols = (weight.data.reshape(out_channels, -1).T @ g.T).T
             dxp = col2im(dcols, self.padded_shape, self.out_hw, (kh, kw), self.stride)
             (ph, pw), (height, width) = self.padding, x.shape[2:]
             grad_x = dxp[:, :, ph:ph + height, pw:pw + width]
@@ -172,7 +181,7 @@ class Conv2d(Layer):
                 f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None})")
 
 
-# modules/09_spatial/spatial.py:439
+# modules/09_spatial/spatial.py:481
 class MaxPool2dFunction(Function):
     """Window maxima; the gradient flows only to each window's (first) maximum."""
 
@@ -185,16 +194,25 @@ class MaxPool2dFunction(Function):
         xp = _pad(x.data, self.padding, value=-np.inf)
         self.padded_shape = xp.shape
         windows = extract_windows(xp, self.kernel, self.stride)
-        flat = windows.reshape(*windows.shape[:4], -1)
-        self.argmax = flat.argmax(axis=-1)
-        return self.output(np.take_along_axis(flat, self.argmax[..., None], axis=-1)[..., 0])
+        kh, kw = self.kernel
+        best = windows[..., 0, 0].copy()
+        self.argmax = np.zeros(best.shape, dtype=np.min_scalar_type(kh * kw - 1))  # uint8 for kernels up to 16x16
+        for i in range(kh):
+            for j in range(kw):
+                candidate = windows[..., i, j]
+                better = candidate > best  # strict: on ties the first maximum keeps the gradient
+                np.copyto(best, candidate, where=better)
+                np.copyto(self.argmax, i * kw + j, where=better)
+        return self.output(best)
 
     def backward(self, grad_output):
         (x,) = self.inputs
         kh, kw = self.kernel
-        grad_windows = np.zeros((*grad_output.shape, kh * kw), dtype=np.float32)
-        np.put_along_axis(grad_windows, self.argmax[..., None], grad_output[..., None], axis=-1)
-        dxp = scatter_windows(grad_windows.reshape(*grad_output.shape, kh, kw), self.padded_shape, self.stride)
+        dxp = np.zeros(self.padded_shape, dtype=np.float32)
+        for i in range(kh):
+            for j in range(kw):
+                won = np.where(self.argmax == i * kw + j, grad_output, 0.0)  # windows whose max sat at (i, j)
+                dxp[offset_pixels(i, j, grad_output.shape[2:], self.stride)] += won
         (ph, pw), (height, width) = self.padding, x.shape[2:]
         return (dxp[:, :, ph:ph + height, pw:pw + width],)
 
@@ -257,7 +275,7 @@ class AvgPool2d(_Pool2d):
     function = AvgPool2dFunction
 
 
-# modules/09_spatial/spatial.py:626
+# modules/09_spatial/spatial.py:682
 class BatchNorm2dFunction(Function):
     """Per-channel normalization with given statistics; `batch_stats` says they came from x itself."""
 
