@@ -331,12 +331,16 @@ def int8_case():
     return ours_int8, ours_float, abs(float_accuracy - int8_accuracy)
 
 
+CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
+clock = CLOCK["wall"]
+
+
 def median_of(fn, repeats):
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return statistics.median(times)
 
 
@@ -365,13 +369,19 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds per case (default 7)")
     parser.add_argument("--cases", nargs="+", choices=list(CASES), default=list(CASES), help="cases to run")
+    parser.add_argument("--clock", choices=list(CLOCK), default="wall",
+                        help="wall time (default) or this process's CPU time: steadier on a loaded machine, "
+                             "since both sides run on one thread")
     args = parser.parse_args(argv)
+    global clock
+    clock = CLOCK[args.clock]
     if args.rounds < 1:
         parser.error("--rounds must be >= 1")
     torch.set_num_threads(1)
     torch.manual_seed(0)
     print(f"PyTorch {torch.__version__} ({torch.get_num_threads()} thread), numpy {np.__version__} "
-          f"(BLAS threads {blas_threads()}), {args.rounds} interleaved rounds, {time.strftime('%Y-%m-%d')}")
+          f"(BLAS threads {blas_threads()}), {args.rounds} interleaved rounds, {args.clock} clock, "
+          f"{time.strftime('%Y-%m-%d')}")
     print(f"{'case':<62} {'agree':>8} {'ours ms':>9} {'other ms':>9}   ratio min / median / max")
     for name in args.cases:
         title, build, repeat = CASES[name]

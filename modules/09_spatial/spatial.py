@@ -277,6 +277,17 @@ Backward reuses the same matrices (g is the output gradient as (N*Ho*Wo, O)):
 dW = g.T @ cols            db = g.sum(rows)          dcols = g @ W_mat  --col2im-->  dx
 ```
 
+The code computes each product *transposed*: the same numbers, but with one row
+per output channel, `out.T = W_mat @ cols.T` of shape (O, N*Ho*Wo). Going from
+there to (N, O, Ho, Wo) and back then moves whole blocks of Ho*Wo pixels, while the
+(N*Ho*Wo, O) layout would move one number at a time (O apart):
+
+```
+forward:   out.T = W_mat @ cols.T             (O, N*Ho*Wo) -> (O, N, Ho, Wo) -> (N, O, Ho, Wo)
+backward:  g.T = grad (N, O, Ho, Wo) -> (O, N, Ho, Wo) -> (O, N*Ho*Wo)
+           dW = g.T @ cols     db = g.T.sum(columns)     dcols = (W_mat.T @ g.T).T
+```
+
 We wrap this in a module-05 `Function`: `forward` computes with numpy and hands
 its result to `self.output(data)`, which records the node for the backward
 walk; `backward` returns one gradient per input (x, weight, bias). The
@@ -303,8 +314,8 @@ class Conv2dFunction(Function):
         APPROACH:
         1. xp = _pad(x.data, padding); remember xp.shape and (Ho, Wo) for backward.
         2. self.cols = im2col(xp, (kh, kw), stride)         (kept: backward needs it for dW)
-        3. out = self.cols @ weight.reshape(O, -1).T (+ bias), shape (N*Ho*Wo, O).
-        4. Reshape to (N, Ho, Wo, O), transpose to (N, O, Ho, Wo), return self.output(out).
+        3. out_t = weight.reshape(O, -1) @ self.cols.T (+ bias[:, None]), shape (O, N*Ho*Wo).
+        4. Reshape to (O, N, Ho, Wo), transpose to (N, O, Ho, Wo), return self.output(out).
 
         EXAMPLE:
         >>> Conv2dFunction(x, w, None, (1, 1), (0, 0)).forward().shape   # x (2,3,5,5), w (4,3,3,3)
@@ -321,10 +332,10 @@ class Conv2dFunction(Function):
         self.padded_shape = xp.shape
         self.out_hw = ((xp.shape[2] - kh) // self.stride[0] + 1, (xp.shape[3] - kw) // self.stride[1] + 1)
         self.cols = im2col(xp, (kh, kw), self.stride)
-        out = self.cols @ weight.data.reshape(out_channels, -1).T
+        out_t = weight.data.reshape(out_channels, -1) @ self.cols.T  # (O, N*Ho*Wo): one row per channel
         if bias is not None:
-            out += bias.data
-        out = out.reshape(n, *self.out_hw, out_channels).transpose(0, 3, 1, 2)
+            out_t += bias.data[:, None]
+        out = out_t.reshape(out_channels, n, *self.out_hw).transpose(1, 0, 2, 3)
         return self.output(np.ascontiguousarray(out))
         ### END SOLUTION
 
@@ -334,10 +345,9 @@ class Conv2dFunction(Function):
         TODO: Flatten the output gradient like the forward output and apply the three formulas.
 
         APPROACH:
-        1. g = grad_output.transpose(0, 2, 3, 1).reshape(-1, O)
-        2. grad_w = (g.T @ self.cols).reshape(weight.shape); grad_b = g.sum(axis=0) (None without bias)
-        3. grad_x: col2im(g @ W_mat, ...) then cut the padding off (skip if x needs no gradient).
-           Computing g @ W_mat as (W_mat.T @ g.T).T lays it out like self.cols: col2im runs faster.
+        1. g_t = grad_output.transpose(1, 0, 2, 3).reshape(O, -1)       # g.T, (O, N*Ho*Wo)
+        2. grad_w = (g_t @ self.cols).reshape(weight.shape); grad_b = g_t.sum(axis=1) (None without bias)
+        3. grad_x: col2im((W_mat.T @ g_t).T, ...) then cut the padding off (skip if x needs no gradient).
 
         EXAMPLE:
         >>> fn.backward(np.ones(out.shape))   # -> (dx, dW, db) with the shapes of x, weight, bias
@@ -348,14 +358,13 @@ class Conv2dFunction(Function):
         ### BEGIN SOLUTION
         x, weight, bias = self.inputs
         out_channels, _, kh, kw = weight.shape
-        g = grad_output.transpose(0, 2, 3, 1).reshape(-1, out_channels)
-        grad_w = (g.T @ self.cols).reshape(weight.shape) if self.needs_grad(1) else None
-        grad_b = g.sum(axis=0) if self.needs_grad(2) else None
+        g_t = grad_output.transpose(1, 0, 2, 3).reshape(out_channels, -1)  # g.T: (O, N*Ho*Wo)
+        grad_w = (g_t @ self.cols).reshape(weight.shape) if self.needs_grad(1) else None
+        grad_b = g_t.sum(axis=1) if self.needs_grad(2) else None
         grad_x = None
         if self.needs_grad(0):
-            # g @ W_mat, computed as (W_mat.T @ g.T).T: the same matrix, laid out like self.cols
-            # (column-major), so col2im's strided adds read whole runs of pixels.
-            dcols = (weight.data.reshape(out_channels, -1).T @ g.T).T
+            # dcols = g @ W_mat, as a transposed view: laid out like self.cols, so col2im reads runs of pixels.
+            dcols = (weight.data.reshape(out_channels, -1).T @ g_t).T
             dxp = col2im(dcols, self.padded_shape, self.out_hw, (kh, kw), self.stride)
             (ph, pw), (height, width) = self.padding, x.shape[2:]
             grad_x = dxp[:, :, ph:ph + height, pw:pw + width]
@@ -464,7 +473,7 @@ best value so far, and we remember which offset won. No window is ever copied:
 ```
 best   = windows[..., 0, 0]                       winner = 0 everywhere
 offset (i, j):  better = windows[..., i, j] > best      (strict: the first maximum keeps ties)
-                best[better] = windows[..., i, j][better];  winner[better] = i * kw + j
+                best = maximum(best, windows[..., i, j]);  winner[better] = i * kw + j
 ```
 
 Backward: max pooling sends each output gradient to the one input that won
@@ -491,8 +500,8 @@ class MaxPool2dFunction(Function):
         APPROACH:
         1. windows = extract_windows(_pad(x, padding, -inf), kernel, stride) -> (N, C, Ho, Wo, kh, kw), a view
         2. best = a copy of windows[..., 0, 0]; self.argmax = zeros (the winning offset i * kw + j)
-        3. for each offset (i, j): better = windows[..., i, j] > best; copy the better values
-           into best and i * kw + j into self.argmax (np.copyto with where=better)
+        3. for each offset (i, j): better = windows[..., i, j] > best; best = max(best, windows[..., i, j])
+           in place (np.maximum with out=best); self.argmax[better] = i * kw + j
         4. return self.output(best)
 
         EXAMPLE:
@@ -515,8 +524,8 @@ class MaxPool2dFunction(Function):
             for j in range(kw):
                 candidate = windows[..., i, j]
                 better = candidate > best  # strict: on ties the first maximum keeps the gradient
-                np.copyto(best, candidate, where=better)
-                np.copyto(self.argmax, i * kw + j, where=better)
+                np.maximum(best, candidate, out=best)
+                self.argmax[better] = i * kw + j
         return self.output(best)
         ### END SOLUTION
 
@@ -524,7 +533,7 @@ class MaxPool2dFunction(Function):
         """TODO: Send each output gradient to its window's winning pixel, one kernel offset at a time.
 
         APPROACH: dxp = zeros(padded shape); for each offset (i, j):
-        dxp[offset_pixels(i, j, (Ho, Wo), stride)] += where(self.argmax == i * kw + j, grad_output, 0);
+        dxp[offset_pixels(i, j, (Ho, Wo), stride)] += grad_output * (self.argmax == i * kw + j);
         cut the padding off.
         EXAMPLE: a 2x2 window [[1, 3], [4, 2]] with upstream 1.0 gives [[0, 0], [1, 0]].
         HINTS: overlapping windows may pick the same pixel: `+=` over the offsets adds them up,
@@ -536,8 +545,8 @@ class MaxPool2dFunction(Function):
         dxp = np.zeros(self.padded_shape, dtype=np.float32)
         for i in range(kh):
             for j in range(kw):
-                won = np.where(self.argmax == i * kw + j, grad_output, 0.0)  # windows whose max sat at (i, j)
-                dxp[offset_pixels(i, j, grad_output.shape[2:], self.stride)] += won
+                won = self.argmax == i * kw + j  # the windows whose maximum sat at offset (i, j)
+                dxp[offset_pixels(i, j, grad_output.shape[2:], self.stride)] += grad_output * won
         (ph, pw), (height, width) = self.padding, x.shape[2:]
         return (dxp[:, :, ph:ph + height, pw:pw + width],)
         ### END SOLUTION

@@ -100,7 +100,7 @@ def col2im(cols, padded_shape, out_hw, kernel, stride):
     return scatter_windows(windows, padded_shape, stride)
 
 
-# modules/09_spatial/spatial.py:291
+# modules/09_spatial/spatial.py:302
 class Conv2dFunction(Function):
     """2-D convolution as one autograd node: im2col + matmul forward, matmul + col2im backward."""
 
@@ -117,24 +117,23 @@ class Conv2dFunction(Function):
         self.padded_shape = xp.shape
         self.out_hw = ((xp.shape[2] - kh) // self.stride[0] + 1, (xp.shape[3] - kw) // self.stride[1] + 1)
         self.cols = im2col(xp, (kh, kw), self.stride)
-        out = self.cols @ weight.data.reshape(out_channels, -1).T
+        out_t = weight.data.reshape(out_channels, -1) @ self.cols.T  # (O, N*Ho*Wo): one row per channel
         if bias is not None:
-            out += bias.data
-        out = out.reshape(n, *self.out_hw, out_channels).transpose(0, 3, 1, 2)
+            out_t += bias.data[:, None]
+        out = out_t.reshape(out_channels, n, *self.out_hw).transpose(1, 0, 2, 3)
         return self.output(np.ascontiguousarray(out))
 
     def backward(self, grad_output):
         """Gradients for (x, weight, bias) from the output gradient (N, O, Ho, Wo)."""
         x, weight, bias = self.inputs
         out_channels, _, kh, kw = weight.shape
-        g = grad_output.transpose(0, 2, 3, 1).reshape(-1, out_channels)
-        grad_w = (g.T @ self.cols).reshape(weight.shape) if self.needs_grad(1) else None
-        grad_b = g.sum(axis=0) if self.needs_grad(2) else None
+        g_t = grad_output.transpose(1, 0, 2, 3).reshape(out_channels, -1)  # g.T: (O, N*Ho*Wo)
+        grad_w = (g_t @ self.cols).reshape(weight.shape) if self.needs_grad(1) else None
+        grad_b = g_t.sum(axis=1) if self.needs_grad(2) else None
         grad_x = None
         if self.needs_grad(0):
-            # g @ W_mat, computed as (W_mat.T @ g.T).T: the same matrix, laid out like self.cols
-            # (column-major), so col2im's strided adds read whole runs of pixels.
-            dcols = (weight.data.reshape(out_channels, -1).T @ g.T).T
+            # dcols = g @ W_mat, as a transposed view: laid out like self.cols, so col2im reads runs of pixels.
+            dcols = (weight.data.reshape(out_channels, -1).T @ g_t).T
             dxp = col2im(dcols, self.padded_shape, self.out_hw, (kh, kw), self.stride)
             (ph, pw), (height, width) = self.padding, x.shape[2:]
             grad_x = dxp[:, :, ph:ph + height, pw:pw + width]
@@ -181,7 +180,7 @@ class Conv2d(Layer):
                 f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None})")
 
 
-# modules/09_spatial/spatial.py:481
+# modules/09_spatial/spatial.py:490
 class MaxPool2dFunction(Function):
     """Window maxima; the gradient flows only to each window's (first) maximum."""
 
@@ -201,8 +200,8 @@ class MaxPool2dFunction(Function):
             for j in range(kw):
                 candidate = windows[..., i, j]
                 better = candidate > best  # strict: on ties the first maximum keeps the gradient
-                np.copyto(best, candidate, where=better)
-                np.copyto(self.argmax, i * kw + j, where=better)
+                np.maximum(best, candidate, out=best)
+                self.argmax[better] = i * kw + j
         return self.output(best)
 
     def backward(self, grad_output):
@@ -211,8 +210,8 @@ class MaxPool2dFunction(Function):
         dxp = np.zeros(self.padded_shape, dtype=np.float32)
         for i in range(kh):
             for j in range(kw):
-                won = np.where(self.argmax == i * kw + j, grad_output, 0.0)  # windows whose max sat at (i, j)
-                dxp[offset_pixels(i, j, grad_output.shape[2:], self.stride)] += won
+                won = self.argmax == i * kw + j  # the windows whose maximum sat at offset (i, j)
+                dxp[offset_pixels(i, j, grad_output.shape[2:], self.stride)] += grad_output * won
         (ph, pw), (height, width) = self.padding, x.shape[2:]
         return (dxp[:, :, ph:ph + height, pw:pw + width],)
 
@@ -275,7 +274,7 @@ class AvgPool2d(_Pool2d):
     function = AvgPool2dFunction
 
 
-# modules/09_spatial/spatial.py:682
+# modules/09_spatial/spatial.py:691
 class BatchNorm2dFunction(Function):
     """Per-channel normalization with given statistics; `batch_stats` says they came from x itself."""
 
