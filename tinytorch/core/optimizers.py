@@ -143,6 +143,7 @@ class Adam(Optimizer):
         self.betas = (_check_number("beta1", betas[0], 0.0, 1.0), _check_number("beta2", betas[1], 0.0, 1.0))
         self.eps = _check_number("eps", eps, 0.0, low_inclusive=False)
         self.weight_decay = _check_number("weight_decay", weight_decay, 0.0)
+        self._scratch = {}  # id(param) -> a work array for _update; not state: never saved
 
     def _decay(self, param, grad):
         """Coupled L2 decay: the penalty's gradient joins the loss gradient."""
@@ -156,17 +157,28 @@ class Adam(Optimizer):
             state["m"] = np.zeros_like(param.data)
             state["v"] = np.zeros_like(param.data)
             state["step"] = 0
+        scratch = self._scratch.get(id(param))
+        if scratch is None:
+            scratch = self._scratch[id(param)] = np.empty_like(param.data)
         beta1, beta2 = self.betas
         state["step"] += 1
         t = state["step"]
         m, v = state["m"], state["v"]
+        # The formulas of the docstring, each written in place (out=...): a temporary array
+        # per operation would cost more than the arithmetic for large parameters.
         m *= beta1
-        m += (1 - beta1) * grad
+        m += np.multiply(grad, 1 - beta1, out=scratch)  # m = beta1 m + (1 - beta1) g
         v *= beta2
-        v += (1 - beta2) * grad * grad
-        m_hat = m / (1 - beta1 ** t)
-        v_hat = v / (1 - beta2 ** t)
-        param.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        np.multiply(grad, grad, out=scratch)
+        scratch *= 1 - beta2
+        v += scratch  # v = beta2 v + (1 - beta2) g^2
+        # lr * m_hat / (sqrt(v_hat) + eps), with m_hat = m / (1 - beta1^t), v_hat = v / (1 - beta2^t)
+        np.divide(v, 1 - beta2 ** t, out=scratch)
+        np.sqrt(scratch, out=scratch)
+        scratch += self.eps
+        np.divide(m, scratch, out=scratch)
+        scratch *= self.lr / (1 - beta1 ** t)
+        param.data -= scratch
 
 
 # modules/06_optimizers/optimizers.py:428
