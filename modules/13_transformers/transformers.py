@@ -39,7 +39,7 @@ import numpy as np
 
 from tinytorch.core.activations import GELU
 from tinytorch.core.attention import MultiHeadAttention
-from tinytorch.core.autograd import no_grad
+from tinytorch.core.autograd import Function, no_grad
 from tinytorch.core.embeddings import Embedding, PositionalEncoding
 from tinytorch.core.layers import Layer, Linear
 from tinytorch.core.tensor import Tensor
@@ -108,10 +108,98 @@ standard deviation, then let the network rescale (`gamma`) and shift (`beta`):
 ```
 Unlike batch norm it needs no batch statistics, so it behaves the same in
 training and generation, for any batch size, even one token.
+
+### One graph node instead of ten
+
+Written with Tensor operations, the formula records about ten autograd nodes
+(mean, subtract, multiply, mean, add, power, divide, multiply, add), each keeping
+its inputs alive until backward, and backward walks all of them. LayerNorm runs
+twice per block, so instead we give it its own backward and record it as **one**
+node: a module 05 `Function`, like module 09's `BatchNorm2d`. Per token vector of
+n numbers (sums and means over the normalized axes):
+
+```
+forward:   mu = mean(x)   var = mean((x - mu)^2)   inv_std = 1 / sqrt(var + eps)
+           x_hat = (x - mu) * inv_std              (kept for backward, with inv_std)
+           y = gamma * x_hat + beta
+backward (g = dL/dy):
+           d_beta  = g summed over every token        d_gamma = (g * x_hat) summed over every token
+           dx_hat  = g * gamma
+           dx      = inv_std * (dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat))
+```
+
+The two mean terms are the gradient that flows through `mu` and `var`: adding a
+constant to a whole vector changes nothing after normalization, so each token's
+`dx` sums to zero. The test compares these gradients with finite differences.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "layer-norm", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
+class LayerNormFunction(Function):
+    """y = gamma * x_hat + beta over the trailing `axes`, recorded as one autograd node."""
+
+    def __init__(self, x, gamma, beta, axes, eps):
+        super().__init__(x, gamma, beta)
+        self.axes, self.eps = axes, eps
+
+    def forward(self):
+        """Normalize, scale and shift; keep x_hat and inv_std for backward.
+
+        TODO: the forward formulas of the diagram above, on the numpy arrays.
+
+        APPROACH:
+        1. mean and (biased) variance over self.axes with keepdims=True.
+        2. self.inv_std = 1 / sqrt(var + eps); self.x_hat = (x - mean) * self.inv_std
+        3. return self.output(x_hat * gamma + beta)
+
+        EXAMPLE:
+        >>> LayerNormFunction(Tensor([[2.0, 4.0, 6.0, 8.0]]), gamma, beta, -1, 1e-5).forward()   # gamma 1, beta 0
+        Tensor([[-1.3416, -0.4472,  0.4472,  1.3416]], ...)
+
+        HINTS:
+        - self.output(data) records this node when an input requires grad (module 05).
+        """
+        ### BEGIN SOLUTION
+        x, gamma, beta = self.inputs
+        mean = x.data.mean(axis=self.axes, keepdims=True)
+        centered = x.data - mean
+        variance = (centered * centered).mean(axis=self.axes, keepdims=True)
+        self.inv_std = 1.0 / np.sqrt(variance + self.eps)
+        self.x_hat = centered * self.inv_std
+        return self.output(self.x_hat * gamma.data + beta.data)
+        ### END SOLUTION
+
+    def backward(self, grad_output):
+        """Gradients for (x, gamma, beta) from g = dL/dy, with the formulas of the diagram.
+
+        TODO: reduce g over the token axes for gamma and beta; apply the dx formula.
+
+        APPROACH:
+        1. token axes = every axis before the normalized ones: range(g.ndim - gamma.ndim).
+        2. grad_gamma = (g * x_hat).sum(token axes); grad_beta = g.sum(token axes).
+        3. dx_hat = g * gamma; dx = inv_std * (dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat)),
+           the means over self.axes with keepdims=True.
+
+        EXAMPLE:
+        >>> dx, dgamma, dbeta = fn.backward(np.ones(y.shape))   # dx is 0: a constant g shifts nothing
+
+        HINTS:
+        - Return None for an input that needs no gradient (self.needs_grad(i)).
+        """
+        ### BEGIN SOLUTION
+        x, gamma, beta = self.inputs
+        tokens = tuple(range(grad_output.ndim - gamma.data.ndim))
+        grad_gamma = (grad_output * self.x_hat).sum(axis=tokens) if self.needs_grad(1) else None
+        grad_beta = grad_output.sum(axis=tokens) if self.needs_grad(2) else None
+        grad_x = None
+        if self.needs_grad(0):
+            dx_hat = grad_output * gamma.data
+            grad_x = self.inv_std * (dx_hat - dx_hat.mean(axis=self.axes, keepdims=True)
+                                     - self.x_hat * (dx_hat * self.x_hat).mean(axis=self.axes, keepdims=True))
+        return grad_x, grad_gamma, grad_beta
+        ### END SOLUTION
+
+
 class LayerNorm(Layer):
     """Normalise over the last axis (or last few axes) and apply a learned scale and shift."""
 
@@ -149,20 +237,20 @@ class LayerNorm(Layer):
     def forward(self, x):
         """Normalise x over its trailing normalized_shape axes.
 
-        TODO: compute mean and (biased) variance over the trailing axes, normalise, scale, shift.
+        TODO: check the input, then run the one-node LayerNormFunction over the trailing axes.
 
         APPROACH:
         1. x's trailing shape must equal normalized_shape (ValueError otherwise).
-        2. mean = x.mean(axes, keepdims=True); var = ((x - mean) ** 2).mean(axes, keepdims=True)
-        3. x_hat = (x - mean) / (var + eps) ** 0.5
-        4. return x_hat * gamma + beta
+        2. axes = the last len(normalized_shape) axes (-1 for a single one).
+        3. return LayerNormFunction(x, gamma, beta, axes, eps).forward()
 
         EXAMPLE:
         >>> LayerNorm(4)(Tensor([[2.0, 4.0, 6.0, 8.0]])).data.round(2)
         array([[-1.34, -0.45,  0.45,  1.34]], dtype=float32)
 
         HINTS:
-        - Use Tensor operations only: autograd then gives the backward pass.
+        - The same formula from Tensor operations (x.mean, -, *, ** 0.5, ...) gives the same
+          values and gradients through autograd, with about ten graph nodes instead of one.
         """
         ### BEGIN SOLUTION
         if not isinstance(x, Tensor):
@@ -171,11 +259,7 @@ class LayerNorm(Layer):
         if tuple(x.shape[-k:]) != self.normalized_shape or x.data.ndim < k:
             raise ValueError(f"LayerNorm expects trailing shape {self.normalized_shape}, got input shape {x.shape}")
         axes = -1 if k == 1 else tuple(range(-k, 0))
-        mean = x.mean(axis=axes, keepdims=True)
-        centered = x - mean
-        variance = (centered * centered).mean(axis=axes, keepdims=True)
-        normalized = centered / (variance + self.eps) ** 0.5
-        return normalized * self.gamma + self.beta
+        return LayerNormFunction(x, self.gamma, self.beta, axes, self.eps).forward()
         ### END SOLUTION
 
     def parameters(self):
@@ -193,6 +277,20 @@ def test_unit_layer_norm():
     expected = 2.0 * (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-5) + 0.5
     assert np.allclose(out, expected, atol=1e-4)
     assert np.all(np.isfinite(LayerNorm(3)(Tensor(np.ones((1, 3)))).data))  # constant row: var 0
+
+    # The one-node backward gives what autograd gives through the plain Tensor formula.
+    rng = np.random.default_rng(1)
+    x, probe = Tensor(x, requires_grad=True), Tensor(rng.normal(size=(2, 3, 5)))
+    y = ln(x)
+    assert y._grad_fn.inputs == (x, ln.gamma, ln.beta)  # one recorded node
+    (y * probe).sum().backward()
+    x2, gamma2, beta2 = (Tensor(t.data, requires_grad=True) for t in (x, ln.gamma, ln.beta))
+    centered = x2 - x2.mean(axis=-1, keepdims=True)
+    plain = centered / ((centered * centered).mean(axis=-1, keepdims=True) + 1e-5) ** 0.5 * gamma2 + beta2
+    (plain * probe).sum().backward()
+    for fused, composed in ((x, x2), (ln.gamma, gamma2), (ln.beta, beta2)):
+        assert np.allclose(fused.grad, composed.grad, atol=1e-4)
+    assert np.allclose(x.grad.sum(axis=-1), 0.0, atol=1e-4)  # shifting a token vector changes nothing
 
     assert np.array_equal(create_causal_mask(3).data, [[1, 0, 0], [1, 1, 0], [1, 1, 1]])
     print("✅ LayerNorm and create_causal_mask work")

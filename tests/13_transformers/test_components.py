@@ -85,6 +85,34 @@ def test_layer_norm_gradients_match_finite_differences():
     assert_gradients_match(normalize, np.random.randn(2, 3, 5), np.random.rand(5) + 0.5, np.random.randn(5))
 
 
+def test_layer_norm_over_two_axes_gradients_match_finite_differences():
+    ln = LayerNorm((2, 4))
+
+    def normalize(x, gamma, beta):
+        ln.gamma, ln.beta = gamma, beta
+        return ln(x)
+
+    assert_gradients_match(normalize, np.random.randn(3, 2, 4), np.random.rand(2, 4) + 0.5, np.random.randn(2, 4))
+
+
+def test_layer_norm_is_one_recorded_operation_on_x_gamma_and_beta():
+    x = Tensor(np.random.randn(2, 3, 5), requires_grad=True)
+    ln = LayerNorm(5)
+    node = ln(x)._grad_fn
+    assert len(node.inputs) == 3
+    assert node.inputs[0] is x and node.inputs[1] is ln.gamma and node.inputs[2] is ln.beta
+
+
+def test_layer_norm_input_gradient_sums_to_zero_per_token():
+    """Adding a constant to a token vector changes nothing after normalization."""
+    x = Tensor(np.random.randn(4, 6) * 3 + 1, requires_grad=True)
+    ln = LayerNorm(6)
+    ln.gamma.data[:] = np.random.rand(6) + 0.5
+    (ln(x) * Tensor(np.random.randn(4, 6))).sum().backward()
+    assert np.allclose(x.grad.sum(axis=-1), 0.0, atol=1e-4)
+    assert not np.allclose(x.grad, 0.0)
+
+
 def test_layer_norm_bad_input():
     with pytest.raises(ValueError, match="trailing shape"):
         LayerNorm(4)(Tensor(np.zeros((2, 5))))

@@ -181,7 +181,7 @@ class Adam(Optimizer):
         param.data -= scratch
 
 
-# modules/06_optimizers/optimizers.py:428
+# modules/06_optimizers/optimizers.py:440
 class AdamW(Adam):
     """Adam with decoupled weight decay: shrink the weights, leave the moments alone."""
 

@@ -1,5 +1,5 @@
 # Generated from modules/13_transformers/transformers.py by `python -m audits.export`: edit the source, not this file.
-__all__ = ["create_causal_mask", "LayerNorm", "MLP", "TransformerBlock", "prepare_prompt", "next_token_ids", "GPT"]
+__all__ = ["create_causal_mask", "LayerNormFunction", "LayerNorm", "MLP", "TransformerBlock", "prepare_prompt", "next_token_ids", "GPT"]
 
 
 # modules/13_transformers/transformers.py:38
@@ -7,7 +7,7 @@ import numpy as np
 
 from tinytorch.core.activations import GELU
 from tinytorch.core.attention import MultiHeadAttention
-from tinytorch.core.autograd import no_grad
+from tinytorch.core.autograd import Function, no_grad
 from tinytorch.core.embeddings import Embedding, PositionalEncoding
 from tinytorch.core.layers import Layer, Linear
 from tinytorch.core.tensor import Tensor
@@ -28,7 +28,38 @@ def create_causal_mask(seq_len):
     return Tensor(np.tril(np.ones((seq_len, seq_len), dtype=np.float32)))
 
 
-# modules/13_transformers/transformers.py:115
+# modules/13_transformers/transformers.py:138
+class LayerNormFunction(Function):
+    """y = gamma * x_hat + beta over the trailing `axes`, recorded as one autograd node."""
+
+    def __init__(self, x, gamma, beta, axes, eps):
+        super().__init__(x, gamma, beta)
+        self.axes, self.eps = axes, eps
+
+    def forward(self):
+        """Normalize, scale and shift; keep x_hat and inv_std for backward."""
+        x, gamma, beta = self.inputs
+        mean = x.data.mean(axis=self.axes, keepdims=True)
+        centered = x.data - mean
+        variance = (centered * centered).mean(axis=self.axes, keepdims=True)
+        self.inv_std = 1.0 / np.sqrt(variance + self.eps)
+        self.x_hat = centered * self.inv_std
+        return self.output(self.x_hat * gamma.data + beta.data)
+
+    def backward(self, grad_output):
+        """Gradients for (x, gamma, beta) from g = dL/dy, with the formulas of the diagram."""
+        x, gamma, beta = self.inputs
+        tokens = tuple(range(grad_output.ndim - gamma.data.ndim))
+        grad_gamma = (grad_output * self.x_hat).sum(axis=tokens) if self.needs_grad(1) else None
+        grad_beta = grad_output.sum(axis=tokens) if self.needs_grad(2) else None
+        grad_x = None
+        if self.needs_grad(0):
+            dx_hat = grad_output * gamma.data
+            grad_x = self.inv_std * (dx_hat - dx_hat.mean(axis=self.axes, keepdims=True)
+                                     - self.x_hat * (dx_hat * self.x_hat).mean(axis=self.axes, keepdims=True))
+        return grad_x, grad_gamma, grad_beta
+
+
 class LayerNorm(Layer):
     """Normalise over the last axis (or last few axes) and apply a learned scale and shift."""
 
@@ -54,17 +85,13 @@ class LayerNorm(Layer):
         if tuple(x.shape[-k:]) != self.normalized_shape or x.data.ndim < k:
             raise ValueError(f"LayerNorm expects trailing shape {self.normalized_shape}, got input shape {x.shape}")
         axes = -1 if k == 1 else tuple(range(-k, 0))
-        mean = x.mean(axis=axes, keepdims=True)
-        centered = x - mean
-        variance = (centered * centered).mean(axis=axes, keepdims=True)
-        normalized = centered / (variance + self.eps) ** 0.5
-        return normalized * self.gamma + self.beta
+        return LayerNormFunction(x, self.gamma, self.beta, axes, self.eps).forward()
 
     def parameters(self):
         return [self.gamma, self.beta]
 
 
-# modules/13_transformers/transformers.py:228
+# modules/13_transformers/transformers.py:326
 class MLP(Layer):
     """Position-wise feed-forward network: Linear -> GELU -> Linear."""
 
@@ -104,7 +131,7 @@ class TransformerBlock(Layer):
         return self.ln1.parameters() + self.attention.parameters() + self.ln2.parameters() + self.mlp.parameters()
 
 
-# modules/13_transformers/transformers.py:372
+# modules/13_transformers/transformers.py:470
 def prepare_prompt(prompt_ids, max_new_tokens, temperature):
     """Check generate()'s arguments; return (ids as int64 (batch, seq), was_one_sequence)."""
     ids = np.asarray(prompt_ids.data if isinstance(prompt_ids, Tensor) else prompt_ids)
