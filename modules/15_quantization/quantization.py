@@ -47,6 +47,7 @@ from tinytorch.core.tensor import Tensor
 from tinytorch.perf.profiling import unique_parameters
 
 INT8_MIN, INT8_MAX = -128, 127
+FLOAT32_EXACT_INTEGERS = 2**24  # every integer of magnitude up to 2**24 is exact in float32
 
 # %% [markdown]
 """
@@ -197,12 +198,34 @@ after calibrate(inputs)        x_q = quantize(x, calibrated range)      # int8 i
 Calibration runs representative inputs through the layer to learn the range of
 its activations (inputs outside that range are clipped later). The integer path
 then computes what int8 hardware computes: products of int8 values summed in
-int32, which cannot overflow below about 66,000 input features (255 * 127 per
+int32, which cannot overflow below about 66,000 input features (255 * 128 per
 product).
+
+numpy has no fast integer matmul: an int32 product runs a plain loop, while a
+float32 product goes to BLAS, often 10x faster or more. So we hold the *same
+integers* in float32 and let BLAS multiply them. That changes no result as long as
+every number on the way is an integer float32 represents exactly, i.e. of
+magnitude at most 2**24 = 16,777,216:
+
+```
+|x_q - zx| <= 255,  |w_q| <= 128          each product:  |p| <= 255 * 128 = 32,640
+a sum of K products (and every partial sum BLAS forms on the way, in any order):
+                                          |s| <= K * 32,640 <= 2**24   while K <= 514
+```
+
+So layers with at most 514 input features compute in float32, wider ones in
+float64 (exact up to 2**53): either way the sums are exactly the int32 sums, which
+the tests check. Only the final rescaling `acc * (sx * sw)` rounds, as it always did.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "quantized-linear", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
+def exact_accumulator_dtype(in_features):
+    """float32 when every sum of `in_features` int8 products is provably exact in float32, else float64."""
+    largest_product = (INT8_MAX - INT8_MIN) * -INT8_MIN  # |x_q - zx| <= 255 times |w_q| <= 128
+    return np.float32 if in_features * largest_product <= FLOAT32_EXACT_INTEGERS else np.float64
+
+
 class QuantizedLinear(Layer):
     """A Linear layer whose weight is stored as int8 (4x less memory), for inference.
 
@@ -263,14 +286,16 @@ class QuantizedLinear(Layer):
         APPROACH:
         1. Not calibrated: x @ dequantize_int8(weight_q, ...) + bias
         2. Calibrated: quantize x with input_scale / input_zero_point (clip to int8),
-           subtract the zero point, multiply by weight_q as int32, rescale, add bias
+           subtract the zero point, multiply by weight_q holding both integer arrays in
+           exact_accumulator_dtype(in_features) (float32 where exact: BLAS), rescale, add bias
 
         EXAMPLE:
         >>> QuantizedLinear(Linear(4, 2))(Tensor(np.ones((3, 4)))).shape
         (3, 2)
 
         HINTS:
-        - Accumulate integer products in int32: int8 @ int8 would overflow
+        - int8 @ int8 would overflow; int32 @ int32 is exact but slow in numpy (no BLAS);
+          integer values in float32 are exact below 2**24 (see the diagram) and fast
         - Check the last input dimension against in_features
         """
         ### BEGIN SOLUTION
@@ -282,8 +307,9 @@ class QuantizedLinear(Layer):
                                    max(self.observed_range[1], float(data.max()))]
         if self.calibrated:
             x_q = np.clip(np.round(data.astype(np.float64) / self.input_scale) + self.input_zero_point, INT8_MIN, INT8_MAX)
-            accumulated = (x_q.astype(np.int32) - self.input_zero_point) @ self.weight_q.data.astype(np.int32)
-            out = accumulated * (self.input_scale * self.weight_scale)  # int32 sums -> float64 -> float32 below
+            exact = exact_accumulator_dtype(self.in_features)  # integers held as floats: BLAS, exact sums
+            accumulated = (x_q - self.input_zero_point).astype(exact) @ self.weight_q.data.astype(exact)
+            out = accumulated * (self.input_scale * self.weight_scale)
         else:
             out = data @ dequantize_int8(self.weight_q, self.weight_scale, self.weight_zero_point).data
         if self.bias is not None:
@@ -549,8 +575,10 @@ def _median_ms(run, x, repeats=5):
 
 
 def analyze_layer_memory():
-    """Measure float32 vs int8 bytes (from nbytes) and median forward time for Linear layers of growing size."""
-    print(f"{'layer':<12}{'float32 KiB':>12}{'int8 KiB':>10}{'ratio':>7}{'float ms':>10}{'int8 ms':>9}")
+    """Measure float32 vs int8 bytes (from nbytes), median forward time for Linear layers of growing size,
+    and the same integer matmul computed on int32 arrays and on float32 arrays holding the integers."""
+    print(f"{'layer':<12}{'float32 KiB':>12}{'int8 KiB':>10}{'ratio':>7}{'float ms':>10}{'int8 ms':>9}"
+          f"{'int32 @ ms':>12}{'as float32 @ ms':>17}")
     rng = np.random.default_rng(0)
     for size in (64, 256, 512):
         linear = Linear(size, size)
@@ -560,8 +588,13 @@ def analyze_layer_memory():
         float_bytes = sum(p.data.nbytes for p in linear.parameters())
         int8_bytes = sum(p.data.nbytes for p in layer.parameters())
         float_ms, int8_ms = _median_ms(linear.forward, x), _median_ms(layer.forward, x)
+        x_q = rng.integers(-255, 256, size=(32, size)).astype(np.int32)  # (x_q - zx) values
+        w_q = layer.weight_q.data.astype(np.int32)
+        int32_ms = _median_ms(lambda a: a @ w_q, x_q)
+        as_float_ms = _median_ms(lambda a: a @ w_q.astype(np.float32), x_q.astype(np.float32))
+        assert np.array_equal(x_q @ w_q, x_q.astype(np.float32) @ w_q.astype(np.float32))  # exact: sums < 2**24
         print(f"{f'{size}x{size}':<12}{float_bytes / 1024:>12.1f}{int8_bytes / 1024:>10.1f}"
-              f"{float_bytes / int8_bytes:>7.2f}{float_ms:>10.3f}{int8_ms:>9.3f}")
+              f"{float_bytes / int8_bytes:>7.2f}{float_ms:>10.3f}{int8_ms:>9.3f}{int32_ms:>12.3f}{as_float_ms:>17.3f}")
 
 
 if __name__ == "__main__":
@@ -574,10 +607,13 @@ One outlier stretches the range, so the scale grows several times over and the
 error of every *other* weight grows with it (symmetric quantization suffers more:
 its range must reach the outlier on both sides). This is why real systems quantize
 per output channel and clip outliers. The ratio approaches 4 as the layer grows,
-because the float32 bias is a smaller share of the bytes. The int8 forward pass in
-numpy is *slower*, not faster: numpy hands float matmuls to an optimised BLAS
-library but has no such kernel for integers. The speed of int8 comes from hardware
-with int8 instructions; the size saving is real here already.
+because the float32 bias is a smaller share of the bytes. The int8 forward pass is
+a little *slower* than the float one, not faster: it runs the same float matmul (on
+integer values) plus the work of quantizing the input. The last two columns show
+why it holds the integers in float32: numpy hands float matmuls to an optimised
+BLAS library but has no such kernel for integers, so the identical int32 product is
+many times slower. The speed of int8 comes from hardware with int8 instructions;
+the size saving is real here already.
 
 ## Module test
 """

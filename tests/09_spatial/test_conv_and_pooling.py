@@ -226,6 +226,17 @@ def test_bad_arguments_raise_value_error(call):
         call()
 
 
+@pytest.mark.parametrize("pool", [MaxPool2d, AvgPool2d])
+@pytest.mark.parametrize("height, width", [(6, 2), (2, 6)])
+def test_pooling_checks_both_height_and_width_against_the_kernel(pool, height, width):
+    """A kernel that fits one spatial axis but not the other: the error names the layer and the sizes."""
+    name = pool.__name__
+    with pytest.raises(ValueError, match=rf"{name}: kernel size 3 is larger than the padded input 2"):
+        pool(3)(Tensor(np.zeros((1, 1, height, width))))
+    with pytest.raises(ValueError, match=name):
+        pool((2, 3))(Tensor(np.zeros((1, 1, 4, 2))))  # height fits exactly, width does not
+
+
 @pytest.mark.parametrize(
     "call",
     [

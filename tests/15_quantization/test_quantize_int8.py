@@ -61,6 +61,13 @@ def test_dequantize_subtracts_in_wide_integers():
     assert restored.data[0] == -255.0
 
 
+def test_dequantize_accepts_a_plain_int8_ndarray():
+    restored = dequantize_int8(np.array([-128, 0, 127], dtype=np.int8), 0.5, -2)
+    assert isinstance(restored, Tensor) and restored.data.dtype == np.float32
+    assert np.array_equal(restored.data, [-63.0, 1.0, 64.5])  # (q + 2) * 0.5
+    assert dequantize_int8(np.array([-128], dtype=np.int8), 1.0, 127).data[0] == -255.0  # no int8 wrap-around
+
+
 def test_tiny_values_do_not_overflow_the_division():
     """A float32 scale of 1e-42 / 127 underflows to 0; the division must not produce inf."""
     values = np.array([1e-42, -3e-43, 0.0], dtype=np.float32)

@@ -5,7 +5,7 @@ import pytest
 
 from tinytorch.core.layers import Layer, Linear
 from tinytorch.core.tensor import Tensor
-from tinytorch.perf.quantization import QuantizedLinear, compare_model_sizes, quantize_model
+from tinytorch.perf.quantization import QuantizedLinear, compare_model_sizes, exact_accumulator_dtype, quantize_model
 
 
 class Stack:
@@ -91,6 +91,53 @@ def test_integer_path_matches_a_hand_computed_int8_matmul():
     expected = (x_q - x_zero) @ w_q * (x_scale * w_scale) + linear.bias.data
     assert np.array_equal(layer.weight_q.data, w_q.astype(np.int8))
     assert np.allclose(layer(Tensor(x)).data, expected, rtol=1e-5, atol=1e-6)
+
+
+def asymmetric_params(lo, hi):
+    """The module's affine formula worked out by hand: scale and zero point of [lo, hi] widened to 0."""
+    lo, hi = min(lo, 0.0), max(hi, 0.0)
+    scale = (hi - lo) / 255
+    return scale, round(-128 - lo / scale)
+
+
+def test_calibrate_takes_the_range_over_batches_of_different_sizes():
+    """The minimum sits in a small 3-D batch, the maximum in a larger 2-D ndarray batch."""
+    layer = QuantizedLinear(Linear(4, 2))
+    low = Tensor(np.array([[[-3.0, 0.5, 0.1, 0.2]]]))  # (1, 1, 4)
+    high = np.array([[0.1, 0.2, 0.3, 0.4]] * 4 + [[0.0, 5.0, 1.0, 1.0]])  # (5, 4), a plain ndarray
+    layer.calibrate([low, high])
+    scale, zero_point = asymmetric_params(-3.0, 5.0)
+    assert layer.input_scale == pytest.approx(scale) and layer.input_zero_point == zero_point
+    layer.calibrate((high, low))  # a tuple of batches, in the other order
+    assert layer.input_scale == pytest.approx(scale) and layer.input_zero_point == zero_point
+
+
+def test_calibrate_accepts_one_ndarray_as_one_batch():
+    layer = QuantizedLinear(Linear(3, 2))
+    data = np.array([[-0.5, 2.0, 1.0], [0.25, -1.0, 4.0]])
+    layer.calibrate(data)
+    scale, zero_point = asymmetric_params(-1.0, 4.0)
+    assert layer.input_scale == pytest.approx(scale) and layer.input_zero_point == zero_point
+
+
+def test_narrow_layers_accumulate_in_float32_and_wide_ones_in_float64():
+    """255 * 128 = 32,640 per product: 514 of them stay within float32's exact integers (2**24), 515 may not."""
+    assert exact_accumulator_dtype(1) is np.float32
+    assert exact_accumulator_dtype(514) is np.float32 and 514 * 32_640 <= 2**24
+    assert exact_accumulator_dtype(515) is np.float64 and 515 * 32_640 > 2**24
+
+
+@pytest.mark.parametrize("in_features", [40, 600])
+def test_integer_path_equals_integer_arithmetic_on_both_sides_of_the_float32_bound(in_features):
+    """The float BLAS product on integer values gives the integer sums: compare with int64 arithmetic."""
+    linear = Linear(in_features, 5)
+    x = np.random.randn(7, in_features).astype(np.float32)
+    layer = QuantizedLinear(linear)
+    layer.calibrate(Tensor(x))
+    x_q = np.clip(np.round(x.astype(np.float64) / layer.input_scale) + layer.input_zero_point, -128, 127)
+    sums = (x_q.astype(np.int64) - layer.input_zero_point) @ layer.weight_q.data.astype(np.int64)
+    expected = sums * (layer.input_scale * layer.weight_scale) + linear.bias.data
+    assert np.allclose(layer(Tensor(x)).data, expected, rtol=1e-6, atol=1e-6)
 
 
 def test_inputs_beyond_the_calibrated_range_are_clipped():

@@ -1,5 +1,5 @@
 # Generated from modules/15_quantization/quantization.py by `python -m audits.export`: edit the source, not this file.
-__all__ = ["quantization_params", "quantize_int8", "dequantize_int8", "QuantizedLinear", "quantize_model", "model_bytes", "compare_model_sizes", "Quantizer"]
+__all__ = ["FLOAT32_EXACT_INTEGERS", "quantization_params", "quantize_int8", "dequantize_int8", "exact_accumulator_dtype", "QuantizedLinear", "quantize_model", "model_bytes", "compare_model_sizes", "Quantizer"]
 
 
 # modules/15_quantization/quantization.py:40
@@ -13,9 +13,10 @@ from tinytorch.core.tensor import Tensor
 from tinytorch.perf.profiling import unique_parameters
 
 INT8_MIN, INT8_MAX = -128, 127
+FLOAT32_EXACT_INTEGERS = 2**24  # every integer of magnitude up to 2**24 is exact in float32
 
 
-# modules/15_quantization/quantization.py:79
+# modules/15_quantization/quantization.py:80
 def _as_array(values):
     """The float ndarray behind a Tensor, array or list (float32, or float64 if it was)."""
     data = np.asarray(values.data if isinstance(values, Tensor) else values)
@@ -56,7 +57,13 @@ def dequantize_int8(q_tensor, scale, zero_point):
     return Tensor(((q.astype(np.int32) - zero_point) * scale).astype(np.float32))
 
 
-# modules/15_quantization/quantization.py:206
+# modules/15_quantization/quantization.py:223
+def exact_accumulator_dtype(in_features):
+    """float32 when every sum of `in_features` int8 products is provably exact in float32, else float64."""
+    largest_product = (INT8_MAX - INT8_MIN) * -INT8_MIN  # |x_q - zx| <= 255 times |w_q| <= 128
+    return np.float32 if in_features * largest_product <= FLOAT32_EXACT_INTEGERS else np.float64
+
+
 class QuantizedLinear(Layer):
     """A Linear layer whose weight is stored as int8 (4x less memory), for inference.
 
@@ -102,8 +109,9 @@ class QuantizedLinear(Layer):
                                    max(self.observed_range[1], float(data.max()))]
         if self.calibrated:
             x_q = np.clip(np.round(data.astype(np.float64) / self.input_scale) + self.input_zero_point, INT8_MIN, INT8_MAX)
-            accumulated = (x_q.astype(np.int32) - self.input_zero_point) @ self.weight_q.data.astype(np.int32)
-            out = accumulated * (self.input_scale * self.weight_scale)  # int32 sums -> float64 -> float32 below
+            exact = exact_accumulator_dtype(self.in_features)  # integers held as floats: BLAS, exact sums
+            accumulated = (x_q - self.input_zero_point).astype(exact) @ self.weight_q.data.astype(exact)
+            out = accumulated * (self.input_scale * self.weight_scale)
         else:
             out = data @ dequantize_int8(self.weight_q, self.weight_scale, self.weight_zero_point).data
         if self.bias is not None:
@@ -121,7 +129,7 @@ class QuantizedLinear(Layer):
         return {"original_bytes": original, "quantized_bytes": stored, "compression_ratio": original / stored}
 
 
-# modules/15_quantization/quantization.py:348
+# modules/15_quantization/quantization.py:374
 # Objects whose attributes are not part of a model: never searched for layers.
 _NOT_MODEL_PARTS = (Tensor, np.ndarray, str, bytes, int, float, type, types.ModuleType,
                     types.FunctionType, types.MethodType, types.BuiltinFunctionType)
