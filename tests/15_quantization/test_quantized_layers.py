@@ -140,6 +140,18 @@ def test_integer_path_equals_integer_arithmetic_on_both_sides_of_the_float32_bou
     assert np.allclose(layer(Tensor(x)).data, expected, rtol=1e-6, atol=1e-6)
 
 
+def test_integer_path_divides_in_float64_when_the_scale_is_below_float32_range():
+    """Inputs around 1e-44 give an input scale that is 0 in float32 (0 / 0 would be NaN)."""
+    linear = Linear(3, 2)
+    linear.bias.data[:] = [1.0, -2.0]
+    x = np.array([[1e-44, -3e-45, 0.0]], dtype=np.float32)
+    layer = QuantizedLinear(linear)
+    layer.calibrate(Tensor(x))
+    assert layer.input_scale < np.finfo(np.float32).tiny
+    out = layer(Tensor(x)).data
+    assert np.all(np.isfinite(out)) and np.allclose(out, [[1.0, -2.0]])
+
+
 def test_inputs_beyond_the_calibrated_range_are_clipped():
     """Far outside the range, every input maps to the extreme levels -128 and 127."""
     linear = Linear(2, 2)

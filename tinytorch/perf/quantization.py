@@ -108,15 +108,22 @@ class QuantizedLinear(Layer):
             self.observed_range = [min(self.observed_range[0], float(data.min())),
                                    max(self.observed_range[1], float(data.max()))]
         if self.calibrated:
-            x_q = np.clip(np.round(data.astype(np.float64) / self.input_scale) + self.input_zero_point, INT8_MIN, INT8_MAX)
+            zero_point = self.input_zero_point
+            # x_q - zero_point in one go: clipping round(x / scale) + zero_point to [-128, 127] and then
+            # subtracting zero_point is clipping round(x / scale) to [-128 - zero_point, 127 - zero_point].
+            # Divide in float32 (half the memory traffic of float64) unless the scale is too small for
+            # float32's normal range, where it would underflow (the reason quantize_int8 uses float64).
+            divide_as = np.float32 if self.input_scale >= np.finfo(np.float32).tiny else np.float64
+            steps = np.round(data / divide_as(self.input_scale))
+            shifted = np.clip(steps, INT8_MIN - zero_point, INT8_MAX - zero_point, out=steps)
             exact = exact_accumulator_dtype(self.in_features)  # integers held as floats: BLAS, exact sums
-            accumulated = (x_q - self.input_zero_point).astype(exact) @ self.weight_q.data.astype(exact)
-            out = accumulated * (self.input_scale * self.weight_scale)
+            out = shifted.astype(exact) @ self.weight_q.data.astype(exact)
+            out *= self.input_scale * self.weight_scale
         else:
             out = data @ dequantize_int8(self.weight_q, self.weight_scale, self.weight_zero_point).data
         if self.bias is not None:
-            out = out + self.bias.data
-        return Tensor(out.astype(np.float32))
+            out += self.bias.data
+        return Tensor(out.astype(np.float32, copy=False))
 
     def parameters(self):
         """What the layer stores: the int8 weight and the float bias (not trainable)."""
@@ -129,7 +136,7 @@ class QuantizedLinear(Layer):
         return {"original_bytes": original, "quantized_bytes": stored, "compression_ratio": original / stored}
 
 
-# modules/15_quantization/quantization.py:374
+# modules/15_quantization/quantization.py:382
 # Objects whose attributes are not part of a model: never searched for layers.
 _NOT_MODEL_PARTS = (Tensor, np.ndarray, str, bytes, int, float, type, types.ModuleType,
                     types.FunctionType, types.MethodType, types.BuiltinFunctionType)
