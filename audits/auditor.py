@@ -28,7 +28,7 @@ from audits.discover import detect_profile, find_module, find_root, parse_module
 from audits.files import recover
 from audits.index import RepoIndex
 from audits.model import Finding, InputError, ModuleRef, ModuleSource
-from audits.parse import normalize_newlines, parse_file, parse_text, read_source, source_lines
+from audits.parse import normalize_newlines, parse_file, parse_source, read_source, source_lines
 from audits.report import ModuleInfo
 
 
@@ -38,7 +38,7 @@ class Audit:
 
     path: Path  # the audited file
     ref: Optional[ModuleRef]  # None for a file audited outside a checkout
-    text: str  # the file's text as audited
+    text: str  # the file's text as audited (a notebook's JSON)
     findings: list[Finding]
     suppressed: list[Finding] = field(default_factory=list)  # silenced by `# audit: ignore[...]`, for the reports
     parsed: Optional[ModuleSource] = field(default=None, repr=False)  # None when the findings came from the cache
@@ -47,14 +47,14 @@ class Audit:
     def module(self) -> ModuleSource:
         """The parsed source (parsed now when the findings came from the cache)."""
         if self.parsed is None:
-            self.parsed = parse_text(self.text, self.path, self.ref)
+            self.parsed = parse_source(self.text, self.path, self.ref)
         return self.parsed
 
     @cached_property
     def info(self) -> ModuleInfo:
         """How the reports name and quote the audited source (its lines need no parse)."""
-        if self.parsed is not None:
-            return ModuleInfo.from_source(self.parsed)
+        if self.parsed is not None or self.path.suffix == ".ipynb":  # a notebook's lines are its rendering
+            return ModuleInfo.from_source(self.module)
         return ModuleInfo.from_source(ModuleSource(self.path, self.text, source_lines(self.text), [], self.ref))
 
     @property
@@ -100,7 +100,7 @@ class Auditor:
         index = self.index if module.ref is not None else None
         suppressed: list[Finding] = []
         findings = audit_source(module, index, self.config, suppressed)
-        return Audit(module.path, module.ref, module.text, findings, suppressed, module)
+        return Audit(module.path, module.ref, module.file_text, findings, suppressed, module)
 
     def audit_ref(self, ref: ModuleRef) -> Audit:
         """Audit a discovered module as it is on disk now.
@@ -116,8 +116,8 @@ class Auditor:
                 findings, suppressed = hit
                 return Audit(ref.path, ref, text, findings, suppressed)
         module = self.index.source_of(ref)
-        if module is None or module.text != text:
-            module = parse_text(text, ref.path, ref)
+        if module is None or module.file_text != text:
+            module = parse_source(text, ref.path, ref)
         audit = self.audit_source(module)
         if self._cache is not None:
             self._cache.put(ref, text, self.config, audit.findings, audit.suppressed)

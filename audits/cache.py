@@ -26,6 +26,7 @@ miss. Set `AUDITS_NO_CACHE=1` to turn the cache off.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hashlib
 import importlib.util
 import json
@@ -119,8 +120,22 @@ def _secret() -> Optional[bytes]:
     return _read_secret(path)
 
 
+def _stable(value):
+    """A JSON-able form of a setting that is the same in every run (sets sorted, enums by name)."""
+    if isinstance(value, (set, frozenset)):
+        return sorted(_stable(item) for item in value)
+    if isinstance(value, dict):
+        return sorted([str(key), _stable(item)] for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_stable(item) for item in value]
+    if isinstance(value, enum.Enum):
+        return value.name
+    return value if value is None or isinstance(value, (str, int, float, bool)) else repr(value)
+
+
 def config_fingerprint(config: Config) -> str:
-    return json.dumps([sorted(config.ignore), sorted((code, severity.name) for code, severity in config.severity.items())])
+    """Every setting of the configuration (a new setting is keyed without a change here)."""
+    return json.dumps({f.name: _stable(getattr(config, f.name)) for f in dataclasses.fields(config)}, sort_keys=True)
 
 
 def finding_to_json(finding: Finding) -> dict:

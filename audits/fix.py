@@ -160,9 +160,9 @@ def fix_source(
     audited it (configuration, repository index); by default the rules run on the
     file alone. Only the codes among `findings` are fixed, also in later rounds.
     """
-    from audits.parse import parse_text
+    from audits.parse import reparse
 
-    raw_text = module.text if raw_text is None else raw_text
+    raw_text = module.text if raw_text is None or module.notebook is not None else raw_text  # a notebook: its rendering
     if len(raw_lines(raw_text)) != len(module.lines):
         raise ValueError("raw text and parsed module disagree on the number of lines")
     audit = audit or _default_audit
@@ -177,7 +177,7 @@ def fix_source(
         text = apply_edits(current.text, [edit for fix in fixes for edit in fix.edits])
         if text == current.text or not _encodable(text):
             return None
-        new_module = parse_text(text, module.path, module.ref)
+        new_module = reparse(module, text)
         state = _State(text, new_module, audit(new_module))
         return state if state.broken <= current.broken and state.cost < current.cost else None
 
@@ -235,8 +235,15 @@ def fix_file(module: ModuleSource, findings: Iterable[Finding], *, audit: Option
     from audits.parse import read_source
 
     raw = read_source(module.path)
-    if raw.replace("\r\n", "\n").replace("\r", "\n") != module.text:
+    if raw.replace("\r\n", "\n").replace("\r", "\n") != module.file_text:
         raise InputError(f"{module.path}: changed on disk while it was audited; run again")
+    if module.notebook is not None:  # the fixes edit the notebook's percent rendering; the notebook writer maps them back
+        from audits.notebook import write_source
+
+        result = fix_source(module, findings, audit=audit, unsafe=unsafe)
+        if result.text != module.text:
+            write_source(module, result.text)
+        return result
     result = fix_source(module, findings, raw, audit=audit, unsafe=unsafe)
     if result.text != raw:
         write_atomically(module.path, result.text)

@@ -9,7 +9,7 @@ import ast
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 PACKAGE = "tinytorch"  # the package the course's modules export into (tinytorch/ at the checkout root)
 
@@ -74,6 +74,8 @@ class Cell:
     Line numbers are 1-based and refer to the source file. `start` is the `# %%`
     marker line (or the first line of a cell that has no marker); `end` is the last
     line of the cell, inclusive; `body_start` is the first line after the marker.
+    For a notebook the lines are those of its percent rendering (audits.notebook),
+    `index` is the cell's index in the notebook and `id` its nbformat cell id.
     """
 
     index: int
@@ -89,6 +91,7 @@ class Cell:
     directives: tuple[str, ...] = ()  # `#| ...` directives from the first lines, e.g. ("export",)
     tree: Optional[ast.Module] = None  # AST of a code cell, line numbers already file-relative
     syntax_error: Optional[tuple[int, str]] = None  # (line, message) when the code does not parse
+    id: Optional[str] = None  # the notebook cell's id (notebook sources with nbformat >= 4.5 only)
 
     @property
     def is_code(self) -> bool:
@@ -128,6 +131,7 @@ class ModuleSource(NumberedLines):
     ref: Optional[ModuleRef] = None  # None for a file audited outside a checkout
     header_end: int = 0  # last line of the jupytext header block (0 when there is none)
     profile: str = "tinytorch"  # the course's conventions: "tinytorch" (ours) or "nbgrader" (course-agnostic rules only)
+    notebook: Optional[Any] = None  # for an .ipynb source, its audits.notebook.NotebookFile (then `lines` are its percent rendering)
 
     @property
     def number(self) -> Optional[int]:
@@ -145,6 +149,11 @@ class ModuleSource(NumberedLines):
 
     def code_cells(self) -> list[Cell]:
         return [cell for cell in self.cells if cell.is_code]
+
+    @property
+    def file_text(self) -> str:
+        """The file's text as read (line endings normalized): a notebook's JSON, else `text` itself."""
+        return self.notebook.raw if self.notebook is not None else self.text
 
     def cell_at(self, line: int) -> Optional[Cell]:
         """The cell whose span (marker line to last line) contains `line`, if any."""

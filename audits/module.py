@@ -253,7 +253,7 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
     if args.fix and args.diff:
         changed = False
         for audit in audits:
-            raw = read_source(audit.module.path)
+            raw = read_source(audit.module.path) if audit.module.notebook is None else audit.module.text  # a notebook: diff its rendering
             result = fix_source(audit.module, audit.findings, raw, audit=lambda module: auditor.audit_source(module).findings)
             out.write(unified_diff(audit, result, raw))
             changed = changed or result.text != raw

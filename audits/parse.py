@@ -1,5 +1,8 @@
 """Turn a module source into cells with exact line spans, metadata, directives and ASTs.
 
+`parse_file` reads percent-format scripts (here) and notebooks (audits.notebook,
+into the same records).
+
 The cell split is jupytext's own: we drive its percent-format cell reader
 (`DoublePercentScriptCellReader`) over the file's lines and keep the position
 where each cell starts, so every line number we report is the line in the file,
@@ -272,9 +275,27 @@ def parse_text(text: str, path: Path | str = "<source>", ref: ModuleRef | None =
     return ModuleSource(Path(path), text, lines, cells, ref, header_end)
 
 
+def parse_source(text: str, path: Path | str, ref: ModuleRef | None = None) -> ModuleSource:
+    """Parse a file's text by its kind: a notebook (`.ipynb`, see audits.notebook) or a percent-format script."""
+    if Path(path).suffix == ".ipynb":
+        from audits.notebook import parse_notebook  # nbformat is imported only for notebooks
+
+        return parse_notebook(text, path, ref)
+    return parse_text(text, path, ref)
+
+
+def reparse(module: ModuleSource, text: str) -> ModuleSource:
+    """`module` with its text replaced by `text` (a fixed version), parsed as `module` was (a notebook's text is its rendering)."""
+    if module.notebook is not None:
+        from audits.notebook import parse_rendering
+
+        return parse_rendering(text, module)
+    return parse_text(text, module.path, module.ref)
+
+
 def parse_file(path: Path | str, ref: ModuleRef | None = None) -> ModuleSource:
-    """Read and parse one file; InputError when it is missing, unreadable or not UTF-8."""
-    return parse_text(read_source(Path(path)), path, ref)
+    """Read and parse one file (percent script or notebook); InputError when it is missing, unreadable, not UTF-8 or not a notebook."""
+    return parse_source(read_source(Path(path)), path, ref)
 
 
 def parse_module(ref: ModuleRef) -> ModuleSource:

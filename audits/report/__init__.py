@@ -32,6 +32,14 @@ class ModuleInfo:
     number: Optional[int] = None  # 16
     name: Optional[str] = None  # "compression"
     folder: Optional[str] = None  # "16_compression"
+    cells: tuple[tuple[int, int, int, Optional[str]], ...] = ()  # a notebook's cells: (first line, last line, index, id) in its rendering
+
+    def cell_note(self, line: int) -> str:
+        """" (cell 4, id abc, line 2)" for a line of a notebook's rendering (line 0 is the cell's marker); "" for a script."""
+        for start, end, index, cell_id in self.cells:
+            if start <= line <= end:
+                return f" (cell {index}" + (f", id {cell_id}" if cell_id else "") + (f", line {line - start}" if line > start else "") + ")"
+        return ""
 
     @property
     def line_count(self) -> int:
@@ -58,6 +66,7 @@ class ModuleInfo:
             number=module.number,  # None when the course gives no order (unnumbered folders)
             name=ref.name if ref else None,
             folder=ref.folder if ref else None,
+            cells=tuple((c.start, c.end, c.index, c.id) for c in module.cells) if module.notebook is not None else (),
         )
 
 

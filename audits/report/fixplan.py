@@ -65,7 +65,7 @@ def render(
             add(f"**Why:** {rule.doc.strip()}")
             add("")
         for index, finding in enumerate(hits, start=1):
-            add(f"### {number}.{index} Line {finding.line}: {finding.message}")
+            add(f"### {number}.{index} Line {finding.line}{info.cell_note(finding.line)}: {finding.message}")
             add("")
             add(f"**Current code (line {finding.line}):**")
             add("")

@@ -179,7 +179,7 @@ def render(
                 add(f"**Why it matters:** {rule.doc.strip()}")
                 add("")
             for finding in hits:
-                add(f"#### Line {finding.line}: {finding.message}")
+                add(f"#### Line {finding.line}{info.cell_note(finding.line)}: {finding.message}")
                 add("")
                 add(excerpt_block(info, finding))
                 add("")

@@ -64,7 +64,7 @@ def render(
     ]
     worst = by_severity(findings)
     shown = worst if top is None or see is None else worst[:top]
-    lines += [finding_line(finding, color) for finding in shown]
+    lines += [finding_line(finding, color) + info.cell_note(finding.line) for finding in shown]
     if len(worst) > len(shown):
         lines.append(f"... and {len(worst) - len(shown)} more (see {see})")
     note = suppressed_line(suppressed)

@@ -97,6 +97,9 @@ def test_a_configuration_changed_after_start_is_honoured(cached):
     auditor = Auditor(root, cache=True)
     auditor.config = dataclasses.replace(auditor.config, ignore=frozenset({"TI001"}))
     assert auditor.audit_target("01").findings == [] and len(runs) == 3
+    auditor.config = dataclasses.replace(auditor.config, profile="nbgrader")
+    auditor.audit_target("01")
+    assert len(runs) == 4
 
 
 def test_suppressed_findings_are_cached_too(cached):

@@ -1,0 +1,223 @@
+"""Notebook sources (`.ipynb`): read into the same ModuleSource and Cell records as percent files, and written back.
+
+A notebook is shown to the rules as its percent-format rendering, one `# %%`
+marker line per cell (with the cell's nbgrader metadata as `nbgrader={...}`),
+then the cell's lines (markdown and raw lines commented with `# `, as jupytext
+writes), then a blank line. So every rule works unchanged, and a finding's
+line in the rendering maps back to its cell (index and id) and the line within
+it, which the reports print next to the line (`ModuleInfo.cell_note`).
+
+    parse_notebook(text, path, ref) -> ModuleSource     read (nbformat); never runs a cell
+    parse_rendering(text, module) -> ModuleSource       a changed rendering, parsed as the notebook was (for --fix)
+    write_source(module, new_text)                      write back a fixed rendering
+
+`write_source` is what `--fix` calls for a notebook: the fixer edits the
+rendering like a percent file, and only the cells whose rendering changed are
+touched (their source and nbgrader metadata; ids, outputs and other metadata
+stay); a cell the fix splits in two becomes two cells. The result is validated
+with nbformat before it replaces the file atomically.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from audits.model import Cell, InputError, ModuleRef, ModuleSource
+
+SUFFIX = ".ipynb"
+MAGIC = re.compile(r"^\s*[%!]")  # IPython magics and shell escapes: not Python, kept out of the AST
+KINDS = {"code": "", "markdown": " [markdown]", "raw": " [raw]"}
+
+
+@dataclass
+class NotebookFile:
+    """The notebook behind a ModuleSource: its nbformat node as read and the file's text."""
+
+    node: Any  # nbformat.NotebookNode
+    raw: str
+
+
+def is_notebook(path: Path | str) -> bool:
+    return Path(path).suffix == SUFFIX
+
+
+def _read(text: str, path: Path | str):
+    """The nbformat v4 node of a notebook text, or an InputError naming the file and the problem."""
+    import nbformat  # only notebook courses pay for nbformat's import
+
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise InputError(f"{path}: not a notebook (not JSON: {error})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list) or data.get("nbformat") != 4:
+        if isinstance(data, dict) and data.get("nbformat") in (1, 2, 3):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return nbformat.reads(text, as_version=4)  # older formats are converted, as Jupyter does
+        raise InputError(f"{path}: not a notebook (expected nbformat 4 JSON with a list of cells)")
+    node = nbformat.from_dict(data)
+    for number, cell in enumerate(node.cells):
+        if not isinstance(cell, dict) or cell.get("cell_type") not in KINDS:
+            raise InputError(f"{path}: cell {number} is not a code, markdown or raw cell")
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            cell["source"] = "".join(part for part in source if isinstance(part, str))
+        elif not isinstance(source, str):
+            raise InputError(f"{path}: cell {number} has no text source")
+        if not isinstance(cell.get("metadata", {}), dict):
+            raise InputError(f"{path}: cell {number} metadata is not a JSON object")
+    return node
+
+
+def _marker(cell) -> str:
+    marker = "# %%" + KINDS[cell["cell_type"]]
+    if "nbgrader" in cell.get("metadata", {}):
+        marker += " nbgrader=" + json.dumps(cell["metadata"]["nbgrader"], ensure_ascii=False)
+    return marker
+
+
+def _render(kind: str, source: str) -> list[str]:
+    """A cell's lines in the rendering: code as written; markdown and raw commented with `# `."""
+    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n") if source else []
+    if kind == "code":
+        return lines
+    return [("# " + line) if line else "#" for line in lines]
+
+
+def _unrender(kind: str, lines: list[str]) -> str:
+    if kind != "code":
+        lines = [line[2:] if line.startswith("# ") else line[1:] if line.startswith("#") else line for line in lines]
+    return "\n".join(lines)
+
+
+def _without_magics(body: list[str]) -> list[str]:
+    return ["" if MAGIC.match(line) else line for line in body]
+
+
+def parse_notebook(text: str, path: Path | str = "<notebook>", ref: Optional[ModuleRef] = None) -> ModuleSource:
+    """Read a notebook into a ModuleSource (InputError when it is not a notebook). Never runs a cell.
+
+    Cells are built straight from the notebook (a line in a cell that looks
+    like a `# %%` marker cannot split it), with the spans the percent parser
+    gives the rendering: a cell ends at its last non-blank line.
+    """
+    from audits.parse import _compile, _directives, _nbgrader, normalize_newlines
+
+    node = _read(text, path)
+    lines: list[str] = []
+    cells: list[Cell] = []
+    for index, nbcell in enumerate(node.cells):
+        kind = nbcell["cell_type"]
+        marker = _marker(nbcell)
+        body = _render(kind, nbcell.get("source", ""))
+        start = len(lines) + 1
+        lines.append(marker)
+        lines.extend(body)
+        lines.append("")  # a blank line between cells, as in a percent file
+        while body and not body[-1].strip():
+            body.pop()  # trailing blank lines belong to no cell
+        cell = Cell(index=index, kind=kind, start=start, end=start + len(body), body_start=start + 1, marker=marker, source="\n".join(body), id=nbcell.get("id"))
+        cell.nbgrader, cell.nbgrader_text, cell.nbgrader_error = _nbgrader(marker)
+        if kind == "code":
+            cell.directives = _directives(body)
+            cell.tree, cell.syntax_error = _compile(start + 1, _without_magics(body))
+        cells.append(cell)
+    return ModuleSource(Path(path), "\n".join(lines) + "\n", lines, cells, ref, notebook=NotebookFile(node, normalize_newlines(text)))
+
+
+def parse_rendering(text: str, notebook: ModuleSource) -> ModuleSource:
+    """A changed rendering of `notebook` (the fixer's candidate), parsed with the notebook's conventions.
+
+    The percent parser reads it; magics stay out of the AST and cells keep
+    their ids where the cells still line up one to one.
+    """
+    from audits.parse import _compile, parse_text
+
+    module = parse_text(text, notebook.path, notebook.ref)
+    for cell in module.code_cells():
+        body = cell.source.split("\n")
+        if any(MAGIC.match(line) for line in body):
+            cell.tree, cell.syntax_error = _compile(cell.body_start, _without_magics(body))
+    if len(module.cells) == len(notebook.cells):
+        for cell, before in zip(module.cells, notebook.cells):
+            cell.id = before.id
+    module.notebook = notebook.notebook
+    return module
+
+
+def _new_cell(kind: str, nbformat_minor: int):
+    from nbformat import v4
+
+    cell = {"code": v4.new_code_cell, "markdown": v4.new_markdown_cell, "raw": v4.new_raw_cell}[kind]()
+    if nbformat_minor < 5:
+        cell.pop("id", None)  # cell ids exist from nbformat 4.5 on
+    return cell
+
+
+def _update(nbcell, before: Cell, after: Cell, minor: int):
+    """The notebook cell for `after`, changed only where the rendering changed from `before`."""
+    if after.kind != nbcell["cell_type"]:
+        replacement = _new_cell(after.kind, minor)
+        replacement["metadata"] = nbcell.get("metadata", {})
+        if "id" in nbcell:
+            replacement["id"] = nbcell["id"]
+        nbcell = replacement
+    if after.source != before.source or after.kind != before.kind:
+        nbcell["source"] = _unrender(after.kind, after.source.split("\n") if after.source else [])
+    if after.marker != before.marker:
+        if after.nbgrader is not None:
+            nbcell.setdefault("metadata", {})["nbgrader"] = after.nbgrader
+        elif after.nbgrader_text is None:
+            nbcell.get("metadata", {}).pop("nbgrader", None)
+    return nbcell
+
+
+def write_source(module: ModuleSource, new_text: str) -> None:
+    """Write `module`'s notebook with its rendering replaced by `new_text` (a fixed rendering).
+
+    Cells are matched by their rendering: unchanged cells are kept as they are,
+    changed ones get the new source and nbgrader metadata, inserted ones become
+    new cells, removed ones are dropped. InputError, and nothing written, when
+    the result is not a valid notebook.
+    """
+    import nbformat
+
+    from audits.files import write_atomically
+    from audits.parse import parse_text
+
+    notebook = module.notebook
+    if notebook is None:
+        raise ValueError(f"{module.path} is not a notebook source")
+    before = parse_text(module.text).cells
+    after = parse_text(new_text).cells
+    node = copy.deepcopy(notebook.node)  # the parsed module stays as it was read
+    if len(before) != len(node.cells):
+        raise InputError(f"{module.path}: a cell holds a line that reads as a `# %%` marker; fix it by hand")
+    minor = node.get("nbformat_minor", 0)
+    cells = []
+    matcher = difflib.SequenceMatcher(a=[(c.marker, c.source) for c in before], b=[(c.marker, c.source) for c in after], autojunk=False)
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag == "equal":
+            cells.extend(node.cells[a0:a1])
+            continue
+        pairs = min(a1 - a0, b1 - b0)
+        for offset in range(pairs):
+            cells.append(_update(node.cells[a0 + offset], before[a0 + offset], after[b0 + offset], minor))
+        for offset in range(pairs, b1 - b0):
+            fresh = _new_cell(after[b0 + offset].kind, minor)
+            empty = Cell(0, after[b0 + offset].kind, 0, 0, 0, "", "")
+            cells.append(_update(fresh, empty, after[b0 + offset], minor))
+    node.cells = cells
+    try:
+        nbformat.validate(node)
+    except nbformat.ValidationError as error:
+        raise InputError(f"{module.path}: the fixed notebook would not be valid ({error.message}); nothing written") from None
+    text = nbformat.writes(node)
+    write_atomically(module.path, text + "\n" if notebook.raw.endswith("\n") else text)

@@ -1,0 +1,153 @@
+"""Notebook sources: read with nbformat into the same cells as percent files, findings at the cell, --fix writes a valid notebook.
+
+Fixtures in tests/audits/notebooks/: `squares.ipynb` (written by hand with
+nbformat, v4.5 with cell ids) and `nbgrader_problem1.ipynb` (from `nbgrader
+quickstart`, v4.0 without ids).
+"""
+
+import datetime
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from audits.auditor import Auditor
+from audits.check import audit_source
+from audits.fix import fix_file
+from audits.model import InputError
+from audits.notebook import write_source
+from audits.parse import parse_file
+from audits.report import ModuleInfo, markdown
+from audits.rules import ALL_RULES
+
+NOTEBOOKS = Path(__file__).parent / "notebooks"
+
+
+@pytest.fixture
+def squares(tmp_path):
+    path = tmp_path / "squares.ipynb"
+    shutil.copy(NOTEBOOKS / "squares.ipynb", path)
+    return path
+
+
+def edit_cell(path: Path, index: int, source: str, **metadata) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["cells"][index]["source"] = source
+    data["cells"][index]["metadata"].update(metadata)
+    path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+def test_cells_keep_their_notebook_index_id_kind_and_metadata():
+    module = parse_file(NOTEBOOKS / "squares.ipynb")
+    assert [(c.index, c.id, c.kind) for c in module.cells] == [
+        (0, "intro", "markdown"), (1, "imports", "code"), (2, "squares", "code"), (3, "test-squares", "code"), (4, "outro", "markdown"),
+    ]
+    assert module.cells[3].nbgrader == {"grade": True, "locked": True, "points": 1, "solution": False, "grade_id": "test-squares", "schema_version": 3}
+    assert module.cells[4].nbgrader is None and module.cells[4].nbgrader_text is None
+    assert module.cells[0].source.splitlines()[0] == "# # Squares"  # markdown is shown commented, as jupytext writes it
+
+
+def test_rendering_lines_are_exact_and_the_ast_uses_them():
+    module = parse_file(NOTEBOOKS / "squares.ipynb")
+    cell = module.cells[2]
+    assert module.line(cell.start) == cell.marker and cell.marker.startswith("# %% nbgrader=")
+    assert module.line(cell.body_start) == "def squares(n):"
+    assert cell.tree.body[0].lineno == cell.body_start  # AST line numbers are rendering lines
+    assert module.cells[1].tree is not None and module.cells[1].syntax_error is None  # `%matplotlib inline` kept out of the AST
+    assert module.line(module.cells[1].body_start) == "%matplotlib inline"  # ...but shown as written
+
+
+def test_old_notebook_without_ids_is_read():
+    module = parse_file(NOTEBOOKS / "nbgrader_problem1.ipynb")
+    assert len(module.cells) == 18 and all(cell.id is None for cell in module.cells)
+    assert module.cells[2].nbgrader["grade_id"] == "squares" and module.cells[2].tree is not None
+
+
+@pytest.mark.parametrize("text, needle", [("{", "not JSON"), ('{"cells": 3, "nbformat": 4}', "list of cells"), ('[1]', "list of cells")])
+def test_not_a_notebook_is_an_input_error(tmp_path, text, needle):
+    path = tmp_path / "broken.ipynb"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=needle):
+        parse_file(path)
+
+
+def test_an_empty_notebook_has_no_cells(tmp_path):
+    path = tmp_path / "empty.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), path)
+    assert parse_file(path).cells == []
+
+
+def test_findings_point_at_the_cell_and_the_line_within_it(squares):
+    edit_cell(squares, 3, "def test_squares():\n    assert squares(3) == [1, 4, 9]\n\n\ntest_squares()")
+    module = parse_file(squares)
+    (finding,) = [f for f in audit_source(module, None) if f.code == "TI001"]
+    cell = module.cells[3]
+    assert finding.line == cell.body_start + 4 and module.line(finding.line) == "test_squares()"
+    info = ModuleInfo.from_source(module)
+    assert info.cell_note(finding.line) == " (cell 3, id test-squares, line 5)"
+    assert info.cell_note(cell.start) == " (cell 3, id test-squares)"  # the marker: a cell-level finding
+    review = markdown.render(info, [finding], ALL_RULES, datetime.date(2026, 1, 1))
+    assert f"Line {finding.line} (cell 3, id test-squares, line 5)" in review
+    assert "test_squares()" in review  # the review quotes the cell's lines
+
+
+def test_metadata_errors_are_reported_at_the_cell(squares):
+    edit_cell(squares, 2, "def squares(n):\n    return n", nbgrader={"grade": False, "grade_id": "squares", "locked": "no", "schema_version": 3, "solution": True})
+    module = parse_file(squares)
+    lines = {f.line for f in audit_source(module, None) if f.code.startswith("NB")}
+    assert module.cells[2].start in lines  # at the cell's marker: "cell 2"
+
+
+def test_the_auditor_audits_a_notebook_by_path(squares):
+    audit = Auditor(squares.parent).audit_target(str(squares))
+    assert audit.module.notebook is not None and audit.info.cells[3][2:] == (3, "test-squares")
+    assert audit.info.source_lines == tuple(audit.module.lines)  # reports quote the rendering the lines refer to
+
+
+def test_fix_writes_a_valid_notebook_changing_only_the_fixed_cell(squares):
+    edit_cell(squares, 3, "def test_squares():\n    assert squares(3) == [1, 4, 9]\n\n\ntest_squares()")
+    before = nbformat.read(squares, as_version=4)
+    module = parse_file(squares)
+    findings = audit_source(module, None)
+    guard = [f for f in findings if f.code == "TI001"]
+    assert guard
+    fix_file(module, guard)
+    after = nbformat.read(squares, as_version=4)
+    nbformat.validate(after)
+    assert [c.id for c in after.cells] == [c.id for c in before.cells]
+    assert [c for i, c in enumerate(after.cells) if i != 3] == [c for i, c in enumerate(before.cells) if i != 3]
+    assert after.cells[3].source.splitlines()[-2:] == ['if __name__ == "__main__":', "    test_squares()"]
+    assert after.cells[3].metadata == before.cells[3].metadata
+    assert "TI001" not in {f.code for f in audit_source(parse_file(squares), None)}
+
+
+def test_fix_adds_missing_metadata_to_the_notebook_cell(squares):
+    data = json.loads(squares.read_text(encoding="utf-8"))
+    del data["cells"][2]["metadata"]["nbgrader"]
+    squares.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    module = parse_file(squares)
+    findings = audit_source(module, None)
+    missing = [f for f in findings if f.code == "NB001"]
+    assert [f.line for f in missing] == [module.cells[2].start]
+    fix_file(module, missing)
+    after = nbformat.read(squares, as_version=4)
+    nbformat.validate(after)
+    assert after.cells[2].metadata["nbgrader"]["solution"] is True and after.cells[2].source == "".join(data["cells"][2]["source"])
+    assert [c for i, c in enumerate(after.cells) if i != 2] == [c for i, c in enumerate(nbformat.reads(json.dumps(data), as_version=4).cells) if i != 2]
+    assert "NB001" not in {f.code for f in audit_source(parse_file(squares), None)}
+
+
+def test_a_split_cell_becomes_two_notebook_cells_with_a_new_id(squares):
+    module = parse_file(squares)
+    cell = module.cells[2]
+    lines = list(module.lines)
+    lines[cell.end:cell.end] = ['# %% nbgrader={"grade": true, "grade_id": "t2", "locked": true, "points": 1, "schema_version": 3, "solution": false}', "assert squares(2) == [1, 4]"]
+    write_source(module, "\n".join(lines) + "\n")
+    after = nbformat.read(squares, as_version=4)
+    nbformat.validate(after)
+    assert len(after.cells) == 6 and after.cells[3].source == "assert squares(2) == [1, 4]"
+    assert after.cells[3].metadata["nbgrader"]["grade_id"] == "t2" and after.cells[3].id not in {c.id for c in module.cells}
+    assert [c.id for c in after.cells[:3]] == ["intro", "imports", "squares"]
+
