@@ -270,8 +270,11 @@ def find_module(root: Path | str, number: int, config=None) -> ModuleRef:
 
 
 def parse_module_number(text: str) -> int:
-    """A module number given on the command line: "16" or "07"."""
-    if not text.isdigit():
+    """A module number given on the command line: "16" or "07".
+
+    ASCII digits only: `"²".isdigit()` is true but `int("²")` fails.
+    """
+    if not (text.isascii() and text.isdigit()):
         raise InputError(f"module number must be a whole number like 16, not {text!r}")
     return int(text)
 

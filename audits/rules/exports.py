@@ -8,6 +8,7 @@ from audits.astutil import defined_tests
 from audits.model import Rule, Severity
 from audits.parse import DIRECTIVE
 from audits.rules._base import finding
+from audits.rules.nbgrader import split_fix
 
 CATEGORY = "Export hygiene"
 
@@ -43,6 +44,7 @@ def check_tests_exported(module, index):
                 yield finding(
                     EX002, module, node.lineno, f"`{node.name}` is defined in an `#| export` cell, so the test ships inside the package.",
                     suggestion=f"Move `{node.name}` (and its call under the main guard) into its own graded, locked test cell without `#| export`.",
+                    fix=split_fix(module, cell),
                 )  # fmt: skip
 
 

@@ -15,11 +15,10 @@ import re
 from typing import Iterable, Optional
 
 from audits.model import Cell, Edit, Fix, Rule, Safety, Severity
-from audits.astutil import defined_tests, nodes
+from audits.astutil import defined_tests, nodes, runs_only_as_script
 from audits.rules._base import finding
 
 GRADE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
-KNOWN_KEYS = ("grade", "grade_id", "locked", "points", "schema_version", "solution", "task", "cell_type", "checksum")
 FLAGS = ("grade", "locked", "solution", "task")
 CATEGORY = "NBGrader metadata"
 DEFAULT_POINTS = 5
@@ -104,6 +103,8 @@ def complete_metadata(module, cell: Cell, used_ids: Optional[Iterable[str]] = No
     meta = cell.nbgrader if isinstance(cell.nbgrader, dict) else salvaged_metadata(cell.nbgrader_text)
     is_test = bool(defined_tests(cell.tree)) if cell.tree is not None else TEST_DEF.search(cell.source) is not None
     markers = bool(solution_markers(cell))
+    if is_test and (is_mixed(cell) or meta.get("solution") is True):
+        is_test, markers = False, True  # never grade or lock what students write: the test part is split off instead
     if is_test:
         flags = {"grade": True, "locked": True, "solution": False, "task": False}
     elif markers:
@@ -206,7 +207,7 @@ def check_missing(module, index):
         yield finding(
             NB001, module, cell.start, f"code cell {where}: nbgrader cannot grade, lock or strip it.",
             excerpt=cell.marker or module.line(cell.start), suggestion=suggested_marker(cell, meta),
-            fix=_marker_fix(cell, meta, f"added complete nbgrader metadata (grade_id {meta['grade_id']!r})"),
+            fix=split_fix(module, cell) if is_mixed(cell) else _marker_fix(cell, meta, f"added complete nbgrader metadata (grade_id {meta['grade_id']!r})"),
         )  # fmt: skip
 
 
@@ -225,41 +226,71 @@ def check_json(module, index):
 # -- NB003: not valid v3 ---------------------------------------------------------------
 
 
-def schema_problems(meta: dict) -> list[str]:
-    """What makes `meta` invalid nbgrader v3 cell metadata (empty when valid)."""
+V3_KEYS = ("schema_version", "grade", "locked", "solution", "task", "grade_id", "points", "checksum", "cell_type")
+REQUIRED_FLAGS = ("grade", "locked", "solution")  # task is optional (false when absent)
+V3_GRADE_ID = re.compile(r"^[A-Za-z0-9_-]*$")  # nbgrader's schema pattern; an empty id is refused separately
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def schema_problems(meta: dict, kind: Optional[str] = None) -> list[str]:
+    """What makes `meta` invalid nbgrader v3 cell metadata, as nbgrader's own validator decides
+    (`nbgrader.nbgraderformat.v3`: its JSON schema plus its checks); empty when valid.
+
+    Required: schema_version 3 and the booleans grade, locked and solution; task is an optional
+    boolean; grade_id (non-empty, [A-Za-z0-9_-]) when grade, locked or solution is true; points
+    (a number >= 0) when grade is true; checksum a 32-character string; cell_type raw, code or
+    markdown; no other key. `kind` ("code" or "markdown"), when given, adds nbgrader's cell-type
+    checks: a task cell is a markdown cell, a graded markdown cell is also a solution cell and
+    the other way round.
+    """
     problems = []
-    unknown = [key for key in meta if key not in KNOWN_KEYS]
+    unknown = [key for key in meta if key not in V3_KEYS]
     if unknown:
         problems.append("unknown key" + ("s " if len(unknown) > 1 else " ") + ", ".join(repr(k) for k in unknown))
-    version = meta.get("schema_version")
     if "schema_version" not in meta:
         problems.append("schema_version is missing")
-    elif isinstance(version, bool) or version != 3:
-        problems.append(f"schema_version is {json.dumps(version)}, not 3")
-    for key in FLAGS:
+    elif type(meta["schema_version"]) is not int or meta["schema_version"] != 3:
+        problems.append(f"schema_version is {_json(meta['schema_version'])}, not 3")
+    for key in (*REQUIRED_FLAGS, "task"):
         if key not in meta:
-            problems.append(f"{key} is missing")
+            if key != "task":
+                problems.append(f"{key} is missing")
         elif not isinstance(meta[key], bool):
-            problems.append(f"{key} must be true or false, not {json.dumps(meta[key])}")
+            problems.append(f"{key} must be true or false, not {_json(meta[key])}")
+    flagged = [key for key in REQUIRED_FLAGS if meta.get(key) is True]
     grade_id = meta.get("grade_id")
-    if "grade_id" not in meta:
-        problems.append("grade_id is missing")
-    elif not isinstance(grade_id, str) or not GRADE_ID.match(grade_id):
-        problems.append(f"grade_id {json.dumps(grade_id)} must match [A-Za-z0-9_-]+")
+    if "grade_id" in meta and not (isinstance(grade_id, str) and V3_GRADE_ID.match(grade_id)):
+        problems.append(f"grade_id {_json(grade_id)} must match [A-Za-z0-9_-]+")
+    elif flagged and not grade_id:
+        needed = " or ".join(flagged)
+        problems.append(f"grade_id is {'empty' if 'grade_id' in meta else 'missing'} (required when {needed} is true)")
     if "points" in meta and not _has_number(meta, "points"):
-        problems.append(f"points must be a number >= 0, not {json.dumps(meta['points'])}")
-    elif "points" not in meta and (meta.get("grade") is True or meta.get("task") is True):
-        problems.append("points is missing (required when grade or task is true)")
-    if meta.get("task") is True and (meta.get("grade") is True or meta.get("solution") is True):
-        problems.append("a task cell cannot also be a grade or solution cell")
-    if "cell_type" in meta and meta["cell_type"] not in ("code", "markdown"):
-        problems.append(f"cell_type {json.dumps(meta['cell_type'])} must be \"code\" or \"markdown\"")
+        problems.append(f"points must be a number >= 0, not {_json(meta['points'])}")
+    elif "points" not in meta and meta.get("grade") is True:
+        problems.append("points is missing (required when grade is true)")
+    if "checksum" in meta and not (isinstance(meta["checksum"], str) and len(meta["checksum"]) == 32):
+        problems.append(f"checksum {_json(meta['checksum'])} must be a 32-character string")
+    if "cell_type" in meta and meta["cell_type"] not in ("raw", "code", "markdown"):
+        problems.append(f"cell_type {_json(meta['cell_type'])} must be \"raw\", \"code\" or \"markdown\"")
+    if kind is not None:
+        if meta.get("task") is True:
+            if kind != "markdown":
+                problems.append("a task cell must be a markdown cell")
+        elif kind == "markdown" and meta.get("grade") is True and meta.get("solution") is False:
+            problems.append("a graded markdown cell must also be a solution cell")
+        elif kind == "markdown" and meta.get("solution") is True and meta.get("grade") is False:
+            problems.append("a markdown solution cell must also be graded")
     return problems
 
 
 def _schema_fix(module, cell: Cell, taken: set[str]) -> Optional[Fix]:
     """Add the missing keys (safe: existing values stay); when none is missing, rewriting the
     wrong values is an unsafe fix, since only a person knows which value was meant."""
+    if is_mixed(cell) and split_fix(module, cell) is not None:
+        return split_fix(module, cell)
     existing = cell.nbgrader
     merged = with_missing_keys(module, cell, taken)
     added = sorted(key for key in merged if key not in existing)
@@ -277,7 +308,7 @@ def check_schema(module, index):
     for cell in module.cells:
         if not isinstance(cell.nbgrader, dict):
             continue
-        problems = schema_problems(cell.nbgrader)
+        problems = schema_problems(cell.nbgrader, cell.kind)
         if problems:
             suggestion = suggested_marker(cell, complete_metadata(module, cell)) if cell.is_code else "Complete the metadata: " + "; ".join(problems) + "."
             yield finding(
@@ -309,11 +340,97 @@ def check_duplicates(module, index):
 # -- NB005: test cell not graded ----------------------------------------------------------
 
 
+# -- mixed cells: an implementation and its test in one cell ---------------------------------
+
+
+def _implementations(cell: Cell) -> list[str]:
+    """Top-level functions and classes of the cell that are not tests."""
+    return [
+        node.name
+        for node in (cell.tree.body if cell.tree is not None else [])
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not node.name.startswith("test_")
+    ]
+
+
+def is_mixed(cell: Cell) -> bool:
+    """A cell holding both `def test_*` and code students write (solution markers, or an
+    implementation in a cell that is exported or marked `"solution": true`): grading or locking
+    it would lock the solution."""
+    if not (cell.is_code and cell.tree is not None and defined_tests(cell.tree)):
+        return False
+    if solution_markers(cell):
+        return True
+    marked = isinstance(cell.nbgrader, dict) and cell.nbgrader.get("solution") is True
+    return (cell.exported or marked) and bool(_implementations(cell))
+
+
+def _test_part(node: ast.stmt) -> bool:
+    """Statements that belong to a cell's test half: test definitions, the main guard, bare test calls."""
+    from audits.rules.test_isolation import is_test_call  # the one definition of a test-like call
+
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return node.name.startswith("test_")
+    if runs_only_as_script(node):
+        return True
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and is_test_call(node.value)
+
+
+def split_fix(module, cell: Cell) -> Optional[Fix]:
+    """Split a mixed cell in two where it is mechanical: the implementation keeps the cell (as an
+    unlocked solution cell) and the tests after it get a new graded, locked test cell.
+
+    Mechanical means: the cell's top-level statements are first the implementation, then only
+    test definitions, main guards and test calls; every solution marker sits in the first part;
+    the metadata (if any) is on a `nbgrader=` marker line. Else None: the fix plan explains.
+    """
+    if not is_mixed(cell) or not cell.marker or (cell.nbgrader_text is not None and cell.nbgrader is None):
+        return None
+    if cell.nbgrader_text and cell.nbgrader_text not in cell.marker:
+        return None  # jupytext's `{"nbgrader": ...}` form: left to a person
+    body = cell.tree.body
+    first_test = next(i for i, node in enumerate(body) if _test_part(node))
+    if first_test == 0 or not all(_test_part(node) for node in body[first_test:]):
+        return None
+    node = body[first_test]
+    split = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+    while split - 1 > body[first_test - 1].end_lineno and module.line(split - 1).startswith("#") and "SOLUTION" not in module.line(split - 1):
+        split -= 1  # comments right above the first test go with it
+    if any(line >= split for line, _ in solution_markers(cell)):
+        return None
+    taken = _ids_except(module, cell)
+    solution = complete_metadata(module, cell, taken)  # solution flags: the cell is mixed
+    taken.add(solution["grade_id"])
+    tests = [n.name for n in body[first_test:] if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    if not tests:
+        return None
+    base = "test-" + _kebab(tests[0].removeprefix("test_unit_").removeprefix("test_"))
+    grade_id, n = base, 2
+    while grade_id in taken:
+        grade_id, n = f"{base}-{n}", n + 1
+    points = _points(cell.nbgrader) if isinstance(cell.nbgrader, dict) else None
+    test_meta = {"grade": True, "grade_id": grade_id, "locked": True, "points": points or DEFAULT_POINTS,
+                 "schema_version": 3, "solution": False, "task": False}  # fmt: skip
+    new_cell = marker_line(test_meta) if module.line(split - 1).strip() == "" else "\n" + marker_line(test_meta)
+    edits = (Edit(cell.start, cell.start, suggested_marker(cell, solution)), Edit(split, split - 1, new_cell))
+    return Fix(f"split the cell: the implementation stays an unlocked solution cell, the tests from line {split} get their own graded locked cell ({grade_id!r})", edits)
+
+
 def check_test_cells(module, index):
     for cell in module.code_cells():
         tests = defined_tests(cell.tree)
         meta = cell.nbgrader
         if not tests or not isinstance(meta, dict):
+            continue
+        if is_mixed(cell):
+            if meta.get("grade") is True and meta.get("locked") is True and meta.get("solution") is not True:
+                message = f"cell defining `{tests[0].name}` is graded and locked but also holds the solution code students write: they cannot edit it."
+            else:
+                message = f"cell defining `{tests[0].name}` also holds solution code: the test cannot be graded and locked without locking the solution."
+            yield finding(
+                NB005, module, cell.start, message,
+                suggestion=f"Split the cell: keep the implementation in this unlocked solution cell and move the tests (from `def {tests[0].name}`) into their own cell marked {marker_line({'grade': True, 'grade_id': 'test-...', 'locked': True, 'points': DEFAULT_POINTS, 'schema_version': 3, 'solution': False, 'task': False})}.",
+                fix=split_fix(module, cell),
+            )  # fmt: skip
             continue
         missing = []
         if meta.get("grade") is not True:

@@ -204,3 +204,43 @@ def test_added_metadata_is_the_audit_suggestion_and_existing_values_win():
     merged = with_missing_keys(partial, partial.cells[0])
     assert merged["grade"] is False and merged["points"] == 9  # existing values are kept, even wrong ones
     assert merged["locked"] is True and merged["grade_id"] == "test-a" and merged["schema_version"] == 3
+
+
+MIXED = (
+    '# %% nbgrader={"grade": false, "grade_id": "cell-widget", "locked": false, "schema_version": 3, "solution": true}\n'
+    "#| export\ndef widget(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n\n"
+    "# Test it\ndef test_unit_widget():\n    assert widget(2) == 4\n\ntest_unit_widget()\n"
+)
+
+
+def test_a_mixed_cell_is_split_into_a_solution_cell_and_a_graded_locked_test_cell():
+    module = parse_text(MIXED, "m.py")
+    findings = audit_source(module, None)
+    assert {(f.code, f.line) for f in findings} >= {("NB005", 1), ("EX002", 9), ("TI001", 12)}
+    result = fix_source(module, findings, MIXED)
+    solution = '{"grade": false, "grade_id": "cell-widget", "locked": false, "schema_version": 3, "solution": true, "task": false}'
+    test = '{"grade": true, "grade_id": "test-widget", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}'
+    assert result.text == (
+        f"# %% nbgrader={solution}\n#| export\ndef widget(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n\n"
+        f"# %% nbgrader={test}\n# Test it\ndef test_unit_widget():\n    assert widget(2) == 4\n\n{GUARD}\n    test_unit_widget()\n"
+    )
+    assert {f.code for f, _ in result.fixed} == {"NB005", "EX002", "TI001"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # the test comes first: not mechanical
+        "def test_unit_widget():\n    assert widget(2) == 4\n\ndef widget(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n",
+        # a solution region after the test starts
+        "def widget(x):\n    return 2 * x\n\ndef test_unit_widget():\n    ### BEGIN SOLUTION\n    assert widget(2) == 4\n    ### END SOLUTION\n",
+    ],
+    ids=["test-first", "markers-in-test"],
+)
+def test_a_mixed_cell_that_cannot_be_split_mechanically_is_never_locked(body):
+    text = "# %%\n" + body
+    module = parse_text(text, "m.py")
+    result = fix_source(module, audit_source(module, None), text)
+    for cell in parse_text(result.text, "m.py").cells:
+        meta = cell.nbgrader or {}
+        assert not (meta.get("locked") or meta.get("grade")), result.text

@@ -99,3 +99,85 @@ def test_fixing_twice_changes_nothing_the_second_time(data):
     before = sum(1 for cell in module.code_cells() if cell.tree is not None)
     after = sum(1 for cell in refixed.code_cells() if cell.tree is not None)
     assert after >= before
+
+
+# --------------------------------------------------------------------------- safe fixes
+# `--fix` never adds blocking findings, is idempotent, and never grades or locks a cell
+# holding solution code: on every fixture source and on generated ones.
+
+FIXTURE_SOURCES = sorted(
+    path
+    for folder in ("seedlike", "realistic", "fixtures", "rule_fixtures")
+    for path in (HERE / folder).rglob("*.py")
+    if not path.name.startswith("test_")
+) + sorted(REPO.glob("modules/[0-9][0-9]_*/*.py"))
+
+
+def _locked_solutions(module) -> int:
+    """Cells holding solution code (markers or `"solution": true`) that are graded or locked."""
+    from audits.rules.nbgrader import solution_markers
+
+    count = 0
+    for cell in module.code_cells():
+        meta = cell.nbgrader if isinstance(cell.nbgrader, dict) else {}
+        if (solution_markers(cell) or meta.get("solution") is True) and (meta.get("grade") is True or meta.get("locked") is True):
+            count += 1
+    return count
+
+
+def assert_fix_is_safe(source: str, name: str = "m.py") -> None:
+    from audits.score import blocking
+
+    module = parse_text(source, name)
+    before = audit_source(module, None, None)
+    first = fix_source(module, before, source)
+    fixed = parse_text(first.text, name)
+    after = audit_source(fixed, None, None)
+    assert len(blocking(after)) <= len(blocking(before)), (first.text, [f.code for f in blocking(after)])
+    assert _locked_solutions(fixed) <= _locked_solutions(module), first.text
+    assert sum(c.syntax_error is not None for c in fixed.code_cells()) <= sum(c.syntax_error is not None for c in module.code_cells())
+    assert fix_source(fixed, after, first.text).text == first.text, "fixing twice changed the text again"
+
+
+def test_the_fixture_list_is_not_empty():
+    assert len(FIXTURE_SOURCES) >= 30
+
+
+def test_fix_is_safe_and_idempotent_on_every_fixture_source():
+    for path in FIXTURE_SOURCES:
+        assert_fix_is_safe(path.read_text(encoding="utf-8"), path.name)
+
+
+METAS = [
+    "", ' nbgrader={"grade": false, "grade_id": "g%d", "locked": false, "schema_version": 3, "solution": true, "task": false}',
+    ' nbgrader={"grade": true, "grade_id": "g%d", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}',
+    ' nbgrader={"grade_id": "g%d", "solution": true}', ' nbgrader={"grade": true}', " nbgrader={'grade': True}",
+    ' nbgrader={"grade": false, "grade_id": "g%d", "locked": false, "schema_version": 2, "solution": false}',
+]
+BODIES = [
+    "import numpy as np",
+    "#| export\ndef widget(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
+    "def test_unit_widget():\n    assert widget(1) == 2",
+    "def test_unit_widget():\n    assert widget(1) == 2\n\ntest_unit_widget()",
+    "def widget(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n\ndef test_unit_widget():\n    assert widget(1) == 2\n\ntest_unit_widget()",
+    "#| export\nclass Model:\n    def forward(self, x):\n        return x\n\ndef test_unit_model():\n    assert Model().forward(1) == 1",
+    "demo_widget()\nanalyze_widget(\n    1)",
+    'for i in range(2):\n    test_unit_widget()',
+    'x = """a\nb"""; test_unit_widget()',
+    "def broken(:\n    pass",
+]
+
+
+@st.composite
+def generated_sources(draw):
+    cells = ['# %% nbgrader={"grade": false, "grade_id": "imports", "locked": false, "schema_version": 3, "solution": false, "task": false}\n#| default_exp core.widget\n#| export\nimport numpy as np']
+    for number in range(draw(st.integers(1, 6))):
+        meta = draw(st.sampled_from(METAS))
+        cells.append("# %%" + (meta % number if "%d" in meta else meta) + "\n" + draw(st.sampled_from(BODIES)))
+    return "\n\n".join(cells) + draw(st.sampled_from(["\n", "", "\n\n"]))
+
+
+@SETTINGS
+@given(generated_sources())
+def test_fix_is_safe_and_idempotent_on_generated_sources(source):
+    assert_fix_is_safe(source)

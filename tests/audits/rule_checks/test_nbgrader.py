@@ -2,6 +2,9 @@
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from audits.parse import parse_text
 from audits.rules.nbgrader import complete_metadata, schema_problems
 from testkit.auditkit import audit_text, found, line_of, marker, source
@@ -32,8 +35,9 @@ def test_nb003_lists_every_problem_in_one_finding():
     text = source('# %% nbgrader={"grade": true, "grade_id": "test x", "locked": "yes", "solution": false, "extra": 1}\ndef f():\n    return 1\n')
     (finding,) = [f for f in audit_text(text) if f.code == "NB003"]
     assert finding.line == line_of(text, '"test x"')
-    for problem in ("'extra'", "schema_version is missing", "locked must be true or false", "task is missing", "grade_id \"test x\"", "points is missing"):
+    for problem in ("'extra'", "schema_version is missing", "locked must be true or false", "grade_id \"test x\"", "points is missing"):
         assert problem in finding.message, problem
+    assert "task" not in finding.message  # optional in nbgrader v3: its absence is not a problem
 
 
 def test_nb003_schema_details():
@@ -41,7 +45,7 @@ def test_nb003_schema_details():
     assert schema_problems(good) == []
     assert schema_problems({**good, "schema_version": True}) == ["schema_version is true, not 3"]
     assert schema_problems({**good, "points": -1}) == ["points must be a number >= 0, not -1"]
-    assert schema_problems({**good, "task": True}) == ["a task cell cannot also be a grade or solution cell"]
+    assert schema_problems({**good, "task": True}, "code") == ["a task cell must be a markdown cell"]
     assert schema_problems({**good, "cell_type": "code"}) == []
 
 
@@ -116,3 +120,36 @@ def test_complete_metadata_keeps_valid_values_and_makes_unique_ids():
     cell = module.cells[-1]
     meta = complete_metadata(module, cell, ["widget", "imports"])
     assert meta["grade_id"] == "widget-2" and meta["solution"] is False and meta["schema_version"] == 3
+
+
+def test_nb003_is_nbgrader_v3_exact_for_the_issue_example_and_names_the_real_problems():
+    valid = {"grade": True, "grade_id": "t", "locked": True, "points": 5, "solution": False, "schema_version": 3}
+    assert schema_problems(valid, "code") == []  # task is optional
+    assert schema_problems({"grade": False, "locked": False, "solution": False, "schema_version": 3}, "code") == []  # no flag: no id needed
+    assert schema_problems({"grade": False, "locked": True, "solution": False, "schema_version": 3}) == ["grade_id is missing (required when locked is true)"]
+    assert schema_problems({**valid, "grade_id": ""}) == ["grade_id is empty (required when grade or locked is true)"]
+    assert schema_problems({"schema_version": 3, "grade": True, "grade_id": "t", "locked": False}) == ["solution is missing", "points is missing (required when grade is true)"]
+    assert schema_problems({**valid, "checksum": "abc"}) == ['checksum "abc" must be a 32-character string']
+    assert schema_problems({**valid, "solution": True}, "markdown") == []
+    assert schema_problems(valid, "markdown") == ["a graded markdown cell must also be a solution cell"]
+
+
+VALUES = st.sampled_from([True, False, 0, 1, 3, 3.0, 2, -1, 2.5, "", "t", "a b", "3", None, [], "x" * 32])
+KEYS = st.sampled_from(["schema_version", "grade", "locked", "solution", "task", "grade_id", "points", "checksum", "cell_type", "extra"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(KEYS, VALUES | st.sampled_from(["code", "markdown", "raw"])), st.sampled_from(["code", "markdown"]))
+def test_nb003_agrees_with_nbgrader_own_validator(meta, kind):
+    """schema_problems(meta, kind) is empty exactly when nbgrader's v3 validator accepts the cell."""
+    import nbformat
+    from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
+
+    cell = (nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell)("x = 1")
+    cell.metadata["nbgrader"] = dict(meta)
+    try:
+        MetadataValidatorV3().validate_cell(cell)
+        accepted = True
+    except Exception:  # ValidationError, SchemaMismatchError, or a TypeError on a non-integer schema_version
+        accepted = False
+    assert (schema_problems(meta, kind) == []) == accepted, schema_problems(meta, kind)
