@@ -158,9 +158,20 @@ def record(name, data, inputs, *params):
     return rule(*inputs, *params).output(data)
 
 
-def _as_tensor(value):
-    """Return `value` as a Tensor (Tensors pass through unchanged, no copy)."""
-    return value if isinstance(value, Tensor) else Tensor(value)
+def as_tensor(value, who=None):
+    """Return `value` as a Tensor (Tensors pass through unchanged, no copy).
+
+    Operators use it on their other operand; later modules use it on their inputs and
+    pass `who` (the caller's name), which the TypeError for non-numeric input then names.
+    """
+    if isinstance(value, Tensor):
+        return value
+    try:
+        return Tensor(value)
+    except TypeError:
+        if who is None:
+            raise
+        raise TypeError(f"{who} expects a Tensor or a numeric array, got {type(value).__name__}") from None
 
 
 def _index_of(index):
@@ -182,7 +193,7 @@ class Tensor:
     1. __init__ converts the input with np.asarray and fixes the dtype.
     2. Every operation computes on `.data` with numpy and returns
        `record(name, result, inputs)` (section 6), which wraps the result in a new Tensor.
-    3. Operators convert a non-Tensor operand with `_as_tensor` first.
+    3. Operators convert a non-Tensor operand with `as_tensor` first.
 
     EXAMPLE:
     >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]])
@@ -276,13 +287,13 @@ class Tensor:
     def _elementwise(self, other, operation, name, symbol):
         """operation(self, other) element by element (np.add, np.subtract, ...), broadcasting like numpy.
 
-        TODO: Convert `other` with `_as_tensor`, apply `operation` to the two data arrays,
+        TODO: Convert `other` with `as_tensor`, apply `operation` to the two data arrays,
         and return `record(name, result, (self, other))`.
         HINTS: numpy raises ValueError for shapes that do not broadcast; re-raise
         it naming both shapes (see `_broadcast_error`, which uses `symbol`).
         """
         ### BEGIN SOLUTION
-        other = _as_tensor(other)
+        other = as_tensor(other)
         try:
             data = operation(self.data, other.data)
         except ValueError:
@@ -307,16 +318,16 @@ class Tensor:
     # The reflected operators run when the left operand is a number or an ndarray:
     # convert it to a Tensor and reuse the forward operator (one operation, one name).
     def __radd__(self, other):
-        return _as_tensor(other) + self
+        return as_tensor(other) + self
 
     def __rsub__(self, other):
-        return _as_tensor(other) - self
+        return as_tensor(other) - self
 
     def __rmul__(self, other):
-        return _as_tensor(other) * self
+        return as_tensor(other) * self
 
     def __rtruediv__(self, other):
-        return _as_tensor(other) / self
+        return as_tensor(other) / self
 
     def __neg__(self):
         """-x. TODO: negate the data and record it as "neg"."""
@@ -355,7 +366,7 @@ class Tensor:
         - The error message must name both shapes so the student sees the mismatch.
         """
         ### BEGIN SOLUTION
-        other = _as_tensor(other)
+        other = as_tensor(other)
         a, b = self.data, other.data
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError(f"matmul needs operands with at least 1 dimension, got shapes {a.shape} and {b.shape}")
@@ -376,7 +387,7 @@ class Tensor:
         return self.matmul(other)
 
     def __rmatmul__(self, other):
-        return _as_tensor(other).matmul(self)
+        return as_tensor(other).matmul(self)
 
     # ---- section 4: shapes, reductions, indexing ------------------------------------------
     def reshape(self, *shape):

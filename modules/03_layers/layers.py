@@ -168,8 +168,10 @@ Weights come from `np.random`, so callers make them reproducible with
 
 # %% nbgrader={"grade": false, "grade_id": "linear", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-def _check_size(value, name):
-    """A layer size must be a positive int (bools are rejected: Linear(True, 3) is a bug)."""
+def positive_int(value, name):
+    """A size (features, channels, heads...) must be a positive int: TypeError for anything
+    that is not an integer (a bool is a bug: Linear(True, 3)), ValueError below 1.
+    Later modules import this one check for their own sizes."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be a positive int, got {type(value).__name__}")
     if value < 1:
@@ -186,7 +188,7 @@ class Linear(Layer):
         TODO: Store the sizes and create `self.weight` and `self.bias`.
 
         APPROACH:
-        1. Validate the sizes with `_check_size`.
+        1. Validate the sizes with `positive_int`.
         2. limit = sqrt(6 / (in_features + out_features))
         3. weight: uniform in [-limit, limit], shape (in_features, out_features), float32.
         4. bias: zeros of shape (out_features,) if bias else None.
@@ -201,8 +203,8 @@ class Linear(Layer):
         - `np.random.uniform(low, high, size=...)` draws the weights.
         """
         ### BEGIN SOLUTION
-        self.in_features = _check_size(in_features, "in_features")
-        self.out_features = _check_size(out_features, "out_features")
+        self.in_features = positive_int(in_features, "in_features")
+        self.out_features = positive_int(out_features, "out_features")
         limit = math.sqrt(6.0 / (self.in_features + self.out_features))
         weight = np.random.uniform(-limit, limit, size=(self.in_features, self.out_features))
         self.weight = Tensor(weight.astype(np.float32), requires_grad=True)

@@ -50,7 +50,7 @@ import types
 
 import numpy as np
 
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.tensor import Tensor, as_tensor
 from tinytorch.core.autograd import no_grad
 
 # %% nbgrader={"grade": false, "grade_id": "training-test-helpers", "locked": false, "schema_version": 3, "solution": false, "task": false}
@@ -343,10 +343,6 @@ def model_buffers(model):
     return buffers
 
 
-def _as_tensor(value):
-    return value if isinstance(value, Tensor) else Tensor(value)
-
-
 def _batch_accuracy_counts(predictions, targets):
     """(correct, total) for class-index targets and (N, C) scores, else None."""
     scores, labels = np.asarray(predictions.data), np.asarray(targets.data)
@@ -416,7 +412,7 @@ class Trainer:
         set_training_mode(self.model, True)
         total_loss, examples = 0.0, 0
         for inputs, targets in dataloader:
-            inputs, targets = _as_tensor(inputs), _as_tensor(targets)
+            inputs, targets = as_tensor(inputs), as_tensor(targets)
             loss = self.loss_fn(self.model.forward(inputs), targets)
             self.optimizer.zero_grad()
             loss.backward()
@@ -441,7 +437,7 @@ class Trainer:
         classification = True
         with no_grad():
             for inputs, targets in dataloader:
-                inputs, targets = _as_tensor(inputs), _as_tensor(targets)
+                inputs, targets = as_tensor(inputs), as_tensor(targets)
                 predictions = self.model.forward(inputs)
                 loss = self.loss_fn(predictions, targets)
                 size = inputs.shape[0] if inputs.data.ndim else 1

@@ -42,7 +42,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from tinytorch.core.autograd import Function
-from tinytorch.core.layers import Layer
+from tinytorch.core.layers import Layer, positive_int
 from tinytorch.core.tensor import Tensor
 
 # %% [markdown]
@@ -61,15 +61,6 @@ as are wrong input ranks, channel counts and non-positive sizes.
 
 # %% nbgrader={"grade": false, "grade_id": "spatial-checks", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
-def _positive_int(value, name):
-    """A layer size: a positive int (bools are rejected: Conv2d(True, ...) is a bug)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value}")
-    return int(value)
-
-
 def _pair(value, name, minimum):
     """An int or a pair of ints, each >= minimum, as a (height, width) tuple."""
     values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
@@ -389,8 +380,8 @@ class Conv2d(Layer):
     """2-D convolution over NCHW images; weight (out, in, kh, kw), He-initialized; bias (out,)."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True):
-        self.in_channels = _positive_int(in_channels, "in_channels")
-        self.out_channels = _positive_int(out_channels, "out_channels")
+        self.in_channels = positive_int(in_channels, "in_channels")
+        self.out_channels = positive_int(out_channels, "out_channels")
         self.kernel_size = _pair(kernel_size, "kernel_size", 1)
         self.stride = _pair(stride, "stride", 1)
         self.padding = _pair(padding, "padding", 0)
@@ -749,7 +740,7 @@ class BatchNorm2d(Layer):
     """Batch normalization over the channels of NCHW images, with a `training` flag."""
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1):
-        self.num_features = _positive_int(num_features, "num_features")
+        self.num_features = positive_int(num_features, "num_features")
         if not isinstance(eps, numbers.Real) or not eps > 0:
             raise ValueError(f"eps must be a positive number, got {eps!r}")
         if not isinstance(momentum, numbers.Real) or not 0.0 <= momentum <= 1.0:

@@ -36,7 +36,7 @@ differentiable: the gradient of a lookup flows back into exactly the rows used.
 #| export
 import numpy as np
 
-from tinytorch.core.layers import Layer
+from tinytorch.core.layers import Layer, positive_int
 from tinytorch.core.tensor import Tensor
 
 # %% [markdown]
@@ -66,13 +66,6 @@ negative id to the end of the table; we refuse it with a clear message instead.
 
 # %% nbgrader={"grade": false, "grade_id": "embedding-input-checks", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
-def _positive_int(value, name):
-    """Sizes must be positive ints (bools are rejected: Embedding(True, 3) is a bug)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def _token_ids(indices, vocab_size):
     """Validate token ids and return them as an int64 numpy array.
 
@@ -134,8 +127,8 @@ class Embedding(Layer):
         """
         ### BEGIN SOLUTION
         super().__init__()
-        self.vocab_size = _positive_int(vocab_size, "vocab_size")
-        self.embed_dim = _positive_int(embed_dim, "embed_dim")
+        self.vocab_size = positive_int(vocab_size, "vocab_size")
+        self.embed_dim = positive_int(embed_dim, "embed_dim")
         table = np.random.randn(self.vocab_size, self.embed_dim) / np.sqrt(self.embed_dim)
         self.weight = Tensor(table.astype(np.float32), requires_grad=True)
         ### END SOLUTION
@@ -249,8 +242,8 @@ class PositionalEncoding(Layer):
         """
         ### BEGIN SOLUTION
         super().__init__()
-        self.max_seq_len = _positive_int(max_seq_len, "max_seq_len")
-        self.embed_dim = _positive_int(embed_dim, "embed_dim")
+        self.max_seq_len = positive_int(max_seq_len, "max_seq_len")
+        self.embed_dim = positive_int(embed_dim, "embed_dim")
         table = np.random.randn(self.max_seq_len, self.embed_dim) / np.sqrt(self.embed_dim)
         self.position_embeddings = Tensor(table.astype(np.float32), requires_grad=True)
         ### END SOLUTION
@@ -305,8 +298,8 @@ def create_sinusoidal_embeddings(max_seq_len, embed_dim):
     - For an odd embed_dim the last column is a sin with no cos partner.
     """
     ### BEGIN SOLUTION
-    _positive_int(max_seq_len, "max_seq_len")
-    _positive_int(embed_dim, "embed_dim")
+    positive_int(max_seq_len, "max_seq_len")
+    positive_int(embed_dim, "embed_dim")
     positions = np.arange(max_seq_len, dtype=np.float64)[:, None]
     pair_index = np.arange(0, embed_dim, 2, dtype=np.float64)  # 2i for every sin column
     frequencies = 1.0 / (10000.0 ** (pair_index / embed_dim))
@@ -386,7 +379,7 @@ class EmbeddingLayer(Layer):
         if pos_encoding not in self.POSITION_KINDS:
             raise ValueError(f"pos_encoding must be 'learned', 'sinusoidal' or None, got {pos_encoding!r}")
         self.vocab_size, self.embed_dim = vocab_size, embed_dim
-        self.max_seq_len = _positive_int(max_seq_len, "max_seq_len")
+        self.max_seq_len = positive_int(max_seq_len, "max_seq_len")
         self.pos_encoding = pos_encoding
         self.token_embedding = Embedding(vocab_size, embed_dim)
         self.position_encoding = None  # trainable positions ('learned')

@@ -40,7 +40,7 @@ import numpy as np
 
 from tinytorch.core.activations import Softmax
 from tinytorch.core.layers import Layer, Linear
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.tensor import Tensor, as_tensor
 
 # A masked score becomes this before the softmax; exp(MASKED_SCORE - row_max)
 # underflows to exactly 0.0 in float32 for any realistic row maximum.
@@ -98,12 +98,11 @@ def _keep_mask(mask, scores_shape):
     return (keep != 0).astype(np.float32)
 
 
-def _as_tensor(x, name):
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, np.ndarray):
-        return Tensor(x)
-    raise TypeError(f"{name} must be a Tensor or numpy array, got {type(x).__name__}")
+def _tensor_or_array(x, name):
+    """Q, K, V: a Tensor, or an ndarray (wrapped); a list is refused (its shape is a guess)."""
+    if not isinstance(x, (Tensor, np.ndarray)):
+        raise TypeError(f"{name} must be a Tensor or numpy array, got {type(x).__name__}")
+    return as_tensor(x)
 
 
 # %% nbgrader={"grade": false, "grade_id": "scaled-dot-product", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -139,7 +138,7 @@ def scaled_dot_product_attention(Q, K, V, mask=None):
     - No loops: `@` on (..., a, b) @ (..., b, c) is already batched.
     """
     ### BEGIN SOLUTION
-    Q, K, V = _as_tensor(Q, "Q"), _as_tensor(K, "K"), _as_tensor(V, "V")
+    Q, K, V = _tensor_or_array(Q, "Q"), _tensor_or_array(K, "K"), _tensor_or_array(V, "V")
     if min(Q.data.ndim, K.data.ndim, V.data.ndim) < 2:
         raise ValueError(f"Q, K, V need at least 2 dims (seq, dim), got shapes {Q.shape}, {K.shape}, {V.shape}")
     if Q.shape[-1] != K.shape[-1]:

@@ -41,16 +41,8 @@ from tinytorch.core.activations import GELU
 from tinytorch.core.attention import MultiHeadAttention
 from tinytorch.core.autograd import Function, no_grad
 from tinytorch.core.embeddings import Embedding, PositionalEncoding
-from tinytorch.core.layers import Layer, Linear
+from tinytorch.core.layers import Layer, Linear, positive_int
 from tinytorch.core.tensor import Tensor
-
-# %% nbgrader={"grade": false, "grade_id": "transformer-input-checks", "locked": false, "schema_version": 3, "solution": false, "task": false}
-#| export
-def _positive_int(value, name):
-    """Sizes must be positive ints (bools are rejected: GPT(..., num_layers=True) is a bug)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 # %% [markdown]
 """
@@ -90,7 +82,7 @@ def create_causal_mask(seq_len):
     - It broadcasts over batch and heads in scaled_dot_product_attention.
     """
     ### BEGIN SOLUTION
-    _positive_int(seq_len, "seq_len")
+    positive_int(seq_len, "seq_len")
     return Tensor(np.tril(np.ones((seq_len, seq_len), dtype=np.float32)))
     ### END SOLUTION
 
@@ -225,7 +217,7 @@ class LayerNorm(Layer):
         shape = normalized_shape if isinstance(normalized_shape, (tuple, list)) else (normalized_shape,)
         if not shape:
             raise ValueError("normalized_shape must be a positive int or a non-empty tuple of them")
-        shape = tuple(_positive_int(n, "normalized_shape") for n in shape)
+        shape = tuple(positive_int(n, "normalized_shape") for n in shape)
         if isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating)) or not eps > 0:
             raise ValueError(f"eps must be a positive number, got {eps!r}")
         self.normalized_shape = shape
@@ -389,7 +381,7 @@ class TransformerBlock(Layer):
         """
         ### BEGIN SOLUTION
         super().__init__()
-        _positive_int(mlp_ratio, "mlp_ratio")
+        positive_int(mlp_ratio, "mlp_ratio")
         self.ln1 = LayerNorm(embed_dim)
         self.attention = MultiHeadAttention(embed_dim, num_heads)
         self.ln2 = LayerNorm(embed_dim)
@@ -524,7 +516,7 @@ class GPT(Layer):
         """
         ### BEGIN SOLUTION
         super().__init__()
-        _positive_int(num_layers, "num_layers")
+        positive_int(num_layers, "num_layers")
         self.vocab_size, self.embed_dim = vocab_size, embed_dim
         self.num_layers, self.num_heads, self.max_seq_len = num_layers, num_heads, max_seq_len
         self.token_embedding = Embedding(vocab_size, embed_dim)

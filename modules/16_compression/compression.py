@@ -49,6 +49,8 @@ import numpy as np
 
 from tinytorch.core.tensor import Tensor
 from tinytorch.core.losses import log_softmax
+from tinytorch.core.training import reachable_objects
+from tinytorch.perf.profiling import unique_parameters
 
 # %% [markdown]
 """
@@ -73,18 +75,16 @@ These helpers are provided; read them, then build on them.
 # %% nbgrader={"grade": false, "grade_id": "compression-helpers", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
 def _unique_parameters(model):
-    """The model's parameter Tensors, each shared Tensor listed once, in order."""
+    """Module 14's `unique_parameters` (each shared Tensor once, in order), after checking
+    that `model` is a model whose parameters are Tensors."""
     if not callable(getattr(model, "parameters", None)) or not callable(getattr(model, "forward", None)):
         raise ValueError(
             f"expected a model (an object with forward() and parameters()), got {type(model).__name__}"
         )
-    unique, seen = [], set()
-    for param in model.parameters():
+    unique = unique_parameters(model)
+    for param in unique:
         if not isinstance(param, Tensor):
             raise ValueError(f"model.parameters() must return Tensors, found {type(param).__name__}")
-        if id(param) not in seen:
-            seen.add(id(param))
-            unique.append(param)
     return unique
 
 
@@ -128,21 +128,8 @@ def _apply_mask(param, keep):
 
 
 def _layers_holding_weights(model):
-    """Every object reachable from the model that has a Tensor `.weight` (the model too)."""
-    found, stack, seen = [], [model], set()
-    while stack:
-        obj = stack.pop()
-        if id(obj) in seen:
-            continue
-        seen.add(id(obj))
-        if isinstance(getattr(obj, "weight", None), Tensor):
-            found.append(obj)
-        for child in getattr(obj, "__dict__", {}).values():
-            if isinstance(child, dict):
-                child = list(child.values())
-            items = child if isinstance(child, (list, tuple)) else [child]
-            stack.extend(item for item in items if callable(getattr(item, "parameters", None)))
-    return found
+    """Every object reachable from the model (module 07's walk) that has a Tensor `.weight`."""
+    return [obj for obj in reachable_objects(model) if isinstance(getattr(obj, "weight", None), Tensor)]
 
 
 def _count_of(fraction, total):

@@ -46,6 +46,7 @@ import numpy as np
 
 from tinytorch.core.attention import scaled_dot_product_attention
 from tinytorch.core.autograd import no_grad
+from tinytorch.core.layers import positive_int
 from tinytorch.core.tensor import Tensor
 from tinytorch.core.transformer import next_token_ids, prepare_prompt
 
@@ -98,13 +99,6 @@ Writing past `max_seq_len` is an error, never a silent wrap-around.
 
 # %% nbgrader={"grade": false, "grade_id": "kv-cache", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-def _positive_int(value, name):
-    """Sizes are positive ints (a bool is rejected: KVCache(True, ...) is a bug)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 class KVCache:
     """Every layer's attention keys and values for the positions generated so far.
 
@@ -132,11 +126,11 @@ class KVCache:
         - `_filled` lets `advance()` check that every layer was updated this step.
         """
         ### BEGIN SOLUTION
-        self.batch_size = _positive_int(batch_size, "batch_size")
-        self.max_seq_len = _positive_int(max_seq_len, "max_seq_len")
-        self.num_layers = _positive_int(num_layers, "num_layers")
-        self.num_heads = _positive_int(num_heads, "num_heads")
-        self.head_dim = _positive_int(head_dim, "head_dim")
+        self.batch_size = positive_int(batch_size, "batch_size")
+        self.max_seq_len = positive_int(max_seq_len, "max_seq_len")
+        self.num_layers = positive_int(num_layers, "num_layers")
+        self.num_heads = positive_int(num_heads, "num_heads")
+        self.head_dim = positive_int(head_dim, "head_dim")
         shape = (self.num_layers, self.batch_size, self.num_heads, self.max_seq_len, self.head_dim)
         self.keys = np.zeros(shape, dtype=np.float32)
         self.values = np.zeros(shape, dtype=np.float32)
@@ -368,7 +362,7 @@ def kv_cache_for_model(model, batch_size, max_seq_len=None):
     """
     ### BEGIN SOLUTION
     _check_gpt(model)
-    max_seq_len = model.max_seq_len if max_seq_len is None else _positive_int(max_seq_len, "max_seq_len")
+    max_seq_len = model.max_seq_len if max_seq_len is None else positive_int(max_seq_len, "max_seq_len")
     if max_seq_len > model.max_seq_len:
         raise ValueError(f"max_seq_len {max_seq_len} exceeds the model's max_seq_len {model.max_seq_len}")
     attention = model.blocks[0].attention

@@ -46,7 +46,7 @@ import numpy as np
 
 from tinytorch.core.activations import GELU_CUBIC, GELU_SCALE
 from tinytorch.core.autograd import Function, GeluBackward
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.tensor import Tensor, as_tensor
 
 # %% nbgrader={"grade": false, "grade_id": "analysis-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
 # Used by the inline tests and the systems analysis only; not part of the package.
@@ -160,16 +160,6 @@ a: (batch..., n, k)   b: (batch..., k, m)   ->   (broadcast batch..., n, m)
 
 # %% nbgrader={"grade": false, "grade_id": "vectorized-matmul", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-def _as_tensor(value, who):
-    """Return value as a Tensor (Tensors pass through), or raise a TypeError naming the caller."""
-    if isinstance(value, Tensor):
-        return value
-    try:
-        return Tensor(value)
-    except TypeError:
-        raise TypeError(f"{who} expects a Tensor or a numeric array, got {type(value).__name__}") from None
-
-
 def matmul_output_shape(a_shape, b_shape, who="matmul"):
     """Shape of a @ b for matrices with optional batch dimensions, or a ValueError naming both shapes."""
     a_shape, b_shape = tuple(a_shape), tuple(b_shape)
@@ -195,7 +185,7 @@ def vectorized_matmul(a, b):
     TODO: Convert the inputs, check their shapes, compute the product in one call.
 
     APPROACH:
-    1. a, b = _as_tensor(a, ...), _as_tensor(b, ...)
+    1. a, b = as_tensor(a, ...), as_tensor(b, ...)
     2. matmul_output_shape(a.shape, b.shape, "vectorized_matmul") raises on bad shapes.
     3. Return a.matmul(b): one np.matmul call, recorded by autograd (Module 05).
 
@@ -207,7 +197,7 @@ def vectorized_matmul(a, b):
     - No loops: np.matmul already loops over the batch dimensions in C.
     """
     ### BEGIN SOLUTION
-    a, b = _as_tensor(a, "vectorized_matmul"), _as_tensor(b, "vectorized_matmul")
+    a, b = as_tensor(a, "vectorized_matmul"), as_tensor(b, "vectorized_matmul")
     matmul_output_shape(a.shape, b.shape, "vectorized_matmul")
     return a.matmul(b)
     ### END SOLUTION
@@ -347,7 +337,7 @@ def tiled_matmul(a, b, tile_size=64):
     records gradients when an input requires them.
     """
     tile_size = _check_tile_size(tile_size)
-    a, b = _as_tensor(a, "tiled_matmul"), _as_tensor(b, "tiled_matmul")
+    a, b = as_tensor(a, "tiled_matmul"), as_tensor(b, "tiled_matmul")
     matmul_output_shape(a.shape, b.shape, "tiled_matmul")
     return TiledMatmul(a, b, tile_size).forward()
 
@@ -467,7 +457,7 @@ def fused_gelu(x):
     Accepts a Tensor or an array; returns a float32 Tensor that records gradients when
     x requires them. The input is never modified.
     """
-    return FusedGELU(_as_tensor(x, "fused_gelu")).forward()
+    return FusedGELU(as_tensor(x, "fused_gelu")).forward()
 
 # %% nbgrader={"grade": true, "grade_id": "test-fused-gelu", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
 def test_unit_fused_gelu():

@@ -85,7 +85,10 @@ def test_bad_ids_raise_a_clear_value_error(bad, words):
         Embedding(5, 2)(bad)
 
 
-@pytest.mark.parametrize("vocab, dim", [(0, 4), (4, 0), (-3, 4), (2.5, 4), (True, 4)])
-def test_bad_sizes_are_rejected(vocab, dim):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("vocab, dim, error", [
+    (0, 4, ValueError), (4, 0, ValueError), (-3, 4, ValueError),  # integers below 1
+    (2.5, 4, TypeError), (True, 4, TypeError),  # not integers: the one positive_int of module 03
+])
+def test_bad_sizes_are_rejected(vocab, dim, error):
+    with pytest.raises(error, match="vocab_size" if dim == 4 else "embed_dim"):
         Embedding(vocab, dim)

@@ -74,9 +74,9 @@ def test_sinusoidal_rows_are_distinct_positions():
     assert np.all(distances[~np.eye(64, dtype=bool)] > 1e-3)
 
 
-@pytest.mark.parametrize("args", [(0, 4), (4, 0), (3.5, 4)])
-def test_sinusoidal_rejects_bad_sizes(args):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("args, error", [((0, 4), ValueError), ((4, 0), ValueError), ((3.5, 4), TypeError)])
+def test_sinusoidal_rejects_bad_sizes(args, error):
+    with pytest.raises(error, match="max_seq_len" if args[1] == 4 else "embed_dim"):
         create_sinusoidal_embeddings(*args)
 
 

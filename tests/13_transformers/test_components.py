@@ -33,9 +33,9 @@ def test_causal_mask_keeps_exactly_the_past_and_present(seq_len):
     assert np.array_equal(mask != 0, cols <= rows)
 
 
-@pytest.mark.parametrize("bad", [0, -2, 2.5, True])
-def test_causal_mask_rejects_bad_lengths(bad):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (-2, ValueError), (2.5, TypeError), (True, TypeError)])
+def test_causal_mask_rejects_bad_lengths(bad, error):
+    with pytest.raises(error, match="seq_len"):
         create_causal_mask(bad)
 
 
@@ -116,9 +116,11 @@ def test_layer_norm_input_gradient_sums_to_zero_per_token():
 def test_layer_norm_bad_input():
     with pytest.raises(ValueError, match="trailing shape"):
         LayerNorm(4)(Tensor(np.zeros((2, 5))))
-    for bad in (0, (), (3, -1), 2.5):
+    for bad in (0, (), (3, -1)):
         with pytest.raises(ValueError):
             LayerNorm(bad)
+    with pytest.raises(TypeError):  # not an integer (module 03's positive_int)
+        LayerNorm(2.5)
     for eps in (0.0, -1e-5, "1e-5", None):
         with pytest.raises(ValueError, match="eps"):
             LayerNorm(4, eps=eps)

@@ -144,9 +144,12 @@ def test_reset_forgets_everything_and_the_cache_is_reusable():
 
 
 @pytest.mark.parametrize("name", list(SIZES))
-@pytest.mark.parametrize("bad", [0, -1, 2.5, True, "3", None])
-def test_sizes_must_be_positive_integers(name, bad):
-    with pytest.raises(ValueError, match=name):
+@pytest.mark.parametrize("bad, error", [
+    (0, ValueError), (-1, ValueError),  # integers below 1
+    (2.5, TypeError), (True, TypeError), ("3", TypeError), (None, TypeError),  # not integers
+])
+def test_sizes_must_be_positive_integers(name, bad, error):
+    with pytest.raises(error, match=name):
         new_cache(**{name: bad})
 
 

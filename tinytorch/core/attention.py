@@ -7,7 +7,7 @@ import numpy as np
 
 from tinytorch.core.activations import Softmax
 from tinytorch.core.layers import Layer, Linear
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.tensor import Tensor, as_tensor
 
 # A masked score becomes this before the softmax; exp(MASKED_SCORE - row_max)
 # underflows to exactly 0.0 in float32 for any realistic row maximum.
@@ -29,15 +29,14 @@ def _keep_mask(mask, scores_shape):
     return (keep != 0).astype(np.float32)
 
 
-def _as_tensor(x, name):
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, np.ndarray):
-        return Tensor(x)
-    raise TypeError(f"{name} must be a Tensor or numpy array, got {type(x).__name__}")
+def _tensor_or_array(x, name):
+    """Q, K, V: a Tensor, or an ndarray (wrapped); a list is refused (its shape is a guess)."""
+    if not isinstance(x, (Tensor, np.ndarray)):
+        raise TypeError(f"{name} must be a Tensor or numpy array, got {type(x).__name__}")
+    return as_tensor(x)
 
 
-# modules/12_attention/attention.py:111
+# modules/12_attention/attention.py:110
 def scaled_dot_product_attention(Q, K, V, mask=None):
     """softmax(Q @ K^T / sqrt(d_k)) @ V, for any number of leading batch axes.
 
@@ -49,7 +48,7 @@ def scaled_dot_product_attention(Q, K, V, mask=None):
     Returns:
         (output, attention_weights): (..., seq_q, d_v) and (..., seq_q, seq_k).
     """
-    Q, K, V = _as_tensor(Q, "Q"), _as_tensor(K, "K"), _as_tensor(V, "V")
+    Q, K, V = _tensor_or_array(Q, "Q"), _tensor_or_array(K, "K"), _tensor_or_array(V, "V")
     if min(Q.data.ndim, K.data.ndim, V.data.ndim) < 2:
         raise ValueError(f"Q, K, V need at least 2 dims (seq, dim), got shapes {Q.shape}, {K.shape}, {V.shape}")
     if Q.shape[-1] != K.shape[-1]:
@@ -70,7 +69,7 @@ def scaled_dot_product_attention(Q, K, V, mask=None):
     return output, weights
 
 
-# modules/12_attention/attention.py:217
+# modules/12_attention/attention.py:216
 class MultiHeadAttention(Layer):
     """Self-attention with `num_heads` parallel heads and learned Q/K/V/output projections."""
 

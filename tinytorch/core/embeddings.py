@@ -5,18 +5,11 @@ __all__ = ["Embedding", "PositionalEncoding", "create_sinusoidal_embeddings", "E
 # modules/11_embeddings/embeddings.py:37
 import numpy as np
 
-from tinytorch.core.layers import Layer
+from tinytorch.core.layers import Layer, positive_int
 from tinytorch.core.tensor import Tensor
 
 
 # modules/11_embeddings/embeddings.py:69
-def _positive_int(value, name):
-    """Sizes must be positive ints (bools are rejected: Embedding(True, 3) is a bug)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def _token_ids(indices, vocab_size):
     """Validate token ids and return them as an int64 numpy array.
 
@@ -48,7 +41,7 @@ def _check_sequence_input(x, max_seq_len, embed_dim):
         raise ValueError(f"sequence length {x.shape[1]} exceeds max_seq_len {max_seq_len}")
 
 
-# modules/11_embeddings/embeddings.py:109
+# modules/11_embeddings/embeddings.py:102
 class Embedding(Layer):
     """A trainable lookup table mapping token ids to dense vectors.
 
@@ -59,8 +52,8 @@ class Embedding(Layer):
     def __init__(self, vocab_size, embed_dim):
         """Create the table with small random rows."""
         super().__init__()
-        self.vocab_size = _positive_int(vocab_size, "vocab_size")
-        self.embed_dim = _positive_int(embed_dim, "embed_dim")
+        self.vocab_size = positive_int(vocab_size, "vocab_size")
+        self.embed_dim = positive_int(embed_dim, "embed_dim")
         table = np.random.randn(self.vocab_size, self.embed_dim) / np.sqrt(self.embed_dim)
         self.weight = Tensor(table.astype(np.float32), requires_grad=True)
 
@@ -76,15 +69,15 @@ class Embedding(Layer):
         return f"Embedding(vocab_size={self.vocab_size}, embed_dim={self.embed_dim})"
 
 
-# modules/11_embeddings/embeddings.py:229
+# modules/11_embeddings/embeddings.py:222
 class PositionalEncoding(Layer):
     """Learned positional encoding: adds a trainable vector per position."""
 
     def __init__(self, max_seq_len, embed_dim):
         """Create the trainable position table."""
         super().__init__()
-        self.max_seq_len = _positive_int(max_seq_len, "max_seq_len")
-        self.embed_dim = _positive_int(embed_dim, "embed_dim")
+        self.max_seq_len = positive_int(max_seq_len, "max_seq_len")
+        self.embed_dim = positive_int(embed_dim, "embed_dim")
         table = np.random.randn(self.max_seq_len, self.embed_dim) / np.sqrt(self.embed_dim)
         self.position_embeddings = Tensor(table.astype(np.float32), requires_grad=True)
 
@@ -98,11 +91,11 @@ class PositionalEncoding(Layer):
         return [self.position_embeddings]
 
 
-# modules/11_embeddings/embeddings.py:288
+# modules/11_embeddings/embeddings.py:281
 def create_sinusoidal_embeddings(max_seq_len, embed_dim):
     """The fixed sin/cos position table of "Attention Is All You Need"."""
-    _positive_int(max_seq_len, "max_seq_len")
-    _positive_int(embed_dim, "embed_dim")
+    positive_int(max_seq_len, "max_seq_len")
+    positive_int(embed_dim, "embed_dim")
     positions = np.arange(max_seq_len, dtype=np.float64)[:, None]
     pair_index = np.arange(0, embed_dim, 2, dtype=np.float64)  # 2i for every sin column
     frequencies = 1.0 / (10000.0 ** (pair_index / embed_dim))
@@ -113,7 +106,7 @@ def create_sinusoidal_embeddings(max_seq_len, embed_dim):
     return Tensor(table.astype(np.float32))
 
 
-# modules/11_embeddings/embeddings.py:359
+# modules/11_embeddings/embeddings.py:352
 class EmbeddingLayer(Layer):
     """Token embedding plus a positional encoding of the chosen kind."""
 
@@ -125,7 +118,7 @@ class EmbeddingLayer(Layer):
         if pos_encoding not in self.POSITION_KINDS:
             raise ValueError(f"pos_encoding must be 'learned', 'sinusoidal' or None, got {pos_encoding!r}")
         self.vocab_size, self.embed_dim = vocab_size, embed_dim
-        self.max_seq_len = _positive_int(max_seq_len, "max_seq_len")
+        self.max_seq_len = positive_int(max_seq_len, "max_seq_len")
         self.pos_encoding = pos_encoding
         self.token_embedding = Embedding(vocab_size, embed_dim)
         self.position_encoding = None  # trainable positions ('learned')

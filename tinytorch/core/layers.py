@@ -1,5 +1,5 @@
 # Generated from modules/03_layers/layers.py by `python -m audits.export`: edit the source, not this file.
-__all__ = ["Layer", "Linear", "Dropout"]
+__all__ = ["Layer", "positive_int", "Linear", "Dropout"]
 
 
 # modules/03_layers/layers.py:58
@@ -32,8 +32,10 @@ class Layer:
 
 
 # modules/03_layers/layers.py:171
-def _check_size(value, name):
-    """A layer size must be a positive int (bools are rejected: Linear(True, 3) is a bug)."""
+def positive_int(value, name):
+    """A size (features, channels, heads...) must be a positive int: TypeError for anything
+    that is not an integer (a bool is a bug: Linear(True, 3)), ValueError below 1.
+    Later modules import this one check for their own sizes."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be a positive int, got {type(value).__name__}")
     if value < 1:
@@ -46,8 +48,8 @@ class Linear(Layer):
 
     def __init__(self, in_features, out_features, bias=True):
         """Create Xavier-uniform weights and zero biases, both trainable."""
-        self.in_features = _check_size(in_features, "in_features")
-        self.out_features = _check_size(out_features, "out_features")
+        self.in_features = positive_int(in_features, "in_features")
+        self.out_features = positive_int(out_features, "out_features")
         limit = math.sqrt(6.0 / (self.in_features + self.out_features))
         weight = np.random.uniform(-limit, limit, size=(self.in_features, self.out_features))
         self.weight = Tensor(weight.astype(np.float32), requires_grad=True)
@@ -75,7 +77,7 @@ class Linear(Layer):
         return f"Linear(in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None})"
 
 
-# modules/03_layers/layers.py:305
+# modules/03_layers/layers.py:307
 class Dropout(Layer):
     """Inverted dropout: zero each value with probability p while training, identity in evaluation."""
 

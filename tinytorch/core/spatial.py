@@ -10,20 +10,11 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from tinytorch.core.autograd import Function
-from tinytorch.core.layers import Layer
+from tinytorch.core.layers import Layer, positive_int
 from tinytorch.core.tensor import Tensor
 
 
 # modules/09_spatial/spatial.py:64
-def _positive_int(value, name):
-    """A layer size: a positive int (bools are rejected: Conv2d(True, ...) is a bug)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value}")
-    return int(value)
-
-
 def _pair(value, name, minimum):
     """An int or a pair of ints, each >= minimum, as a (height, width) tuple."""
     values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
@@ -62,7 +53,7 @@ def _pad(data, padding, value=0.0):
     return np.pad(data, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
 
 
-# modules/09_spatial/spatial.py:153
+# modules/09_spatial/spatial.py:144
 def offset_pixels(i, j, out_hw, stride):
     """Index of the pixels that offset (i, j) of every window covers: one strided slice per spatial axis."""
     (out_h, out_w), (sh, sw) = out_hw, stride
@@ -100,7 +91,7 @@ def col2im(cols, padded_shape, out_hw, kernel, stride):
     return scatter_windows(windows, padded_shape, stride)
 
 
-# modules/09_spatial/spatial.py:302
+# modules/09_spatial/spatial.py:293
 class Conv2dFunction(Function):
     """2-D convolution as one autograd node: im2col + matmul forward, matmul + col2im backward."""
 
@@ -157,8 +148,8 @@ class Conv2d(Layer):
     """2-D convolution over NCHW images; weight (out, in, kh, kw), He-initialized; bias (out,)."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True):
-        self.in_channels = _positive_int(in_channels, "in_channels")
-        self.out_channels = _positive_int(out_channels, "out_channels")
+        self.in_channels = positive_int(in_channels, "in_channels")
+        self.out_channels = positive_int(out_channels, "out_channels")
         self.kernel_size = _pair(kernel_size, "kernel_size", 1)
         self.stride = _pair(stride, "stride", 1)
         self.padding = _pair(padding, "padding", 0)
@@ -180,7 +171,7 @@ class Conv2d(Layer):
                 f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None})")
 
 
-# modules/09_spatial/spatial.py:490
+# modules/09_spatial/spatial.py:481
 class MaxPool2dFunction(Function):
     """Window maxima; the gradient flows only to each window's (first) maximum."""
 
@@ -274,7 +265,7 @@ class AvgPool2d(_Pool2d):
     function = AvgPool2dFunction
 
 
-# modules/09_spatial/spatial.py:691
+# modules/09_spatial/spatial.py:682
 class BatchNorm2dFunction(Function):
     """Per-channel normalization with given statistics; `batch_stats` says they came from x itself."""
 
@@ -310,7 +301,7 @@ class BatchNorm2d(Layer):
     """Batch normalization over the channels of NCHW images, with a `training` flag."""
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1):
-        self.num_features = _positive_int(num_features, "num_features")
+        self.num_features = positive_int(num_features, "num_features")
         if not isinstance(eps, numbers.Real) or not eps > 0:
             raise ValueError(f"eps must be a positive number, got {eps!r}")
         if not isinstance(momentum, numbers.Real) or not 0.0 <= momentum <= 1.0:

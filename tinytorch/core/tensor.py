@@ -1,5 +1,5 @@
 # Generated from modules/01_tensor/tensor.py by `python -m audits.export`: edit the source, not this file.
-__all__ = ["AutogradSeam", "record", "Tensor"]
+__all__ = ["AutogradSeam", "record", "as_tensor", "Tensor"]
 
 
 # modules/01_tensor/tensor.py:44
@@ -29,9 +29,20 @@ def record(name, data, inputs, *params):
     return rule(*inputs, *params).output(data)
 
 
-def _as_tensor(value):
-    """Return `value` as a Tensor (Tensors pass through unchanged, no copy)."""
-    return value if isinstance(value, Tensor) else Tensor(value)
+def as_tensor(value, who=None):
+    """Return `value` as a Tensor (Tensors pass through unchanged, no copy).
+
+    Operators use it on their other operand; later modules use it on their inputs and
+    pass `who` (the caller's name), which the TypeError for non-numeric input then names.
+    """
+    if isinstance(value, Tensor):
+        return value
+    try:
+        return Tensor(value)
+    except TypeError:
+        if who is None:
+            raise
+        raise TypeError(f"{who} expects a Tensor or a numeric array, got {type(value).__name__}") from None
 
 
 def _index_of(index):
@@ -120,7 +131,7 @@ class Tensor:
     # ---- section 2: element-wise arithmetic ----------------------------------------------
     def _elementwise(self, other, operation, name, symbol):
         """operation(self, other) element by element (np.add, np.subtract, ...), broadcasting like numpy."""
-        other = _as_tensor(other)
+        other = as_tensor(other)
         try:
             data = operation(self.data, other.data)
         except ValueError:
@@ -144,16 +155,16 @@ class Tensor:
     # The reflected operators run when the left operand is a number or an ndarray:
     # convert it to a Tensor and reuse the forward operator (one operation, one name).
     def __radd__(self, other):
-        return _as_tensor(other) + self
+        return as_tensor(other) + self
 
     def __rsub__(self, other):
-        return _as_tensor(other) - self
+        return as_tensor(other) - self
 
     def __rmul__(self, other):
-        return _as_tensor(other) * self
+        return as_tensor(other) * self
 
     def __rtruediv__(self, other):
-        return _as_tensor(other) / self
+        return as_tensor(other) / self
 
     def __neg__(self):
         """-x."""
@@ -168,7 +179,7 @@ class Tensor:
     # ---- section 3: matrix multiplication ---------------------------------------------------
     def matmul(self, other):
         """Matrix product with numpy semantics (batched, 1-D operands allowed)."""
-        other = _as_tensor(other)
+        other = as_tensor(other)
         a, b = self.data, other.data
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError(f"matmul needs operands with at least 1 dimension, got shapes {a.shape} and {b.shape}")
@@ -188,7 +199,7 @@ class Tensor:
         return self.matmul(other)
 
     def __rmatmul__(self, other):
-        return _as_tensor(other).matmul(self)
+        return as_tensor(other).matmul(self)
 
     # ---- section 4: shapes, reductions, indexing ------------------------------------------
     def reshape(self, *shape):

@@ -9,7 +9,7 @@ import types
 
 import numpy as np
 
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.tensor import Tensor, as_tensor
 from tinytorch.core.autograd import no_grad
 
 
@@ -107,10 +107,6 @@ def model_buffers(model):
     return buffers
 
 
-def _as_tensor(value):
-    return value if isinstance(value, Tensor) else Tensor(value)
-
-
 def _batch_accuracy_counts(predictions, targets):
     """(correct, total) for class-index targets and (N, C) scores, else None."""
     scores, labels = np.asarray(predictions.data), np.asarray(targets.data)
@@ -121,7 +117,7 @@ def _batch_accuracy_counts(predictions, targets):
     return int(np.sum(np.argmax(scores, axis=1) == labels)), labels.shape[0]
 
 
-# modules/07_training/training.py:361
+# modules/07_training/training.py:357
 class Trainer:
     """Run epochs of training and evaluation, and save/restore checkpoints."""
 
@@ -148,7 +144,7 @@ class Trainer:
         set_training_mode(self.model, True)
         total_loss, examples = 0.0, 0
         for inputs, targets in dataloader:
-            inputs, targets = _as_tensor(inputs), _as_tensor(targets)
+            inputs, targets = as_tensor(inputs), as_tensor(targets)
             loss = self.loss_fn(self.model.forward(inputs), targets)
             self.optimizer.zero_grad()
             loss.backward()
@@ -173,7 +169,7 @@ class Trainer:
         classification = True
         with no_grad():
             for inputs, targets in dataloader:
-                inputs, targets = _as_tensor(inputs), _as_tensor(targets)
+                inputs, targets = as_tensor(inputs), as_tensor(targets)
                 predictions = self.model.forward(inputs)
                 loss = self.loss_fn(predictions, targets)
                 size = inputs.shape[0] if inputs.data.ndim else 1

@@ -9,26 +9,18 @@ from tinytorch.core.activations import GELU
 from tinytorch.core.attention import MultiHeadAttention
 from tinytorch.core.autograd import Function, no_grad
 from tinytorch.core.embeddings import Embedding, PositionalEncoding
-from tinytorch.core.layers import Layer, Linear
+from tinytorch.core.layers import Layer, Linear, positive_int
 from tinytorch.core.tensor import Tensor
 
 
-# modules/13_transformers/transformers.py:49
-def _positive_int(value, name):
-    """Sizes must be positive ints (bools are rejected: GPT(..., num_layers=True) is a bug)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-# modules/13_transformers/transformers.py:74
+# modules/13_transformers/transformers.py:66
 def create_causal_mask(seq_len):
     """A (seq_len, seq_len) Tensor with 1 on and below the diagonal (keep), 0 above (masked)."""
-    _positive_int(seq_len, "seq_len")
+    positive_int(seq_len, "seq_len")
     return Tensor(np.tril(np.ones((seq_len, seq_len), dtype=np.float32)))
 
 
-# modules/13_transformers/transformers.py:138
+# modules/13_transformers/transformers.py:130
 class LayerNormFunction(Function):
     """y = gamma * x_hat + beta over the trailing `axes`, recorded as one autograd node."""
 
@@ -69,7 +61,7 @@ class LayerNorm(Layer):
         shape = normalized_shape if isinstance(normalized_shape, (tuple, list)) else (normalized_shape,)
         if not shape:
             raise ValueError("normalized_shape must be a positive int or a non-empty tuple of them")
-        shape = tuple(_positive_int(n, "normalized_shape") for n in shape)
+        shape = tuple(positive_int(n, "normalized_shape") for n in shape)
         if isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating)) or not eps > 0:
             raise ValueError(f"eps must be a positive number, got {eps!r}")
         self.normalized_shape = shape
@@ -91,7 +83,7 @@ class LayerNorm(Layer):
         return [self.gamma, self.beta]
 
 
-# modules/13_transformers/transformers.py:326
+# modules/13_transformers/transformers.py:318
 class MLP(Layer):
     """Position-wise feed-forward network: Linear -> GELU -> Linear."""
 
@@ -116,7 +108,7 @@ class TransformerBlock(Layer):
 
     def __init__(self, embed_dim, num_heads, mlp_ratio=4):
         super().__init__()
-        _positive_int(mlp_ratio, "mlp_ratio")
+        positive_int(mlp_ratio, "mlp_ratio")
         self.ln1 = LayerNorm(embed_dim)
         self.attention = MultiHeadAttention(embed_dim, num_heads)
         self.ln2 = LayerNorm(embed_dim)
@@ -131,7 +123,7 @@ class TransformerBlock(Layer):
         return self.ln1.parameters() + self.attention.parameters() + self.ln2.parameters() + self.mlp.parameters()
 
 
-# modules/13_transformers/transformers.py:470
+# modules/13_transformers/transformers.py:462
 def prepare_prompt(prompt_ids, max_new_tokens, temperature):
     """Check generate()'s arguments; return (ids as int64 (batch, seq), was_one_sequence)."""
     ids = np.asarray(prompt_ids.data if isinstance(prompt_ids, Tensor) else prompt_ids)
@@ -172,7 +164,7 @@ class GPT(Layer):
 
     def __init__(self, vocab_size, embed_dim, num_layers, num_heads, max_seq_len=1024):
         super().__init__()
-        _positive_int(num_layers, "num_layers")
+        positive_int(num_layers, "num_layers")
         self.vocab_size, self.embed_dim = vocab_size, embed_dim
         self.num_layers, self.num_heads, self.max_seq_len = num_layers, num_heads, max_seq_len
         self.token_embedding = Embedding(vocab_size, embed_dim)

@@ -9,20 +9,10 @@ import numpy as np
 
 from tinytorch.core.activations import GELU_CUBIC, GELU_SCALE
 from tinytorch.core.autograd import Function, GeluBackward
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.tensor import Tensor, as_tensor
 
 
 # modules/18_acceleration/acceleration.py:163
-def _as_tensor(value, who):
-    """Return value as a Tensor (Tensors pass through), or raise a TypeError naming the caller."""
-    if isinstance(value, Tensor):
-        return value
-    try:
-        return Tensor(value)
-    except TypeError:
-        raise TypeError(f"{who} expects a Tensor or a numeric array, got {type(value).__name__}") from None
-
-
 def matmul_output_shape(a_shape, b_shape, who="matmul"):
     """Shape of a @ b for matrices with optional batch dimensions, or a ValueError naming both shapes."""
     a_shape, b_shape = tuple(a_shape), tuple(b_shape)
@@ -44,12 +34,12 @@ def matmul_output_shape(a_shape, b_shape, who="matmul"):
 
 def vectorized_matmul(a, b):
     """Matrix product through numpy's BLAS-backed matmul; batched; returns a Tensor."""
-    a, b = _as_tensor(a, "vectorized_matmul"), _as_tensor(b, "vectorized_matmul")
+    a, b = as_tensor(a, "vectorized_matmul"), as_tensor(b, "vectorized_matmul")
     matmul_output_shape(a.shape, b.shape, "vectorized_matmul")
     return a.matmul(b)
 
 
-# modules/18_acceleration/acceleration.py:281
+# modules/18_acceleration/acceleration.py:271
 def _check_tile_size(tile_size):
     """tile_size as a positive int, or a TypeError / ValueError naming the bad value."""
     if isinstance(tile_size, bool) or not isinstance(tile_size, numbers.Integral):
@@ -100,12 +90,12 @@ def tiled_matmul(a, b, tile_size=64):
     records gradients when an input requires them.
     """
     tile_size = _check_tile_size(tile_size)
-    a, b = _as_tensor(a, "tiled_matmul"), _as_tensor(b, "tiled_matmul")
+    a, b = as_tensor(a, "tiled_matmul"), as_tensor(b, "tiled_matmul")
     matmul_output_shape(a.shape, b.shape, "tiled_matmul")
     return TiledMatmul(a, b, tile_size).forward()
 
 
-# modules/18_acceleration/acceleration.py:421
+# modules/18_acceleration/acceleration.py:411
 def gelu_into_buffer(x):
     """GELU (tanh approximation) of a float array, computed in one new buffer; x is not modified."""
     if np.asarray(x).dtype.kind != "f":
@@ -137,4 +127,4 @@ def fused_gelu(x):
     Accepts a Tensor or an array; returns a float32 Tensor that records gradients when
     x requires them. The input is never modified.
     """
-    return FusedGELU(_as_tensor(x, "fused_gelu")).forward()
+    return FusedGELU(as_tensor(x, "fused_gelu")).forward()

@@ -9,22 +9,22 @@ import numpy as np
 
 from tinytorch.core.tensor import Tensor
 from tinytorch.core.losses import log_softmax
+from tinytorch.core.training import reachable_objects
+from tinytorch.perf.profiling import unique_parameters
 
 
-# modules/16_compression/compression.py:75
+# modules/16_compression/compression.py:77
 def _unique_parameters(model):
-    """The model's parameter Tensors, each shared Tensor listed once, in order."""
+    """Module 14's `unique_parameters` (each shared Tensor once, in order), after checking
+    that `model` is a model whose parameters are Tensors."""
     if not callable(getattr(model, "parameters", None)) or not callable(getattr(model, "forward", None)):
         raise ValueError(
             f"expected a model (an object with forward() and parameters()), got {type(model).__name__}"
         )
-    unique, seen = [], set()
-    for param in model.parameters():
+    unique = unique_parameters(model)
+    for param in unique:
         if not isinstance(param, Tensor):
             raise ValueError(f"model.parameters() must return Tensors, found {type(param).__name__}")
-        if id(param) not in seen:
-            seen.add(id(param))
-            unique.append(param)
     return unique
 
 
@@ -68,21 +68,8 @@ def _apply_mask(param, keep):
 
 
 def _layers_holding_weights(model):
-    """Every object reachable from the model that has a Tensor `.weight` (the model too)."""
-    found, stack, seen = [], [model], set()
-    while stack:
-        obj = stack.pop()
-        if id(obj) in seen:
-            continue
-        seen.add(id(obj))
-        if isinstance(getattr(obj, "weight", None), Tensor):
-            found.append(obj)
-        for child in getattr(obj, "__dict__", {}).values():
-            if isinstance(child, dict):
-                child = list(child.values())
-            items = child if isinstance(child, (list, tuple)) else [child]
-            stack.extend(item for item in items if callable(getattr(item, "parameters", None)))
-    return found
+    """Every object reachable from the model (module 07's walk) that has a Tensor `.weight`."""
+    return [obj for obj in reachable_objects(model) if isinstance(getattr(obj, "weight", None), Tensor)]
 
 
 def _count_of(fraction, total):
@@ -90,7 +77,7 @@ def _count_of(fraction, total):
     return int(np.floor(fraction * total + 0.5))
 
 
-# modules/16_compression/compression.py:172
+# modules/16_compression/compression.py:159
 def measure_sparsity(model):
     """Fraction (0..1) of exactly-zero entries over the model's unique weight matrices."""
     weights = _weight_matrices(model)
@@ -99,7 +86,7 @@ def measure_sparsity(model):
     return float(zeros / total)
 
 
-# modules/16_compression/compression.py:279
+# modules/16_compression/compression.py:266
 def magnitude_prune(model, sparsity=0.9):
     """Zero the `sparsity` fraction of smallest-|w| weights, globally, in place; return model."""
     sparsity = _check_fraction(sparsity, "sparsity")
@@ -116,7 +103,7 @@ def magnitude_prune(model, sparsity=0.9):
     return model
 
 
-# modules/16_compression/compression.py:366
+# modules/16_compression/compression.py:353
 def structured_prune(model, prune_ratio=0.5, exclude=()):
     """Zero the weakest `prune_ratio` of output neurons (L2 norm) in every weight matrix.
 
@@ -150,7 +137,7 @@ def structured_prune(model, prune_ratio=0.5, exclude=()):
     return model
 
 
-# modules/16_compression/compression.py:462
+# modules/16_compression/compression.py:449
 def low_rank_approximate(weight_matrix, rank_ratio=0.5):
     """Truncated SVD of a 2-D weight: returns numpy factors (A, B) with W ~ A @ B.
 
@@ -168,7 +155,7 @@ def low_rank_approximate(weight_matrix, rank_ratio=0.5):
     return (U[:, :k] * S[:k]).astype(np.float32), Vt[:k].astype(np.float32)
 
 
-# modules/16_compression/compression.py:538
+# modules/16_compression/compression.py:525
 class KnowledgeDistillation:
     """Teacher -> student distillation loss (Hinton et al., 2015).
 
@@ -214,7 +201,7 @@ class KnowledgeDistillation:
         return kl * (self.alpha * T * T) + ce * (1.0 - self.alpha)
 
 
-# modules/16_compression/compression.py:660
+# modules/16_compression/compression.py:647
 COMPRESSION_KEYS = ("structured_ratio", "magnitude_sparsity", "exclude")
 
 
@@ -260,7 +247,7 @@ def compress_model(model, compression_config):
     }
 
 
-# modules/16_compression/compression.py:723
+# modules/16_compression/compression.py:710
 class Compressor:
     """The module's operations in one namespace: `Compressor.magnitude_prune(model, 0.7)`."""
 

@@ -7,18 +7,12 @@ import numpy as np
 
 from tinytorch.core.attention import scaled_dot_product_attention
 from tinytorch.core.autograd import no_grad
+from tinytorch.core.layers import positive_int
 from tinytorch.core.tensor import Tensor
 from tinytorch.core.transformer import next_token_ids, prepare_prompt
 
 
-# modules/17_memoization/memoization.py:101
-def _positive_int(value, name):
-    """Sizes are positive ints (a bool is rejected: KVCache(True, ...) is a bug)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
+# modules/17_memoization/memoization.py:102
 class KVCache:
     """Every layer's attention keys and values for the positions generated so far.
 
@@ -29,11 +23,11 @@ class KVCache:
 
     def __init__(self, batch_size, max_seq_len, num_layers, num_heads, head_dim):
         """Allocate the two arrays, empty."""
-        self.batch_size = _positive_int(batch_size, "batch_size")
-        self.max_seq_len = _positive_int(max_seq_len, "max_seq_len")
-        self.num_layers = _positive_int(num_layers, "num_layers")
-        self.num_heads = _positive_int(num_heads, "num_heads")
-        self.head_dim = _positive_int(head_dim, "head_dim")
+        self.batch_size = positive_int(batch_size, "batch_size")
+        self.max_seq_len = positive_int(max_seq_len, "max_seq_len")
+        self.num_layers = positive_int(num_layers, "num_layers")
+        self.num_heads = positive_int(num_heads, "num_heads")
+        self.head_dim = positive_int(head_dim, "head_dim")
         shape = (self.num_layers, self.batch_size, self.num_heads, self.max_seq_len, self.head_dim)
         self.keys = np.zeros(shape, dtype=np.float32)
         self.values = np.zeros(shape, dtype=np.float32)
@@ -129,7 +123,7 @@ def _array(x, name):
     raise TypeError(f"{name} must be a Tensor or numpy array, got {type(x).__name__}")
 
 
-# modules/17_memoization/memoization.py:326
+# modules/17_memoization/memoization.py:320
 def create_kv_cache(batch_size, max_seq_len, num_layers, num_heads, head_dim):
     """A new, empty KVCache of the given sizes (same arguments as the class)."""
     return KVCache(batch_size, max_seq_len, num_layers, num_heads, head_dim)
@@ -157,14 +151,14 @@ def _check_gpt(model):
 def kv_cache_for_model(model, batch_size, max_seq_len=None):
     """An empty KVCache sized for a GPT: its layers, heads and head_dim."""
     _check_gpt(model)
-    max_seq_len = model.max_seq_len if max_seq_len is None else _positive_int(max_seq_len, "max_seq_len")
+    max_seq_len = model.max_seq_len if max_seq_len is None else positive_int(max_seq_len, "max_seq_len")
     if max_seq_len > model.max_seq_len:
         raise ValueError(f"max_seq_len {max_seq_len} exceeds the model's max_seq_len {model.max_seq_len}")
     attention = model.blocks[0].attention
     return KVCache(batch_size, max_seq_len, len(model.blocks), attention.num_heads, attention.head_dim)
 
 
-# modules/17_memoization/memoization.py:410
+# modules/17_memoization/memoization.py:404
 def cached_attention(attention, x, cache, layer_idx):
     """MultiHeadAttention over the new positions x (batch, t, E), past keys/values from the cache."""
     batch, t, embed_dim = x.shape
@@ -205,7 +199,7 @@ def cached_forward(model, ids, cache):
         return model.lm_head(model.ln_f(x))
 
 
-# modules/17_memoization/memoization.py:543
+# modules/17_memoization/memoization.py:537
 def generate_with_cache(model, prompt_ids, max_new_tokens, temperature=1.0, fallback=None):
     """GPT.generate's result, computed with a KV cache.
 
