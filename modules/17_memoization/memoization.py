@@ -113,7 +113,7 @@ class KVCache:
         TODO: validate the five sizes, allocate keys and values, start at position 0.
 
         APPROACH:
-        1. Every size must be a positive integer (`_positive_int`).
+        1. Every size must be a positive integer (`positive_int`, module 03).
         2. keys = values = zeros of shape (layers, batch, heads, max_seq_len, head_dim), float32.
         3. seq_pos = 0; `_filled[layer]` = positions written so far in each layer.
 
