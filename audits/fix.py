@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional
 
 from audits import score as scoring
-from audits.files import write_atomically
+from audits.files import replace_files
 from audits.model import Edit, Finding, Fix, InputError, ModuleSource, Safety
 
 MAX_ROUNDS = 10  # each accepted round removes at least one finding; this only bounds pathological inputs
@@ -246,5 +246,7 @@ def fix_file(module: ModuleSource, findings: Iterable[Finding], *, audit: Option
         return result
     result = fix_source(module, findings, raw, audit=audit, unsafe=unsafe)
     if result.text != raw:
-        write_atomically(module.path, result.text)
+        # Through the change journal of the checkout: a killed --fix is completed by the next command.
+        root = module.ref.root if module.ref is not None else module.path.parent
+        replace_files(root, {module.path: result.text})
     return result

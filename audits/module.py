@@ -48,6 +48,7 @@ from audits.cli import (
     ignored_codes,
     use_color,
 )
+from audits.files import write_atomically
 from audits.fix import FixResult, fix_file, fix_source
 from audits.model import Finding, InputError, display_path
 from audits.parse import read_source
@@ -99,8 +100,11 @@ def write_reports(audit: Audit, root: Path, date: _dt.date | str) -> list[Path]:
 
 
 def write_output(path: Path, content: str) -> None:
+    """Write a report atomically: two audits at once, or a reader, never see half a report."""
     try:
-        Path(path).write_text(content, encoding="utf-8")
+        if not Path(path).parent.is_dir():  # an --output into a folder that does not exist is a mistake, not a request
+            raise FileNotFoundError(2, "No such file or directory")
+        write_atomically(path, content)
     except OSError as error:
         raise InputError(f"cannot write {path}: {error.strerror or error}") from None
 

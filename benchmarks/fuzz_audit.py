@@ -1,0 +1,461 @@
+"""Does any input make a command crash? (a robustness script, not a test: it prints counts)
+
+    python benchmarks/fuzz_audit.py --examples 10000 [--seed N] [--jobs 2] [--save DIR]
+
+Hypothesis draws each example: a module source (the course's own, the harness's
+fixture sources) and a mutation of it, as a percent file or as a notebook:
+truncation, byte flips, a wrong encoding, a huge cell, deeply nested code,
+malformed nbgrader metadata JSON, cell and solution markers inside strings,
+random text spliced in, random bytes, and the four input classes of issue 14
+(a JSON integer past Python's digit limit, 100,000 `[` in the `{"nbgrader": ...}`
+header, an unhashable `grade_id` and a lone surrogate `grade_id` under --fix).
+Fixed regression inputs run first (those four, `²` as a module number, 10,000
+unguarded test calls in one cell).
+
+Every example goes through every command, in this process through each
+command's `main` (the code path of `python -m ...` minus the interpreter start):
+`audits.module N --format json`, `audits.module N --fix`, `audits.export N`
+and the whole-repository table `audits`. Counted per command:
+
+- traceback: an exception escaped `main` (must be 0);
+- internal error: the command printed "internal error" (must be 0);
+- bad error: exit 2 without exactly one `error: ...` line on stderr, or an exit
+  code other than 0, 1, 2 (must be 0);
+- slow: one command over --timeout seconds of CPU time (default 20);
+- --fix broke it: a source that parsed as Python no longer does, or the audit
+  after --fix has more blocking (critical/high) findings than before (must be 0).
+
+Exit 1 when any must-be-0 count is not 0. --save DIR keeps each failing input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import jupytext  # noqa: E402  (after the path set-up)
+from hypothesis import HealthCheck, Phase, given, seed as hypothesis_seed, settings, strategies as st  # noqa: E402
+
+from audits import __main__ as audits_cli, export as export_cli, module as module_cli  # noqa: E402
+
+MUST_BE_ZERO = ("traceback", "internal error", "bad error", "fix broke it")
+NBGRADER = re.compile(r"(nbgrader=)(\{.*\})\s*$")
+
+
+class Slow(BaseException):
+    """Raised by the alarm when one command runs past the time limit."""
+
+
+# ---- the inputs ---------------------------------------------------------------------------
+
+def corpus() -> list[tuple[str, str]]:
+    """(folder "NN_name", text) of every module source and fixture source the repository holds."""
+    found = []
+    for path in sorted((ROOT / "modules").glob("[0-9][0-9]_*/*.py")):
+        found.append((path.parent.name, path.read_text(encoding="utf-8")))
+    for path in sorted((ROOT / "tests" / "audits").rglob("*.py")):
+        match = re.search(r"(\d\d)_([a-z_]+)", str(path.relative_to(ROOT / "tests" / "audits")))
+        if match and "test_" not in path.name and path.stat().st_size < 200_000:
+            try:
+                found.append((f"{match.group(1)}_{match.group(2)}", path.read_text(encoding="utf-8")))
+            except UnicodeDecodeError:
+                continue
+    return found
+
+
+def lines_of(text: str) -> list[str]:
+    return text.split("\n")
+
+
+def truncate(data, text: str) -> bytes:
+    raw = text.encode("utf-8")
+    return raw[: data.draw(st.integers(0, len(raw)), label="cut at")]
+
+
+def flip_bytes(data, text: str) -> bytes:
+    raw = bytearray(text.encode("utf-8"))
+    for _ in range(data.draw(st.integers(1, 20), label="flips")):
+        if raw:
+            raw[data.draw(st.integers(0, len(raw) - 1))] ^= data.draw(st.integers(1, 255))
+    return bytes(raw)
+
+
+def wrong_encoding(data, text: str) -> bytes:
+    accented = text.replace("# %%", "# é²ü — %%", data.draw(st.integers(1, 3)))
+    encoding = data.draw(st.sampled_from(["latin-1", "cp1252", "utf-16", "utf-32", "utf-8-sig", "shift_jis"]), label="encoding")
+    return accented.encode(encoding, errors="replace")
+
+
+def huge_cell(data, text: str) -> bytes:
+    lines = lines_of(text)
+    at = data.draw(st.integers(0, len(lines)), label="at line")
+    shape = data.draw(st.sampled_from(["long line", "many lines", "many calls", "many cells"]), label="shape")
+    if shape == "long line":
+        block = ["x = " + "1 + " * data.draw(st.integers(10_000, 100_000)) + "1"]
+    elif shape == "many lines":
+        block = ["# %%"] + [f"v{n} = {n}" for n in range(data.draw(st.integers(1_000, 20_000)))]
+    elif shape == "many calls":
+        block = ["# %%"] + [f"test_unit_{n}()" for n in range(data.draw(st.integers(1_000, 10_000)))]
+    else:
+        block = [f'# %% nbgrader={{"grade_id": "c{n}", "grade": false, "locked": false, "solution": false, "schema_version": 3, "task": false}}\nx{n} = {n}'
+                 for n in range(data.draw(st.integers(500, 5_000)))]
+    return "\n".join(lines[:at] + block + lines[at:]).encode("utf-8")
+
+
+def deep_nesting(data, text: str) -> bytes:
+    depth = data.draw(st.integers(50, 5_000), label="depth")
+    shape = data.draw(st.sampled_from(["parens", "lists", "dicts", "calls", "unary", "lambdas", "blocks", "strings"]), label="shape")
+    code = {
+        "parens": "x = " + "(" * depth + "1" + ")" * depth,
+        "lists": "x = " + "[" * depth + "]" * depth,
+        "dicts": "x = " + "{'a': " * depth + "1" + "}" * depth,
+        "calls": "x = " + "f(" * depth + ")" * depth,
+        "unary": "x = " + "-" * depth + "1",
+        "lambdas": "x = " + "lambda: " * min(depth, 500) + "1",
+        "blocks": "\n".join("    " * n + "if x:" for n in range(min(depth, 120))) + "\n" + "    " * min(depth, 120) + "pass",
+        "strings": "x = " + "f'{" * min(depth, 200) + "1" + "}'" * min(depth, 200),
+    }[shape]
+    lines = lines_of(text)
+    at = data.draw(st.integers(0, len(lines)), label="at line")
+    return "\n".join(lines[:at] + ["# %%", code] + lines[at:]).encode("utf-8")
+
+
+BAD_JSON = [
+    "{", "}", "{}", "[]", "null", "1", '"x"', "{'grade': true}", '{"grade": true,}', '{"grade": NaN}',
+    '{"grade": Infinity}', '{"points": 1e999}', '{"points": -1}', '{"points": "many"}', '{"grade_id": null}',
+    '{"grade_id": 7}', '{"grade_id": ["a"]}', '{"grade_id": {"a": 1}}', '{"grade_id": "\\ud800"}', '{"grade_id": ""}',
+    '{"grade_id": "a b/c"}', '{"grade": "yes", "locked": 0}', '{"schema_version": 99}', '{"nbgrader": {}}',
+    '{"grade_id": "dup"}', '{"a": ' * 2000 + "1" + "}" * 2000, '{"points": 1' + "0" * 5000 + "}",
+]
+
+
+def _json_values(texts: list[str]) -> list:
+    values = []
+    for text in texts:
+        try:
+            values.append(json.loads(text))
+        except (ValueError, RecursionError):  # not JSON Python reads: only usable inside a percent file
+            continue
+    return values
+
+
+NOTEBOOK_METADATA = _json_values(BAD_JSON)  # the valid-JSON ones, as notebook cell metadata values
+
+
+def malformed_metadata(data, text: str) -> bytes:
+    lines = lines_of(text)
+    markers = [n for n, line in enumerate(lines) if line.startswith("# %%")] or [0]
+    for _ in range(data.draw(st.integers(1, 5), label="cells spoiled")):
+        n = data.draw(st.sampled_from(markers), label="marker")
+        how = data.draw(st.sampled_from(["replace json", "header form", "drop closing brace", "random json"]), label="how")
+        if how == "replace json":
+            lines[n] = "# %% nbgrader=" + data.draw(st.sampled_from(BAD_JSON))
+        elif how == "header form":
+            lines[n] = '# %% {"nbgrader": ' + data.draw(st.sampled_from(BAD_JSON)) + "}"
+        elif how == "drop closing brace":
+            lines[n] = lines[n].rstrip().rstrip("}")
+        else:
+            value = data.draw(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+                                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+                                           max_leaves=20))
+            lines[n] = "# %% nbgrader=" + json.dumps(value)
+    return "\n".join(lines).encode("utf-8", errors="surrogatepass")
+
+
+def markers_in_strings(data, text: str) -> bytes:
+    inside = data.draw(st.lists(st.sampled_from([
+        "# %%", "# %% [markdown]", '# %% nbgrader={"grade": true, "grade_id": "in-string", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}',
+        "### BEGIN SOLUTION", "### END SOLUTION", "#| export", "#| default_exp core.elsewhere", "if __name__ == '__main__':",
+        "test_unit_all()", '"""', "'''",
+    ]), min_size=1, max_size=6), label="lines in the string")
+    quote = data.draw(st.sampled_from(['"""', "'''", 'r"""', 'f"""']))
+    block = ["# %%", "TEXT = " + quote, *inside, quote[-3:]]
+    lines = lines_of(text)
+    at = data.draw(st.integers(0, len(lines)), label="at line")
+    return "\n".join(lines[:at] + block + lines[at:]).encode("utf-8", errors="surrogatepass")
+
+
+def splice_text(data, text: str) -> bytes:
+    lines = lines_of(text)
+    at = data.draw(st.integers(0, len(lines)), label="at line")
+    return "\n".join(lines[:at] + [data.draw(st.text(max_size=200), label="spliced")] + lines[at:]).encode("utf-8", errors="surrogatepass")
+
+
+def random_bytes(data, text: str) -> bytes:
+    return data.draw(st.binary(max_size=2000), label="bytes")
+
+
+def issue_14(data, text: str) -> bytes:
+    """The four classes of issue 14, with drawn sizes."""
+    kind = data.draw(st.sampled_from(["big integer", "big integer markdown", "deep header", "unhashable grade_id", "surrogate grade_id"]))
+    if kind.startswith("big integer"):
+        cell = "# %% [markdown] " if kind.endswith("markdown") else "# %% "
+        return (cell + 'nbgrader={"points": 1' + "0" * data.draw(st.integers(4_300, 6_000)) + "}\n").encode("utf-8") + text.encode("utf-8")
+    if kind == "deep header":
+        return ('# %% {"nbgrader": ' + "[" * data.draw(st.integers(10_000, 100_000)) + "\nx = 1\n").encode("utf-8")
+    value = data.draw(st.sampled_from(['{"a": 1}', "[1, 2]", '{"b": [1]}'])) if kind == "unhashable grade_id" else '"\\ud800"'
+    return f'{text}\n# %% nbgrader={{"grade_id": {value}}}\nx = 1\n'.encode("utf-8")
+
+
+MUTATIONS = {f.__name__: f for f in (truncate, flip_bytes, wrong_encoding, huge_cell, deep_nesting, malformed_metadata,
+                                      markers_in_strings, splice_text, random_bytes, issue_14)}
+
+
+def as_notebook(text: str) -> str | None:
+    """The source as an .ipynb (None when jupytext cannot read it)."""
+    try:
+        return jupytext.writes(jupytext.reads(text, fmt="py:percent"), fmt="ipynb")
+    except Exception:  # noqa: BLE001 - a source jupytext cannot convert is simply not used as a notebook
+        return None
+
+
+def spoil_notebook(data, notebook: str) -> bytes:
+    how = data.draw(st.sampled_from(["truncate", "cell metadata", "cell source type", "drop key", "bytes"]), label="notebook mutation")
+    if how == "truncate":
+        return truncate(data, notebook)
+    if how == "bytes":
+        return flip_bytes(data, notebook)
+    document = json.loads(notebook)
+    cells = document.get("cells") or [{}]
+    cell = cells[data.draw(st.integers(0, len(cells) - 1))]
+    if how == "cell metadata":
+        cell.setdefault("metadata", {})["nbgrader"] = data.draw(st.sampled_from(NOTEBOOK_METADATA), label="nbgrader metadata")
+    elif how == "cell source type":
+        cell["source"] = data.draw(st.sampled_from([None, 7, {"a": 1}, [1, 2], ["ok\n", None]]))
+    else:
+        document.pop(data.draw(st.sampled_from(["cells", "metadata", "nbformat", "nbformat_minor"])), None)
+    return json.dumps(document).encode("utf-8")
+
+
+# ---- running the commands -----------------------------------------------------------------
+
+def run(main, argv: list[str], timeout: float) -> tuple[object, str, str, float]:
+    """(exit code or the escaped exception, stdout, stderr, CPU seconds) of one command in this process."""
+    out, err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8"), io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    # CPU time, not wall time: on a shared machine the wall clock says more about the neighbours.
+    previous = signal.signal(signal.SIGPROF, _alarm)
+    signal.setitimer(signal.ITIMER_PROF, timeout)
+    start = time.process_time()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code: object = main(argv)
+            except SystemExit as exit:
+                code = exit.code
+            except Slow as slow:
+                code = slow
+            except Exception as error:  # noqa: BLE001 - the very thing counted
+                code = error
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+    elapsed = time.process_time() - start
+    out.flush()
+    err.flush()
+    return code, out.buffer.getvalue().decode("utf-8", "replace"), err.buffer.getvalue().decode("utf-8", "replace"), elapsed
+
+
+def _alarm(signum, frame):
+    raise Slow
+
+
+def judge(code, err: str) -> str:
+    """The outcome class of one command run."""
+    if isinstance(code, Slow):
+        return "slow"
+    if isinstance(code, BaseException):
+        return "traceback"
+    if "internal error" in err:
+        return "internal error"
+    # Exit 2 ends in one `error: ...` line (export --force may list the findings before it).
+    lines = err.splitlines()
+    one_error = bool(lines) and lines[-1].startswith("error: ") and sum(line.startswith("error: ") for line in lines) == 1
+    if code not in (0, 1, 2) or (code == 2 and not one_error) or "Traceback" in err:
+        return "bad error"
+    return f"exit {code}"
+
+
+def blocking(stdout: str) -> int | None:
+    try:
+        counts = json.loads(stdout)["counts"]
+        return counts["critical"] + counts["high"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def parses(raw: bytes) -> bool:
+    try:
+        ast.parse(raw.decode("utf-8"))
+        return True
+    except (SyntaxError, ValueError, UnicodeDecodeError, RecursionError, MemoryError):
+        return False
+
+
+class Tally:
+    def __init__(self):
+        self.counts: dict[tuple[str, str], Counter] = defaultdict(Counter)  # (mutation, command) -> outcome counts
+        self.failures: list[tuple[str, str, str, str]] = []  # (mutation, command, outcome, detail)
+        self.slowest: list[tuple[float, str, str]] = []
+
+    def add(self, mutation: str, command: str, outcome: str, detail: str = "", seconds: float = 0.0):
+        self.counts[(mutation, command)][outcome] += 1
+        if outcome in MUST_BE_ZERO or outcome == "slow":
+            self.failures.append((mutation, command, outcome, detail[:300]))
+        self.slowest.append((seconds, mutation, command))
+        self.slowest = sorted(self.slowest, reverse=True)[:5]
+
+
+def check_one(tally: Tally, mutation: str, folder: str, raw: bytes, suffix: str, timeout: float, save: Path | None,
+              module_arg: str | None = None) -> None:
+    """Write one input into a throw-away checkout and run every command on it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        source = root / "modules" / folder / f"{folder.split('_', 1)[1]}{suffix}"
+        source.parent.mkdir(parents=True)
+        source.write_bytes(raw)
+        target = module_arg or (str(int(folder[:2])) if suffix == ".py" else str(source))
+        commands = [
+            ("module json", module_cli.main, [target, "--root", str(root), "--format", "json"]),
+            ("module --fix", module_cli.main, [target, "--root", str(root), "--fix", "--format", "json"]),
+            ("export", export_cli.main, ([target] if module_arg or suffix == ".py" else []) + ["--root", str(root), "--force"]),
+            ("table", audits_cli.main, ["--root", str(root)]),
+        ]
+        before = None
+        failed = False
+        for name, main, argv in commands:
+            code, out, err, seconds = run(main, argv, timeout)
+            outcome = judge(code, err)
+            detail = f"{type(code).__name__}: {code}" if isinstance(code, BaseException) else err.strip()
+            if name == "module json":
+                before = blocking(out)
+            if name == "module --fix" and outcome.startswith("exit"):
+                after, fixed = blocking(out), source.read_bytes() if source.exists() else b""
+                if parses(raw) and not parses(fixed):
+                    outcome, detail = "fix broke it", "the source parsed before --fix and not after"
+                elif before is not None and after is not None and after > before:
+                    outcome, detail = "fix broke it", f"blocking findings {before} -> {after}"
+            tally.add(mutation, name, outcome, detail, seconds)
+            failed = failed or outcome in MUST_BE_ZERO or outcome == "slow"
+        if failed and save is not None:
+            save.mkdir(parents=True, exist_ok=True)
+            (save / f"{len(tally.failures):05d}-{mutation}{suffix}").write_bytes(raw)
+
+
+def regression_inputs(bases: dict[str, str]) -> list[tuple[str, str, bytes, str | None]]:
+    """(label, folder, raw bytes, module argument) of the fixed inputs that run before the drawn ones."""
+    text = bases.get("16_compression") or next(iter(bases.values()))
+    return [
+        ("issue 14: big integer", "16_compression", ('# %% nbgrader={"points": 1' + "0" * 4300 + "}\nx = 1\n").encode(), None),
+        ("issue 14: big integer markdown", "16_compression", ('# %% [markdown] nbgrader={"points": 1' + "0" * 4300 + '}\n"""\ntext\n"""\n').encode(), None),
+        ("issue 14: deep header", "16_compression", ('# %% {"nbgrader": ' + "[" * 100_000 + "\nx = 1\n").encode(), None),
+        ("issue 14: unhashable grade_id", "16_compression", b'# %% nbgrader={"grade_id": {"a": 1}}\nx = 1\n', None),
+        ("issue 14: list grade_id", "16_compression", b'# %% nbgrader={"grade_id": [1]}\nx = 1\n', None),
+        ("issue 14: surrogate grade_id", "16_compression", b'# %% nbgrader={"grade_id": "\\ud800"}\nx = 1\n', None),
+        ("issue 14: superscript number", "16_compression", text.encode(), "²"),
+        ("issue 14: 10,000 unguarded calls", "16_compression", ("# %%\n" + "\n".join(f"test_unit_{n}()" for n in range(10_000)) + "\n").encode(), None),
+    ]
+
+
+def fuzz(args) -> Tally:
+    tally = Tally()
+    bases = dict(corpus())
+    names = sorted(bases)
+    notebooks = {name: nb for name in names[:8] if (nb := as_notebook(bases[name])) is not None}
+    if args.shard == 0:
+        for label, folder, raw, module_arg in regression_inputs(bases):
+            check_one(tally, label, folder, raw, ".py", args.timeout, args.save, module_arg)
+
+    @settings(max_examples=args.examples, database=None, deadline=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def example(data):
+        name = data.draw(st.sampled_from(names), label="base")
+        if notebooks and data.draw(st.integers(0, 9), label="notebook?") == 0:
+            name = data.draw(st.sampled_from(sorted(notebooks)), label="notebook base")
+            check_one(tally, "notebook", name, spoil_notebook(data, notebooks[name]), ".ipynb", args.timeout, args.save)
+            return
+        mutation = data.draw(st.sampled_from(sorted(MUTATIONS)), label="mutation")
+        check_one(tally, mutation, name, MUTATIONS[mutation](data, bases[name]), ".py", args.timeout, args.save)
+
+    hypothesis_seed(args.seed + args.shard)(example)()
+    return tally
+
+
+def report(counts: dict, failures: list, slowest: list, examples: int, seconds: float) -> int:
+    commands = ["module json", "module --fix", "export", "table"]
+    outcomes = ["exit 0", "exit 1", "exit 2", "slow", *MUST_BE_ZERO]
+    print(f"{examples} drawn inputs (+ regression inputs) through {len(commands)} commands in {seconds:.0f} s (wall)\n")
+    for command in commands:
+        total = Counter()
+        for (mutation, name), counter in counts.items():
+            if name == command:
+                total.update(counter)
+        print(f"{command:<13} " + "  ".join(f"{o}: {total[o]}" for o in outcomes))
+    print("\nper input class (all commands):")
+    by_class: dict[str, Counter] = defaultdict(Counter)
+    for (mutation, _), counter in counts.items():
+        by_class[mutation].update(counter)
+    for mutation in sorted(by_class):
+        counter = by_class[mutation]
+        print(f"  {mutation:<34} " + "  ".join(f"{o}: {counter[o]}" for o in outcomes if counter[o]))
+    zero = {o: sum(c[o] for c in counts.values()) for o in MUST_BE_ZERO}
+    print("\nmust be 0: " + ", ".join(f"{o} {n}" for o, n in zero.items()))
+    for mutation, command, outcome, detail in failures[:15]:
+        print(f"  [{outcome}] {mutation} / {command}: {detail}")
+    if slowest:
+        print("slowest commands (CPU): " + "; ".join(f"{s:.1f} s {m} / {c}" for s, m, c in slowest))
+    return 1 if any(zero.values()) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--examples", type=int, default=500, help="inputs drawn by hypothesis (default 500)")
+    parser.add_argument("--seed", type=int, default=0, help="hypothesis seed: the same seed draws the same inputs")
+    parser.add_argument("--jobs", type=int, default=1, help="processes, each drawing its share with its own seed")
+    parser.add_argument("--timeout", type=float, default=20.0, help="CPU seconds one command may take before it counts as slow")
+    parser.add_argument("--save", type=Path, help="folder to keep each failing input in")
+    parser.add_argument("--shard", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # a shard's result, for --jobs
+    args = parser.parse_args(argv)
+    os.environ.pop("AUDITS_DEBUG", None)  # internal errors stay one line, as a user sees them
+    start = time.perf_counter()
+    if args.jobs > 1:
+        share = -(-args.examples // args.jobs)
+        shards = [subprocess.Popen([sys.executable, __file__, "--json", "--shard", str(n), "--examples", str(share), "--seed", str(args.seed),
+                                    "--timeout", str(args.timeout), *(["--save", str(args.save)] if args.save else [])],
+                                   stdout=subprocess.PIPE, text=True) for n in range(args.jobs)]
+        counts: dict = defaultdict(Counter)
+        failures, slowest = [], []
+        for shard in shards:
+            result = json.loads(shard.communicate()[0])
+            for mutation, command, outcome, n in result["counts"]:
+                counts[(mutation, command)][outcome] += n
+            failures += result["failures"]
+            slowest += result["slowest"]
+        return report(counts, failures, sorted(slowest, reverse=True)[:5], share * args.jobs, time.perf_counter() - start)
+    tally = fuzz(args)
+    if args.json:
+        rows = [(m, c, o, n) for (m, c), counter in tally.counts.items() for o, n in counter.items()]
+        print(json.dumps({"counts": rows, "failures": tally.failures, "slowest": tally.slowest}))
+        return 0
+    return report(tally.counts, tally.failures, tally.slowest, args.examples, time.perf_counter() - start)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
