@@ -11,7 +11,10 @@ ruff on the same files for scale:
 - cached: a fresh subprocess when the result cache already holds this checkout
   (interpreter start, hashing the checkout, reading the entries, the table);
 - ruff: `ruff check <modules folder> --select ALL` in a subprocess, when ruff is
-  installed; the ratios cold/ruff and cached/ruff are printed.
+  installed; the ratios cold/ruff and cached/ruff are printed;
+- notebooks: the notebook fixtures (tests/audits/notebooks/*.ipynb) read with
+  nbformat and audited in this process, per notebook (nbformat's import
+  excluded: it is paid once, by notebook courses only).
 Each figure is the median of N runs, with the min and max. Targets (issue 13):
 cold at most 2x ruff, cached at most 0.2 s. On a shared machine the numbers are
 noisy; compare ratios taken in the same run.
@@ -25,6 +28,7 @@ import gc
 import io
 import os
 import pstats
+import resource
 import shutil
 import statistics
 import subprocess
@@ -34,16 +38,27 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "tests" / "audits" / "notebooks"
 sys.path.insert(0, str(ROOT))
 
 from audits.__main__ import audit_all  # noqa: E402  (after the path set-up)
 from audits.auditor import Auditor  # noqa: E402
 
 
-def timed(command: list[str], env: dict) -> float:
-    start = time.perf_counter()
+CPU: dict[str, list[float]] = {}  # CPU seconds of the subprocess runs, by measurement
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], env: dict, name: str = "") -> float:
+    """Wall seconds of one subprocess run (its CPU seconds are kept in CPU[name])."""
+    cpu, start = _children_cpu(), time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
+    CPU.setdefault(name, []).append(_children_cpu() - cpu)
     if result.returncode == 2:
         raise SystemExit(f"{' '.join(command)} failed: {result.stderr.strip()}")
     return elapsed
@@ -59,8 +74,25 @@ def warm_run(root: Path) -> float:
         gc.enable()
 
 
+def notebook_run(paths: list[Path]) -> float:
+    from audits.auditor import Auditor as NotebookAuditor
+
+    auditor = NotebookAuditor(NOTEBOOKS)
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        for path in paths:
+            auditor.audit_target(str(path))
+        return (time.perf_counter() - start) / len(paths)
+    finally:
+        gc.enable()
+
+
 def summary(name: str, times: list[float]) -> str:
-    return f"{name:<8} median {statistics.median(times):.3f} s  (min {min(times):.3f}, max {max(times):.3f}, {len(times)} runs)"
+    line = f"{name:<8} median {statistics.median(times):.3f} s  (min {min(times):.3f}, max {max(times):.3f}, {len(times)} runs)"
+    if CPU.get(name):  # on a shared machine the CPU time is the steadier figure (ruff's counts all its threads)
+        line += f"  CPU median {statistics.median(CPU[name]):.3f} s"
+    return line
 
 
 def main() -> int:
@@ -87,12 +119,12 @@ def main() -> int:
             folders = sorted({str(path.parent.parent) for path in sources})
             ruff_command = ["ruff", "check", *folders, "--select", "ALL", "--no-cache", "--quiet", "--exit-zero"]
         for _ in range(args.repeat):
-            cold.append(timed(audit, cold_env))
+            cold.append(timed(audit, cold_env, "cold"))
             os.environ["AUDITS_NO_CACHE"] = "1"
             warm.append(warm_run(root))
-            cached.append(timed(audit, cached_env))
+            cached.append(timed(audit, cached_env, "cached"))
             if ruff_command:
-                ruff.append(timed(ruff_command, env))
+                ruff.append(timed(ruff_command, env, "ruff"))
 
     print(f"modules audited: {len(sources)} ({lines} lines) under {root}")
     print(summary("cold", cold))
@@ -106,6 +138,12 @@ def main() -> int:
     else:
         print("ruff not installed: no ratio (pip install ruff)")
     print(f"cached run {'meets' if statistics.median(cached) <= 0.2 else 'misses'} the 0.2 s target")
+    notebooks = sorted(NOTEBOOKS.glob("*.ipynb"))
+    if notebooks:
+        import nbformat  # noqa: F401  (imported once before timing)
+
+        per_notebook = [notebook_run(notebooks) for _ in range(args.repeat)]
+        print(summary("notebook", per_notebook) + f"  per notebook, warm ({len(notebooks)} fixtures)")
 
     if args.profile:
         profiler = cProfile.Profile()

@@ -63,6 +63,8 @@ def _comments(text: str) -> Iterator[tuple[int, int, str]]:
 
 def suppressions(path: str, text: str, lines: list[str]) -> list[Suppression]:
     """Every suppression comment of one file."""
+    if SUPPRESS.search(text) is None:
+        return []  # most files have none: skip tokenizing them (a fifth of a whole-course audit)
     found = []
     for number, column, comment in _comments(text):
         for match in SUPPRESS.finditer(comment):

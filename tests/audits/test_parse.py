@@ -139,3 +139,25 @@ def test_marker_options_jupytext_cannot_read_still_start_a_code_cell():
     text = '# %% -"# %% {"a"}\nx = 1\n# %% [markdown]\n# prose\n'  # jupytext raises TypeError on the first options
     cells = parse_text(text).cells
     assert [(c.kind, c.start, c.end) for c in cells] == [("code", 1, 2), ("markdown", 3, 4)]
+
+
+def test_a_whole_checkout_audit_parses_each_cell_and_test_file_once(tmp_path, monkeypatch):
+    """Rules share the trees the parser built: no rule parses a source again."""
+    import ast
+
+    from audits.auditor import Auditor
+    from testkit.auditkit import make_checkout, source
+
+    cell = marker("w", "impl") + "\n#| export\ndef widget():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n"
+    root = make_checkout(
+        tmp_path,
+        {"01_widget": source(cell), "02_gadget": source(cell.replace("widget", "gadget"), target="core.gadget")},
+        {"tests/01_widget/test_widget.py": "from tinytorch.core.widget import widget\n\n\ndef test_widget():\n    assert widget() == 1\n"},
+    )
+    parsed = []
+    real = ast.parse
+    monkeypatch.setattr(ast, "parse", lambda text, *args, **kwargs: parsed.append(text) or real(text, *args, **kwargs))
+    auditor = Auditor(root)
+    for ref in auditor.refs:
+        auditor.audit_ref(ref)
+    assert len(parsed) == 2 + 2 + 1  # two code cells per module, one test file
