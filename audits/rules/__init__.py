@@ -14,12 +14,14 @@ from __future__ import annotations
 from audits.model import InputError, Rule
 from audits.rules import (
     api,
+    class_regions,
     composition,
     dependencies,
     export_completeness,
     exports,
     layout,
     nbgrader,
+    provided_tests,
     references,
     side_effects,
     student_copies,
@@ -28,12 +30,14 @@ from audits.rules import (
     test_folders,
     test_isolation,
     test_quality,
+    unlocked_helpers,
 )
 
 _FAMILIES = (
     api, composition, dependencies, export_completeness, exports, layout, nbgrader, references, side_effects,
     student_copies, suppressions, syntax, test_folders, test_isolation, test_quality,
 )  # fmt: skip
+_FAMILIES += (provided_tests, class_regions, unlocked_helpers)  # GR001-GR003: graded tests that bite
 
 
 def _collect() -> list[Rule]:

@@ -1,0 +1,173 @@
+"""Do the graded tests bite? Run them on the solution, the student version and each region knocked out.
+
+    python -m audits.bite                 every module of the checkout
+    python -m audits.bite 05              one module (or a source path)
+    python -m audits.bite --root DIR      another checkout
+    python -m audits.bite 05 --format markdown|json    the review / JSON report of the findings
+
+The one dynamic check of the harness: it executes the course's code, never in this
+process but in isolated child processes (`python -I`, scratch directory, stripped
+environment) under per-cell time and memory limits. Its report adds to the static
+grading rules GR001-GR003 what only running shows: BITE001 (a cell fails on the
+solution), BITE002 (a graded cell passes on the student version), BITE003 (a solution
+region no graded test notices), BITE004 (a cell ran past a limit), BITE005 (a solution
+cell's stub raises while the cell runs).
+
+Exit status: 0 every module bites (no critical or high finding), 1 findings that
+block, 2 usage or input error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from audits import score as scoring
+from audits.auditor import Auditor
+from audits.bite.plan import Plan, make_plan
+from audits.bite.runner import Limits, run_plan
+from audits.bite.verdicts import RULES as BITE_RULES
+from audits.bite.verdicts import Summary, findings, summarize
+from audits.check import apply
+from audits.cli import EXIT_BLOCKED, EXIT_READY, Parser, guarded_main
+from audits.model import Finding, InputError, ModuleSource
+from audits.parse import parse_file, parse_module
+from audits.report import ModuleInfo, json as json_report, markdown, text
+from audits.rules import class_regions, provided_tests, unlocked_helpers
+
+STATIC_RULES = [provided_tests.RULE, class_regions.RULE, unlocked_helpers.RULE]
+RULES = STATIC_RULES + BITE_RULES
+SCHEMA_ID = "tinytorch-bite/1"
+
+
+@dataclass
+class Bite:
+    """One module's bite: what ran, what it found."""
+
+    module: ModuleSource
+    plan: Plan
+    summary: Summary
+    findings: list[Finding]
+
+    @property
+    def stem(self) -> str:
+        ref = self.module.ref
+        return ref.folder if ref else self.module.path.stem
+
+    @property
+    def bites(self) -> bool:
+        return scoring.is_ready(self.findings)
+
+
+def bite_module(auditor: Auditor, module: ModuleSource, limits: Limits) -> Bite:
+    """Run one module (in child processes) and collect static and dynamic findings."""
+    index = auditor.index if module.ref is not None else None
+    plan = make_plan(module)
+    run = run_plan(plan, auditor.root, limits)
+    static = [found for rule in STATIC_RULES for found in rule.check(module, index)]
+    kept = apply(static + findings(plan, run), module, index, auditor.config)
+    return Bite(module, plan, summarize(plan, run), kept)
+
+
+def targets(auditor: Auditor, target: str | None) -> list[ModuleSource]:
+    if target is None:
+        if not auditor.refs:
+            raise InputError(f"no module sources under {auditor.root.resolve()} (looked in modules/, modules/source/, src/)")
+        return [parse_module(ref) for ref in auditor.refs]
+    ref, path = auditor.resolve(target)
+    return [parse_module(ref) if ref else parse_file(path)]
+
+
+def run_all(auditor: Auditor, modules: list[ModuleSource], limits: Limits, jobs: int) -> list[Bite]:
+    """Every module, `jobs` at a time (each is one child process with its forks)."""
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(lambda module: bite_module(auditor, module, limits), modules))
+
+
+HEADERS = ("module", "graded", "solution", "student", "regions", "seconds", "status")
+
+
+def table(bites: list[Bite]) -> str:
+    """One row per module: graded cells passing on the solution / failing on the student
+    version, regions caught by a graded test, and the verdict; then every finding."""
+    rows = [HEADERS]
+    for bite in bites:
+        s = bite.summary
+        rows.append((
+            bite.stem, str(s.graded), f"{s.solution_passed}/{s.graded} pass", f"{s.student_failed}/{s.graded} fail",
+            f"{s.caught}/{s.regions} caught", f"{s.seconds:.1f}", "BITES" if bite.bites else "DOES NOT BITE",
+        ))  # fmt: skip
+    failing = sum(1 for bite in bites if not bite.bites)
+    total = lambda attr: sum(getattr(b.summary, attr) for b in bites)  # noqa: E731
+    rows.append((
+        f"total ({len(bites)})", str(total("graded")), f"{total('solution_passed')}/{total('graded')} pass",
+        f"{total('student_failed')}/{total('graded')} fail", f"{total('caught')}/{total('regions')} caught", "",
+        "all BITE" if not failing else f"{failing} of {len(bites)} DO NOT BITE",
+    ))  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS))]
+    lines = ["  ".join(cell.ljust(w) if i in (0, len(HEADERS) - 1) else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))).rstrip() for row in rows]
+    for bite in bites:
+        lines += [text.finding_line(found) for found in bite.findings]
+    return "\n".join(lines) + "\n"
+
+
+def render(bites: list[Bite], fmt: str, date) -> str:
+    if fmt == "text":
+        return table(bites)
+    infos = [(ModuleInfo.from_source(bite.module), bite) for bite in bites]
+    if fmt == "markdown":
+        return "\n".join(markdown.render(info, bite.findings, RULES, date) for info, bite in infos)
+    documents = []
+    for info, bite in infos:
+        document = json_report.document(info, bite.findings, RULES)
+        document["bite"] = {key: getattr(bite.summary, key) for key in ("graded", "solution_passed", "student_failed", "regions", "caught", "stopped")}
+        documents.append(document)
+    return json.dumps({"schema": SCHEMA_ID, "modules": documents}, indent=2, ensure_ascii=False) + "\n"
+
+
+def _positive(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="python -m audits.bite", description=__doc__.split("\n\n")[0])
+    parser.add_argument("target", nargs="?", help="module number (05) or path to a module source (default: every module)")
+    parser.add_argument("--root", default=".", help="checkout holding modules/ (default: .)")
+    parser.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="output format (default: text)")
+    parser.add_argument("--timeout", type=_positive(float), default=Limits.timeout, help="seconds (wall-clock and CPU) one cell may run (default: %(default)s)")
+    parser.add_argument("--memory-mb", type=_positive(int), default=Limits.memory_mb, help="address space of each child process, MiB (default: %(default)s)")
+    parser.add_argument("--jobs", type=_positive(int), default=os.cpu_count() or 1, help="modules run side by side (default: the CPU count)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+
+    def body() -> int:
+        auditor = Auditor(args.root)
+        modules = targets(auditor, args.target)
+        limits = Limits(timeout=args.timeout, memory_mb=args.memory_mb)
+        bites = run_all(auditor, modules, limits, args.jobs)
+        sys.stdout.write(render(bites, args.format, _dt.date.today()))
+        return EXIT_READY if all(bite.bites for bite in bites) else EXIT_BLOCKED
+
+    return guarded_main(body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

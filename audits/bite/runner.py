@@ -1,0 +1,179 @@
+"""Run one module's plan in an isolated child process and collect what happened.
+
+    run_plan(plan, root, limits) -> Run
+
+The child is `python -I audits/bite/worker.py` (isolated mode: no user site, no
+PYTHON* variables, no script directory on sys.path) in a fresh scratch directory
+with a stripped environment, in its own session so that it and every process it
+forks can be killed together. Nothing of the course's code runs in this process.
+A watchdog kills the child's process group when it reports nothing for longer
+than a cell may run; what it had reported is kept and the run says where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from audits.bite.plan import Plan
+
+WORKER = Path(__file__).with_name("worker.py")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a cell may use. Per cell: `timeout` seconds of wall-clock and of CPU time."""
+
+    timeout: float = 60.0
+    grace: float = 5.0  # past the timeout, a cell that still runs is killed
+    memory_mb: int = 2048  # address space of each child
+    file_size_mb: int = 256  # largest file a cell may write
+    cpu_total: int = 3600  # hard CPU-time cap of one module's whole run
+
+    def job_fields(self) -> dict:
+        return {
+            "timeout": self.timeout,
+            "grace": self.grace,
+            "memory": self.memory_mb * 1024 * 1024,
+            "file_size": self.file_size_mb * 1024 * 1024,
+            "cpu_total": self.cpu_total,
+        }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one cell ended in one variant."""
+
+    status: str  # pass | fail | timeout | memory | killed
+    message: str = ""
+    line: int = 0  # the source line the error passed through last (0: unknown)
+    type: str = ""  # the exception's class name, for failures
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
+
+
+@dataclass
+class Run:
+    """Everything the worker reported for one module."""
+
+    solution: dict[int, Outcome] = field(default_factory=dict)  # cell position -> outcome (failures and graded cells)
+    student: dict[int, Outcome] = field(default_factory=dict)
+    knockouts: dict[tuple[int, int], dict[int, Outcome]] = field(default_factory=dict)  # (cell, region) -> outcomes
+    done: set[str] = field(default_factory=set)  # variants that finished
+    last_start: dict[str, int] = field(default_factory=dict)  # variant -> cell it was running last
+    stopped: Optional[str] = None  # why the run ended before every variant finished
+    seconds: float = 0.0
+
+    def record(self, event: dict) -> None:
+        variant = event.get("variant", "solution")
+        kind = event.get("event")
+        if kind == "start":
+            self.last_start[variant] = event["cell"]
+        elif kind == "done":
+            self.done.add(variant)
+        elif kind == "error":
+            self.stopped = "the bite worker failed: " + " ".join(str(event.get("message", "")).split())[-300:]
+        elif kind == "result":
+            outcome = Outcome(event["status"], event.get("message", ""), event.get("line", 0), event.get("type", ""))
+            self.outcomes(variant)[event["cell"]] = outcome
+
+    def outcomes(self, variant: str) -> dict[int, Outcome]:
+        if variant == "solution":
+            return self.solution
+        if variant == "student":
+            return self.student
+        _, cell, region = variant.split(":")
+        return self.knockouts.setdefault((int(cell), int(region)), {})
+
+
+def isolated_env(scratch: str) -> dict[str, str]:
+    """The child's whole environment: nothing of ours (tokens, PYTHONPATH, proxies) leaks in."""
+    single = "1"  # one BLAS thread: children run side by side, and forks with idle BLAS threads are safer
+    return {
+        "PATH": os.defpath,
+        "HOME": scratch,
+        "TMPDIR": scratch,
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "OPENBLAS_NUM_THREADS": single,
+        "OMP_NUM_THREADS": single,
+        "MKL_NUM_THREADS": single,
+    }
+
+
+def run_plan(plan: Plan, root: Path | str, limits: Limits = Limits()) -> Run:
+    """Run the plan's module in a child process; never raises for what the course code does."""
+    run = Run()
+    job = json.dumps(plan.job(str(Path(root).resolve()), limits.job_fields())).encode("utf-8")
+    scratch = tempfile.mkdtemp(prefix="bite-")
+    started = time.monotonic()
+    try:
+        with open(os.path.join(scratch, ".worker-stderr"), "wb") as errors:
+            process = subprocess.Popen(
+                [sys.executable, "-I", str(WORKER)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
+                cwd=scratch, env=isolated_env(scratch), start_new_session=True,
+            )  # fmt: skip
+            try:
+                process.stdin.write(job)
+                process.stdin.close()
+                _collect(process, run, limits)
+            finally:
+                _kill_group(process)
+        if run.stopped is None and "solution" not in run.done:
+            tail = Path(scratch, ".worker-stderr").read_text(errors="replace").strip().splitlines()[-1:]
+            run.stopped = f"the bite worker exited with code {process.returncode}" + (f": {tail[0]}" if tail else "")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    run.seconds = time.monotonic() - started
+    return run
+
+
+def _collect(process: subprocess.Popen, run: Run, limits: Limits) -> None:
+    """Read events until the worker closes its output; kill it when it goes silent too long."""
+    patience = limits.timeout + 2 * limits.grace  # the worker itself kills a child after timeout + grace
+    stream = process.stdout
+    buffer = b""
+    last = time.monotonic()
+    while True:
+        ready, _, _ = select.select([stream], [], [], 1.0)
+        if not ready:
+            if time.monotonic() - last > patience:
+                running = ", ".join(f"{variant} at cell {cell}" for variant, cell in run.last_start.items() if variant not in run.done)
+                run.stopped = f"no progress for {patience:g} s ({running or 'starting'}): killed"
+                return
+            continue
+        chunk = os.read(stream.fileno(), 65536)
+        if not chunk:
+            return
+        last = time.monotonic()
+        buffer += chunk
+        *lines, buffer = buffer.split(b"\n")
+        for line in lines:
+            try:
+                run.record(json.loads(line))
+            except (ValueError, KeyError, TypeError):
+                run.stopped = "the bite worker wrote something that is not an event"
+                return
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """Kill the worker and everything it forked (its own session), then reap it."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()

@@ -1,0 +1,181 @@
+"""What a bite run means: its findings (rules BITE001-BITE005) and a one-line summary.
+
+    findings(plan, run) -> list[Finding]
+    summarize(plan, run) -> Summary
+
+A graded cell "passes" when it runs without an error, as nbgrader's autograder scores
+code cells. The student version and the knockouts run the graded cells as written in
+the source, as autograding restores them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from audits.bite.plan import Plan
+from audits.bite.runner import Outcome, Run
+from audits.model import Finding, Rule, Severity
+from audits.solutions import cell_id
+
+CATEGORY = "Graded tests (bite)"
+
+
+def _rule(code: str, name: str, severity: Severity, doc: str) -> Rule:
+    return Rule(code=code, name=name, severity=severity, category=CATEGORY, doc=doc, check=lambda module, index: ())
+
+
+BITE001 = _rule("BITE001", "cell fails on the solution version", Severity.CRITICAL, """\
+What it does: runs the module's cells in order, solutions in place, as a notebook kernel
+does, and reports every cell that raises.
+
+Why it matters: the solution is the reference every student is graded against; a graded
+cell that fails on it takes points from every student, and any failing cell means the
+module is broken as shipped.
+
+Example: `test-sgd` raises `AssertionError` because the expected value was copied wrong.
+
+How to fix: fix the solution or the test so the solution version runs clean
+(`python modules/NN_name/name.py` runs the same cells).""")
+
+BITE002 = _rule("BITE002", "graded cell passes on the student version", Severity.HIGH, """\
+What it does: runs the student version (every solution region replaced by nbgrader's stub,
+`raise NotImplementedError()`) and reports each graded cell that still passes.
+
+Why it matters: those points are given for no work; the test checks provided code only,
+or nothing at all.
+
+Example: `test-tokenizer-base` checks a provided base class and passes before the student
+writes a line.
+
+How to fix: make the test exercise the student's code, or make the provided code it checks
+student work (see GR001).""")
+
+BITE003 = _rule("BITE003", "solution region no graded test notices", Severity.HIGH, """\
+What it does: replaces one solution region at a time by nbgrader's stub, every other region
+kept solved, and reports each region for which every graded cell still passes.
+
+Why it matters: a student can leave that part unimplemented, or wrong, and still get full
+marks; the module teaches it but does not check it.
+
+Example: `SubBackward.backward` left as the stub, and no graded test differentiates
+through subtraction.
+
+How to fix: add an assertion to a graded test cell that fails without this region (a
+gradient through `a - b`, the shape it returns, the error it raises).""")
+
+BITE004 = _rule("BITE004", "cell ran past a limit", Severity.HIGH, """\
+What it does: reports a cell that ran past its time limit (wall-clock or CPU time), ran out
+of memory under the memory limit, or killed its process, in the solution, student or a
+knockout version.
+
+Why it matters: nbgrader's autograder has its own time limits; a cell that hangs or eats
+memory when a student's code is incomplete stops the grading of the whole notebook, and
+on the solution version it is a broken module.
+
+Example: a training loop `while loss > 0.01:` that never ends when `step()` is the stub.
+
+How to fix: bound the loop (a fixed number of steps), make the cell's work smaller, or make
+it fail fast when the student's code is missing (check a result before looping on it).""")
+
+BITE005 = _rule("BITE005", "student version raises when a solution cell runs", Severity.HIGH, """\
+What it does: runs the student version and reports each solution cell whose own stub raises
+`NotImplementedError` while the cell itself runs (not when a test calls the student's function).
+
+Why it matters: the stub then sits where definitions happen (a class body, or around a
+`def` line), so the class or function is never defined: every later cell fails with
+`NameError`, the student cannot test the parts they finished, and partial credit is
+impossible. GR002 finds the same region statically.
+
+Example: `### BEGIN SOLUTION` directly under `class SGD(Optimizer):`, around its methods.
+
+How to fix: keep `class`/`def` lines outside the regions and put one region inside each
+method body.""")
+
+RULES = [BITE001, BITE002, BITE003, BITE004, BITE005]
+LIMITS = ("timeout", "memory", "killed")
+
+
+@dataclass(frozen=True)
+class Summary:
+    graded: int
+    solution_passed: int
+    student_failed: int
+    regions: int
+    caught: int
+    seconds: float
+    stopped: Optional[str]
+
+
+def student_outcome(plan: Plan, run: Run, position: int) -> Optional[Outcome]:
+    """Cells before the first stubbed cell are the same in both versions: their solution outcome holds."""
+    if position < plan.first_change:
+        return run.solution.get(position)
+    return run.student.get(position)
+
+
+def catchers(plan: Plan, run: Run, cell: int, region: int) -> list[int]:
+    """Graded cells that failed with this region knocked out."""
+    graded = set(plan.graded())
+    return [position for position, outcome in run.knockouts.get((cell, region), {}).items() if position in graded and not outcome.passed]
+
+
+def _finding(rule: Rule, plan: Plan, line: int, message: str, last: Optional[int] = None) -> Finding:
+    module = plan.module
+    return Finding(rule.code, rule.severity, module.display_path, line, message, module.excerpt(line, last), category=rule.category)
+
+
+def _where(outcome: Outcome) -> str:
+    return f" (line {outcome.line})" if outcome.line else ""
+
+
+def findings(plan: Plan, run: Run) -> list[Finding]:
+    found: list[Finding] = []
+    graded = plan.graded()
+    limit_seen: set[tuple[int, str]] = set()
+
+    def limit(position: int, outcome: Outcome, version: str) -> None:
+        if (position, version) in limit_seen:
+            return
+        limit_seen.add((position, version))
+        cell = plan.cells[position]
+        found.append(_finding(BITE004, plan, cell.start, f"`{cell_id(cell)}` on the {version}: {outcome.message}{_where(outcome)}."))
+
+    for position, outcome in sorted(run.solution.items()):
+        cell = plan.cells[position]
+        if outcome.status in LIMITS:
+            limit(position, outcome, "solution version")
+        elif not outcome.passed:
+            kind = "graded cell" if position in graded else "cell"
+            found.append(_finding(BITE001, plan, cell.start, f"{kind} `{cell_id(cell)}` fails on the solution version: {outcome.message}{_where(outcome)}."))
+    for position, outcome in sorted(run.student.items()):
+        cell = plan.cells[position]
+        if outcome.status in LIMITS:
+            limit(position, outcome, "student version")
+        elif outcome.type == "NotImplementedError" and any(region.first + 1 == outcome.line for region in plan.regions[position]):
+            found.append(_finding(BITE005, plan, outcome.line - 1, f"the student version of `{cell_id(cell)}` raises NotImplementedError "
+                                  f"from its stub (line {outcome.line}) while the cell runs: what it defines is never defined."))  # fmt: skip
+    for position in graded:
+        outcome = student_outcome(plan, run, position)
+        if outcome is not None and outcome.passed:
+            cell = plan.cells[position]
+            found.append(_finding(BITE002, plan, cell.start, f"graded cell `{cell_id(cell)}` passes on the student version: it does not test the student's work."))
+    for cell_position, number, region in plan.all_regions:
+        outcomes = run.knockouts.get((cell_position, number), {})
+        for position, outcome in sorted(outcomes.items()):
+            if outcome.status in LIMITS:
+                limit(position, outcome, f"knockout of {region.name}")
+        if (f"knockout:{cell_position}:{number}") in run.done and not catchers(plan, run, cell_position, number):
+            found.append(_finding(BITE003, plan, region.first, f"no graded test fails when this region ({region.name}) is replaced by the stub: it is never checked.", region.last))
+    if run.stopped:
+        line = plan.cells[0].start if plan.cells else 1
+        found.append(_finding(BITE004, plan, line, f"bite stopped before every version finished: {run.stopped}."))
+    return sorted(found, key=lambda f: (f.line, f.code, f.message))
+
+
+def summarize(plan: Plan, run: Run) -> Summary:
+    graded = plan.graded()
+    solution_passed = sum(1 for p in graded if run.solution.get(p) is not None and run.solution[p].passed)
+    student_failed = sum(1 for p in graded if (o := student_outcome(plan, run, p)) is not None and not o.passed)
+    caught = sum(1 for c, k, _ in plan.all_regions if catchers(plan, run, c, k))
+    return Summary(len(graded), solution_passed, student_failed, len(plan.all_regions), caught, run.seconds, run.stopped)
