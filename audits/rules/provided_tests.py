@@ -5,12 +5,13 @@ from __future__ import annotations
 from audits.model import Rule, Severity
 from audits.rules._base import finding
 from audits.rules._graded import dependencies
-from audits.solutions import cell_id, graded_cells
+from audits.solutions import cell_id, graded_cells, solution_regions
 
 DOC = """\
 What it does: finds a graded test cell that uses no name defined in any solution region,
 following the names it loads through the module-level definitions of earlier cells
 (a helper calling a model builder calling a student's function counts as using it).
+A source without any solution region is not an assignment and is not checked.
 
 Why it matters: such a test can only check provided code. It passes on the student
 version nbgrader generates, so its points are given for no work, and it gives the
@@ -31,6 +32,8 @@ def _names(definitions, limit: int = 4) -> str:
 
 
 def check(module, index):
+    if not solution_regions(module):
+        return  # nothing for students to write: not an assignment, so there is no student version to pass
     for cell in graded_cells(module):
         if cell.tree is None:
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from audits.astutil import defined_tests
 from audits.model import Rule, Severity
 from audits.rules._base import finding
 from audits.rules._graded import dependencies
@@ -37,7 +38,7 @@ def check(module, index):
             continue
         for definition in dependencies(module, cell, follow=lambda d: _locked(d.cell)).provided:
             helper = definition.cell
-            if not (_locked(helper) or is_solution_cell(helper)):
+            if not (_locked(helper) or is_solution_cell(helper) or defined_tests(helper.tree)):  # an unlocked test cell is NB005's
                 users.setdefault(helper.start, []).append((definition, cell))
     for start, uses in sorted(users.items()):
         helper = uses[0][0].cell

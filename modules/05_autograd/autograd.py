@@ -395,6 +395,22 @@ def test_unit_arithmetic_functions():
 if __name__ == "__main__":
     test_unit_arithmetic_functions()
 
+# %% nbgrader={"grade": true, "grade_id": "test-sub-backward", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+def test_unit_sub_backward():
+    """a - b: a receives g, b receives -g, each summed back to its shape; no gradient for a constant."""
+    a = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    b = Tensor([2.0, 4.0], requires_grad=True)
+    g = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
+    grad_a, grad_b = SubBackward(a, b).backward(g)
+    assert np.array_equal(grad_a, g)
+    assert np.array_equal(grad_b, [-(1.0 + 3.0), -(2.0 + 4.0)])
+    grad_a, grad_b = SubBackward(a, Tensor([1.0, 1.0])).backward(g)
+    assert np.array_equal(grad_a, g) and grad_b is None
+
+
+if __name__ == "__main__":
+    test_unit_sub_backward()
+
 # %% [markdown]
 """
 ## 4. Backward rules for shapes, reductions, indexing and element-wise math

@@ -141,8 +141,8 @@ class Optimizer:
     - Masking with `array *= mask` keeps the same array object (in place).
     """
 
-    ### BEGIN SOLUTION
     def __init__(self, params):
+        ### BEGIN SOLUTION
         if isinstance(params, Tensor):
             raise TypeError("params must be a list of Tensors, not a single Tensor: wrap it as [tensor]")
         params = list(params)
@@ -157,14 +157,18 @@ class Optimizer:
                 unique.append(param)
         self.params = unique
         self.state = {}
+        ### END SOLUTION
 
     def zero_grad(self):
         """Forget the gradients of the last backward pass (they accumulate otherwise)."""
+        ### BEGIN SOLUTION
         for param in self.params:
             param.grad = None
+        ### END SOLUTION
 
     def step(self):
         """Update every parameter that has a gradient, holding pruned entries at zero."""
+        ### BEGIN SOLUTION
         for index, param in enumerate(self.params):
             if param.grad is None:
                 continue
@@ -182,6 +186,7 @@ class Optimizer:
             self._update(param, grad, state)
             if mask is not None:
                 param.data *= mask
+        ### END SOLUTION
 
     def _update(self, param, grad, state):
         raise NotImplementedError("an Optimizer subclass must implement _update(param, grad, state)")
@@ -211,7 +216,6 @@ class Optimizer:
         self.state = restored
         if saved.get("lr") is not None:
             self.lr = float(saved["lr"])
-    ### END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-optimizer-base", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
@@ -295,14 +299,16 @@ class SGD(Optimizer):
     - Update `v` in place so the dict keeps pointing at the same array.
     """
 
-    ### BEGIN SOLUTION
     def __init__(self, params, lr=0.01, momentum=0.0, weight_decay=0.0):
+        ### BEGIN SOLUTION
         super().__init__(params)
         self.lr = _check_number("lr", lr, 0.0, low_inclusive=False)
         self.momentum = _check_number("momentum", momentum, 0.0)
         self.weight_decay = _check_number("weight_decay", weight_decay, 0.0)
+        ### END SOLUTION
 
     def _update(self, param, grad, state):
+        ### BEGIN SOLUTION
         if self.weight_decay:
             grad = grad + self.weight_decay * param.data
         if self.momentum:
@@ -311,7 +317,7 @@ class SGD(Optimizer):
             velocity += grad
             grad = velocity
         param.data -= self.lr * grad
-    ### END SOLUTION
+        ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test-sgd", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 def test_unit_sgd():
@@ -388,8 +394,8 @@ class Adam(Optimizer):
     - Keep `m` and `v` in `state` so they survive across calls to `step()`.
     """
 
-    ### BEGIN SOLUTION
     def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        ### BEGIN SOLUTION
         super().__init__(params)
         self.lr = _check_number("lr", lr, 0.0, low_inclusive=False)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
@@ -398,14 +404,18 @@ class Adam(Optimizer):
         self.eps = _check_number("eps", eps, 0.0, low_inclusive=False)
         self.weight_decay = _check_number("weight_decay", weight_decay, 0.0)
         self._scratch = {}  # id(param) -> a work array for _update; not state: never saved
+        ### END SOLUTION
 
     def _decay(self, param, grad):
         """Coupled L2 decay: the penalty's gradient joins the loss gradient."""
+        ### BEGIN SOLUTION
         if self.weight_decay:
             grad = grad + self.weight_decay * param.data
         return grad
+        ### END SOLUTION
 
     def _update(self, param, grad, state):
+        ### BEGIN SOLUTION
         grad = self._decay(param, grad)
         if "step" not in state:
             state["m"] = np.zeros_like(param.data)
@@ -433,7 +443,7 @@ class Adam(Optimizer):
         np.divide(m, scratch, out=scratch)
         scratch *= self.lr / (1 - beta1 ** t)
         param.data -= scratch
-    ### END SOLUTION
+        ### END SOLUTION
 
 # %% nbgrader={"grade": false, "grade_id": "adamw", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
@@ -456,15 +466,17 @@ class AdamW(Adam):
     - The decay happens before the Adam step, on the current weights.
     """
 
-    ### BEGIN SOLUTION
     def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+        ### BEGIN SOLUTION
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+        ### END SOLUTION
 
     def _decay(self, param, grad):
+        ### BEGIN SOLUTION
         if self.weight_decay:
             param.data *= 1 - self.lr * self.weight_decay
         return grad
-    ### END SOLUTION
+        ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test-adam", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 def test_unit_adam():

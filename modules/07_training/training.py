@@ -53,7 +53,7 @@ import numpy as np
 from tinytorch.core.tensor import Tensor, as_tensor
 from tinytorch.core.autograd import no_grad
 
-# %% nbgrader={"grade": false, "grade_id": "training-test-helpers", "locked": false, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "training-test-helpers", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Small helpers for this module's tests and analysis (not exported).
 from tinytorch.core.activations import ReLU
 from tinytorch.core.layers import Dropout, Linear
@@ -141,8 +141,8 @@ class CosineSchedule:
     - `math.cos(math.pi) == -1`, so progress 1 gives exactly `min_lr`.
     """
 
-    ### BEGIN SOLUTION
     def __init__(self, max_lr, min_lr, total_epochs):
+        ### BEGIN SOLUTION
         for name, value in (("max_lr", max_lr), ("min_lr", min_lr)):
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
                 raise TypeError(f"{name} must be a finite number, got {value!r}")
@@ -151,14 +151,16 @@ class CosineSchedule:
         if isinstance(total_epochs, bool) or not isinstance(total_epochs, numbers.Integral) or total_epochs < 1:
             raise ValueError(f"total_epochs must be a positive integer, got {total_epochs!r}")
         self.max_lr, self.min_lr, self.total_epochs = float(max_lr), float(min_lr), int(total_epochs)
+        ### END SOLUTION
 
     def get_lr(self, epoch):
         """The learning rate for `epoch` (0-based); epochs past the end stay at min_lr."""
+        ### BEGIN SOLUTION
         if isinstance(epoch, bool) or not isinstance(epoch, numbers.Real) or epoch < 0:
             raise ValueError(f"epoch must be a number >= 0, got {epoch!r}")
         progress = min(epoch, self.total_epochs) / self.total_epochs
         return self.min_lr + (self.max_lr - self.min_lr) * (1 + math.cos(math.pi * progress)) / 2
-    ### END SOLUTION
+        ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test-cosine-schedule", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 def test_unit_cosine_schedule():
@@ -404,9 +406,9 @@ class Trainer:
         self.epoch = 0
         self.history = {"train_loss": [], "lr": []}
 
-    ### BEGIN SOLUTION
     def train_epoch(self, dataloader):
         """One pass over `dataloader` (any iterable of (inputs, targets)); returns the mean loss per example."""
+        ### BEGIN SOLUTION
         if self.scheduler is not None:
             self.optimizer.lr = self.scheduler.get_lr(self.epoch)
         set_training_mode(self.model, True)
@@ -429,9 +431,11 @@ class Trainer:
         self.history["train_loss"].append(mean_loss)
         self.history["lr"].append(getattr(self.optimizer, "lr", None))
         return mean_loss
+        ### END SOLUTION
 
     def evaluate(self, dataloader):
         """Mean loss per example and accuracy (None unless targets are class indices), without gradients."""
+        ### BEGIN SOLUTION
         set_training_mode(self.model, False)
         total_loss, examples, correct, counted = 0.0, 0, 0, 0
         classification = True
@@ -452,9 +456,11 @@ class Trainer:
             raise ValueError("evaluate got no batches: is the dataloader empty?")
         accuracy = correct / counted if classification and counted else None
         return total_loss / examples, accuracy
+        ### END SOLUTION
 
     def save_checkpoint(self, path):
         """Write parameters, buffers (see model_buffers), optimizer state and epoch to one .npz file at `path`."""
+        ### BEGIN SOLUTION
         arrays = {"epoch": np.array(self.epoch)}
         for index, param in enumerate(self.model.parameters()):
             arrays[f"model.{index}"] = param.data
@@ -469,9 +475,11 @@ class Trainer:
                     arrays[f"optimizer.{index}.{name}"] = np.asarray(value)
         with open(path, "wb") as stream:
             np.savez(stream, **arrays)
+        ### END SOLUTION
 
     def load_checkpoint(self, path):
         """Restore a checkpoint IN PLACE into the existing parameter arrays; ValueError on any mismatch."""
+        ### BEGIN SOLUTION
         with np.load(path, allow_pickle=False) as saved:
             params = self.model.parameters()
             saved_params = [key for key in saved.files if key.startswith("model.")]
@@ -501,7 +509,7 @@ class Trainer:
             for buffer, value in zip(buffers, saved_buffers):
                 buffer.data[...] = value
             self.epoch = int(saved["epoch"])
-    ### END SOLUTION
+        ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test-trainer", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 def test_unit_trainer():

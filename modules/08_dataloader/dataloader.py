@@ -63,22 +63,18 @@ augmentation, caching) hides behind them.
   dataset[i]     -> (x_i, y_i, ...)   one example, as a tuple of Tensors
 ```
 
-`Dataset` is an abstract base class: Python refuses to instantiate a subclass
+`Dataset` is an abstract base class, given to you (locked): Python refuses to instantiate a subclass
 that forgets one of the two methods, so the mistake shows up at once instead of
 deep inside a training loop.
 """
 
-# %% nbgrader={"grade": false, "grade_id": "dataset-base", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "dataset-base", "locked": true, "schema_version": 3, "solution": false, "task": false}
 #| export
 class Dataset(ABC):
     """The interface every data set implements: a length and indexed access.
 
-    TODO: Declare `__len__` and `__getitem__` as abstract methods.
-
-    APPROACH:
-    1. Inherit from `abc.ABC`.
-    2. Decorate both methods with `@abstractmethod`; their bodies only
-       raise `NotImplementedError` for subclasses that call `super()`.
+    Provided (and locked): `__len__` and `__getitem__` are abstract, so
+    `Dataset()` raises `TypeError` and every subclass must define both.
 
     EXAMPLE:
     >>> class Squares(Dataset):
@@ -86,13 +82,8 @@ class Dataset(ABC):
     ...     def __getitem__(self, i): return (Tensor([float(i * i)]),)
     >>> len(Squares())
     5
-
-    HINTS:
-    - A class with an abstract method cannot be instantiated: `Dataset()`
-      raises `TypeError`, which is what we want.
     """
 
-    ### BEGIN SOLUTION
     @abstractmethod
     def __len__(self):
         """Number of examples in the data set."""
@@ -102,31 +93,6 @@ class Dataset(ABC):
     def __getitem__(self, index):
         """Example `index` as a tuple of Tensors (one per field)."""
         raise NotImplementedError("a Dataset subclass must implement __getitem__")
-    ### END SOLUTION
-
-# %% nbgrader={"grade": true, "grade_id": "test-dataset-base", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-def test_unit_dataset():
-    """The base class is abstract; a complete subclass works."""
-    try:
-        Dataset()
-        raise AssertionError("Dataset() must not be instantiable")
-    except TypeError:
-        pass
-
-    class Squares(Dataset):
-        def __len__(self):
-            return 5
-
-        def __getitem__(self, index):
-            return (Tensor([float(index * index)]),)
-
-    squares = Squares()
-    assert len(squares) == 5
-    assert squares[3][0].data[0] == 9.0
-    print("✅ Dataset interface works")
-
-if __name__ == "__main__":
-    test_unit_dataset()
 
 # %% [markdown]
 """
@@ -180,8 +146,8 @@ class TensorDataset(Dataset):
       aliases the data set.
     """
 
-    ### BEGIN SOLUTION
     def __init__(self, *tensors):
+        ### BEGIN SOLUTION
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor")
         for position, tensor in enumerate(tensors):
@@ -194,27 +160,49 @@ class TensorDataset(Dataset):
             shapes = ", ".join(str(tensor.shape) for tensor in tensors)
             raise ValueError(f"TensorDataset tensors must have the same first dimension, got shapes {shapes}")
         self.tensors = tensors
+        ### END SOLUTION
 
     def __len__(self):
+        ### BEGIN SOLUTION
         return self.tensors[0].shape[0]
+        ### END SOLUTION
 
     def __getitem__(self, index):
+        ### BEGIN SOLUTION
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
             raise TypeError(f"TensorDataset index must be an integer, got {type(index).__name__}")
         n = len(self)
         if not -n <= index < n:
             raise IndexError(f"index {index} out of range for a dataset of {n} examples")
         return tuple(Tensor(tensor.data[index]) for tensor in self.tensors)
+        ### END SOLUTION
 
     def get_batch(self, indices):
         """Rows `indices` of every tensor, gathered with one numpy call per tensor."""
+        ### BEGIN SOLUTION
         indices = np.asarray(indices, dtype=np.intp)
         return tuple(Tensor(tensor.data[indices]) for tensor in self.tensors)
-    ### END SOLUTION
+        ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-tensor-dataset", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-tensor-dataset", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 def test_unit_tensor_dataset():
-    """Rows line up, batches gather the right rows, mismatches are refused."""
+    """The Dataset base is abstract; rows line up, batches gather the right rows, mismatches are refused."""
+    try:
+        Dataset()
+        raise AssertionError("Dataset() must not be instantiable")
+    except TypeError:
+        pass
+
+    class Squares(Dataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, index):
+            return (Tensor([float(index * index)]),)
+
+    squares = Squares()
+    assert len(squares) == 5
+    assert squares[3][0].data[0] == 9.0
     X = Tensor(np.arange(12, dtype=np.float32).reshape(6, 2))
     y = Tensor(np.array([0, 1, 2, 0, 1, 2]))
     data = TensorDataset(X, y)
@@ -328,8 +316,8 @@ class DataLoader:
     - A generator method (`yield`) keeps the loader itself reusable.
     """
 
-    ### BEGIN SOLUTION
     def __init__(self, dataset, batch_size, shuffle=False):
+        ### BEGIN SOLUTION
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
             raise TypeError(f"DataLoader needs a dataset with __len__ and __getitem__, got {type(dataset).__name__}")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
@@ -339,11 +327,15 @@ class DataLoader:
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
+        ### END SOLUTION
 
     def __len__(self):
+        ### BEGIN SOLUTION
         return math.ceil(len(self.dataset) / self.batch_size)
+        ### END SOLUTION
 
     def __iter__(self):
+        ### BEGIN SOLUTION
         n = len(self.dataset)
         order = np.random.permutation(n) if self.shuffle else np.arange(n)
         gather = getattr(self.dataset, "get_batch", None)
@@ -353,7 +345,7 @@ class DataLoader:
                 yield gather(indices)
             else:
                 yield collate([self.dataset[int(i)] for i in indices])
-    ### END SOLUTION
+        ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test-dataloader", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 def test_unit_dataloader():
@@ -450,7 +442,6 @@ if __name__ == "__main__":
 # %% nbgrader={"grade": true, "grade_id": "test-module-dataloader", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 def test_module():
     """Run every unit test of this module."""
-    test_unit_dataset()
     test_unit_tensor_dataset()
     test_unit_dataloader()
     print("✅ Module 08 (dataloader): all tests passed")

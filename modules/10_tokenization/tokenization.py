@@ -51,17 +51,8 @@ The base class checks inputs once for all subclasses: `encode` takes a `str`,
 `decode` takes a sequence of integers that are valid ids.
 """
 
-# %% nbgrader={"grade": false, "grade_id": "tokenizer-base", "locked": false, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "tokenizer-base", "locked": true, "schema_version": 3, "solution": false, "task": false}
 #| export
-def corpus_texts(corpus):
-    """A corpus as a list of strings: one `str`, or a list/tuple of `str`."""
-    if isinstance(corpus, str):
-        return [corpus]
-    if isinstance(corpus, (list, tuple)) and all(isinstance(text, str) for text in corpus):
-        return list(corpus)
-    raise TypeError(f"corpus must be a str or a list of str, got {type(corpus).__name__}")
-
-
 class Tokenizer:
     """Base class: turns text into integer ids and back.
 
@@ -102,6 +93,33 @@ class Tokenizer:
         if bad:
             raise ValueError(f"id {bad[0]} is outside the vocabulary (valid ids: 0..{len(self.vocab) - 1})")
         return ids
+
+# %% nbgrader={"grade": false, "grade_id": "corpus-texts", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def corpus_texts(corpus):
+    """A corpus as a list of strings: one `str`, or a list/tuple of `str`.
+
+    TODO: Accept the two shapes a corpus comes in and refuse everything else.
+
+    APPROACH:
+    1. A `str` is a corpus of one text: return `[corpus]`.
+    2. A list or tuple whose items are all `str`: return it as a new list.
+    3. Anything else: raise `TypeError` naming the type.
+
+    EXAMPLE:
+    >>> corpus_texts("ab"), corpus_texts(("a", "b"))
+    (['ab'], ['a', 'b'])
+
+    HINTS:
+    - `all(isinstance(t, str) for t in corpus)` is True for an empty list.
+    """
+    ### BEGIN SOLUTION
+    if isinstance(corpus, str):
+        return [corpus]
+    if isinstance(corpus, (list, tuple)) and all(isinstance(text, str) for text in corpus):
+        return list(corpus)
+    raise TypeError(f"corpus must be a str or a list of str, got {type(corpus).__name__}")
+    ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test-tokenizer-base", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 def test_unit_tokenizer_base():

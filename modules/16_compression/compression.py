@@ -181,7 +181,7 @@ def measure_sparsity(model):
     return float(zeros / total)
     ### END SOLUTION
 
-# %% nbgrader={"grade": false, "grade_id": "inline-test-models", "locked": false, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "inline-test-models", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # Small explicit models for the inline tests (not exported). Layers are chained by hand.
 from tinytorch.core.layers import Linear
 from tinytorch.core.activations import ReLU
@@ -705,7 +705,7 @@ def compress_model(model, compression_config):
     }
     ### END SOLUTION
 
-# %% nbgrader={"grade": false, "grade_id": "compressor", "locked": false, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "compressor", "locked": true, "schema_version": 3, "solution": false, "task": false}
 #| export
 class Compressor:
     """The module's operations in one namespace: `Compressor.magnitude_prune(model, 0.7)`."""

@@ -49,6 +49,7 @@ EXPECTED = {
         ("REF001", 17, "# Module 17: Compression - Making Models Smaller"),
         ("REF002", 30, "**Learning Side:** You work in `modules/source/17_compression/compression_dev.py`"),
         ("REF002", 31, "**Building Side:** Code exports to `tinytorch/optimization/compression.py`"),
+        ("GR003", 70, '# %% nbgrader={"grade": false, "grade_id": "two-layer-net", "locked": false'),  # TwoLayerNet, used by graded tests
         ("REF002", 107, "# The reference solution lives in tinytorch/optimization/compression.py once exported."),
         ("NB002", 185, "# %% nbgrader={'grade': True, 'grade_id': 'test-magnitude-prune'"),
         ("TI001", 192, "try:"),  # the test call at 193 runs inside this module-level try
@@ -69,6 +70,7 @@ EXPECTED = {
         ("CC001", 124, "class IndexedStack:"),
         ("CC001", 136, "class ActivatedStack:"),
         ("CC001", 149, "class ReducedStack:"),
+        ("GR003", 158, '# %% nbgrader={"grade": false, "grade_id": "helpers", "locked": false'),  # count_parameters, used by a graded test
         ("TST001", 187, "def test_unit_count_parameters():"),
         ("TST001", 192, "def test_unit_not_done():"),
         ("TI001", 207, "(lambda: analyze_depth_cost())()"),

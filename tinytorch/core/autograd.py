@@ -182,7 +182,7 @@ class MatmulBackward(Function):
         return grad_a, grad_b
 
 
-# modules/05_autograd/autograd.py:420
+# modules/05_autograd/autograd.py:436
 def _expand_reduced(grad, shape, axis, keepdims):
     """Broadcast the gradient of a reduction back over the reduced axes of `shape`."""
     if axis is not None and not keepdims:
@@ -330,7 +330,7 @@ class MaximumBackward(Function):
         return (grad_output * (self.inputs[0].data > self.value),)
 
 
-# modules/05_autograd/autograd.py:635
+# modules/05_autograd/autograd.py:651
 class GeluBackward(Function):
     """out = gelu(x) (tanh approximation, module 02): g times the derivative above."""
 
@@ -361,7 +361,7 @@ class LogSoftmaxBackward(SoftmaxBackward):
         return (grad_output - np.exp(self.result) * total,)
 
 
-# modules/05_autograd/autograd.py:726
+# modules/05_autograd/autograd.py:742
 def topological_order(root):
     """The Function nodes behind `root` (a Function), each before the nodes that produced its inputs."""
     post_order, visited = [], set()
@@ -430,7 +430,7 @@ def backward_pass(root, gradient=None):
                 pending[tensor._grad_fn] = grad
 
 
-# modules/05_autograd/autograd.py:862
+# modules/05_autograd/autograd.py:878
 BACKWARD_RULES = {
     "add": AddBackward, "sub": SubBackward, "mul": MulBackward, "div": DivBackward,
     "matmul": MatmulBackward, "neg": NegBackward, "pow": PowBackward,
@@ -449,7 +449,7 @@ def enable_autograd():
     AutogradSeam.backward_pass = backward_pass
 
 
-# modules/05_autograd/autograd.py:921
+# modules/05_autograd/autograd.py:937
 # Deliberate import-time effect: API.md says autograd is on once tinytorch.core.autograd is imported.
 # It fills module 01's backward table (section 6); no Tensor method changes.
 enable_autograd()  # audit: ignore[SE001]

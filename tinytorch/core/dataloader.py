@@ -13,7 +13,11 @@ from tinytorch.core.tensor import Tensor
 
 # modules/08_dataloader/dataloader.py:73
 class Dataset(ABC):
-    """The interface every data set implements: a length and indexed access."""
+    """The interface every data set implements: a length and indexed access.
+
+    Provided (and locked): `__len__` and `__getitem__` are abstract, so
+    `Dataset()` raises `TypeError` and every subclass must define both.
+    """
 
     @abstractmethod
     def __len__(self):
@@ -26,7 +30,7 @@ class Dataset(ABC):
         raise NotImplementedError("a Dataset subclass must implement __getitem__")
 
 
-# modules/08_dataloader/dataloader.py:154
+# modules/08_dataloader/dataloader.py:120
 class TensorDataset(Dataset):
     """A data set made of Tensors whose first dimensions line up."""
 
@@ -61,7 +65,7 @@ class TensorDataset(Dataset):
         return tuple(Tensor(tensor.data[indices]) for tensor in self.tensors)
 
 
-# modules/08_dataloader/dataloader.py:269
+# modules/08_dataloader/dataloader.py:257
 def collate(examples):
     """Stack a list of examples (tuples of Tensors) into one tuple of batch Tensors."""
     examples = [example if isinstance(example, (tuple, list)) else (example,) for example in examples]
@@ -75,7 +79,7 @@ def collate(examples):
     return tuple(batch)
 
 
-# modules/08_dataloader/dataloader.py:303
+# modules/08_dataloader/dataloader.py:291
 class DataLoader:
     """Iterate over a Dataset in mini-batches, optionally shuffled every epoch."""
 

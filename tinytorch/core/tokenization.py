@@ -1,5 +1,5 @@
 # Generated from modules/10_tokenization/tokenization.py by `python -m audits.export`: edit the source, not this file.
-__all__ = ["corpus_texts", "Tokenizer", "UNK_TOKEN", "UNK_ID", "UNK_TEXT", "CharTokenizer", "CHUNK_PATTERN", "split_chunks", "count_pairs", "merge_pair", "BYTE_VOCAB", "BPETokenizer"]
+__all__ = ["Tokenizer", "corpus_texts", "UNK_TOKEN", "UNK_ID", "UNK_TEXT", "CharTokenizer", "CHUNK_PATTERN", "split_chunks", "count_pairs", "merge_pair", "BYTE_VOCAB", "BPETokenizer"]
 
 
 # modules/10_tokenization/tokenization.py:36
@@ -9,15 +9,6 @@ from collections import Counter
 
 
 # modules/10_tokenization/tokenization.py:56
-def corpus_texts(corpus):
-    """A corpus as a list of strings: one `str`, or a list/tuple of `str`."""
-    if isinstance(corpus, str):
-        return [corpus]
-    if isinstance(corpus, (list, tuple)) and all(isinstance(text, str) for text in corpus):
-        return list(corpus)
-    raise TypeError(f"corpus must be a str or a list of str, got {type(corpus).__name__}")
-
-
 class Tokenizer:
     """Base class: turns text into integer ids and back.
 
@@ -60,7 +51,17 @@ class Tokenizer:
         return ids
 
 
-# modules/10_tokenization/tokenization.py:148
+# modules/10_tokenization/tokenization.py:99
+def corpus_texts(corpus):
+    """A corpus as a list of strings: one `str`, or a list/tuple of `str`."""
+    if isinstance(corpus, str):
+        return [corpus]
+    if isinstance(corpus, (list, tuple)) and all(isinstance(text, str) for text in corpus):
+        return list(corpus)
+    raise TypeError(f"corpus must be a str or a list of str, got {type(corpus).__name__}")
+
+
+# modules/10_tokenization/tokenization.py:166
 UNK_TOKEN = "<unk>"
 UNK_ID = 0
 UNK_TEXT = "\ufffd"  # what decode writes for the <unk> id
@@ -110,7 +111,7 @@ class CharTokenizer(Tokenizer):
         return "".join(UNK_TEXT if i == UNK_ID else self.vocab[i] for i in ids)
 
 
-# modules/10_tokenization/tokenization.py:297
+# modules/10_tokenization/tokenization.py:315
 CHUNK_PATTERN = re.compile(r"\s*\S+|\s+")  # a word with its leading whitespace, or trailing whitespace
 
 
@@ -141,7 +142,7 @@ def merge_pair(word, pair, new_id):
     return tuple(merged)
 
 
-# modules/10_tokenization/tokenization.py:414
+# modules/10_tokenization/tokenization.py:432
 BYTE_VOCAB = 256  # base alphabet: one id per byte value
 
 
