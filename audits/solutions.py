@@ -16,6 +16,7 @@ Pure text work: the static rules and `audits.bite` share it, nothing is run.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from typing import Iterable, Optional
@@ -25,6 +26,7 @@ from audits.model import Cell, ModuleSource
 BEGIN, END = "BEGIN SOLUTION", "END SOLUTION"
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")  # nbgrader's ClearSolutions.code_stub["python"]
 TEXT_STUB = "YOUR ANSWER HERE"  # ... and its text_stub, for markdown solution cells
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 @dataclass(frozen=True)
@@ -37,9 +39,21 @@ class Region:
     whole_cell: bool = False  # a solution cell without markers: nbgrader replaces all of it
 
     @property
+    def owner(self) -> str:
+        """The function or class the region sits in ("SGD._update"), or "" at module level."""
+        names, body = [], self.cell.tree.body if self.cell.tree is not None else []
+        while True:
+            inside = next((node for node in body if isinstance(node, DEFINITIONS) and node.lineno < self.first <= (node.end_lineno or 0)), None)
+            if inside is None:
+                return ".".join(names)
+            names.append(inside.name)
+            body = inside.body
+
+    @property
     def name(self) -> str:
-        """How reports name it: "sgd, lines 305-313"."""
-        return f"{cell_id(self.cell)}, lines {self.first}-{self.last}"
+        """How reports name it: "`SGD._update` in cell sgd, lines 305-313"."""
+        where = f"`{self.owner}` in cell {cell_id(self.cell)}" if self.owner else f"cell {cell_id(self.cell)}"
+        return f"{where}, lines {self.first}-{self.last}"
 
 
 def _flag(cell: Cell, key: str) -> bool:

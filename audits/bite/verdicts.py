@@ -132,14 +132,10 @@ def _where(outcome: Outcome) -> str:
 def findings(plan: Plan, run: Run) -> list[Finding]:
     found: list[Finding] = []
     graded = plan.graded()
-    limit_seen: set[tuple[int, str]] = set()
+    overruns: dict[int, list[tuple[str, Outcome]]] = {}  # cell position -> (version, outcome): one finding per cell
 
     def limit(position: int, outcome: Outcome, version: str) -> None:
-        if (position, version) in limit_seen:
-            return
-        limit_seen.add((position, version))
-        cell = plan.cells[position]
-        found.append(_finding(BITE004, plan, cell.start, f"`{cell_id(cell)}` on the {version}: {outcome.message}{_where(outcome)}."))
+        overruns.setdefault(position, []).append((version, outcome))
 
     for position, outcome in sorted(run.solution.items()):
         cell = plan.cells[position]
@@ -167,6 +163,11 @@ def findings(plan: Plan, run: Run) -> list[Finding]:
                 limit(position, outcome, f"knockout of {region.name}")
         if (f"knockout:{cell_position}:{number}") in run.done and not catchers(plan, run, cell_position, number):
             found.append(_finding(BITE003, plan, region.first, f"no graded test fails when this region ({region.name}) is replaced by the stub: it is never checked.", region.last))
+    for position, cases in sorted(overruns.items()):
+        cell = plan.cells[position]
+        version, outcome = cases[0]
+        others = f" (and on {len(cases) - 1} other version{'s' if len(cases) > 2 else ''})" if len(cases) > 1 else ""
+        found.append(_finding(BITE004, plan, cell.start, f"`{cell_id(cell)}` on the {version}{others}: {outcome.message}{_where(outcome)}."))
     if run.stopped:
         line = plan.cells[0].start if plan.cells else 1
         found.append(_finding(BITE004, plan, line, f"bite stopped before every version finished: {run.stopped}."))

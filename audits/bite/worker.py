@@ -72,6 +72,9 @@ class Worker:
     # -- running one cell ---------------------------------------------------------
 
     def _arm(self):
+        # Installed afresh for every cell: an earlier cell may have replaced or ignored them.
+        signal.signal(signal.SIGALRM, _raise_timeout("wall"))
+        signal.signal(signal.SIGXCPU, _raise_timeout("cpu"))
         usage = resource.getrusage(resource.RUSAGE_SELF)
         used = usage.ru_utime + usage.ru_stime
         _, hard = resource.getrlimit(resource.RLIMIT_CPU)
@@ -240,8 +243,6 @@ def main():
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    signal.signal(signal.SIGALRM, _raise_timeout("wall"))
-    signal.signal(signal.SIGXCPU, _raise_timeout("cpu"))
     _limit(resource.RLIMIT_AS, int(job["memory"]))
     _limit(resource.RLIMIT_FSIZE, int(job["file_size"]))
     _limit(resource.RLIMIT_CORE, 0)

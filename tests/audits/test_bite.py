@@ -1,0 +1,136 @@
+"""`python -m audits.bite`: graded tests run on the solution, the student version and each knockout,
+in isolated child processes. Also the bite check of our own modules: CI fails when a test stops biting."""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from audits.auditor import Auditor
+from audits.bite.__main__ import bite_module, main
+from audits.bite.runner import Limits
+from audits.parse import parse_text
+from audits.solutions import STUB, solution_regions, stubbed_source, student_source
+from testkit.auditkit import assert_one_line_error, line_of, make_checkout, marker, source
+
+FIXTURES = Path(__file__).resolve().parent / "bite_fixtures"
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def run_json(capsys, *args):
+    code = main([*args, "--format", "json"])
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+# -- the student version, as nbgrader makes it ---------------------------------------------
+
+
+def test_student_version_stubs_each_region_at_its_markers_indentation():
+    text = source(marker("f", "impl") + '\ndef f(x):\n    """TODO."""\n    ### BEGIN SOLUTION\n    y = x + 1\n    return y\n    ### END SOLUTION\n')
+    module = parse_text(text)
+    cell = module.code_cells()[-1]
+    assert student_source(cell) == 'def f(x):\n    """TODO."""\n    # YOUR CODE HERE\n    raise NotImplementedError()'
+    padded = student_source(cell, keep_lines=True)
+    assert len(padded.split("\n")) == len(cell.source.split("\n"))  # line numbers survive for tracebacks
+    (region,) = solution_regions(module)
+    assert (region.first, region.last) == (line_of(text, "### BEGIN"), line_of(text, "### END"))
+    assert stubbed_source(cell, []) == cell.source
+
+
+def test_a_solution_cell_without_markers_is_replaced_whole():
+    module = parse_text(source(marker("g", "impl") + "\ndef g():\n    return 1\n"))
+    assert student_source(module.code_cells()[-1]) == "\n".join(STUB)
+
+
+# -- fixture courses ---------------------------------------------------------------------
+
+
+def test_defects_fixture_gives_exactly_its_four_defects(capsys):
+    code, report = run_json(capsys, "--root", str(FIXTURES / "defects"))
+    assert code == 1
+    (module,) = report["modules"]
+    text = (FIXTURES / "defects/modules/01_widget/widget.py").read_text(encoding="utf-8")
+    test_scale = line_of(text, '"grade_id": "test-scale"')
+    shift_region = line_of(text, "### BEGIN SOLUTION", nth=2)
+    counter_region = line_of(text, "### BEGIN SOLUTION", nth=3)
+    assert sorted((f["code"], f["line"]) for f in module["findings"]) == sorted([
+        ("GR001", test_scale), ("BITE002", test_scale),                 # a test of provided code
+        ("BITE003", shift_region),                                      # a region no test checks
+        ("GR002", counter_region), ("BITE005", counter_region),         # a class-body region
+        ("GR003", line_of(text, '"grade_id": "widget-helpers"')),       # an unlocked helper
+    ])  # fmt: skip
+    assert module["bite"] == {"graded": 3, "solution_passed": 3, "student_failed": 2, "regions": 3, "caught": 2, "stopped": None}
+    uncaught = next(f for f in module["findings"] if f["code"] == "BITE003")
+    assert "`shift`" in uncaught["message"] and uncaught["excerpt"].splitlines()[-1].strip() == "### END SOLUTION"
+
+
+def test_clean_fixture_bites(capsys):
+    code, report = run_json(capsys, "--root", str(FIXTURES / "clean"))
+    (module,) = report["modules"]
+    assert code == 0 and module["findings"] == []
+    assert module["bite"] == {"graded": 3, "solution_passed": 3, "student_failed": 3, "regions": 4, "caught": 4, "stopped": None}
+
+
+def test_cells_that_hang_or_hoard_memory_become_findings_not_a_hung_run():
+    auditor = Auditor(FIXTURES / "limits")
+    module = auditor.index.source(1)
+    bite = bite_module(auditor, module, Limits(timeout=1.0, grace=1.0, memory_mb=700))
+    text = "\n".join(module.lines)
+    limits = {f.line: f.message for f in bite.findings if f.code == "BITE004"}
+    assert set(limits) == {line_of(text, '"grade_id": "test-forever"'), line_of(text, '"grade_id": "test-hoard"')}
+    assert "killed" in limits[line_of(text, '"grade_id": "test-forever"')]  # it ignored the alarm and SIGXCPU
+    assert "out of memory" in limits[line_of(text, '"grade_id": "test-hoard"')]
+    assert bite.summary.solution_passed == 2 and bite.summary.stopped is None
+
+
+def test_course_code_runs_isolated_in_a_scratch_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv("BITE_SECRET", "token")
+    checks = (
+        "import os, sys\n"
+        "def test_unit_isolated():\n"
+        "    assert sys.flags.isolated == 1\n"
+        "    assert 'BITE_SECRET' not in os.environ and 'PYTHONPATH' not in os.environ\n"
+        f"    assert not os.getcwd().startswith({str(tmp_path)!r})\n"
+        "    open('written-by-the-course.txt', 'w').close()\n"
+        "    assert two() == 2\n"
+        "test_unit_isolated()\n"
+    )
+    impl = marker("two", "impl") + '\ndef two():\n    """TODO."""\n    ### BEGIN SOLUTION\n    return 2\n    ### END SOLUTION\n'
+    root = make_checkout(tmp_path / "course", {"01_widget": source(impl, marker("test-isolated", "test") + "\n" + checks)})
+    auditor = Auditor(root)
+    bite = bite_module(auditor, auditor.index.source(1), Limits(timeout=20))
+    assert bite.findings == [] and bite.summary.solution_passed == 1 and bite.summary.caught == 1
+    assert not list(tmp_path.rglob("written-by-the-course.txt")) and not Path("written-by-the-course.txt").exists()
+    assert "widget" not in sys.modules and "two" not in globals()
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [(["99"], "no module 99"), (["--root", "/nonexistent/dir"], "not a readable directory"),
+     (["--timeout", "-1"], "positive number"), (["--jobs", "x"], "positive number")],
+)  # fmt: skip
+def test_bad_input_is_one_line_and_exit_2(args, needle, capsys):
+    try:
+        code = main([*args, "--root", str(FIXTURES / "clean")] if "--root" not in args else args)
+    except SystemExit as exit:  # argparse usage errors
+        code = exit.code
+    assert_one_line_error(code, capsys.readouterr().err, needle)
+
+
+# -- our own modules: CI fails when a graded test stops biting ------------------------------
+
+
+def test_every_graded_test_of_our_modules_bites(capsys):
+    code, report = run_json(capsys, "--root", str(CHECKOUT), "--jobs", str(min(2, os.cpu_count() or 1)))
+    findings = [f"{f['path']}:{f['line']} {f['code']} {f['message']}" for m in report["modules"] for f in m["findings"]]
+    assert code == 0 and findings == []
+    assert len(report["modules"]) == 20
+    for module in report["modules"]:
+        counts = module["bite"]
+        assert counts["stopped"] is None, module["module"]["folder"]
+        assert counts["graded"] > 0 and counts["regions"] > 0, module["module"]["folder"]
+        assert counts["solution_passed"] == counts["student_failed"] == counts["graded"], module["module"]["folder"]
+        assert counts["caught"] == counts["regions"], module["module"]["folder"]
