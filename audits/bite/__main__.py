@@ -127,6 +127,7 @@ def render(bites: list[Bite], fmt: str, date) -> str:
     for info, bite in infos:
         document = json_report.document(info, bite.findings, RULES)
         document["bite"] = {key: getattr(bite.summary, key) for key in ("graded", "solution_passed", "student_failed", "regions", "caught", "stopped")}
+        document["bite"]["seconds"] = round(bite.summary.seconds, 2)
         documents.append(document)
     return json.dumps({"schema": SCHEMA_ID, "modules": documents}, indent=2, ensure_ascii=False) + "\n"
 
