@@ -42,12 +42,14 @@ class Audit:
     findings: list[Finding]
     suppressed: list[Finding] = field(default_factory=list)  # silenced by `# audit: ignore[...]`, for the reports
     parsed: Optional[ModuleSource] = field(default=None, repr=False)  # None when the findings came from the cache
+    profile: str = "tinytorch"  # the course conventions the audit applied ("tinytorch" or "nbgrader")
 
     @property
     def module(self) -> ModuleSource:
         """The parsed source (parsed now when the findings came from the cache)."""
         if self.parsed is None:
             self.parsed = parse_source(self.text, self.path, self.ref)
+            self.parsed.profile = self.profile
         return self.parsed
 
     @cached_property
@@ -55,7 +57,7 @@ class Audit:
         """How the reports name and quote the audited source (its lines need no parse)."""
         if self.parsed is not None or self.path.suffix == ".ipynb":  # a notebook's lines are its rendering
             return ModuleInfo.from_source(self.module)
-        return ModuleInfo.from_source(ModuleSource(self.path, self.text, source_lines(self.text), [], self.ref))
+        return ModuleInfo.from_source(ModuleSource(self.path, self.text, source_lines(self.text), [], self.ref, profile=self.profile))
 
     @property
     def ready(self) -> bool:
@@ -100,7 +102,7 @@ class Auditor:
         index = self.index if module.ref is not None else None
         suppressed: list[Finding] = []
         findings = audit_source(module, index, self.config, suppressed)
-        return Audit(module.path, module.ref, module.file_text, findings, suppressed, module)
+        return Audit(module.path, module.ref, module.file_text, findings, suppressed, module, module.profile)
 
     def audit_ref(self, ref: ModuleRef) -> Audit:
         """Audit a discovered module as it is on disk now.
@@ -114,7 +116,7 @@ class Auditor:
             hit = self._cache.get(ref, text, self.config)
             if hit is not None:
                 findings, suppressed = hit
-                return Audit(ref.path, ref, text, findings, suppressed)
+                return Audit(ref.path, ref, text, findings, suppressed, profile=self.profile)
         module = self.index.source_of(ref)
         if module is None or module.file_text != text:
             module = parse_source(text, ref.path, ref)

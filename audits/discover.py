@@ -266,6 +266,9 @@ def find_module(root: Path | str, number: int, config=None) -> ModuleRef:
         names = " and ".join(ref.folder for ref in matches)
         raise InputError(f"{names} both have number {number:02d}: give the folder name or the source path instead")
     listing = ", ".join(f"{ref.number:02d}" for ref in modules if ref.ordered) or "none"
+    unordered = [ref.key for ref in modules if not ref.ordered]
+    if unordered:
+        listing += f"; unnumbered, name them instead: {', '.join(unordered)}"
     raise InputError(f"no module {number} under {Path(root).resolve()} (found: {listing})")
 
 

@@ -33,6 +33,7 @@ class ModuleInfo:
     name: Optional[str] = None  # "compression"
     folder: Optional[str] = None  # "16_compression"
     cells: tuple[tuple[int, int, int, Optional[str]], ...] = ()  # a notebook's cells: (first line, last line, index, id) in its rendering
+    profile: str = "tinytorch"  # the course conventions the audit applied (audits.discover.detect_profile)
 
     def cell_note(self, line: int) -> str:
         """" (cell 4, id abc, line 2)" for a line of a notebook's rendering (line 0 is the cell's marker); "" for a script."""
@@ -67,6 +68,7 @@ class ModuleInfo:
             name=ref.name if ref else None,
             folder=ref.folder if ref else None,
             cells=tuple((c.start, c.end, c.index, c.id) for c in module.cells) if module.notebook is not None else (),
+            profile=module.profile,
         )
 
 

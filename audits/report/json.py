@@ -5,7 +5,8 @@ Schema "tinytorch-audit/1" (keys always present, always in this order):
     {
       "schema": "tinytorch-audit/1",
       "module": {"number": 16 | null, "name": "compression" | null,
-                 "folder": "16_compression" | null, "path": "modules/...", "lines": 812},
+                 "folder": "16_compression" | null, "path": "modules/...", "lines": 812,
+                 "profile": "tinytorch" | "nbgrader"},      # the course conventions applied
       "status": "READY FOR EXPORT" | "NOT READY FOR EXPORT",
       "score": 6.5,                                   # see audits/score.py
       "counts": {"critical": 0, "high": 0, "medium": 0, "low": 0},
@@ -61,6 +62,7 @@ SCHEMA = {
                 "folder": {"type": ["string", "null"]},
                 "path": {"type": "string"},
                 "lines": {"type": "integer", "minimum": 0},
+                "profile": {"enum": ["tinytorch", "nbgrader"]},
             },
         },
         "status": {"enum": [scoring.READY, scoring.NOT_READY]},
@@ -182,6 +184,7 @@ def document(
             "folder": info.folder,
             "path": info.path,
             "lines": info.line_count,
+            "profile": info.profile,
         },
         "status": scoring.status(findings),
         "score": scoring.score(findings),

@@ -129,6 +129,7 @@ def render(
     add("")
     add(f"- **Date:** {date}")
     add(f"- **File:** `{info.path}` ({info.line_count} lines)")
+    add(f"- **Profile:** {info.profile} (the course conventions applied; `[tool.audits] profile` sets it)")
     add("- **Reviewer:** `python -m audits.module` (static audit: the module was parsed, never executed)")
     add(f"- **Status:** {MARK['pass'] if ready else MARK['fail']} **{status}**")
     add(f"- **Score:** {scoring.score(findings):.1f}/10")

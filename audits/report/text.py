@@ -59,7 +59,7 @@ def render(
     status = scoring.status(findings)
     status = paint(status, BOLD + (GREEN if status == scoring.READY else RED), color)
     lines = [
-        f"{info.path} ({info.line_count} lines)",
+        f"{info.path} ({info.line_count} lines, {info.profile} profile)",
         f"{status}  score {scoring.score(findings):.1f}/10  {counts}",
     ]
     worst = by_severity(findings)

@@ -39,4 +39,5 @@ RULE = Rule(
     category="API conformance",
     doc=DOC,
     check=check,
+    profiles=("tinytorch",),  # the tinytorch package's API
 )

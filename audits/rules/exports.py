@@ -11,6 +11,7 @@ from audits.rules._base import finding
 from audits.rules.nbgrader import split_fix
 
 CATEGORY = "Export hygiene"
+HOUSE = ("tinytorch",)  # nbdev export conventions: nbgrader courses export nothing
 
 
 def check_default_exp(module, index):
@@ -91,19 +92,19 @@ The module has no `#| default_exp <target>` directive in its first code cell (or
 later cell, or names no target). The exporter cannot place the module in the package,
 and readers cannot tell where its code lands. Example: a first code cell starting with
 `import numpy as np`. Fix: make `#| default_exp perf.compression` (the module's target
-in API.md) the first line of the first code cell.""", check_default_exp)
+in API.md) the first line of the first code cell.""", check_default_exp, profiles=HOUSE)
 
 EX002 = Rule("EX002", "test function in an export cell", Severity.HIGH, CATEGORY, """\
 A `test_*` function is defined in an `#| export` cell, so the test lands in the package:
 `import tinytorch` ships test code, and pytest may collect it from the package. Example:
 `#| export` above `def test_unit_prune():`. Fix: keep implementations in export cells and
-tests in their own graded, locked cells without `#| export`.""", check_tests_exported)
+tests in their own graded, locked cells without `#| export`.""", check_tests_exported, profiles=HOUSE)
 
 EX003 = Rule("EX003", "name defined twice in export cells", Severity.HIGH, CATEGORY, """\
 The same top-level name (function, class or assignment) is defined twice across the
 module's export cells. The package silently keeps the later one, so the first is dead
 code and the tests may exercise a different version than the package. Example: two
 `def measure_sparsity(model):` cells, an early draft and a final one. `@overload` stubs
-before the real definition are not definitions. Fix: keep one definition.""", check_duplicates)
+before the real definition are not definitions. Fix: keep one definition.""", check_duplicates, profiles=HOUSE)
 
 RULES = [EX001, EX002, EX003]

@@ -39,7 +39,7 @@ DATE = datetime.date(2025, 11, 10)
 def test_text_summary_names_status_score_counts_and_worst_findings_first():
     out = text.render(INFO, FINDINGS, RULES)
     lines = out.splitlines()
-    assert lines[0] == "modules/16_compression/compression.py (40 lines)"
+    assert lines[0] == "modules/16_compression/compression.py (40 lines, tinytorch profile)"
     assert lines[1].startswith("NOT READY FOR EXPORT  score 4.5/10")
     assert "critical 3, high 1, medium 1, low 0" in lines[1]
     assert lines[2] == "modules/16_compression/compression.py:10:1: CC001 class Sequential chains layers"
@@ -141,7 +141,7 @@ def test_json_follows_the_schema_with_stable_key_order():
     assert list(data) == ["schema", "module", "status", "score", "counts", "findings", "rules_violated", "suppressed"]
     assert data["schema"] == "tinytorch-audit/1"
     assert data["module"] == {"number": 16, "name": "compression", "folder": "16_compression",
-                              "path": "modules/16_compression/compression.py", "lines": 40}
+                              "path": "modules/16_compression/compression.py", "lines": 40, "profile": "tinytorch"}
     assert [(f["line"], f["code"]) for f in data["findings"]] == [(2, "REF001"), (5, "NB001"), (10, "CC001"), (20, "TI001"), (30, "TI001")]
     assert list(data["findings"][0]) == ["code", "severity", "category", "path", "line", "message", "excerpt", "suggestion",
                                          "column", "impact", "fix"]
