@@ -257,3 +257,14 @@ def test_a_course_without_default_exp_is_an_nbgrader_course(tmp_path):
     (root / "pyproject.toml").write_text('[tool.audits]\nprofile = "house"\n', encoding="utf-8")
     result = run_command("audits", "--root", root, cwd=tmp_path)
     assert_one_line_error(result.returncode, result.stderr, "profile must be one of tinytorch, nbgrader")
+
+
+def test_an_nbgrader_course_is_discovered_notebook_by_notebook():
+    root = FIXTURES / "nbgrader_course"
+    discovery = discover(root)
+    assert [(ref.key, ref.path.relative_to(root).as_posix(), ref.ordered) for ref in discovery.refs] == [
+        ("ps1/problem1", "source/ps1/problem1.ipynb", False),
+        ("ps1/problem2", "source/ps1/problem2.ipynb", False),
+    ]  # source/header.ipynb belongs to no assignment: not a module
+    assert detect_profile(discovery.refs) == "nbgrader" and "forward-dependency" in discovery.order_note
+    assert find_root(root / "source" / "ps1") == root  # nbgrader_config.py marks the course
