@@ -143,7 +143,7 @@ def test_installed_command_is_declared_and_audits_the_repository(both, capsys):
     code, out, _ = call(command, ["--root", both], capsys)
     assert code == 1 and out.splitlines()[0].split()[:2] == ["module", "lines"]
     code, out, _ = call(command, ["1", "--root", both, "--format", "text"], capsys)
-    assert code == 0 and out.startswith("modules/01_widget/widget.py (57 lines)\nREADY FOR EXPORT")
+    assert code == 0 and out.startswith("modules/01_widget/widget.py (57 lines, tinytorch profile)\nREADY FOR EXPORT")
 
 
 def test_text_lines_are_path_line_col_code_message(both, capsys):
