@@ -17,6 +17,7 @@ The audited code is never run.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from typing import Iterable, Optional
 
@@ -45,17 +46,26 @@ def _line_source(module: ModuleSource, index: Optional[RepoIndex]):
     return sources
 
 
-def _suppressed_at(found: Finding, module: ModuleSource, sources) -> Optional[int]:
-    """The line of the comment that silences this finding (its own line or its cell's marker), if any."""
+def _marker_suppressions(module: ModuleSource) -> list[tuple[int, int, set[str]]]:
+    """(start, end, codes) of the cells whose marker line carries `# audit: ignore[...]`, in order."""
+    return [(cell.start, cell.end, suppressed_codes(cell.marker)) for cell in module.cells if cell.marker and "audit:" in cell.marker]
+
+
+def _suppressed_at(found: Finding, module: ModuleSource, sources, markers) -> Optional[int]:
+    """The line of the comment that silences this finding (its own line or its cell's marker), if any.
+
+    `markers` is `_marker_suppressions(module)`: looked up by bisection, so a file with
+    thousands of cells and findings stays linear.
+    """
     line_of = sources.get(found.path)
     if line_of is None:
         return None
     if found.code in suppressed_codes(line_of(found.line)):
         return found.line
-    if found.path == module.display_path:
-        cell = module.cell_at(found.line)
-        if cell is not None and cell.marker and found.code in suppressed_codes(cell.marker):
-            return cell.start
+    if markers and found.path == module.display_path:
+        at = bisect.bisect_right(markers, (found.line, float("inf"))) - 1
+        if at >= 0 and markers[at][0] <= found.line <= markers[at][1] and found.code in markers[at][2]:
+            return markers[at][0]
     return None
 
 
@@ -85,10 +95,11 @@ def apply(
     findings = list(findings)
     used: set[tuple[str, int, str]] = set()
     silenced: list[Finding] = []
+    markers = _marker_suppressions(module)
     for found in findings:
         if found.code in config.ignore:
             continue
-        at = _suppressed_at(found, module, sources)
+        at = _suppressed_at(found, module, sources, markers)
         if at is not None:
             used.add((found.path, at, found.code))
             silenced.append(found)

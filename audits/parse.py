@@ -79,6 +79,13 @@ def _header_end(lines: list[str]) -> int:
     return 0
 
 
+def _unreadable(error: Exception) -> str:
+    """Why JSON that is well-formed text still cannot be read (issue 14's fuzz classes 1 and 2)."""
+    if isinstance(error, RecursionError):
+        return "not JSON: nested too deeply"
+    return "not JSON Python can read: a number has more digits than its limit"
+
+
 def _nbgrader(marker: str) -> tuple[dict | None, str | None, str | None]:
     """(metadata, raw text, error) for the nbgrader part of a marker line.
 
@@ -94,6 +101,8 @@ def _nbgrader(marker: str) -> tuple[dict | None, str | None, str | None]:
                 value, _ = json.JSONDecoder().raw_decode(options)
             except json.JSONDecodeError:
                 return None, None, None
+            except (ValueError, RecursionError) as error:  # a number past Python's digit limit, absurd nesting
+                return None, options, _unreadable(error)
             if isinstance(value, dict) and "nbgrader" in value:
                 meta = value["nbgrader"]
                 raw = json.dumps(meta)
@@ -106,8 +115,8 @@ def _nbgrader(marker: str) -> tuple[dict | None, str | None, str | None]:
         value, end = json.JSONDecoder().raw_decode(raw)
     except json.JSONDecodeError as error:
         return None, raw, f"not JSON: {error.msg} at column {error.colno + match.start(1)}"
-    except RecursionError:
-        return None, raw, "not JSON: nested too deeply"
+    except (ValueError, RecursionError) as error:
+        return None, raw, _unreadable(error)
     if not isinstance(value, dict):
         return None, raw[:end], f"not a JSON object (found {type(value).__name__})"
     return value, raw[:end], None

@@ -148,7 +148,7 @@ def check(module, index):
     local, tinytorch = _module_names(module)
     for cell, tree in parsed_code_cells(module):
         # Blocks TI001 already asks to guard whole: guarding them removes their other effects too.
-        test_blocks = list(import_time_test_calls(tree))
+        test_blocks = set(import_time_test_calls(tree))  # a set: a cell may hold thousands of them
         for statement, expressions, outer in _statements(tree.body):
             if outer is not None and outer in test_blocks or statement in test_blocks:
                 continue

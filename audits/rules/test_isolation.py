@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 
 from audits.astutil import import_time_statements, is_main_guard, nodes, runs_only_as_script
@@ -63,11 +64,12 @@ def import_time_test_calls(tree: ast.Module) -> dict[ast.stmt, list[ast.Call]]:
     return found
 
 
-def _multiline_string(node: ast.AST) -> bool:
-    """Does the statement hold a string spanning lines? Indenting it would change the string."""
-    return any(
-        (isinstance(child, ast.JoinedStr) or isinstance(child.value, (str, bytes))) and (child.end_lineno or child.lineno) > child.lineno
-        for child in nodes(node, ast.Constant, ast.JoinedStr)
+def _multiline_string_lines(tree: ast.Module) -> list[int]:
+    """First lines of the strings spanning several lines, sorted: indenting those would change them."""
+    return sorted(
+        node.lineno
+        for node in nodes(tree, ast.Constant, ast.JoinedStr)
+        if (isinstance(node, ast.JoinedStr) or isinstance(node.value, (str, bytes))) and (node.end_lineno or node.lineno) > node.lineno
     )
 
 
@@ -81,6 +83,7 @@ def _guard_fixes(module, tree: ast.Module, statements) -> dict[ast.stmt, Fix]:
     """
     body = tree.body
     position = {id(node): i for i, node in enumerate(body)}
+    strings = _multiline_string_lines(tree)
     wanted: dict[int, bool] = {}  # body index -> safe?
     for statement in statements:
         i = position.get(id(statement))
@@ -88,7 +91,9 @@ def _guard_fixes(module, tree: ast.Module, statements) -> dict[ast.stmt, Fix]:
             continue  # inside the `else:` of a main guard: the suggestion says what to do
         if (i > 0 and body[i - 1].end_lineno == statement.lineno) or (i + 1 < len(body) and body[i + 1].lineno == statement.end_lineno):
             continue
-        wanted[i] = not _multiline_string(statement)
+        first, last = statement.lineno, statement.end_lineno or statement.lineno
+        at = bisect.bisect_left(strings, first)
+        wanted[i] = not (at < len(strings) and strings[at] <= last)  # no multi-line string inside
     groups: list[list[int]] = []
     for i in sorted(wanted):
         if groups and groups[-1][-1] == i - 1 and wanted[groups[-1][-1]] == wanted[i]:
