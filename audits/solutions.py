@@ -141,10 +141,11 @@ def student_source(cell: Cell, keep_lines: bool = False) -> str:
     """The cell as nbgrader's generate_assignment writes it for students.
 
     Every region is stubbed; a solution cell without markers becomes the stub alone;
-    a markdown solution cell becomes nbgrader's text stub. Other cells are unchanged.
+    a markdown solution cell without markers becomes nbgrader's text stub. Other cells
+    are unchanged.
     """
     if not cell.is_code:
-        return TEXT_STUB if is_solution_cell(cell) and not (BEGIN in cell.source) else cell.source
+        return TEXT_STUB if is_solution_cell(cell) and BEGIN not in cell.source else cell.source
     regions = cell_regions(cell)
     return stubbed_source(cell, regions, keep_lines) if regions else cell.source
 

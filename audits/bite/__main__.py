@@ -43,7 +43,8 @@ from audits.rules import class_regions, provided_tests, unlocked_helpers
 
 STATIC_RULES = [provided_tests.RULE, class_regions.RULE, unlocked_helpers.RULE]
 RULES = STATIC_RULES + BITE_RULES
-SCHEMA_ID = "tinytorch-bite/1"
+SCHEMA_ID = "tinytorch-bite/1"  # {"schema", "modules": [tinytorch-audit/1 document + "bite": {counts, "stopped", "seconds"}]}
+REVIEWER = "`python -m audits.bite` (dynamic check: the module ran in isolated child processes, never in the auditor)"
 
 
 @dataclass
@@ -124,7 +125,7 @@ def render(bites: list[Bite], fmt: str, date) -> str:
         return table(bites)
     infos = [(ModuleInfo.from_source(bite.module), bite) for bite in bites]
     if fmt == "markdown":
-        return "\n".join(markdown.render(info, bite.findings, RULES, date) for info, bite in infos)
+        return "\n".join(markdown.render(info, bite.findings, RULES, date, reviewer=REVIEWER) for info, bite in infos)
     documents = []
     for info, bite in infos:
         document = json_report.document(info, bite.findings, RULES)

@@ -112,6 +112,7 @@ def render(
     rules: Iterable[Rule] | Mapping[str, Rule],
     date: _dt.date | str,
     suppressed: Iterable[Finding] = (),
+    reviewer: str = "`python -m audits.module` (static audit: the module was parsed, never executed)",
 ) -> str:
     rules = rule_map(rules)
     suppressed = ordered(suppressed)
@@ -130,7 +131,7 @@ def render(
     add(f"- **Date:** {date}")
     add(f"- **File:** `{info.path}` ({info.line_count} lines)")
     add(f"- **Profile:** {info.profile} (the course conventions applied; `[tool.audits] profile` sets it)")
-    add("- **Reviewer:** `python -m audits.module` (static audit: the module was parsed, never executed)")
+    add(f"- **Reviewer:** {reviewer}")
     add(f"- **Status:** {MARK['pass'] if ready else MARK['fail']} **{status}**")
     add(f"- **Score:** {scoring.score(findings):.1f}/10")
     if suppressed:

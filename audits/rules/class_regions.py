@@ -7,16 +7,16 @@ from typing import Optional
 
 from audits.model import Rule, Severity
 from audits.rules._base import finding
-from audits.solutions import Region, solution_regions, stubbed_source
+from audits.solutions import Region, solution_regions
 
-SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 DOC = """\
 What it does: finds a solution region that covers the body of a class (its methods, or
 statements directly under `class X:`) or the `def`/`class` line of a module-level
 definition. It reads where nbgrader's stub `raise NotImplementedError()` lands in the
-student version: in a class body or at module level next to definitions, it runs when
-the cell runs.
+student version (where the region's first statement was): in a class body or at module
+level next to definitions, it runs when the cell runs.
 
 Why it matters: the student version then raises while defining the class or function,
 so the name is never defined: every later cell fails with `NameError`, the student
@@ -35,18 +35,30 @@ function and only calling an unfinished method raises."""
 
 
 def _stub_scope(region: Region) -> Optional[ast.AST]:
-    """The function, class or module holding the region's stub in the student version."""
-    try:
-        tree = ast.parse("\n" * (region.cell.body_start - 1) + stubbed_source(region.cell, [region], keep_lines=True))
-    except (SyntaxError, ValueError):
-        return None  # the student version does not parse: NB006's and bite's business
-    stub_line = region.first + 1
-    best: ast.AST = tree
-    for node in ast.walk(tree):
-        if isinstance(node, SCOPES) and node.lineno < stub_line <= (node.end_lineno or node.lineno):
-            if best is tree or node.lineno > best.lineno:
-                best = node
-    return best
+    """The function, class or module that holds the region's stub in the student version:
+    the innermost definition around the region's first statement (None for an empty region)."""
+
+    def search(body: list, scope: ast.AST) -> Optional[ast.AST]:
+        for node in body:
+            if region.first < node.lineno < region.last:
+                return scope  # the region's first statement: the stub replaces it in this scope
+            if node.lineno < region.first <= (node.end_lineno or node.lineno):
+                inner = node if isinstance(node, SCOPES) else scope
+                for child in _statement_lists(node):
+                    found = search(child, inner)
+                    if found is not None:
+                        return found
+        return None
+
+    return search(region.cell.tree.body, region.cell.tree)
+
+
+def _statement_lists(node: ast.AST) -> list[list]:
+    """The blocks of statements directly inside a compound statement (body, else, handlers...)."""
+    lists = [getattr(node, name) for name in ("body", "orelse", "finalbody") if isinstance(getattr(node, name, None), list)]
+    lists += [handler.body for handler in getattr(node, "handlers", [])]
+    lists += [case.body for case in getattr(node, "cases", [])]
+    return lists
 
 
 def _definitions_in(region: Region) -> list[ast.AST]:

@@ -68,6 +68,16 @@ def test_defects_fixture_gives_exactly_its_four_defects(capsys):
     assert "`shift`" in uncaught["message"] and uncaught["excerpt"].splitlines()[-1].strip() == "### END SOLUTION"
 
 
+def test_markdown_review_names_the_dynamic_check_and_each_finding(capsys):
+    code = main(["--root", str(FIXTURES / "defects"), "--format", "markdown"])
+    review = capsys.readouterr().out
+    assert code == 1
+    assert "- **Reviewer:** `python -m audits.bite` (dynamic check" in review
+    for code_name in ("GR001", "GR002", "GR003", "BITE002", "BITE003", "BITE005"):
+        assert f"**{code_name}**" in review, code_name
+    assert "`shift` in cell double" in review
+
+
 def test_clean_fixture_bites(capsys):
     code, report = run_json(capsys, "--root", str(FIXTURES / "clean"))
     (module,) = report["modules"]
