@@ -436,6 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # a shard's result, for --jobs
     args = parser.parse_args(argv)
     os.environ.pop("AUDITS_DEBUG", None)  # internal errors stay one line, as a user sees them
+    os.environ["AUDITS_NO_CACHE"] = "1"  # every input audited for real, never answered from the result cache
     start = time.perf_counter()
     if args.jobs > 1:
         share = -(-args.examples // args.jobs)
