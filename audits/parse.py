@@ -39,6 +39,9 @@ CODING = re.compile(r"^[ \t\f]*#.*?coding[:=]")
 FORMAT = {"extension": ".py", "format_name": "percent"}
 PRIVATE_JUPYTEXT = "audits._jupytext"  # where _load_percent_reader puts jupytext's reader modules
 NBBASE = "nbformat.v4.nbbase"
+WINDOW = 256  # lines of the file the cell reader sees at first (see _decided)
+PAD_LIMIT = 5000  # below this line, a cell is parsed after blank lines (see _compile)
+FENCE = re.compile(r"```|~~~")
 _READER = None  # the reader class, loaded on first parse
 
 
@@ -148,16 +151,19 @@ def _compile(body_start: int, body: list[str]) -> tuple[ast.Module | None, tuple
     """The cell's AST with file line numbers, or (None, (line, message)).
 
     Blank lines in front of the body put every node at its line in the file
-    (cheaper than parsing at line 1 and shifting each node afterwards).
+    (cheaper than parsing at line 1 and shifting each node afterwards). Far
+    down a file (thousands of cells) the padding itself would cost more than
+    the cell, so there the nodes are shifted instead.
     """
+    shift = body_start - 1 if body_start > PAD_LIMIT else 0
     try:
-        tree = ast.parse("\n" * (body_start - 1) + "\n".join(body))
+        tree = ast.parse("\n" * (body_start - 1 - shift) + "\n".join(body))
     except SyntaxError as error:
-        line = min(max(error.lineno or body_start, body_start), body_start + max(len(body) - 1, 0))
+        line = min(max((error.lineno or 1) + shift, body_start), body_start + max(len(body) - 1, 0))
         return None, (line, error.msg or "invalid syntax")
     except (ValueError, RecursionError, MemoryError) as error:  # null bytes, absurd nesting
         return None, (body_start, f"cannot be parsed ({type(error).__name__}: {error})")
-    return tree, None
+    return (ast.increment_lineno(tree, shift) if shift else tree), None
 
 
 def _load_percent_reader():
@@ -213,19 +219,42 @@ def _split(lines: list[str], first: int) -> list[tuple[int, int, str]]:
     spans = []
     pos = first
     while pos < len(lines):
-        chunk = lines[pos:]
-        reader = reader_class(FORMAT, "python")
-        try:
-            reader.metadata_and_language_from_option_line(chunk[0])
-            _, next_start, _ = reader.find_cell_end(chunk)
-        except Exception:  # jupytext trips on the options of this marker line
-            reader = reader_class(FORMAT, "python")
-            reader.metadata = {}
-            _, next_start, _ = reader.find_cell_end(chunk)
-        next_start = max(next_start, 1)  # a cell holds at least its first line
-        spans.append((pos, pos + next_start, reader.cell_type or "code"))
+        window = WINDOW
+        while True:
+            next_start, kind = _cell_end(reader_class, lines[pos : pos + window])
+            if pos + window >= len(lines) or _decided(lines, pos, next_start, window, kind):
+                break
+            window *= 4  # the cell may go on past the window: read more of the file
+        spans.append((pos, pos + next_start, kind))
         pos += next_start
     return spans
+
+
+def _cell_end(reader_class, chunk: list[str]) -> tuple[int, str]:
+    """(offset of the next cell's first line, this cell's kind) as jupytext reads `chunk`."""
+    reader = reader_class(FORMAT, "python")
+    try:
+        reader.metadata_and_language_from_option_line(chunk[0])
+        _, next_start, _ = reader.find_cell_end(chunk)
+    except Exception:  # jupytext trips on the options of this marker line
+        reader = reader_class(FORMAT, "python")
+        reader.metadata = {}
+        _, next_start, _ = reader.find_cell_end(chunk)
+    return max(next_start, 1), reader.cell_type or "code"  # a cell holds at least its first line
+
+
+def _decided(lines: list[str], pos: int, next_start: int, window: int, kind: str) -> bool:
+    """Is the split of a window of the file the same as the split of the whole rest of it?
+
+    jupytext reads a cell up to the next marker, so a marker found in the window
+    settles a code cell (reading each cell against the whole rest of the file
+    would make the split quadratic in the number of cells). A markdown or raw
+    cell with a code fence is the exception: jupytext looks for the closing
+    fence anywhere below, so such a cell is read against the whole rest.
+    """
+    if next_start >= window:
+        return False  # no marker in the window
+    return kind == "code" or not any(FENCE.search(line) for line in lines[pos : pos + next_start])
 
 
 def normalize_newlines(text: str) -> str:

@@ -154,10 +154,46 @@ def test_a_whole_checkout_audit_parses_each_cell_and_test_file_once(tmp_path, mo
         {"01_widget": source(cell), "02_gadget": source(cell.replace("widget", "gadget"), target="core.gadget")},
         {"tests/01_widget/test_widget.py": "from tinytorch.core.widget import widget\n\n\ndef test_widget():\n    assert widget() == 1\n"},
     )
+    sources = [cell.source for path in sorted(root.glob("modules/*/*.py")) for cell in parse_file(path).code_cells()]
+    sources.append((root / "tests/01_widget/test_widget.py").read_text(encoding="utf-8"))
     parsed = []
     real = ast.parse
     monkeypatch.setattr(ast, "parse", lambda text, *args, **kwargs: parsed.append(text) or real(text, *args, **kwargs))
     auditor = Auditor(root)
     for ref in auditor.refs:
         auditor.audit_ref(ref)
-    assert len(parsed) == 2 + 2 + 1  # two code cells per module, one test file
+    assert len(sources) == 2 + 2 + 1  # two code cells per module, one test file
+    # Each source is parsed once; rules may parse texts they derive (e.g. the student version), never a source again.
+    assert sorted(text.lstrip("\n") for text in parsed if text.lstrip("\n") in sources) == sorted(sources)
+
+
+SPLIT_TEXTS = st.lists(
+    st.sampled_from(["# %%", "# %% [markdown]", "x = 1", '"""', "# ```", "```", "~~~", "# %% [raw]", "", "s = '''", "'''"]), max_size=40
+).map("\n".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(SPLIT_TEXTS)
+def test_reading_the_file_in_windows_splits_it_as_jupytext_does_on_the_whole(text):
+    """The split reads a window of the file per cell (linear time); the cells must be those of reading all of it."""
+    import audits.parse as parse
+
+    def spans(window):
+        old = parse.WINDOW
+        parse.WINDOW = window
+        try:
+            return [(c.kind, c.start, c.end) for c in parse_text(text).cells]
+        finally:
+            parse.WINDOW = old
+
+    assert spans(1) == spans(2) == spans(10**9)
+
+
+def test_cells_far_down_a_long_file_keep_exact_lines():
+    from audits.parse import PAD_LIMIT
+
+    filler = "# %%\nx = 1\n\n" * (PAD_LIMIT // 3 + 10)
+    text = filler + "# %%\ny = 2\ndef broken(:\n"
+    cells = parse_text(text).cells
+    assert cells[-2].start > PAD_LIMIT and cells[-2].tree.body[0].lineno == line_of(text, "x = 1", PAD_LIMIT // 3 + 10)
+    assert cells[-1].tree is None and cells[-1].syntax_error[0] == line_of(text, "def broken")
