@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from testkit.compression_models import TinyMLP, TiedMLP, manual_sparsity, numpy_distillation_loss, numpy_log_softmax
+from testkit.compression_models import TinyMLP, TiedMLP, manual_sparsity, numpy_distillation_loss
+from testkit.references import log_softmax as numpy_log_softmax
 from tinytorch.core.layers import Linear
 from tinytorch.core.tensor import Tensor
 from tinytorch.perf.compression import (

@@ -11,6 +11,7 @@ import pytest
 
 import tinytorch.core.autograd  # noqa: F401  (turns autograd on)
 from testkit.blobs import accuracy, make_blobs
+from testkit.references import softmax
 from testkit.compression_models import (
     TiedMLP,
     TinyMLP,
@@ -37,11 +38,6 @@ def trained():
     train(model, Adam(model.parameters(), lr=0.02), inputs, labels, steps=80)
     assert accuracy(model, inputs, labels) >= 0.95
     return model, inputs, labels
-
-
-def softmax(z):
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
 
 
 class TestSparsityConsistency:

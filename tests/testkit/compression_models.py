@@ -9,6 +9,7 @@ import numpy as np
 
 from testkit.blobs import BlobMLP
 from testkit.models import TwoLayerMLP, full_batch_steps
+from testkit.references import log_softmax
 from tinytorch.core.tensor import Tensor
 
 
@@ -58,15 +59,10 @@ def train(model, optimizer, inputs, labels, steps):
     return full_batch_steps(model, optimizer, CrossEntropyLoss(), Tensor(inputs), Tensor(labels), steps)
 
 
-def numpy_log_softmax(z):
-    z = z - z.max(axis=1, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-
-
 def numpy_distillation_loss(student, teacher, labels, temperature, alpha):
     """alpha*T^2*KL(softmax(t/T) || softmax(s/T)) + (1-alpha)*CE(s, y), batch mean, in float64 numpy."""
     s, t = np.asarray(student, dtype=np.float64), np.asarray(teacher, dtype=np.float64)
-    log_pt = numpy_log_softmax(t / temperature)
-    kl = (np.exp(log_pt) * (log_pt - numpy_log_softmax(s / temperature))).sum(axis=1).mean()
-    ce = -numpy_log_softmax(s)[np.arange(len(labels)), labels].mean()
+    log_pt = log_softmax(t / temperature)
+    kl = (np.exp(log_pt) * (log_pt - log_softmax(s / temperature))).sum(axis=1).mean()
+    ce = -log_softmax(s)[np.arange(len(labels)), labels].mean()
     return alpha * temperature**2 * kl + (1 - alpha) * ce
