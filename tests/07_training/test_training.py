@@ -18,7 +18,7 @@ from tinytorch.core.optimizers import SGD, Adam
 from tinytorch.core.tensor import Tensor
 from tinytorch.core.training import CosineSchedule, Trainer, clip_grad_norm
 
-from testkit.models import TwoLayerMLP, batches_of, make_gaussian_blobs, make_xor, tanh_mlp
+from testkit.models import TwoLayerMLP, batches_of, make_blobs, make_xor, tanh_mlp
 
 
 def cosine_reference(max_lr, min_lr, total, epoch):
@@ -210,7 +210,7 @@ def test_gradient_clipping_is_applied_before_the_step():
 
 
 def test_numpy_batches_are_accepted():
-    features, labels = make_gaussian_blobs(n_per_class=5, n_classes=2)
+    features, labels = make_blobs(n_per_class=5, n_classes=2, n_features=2)
     model = TwoLayerMLP(2, 4, 2)
     # one batch: the returned loss is the cross-entropy of the weights before the step
     expected = numpy_cross_entropy(numpy_relu_mlp(model, features), labels)
@@ -250,7 +250,7 @@ class DropoutEverywhere:
 def test_training_flags_are_switched_for_train_and_evaluate():
     model = DropoutEverywhere()
     dropouts = [model.dropout, model.extra[0], model.named["late"]]
-    features, labels = make_gaussian_blobs(n_per_class=4, n_classes=2)
+    features, labels = make_blobs(n_per_class=4, n_classes=2, n_features=2)
     batches = batches_of(features, labels, 4)
     trainer = Trainer(model, SGD(model.parameters(), lr=0.01), CrossEntropyLoss())
     trainer.evaluate(batches)
@@ -262,8 +262,8 @@ def test_training_flags_are_switched_for_train_and_evaluate():
 
 
 def test_evaluate_returns_loss_and_accuracy_without_touching_the_model():
-    features, labels = make_gaussian_blobs(n_per_class=10, n_classes=3, seed=4)
-    model = TwoLayerMLP(2, 6, 3)
+    features, labels = make_blobs(n_per_class=10, n_classes=3, n_features=3, seed=4)
+    model = TwoLayerMLP(3, 6, 3)
     before = [p.data.copy() for p in model.parameters()]
     trainer = Trainer(model, SGD(model.parameters(), lr=0.5), CrossEntropyLoss())
     loss, accuracy = trainer.evaluate(batches_of(features, labels, 7))
@@ -337,9 +337,9 @@ def test_learns_xor():
 
 def test_learns_four_gaussian_blobs_with_schedule_and_clipping():
     np.random.seed(1)
-    features, labels = make_gaussian_blobs(n_per_class=40, n_classes=4, seed=1)
-    test_features, test_labels = make_gaussian_blobs(n_per_class=25, n_classes=4, seed=2)
-    model = TwoLayerMLP(2, 16, 4)
+    features, labels = make_blobs(n_per_class=40, n_classes=4, n_features=4, seed=1)
+    test_features, test_labels = make_blobs(n_per_class=25, n_classes=4, n_features=4, seed=2)
+    model = TwoLayerMLP(4, 16, 4)
     trainer = Trainer(model, SGD(model.parameters(), lr=0.1, momentum=0.9), CrossEntropyLoss(),
                       scheduler=CosineSchedule(0.1, 0.001, total_epochs=15), grad_clip_norm=5.0)
     for _ in range(15):
@@ -353,7 +353,7 @@ def test_learns_four_gaussian_blobs_with_schedule_and_clipping():
 
 def blob_trainer(make_optimizer, seed):
     np.random.seed(seed)
-    model = TwoLayerMLP(2, 6, 3)
+    model = TwoLayerMLP(3, 6, 3)
     return Trainer(model, make_optimizer(model.parameters()), CrossEntropyLoss(),
                    scheduler=CosineSchedule(0.05, 0.005, total_epochs=6))
 
@@ -364,7 +364,7 @@ def blob_trainer(make_optimizer, seed):
     ids=["sgd-momentum", "adam"],
 )
 def test_checkpoint_resume_matches_uninterrupted_training(tmp_path, make_optimizer):
-    features, labels = make_gaussian_blobs(n_per_class=8, n_classes=3, seed=5)
+    features, labels = make_blobs(n_per_class=8, n_classes=3, n_features=3, seed=5)
     batches = batches_of(features, labels, 6)
     straight = blob_trainer(make_optimizer, seed=0)
     for _ in range(4):
@@ -390,7 +390,7 @@ def test_checkpoint_resume_matches_uninterrupted_training(tmp_path, make_optimiz
 
 
 def test_checkpoint_restores_exact_values(tmp_path):
-    features, labels = make_gaussian_blobs(n_per_class=6, n_classes=3, seed=6)
+    features, labels = make_blobs(n_per_class=6, n_classes=3, n_features=3, seed=6)
     trainer = blob_trainer(lambda p: Adam(p, lr=0.05), seed=3)
     trainer.train_epoch(batches_of(features, labels, 6))
     saved = [p.data.copy() for p in trainer.model.parameters()]

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import tinytorch.core.autograd  # noqa: F401  (turns autograd on)
-from testkit.blobs import accuracy, make_blobs
+from testkit.blobs import accuracy, make_blobs, train
 from testkit.references import softmax
 from testkit.compression_models import (
     TiedMLP,
@@ -18,7 +18,6 @@ from testkit.compression_models import (
     manual_sparsity,
     mask_sparsity,
     numpy_distillation_loss,
-    train,
     unique_weights,
 )
 from tinytorch.core.activations import ReLU

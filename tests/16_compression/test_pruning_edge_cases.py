@@ -9,7 +9,8 @@ import pytest
 
 import tinytorch.core.autograd  # noqa: F401  (turns autograd on)
 from testkit.blobs import make_blobs
-from testkit.compression_models import TinyMLP, TiedMLP, train, unique_weights
+from testkit.blobs import train
+from testkit.compression_models import TinyMLP, TiedMLP, unique_weights
 from tinytorch.core.layers import Linear
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.optimizers import SGD, Adam, AdamW

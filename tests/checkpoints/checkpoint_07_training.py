@@ -14,7 +14,7 @@ from tinytorch.core.optimizers import SGD, Adam
 from tinytorch.core.tensor import Tensor
 from tinytorch.core.training import CosineSchedule, Trainer
 
-from testkit.models import TwoLayerMLP, batches_of, make_gaussian_blobs
+from testkit.models import TwoLayerMLP, batches_of, make_blobs
 
 
 def accuracy(model, features, labels):
@@ -26,9 +26,9 @@ def accuracy(model, features, labels):
 
 def test_trainer_learns_held_out_blobs():
     np.random.seed(0)
-    features, labels = make_gaussian_blobs(n_per_class=50, n_classes=4, seed=10)
-    held_out = make_gaussian_blobs(n_per_class=30, n_classes=4, seed=11)
-    model = TwoLayerMLP(2, 16, 4)
+    features, labels = make_blobs(n_per_class=50, n_classes=4, n_features=4, seed=10)
+    held_out = make_blobs(n_per_class=30, n_classes=4, n_features=4, seed=11)
+    model = TwoLayerMLP(4, 16, 4)
     trainer = Trainer(model, SGD(model.parameters(), lr=0.1, momentum=0.9), CrossEntropyLoss(),
                       scheduler=CosineSchedule(max_lr=0.1, min_lr=0.001, total_epochs=12), grad_clip_norm=5.0)
     losses = []
@@ -40,12 +40,12 @@ def test_trainer_learns_held_out_blobs():
 
 
 def test_resumed_run_matches_uninterrupted_run(tmp_path):
-    features, labels = make_gaussian_blobs(n_per_class=12, n_classes=3, seed=12)
+    features, labels = make_blobs(n_per_class=12, n_classes=3, n_features=3, seed=12)
     batches = batches_of(features, labels, 9)
 
     def build(seed):
         np.random.seed(seed)
-        model = TwoLayerMLP(2, 8, 3)
+        model = TwoLayerMLP(3, 8, 3)
         return Trainer(model, Adam(model.parameters(), lr=0.02), CrossEntropyLoss(),
                        scheduler=CosineSchedule(max_lr=0.02, min_lr=0.002, total_epochs=6))
 

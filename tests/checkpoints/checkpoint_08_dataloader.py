@@ -16,11 +16,11 @@ from tinytorch.core.optimizers import Adam
 from tinytorch.core.tensor import Tensor
 from tinytorch.core.training import Trainer
 
-from testkit.models import TwoLayerMLP, make_gaussian_blobs
+from testkit.models import TwoLayerMLP, make_blobs
 
 
 def test_every_example_once_per_epoch_in_a_new_order():
-    features, labels = make_gaussian_blobs(n_per_class=11, n_classes=3, seed=20)
+    features, labels = make_blobs(n_per_class=11, n_classes=3, n_features=3, seed=20)
     ids = np.arange(len(labels))
     loader = DataLoader(TensorDataset(Tensor(features), Tensor(labels), Tensor(ids)), batch_size=8, shuffle=True)
     assert len(loader) == math.ceil(len(labels) / 8)
@@ -38,10 +38,10 @@ def test_every_example_once_per_epoch_in_a_new_order():
 
 def test_trainer_learns_from_a_shuffling_dataloader():
     np.random.seed(3)
-    features, labels = make_gaussian_blobs(n_per_class=60, n_classes=4, seed=21)
-    test_features, test_labels = make_gaussian_blobs(n_per_class=30, n_classes=4, seed=22)
+    features, labels = make_blobs(n_per_class=60, n_classes=4, n_features=4, seed=21)
+    test_features, test_labels = make_blobs(n_per_class=30, n_classes=4, n_features=4, seed=22)
     loader = DataLoader(TensorDataset(Tensor(features), Tensor(labels)), batch_size=32, shuffle=True)
-    model = TwoLayerMLP(2, 16, 4)
+    model = TwoLayerMLP(4, 16, 4)
     trainer = Trainer(model, Adam(model.parameters(), lr=0.02), CrossEntropyLoss())
     losses = [trainer.train_epoch(loader) for _ in range(15)]
     assert losses[-1] < 0.2 * losses[0]

@@ -11,11 +11,8 @@ import numpy as np
 import pytest
 
 import tinytorch.core.autograd  # noqa: F401  (turns autograd on)
-from testkit.blobs import BlobMLP, accuracy
-from testkit.models import full_batch_steps
-from tinytorch.core.losses import CrossEntropyLoss
+from testkit.blobs import BlobMLP, accuracy, train
 from tinytorch.core.optimizers import Adam
-from tinytorch.core.tensor import Tensor
 from tinytorch.perf.compression import compress_model, magnitude_prune, measure_sparsity
 
 ACCURACY_DROP = 0.05
@@ -32,16 +29,12 @@ def four_clusters(seed=0):
     return (inputs[:300], labels[:300]), (inputs[300:], labels[300:])
 
 
-def fit(model, optimizer, inputs, labels, steps):
-    full_batch_steps(model, optimizer, CrossEntropyLoss(), Tensor(inputs), Tensor(labels), steps)
-
-
 @pytest.fixture
 def trained():
     (train_x, train_y), held_out = four_clusters()
     model = BlobMLP(n_features=10, hidden=64, n_classes=4)  # 10 -> 64 -> 64 -> 4, chained by hand
     optimizer = Adam(model.parameters(), lr=0.01)
-    fit(model, optimizer, train_x, train_y, steps=150)
+    train(model, optimizer, train_x, train_y, steps=150)
     dense = accuracy(model, *held_out)
     assert dense >= 0.9, "the dense model must learn the problem before we compress it"
     return model, optimizer, (train_x, train_y), held_out, dense
@@ -61,7 +54,7 @@ def test_ninety_percent_needs_only_a_short_fine_tune(trained):
     model, optimizer, (train_x, train_y), held_out, dense = trained
     magnitude_prune(model, 0.9)
     zeros = [p.data == 0 for p in model.parameters()]
-    fit(model, optimizer, train_x, train_y, steps=30)  # same optimizer, masks respected
+    train(model, optimizer, train_x, train_y, steps=30)  # same optimizer, masks respected
     assert all(np.all(p.data[z] == 0) for p, z in zip(model.parameters(), zeros))
     assert measure_sparsity(model) == pytest.approx(0.9, abs=1 / (10 * 64 + 64 * 64 + 64 * 4))
     assert accuracy(model, *held_out) >= dense - ACCURACY_DROP

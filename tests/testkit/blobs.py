@@ -1,4 +1,4 @@
-"""A small classification problem and an explicit MLP trained on it.
+"""A small classification problem (testkit.models.make_blobs) and an explicit MLP trained on it.
 
 Shared by the optimization-tier suites (14-16), which need a *trained* model to show
 that quantization or compression keeps accuracy. The classes are Gaussian clusters
@@ -20,21 +20,7 @@ from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.optimizers import Adam
 from tinytorch.core.tensor import Tensor
 
-from testkit.models import full_batch_steps
-
-
-def make_blobs(n_per_class=60, n_classes=4, n_features=8, separation=3.0, spread=0.7, seed=0):
-    """Shuffled Gaussian clusters: (inputs float32 (N, F), labels int64 (N,)).
-
-    Class k is centred at separation * e_k (the k-th unit vector), the same for every seed.
-    """
-    if n_classes > n_features:
-        raise ValueError(f"need n_classes <= n_features for one axis per class, got {n_classes} > {n_features}")
-    rng = np.random.default_rng(seed)
-    labels = rng.permutation(np.repeat(np.arange(n_classes), n_per_class))
-    centres = separation * np.eye(n_classes, n_features)
-    inputs = centres[labels] + spread * rng.normal(size=(labels.size, n_features))
-    return inputs.astype(np.float32), labels.astype(np.int64)
+from testkit.models import full_batch_steps, make_blobs
 
 
 class BlobMLP:
@@ -58,9 +44,11 @@ class BlobMLP:
         return self.layer1.parameters() + self.layer2.parameters() + self.layer3.parameters()
 
 
-def train(model, inputs, labels, steps=150, lr=0.01):
-    """Full-batch Adam on cross-entropy; returns the loss of each step."""
-    optimizer = Adam(model.parameters(), lr=lr)
+def train(model, optimizer, inputs, labels, steps):
+    """Full-batch cross-entropy training on numpy data; returns the loss of each step.
+
+    The one classification training helper of the suites (`full_batch_steps` with the loss fixed).
+    """
     return full_batch_steps(model, optimizer, CrossEntropyLoss(), Tensor(inputs), Tensor(labels), steps)
 
 
@@ -80,5 +68,5 @@ def trained_blob_model(seed=0):
     train_set = make_blobs(seed=seed)
     test_set = make_blobs(n_per_class=200, seed=seed + 1000)
     model = BlobMLP()
-    train(model, *train_set)
+    train(model, Adam(model.parameters(), lr=0.01), *train_set, steps=150)
     return model, train_set, test_set

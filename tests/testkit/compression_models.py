@@ -2,15 +2,14 @@
 
 Models chain their layers by hand (no container class). The counters here never call
 `tinytorch.perf.compression`: tests use them as the independent side of a comparison.
-Data and accuracy come from `testkit.blobs`, the training loop from `testkit.models`.
+Data, training and accuracy come from `testkit.blobs`.
 """
 
 import numpy as np
 
 from testkit.blobs import BlobMLP
-from testkit.models import TwoLayerMLP, full_batch_steps
+from testkit.models import TwoLayerMLP
 from testkit.references import log_softmax
-from tinytorch.core.tensor import Tensor
 
 
 class TinyMLP(TwoLayerMLP):
@@ -50,13 +49,6 @@ def mask_sparsity(model):
     weights = unique_weights(model)
     pruned = sum(int(np.sum(np.asarray(w.prune_mask) == 0)) for w in weights)
     return pruned / sum(w.data.size for w in weights)
-
-
-def train(model, optimizer, inputs, labels, steps):
-    """Full-batch cross-entropy training on numpy data; returns the loss of each step (needs module 05)."""
-    from tinytorch.core.losses import CrossEntropyLoss
-
-    return full_batch_steps(model, optimizer, CrossEntropyLoss(), Tensor(inputs), Tensor(labels), steps)
 
 
 def numpy_distillation_loss(student, teacher, labels, temperature, alpha):

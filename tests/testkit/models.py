@@ -52,21 +52,18 @@ def make_xor(copies=1):
     return np.tile(inputs, (copies, 1)), np.tile(labels, copies)
 
 
-def make_gaussian_blobs(n_per_class=50, n_classes=4, n_features=2, radius=4.0, spread=0.7, seed=0):
-    """Gaussian clusters with centres evenly spaced on a circle (first two features).
+def make_blobs(n_per_class=60, n_classes=4, n_features=8, separation=3.0, spread=0.7, seed=0):
+    """Shuffled Gaussian clusters: (inputs float32 (N, F), labels int64 (N,)).
 
-    Neighbouring centres are `2 * radius * sin(pi / n_classes)` apart, many times
-    `spread` for the defaults, so a small MLP can separate them almost perfectly.
-    Returns (features float32 (N, F), labels int (N,)) in a shuffled order.
+    Class k is centred at separation * e_k (the k-th unit vector), the same for every seed.
     """
+    if n_classes > n_features:
+        raise ValueError(f"need n_classes <= n_features for one axis per class, got {n_classes} > {n_features}")
     rng = np.random.default_rng(seed)
-    angles = 2 * np.pi * np.arange(n_classes) / n_classes
-    centres = np.zeros((n_classes, n_features))
-    centres[:, 0], centres[:, 1] = radius * np.cos(angles), radius * np.sin(angles)
-    labels = np.repeat(np.arange(n_classes), n_per_class)
-    features = centres[labels] + spread * rng.normal(size=(labels.size, n_features))
-    order = rng.permutation(labels.size)
-    return features[order].astype(np.float32), labels[order]
+    labels = rng.permutation(np.repeat(np.arange(n_classes), n_per_class))
+    centres = separation * np.eye(n_classes, n_features)
+    inputs = centres[labels] + spread * rng.normal(size=(labels.size, n_features))
+    return inputs.astype(np.float32), labels.astype(np.int64)
 
 
 def batches_of(features, labels, batch_size):
