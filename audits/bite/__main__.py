@@ -59,7 +59,7 @@ class Bite:
     @property
     def stem(self) -> str:
         ref = self.module.ref
-        return ref.folder if ref else self.module.path.stem
+        return ref.key.replace("/", "-") if ref else self.module.path.stem  # as audits.auditor names reports
 
     @property
     def bites(self) -> bool:

@@ -86,6 +86,19 @@ def test_clean_fixture_bites(capsys):
     assert module["bite"] == {"graded": 3, "solution_passed": 3, "student_failed": 3, "regions": 4, "caught": 4, "stopped": None}
 
 
+def test_nbgrader_quickstart_notebook(capsys):
+    """nbgrader's own example assignment (a notebook): its tests bite, but the free-text answer cell
+    (a solution cell without markers) is stubbed whole and no graded test checks it."""
+    course = Path(__file__).resolve().parent / "layouts" / "nbgrader_course"
+    code, report = run_json(capsys, "source/ps1/problem1.ipynb", "--root", str(course))
+    (module,) = report["modules"]
+    assert code == 1
+    assert {f["code"] for f in module["findings"]} == {"BITE003", "BITE005"}
+    assert all("sum_of_squares_application" in f["message"] for f in module["findings"])
+    bite = module["bite"]
+    assert (bite["graded"], bite["solution_passed"], bite["student_failed"], bite["regions"], bite["caught"]) == (4, 4, 4, 3, 2)
+
+
 def test_cells_that_hang_or_hoard_memory_become_findings_not_a_hung_run():
     auditor = Auditor(FIXTURES / "limits")
     module = auditor.index.source(1)
