@@ -53,6 +53,19 @@ def parsed_code_cells(module: ModuleSource) -> Iterator[tuple[Cell, ast.Module]]
             yield cell, cell.tree
 
 
+def runs_only_in_the_notebook(module: ModuleSource, cell: Cell, statement: ast.stmt) -> bool:
+    """In an nbgrader course (profile "nbgrader"), code that runs when the notebook runs, by design:
+    a graded test cell (top-level asserts are how nbgrader tests are written) and the last
+    bare expression of a cell (the value the notebook displays). Import-time rules skip it."""
+    if module.profile != "nbgrader":
+        return False
+    meta = cell.nbgrader if isinstance(cell.nbgrader, dict) else {}
+    if meta.get("grade") is True and meta.get("solution") is not True:
+        return True
+    body = cell.tree.body if cell.tree is not None else []
+    return bool(body) and statement is body[-1] and isinstance(statement, ast.Expr)
+
+
 def header_expressions(node: ast.stmt) -> list[ast.AST]:
     """The expressions a statement evaluates itself (not those of its nested statements)."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

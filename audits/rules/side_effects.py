@@ -7,7 +7,7 @@ from typing import Iterator, Optional
 
 from audits.model import Rule, Severity
 from audits.astutil import dotted_name, runs_only_as_script
-from audits.rules._base import MAIN_GUARD, callee, calls_in, finding, guarded, last_name, parsed_code_cells
+from audits.rules._base import MAIN_GUARD, callee, calls_in, finding, guarded, last_name, parsed_code_cells, runs_only_in_the_notebook
 from audits.rules.test_isolation import import_time_test_calls, is_test_call
 
 PRINTS = {"print", "display", "pprint", "pp", "sys.stdout.write", "sys.stderr.write"}
@@ -151,6 +151,8 @@ def check(module, index):
         test_blocks = set(import_time_test_calls(tree))  # a set: a cell may hold thousands of them
         for statement, expressions, outer in _statements(tree.body):
             if outer is not None and outer in test_blocks or statement in test_blocks:
+                continue
+            if runs_only_in_the_notebook(module, cell, outer or statement):
                 continue
             first, last = statement.lineno, statement.end_lineno or statement.lineno
             kind = {ast.For: "for", ast.AsyncFor: "async for", ast.While: "while", ast.With: "with", ast.AsyncWith: "async with"}

@@ -17,6 +17,7 @@ from audits.rules._base import (
     header_expressions,
     last_name,
     parsed_code_cells,
+    runs_only_in_the_notebook,
     statement_span,
 )
 
@@ -129,6 +130,8 @@ def check(module, index):
         fixes = _guard_fixes(module, tree, found)
         top = {id(node) for node in tree.body}
         for statement, calls in found.items():
+            if runs_only_in_the_notebook(module, cell, statement):
+                continue
             first, last = statement_span(statement)
             names = [f"`{callee(call)}()`" for call in calls]
             if type(statement) not in BLOCKS:

@@ -8,11 +8,13 @@ The expected lines come from the fixture texts, not from the auditor.
 """
 
 import json
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from audits.__main__ import main as audits_main
@@ -268,3 +270,41 @@ def test_an_nbgrader_course_is_discovered_notebook_by_notebook():
     ]  # source/header.ipynb belongs to no assignment: not a module
     assert detect_profile(discovery.refs) == "nbgrader" and "forward-dependency" in discovery.order_note
     assert find_root(root / "source" / "ps1") == root  # nbgrader_config.py marks the course
+
+
+def cell_findings(text_report: str) -> set[tuple[str, int, str]]:
+    """(code, cell index, cell id) of each finding line of a notebook's text report."""
+    return {(m.group(1), int(m.group(2)), m.group(3)) for m in re.finditer(r": ([A-Z]+\d{3}) .*\(cell (\d+), id ([\w-]+)", text_report)}
+
+
+def test_the_nbgrader_course_nbgrader_validate_accepts_gets_no_blocking_finding(tmp_path):
+    root = FIXTURES / "nbgrader_course"
+    result = run_command("audits", "--root", root, cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == "", result.stdout
+    rows = [line.split()[0] for line in result.stdout.splitlines()[1:-1]]
+    assert rows == ["ps1-problem1", "ps1-problem2"] and "all READY FOR EXPORT" in result.stdout
+    for key in ("ps1/problem1", "ps1/problem2"):
+        code, findings, module = json_findings(key, "--root", root, cwd=tmp_path)
+        assert module["profile"] == "nbgrader" and [f["code"] for f in findings] == ["LAY002"]  # the order note only
+
+
+def test_breaking_the_nbgrader_course_gives_the_right_findings_at_the_right_cells(tmp_path):
+    root = tmp_path / "course"
+    shutil.copytree(FIXTURES / "nbgrader_course", root)
+    path = root / "source/ps1/problem1.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    cells = {cell.id: cell for cell in notebook.cells}
+    index = {cell.id: number for number, cell in enumerate(notebook.cells)}
+    del cells["correct_squares"].metadata.nbgrader["points"]  # graded without points
+    cells["sum_of_squares_uses_squares"].metadata.nbgrader["grade_id"] = "correct_sum_of_squares"  # a grade_id twice
+    cells["sum_of_squares"].source = cells["sum_of_squares"].source.replace("### END SOLUTION", "")  # an unclosed marker
+    nbformat.write(notebook, path)
+    result = run_command("audits.module", "ps1/problem1", "--root", root, "--format", "text", cwd=tmp_path)
+    assert result.returncode == 1
+    assert cell_findings(result.stdout) == {
+        ("NB003", index["correct_squares"], "correct_squares"),
+        ("NB004", index["sum_of_squares_uses_squares"], "sum_of_squares_uses_squares"),
+        ("NB006", index["sum_of_squares"], "sum_of_squares"),
+        ("LAY002", 0, "jupyter"),
+    }
+    assert "points is missing" in result.stdout
