@@ -1,0 +1,138 @@
+"""The repository's pre-commit hook, driven by the real `pre-commit` on a scratch course repository.
+
+The hook repository is built under tmp_path from this checkout's
+.pre-commit-hooks.yaml (pre-commit wants a git repository with the hook at a
+commit). The test uses the `tinyaudit-system` hook: it runs `python -m audits`
+from this checkout (PYTHONPATH), so nothing is downloaded or built and the test
+stays fast and offline. The `tinyaudit` hook (language: python) runs the same
+command from an environment pre-commit builds by pip-installing this package,
+which needs the package index: it is checked here to declare the same entry as
+the installed command, and was tried by hand with `pre-commit try-repo`.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from audits.__main__ import main as audits_main
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+SEEDLIKE = HERE / "seedlike"
+
+
+def git(cwd, *args):
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=True).stdout
+
+
+@pytest.fixture
+def env(tmp_path):
+    scripts = str(Path(sys.executable).parent)  # pre-commit and the python that has the harness's dependencies
+    return {
+        **os.environ,
+        "PATH": scripts + os.pathsep + os.environ.get("PATH", ""),
+        "PYTHONPATH": str(REPO),
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-cache"),
+        "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org",
+        "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+        "NO_COLOR": "1",
+    }  # fmt: skip
+
+
+@pytest.fixture
+def hooks(tmp_path, env):
+    """A git repository holding only our .pre-commit-hooks.yaml, committed; returns (path, commit)."""
+    repo = tmp_path / "hooks"
+    repo.mkdir()
+    shutil.copy(REPO / ".pre-commit-hooks.yaml", repo)
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "hooks"]):
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, timeout=60)
+    return repo, git(repo, "rev-parse", "HEAD").strip()
+
+
+@pytest.fixture
+def course(tmp_path, env, hooks):
+    """A course repository (a clean module 01 and the seed-like flawed module 16, committed before
+    the hook existed) whose .pre-commit-config.yaml uses our hook, installed as its git hook."""
+    repo = tmp_path / "course"
+    shutil.copytree(SEEDLIKE / "clean", repo)
+    shutil.copytree(SEEDLIKE / "flawed" / "modules" / "16_compression", repo / "modules" / "16_compression")
+    (repo / "README.md").write_text("A course.\n", encoding="utf-8")
+    path, rev = hooks
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(
+        {"repos": [{"repo": str(path), "rev": rev, "hooks": [{"id": "tinyaudit-system"}]}]}), encoding="utf-8")
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "course"]):
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, timeout=60)
+    subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=repo, env=env, check=True, capture_output=True, timeout=120)
+    return repo
+
+
+def commit(repo, env, message):
+    subprocess.run(["git", "add", "-A"], cwd=repo, env=env, check=True, timeout=60)
+    return subprocess.run(["git", "commit", "-m", message], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+
+
+UNGUARDED = """
+# %% nbgrader={"grade": true, "grade_id": "test-double-again", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+def test_unit_double_again():
+    assert double([2.0]).tolist() == [4.0]
+
+test_unit_double_again()
+"""
+
+
+def test_a_commit_adding_an_unguarded_test_call_is_blocked_and_passes_after_fix(course, env):
+    source = course / "modules" / "01_widget" / "widget.py"
+    text = source.read_text(encoding="utf-8") + UNGUARDED
+    source.write_text(text, encoding="utf-8")
+    call_line = text.splitlines().index("test_unit_double_again()") + 1
+
+    blocked = commit(course, env, "add a test")
+    assert blocked.returncode != 0
+    output = blocked.stdout + blocked.stderr
+    assert "tinyaudit" in output and "Failed" in output
+    assert f"modules/01_widget/widget.py:{call_line}:1: TI001 " in output
+    assert "16_compression" not in output, "only the changed module source is audited"
+    assert git(course, "log", "--format=%s") == "course\n", "nothing was committed"
+
+    assert audits_main(["--root", str(course), "--fix", str(source)]) == 0
+    passed = commit(course, env, "add a test")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "Passed" in passed.stdout + passed.stderr
+    assert git(course, "log", "-1", "--format=%s") == "add a test\n"
+
+
+def test_the_hook_skips_commits_that_change_no_module_source(course, env):
+    (course / "README.md").write_text("A course, edited.\n", encoding="utf-8")
+    result = commit(course, env, "readme")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "(no files to check)Skipped" in result.stdout + result.stderr
+
+
+def test_try_repo_runs_the_hook_on_the_given_files(course, env, hooks):
+    path, _ = hooks
+    flawed = "modules/16_compression/compression.py"
+    result = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(path), "tinyaudit-system", "--files", flawed],
+                            cwd=course, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert f"{flawed}:77:1: TI001 " in result.stdout and f"{flawed}:30:1: CC001 " in result.stdout
+
+
+def test_both_hooks_run_the_installed_command_on_module_sources_only():
+    hooks = {hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert hooks["tinyaudit"]["language"] == "python" and hooks["tinyaudit"]["entry"].split()[0] in scripts
+    assert scripts["tinyaudit"] == "audits.__main__:main" and hooks["tinyaudit-system"]["entry"].startswith("python -m audits ")
+    for hook in hooks.values():
+        pattern = re.compile(hook["files"])
+        assert pattern.search("modules/16_compression/compression.py") and pattern.search("src/16_compression/16_compression.py")
+        assert not pattern.search("tests/16_compression/test_pruning.py") and not pattern.search("README.md")
+        assert hook["require_serial"] is True  # one call: the repository index is built once
