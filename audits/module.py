@@ -53,6 +53,7 @@ from audits.fix import FixResult, fix_file, fix_source
 from audits.model import Finding, InputError, display_path
 from audits.parse import read_source
 from audits.report import fixplan, github, json as json_report, markdown, sarif, text
+from audits.report.strengths import strengths
 from audits.rules import ALL_RULES
 
 FORMATS: dict[str, Callable[..., str]] = {
@@ -69,6 +70,8 @@ REPORTS_DIR = "reports"
 
 
 def render(audit: Audit, fmt: str, date: _dt.date | str, **options) -> str:
+    if fmt == "markdown":
+        options.setdefault("strengths", strengths(audit.module, audit.findings, ALL_RULES))
     return FORMATS[fmt](audit.info, audit.findings, ALL_RULES, date, suppressed=audit.suppressed, **options)
 
 

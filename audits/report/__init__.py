@@ -15,10 +15,11 @@ it supplies each finding's category (the report section), rule name and doc.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Optional
 
-from audits.model import Finding, ModuleSource, Rule
+from audits.model import Finding, ModuleSource, Rule, Safety
 
 OTHER_CATEGORY = "Other"
 
@@ -112,3 +113,61 @@ def categories(rules: Mapping[str, Rule], findings: Iterable[Finding] = ()) -> l
         if name not in names:
             names.append(name)
     return names
+
+
+def line_list(numbers: Iterable[int]) -> str:
+    """"line 7" or "lines 3, 7, 12"."""
+    numbers = sorted(set(numbers))
+    return ("line " if len(numbers) == 1 else "lines ") + ", ".join(str(n) for n in numbers)
+
+
+def is_mechanical(finding: Finding) -> bool:
+    """`--fix` applies this finding's change by itself (a safe Fix from its rule)."""
+    return finding.fix is not None and bool(finding.fix.edits) and finding.fix.safety is Safety.SAFE
+
+
+MECHANICAL_MINUTES = 1  # reading the diff `--fix` made, per finding
+
+
+def effort_minutes(findings: Iterable[Finding], rules: Mapping[str, Rule]) -> int:
+    """The author's time for these findings: each rule's `effort_minutes` per finding, 1 for a mechanical one;
+    findings that one edit fixes together (same lines, same required change) count once."""
+    total = 0
+    changes: set[tuple[str, int, str]] = set()
+    for finding in findings:
+        change = (finding.path, finding.line, finding.suggestion.strip())
+        if finding.suggestion.strip() and change in changes:
+            continue
+        changes.add(change)
+        rule = rules.get(finding.code)
+        total += MECHANICAL_MINUTES if is_mechanical(finding) else (rule.effort_minutes if rule else 10)
+    return total
+
+
+def duration(minutes: int) -> str:
+    """"about 25 min", "about 1 h 10 min" (rounded to 5 minutes above 10)."""
+    if minutes > 10:
+        minutes = 5 * round(minutes / 5)
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"about {minutes} min"
+    return f"about {hours} h" + (f" {rest} min" if rest else "")
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`])")
+
+
+def short_doc(doc: str, limit: int = 160) -> str:
+    """The first sentence of a rule's doc (two when the first is short): what the review prints once per rule."""
+    text = " ".join(doc.split())
+    sentences, start, ticks = [], 0, 0
+    for match in _SENTENCE_END.finditer(text):
+        ticks = text.count("`", 0, match.start())
+        if ticks % 2 == 0:  # not inside inline code
+            sentences.append(text[start:match.start()])
+            start = match.end()
+    sentences.append(text[start:])
+    summary = sentences[0]
+    if len(summary) < limit and len(sentences) > 1:
+        summary += " " + sentences[1]
+    return summary

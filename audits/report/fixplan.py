@@ -1,9 +1,12 @@
 """The fix plan (the layout of the seed-001 document).
 
-One numbered fix per violated rule, most serious first; under it every finding
-with its line, the current code (the excerpt, line-numbered) and the required
-change (the finding's suggestion). Then an implementation checklist and the
-validation steps: the exact commands to re-run.
+One numbered fix per violated rule, most serious first, with its estimated
+effort and a short reason (the full rule: `python -m audits.rules --explain CODE`);
+under it every finding with its line, the current code (the excerpt,
+line-numbered), where the flagged thing is used, and the required change (the
+finding's suggestion; a change already given for the same lines is referred to,
+not repeated). Then an implementation checklist and the validation steps: the
+exact commands to re-run.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ import datetime as _dt
 from typing import Iterable, Mapping
 
 from audits import score as scoring
-from audits.model import Finding, Rule, Safety, Severity
-from audits.report import ModuleInfo, ordered, rule_map, rule_name
-from audits.report.markdown import fence, line_list, suggestion_block
+from audits.model import Finding, Rule, Severity
+from audits.report import ModuleInfo, duration, effort_minutes, is_mechanical, line_list, ordered, rule_map, rule_name, short_doc
+from audits.report.markdown import fence, suggestion_block
 
 
 def current_code(finding: Finding) -> str:
@@ -34,7 +37,7 @@ def render(
     findings = ordered(findings)
     violated = scoring.violated_rules(findings)
     codes = sorted(violated, key=lambda code: (-int(violated[code]), code))
-    mechanical = [f for f in findings if f.fix is not None and f.fix.safety is Safety.SAFE]
+    mechanical = [f for f in findings if is_mechanical(f)]
     out: list[str] = []
     add = out.append
 
@@ -44,12 +47,16 @@ def render(
     add(f"- **File:** `{info.path}` ({info.line_count} lines)")
     add(f"- **Status now:** {scoring.status(findings)} (score {scoring.score(findings):.1f}/10)")
     add(f"- **Findings:** {len(findings)} from {len(violated)} rule(s); "
-        f"{len(mechanical)} are mechanical and `python -m audits.module {info.target} --fix` applies them")
+        f"{len(mechanical)} are mechanical and `python -m audits.module {info.target} --fix` applies them "
+        f"(`--fix --diff` shows the edits first)")
+    if findings:
+        add(f"- **Estimated effort:** {duration(effort_minutes(findings, rules))}")
     add("")
     if not findings:
         add("Nothing to fix.")
         add("")
 
+    earlier: dict[tuple[str, int, str], str] = {}
     for number, code in enumerate(codes, start=1):
         hits = [f for f in findings if f.code == code]
         severity = violated[code]
@@ -59,18 +66,30 @@ def render(
         add(f"## Fix {number}: {code} {rule_name(code, rules)} ({severity.label.upper()})")
         add("")
         add(f"{len(hits)} finding(s), {line_list(f.line for f in hits)}."
-            + (" Applied by `--fix`." if any(f in mechanical for f in hits) else " Needs a person."))
+            + (" Applied by `--fix`." if all(is_mechanical(f) for f in hits) else " Needs a person.")
+            + f" Effort: {duration(effort_minutes(hits, rules))}.")
         add("")
         if rule is not None:
-            add(f"**Why:** {rule.doc.strip()}")
+            add(f"**Why:** {short_doc(rule.doc)} Full rule: `python -m audits.rules --explain {code}`.")
             add("")
         for index, finding in enumerate(hits, start=1):
             add(f"### {number}.{index} Line {finding.line}{info.cell_note(finding.line)}: {finding.message}")
             add("")
+            key = (finding.path, finding.line, finding.suggestion.strip())
+            if finding.suggestion.strip() and key in earlier:
+                add(f"**Current code (line {finding.line}):** as in {earlier[key]}.")
+                add("")
+                add(f"**Required change:** the same edit as {earlier[key]}: one change fixes both.")
+                add("")
+                continue
+            earlier[key] = f"fix {number}.{index}"
             add(f"**Current code (line {finding.line}):**")
             add("")
             add(current_code(finding))
             add("")
+            if finding.impact:
+                add("**Used at:** " + "; ".join(finding.impact))
+                add("")
             add("**Required change:**")
             add("")
             add(suggestion_block(finding.suggestion))

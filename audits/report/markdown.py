@@ -1,32 +1,42 @@
 """The Markdown review report (the layout of the seed-000 review).
 
 Sections, in order: title (module number and name), date / file / line count,
-status, score with its formula, executive summary (issues by severity and the
-rules violated), one section per rule category (each finding's line, message,
-line-numbered excerpt with context, why it matters from the rule doc, required
-change), compliance checklist (every category, passed ones included), action plan
-by priority (critical, then high, then medium/low, with the lines to change) and
-the final verdict.
+status, score with its formula, executive summary (issues by severity, the rules
+violated, the estimated effort), strengths (what the module does well, with
+evidence), one section per rule category (per rule: a short "why it matters" and
+the `--explain` command for the full doc; per finding: its line and message, the
+line-numbered excerpt with context, the impact (where the flagged thing is used)
+and the required change; a change already shown for the same lines is not
+repeated), compliance checklist (every category, passed ones included), action
+plan by priority with the effort of each phase, and the final verdict.
+
+A clean module gets a short review: status, strengths, checklist, verdict.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Optional
 
 from audits import score as scoring
-from audits.model import Finding, Rule, Safety, Severity
+from audits.model import Finding, Rule, Severity
 from audits.report import (
     ModuleInfo,
     categories,
     category_of,
+    duration,
+    effort_minutes,
+    is_mechanical,
+    line_list,
     ordered,
     rule_map,
     rule_name,
+    short_doc,
 )
 
 CONTEXT = 2  # lines of source shown before and after the offending lines
-MAX_EXCERPT = 15  # offending lines shown before eliding the rest
+FULL_REPEATS = 2  # findings of one rule shown in full before repeated mechanical ones are quoted briefly
+MAX_EXCERPT = 8  # offending lines shown before eliding the rest (the fix plan quotes them all)
 MARK = {"fail": "❌", "warn": "⚠️", "pass": "✅"}
 
 
@@ -86,11 +96,6 @@ def looks_like_code(text: str) -> bool:
     return "\n" in stripped or any(c in stripped for c in "()=:[")
 
 
-def line_list(numbers: Iterable[int]) -> str:
-    numbers = sorted(set(numbers))
-    return ("line " if len(numbers) == 1 else "lines ") + ", ".join(str(n) for n in numbers)
-
-
 def _category_mark(findings: list[Finding]) -> str:
     if not findings:
         return MARK["pass"]
@@ -106,6 +111,88 @@ def _rules_by_code(findings: list[Finding]) -> dict[str, list[Finding]]:
     return {code: grouped[code] for code in order}
 
 
+def _finding_block(info: ModuleInfo, finding: Finding, earlier: dict, add, like: Optional[Finding] = None) -> None:
+    """One finding: its line and message, the quoted lines, where the flagged thing is used, the change.
+
+    `like`: an earlier finding of the same rule whose mechanical change this one repeats: only the
+    offending lines are quoted (the fix plan shows every edit).
+    """
+    note = info.cell_note(finding.line) if finding.path == info.path else ""  # the notebook cell, for .ipynb sources
+    add(f"#### Line {finding.line}{note}: {finding.message}")
+    add("")
+    key = (finding.path, finding.line, finding.suggestion.strip())
+    if finding.suggestion.strip() and key in earlier:
+        add(f"Same lines and required change as {earlier[key]} above: one edit fixes both.")
+        add("")
+        return
+    earlier[key] = f"{finding.code} at line {finding.line}"
+    if like is not None and not finding.impact:
+        add(excerpt_block(info, finding, context=0))
+        add("")
+        add(f"Required change: the same kind as at line {like.line} (`--fix` applies it; the fix plan shows each edit).")
+        add("")
+        return
+    add(excerpt_block(info, finding))
+    add("")
+    if finding.impact:
+        add("**Impact:** where it is used")
+        add("")
+        for place in finding.impact:
+            add(f"- {place}")
+        add("")
+    add("**Required change:**" + (" (`--fix` applies it)" if is_mechanical(finding) else ""))
+    add("")
+    add(suggestion_block(finding.suggestion))
+    add("")
+
+
+def _header(info: ModuleInfo, findings: list[Finding], date, suppressed: list[Finding], reviewer: str, add) -> None:
+    ready = scoring.is_ready(findings)
+    add(f"# {info.title} - Audit Review")
+    add("")
+    add(f"- **Date:** {date}")
+    add(f"- **File:** `{info.path}` ({info.line_count} lines)")
+    add(f"- **Profile:** {info.profile} (the course conventions applied; `[tool.audits] profile` sets it)")
+    add(f"- **Reviewer:** {reviewer}")
+    add(f"- **Status:** {MARK['pass'] if ready else MARK['fail']} **{scoring.status(findings)}**")
+    add(f"- **Score:** {scoring.score(findings):.1f}/10")
+    if suppressed:
+        add(f"- **Suppressed:** {len(suppressed)} finding(s) by `# audit: ignore[...]`: "
+            + ", ".join(f"`{f.path}:{f.line}` {f.code}" for f in suppressed))
+    add("")
+
+
+def _strengths(strengths: Iterable[str], add) -> None:
+    strengths = list(strengths)
+    if not strengths:
+        return
+    add("## Strengths")
+    add("")
+    for line in strengths:
+        add(f"- {MARK['pass']} {line}")
+    add("")
+
+
+def _checklist(sections: list[str], per_category: dict[str, list[Finding]], add) -> None:
+    add("## Compliance checklist")
+    add("")
+    for name in sections:
+        found = per_category[name]
+        if found:
+            codes = ", ".join(sorted({f.code for f in found}))
+            add(f"- [ ] {_category_mark(found)} {name}: {len(found)} finding(s) ({codes})")
+        else:
+            add(f"- [x] {MARK['pass']} {name}: passed")
+    add("")
+
+
+PHASES = (
+    ("Phase 1: Critical (must fix before export)", (Severity.CRITICAL,)),
+    ("Phase 2: High (must fix before export)", (Severity.HIGH,)),
+    ("Phase 3: Medium and low (polish; does not block export)", (Severity.MEDIUM, Severity.LOW)),
+)
+
+
 def render(
     info: ModuleInfo,
     findings: Iterable[Finding],
@@ -113,7 +200,9 @@ def render(
     date: _dt.date | str,
     suppressed: Iterable[Finding] = (),
     reviewer: str = "`python -m audits.module` (static audit: the module was parsed, never executed)",
+    strengths: Iterable[str] = (),
 ) -> str:
+    """The review. `strengths` are the evidence lines of `audits.report.strengths` (none: no section)."""
     rules = rule_map(rules)
     suppressed = ordered(suppressed)
     findings = ordered(findings)
@@ -123,47 +212,54 @@ def render(
     sections = categories(rules, findings)
     per_category = {name: [f for f in findings if category_of(f.code, rules, f) == name] for name in sections}
     ready = status == scoring.READY
+    target = info.target
     out: list[str] = []
     add = out.append
 
-    add(f"# {info.title} - Audit Review")
-    add("")
-    add(f"- **Date:** {date}")
-    add(f"- **File:** `{info.path}` ({info.line_count} lines)")
-    add(f"- **Profile:** {info.profile} (the course conventions applied; `[tool.audits] profile` sets it)")
-    add(f"- **Reviewer:** {reviewer}")
-    add(f"- **Status:** {MARK['pass'] if ready else MARK['fail']} **{status}**")
-    add(f"- **Score:** {scoring.score(findings):.1f}/10")
-    if suppressed:
-        add(f"- **Suppressed:** {len(suppressed)} finding(s) by `# audit: ignore[...]`: "
-            + ", ".join(f"`{f.path}:{f.line}` {f.code}" for f in suppressed))
-    add("")
+    _header(info, findings, date, suppressed, reviewer, add)
+    if not findings:  # a clean module: a short review that says what is good
+        add(f"{MARK['pass']} No finding: all {len(sections)} categories pass.")
+        add("")
+        _strengths(strengths, add)
+        _checklist(sections, per_category, add)
+        add("## Final verdict")
+        add("")
+        add(f"**Current status: {status}**")
+        add("")
+        add("No critical or high finding: the module may be exported"
+            + (f" with `python -m audits.export {target}`." if info.number is not None else "."))
+        add("")
+        return "\n".join(out)
+
+    grouped = _rules_by_code(findings)
+    phase_findings = [[f for f in findings if Severity(f.severity) in severities] for _, severities in PHASES]
+    mechanical = [f for f in findings if is_mechanical(f)]
     add(f"> How the score is computed: {scoring.FORMULA} Status: {scoring.READY} iff no critical or high finding.")
     add("")
 
     add("## Executive summary")
     add("")
     add(f"{len(findings)} finding(s) from {len(violated)} rule(s); "
-        f"{sum(1 for name in sections if not per_category[name])} of {len(sections)} categories pass.")
+        f"{sum(1 for name in sections if not per_category[name])} of {len(sections)} categories pass. "
+        + (f"{len(mechanical)} are mechanical: `python -m audits.module {target} --fix` applies them. " if mechanical else "")
+        + f"Estimated effort: {duration(effort_minutes(findings, rules))}.")
     add("")
     add("| Severity | Findings | Blocks export |")
     add("|---|---:|---|")
     for severity in scoring.SEVERITY_ORDER:
         add(f"| {severity.label} | {counts[severity.label]} | {'yes' if severity.blocks_export else 'no'} |")
     add("")
-    if violated:
-        add("Rules violated, most serious first:")
-        add("")
-        grouped = _rules_by_code(findings)
-        for code, severity in sorted(violated.items(), key=lambda item: (-int(item[1]), item[0])):
-            mark = MARK["fail"] if severity.blocks_export else MARK["warn"]
-            hits = grouped[code]
-            add(f"- {mark} **{code}** {rule_name(code, rules)} ({severity.label}): "
-                f"{len(hits)} finding(s), {line_list(f.line for f in hits)}")
-    else:
-        add(f"{MARK['pass']} No rule is violated.")
+    add("Rules violated, most serious first:")
     add("")
+    for code, severity in sorted(violated.items(), key=lambda item: (-int(item[1]), item[0])):
+        mark = MARK["fail"] if severity.blocks_export else MARK["warn"]
+        hits = grouped[code]
+        add(f"- {mark} **{code}** {rule_name(code, rules)} ({severity.label}): "
+            f"{len(hits)} finding(s), {line_list(f.line for f in hits)}")
+    add("")
+    _strengths(strengths, add)
 
+    earlier: dict = {}
     for number, name in enumerate(sections, start=1):
         found = per_category[name]
         add(f"## {number}. {name} {_category_mark(found)}")
@@ -178,45 +274,24 @@ def render(
             add(f"### {code} {rule_name(code, rules)} ({severity.label}): {line_list(f.line for f in hits)}")
             add("")
             if rule is not None:
-                add(f"**Why it matters:** {rule.doc.strip()}")
+                add(f"**Why it matters:** {short_doc(rule.doc)} Full rule: `python -m audits.rules --explain {code}`.")
                 add("")
-            for finding in hits:
-                add(f"#### Line {finding.line}{info.cell_note(finding.line)}: {finding.message}")
-                add("")
-                add(excerpt_block(info, finding))
-                add("")
-                add("**Required change:**")
-                add("")
-                add(suggestion_block(finding.suggestion))
-                add("")
+            for position, finding in enumerate(hits):
+                like = hits[0] if position >= FULL_REPEATS and is_mechanical(finding) else None
+                _finding_block(info, finding, earlier, add, like)
 
-    add("## Compliance checklist")
-    add("")
-    for name in sections:
-        found = per_category[name]
-        if found:
-            codes = ", ".join(sorted({f.code for f in found}))
-            add(f"- [ ] {_category_mark(found)} {name}: {len(found)} finding(s) ({codes})")
-        else:
-            add(f"- [x] {MARK['pass']} {name}: passed")
-    add("")
+    _checklist(sections, per_category, add)
 
     add("## Action plan")
     add("")
-    phases = [
-        ("Phase 1: Critical (must fix before export)", (Severity.CRITICAL,)),
-        ("Phase 2: High (must fix before export)", (Severity.HIGH,)),
-        ("Phase 3: Medium and low (polish; does not block export)", (Severity.MEDIUM, Severity.LOW)),
-    ]
-    grouped = _rules_by_code(findings)
-    for title, severities in phases:
-        add(f"### {title}")
+    for (title, severities), hits in zip(PHASES, phase_findings):
+        add(f"### {title}" + (f": {duration(effort_minutes(hits, rules))}" if hits else ""))
         add("")
         codes = [code for code, severity in violated.items() if severity in severities]
         if not codes:
             add("Nothing to do.")
         for step, code in enumerate(sorted(codes, key=lambda c: (-int(violated[c]), c)), start=1):
-            how = " (mechanical: `--fix` applies it)" if any(_fixable(f) for f in grouped[code]) else ""
+            how = " (mechanical: `--fix` applies it)" if all(is_mechanical(f) for f in grouped[code]) else ""
             add(f"{step}. **{code}** {rule_name(code, rules)}: {line_list(f.line for f in grouped[code])}{how}")
         add("")
 
@@ -229,18 +304,17 @@ def render(
         add("No critical or high finding: the module may be exported.")
     else:
         add(f"{len(blocking)} blocking finding(s) from {len({f.code for f in blocking})} rule(s). "
-            f"With phases 1 and 2 done the status becomes {scoring.READY}.")
+            f"With phases 1 and 2 done ({duration(effort_minutes(blocking, rules))}) the status becomes {scoring.READY}.")
     add("")
     add("Next steps:")
     add("")
-    target = info.target
     steps = []
-    if any(_fixable(f) for f in findings):
-        steps.append(f"`python -m audits.module {target} --fix` applies the mechanical fixes; the rest follow the fix plan.")
-    elif violated:
+    if mechanical:
+        steps.append(f"`python -m audits.module {target} --fix` applies the mechanical fixes (`--fix --diff` shows them first); "
+                     "the rest follow the fix plan.")
+    else:
         steps.append("Apply the changes in the fix plan.")
-    if violated:
-        steps.append(f"`python -m audits.module {target}` again until it says {scoring.READY}.")
+    steps.append(f"`python -m audits.module {target}` again until it says {scoring.READY}.")
     if info.number is not None:
         steps.append(f"`python -m audits.export {target}` regenerates the package file.")
     for number, step in enumerate(steps, start=1):
@@ -248,7 +322,3 @@ def render(
     add("")
     return "\n".join(out)
 
-
-def _fixable(finding: Finding) -> bool:
-    """Does `--fix` apply this finding's own fix (a safe one)?"""
-    return finding.fix is not None and finding.fix.safety is Safety.SAFE

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from typing import Optional
 
 from audits.astutil import dotted_name, nodes
 from audits.model import Rule, Severity
 from audits.rules._base import finding, parsed_code_cells
+from audits.rules._usage import explicit_model, usages
 
 CONTAINER_NAMES = {"Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "LayerList", "SequentialModel"}
 WRAPPERS = {"list", "tuple"}
@@ -199,11 +201,12 @@ def check(module, index):
                         if found
                         else "is named like a composition container"
                     )
-                    yield finding(
+                    used, first = usages(module, index, node.name, skip=(node.lineno, end))
+                    yield dataclasses.replace(finding(
                         RULE, module, node.lineno, f"class `{node.name}` {how}: modules must not define composition containers.",
                         last=end,  # the excerpt is the whole class: it is what the fix deletes
-                        suggestion=f"Delete `{node.name}`; where a model is needed, write a small named class whose forward calls each layer explicitly (x = self.fc1(x); x = self.relu(x); ...).",
-                    )  # fmt: skip
+                        suggestion=f"# Delete `{node.name}`; where a model is needed, write a small named class:\n" + explicit_model(node.name, first),
+                    ), impact=used)  # fmt: skip
             elif isinstance(node, ast.ImportFrom):
                 for alias in node.names:
                     if alias.name in CONTAINER_NAMES:

@@ -1,0 +1,96 @@
+"""Where a flagged name is used, and what to write instead of a composition container.
+
+Helpers for the rules' `Finding.impact` lines and CC001's replacement code; like
+the rules, they read ASTs and never run the audited code.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterable, Optional
+
+from audits.model import ModuleSource
+
+PARAMETERLESS = {"ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "Dropout", "Flatten", "Identity"}
+MAX_IMPACT = 8  # usage lines listed per finding; the rest are counted
+
+
+def _calls_of(tree: ast.AST, name: str) -> list[ast.Call]:
+    calls = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+            if called == name:
+                calls.append(node)
+    return sorted(calls, key=lambda call: (call.lineno, call.col_offset))
+
+
+def _short(text: str, width: int = 72) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def usages(module: ModuleSource, index, name: str, skip: tuple[int, int] = (0, 0)) -> tuple[tuple[str, ...], Optional[ast.Call]]:
+    """("path:line `code`", ...) for every call of `name` in the module (outside lines `skip`) and in
+    its test files, and the first call in the module (for replacement code)."""
+    found: list[str] = []
+    first: Optional[ast.Call] = None
+    for cell in module.code_cells():
+        if cell.tree is None:
+            continue
+        for call in _calls_of(cell.tree, name):
+            if skip[0] <= call.lineno <= skip[1]:
+                continue
+            first = first or call
+            found.append(f"{module.display_path}:{call.lineno} `{_short(module.line(call.lineno).strip())}`")
+    if index is not None and module.number is not None:
+        for test in index.test_files(module.number):
+            if test.tree is None:
+                continue
+            for call in _calls_of(test.tree, name):
+                found.append(f"{test.rel}:{call.lineno} `{_short(test.line(call.lineno).strip())}`")
+    lines = sorted(set(found), key=found.index)
+    if len(lines) > MAX_IMPACT:
+        lines = lines[:MAX_IMPACT] + [f"... and {len(lines) - MAX_IMPACT} more uses"]
+    return tuple(lines), first
+
+
+def _callee(node: ast.AST) -> str:
+    if isinstance(node, ast.Call):
+        func = node.func
+        return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else "layer"
+    return "layer"
+
+
+def explicit_model(container: str, call: Optional[ast.Call]) -> str:
+    """Python for a small named model that chains the layers of `call` (a use of the container) explicitly."""
+    layers: Iterable[ast.AST] = call.args if call is not None and call.args else ()
+    layers = [layer for layer in layers if not isinstance(layer, ast.Starred)]
+    if not layers:  # no use to copy from: the canonical two-layer example
+        layers = [ast.parse(text, mode="eval").body for text in ("Linear(4, 8)", "ReLU()", "Linear(8, 2)")]
+    counts: dict[str, int] = {}
+    names = []
+    for layer in layers:
+        kind = _callee(layer)
+        counts[kind] = counts.get(kind, 0) + 1
+        names.append((f"{kind.lower()}{counts[kind]}", kind, ast.unparse(layer)))
+    trained = [attr for attr, kind, _ in names if kind not in PARAMETERLESS]
+    was = ast.unparse(call) if call is not None else f"{container}(...)"
+    lines = [
+        f"# Replaces `{_short(was, 60)}`: each layer is called where the student can see it.",
+        "class Model:",
+        "    def __init__(self):",
+        *(f"        self.{attr} = {code}" for attr, _, code in names),
+        "",
+        "    def forward(self, x):",
+        *(f"        x = self.{attr}.forward(x)" for attr, _, _ in names),
+        "        return x",
+        "",
+        "    def __call__(self, x):",
+        "        return self.forward(x)",
+        "",
+        "    def parameters(self):",
+        f"        return [{', '.join(f'*self.{attr}.parameters()' for attr in trained)}]",
+    ]
+    return "\n".join(lines)

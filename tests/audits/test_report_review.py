@@ -1,0 +1,137 @@
+"""Reviews an author can act on: impact lines, short per-rule reasons with a pointer to the full
+doc, replacement code for containers, strengths with evidence, effort per phase, no repeated
+required change, a short review for a clean module, and a review shorter than before."""
+
+import ast
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from audits.auditor import Auditor
+from audits.model import Finding, Rule, Severity
+from audits.module import render
+from audits.report import ModuleInfo, duration, effort_minutes, markdown
+from audits.rules import ALL_RULES, get_rule
+from testkit.auditkit import line_of
+
+HERE = Path(__file__).resolve().parent
+SEEDLIKE = HERE / "seedlike"
+FLAWED_SOURCE = SEEDLIKE / "flawed" / "modules" / "16_compression" / "compression.py"
+CLEAN_SOURCE = SEEDLIKE / "clean" / "modules" / "01_widget" / "widget.py"
+DATE = "2025-11-10"
+# The review of the seed-like fixture before this layout (commit 6a88524): 567 lines, 20541 characters.
+BEFORE_LINES, BEFORE_CHARS = 567, 20541
+
+
+@pytest.fixture(scope="module")
+def flawed():
+    return Auditor(SEEDLIKE / "flawed").audit_target("16")
+
+
+@pytest.fixture(scope="module")
+def review(flawed):
+    return render(flawed, "markdown", DATE)
+
+
+def test_the_seed_like_review_is_shorter_than_before(review):
+    assert len(review.splitlines()) < 0.8 * BEFORE_LINES and len(review) < 0.8 * BEFORE_CHARS
+
+
+def test_each_rule_gets_a_short_reason_and_the_full_doc_stays_behind_explain(flawed, review):
+    for code in {f.code for f in flawed.findings}:
+        assert review.count(f"Full rule: `python -m audits.rules --explain {code}`.") == 1, code
+    cc001 = " ".join(get_rule("CC001").doc.split())
+    assert "Detected structurally" in cc001 and "Detected structurally" not in review
+
+
+def test_the_container_finding_lists_where_it_is_used_and_gives_replacement_code(flawed, review):
+    [finding] = [f for f in flawed.findings if f.code == "CC001"]
+    use = line_of(FLAWED_SOURCE.read_text(encoding="utf-8"), "model = Sequential(")
+    assert finding.impact == (f"modules/16_compression/compression.py:{use} `model = Sequential(Dense([[1.0, 0.0], [0.0, 1.0]]))`",)
+    assert f"**Impact:** where it is used\n\n- modules/16_compression/compression.py:{use} `model = Sequential(" in review
+    code = ast.parse(finding.suggestion)
+    [model] = [node for node in code.body if isinstance(node, ast.ClassDef)]
+    methods = {node.name for node in model.body if isinstance(node, ast.FunctionDef)}
+    assert methods == {"__init__", "forward", "__call__", "parameters"}
+    assert "self.dense1 = Dense([[1.0, 0.0], [0.0, 1.0]])" in finding.suggestion
+    assert "x = self.dense1.forward(x)" in finding.suggestion
+    assert "class Model:" in review
+
+
+def test_container_impact_includes_the_module_tests(tmp_path):
+    root = tmp_path / "repo"
+    shutil.copytree(SEEDLIKE / "flawed", root)
+    test = root / "tests" / "16_compression" / "test_pruning.py"
+    test.parent.mkdir(parents=True)
+    test.write_text("from tinytorch.perf.compression import Sequential, Dense\n\n\ndef test_chain():\n"
+                    "    model = Sequential(Dense([[1.0]]), Dense([[2.0]]))\n    assert model\n", encoding="utf-8")
+    [finding] = [f for f in Auditor(root).audit_target("16").findings if f.code == "CC001"]
+    assert "tests/16_compression/test_pruning.py:5 `model = Sequential(Dense([[1.0]]), Dense([[2.0]]))`" in finding.impact
+
+
+def test_one_edit_fixing_two_findings_is_given_once(flawed, review):
+    shared = [f for f in flawed.findings if f.line == 91 and f.code in ("NB003", "NB005")]
+    assert len(shared) == 2 and shared[0].suggestion == shared[1].suggestion
+    assert review.count(shared[0].suggestion) == 1
+    assert "Same lines and required change as NB003 at line 91 above: one edit fixes both." in review
+    plan = render(flawed, "fixplan", DATE)
+    assert plan.count(shared[0].suggestion) == 1 and "the same edit as fix " in plan
+
+
+def test_effort_per_phase_comes_from_the_rules(flawed, review):
+    rules = {rule.code: rule for rule in ALL_RULES}
+    critical = [f for f in flawed.findings if f.severity == Severity.CRITICAL]
+    assert f"### Phase 1: Critical (must fix before export): {duration(effort_minutes(critical, rules))}" in review
+    assert f"Estimated effort: {duration(effort_minutes(flawed.findings, rules))}." in review
+
+
+def test_effort_counts_rule_minutes_and_one_minute_per_mechanical_finding():
+    rules = {"CC001": Rule("CC001", "c", Severity.CRITICAL, "C", "d", lambda m, i: [], effort_minutes=45),
+             "TI001": Rule("TI001", "t", Severity.CRITICAL, "T", "d", lambda m, i: [], effort_minutes=5)}
+    findings = [Finding("CC001", Severity.CRITICAL, "m.py", 3, "container", suggestion="Delete it."),
+                Finding("TI001", Severity.CRITICAL, "m.py", 9, "call", suggestion="guard"),
+                Finding("TI001", Severity.CRITICAL, "m.py", 12, "call", suggestion="guard 2")]
+    assert effort_minutes(findings, rules) == 45 + 1 + 1  # TI001 is applied by --fix: reviewing it takes a minute
+    assert [duration(m) for m in (4, 47, 60, 71)] == ["about 4 min", "about 45 min", "about 1 h", "about 1 h 10 min"]
+
+
+def test_strengths_name_their_evidence_for_the_clean_module():
+    audit = Auditor(SEEDLIKE / "clean").audit_target("1")
+    text = CLEAN_SOURCE.read_text(encoding="utf-8")
+    review = render(audit, "markdown", DATE)
+    strengths = review[review.index("## Strengths"):review.index("## Compliance checklist")]
+    categories = sorted({rule.category for rule in ALL_RULES})
+    assert f"{len(categories)} of {len(categories)} categories pass" in strengths
+    unit, module = line_of(text, "def test_unit_double"), line_of(text, "def test_module")
+    assert f"2 graded and locked test cell(s) worth 10 points: `test_unit_double` (line {unit}), `test_module` (line {module})." in strengths
+    guards = [n for n, line in enumerate(text.splitlines(), 1) if line == 'if __name__ == "__main__":']
+    assert f"guard(s) already keep calls from running at import: lines {', '.join(map(str, guards))}." in strengths
+    assert "All 4 code cells carry complete nbgrader v3 metadata" in strengths
+    assert "Clean export to `tinytorch.core.widget`: `double`." in strengths
+
+
+def test_a_clean_module_gets_a_short_review_that_says_what_is_good():
+    audit = Auditor(SEEDLIKE / "clean").audit_target("1")
+    review = render(audit, "markdown", DATE)
+    assert len(review.splitlines()) < 45
+    assert "Apply the changes in the fix plan" not in review and "## Action plan" not in review
+    assert "No findings." not in review, "no empty per-category sections"
+    assert "## Strengths" in review and "**Current status: READY FOR EXPORT**" in review
+    assert "`python -m audits.export 01`" in review
+
+
+def test_the_flawed_review_has_strengths_too(review):
+    strengths = review[review.index("## Strengths"):review.index("## 1. ")]
+    assert re.search(r"\d+ of \d+ categories pass: API conformance", strengths)
+    assert "`Sequential`" not in strengths, "a flagged definition is no strength"
+
+
+def test_a_finding_in_a_test_file_quotes_the_test_file_not_the_module():
+    info = ModuleInfo("modules/16_compression/compression.py", tuple(f"module line {n}" for n in range(1, 21)), 16, "compression", "16_compression")
+    finding = Finding("API001", Severity.HIGH, "tests/16_compression/test_api.py", 3, "imports what the package does not export",
+                      "from tinytorch.nn.utils.prune import MagnitudePruner", "from tinytorch.perf.compression import magnitude_prune")
+    review = markdown.render(info, [finding], ALL_RULES, DATE)
+    assert "> 3 | from tinytorch.nn.utils.prune import MagnitudePruner" in review.replace(">    3 |", "> 3 |")
+    assert "module line 3" not in review and "module line 2" not in review
