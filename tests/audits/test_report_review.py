@@ -3,6 +3,7 @@ doc, replacement code for containers, strengths with evidence, effort per phase,
 required change, a short review for a clean module, and a review shorter than before."""
 
 import ast
+import dataclasses
 import re
 import shutil
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from audits.auditor import Auditor
-from audits.model import Finding, Rule, Severity
+from audits.model import Edit, Finding, Fix, Rule, Safety, Severity
 from audits.module import render
 from audits.report import ModuleInfo, duration, effort_minutes, markdown
 from audits.rules import ALL_RULES, get_rule
@@ -90,10 +91,14 @@ def test_effort_per_phase_comes_from_the_rules(flawed, review):
 def test_effort_counts_rule_minutes_and_one_minute_per_mechanical_finding():
     rules = {"CC001": Rule("CC001", "c", Severity.CRITICAL, "C", "d", lambda m, i: [], effort_minutes=45),
              "TI001": Rule("TI001", "t", Severity.CRITICAL, "T", "d", lambda m, i: [], effort_minutes=5)}
+    guard = Fix("guard the call", (Edit(9, 9, 'if __name__ == "__main__":\n    f()'),), Safety.SAFE)
     findings = [Finding("CC001", Severity.CRITICAL, "m.py", 3, "container", suggestion="Delete it."),
-                Finding("TI001", Severity.CRITICAL, "m.py", 9, "call", suggestion="guard"),
-                Finding("TI001", Severity.CRITICAL, "m.py", 12, "call", suggestion="guard 2")]
-    assert effort_minutes(findings, rules) == 45 + 1 + 1  # TI001 is applied by --fix: reviewing it takes a minute
+                Finding("TI001", Severity.CRITICAL, "m.py", 9, "call", suggestion="guard", fix=guard),
+                Finding("TI001", Severity.CRITICAL, "m.py", 12, "call", suggestion="guard 2", fix=guard),
+                Finding("TI001", Severity.CRITICAL, "m.py", 15, "call", suggestion="by hand",
+                        fix=dataclasses.replace(guard, safety=Safety.UNSAFE))]
+    # the safe fixes are applied by --fix: reviewing each takes a minute; the unsafe one is the rule's 5 minutes
+    assert effort_minutes(findings, rules) == 45 + 1 + 1 + 5
     assert [duration(m) for m in (4, 47, 60, 71)] == ["about 4 min", "about 45 min", "about 1 h", "about 1 h 10 min"]
 
 

@@ -99,3 +99,17 @@ def test_the_pyproject_comment_names_only_codes_that_exist():
     named = set(re.findall(r"\b[A-Z]{2,4}\d{3}\b", "\n".join(comments)))
     assert named, "the comment gives an example code"
     assert named <= {rule.code for rule in ALL_RULES}
+
+
+def test_fix_removes_the_code_that_silences_nothing(tmp_path):
+    from audits.module import main as module_main
+
+    root = tmp_path / "repo"
+    shutil.copytree(HERE / "seedlike" / "clean", root)
+    path = root / "modules" / "01_widget" / "widget.py"
+    text = path.read_text(encoding="utf-8").replace("import numpy as np\n", "import numpy as np  # audit: ignore[SE001]\n", 1)
+    path.write_text(text, encoding="utf-8")
+    assert [f.code for f in Auditor(root).audit_target("1").findings] == ["SUP002"]
+    assert module_main(["1", "--root", str(root), "--fix", "--format", "json"]) == 0
+    assert path.read_text(encoding="utf-8") == text.replace("import numpy as np  # audit: ignore[SE001]\n", "import numpy as np\n")
+    assert Auditor(root).audit_target("1").findings == []
