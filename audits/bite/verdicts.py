@@ -161,14 +161,18 @@ def findings(plan: Plan, run: Run) -> list[Finding]:
         for position, outcome in sorted(outcomes.items()):
             if outcome.status in LIMITS:
                 limit(position, outcome, f"knockout of {region.name}")
-        if (f"knockout:{cell_position}:{number}") in run.done and not catchers(plan, run, cell_position, number):
+        overran = any(outcome.status in LIMITS for outcome in outcomes.values())  # reported as BITE004, not judged
+        if f"knockout:{cell_position}:{number}" in run.done and not overran and not catchers(plan, run, cell_position, number):
             found.append(_finding(BITE003, plan, region.first, f"no graded test fails when this region ({region.name}) is replaced by the stub: it is never checked.", region.last))
+    stuck = run.last_start.get("solution")
+    if run.stopped and stuck is not None:  # the solution walk itself stopped there: say so first
+        overruns.setdefault(stuck, []).insert(0, ("solution version", Outcome("killed", f"bite stopped here: {run.stopped}")))
     for position, cases in sorted(overruns.items()):
         cell = plan.cells[position]
         version, outcome = cases[0]
         others = f" (and on {len(cases) - 1} other version{'s' if len(cases) > 2 else ''})" if len(cases) > 1 else ""
         found.append(_finding(BITE004, plan, cell.start, f"`{cell_id(cell)}` on the {version}{others}: {outcome.message}{_where(outcome)}."))
-    if run.stopped:
+    if run.stopped and stuck is None:
         line = plan.cells[0].start if plan.cells else 1
         found.append(_finding(BITE004, plan, line, f"bite stopped before every version finished: {run.stopped}."))
     return sorted(found, key=lambda f: (f.line, f.code, f.message))

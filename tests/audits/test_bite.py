@@ -25,6 +25,10 @@ def run_json(capsys, *args):
     return code, json.loads(out)
 
 
+IMPL_TWO = marker("two", "impl") + '\ndef two():\n    """TODO."""\n    ### BEGIN SOLUTION\n    return 2\n    ### END SOLUTION\n'
+TEST_TWO = marker("test-two", "test") + "\ndef test_unit_two():\n    assert two() == 2\n\ntest_unit_two()\n"
+
+
 # -- the student version, as nbgrader makes it ---------------------------------------------
 
 
@@ -109,6 +113,20 @@ def test_cells_that_hang_or_hoard_memory_become_findings_not_a_hung_run():
     assert "killed" in limits[line_of(text, '"grade_id": "test-forever"')]  # it ignored the alarm and SIGXCPU
     assert "out of memory" in limits[line_of(text, '"grade_id": "test-hoard"')]
     assert bite.summary.solution_passed == 2 and bite.summary.stopped is None
+
+
+def test_a_solution_cell_deaf_to_every_limit_stops_the_run_with_a_finding(tmp_path):
+    """The solution walk itself hangs (signals ignored): the watchdog kills the child's whole
+    process group and the report says where it stopped, instead of hanging the auditor."""
+    hang = marker("hang") + "\nimport signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\nwhile True:\n    pass\n"
+    root = make_checkout(tmp_path / "course", {"01_widget": source(IMPL_TWO, hang, TEST_TWO)})
+    auditor = Auditor(root)
+    bite = bite_module(auditor, auditor.index.source(1), Limits(timeout=1.0, grace=1.0))
+    assert bite.summary.stopped is not None and "no progress" in bite.summary.stopped
+    (finding,) = bite.findings  # one finding for the cell, though it also overran in the student version and a knockout
+    assert finding.code == "BITE004" and not bite.bites
+    assert finding.line == line_of(source(IMPL_TWO, hang, TEST_TWO), '"grade_id": "hang"') and "bite stopped here" in finding.message
+    assert bite.summary.solution_passed == 0  # the graded cell after the hang never ran
 
 
 def test_course_code_runs_isolated_in_a_scratch_directory(tmp_path, monkeypatch):
