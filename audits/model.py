@@ -6,6 +6,7 @@ Nothing here reads files or runs code; these are plain records.
 from __future__ import annotations
 
 import ast
+import bisect
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,10 +157,17 @@ class ModuleSource(NumberedLines):
         return self.notebook.raw if self.notebook is not None else self.text
 
     def cell_at(self, line: int) -> Optional[Cell]:
-        """The cell whose span (marker line to last line) contains `line`, if any."""
-        for cell in self.cells:
-            if cell.start <= line <= cell.end:
-                return cell
+        """The cell whose span (marker line to last line) contains `line`, if any.
+
+        A binary search over the cells' first lines (cells are in file order):
+        rules and reports ask once per finding, and a file may hold thousands of cells.
+        """
+        starts = self.__dict__.get("_cell_starts")
+        if starts is None or len(starts) != len(self.cells):
+            starts = self.__dict__["_cell_starts"] = [cell.start for cell in self.cells]
+        at = bisect.bisect_right(starts, line) - 1
+        if at >= 0 and self.cells[at].start <= line <= self.cells[at].end:
+            return self.cells[at]
         return None
 
     @property

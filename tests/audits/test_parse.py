@@ -197,3 +197,12 @@ def test_cells_far_down_a_long_file_keep_exact_lines():
     cells = parse_text(text).cells
     assert cells[-2].start > PAD_LIMIT and cells[-2].tree.body[0].lineno == line_of(text, "x = 1", PAD_LIMIT // 3 + 10)
     assert cells[-1].tree is None and cells[-1].syntax_error[0] == line_of(text, "def broken")
+
+
+def test_cell_at_finds_the_cell_of_each_line_and_none_between_cells():
+    text = HEADER + "\n# %%\nx = 1\n\n\n# %% [markdown]\n# prose\n"
+    module = parse_text(text)
+    code, prose = module.cells
+    expected = {n: code for n in range(code.start, code.end + 1)} | {n: prose for n in range(prose.start, prose.end + 1)}
+    assert [module.cell_at(n) for n in range(0, len(module.lines) + 2)] == [expected.get(n) for n in range(0, len(module.lines) + 2)]
+    assert module.cell_at(line_of(text, "x = 1") + 1) is None  # the blank lines after a cell belong to none
