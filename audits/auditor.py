@@ -144,7 +144,7 @@ class Auditor:
         if path.is_dir():
             raise InputError(f"{target}: is a directory, not a module source file")
         if not path.is_file():
-            raise InputError(f"{target}: no such file (give a module number or a .py source path)")
+            raise InputError(f"{target}: no such file (give a module number or the path of a .py or .ipynb source)")
         resolved = path.resolve()
         ref = next((r for r in self.refs if r.path.resolve() == resolved), None)
         return ref, (ref.path if ref else path)
