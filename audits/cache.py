@@ -18,9 +18,10 @@ What a module's findings depend on is hashed into its key:
   never supply findings: its keys cannot match ours.
 
 Entries are JSON (never pickle: the folder lives in the audited checkout), one
-file per module under `<root>/.audits_cache/`, written atomically so two audits
-running at once never read a torn entry. A corrupt or unreadable entry is a
-miss. Set `AUDITS_NO_CACHE=1` to turn the cache off.
+file per module under `<root>/.audits_cache/<state>/`, written atomically so two
+audits running at once never read a torn entry; the folders of earlier states
+are removed, so the cache holds one state of the checkout. A corrupt or
+unreadable entry is a miss. Set `AUDITS_NO_CACHE=1` to turn the cache off.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import secrets
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -45,6 +48,7 @@ from audits.model import Edit, Finding, Fix, ModuleRef, Safety, Severity
 CACHE_DIR = ".audits_cache"
 FORMAT = 1  # bump when the entry layout changes
 SECRET_BYTES = 32
+STATE = re.compile(r"^[0-9a-f]{24}$")  # the name of a state folder
 READ_CONTENT = frozenset({".py", ".ipynb", ".toml", ".gitignore"})  # files whose content a rule or discovery reads
 AUDITS = Path(__file__).resolve().parent
 
@@ -157,8 +161,10 @@ class ResultCache:
     """Findings of a checkout's modules, keyed by everything they depend on."""
 
     def __init__(self, folder: Path, base_key: str):
-        self.folder = folder
+        self.folder = folder  # <root>/.audits_cache
         self.base_key = base_key
+        self.entries = folder / base_key[:24]  # this state of the checkout and auditor; older states are pruned
+        self._prepared = False
 
     @classmethod
     def open(cls, root: Path | str) -> Optional["ResultCache"]:
@@ -174,7 +180,7 @@ class ResultCache:
     def _entry(self, ref: ModuleRef, text: str, config: Config) -> Path:
         digest = hashlib.sha256(f"{self.base_key}\0{config_fingerprint(config)}\0{ref.path.resolve()}\0".encode("utf-8", "surrogateescape"))
         digest.update(text.encode("utf-8", "surrogatepass"))  # the text as audited now (a --fix may have changed it)
-        return self.folder / f"{digest.hexdigest()}.json"
+        return self.entries / f"{digest.hexdigest()}.json"
 
     def get(self, ref: ModuleRef, text: str, config: Config) -> Optional[tuple[list[Finding], list[Finding]]]:
         """(findings, suppressed findings) of `ref` with this text and configuration, or None (never cached, stale, unreadable)."""
@@ -198,9 +204,18 @@ class ResultCache:
             return
 
     def _prepare(self) -> None:
-        """Create the folder, marked as a cache that git and backup tools skip (as ruff marks .ruff_cache)."""
-        if (self.folder / ".gitignore").exists():
+        """Create the folders (marked as a cache that git and backup tools skip, as ruff marks .ruff_cache)
+        and, once per run, remove the entries of earlier states of the checkout: they can never match again."""
+        if self._prepared:
             return
-        self.folder.mkdir(exist_ok=True)
-        write_atomically(self.folder / ".gitignore", "# Created by the audits result cache: never commit it.\n*\n")
-        write_atomically(self.folder / "CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n# audits result cache\n")
+        if self.folder.is_symlink():  # planted in an untrusted checkout, it could point anywhere: never write or prune there
+            raise OSError(f"{self.folder} is a symbolic link")
+        if not (self.folder / ".gitignore").exists():
+            self.folder.mkdir(exist_ok=True)
+            write_atomically(self.folder / ".gitignore", "# Created by the audits result cache: never commit it.\n*\n")
+            write_atomically(self.folder / "CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n# audits result cache\n")
+        for stale in self.folder.iterdir():
+            if STATE.match(stale.name) and stale != self.entries and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)  # an audit still writing there just skips its entry
+        self.entries.mkdir(exist_ok=True)
+        self._prepared = True

@@ -70,6 +70,7 @@ def test_changing_the_module_re_audits_it(cached):
     (root / "modules/01_widget/widget.py").write_text(FLAWED.replace("\ntest_unit_w()\n", "\nif __name__ == '__main__':\n    test_unit_w()\n"), encoding="utf-8")
     again = audit_all(root)
     assert again["01_widget"] == [] and len(runs) == 4
+    assert len(list((root / CACHE_DIR).glob("*/*.json"))) == 2  # the entries of the earlier state are gone
 
 
 def test_changing_another_file_of_the_checkout_re_audits(cached):
@@ -88,6 +89,7 @@ def test_changing_the_configuration_re_audits(cached):
     (root / "pyproject.toml").write_text('[tool.audits]\nignore = ["TI001"]\n', encoding="utf-8")
     again = audit_all(root)
     assert again["01_widget"] == [] and len(runs) == 4
+    assert len(list((root / CACHE_DIR).glob("*/*.json"))) == 2  # the entries of the earlier state are gone
 
 
 def test_a_configuration_changed_after_start_is_honoured(cached):
@@ -138,10 +140,20 @@ def test_entries_from_another_users_cache_never_match(cached, monkeypatch, tmp_p
     assert len(runs) == 4
 
 
+def test_a_cache_folder_that_is_a_symlink_is_never_written_or_pruned(cached, tmp_path):
+    root, runs = cached
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "0123456789abcdef01234567").mkdir(parents=True)  # looks like a state folder
+    (root / CACHE_DIR).symlink_to(elsewhere, target_is_directory=True)
+    first = audit_all(root)
+    assert audit_all(root) == first and len(runs) == 4  # nothing cached
+    assert [path.name for path in elsewhere.iterdir()] == ["0123456789abcdef01234567"]
+
+
 def test_a_corrupt_entry_is_a_miss(cached):
     root, runs = cached
     first = audit_all(root)
-    for entry in (root / CACHE_DIR).glob("*.json"):
+    for entry in (root / CACHE_DIR).glob("*/*.json"):
         entry.write_text('{"findings": [{"code": 1}]', encoding="utf-8")
     assert audit_all(root) == first and len(runs) == 4
 
@@ -174,7 +186,8 @@ def test_two_audits_at_once_agree_and_leave_only_whole_entries(cached, tmp_path)
         child.stderr.close()
     assert [code for code, _, _ in results] == [1, 1], results  # TI001 blocks module 01
     assert results[0][1] == results[1][1] and "NOT READY" in results[0][1]
-    files = sorted(path.name for path in (root / CACHE_DIR).iterdir())
-    assert [name for name in files if not name.endswith(".json")] == [".gitignore", "CACHEDIR.TAG"]
-    entries = [json.loads(path.read_text(encoding="utf-8")) for path in (root / CACHE_DIR).glob("*.json")]
+    assert sorted(path.name for path in (root / CACHE_DIR).iterdir() if path.is_file()) == [".gitignore", "CACHEDIR.TAG"]
+    (state,) = [path for path in (root / CACHE_DIR).iterdir() if path.is_dir()]
+    assert all(path.suffix == ".json" for path in state.iterdir())  # no temporary file left
+    entries = [json.loads(path.read_text(encoding="utf-8")) for path in (root / CACHE_DIR).glob("*/*.json")]
     assert len(entries) == 2 and all("findings" in entry for entry in entries)
