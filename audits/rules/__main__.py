@@ -9,16 +9,27 @@ Exit status: 0, or 2 with one line on stderr for an unknown code or option.
 from __future__ import annotations
 
 import sys
+import textwrap
 
 from audits.cli import EXIT_READY, Parser, guarded_main
 from audits.rules import ALL_RULES, get_rule
+from audits.rules._base import doc_sections
+
+
+def explain(rule) -> str:
+    """The rule's documentation under its four headings, with its severity and effort."""
+    blocking = "blocks export" if rule.severity.blocks_export else "does not block export"
+    out = [f"{rule.code}: {rule.name}", f"{rule.severity.label} ({blocking}), {rule.category}; about {rule.effort_minutes} min to fix one finding", ""]
+    for label, text in doc_sections(rule.doc).items():
+        text = text if "\n" in text else text[:1].upper() + text[1:]  # code blocks stay as written
+        out += [label, *textwrap.wrap(text, 88, initial_indent="  ", subsequent_indent="  ")] if "\n" not in text else [label, textwrap.indent(text, "  ")]
+        out.append("")
+    return "\n".join(out)
 
 
 def run(code: str | None) -> int:
     if code:
-        rule = get_rule(code)  # InputError for an unknown code
-        print(f"{rule.code} ({rule.severity.label}, {rule.category}): {rule.name}\n")
-        print(rule.doc)
+        print(explain(get_rule(code)), end="")  # InputError for an unknown code
         return EXIT_READY
     width = max(len(rule.severity.label) for rule in ALL_RULES)
     for rule in ALL_RULES:

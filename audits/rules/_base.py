@@ -7,12 +7,30 @@ lives in `audits.astutil`.
 from __future__ import annotations
 
 import ast
+import re
+import textwrap
 from typing import Iterator, Optional
 
 from audits.astutil import dotted_name
 from audits.model import Cell, Finding, Fix, ModuleSource, Rule
 
 MAIN_GUARD = 'if __name__ == "__main__":'
+
+# Every rule doc has these four sections, in this order, each introduced by its label.
+DOC_SECTIONS = ("What it does", "Why it matters", "Example", "How to fix")
+_SECTION = re.compile(r"(?:^|(?<=\s))(" + "|".join(re.escape(label) for label in DOC_SECTIONS) + r"):[ \t]*", re.MULTILINE)
+
+
+def doc_sections(doc: str) -> dict[str, str]:
+    """{label: text} of a rule doc, in the order written; text re-flowed to one paragraph
+    (an indented block, e.g. a code example, keeps its lines)."""
+    parts = _SECTION.split(doc)
+    sections: dict[str, str] = {}
+    for label, text in zip(parts[1::2], parts[2::2]):
+        lines = text.strip("\n").split("\n")
+        flowing = all(not line.startswith("    ") for line in lines)
+        sections[label] = " ".join(line.strip() for line in lines if line.strip()) if flowing else textwrap.dedent(text.strip("\n"))
+    return sections
 
 
 def finding(

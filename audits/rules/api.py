@@ -7,13 +7,16 @@ from audits.rules._base import file_finding
 from audits.rules.imports import replacement, resolved_imports
 
 DOC = """\
-A test or checkpoint file of this module (tests/NN_name/**, tests/checkpoints/checkpoint_NN_*.py)
-imports a tinytorch module path or name that no module in the checkout exports: no module
-has that `#| default_exp` target, or its export cells define no such name. The suite then
-fails at collection, or the checkpoint tests an API students never build. Example:
-`from tinytorch.nn.utils.prune import MagnitudePruner` while module 16 exports
-`magnitude_prune` from `tinytorch.perf.compression`. Reported in the test file, at the
-import. Fix: import what API.md and the module really export (the suggestion names the
+What it does: finds imports in this module's test and checkpoint files (tests/NN_name/**,
+tests/checkpoints/checkpoint_NN_*.py) of a tinytorch module path or name that no module in
+the checkout exports: no module has that `#| default_exp` target, or its export cells define
+no such name. Hand-written, tracked package files (a `tinytorch/nn/__init__.py` that
+re-exports names) count as exports. Reported in the test file, at the import.
+Why it matters: the suite then fails at collection, or the checkpoint tests an API students
+never build.
+Example: `from tinytorch.nn.utils.prune import MagnitudePruner` while module 16 exports
+`magnitude_prune` from `tinytorch.perf.compression`.
+How to fix: import what API.md and the module really export (the suggestion names the
 exporting path, or the closest exported name), and test that."""
 
 
@@ -39,5 +42,6 @@ RULE = Rule(
     category="API conformance",
     doc=DOC,
     check=check,
+    effort_minutes=15,
     profiles=("tinytorch",),  # the tinytorch package's API
 )

@@ -17,22 +17,24 @@ WRAPPERS = {"list", "tuple"}
 LAYERISH = re.compile(r"layer|module|block|stage|net|model|cell|unit", re.IGNORECASE)
 
 DOC = """\
-A composition container: a class that holds a collection of layers handed to it and
-chains their forward calls (`Sequential(Linear(4, 8), ReLU(), Linear(8, 2))`), or an
-import or use of Sequential/ModuleList-like names. Modules build atomic components;
-students chain layers explicitly so they see the data flow, and a container in one
-module becomes a hidden dependency of later ones. Detected structurally, whatever the
-class is called: a method stores `*args`, a parameter or a literal list of layer calls
-in `self.<attr>` (or appends parameters to it), and a method loops over `self.<attr>`
-doing `x = layer(x)` / `x = layer.forward(x)`, with evidence that the items are layers (the
-chain is in `forward` or calls `.forward`, the collection is named like layers/modules/
-blocks, or the class gathers their `parameters()`). Not containers: a model that builds
-its own repeated blocks (`self.blocks = [Block(d) for _ in range(n)]`); a data pipeline
-such as `Compose([flip, crop])` whose `__call__` chains transforms; a class that applies
-every stored model to the same input (an ensemble returning or averaging their outputs),
-since nothing is chained. Mentions in
-markdown, comments, docstrings or strings are never findings. Fix: delete the container;
-write a small named model class whose forward calls each layer explicitly."""
+What it does: finds composition containers: a class that holds a collection of layers handed
+to it and chains their forward calls (`Sequential(Linear(4, 8), ReLU(), Linear(8, 2))`), or an
+import or use of Sequential/ModuleList-like names. Detected structurally, whatever the class
+is called: a method stores `*args`, a parameter or a literal list of layer calls in
+`self.<attr>` (or appends parameters to it), and a method loops over `self.<attr>` doing
+`x = layer(x)` / `x = layer.forward(x)`, with evidence that the items are layers (the chain is
+in `forward` or calls `.forward`, the collection is named like layers/modules/blocks, or the
+class gathers their `parameters()`). Every definition is reported, also a second identical
+one. Not containers: a model that builds its own repeated blocks
+(`self.blocks = [Block(d) for _ in range(n)]`); a data pipeline such as `Compose([flip, crop])`
+whose `__call__` chains transforms; an ensemble that applies every stored model to the same
+input. Mentions in markdown, comments, docstrings or strings are never findings.
+Why it matters: modules build atomic components; students chain layers explicitly so they
+see the data flow, and a container in one module becomes a hidden dependency of later ones.
+Example: `class SimpleModel:` whose `__init__(self, *layers)` stores the layers and whose
+`forward` loops `x = layer(x)`.
+How to fix: delete the container; write a small named model class whose forward calls each
+layer explicitly."""
 
 
 class _Collections(ast.NodeVisitor):
@@ -228,4 +230,5 @@ RULE = Rule(
     category="Composition",
     doc=DOC,
     check=check,
+    effort_minutes=30,
 )

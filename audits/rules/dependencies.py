@@ -54,14 +54,16 @@ DEP001 = Rule(
     severity=Severity.HIGH,
     category=CATEGORY,
     doc=f"""\
-Module N imports from the export target of a module numbered N or higher
-(`from {PACKAGE}.perf.memoization import KVCache` inside module 16, while memoization is
-module 17). Students build modules in order, so module N must work with only modules
-1..N-1 built; `pytest --module N` and the export of a partial course break otherwise.
-A self-import (module N importing its own target) fails when the package is first built.
-Numbers come from the checkout's folder names. Fix: import only from earlier modules;
-move shared code down, or move the feature up.""",
+What it does: finds imports in module N from the export target of a module numbered N or
+higher, itself included. Numbers come from the checkout's folder names.
+Why it matters: students build modules in order, so module N must work with only modules
+1..N-1 built; `pytest --module N` and the export of a partial course break otherwise. A
+self-import fails when the package is first built.
+Example: `from {PACKAGE}.perf.memoization import KVCache` inside module 16, while memoization
+is module 17.
+How to fix: import only from earlier modules; move shared code down, or move the feature up.""",
     check=check_order,
+    effort_minutes=30,
 )
 
 DEP002 = Rule(
@@ -70,13 +72,17 @@ DEP002 = Rule(
     severity=Severity.HIGH,
     category=CATEGORY,
     doc=f"""\
-A module source imports a `{PACKAGE}.` path (or a name from it) that no module in the checkout
-exports: no module has that `#| default_exp` target, or the target's export cells do not
-define the name. The import fails as soon as the exported package is used, typically
-after a module was renamed or renumbered (`from {PACKAGE}.optimization.compression import ...`
-after compression moved to `{PACKAGE}.perf.compression`). Fix: import from the path and
-name the exporting module really has (the suggestion names it when it can).""",
+What it does: finds imports of a `{PACKAGE}.` path (or a name from it) that no module in the
+checkout exports: no module has that `#| default_exp` target, or the target's export cells
+do not define the name.
+Why it matters: the import fails as soon as the exported package is used, typically after a
+module was renamed or renumbered.
+Example: `from {PACKAGE}.optimization.compression import ...` after compression moved to
+`{PACKAGE}.perf.compression`.
+How to fix: import from the path and name the exporting module really has (the suggestion
+names it when it can).""",
     check=check_exists,
+    effort_minutes=10,
 )
 
 RULES = [DEP001, DEP002]

@@ -88,23 +88,28 @@ def check_duplicates(module, index):
 
 
 EX001 = Rule("EX001", "missing `#| default_exp`", Severity.HIGH, CATEGORY, """\
-The module has no `#| default_exp <target>` directive in its first code cell (or it is in a
-later cell, or names no target). The exporter cannot place the module in the package,
-and readers cannot tell where its code lands. Example: a first code cell starting with
-`import numpy as np`. Fix: make `#| default_exp perf.compression` (the module's target
-in API.md) the first line of the first code cell.""", check_default_exp, profiles=HOUSE)
+What it does: checks that the first code cell carries `#| default_exp <target>`; reports a
+missing directive, one in a later cell, or one naming no target.
+Why it matters: the exporter cannot place the module in the package, and readers cannot tell
+where its code lands.
+Example: a first code cell starting with `import numpy as np`.
+How to fix: make `#| default_exp perf.compression` (the module's target in API.md) the first
+line of the first code cell.""", check_default_exp, profiles=HOUSE, effort_minutes=2)
 
 EX002 = Rule("EX002", "test function in an export cell", Severity.HIGH, CATEGORY, """\
-A `test_*` function is defined in an `#| export` cell, so the test lands in the package:
-`import tinytorch` ships test code, and pytest may collect it from the package. Example:
-`#| export` above `def test_unit_prune():`. Fix: keep implementations in export cells and
-tests in their own graded, locked cells without `#| export`.""", check_tests_exported, profiles=HOUSE)
+What it does: finds `test_*` functions defined in an `#| export` cell.
+Why it matters: the test lands in the package: `import tinytorch` ships test code, and pytest
+may collect it from the package.
+Example: `#| export` above `def test_unit_prune():`.
+How to fix: keep implementations in export cells and tests in their own graded, locked cells
+without `#| export`. `--fix` splits a cell holding an implementation followed by its test.""", check_tests_exported, profiles=HOUSE, effort_minutes=5)
 
 EX003 = Rule("EX003", "name defined twice in export cells", Severity.HIGH, CATEGORY, """\
-The same top-level name (function, class or assignment) is defined twice across the
-module's export cells. The package silently keeps the later one, so the first is dead
-code and the tests may exercise a different version than the package. Example: two
-`def measure_sparsity(model):` cells, an early draft and a final one. `@overload` stubs
-before the real definition are not definitions. Fix: keep one definition.""", check_duplicates, profiles=HOUSE)
+What it does: finds a top-level name (function, class or assignment) defined twice across the
+module's export cells. `@overload` stubs before the real definition are not definitions.
+Why it matters: the package silently keeps the later one, so the first is dead code and the
+tests may exercise a different version than the package.
+Example: two `def measure_sparsity(model):` cells, an early draft and a final one.
+How to fix: keep one definition.""", check_duplicates, profiles=HOUSE, effort_minutes=10)
 
 RULES = [EX001, EX002, EX003]

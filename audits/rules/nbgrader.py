@@ -573,61 +573,79 @@ def check_markers(module, index):
                           suggestion="Add ### END SOLUTION after the last line of the solution, inside this cell.")  # fmt: skip
 
 
-def _rule(code, name, doc, check, profiles=("tinytorch", "nbgrader")):
-    return Rule(code=code, name=name, severity=Severity.HIGH, category=CATEGORY, doc=doc, check=check, profiles=profiles)
+def _rule(code, name, doc, check, effort_minutes, profiles=("tinytorch", "nbgrader")):
+    return Rule(code=code, name=name, severity=Severity.HIGH, category=CATEGORY, doc=doc, check=check,
+                effort_minutes=effort_minutes, profiles=profiles)  # fmt: skip
 
 
 NB001 = _rule("NB001", "code cell without nbgrader metadata", """\
-A code cell's `# %%` marker carries no `nbgrader={...}` metadata (or the code sits before the
-first marker). nbgrader then treats the cell as ordinary: it is not locked, graded or
-stripped when the student version is generated. Example: `# %%` above an implementation.
-Fix: put complete v3 metadata on the marker, e.g. `# %% nbgrader={"grade": false,
+What it does: finds code cells whose `# %%` marker carries no `nbgrader={...}` metadata, or
+code before the first marker. A house rule (profile tinytorch): nbgrader courses leave demo
+cells without metadata.
+Why it matters: nbgrader treats such a cell as ordinary: it is not locked, graded or stripped
+when the student version is generated.
+Example: `# %%` above an implementation.
+How to fix: put complete v3 metadata on the marker, e.g. `# %% nbgrader={"grade": false,
 "grade_id": "magnitude-prune", "locked": false, "schema_version": 3, "solution": true,
-"task": false}`; the suggestion gives the exact line for this cell. A house rule (profile
-tinytorch): nbgrader courses leave demo cells without metadata.""", check_missing, profiles=("tinytorch",))
+"task": false}`; the suggestion gives the exact line for this cell and `--fix` writes it
+(a cell holding both solution code and its test is split instead, never locked).""", check_missing, 2, profiles=("tinytorch",))
 
 NB002 = _rule("NB002", "nbgrader metadata is not JSON", """\
-The text after `nbgrader=` is not a JSON object (single quotes, Python True/False, a missing
-brace...). jupytext and nbgrader cannot read it, so the cell silently loses its metadata.
-Example: `nbgrader={'grade': False}`. Fix: write JSON: double quotes, lower-case true/false,
-one object on the marker line.""", check_json)
+What it does: finds metadata after `nbgrader=` that is not a JSON object (single quotes,
+Python True/False, a missing brace, a number too long or nesting too deep to read).
+Why it matters: jupytext and nbgrader cannot read it, so the cell silently loses its metadata.
+Example: `nbgrader={'grade': False}`.
+How to fix: write JSON: double quotes, lower-case true/false, one object on the marker line.""", check_json, 3)
 
 NB003 = _rule("NB003", "nbgrader metadata is not valid v3", """\
-The metadata is JSON but not a valid nbgrader v3 cell record: schema_version must be 3;
-grade, locked, solution and task must be booleans; grade_id must be present and match
-[A-Za-z0-9_-]+; points must be a number >= 0 and is required when grade (or task) is true;
-a task cell cannot be graded or a solution; no keys outside the v3 schema. nbgrader rejects
-or misreads such cells. (nbgrader itself defaults a missing `task` to false and needs
-`grade_id` only on graded, solution or locked cells; the course's complete form requires
-both on every cell.) Example: `{"grade": true, "grade_id": "test x"}`. Fix: the suggestion
-gives the complete metadata line for the cell.""", check_schema)
+What it does: checks metadata that is JSON against nbgrader's v3 cell schema, exactly as
+nbgrader validates it: `schema_version` (3), `grade`, `locked` and `solution` (booleans) are
+required; `task` is an optional boolean; `grade_id` ([A-Za-z0-9_-], not empty) is required
+when grade, locked or solution is true; `points` (a number >= 0) when grade is true;
+`checksum` and `cell_type` have their schema's form; no other key; a task cell is a markdown
+cell, and a graded markdown cell is also a solution cell. The message names each key that is
+missing or wrong.
+Why it matters: nbgrader rejects such a notebook (`nbgrader validate`, `generate_assignment`)
+or misreads the cell.
+Example: `{"grade": true, "grade_id": "test x"}`: locked, solution, schema_version and points
+are missing and the id has a space.
+How to fix: the suggestion gives the complete metadata line for the cell; `--fix` adds missing
+keys (existing values are a person's decision).""", check_schema, 3)
 
 NB004 = _rule("NB004", "duplicate grade_id", """\
-Two cells (code or markdown) share a grade_id. nbgrader identifies graded, solution and
-locked cells by it and refuses duplicates among them, so grades and locked content of one
-cell would be checked against the other; the course keeps ids unique on every cell.
-Example: two cells with `"grade_id": "test-prune"`. Fix: give every cell a unique id (the
-finding names the first use).""", check_duplicates)
+What it does: finds two cells (code or markdown) that share a grade_id; the finding names the
+first use.
+Why it matters: nbgrader identifies graded, solution and locked cells by it and refuses
+duplicates among them, so grades and locked content of one cell would be checked against
+the other; the course keeps ids unique on every cell.
+Example: two cells with `"grade_id": "test-prune"`.
+How to fix: give every cell a unique id.""", check_duplicates, 2)
 
 NB005 = _rule("NB005", "test cell not graded and locked", """\
-A cell defines test_* functions but its metadata is not `"grade": true, "locked": true`
-with `points`. Students can then edit the tests that grade them, and nbgrader awards no
-points for them. Example: a `def test_unit_prune():` cell marked `"grade": false`.
-Fix: `"grade": true, "locked": true, "points": N, "solution": false` (see suggestion).""", check_test_cells)
+What it does: finds cells that define test_* functions but are not `"grade": true,
+"locked": true` with `points`, and cells that hold a test together with solution code.
+Why it matters: students can then edit the tests that grade them, and nbgrader awards no
+points for them; a test sharing a cell with the solution cannot be locked without locking
+the code students write.
+Example: a `def test_unit_prune():` cell marked `"grade": false`.
+How to fix: `"grade": true, "locked": true, "points": N, "solution": false` (see suggestion);
+split a mixed cell into a solution cell and a test cell (`--fix` does it when the tests
+follow the implementation).""", check_test_cells, 5)
 
 NB006 = _rule("NB006", "solution markers missing or unbalanced", """\
-Solution markers do not match the cell's role, read the way nbgrader reads them: any line
-containing the exact, upper-case text `BEGIN SOLUTION` opens a solution region and a line
-containing `END SOLUTION` closes it, in every cell, strings, docstrings and markdown prose
-included. A `"solution": true` cell that defines a function or class must wrap the student
-part in `### BEGIN SOLUTION` / `### END SOLUTION` (without markers nbgrader replaces the
-whole cell, scaffolding included, with a stub); a solution cell with code but nothing to
-fill in (an imports cell) should not be a solution cell; markers must come in order, BEGIN
-then END, never nested or unclosed; a region in a cell that is not a solution cell, or in
-prose or a string (`Put your code between BEGIN SOLUTION and END SOLUTION`), makes nbgrader
-refuse to generate the student version or cut text; and a comment such as
-`### begin solution` is not a marker at all. Empty or comment-only solution cells are fine.
-Fix: add, reorder, correct or remove the markers, reword the prose, or correct the cell's
-"solution" flag (see suggestion).""", check_markers)
+What it does: checks that solution markers match the cell's role, read the way nbgrader reads
+them: any line containing the exact, upper-case text `BEGIN SOLUTION` opens a solution region
+and a line containing `END SOLUTION` closes it, in every cell, strings, docstrings and
+markdown prose included. A `"solution": true` cell that defines a function or class must wrap
+the student part in `### BEGIN SOLUTION` / `### END SOLUTION`; a solution cell with code but
+nothing to fill in (an imports cell) should not be a solution cell; markers come in order,
+BEGIN then END, never nested or unclosed; a comment such as `### begin solution` is not a
+marker at all. Empty or comment-only solution cells are fine.
+Why it matters: without markers nbgrader replaces the whole cell, scaffolding included, with a
+stub; a region in a cell that is not a solution cell, or in prose or a string, makes nbgrader
+refuse to generate the student version or cut text.
+Example: `Put your code between BEGIN SOLUTION and END SOLUTION` in a markdown cell.
+How to fix: add, reorder, correct or remove the markers, reword the prose, or correct the
+cell's "solution" flag (see suggestion).""", check_markers, 10)
 
 RULES = [NB001, NB002, NB003, NB004, NB005, NB006]

@@ -194,23 +194,26 @@ def check_paths(module, index):
 
 
 REF001 = Rule("REF001", "stale module number or name", Severity.MEDIUM, CATEGORY, """\
-Prose (markdown, comments, docstrings, strings) cites a module in a way that contradicts the
-checkout's numbering, which comes from the modules/NN_name folders: the module's own title
-gives another number than its folder (a "Module 17: Compression" title in
-16_compression), or "Module NN: Name" / "Module NN (Name)" names a module that is not
-module NN here: a word of the name (up to three words, e.g. "Token Embeddings") matches
-another module's folder or a known synonym ("KV cache" for memoization, "ReLU" for
-activations) and none matches module NN; a name the checkout does not know is not judged.
-Renumberings leave such references behind and send students to the wrong module. Bare
-"Module NN" without a name is only checked in the title. Fix: use the current number and name (the suggestion gives the
-corrected line when the right number is known).""", check_modules)
+What it does: finds prose (markdown, comments, docstrings, strings) that cites a module in a
+way that contradicts the checkout's numbering, which comes from the modules/NN_name folders:
+the module's own title gives another number than its folder, or "Module NN: Name" /
+"Module NN (Name)" names a module that is not module NN here (a word of the name, up to three
+words, matches another module's folder or a known synonym, "KV cache" for memoization, and
+none matches module NN). A name the checkout does not know is not judged; bare "Module NN"
+without a name is only checked in the title.
+Why it matters: renumberings leave such references behind and send students to the wrong
+module.
+Example: a "Module 17: Compression" title in 16_compression.
+How to fix: use the current number and name (the suggestion gives the corrected line when the
+right number is known).""", check_modules, effort_minutes=3)
 
 REF002 = Rule("REF002", "file path in prose that does not exist", Severity.MEDIUM, CATEGORY, """\
-Prose (markdown, comments, docstrings) names a file that is not in the checkout: a path under
-modules/, tests/, tinytorch/, audits/, benchmarks/, src/, milestones/, docs/ ... that does
-not exist, or a bare `something.py` (e.g. a `compression_dev.py` from an older layout) that
-no file in the checkout is called. Readers follow these paths. Placeholders such as
-`modules/NN_name/name.py` are ignored. Fix: point to the current path or remove the
-reference.""", check_paths)
+What it does: finds prose (markdown, comments, docstrings) naming a file that is not in the
+checkout: a path under modules/, tests/, tinytorch/, audits/, benchmarks/, src/, milestones/,
+docs/ ... that does not exist, or a bare `something.py` that no file in the checkout is called.
+Placeholders such as `modules/NN_name/name.py` are ignored.
+Why it matters: readers follow these paths and find nothing.
+Example: a `compression_dev.py` from an older layout.
+How to fix: point to the current path or remove the reference.""", check_paths, effort_minutes=3)
 
 RULES = [REF001, REF002]

@@ -33,18 +33,20 @@ VALUE_CLASSES = {
 SEEDED_FACTORIES = {"default_rng", "RandomState", "Generator", "PCG64", "SeedSequence"}
 
 DOC = """\
-Module level runs something at import time beyond imports, constants, definitions and
-guarded blocks: printing or displaying, building objects or models (`model = Linear(3, 2)`),
-seeding or drawing from the global RNG (`np.random.seed(0)`, `X = np.random.randn(8, 4)`),
-patching another object (`Tensor.backward = backward`, `os.environ["X"] = "1"`),
-timing or profiling, file or process operations, calling this module's own functions,
-loops, `with` blocks, asserts, or any bare call statement. Importing the package then
-prints, allocates, changes global state or takes time, and students cannot import one
-piece without running the rest. Constants computed by plain numpy/math/builtin calls
-(`SCALE = np.sqrt(2.0)`) are fine. Fix: move the work into a function, a test, or under
-`if __name__ == "__main__":`. A deliberate, documented import-time effect (module 05's
-`enable_autograd()`, which must fill module 01's backward table on import) is allowed
-only with `# audit: ignore[SE001]` on that line plus a comment saying why."""
+What it does: finds module-level work done at import time beyond imports, constants,
+definitions and guarded blocks: printing or displaying, building objects or models
+(`model = Linear(3, 2)`), seeding or drawing from the global RNG, patching another object
+(`Tensor.backward = backward`, `os.environ["X"] = "1"`), timing or profiling, file or process
+operations, calling this module's own functions, loops, `with` blocks, asserts, or any bare
+call statement. Constants computed by plain numpy/math/builtin calls (`SCALE = np.sqrt(2.0)`)
+are fine.
+Why it matters: importing the package then prints, allocates, changes global state or takes
+time, and students cannot import one piece without running the rest.
+Example: `np.random.seed(0)` or `X = np.random.randn(8, 4)` at module level.
+How to fix: move the work into a function, a test, or under `if __name__ == "__main__":`. A
+deliberate, documented import-time effect (module 05's `enable_autograd()`, which must fill
+module 01's backward table on import) is allowed only with `# audit: ignore[SE001]` on that
+line plus a comment saying why."""
 
 DELIBERATE_COMMENT = "# (or, if this is a deliberate, documented import-time effect like enable_autograd() in module 05: keep the call unguarded and end its line with `# audit: ignore[SE001]`)"
 DELIBERATE = "If the call is a deliberate, documented import-time effect (like enable_autograd() in module 05), keep it and end the line with `# audit: ignore[SE001]`."
@@ -225,4 +227,5 @@ RULE = Rule(
     category="Import-time side effects",
     doc=DOC,
     check=check,
+    effort_minutes=10,
 )

@@ -23,18 +23,21 @@ from audits.model import Edit, Finding, Fix, Rule, Safety, Severity
 SUPPRESS = re.compile(r"#\s*audit:\s*ignore\[([A-Za-z0-9_,\s]+)\]")
 
 UNKNOWN_DOC = """\
-A `# audit: ignore[...]` comment names a code no rule has (`# audit: ignore[TI01]`,
-`# audit: ignore[DOC001]`). It silences nothing, so the finding it was meant for is
-still reported and the comment misleads the next reader. Fix: write the code the
-finding reports (`python -m audits.rules` lists them; the suggestion names the closest
-one), or delete the comment."""
+What it does: finds `# audit: ignore[...]` comments naming a code no rule has.
+Why it matters: such a comment silences nothing, so the finding it was meant for is still
+reported and the comment misleads the next reader.
+Example: `# audit: ignore[TI01]`, `# audit: ignore[DOC001]`.
+How to fix: write the code the finding reports (`python -m audits.rules` lists them; the
+suggestion names the closest one), or delete the comment."""
 
 UNUSED_DOC = """\
-A `# audit: ignore[CODE]` comment names a rule that reports nothing on that line
-(or, on a `# %%` marker, in that cell): the problem was fixed, or the comment sits
-on the wrong line. A stale suppression would silently swallow the next real finding
-there. Fix: delete the code from the comment (`--fix` does it), or move the comment
-to the line the finding names."""
+What it does: finds `# audit: ignore[CODE]` comments naming a rule that reports nothing on that
+line (or, on a `# %%` marker, in that cell).
+Why it matters: the problem was fixed, or the comment sits on the wrong line; a stale
+suppression would silently swallow the next real finding there.
+Example: `x = 1  # audit: ignore[TI001]` on a line that calls no test.
+How to fix: delete the code from the comment (`--fix` does it), or move the comment to the
+line the finding names."""
 
 
 @dataclass(frozen=True)

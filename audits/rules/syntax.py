@@ -6,10 +6,12 @@ from audits.model import Rule, Severity
 from audits.rules._base import finding
 
 DOC = """\
-A code cell is not valid Python (Python 3.11 grammar). The module cannot run, export
-or be checked: every other rule skips the cell, so its other problems stay hidden.
-Example: `def forward(self, x)` without the colon. Fix the syntax at the reported line
-(the line where the parser stopped; the mistake is sometimes just before it)."""
+What it does: finds code cells that are not valid Python (Python 3.11 grammar), at the line
+where the parser stopped (the mistake is sometimes just before it).
+Why it matters: the module cannot run, export or be checked: every other rule skips the cell,
+so its other problems stay hidden.
+Example: `def forward(self, x)` without the colon.
+How to fix: correct the syntax at the reported line so the cell parses."""
 
 
 def check(module, index):
@@ -32,4 +34,5 @@ RULE = Rule(
     category="Syntax",
     doc=DOC,
     check=check,
+    effort_minutes=5,
 )

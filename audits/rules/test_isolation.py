@@ -33,17 +33,18 @@ if hasattr(ast, "TryStar"):
     BLOCKS[ast.TryStar] = "try"
 
 DOC = """\
-A test, demo or analysis function (test_*, test_module, demo_*, analyze_*, *analysis*)
-is called at module level, outside `if __name__ == "__main__":` (alone or as one operand of
-an `and`: `if __name__ == "__main__" and not QUICK:` guards too). Importing the module (as
-`tinytorch` does when the package is built, and as nbgrader and pytest do) then runs the
-tests, prints their output and can take seconds or fail the import. Example:
-`test_unit_magnitude_prune()` on its own line after the test's definition. Fix: call it
-only under the guard in the same cell, e.g.
-`if __name__ == "__main__":` followed by the indented `test_unit_magnitude_prune()`.
-A call inside a module-level `try`/`if`/`for`/`with` block is reported at the block's
-first line and the whole block is guarded. Calls inside functions, classes, lambdas and
-the guard are fine."""
+What it does: finds test, demo and analysis functions (test_*, test_module, demo_*, analyze_*,
+*analysis*) called at module level, outside `if __name__ == "__main__":` (alone or as one
+operand of an `and`: `if __name__ == "__main__" and not QUICK:` guards too). A call inside a
+module-level `try`/`if`/`for`/`with` block is reported at the block's first line. Calls inside
+functions, classes, lambdas and the guard are fine.
+Why it matters: importing the module (as `tinytorch` does when the package is built, and as
+nbgrader and pytest do) then runs the tests, prints their output and can take seconds or fail
+the import.
+Example: `test_unit_magnitude_prune()` on its own line after the test's definition.
+How to fix: call it only under the guard in the same cell, `if __name__ == "__main__":`
+followed by the indented call; `--fix` indents the statement (or the whole block) under a new
+guard, or under the guard right above it."""
 
 
 def is_test_call(call: ast.Call) -> bool:
@@ -158,4 +159,5 @@ RULE = Rule(
     category="Test isolation",
     doc=DOC,
     check=check,
+    effort_minutes=2,
 )

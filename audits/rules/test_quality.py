@@ -16,16 +16,18 @@ PYTEST_CHECKS = {"raises", "warns", "deprecated_call", "fail", "approx"}
 PLACEHOLDER_ERRORS = {"NotImplementedError"}
 
 DOC = """\
-A test function asserts nothing: no `assert`, no `pytest.raises`/`pytest.warns`/`pytest.fail`,
-no `np.testing.assert_*` (or any `assert_*`/`check_*` helper), no call to a helper in the
-same file that asserts, no helper imported from testkit, no `raise` of an exception (a
-test that does `if loss > tol: raise ValueError(...)` checks; `raise NotImplementedError`
-is a placeholder and does not). Its body may be only `pass`, a docstring, `...` or prints. Such a test passes whatever the code
-does and reports coverage that does not exist. Checked for inline `test_*` functions in
-the module source and for `test_*` functions (and methods of `Test*` classes) in the
-module's test and checkpoint files. `test_module()` that calls the unit tests is fine
-(calling a `test_*` function counts). Example: `def test_pruning_integration(): pass`.
-Fix: assert on a value computed independently (numpy formula, hand-worked example,
+What it does: finds test functions that assert nothing: no `assert` on something that can be
+false, no `pytest.raises`/`pytest.warns`/`pytest.fail`, no `np.testing.assert_*` (or any
+`assert_*`/`check_*` helper), no call to a helper in the same file that asserts, no helper
+imported from testkit, no `raise` of an exception (`raise NotImplementedError` is a
+placeholder). An assertion of a constant (`assert True`, `assert 1`, `assert "done"`) asserts
+nothing. Checked for inline `test_*` functions in the module source and for `test_*` functions
+(and methods of `Test*` classes) in the module's test and checkpoint files; `test_module()`
+that calls the unit tests is fine.
+Why it matters: such a test passes whatever the code does and reports coverage that does not
+exist.
+Example: `def test_pruning_integration(): pass`, or a body that is only `assert True`.
+How to fix: assert on a value computed independently (numpy formula, hand-worked example,
 finite differences)."""
 
 
@@ -147,4 +149,5 @@ RULE = Rule(
     category="Test quality",
     doc=DOC,
     check=check,
+    effort_minutes=15,
 )
