@@ -17,8 +17,8 @@ every run; ``HYPOTHESIS_PROFILE=thorough`` for many more, new examples each run)
 
 import os
 
-# One BLAS thread per process: with pytest-xdist each worker is a process, and BLAS
-# threads that spin-wait on the other workers' cores made `-n 2` slower than serial.
+# One BLAS thread per process: with pytest-xdist each worker is a process, and a BLAS
+# thread per core in each worker oversubscribes the cores (OpenBLAS threads spin-wait).
 # The variables reach subprocesses and workers started later; threadpoolctl limits a
 # library already loaded (pytest-randomly imports numpy before this file runs).
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
