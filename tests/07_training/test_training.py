@@ -12,13 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tinytorch.core.autograd  # noqa: F401  (gradients on)
+from tinytorch.core.activations import Tanh
 from tinytorch.core.layers import Dropout, Linear
 from tinytorch.core.losses import CrossEntropyLoss, MSELoss
 from tinytorch.core.optimizers import SGD, Adam
 from tinytorch.core.tensor import Tensor
 from tinytorch.core.training import CosineSchedule, Trainer, clip_grad_norm
 
-from testkit.models import TwoLayerMLP, batches_of, make_blobs, make_xor, tanh_mlp
+from testkit.models import TwoLayerMLP, batches_of, make_blobs, make_xor, tanh_mlp, tied_mlp
 
 
 def cosine_reference(max_lr, min_lr, total, epoch):
@@ -438,19 +439,7 @@ def test_checkpoint_parameter_count_mismatch(tmp_path):
 
 
 def test_checkpoint_keeps_tied_weights_tied(tmp_path):
-    class Tied:
-        def __init__(self):
-            self.layer1 = Linear(3, 3)
-            self.layer2 = Linear(3, 3)
-            self.layer2.weight = self.layer1.weight
-
-        def forward(self, x):
-            return self.layer2.forward(self.layer1.forward(x).tanh())
-
-        def parameters(self):
-            return self.layer1.parameters() + self.layer2.parameters()
-
-    model = Tied()
+    model = tied_mlp(3, activation=Tanh())  # layer2 uses layer1's weight Tensor
     trainer = Trainer(model, SGD(model.parameters(), lr=0.1), MSELoss())
     trainer.train_epoch([(Tensor(np.random.normal(size=(4, 3))), Tensor(np.zeros((4, 3))))])
     path = tmp_path / "tied.ckpt"

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from testkit.models import TwoLayerMLP, tied_mlp
 from tinytorch.core.activations import ReLU
 from tinytorch.core.attention import MultiHeadAttention
 from tinytorch.core.layers import Linear
@@ -12,17 +13,9 @@ from tinytorch.core.transformer import GPT, TransformerBlock
 from tinytorch.perf.profiling import Profiler, find_layers, layer_flops, watch_forward
 
 
-class MLP:
-    def __init__(self):
-        self.fc1 = Linear(12, 24)
-        self.relu = ReLU()
-        self.fc2 = Linear(24, 3)
-
-    def forward(self, x):
-        return self.fc2(self.relu(self.fc1(x)))
-
-    def parameters(self):
-        return self.fc1.parameters() + self.fc2.parameters()
+def MLP():
+    """12 -> 24 -> ReLU -> 3."""
+    return TwoLayerMLP(12, 24, 3)
 
 
 class SmallCNN:
@@ -45,17 +38,6 @@ class SmallCNN:
         return self.conv1.parameters() + self.conv2.parameters() + self.head.parameters()
 
 
-class TiedLayers:
-    def __init__(self):
-        self.a = Linear(4, 4)
-        self.b = Linear(4, 4)
-        self.b.weight = self.a.weight
-
-    def forward(self, x):
-        return self.b(self.a(x))
-
-    def parameters(self):
-        return self.a.parameters() + self.b.parameters()
 
 
 def naive_conv_multiply_adds(n, c_in, c_out, h_out, w_out, kh, kw):
@@ -71,7 +53,7 @@ def test_count_parameters_counts_every_entry():
 
 
 def test_shared_weight_is_counted_once():
-    assert Profiler().count_parameters(TiedLayers()) == 16 + 4 + 4
+    assert Profiler().count_parameters(tied_mlp(4)) == 16 + 4 + 4
 
 
 def test_linear_flops_cover_every_leading_dimension():
@@ -153,7 +135,7 @@ def test_watching_restores_layers_even_when_forward_fails():
     model = MLP()
     with pytest.raises(ValueError):
         watch_forward(model, Tensor(np.ones((2, 5))))  # wrong width
-    assert "forward" not in vars(model.fc1) and "forward" not in vars(model.fc2)
+    assert "forward" not in vars(model.layer1) and "forward" not in vars(model.layer2)
     output, calls = watch_forward(model, Tensor(np.ones((2, 12))))
     assert output.shape == (2, 3) and [call["layer"] for call in calls] == ["Linear", "Linear"]
 

@@ -6,21 +6,14 @@ import numpy as np
 import pytest
 
 import tinytorch.perf.profiling as profiling
-from tinytorch.core.layers import Linear
+from testkit.models import Identity, TwoLayerMLP
 from tinytorch.core.tensor import Tensor
 from tinytorch.perf.profiling import Profiler, analyze_weight_distribution, quick_profile
 
 
-class MLP:
-    def __init__(self):
-        self.fc1 = Linear(10, 20)
-        self.fc2 = Linear(20, 4)
-
-    def forward(self, x):
-        return self.fc2(self.fc1(x))
-
-    def parameters(self):
-        return self.fc1.parameters() + self.fc2.parameters()
+def MLP():
+    """10 -> 20 -> 4, two Linear layers back to back."""
+    return TwoLayerMLP(10, 20, 4, activation=Identity())
 
 
 class FakeClock:
@@ -125,9 +118,9 @@ def test_backward_profile_restores_the_gradients_it_found():
 
 def test_weight_distribution_matches_numpy_over_weight_matrices_only():
     model = MLP()
-    model.fc1.bias.data[:] = 100.0  # biases must not enter the statistics
-    model.fc2.weight.data[0, :2] = 0.0
-    values = np.concatenate([model.fc1.weight.data.ravel(), model.fc2.weight.data.ravel()]).astype(np.float64)
+    model.layer1.bias.data[:] = 100.0  # biases must not enter the statistics
+    model.layer2.weight.data[0, :2] = 0.0
+    values = np.concatenate([model.layer1.weight.data.ravel(), model.layer2.weight.data.ravel()]).astype(np.float64)
     magnitudes = np.abs(values)
     stats = analyze_weight_distribution(model, percentiles=(50, 90))
     assert stats["count"] == magnitudes.size

@@ -4,10 +4,9 @@ import numpy as np
 import pytest
 
 from testkit.blobs import BlobMLP, make_blobs
-from testkit.models import TwoLayerMLP
+from testkit.models import Identity, TwoLayerMLP, tied_mlp
 from tinytorch.bench import Benchmark, comparison_table
 from tinytorch.core.autograd import is_grad_enabled
-from tinytorch.core.layers import Linear
 from tinytorch.core.tensor import Tensor
 
 
@@ -22,21 +21,6 @@ class MatrixModel:
 
     def parameters(self):
         return [self.weight]
-
-
-class SharedWeights:
-    """Two Linear layers that share one weight Tensor: its bytes count once."""
-
-    def __init__(self):
-        self.first = Linear(6, 6)
-        self.second = Linear(6, 6)
-        self.second.weight = self.first.weight
-
-    def forward(self, x):
-        return self.second(self.first(x))
-
-    def parameters(self):
-        return self.first.parameters() + self.second.parameters()
 
 
 def numpy_accuracy(model, inputs, labels):
@@ -70,7 +54,7 @@ def test_accuracy_accepts_tensors_and_integer_label_tensors():
 
 
 def test_memory_is_the_parameter_bytes_each_shared_tensor_once(blobs):
-    models = {"mlp": BlobMLP(), "shared": SharedWeights()}
+    models = {"mlp": BlobMLP(), "shared": tied_mlp(6)}
     shared_input = (np.ones((4, 6), dtype=np.float32), np.zeros(4, dtype=np.int64))
     memory = Benchmark({"mlp": models["mlp"]}, [blobs], measurement_runs=1).run_memory_benchmark()["mlp"]
     expected = sum(p.data.nbytes for p in models["mlp"].parameters())  # no sharing here
@@ -138,13 +122,6 @@ def test_compare_models_with_another_baseline(blobs):
 
 
 def test_models_without_parameters_have_no_size_ratio():
-    class Identity:
-        def forward(self, x):
-            return x
-
-        def parameters(self):
-            return []
-
     x, y = np.eye(3, dtype=np.float32), np.arange(3)
     comparison = Benchmark([MatrixModel(np.eye(3)), Identity()], [(x, y)], measurement_runs=2).compare_models()
     assert comparison["models"]["model_1"]["compression_ratio"] is None

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from testkit.blobs import accuracy, trained_blob_model
+from testkit.models import Identity, tied_mlp
 from tinytorch.capstone import METRIC_KEYS, BenchmarkReport
 from tinytorch.core.layers import Linear
 from tinytorch.core.tensor import Tensor
@@ -61,18 +62,7 @@ def test_quantization_shows_as_bytes(trained):
 
 
 def test_shared_weights_are_counted_once():
-    class Tied:
-        def __init__(self):
-            self.a, self.b = Linear(3, 3), Linear(3, 3)
-            self.b.weight = self.a.weight
-
-        def forward(self, x):
-            return self.b(self.a(x))
-
-        def parameters(self):
-            return self.a.parameters() + self.b.parameters()
-
-    model = Tied()
+    model = tied_mlp(3)  # two layers, one weight Tensor
     x, y = np.eye(3, dtype=np.float32), np.arange(3)
     metrics = BenchmarkReport().benchmark_model(model, x, y, measurement_runs=1)
     assert metrics["parameters"] == 9 + 3 + 3 and metrics["size_bytes"] == 4 * 15
@@ -125,13 +115,6 @@ def test_headline_latency_is_the_median_and_its_interval_the_t_interval(monkeypa
 
 
 def test_a_model_without_parameters_has_no_sparsity():
-    class Identity:
-        def forward(self, x):
-            return x
-
-        def parameters(self):
-            return []
-
     metrics = BenchmarkReport("identity").benchmark_model(Identity(), np.eye(3, dtype=np.float32), np.arange(3),
                                                           measurement_runs=1)
     assert (metrics["parameters"], metrics["nonzero_parameters"], metrics["sparsity"]) == (0, 0, 0.0)

@@ -9,31 +9,21 @@ the public API in API.md only.
 
 import numpy as np
 import pytest
+from testkit.models import TwoLayerMLP
 
-from tinytorch.core.activations import ReLU, Softmax
+from tinytorch.core.activations import Softmax
 from tinytorch.core.layers import Dropout, Layer, Linear
 from tinytorch.core.tensor import Tensor
 
 
-class MLP:
-    """784 -> 64 -> 10, chained explicitly."""
-
-    def __init__(self):
-        self.fc1 = Linear(784, 64)
-        self.act = ReLU()
-        self.drop = Dropout(0.2)
-        self.fc2 = Linear(64, 10)
-
-    def forward(self, x):
-        return self.fc2(self.drop(self.act(self.fc1(x))))
-
-    def parameters(self):
-        return self.fc1.parameters() + self.fc2.parameters()
+def MLP():
+    """784 -> 64 -> ReLU -> Dropout(0.2) -> 10, chained explicitly."""
+    return TwoLayerMLP(784, 64, 10, dropout=0.2)
 
 
 def test_an_explicit_mlp_classifies_a_batch():
     model = MLP()
-    model.drop.training = False
+    model.dropout.training = False
     x = np.random.rand(32, 784).astype(np.float32)
     probs = Softmax()(model.forward(Tensor(x)))
     assert probs.shape == (32, 10)
@@ -49,7 +39,7 @@ def test_every_trainable_tensor_is_found_and_counted():
     assert [p.shape for p in params] == [(784, 64), (64,), (64, 10), (10,)]
     assert all(isinstance(p, Tensor) and p.requires_grad for p in params)
     assert sum(p.size for p in params) == 784 * 64 + 64 + 64 * 10 + 10
-    assert Dropout(0.5).parameters() == [] and isinstance(model.fc1, Layer)
+    assert Dropout(0.5).parameters() == [] and isinstance(model.layer1, Layer)
 
 
 def test_linear_handles_sequences_and_rejects_wrong_widths():

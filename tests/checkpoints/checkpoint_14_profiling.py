@@ -6,24 +6,13 @@ counts from the layer shapes.
 """
 
 import numpy as np
+from testkit.models import Identity, TwoLayerMLP
 
 from tinytorch.core.attention import MultiHeadAttention
 from tinytorch.core.layers import Linear
 from tinytorch.core.spatial import Conv2d, MaxPool2d
 from tinytorch.core.tensor import Tensor
 from tinytorch.perf.profiling import Profiler, analyze_weight_distribution, quick_profile
-
-
-class Wide:
-    def __init__(self):
-        self.fc1 = Linear(32, 64)
-        self.fc2 = Linear(64, 10)
-
-    def forward(self, x):
-        return self.fc2(self.fc1(x))
-
-    def parameters(self):
-        return self.fc1.parameters() + self.fc2.parameters()
 
 
 class TinyCNN:
@@ -43,7 +32,7 @@ class TinyCNN:
 
 
 def test_profiler_answers_the_four_cost_questions():
-    model, profiler = Wide(), Profiler()
+    model, profiler = TwoLayerMLP(32, 64, 10, activation=Identity()), Profiler()
     assert profiler.count_parameters(model) == 32 * 64 + 64 + 64 * 10 + 10
     assert profiler.count_flops(model, (16, 32)) == 2 * 16 * (32 * 64 + 64 * 10)
     assert profiler.measure_memory(model, (16, 32))["parameter_bytes"] == (32 * 64 + 64 + 64 * 10 + 10) * 4

@@ -14,28 +14,13 @@ import numpy as np
 import pytest
 
 import tinytorch.core.autograd  # noqa: F401  (turns autograd on)
+from testkit.blobs import BlobMLP
 from tinytorch.capstone import BenchmarkReport, generate_submission, save_submission
-from tinytorch.core.activations import ReLU
-from tinytorch.core.layers import Linear
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.optimizers import Adam
 from tinytorch.core.tensor import Tensor
 from tinytorch.perf.compression import magnitude_prune
 from tinytorch.perf.quantization import quantize_model
-
-
-class ClassifierMLP:
-    """6 -> 48 -> 48 -> 3, layers chained by hand."""
-
-    def __init__(self):
-        self.layer1, self.layer2, self.layer3 = Linear(6, 48), Linear(48, 48), Linear(48, 3)
-        self.relu = ReLU()
-
-    def forward(self, x):
-        return self.layer3(self.relu(self.layer2(self.relu(self.layer1(x)))))
-
-    def parameters(self):
-        return self.layer1.parameters() + self.layer2.parameters() + self.layer3.parameters()
 
 
 def three_clusters():
@@ -58,7 +43,7 @@ def independent_bytes(model):
 def journey():
     np.random.seed(20)
     (train_x, train_y), (test_x, test_y) = three_clusters()
-    model = ClassifierMLP()
+    model = BlobMLP(n_features=6, hidden=48, n_classes=3)  # 6 -> 48 -> 48 -> 3
     optimizer, loss_fn = Adam(model.parameters(), lr=0.01), CrossEntropyLoss()
     for _ in range(120):
         optimizer.zero_grad()

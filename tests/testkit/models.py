@@ -40,6 +40,28 @@ class TwoLayerMLP:
         return self.layer1.parameters() + self.layer2.parameters()
 
 
+class Identity:
+    """forward(x) = x and no parameters: a model with nothing to count or prune, or the
+    activation of a TwoLayerMLP that is two Linear layers back to back."""
+
+    def forward(self, x):
+        return x
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def parameters(self):
+        return []
+
+
+def tied_mlp(size, activation=None):
+    """A TwoLayerMLP size -> size -> size (no activation unless given) whose layer2 uses
+    layer1's weight Tensor: one Tensor in two layers, listed twice by parameters()."""
+    model = TwoLayerMLP(size, size, size, activation=activation if activation is not None else Identity())
+    model.layer2.weight = model.layer1.weight
+    return model
+
+
 def tanh_mlp(n_in, n_hidden, n_out):
     """A TwoLayerMLP with a Tanh hidden layer (smooth; good for XOR)."""
     return TwoLayerMLP(n_in, n_hidden, n_out, activation=Tanh())
