@@ -45,7 +45,8 @@ from typing import Optional
 
 from audits.auditor import Auditor
 from audits.cli import EXIT_BLOCKED, EXIT_READY, Parser, guarded_main
-from audits.discover import find_module, find_modules, parse_module_number
+from audits.config import load_config
+from audits.discover import find_module, find_modules, find_root, parse_module_number
 from audits.files import recover, replace_files
 from audits.model import PACKAGE, Cell, Finding, InputError, ModuleSource
 from audits.parse import DIRECTIVE, parse_module
@@ -281,14 +282,17 @@ def _listing(root: Path, paths: list[Path]) -> str:
 
 
 def run(args) -> int:
-    root = Path(args.root)
+    root = Path(args.root) if args.root is not None else (find_root(Path.cwd()) or Path("."))  # upward, as git does
+    if not root.is_dir():
+        raise InputError(f"root {root} is not a readable directory")
+    config = load_config(root)  # [tool.audits] sources / modules decide what the modules are
     everything = args.module is None
     if everything:
-        refs = find_modules(root)
+        refs = find_modules(root, config)
         if not refs:
             raise InputError(f"no module sources under {root.resolve()} (looked in modules/, modules/source/, src/)")
     else:
-        refs = [find_module(root, parse_module_number(args.module))]
+        refs = [find_module(root, parse_module_number(args.module), config)]
     recover(root)  # a killed export or fix is completed (or rolled back) before anything is read
     modules = [parse_module(ref) for ref in refs]
 
@@ -337,7 +341,7 @@ def run(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = Parser(prog="python -m audits.export", description=__doc__.split("\n\n")[0])
     parser.add_argument("module", nargs="?", help="module number to export (default: all)")
-    parser.add_argument("--root", default=".", help="checkout holding modules/ and tinytorch/ (default: .)")
+    parser.add_argument("--root", help="checkout holding the sources and tinytorch/ (default: the one holding the current directory)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the package differs from the sources")
     parser.add_argument("--force", action="store_true", help="export despite critical/high audit findings (they are still listed)")
     args = parser.parse_args(argv)

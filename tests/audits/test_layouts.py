@@ -308,3 +308,12 @@ def test_breaking_the_nbgrader_course_gives_the_right_findings_at_the_right_cell
         ("LAY002", 0, "jupyter"),
     }
     assert "points is missing" in result.stdout
+
+
+def test_export_finds_its_checkout_upward_too(tmp_path):
+    root = tmp_path / "course"
+    shutil.copytree(FIXTURES / "modules_source", root)
+    result = run_command("audits.export", "1", cwd=root / "modules" / "source" / "02_layers")
+    assert result.returncode == 0, result.stderr
+    assert "class Tensor" in (root / "tinytorch" / "core" / "tensor.py").read_text(encoding="utf-8")
+    assert not (root / "modules" / "source" / "02_layers" / "tinytorch").exists()
