@@ -317,3 +317,25 @@ def test_export_finds_its_checkout_upward_too(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "class Tensor" in (root / "tinytorch" / "core" / "tensor.py").read_text(encoding="utf-8")
     assert not (root / "modules" / "source" / "02_layers" / "tinytorch").exists()
+
+
+def test_a_notebook_course_gives_the_same_findings_from_root_from_inside_and_by_path(tmp_path):
+    root = FIXTURES / "nbgrader_course"
+    by_root = json_findings("ps1/problem2", "--root", root, cwd=tmp_path)
+    from_inside = json_findings("ps1/problem2", cwd=root / "source" / "ps1")
+    by_path = json_findings(root / "source/ps1/problem2.ipynb", cwd=tmp_path)
+    by_relative_path = json_findings("problem2.ipynb", cwd=root / "source" / "ps1")
+    assert by_root == from_inside == by_path == by_relative_path
+    assert by_root[2]["path"] == "source/ps1/problem2.ipynb" and [f["code"] for f in by_root[1]] == ["LAY002"]
+
+
+@pytest.mark.parametrize("ignored, chosen", [("", "tensor.py"), ("modules/**/*.py\n", "tensor.ipynb")])
+def test_a_notebook_beside_a_script_is_the_source_when_the_script_is_generated(tmp_path, ignored, chosen):
+    root = tmp_path / "course"
+    shutil.copytree(FIXTURES / "modules_name", root)
+    script = root / "modules/01_tensor/tensor.py"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import numpy as np")])
+    nbformat.write(notebook, script.with_suffix(".ipynb"))
+    (root / ".gitignore").write_text(ignored, encoding="utf-8")
+    refs = discover(root).refs
+    assert refs[0].path.name == chosen and refs[1].path.name == "layers.py"  # module 02 has no notebook: its script stays
