@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
 
 from audits.model import Cell, ModuleSource
 
@@ -150,6 +150,6 @@ def student_source(cell: Cell, keep_lines: bool = False) -> str:
     return stubbed_source(cell, regions, keep_lines) if regions else cell.source
 
 
-def region_at(module: ModuleSource, line: int) -> Optional[Region]:
+def region_at(module: ModuleSource, line: int) -> Region | None:
     """The solution region holding `line`, if any."""
     return next((r for r in solution_regions(module) if r.first <= line <= r.last), None)

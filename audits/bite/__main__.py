@@ -26,7 +26,6 @@ import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 from audits import score as scoring
 from audits.auditor import Auditor
@@ -38,7 +37,8 @@ from audits.check import apply
 from audits.cli import EXIT_BLOCKED, EXIT_READY, Parser, guarded_main
 from audits.model import Finding, InputError, ModuleSource
 from audits.parse import parse_file, parse_module
-from audits.report import ModuleInfo, json as json_report, markdown, text
+from audits.report import ModuleInfo, markdown, text
+from audits.report import json as json_report
 from audits.rules import class_regions, provided_tests, unlocked_helpers
 
 STATIC_RULES = [provided_tests.RULE, class_regions.RULE, unlocked_helpers.RULE]
@@ -107,7 +107,7 @@ def table(bites: list[Bite]) -> str:
             f"{s.caught}/{s.regions} caught", f"{s.seconds:.1f}", "BITES" if bite.bites else "DOES NOT BITE",
         ))  # fmt: skip
     failing = sum(1 for bite in bites if not bite.bites)
-    total = lambda attr: sum(getattr(b.summary, attr) for b in bites)  # noqa: E731
+    total = lambda attr: sum(getattr(b.summary, attr) for b in bites)
     rows.append((
         f"total ({len(bites)})", str(total("graded")), f"{total('solution_passed')}/{total('graded')} pass",
         f"{total('student_failed')}/{total('graded')} fail", f"{total('caught')}/{total('regions')} caught", "",

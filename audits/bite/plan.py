@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from audits.model import Cell, ModuleSource
-from audits.solutions import Region, cell_regions, is_graded, is_solution_cell, stubbed_source, student_source
+from audits.solutions import (
+    Region,
+    cell_regions,
+    is_graded,
+    is_solution_cell,
+    stubbed_source,
+    student_source,
+)
 
 
 @dataclass

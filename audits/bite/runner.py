@@ -23,7 +23,6 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 from audits.bite.plan import Plan
 
@@ -73,7 +72,7 @@ class Run:
     knockouts: dict[tuple[int, int], dict[int, Outcome]] = field(default_factory=dict)  # (cell, region) -> outcomes
     done: set[str] = field(default_factory=set)  # variants that finished
     last_start: dict[str, int] = field(default_factory=dict)  # variant -> cell it was running last
-    stopped: Optional[str] = None  # why the run ended before every variant finished
+    stopped: str | None = None  # why the run ended before every variant finished
     seconds: float = 0.0
 
     def record(self, event: dict) -> None:

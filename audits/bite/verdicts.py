@@ -11,7 +11,6 @@ the source, as autograding restores them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from audits.bite.plan import Plan
 from audits.bite.runner import Outcome, Run
@@ -104,10 +103,10 @@ class Summary:
     regions: int
     caught: int
     seconds: float
-    stopped: Optional[str]
+    stopped: str | None
 
 
-def student_outcome(plan: Plan, run: Run, position: int) -> Optional[Outcome]:
+def student_outcome(plan: Plan, run: Run, position: int) -> Outcome | None:
     """Cells before the first stubbed cell are the same in both versions: their solution outcome holds."""
     if position < plan.first_change:
         return run.solution.get(position)
@@ -120,7 +119,7 @@ def catchers(plan: Plan, run: Run, cell: int, region: int) -> list[int]:
     return [position for position, outcome in run.knockouts.get((cell, region), {}).items() if position in graded and not outcome.passed]
 
 
-def _finding(rule: Rule, plan: Plan, line: int, message: str, last: Optional[int] = None) -> Finding:
+def _finding(rule: Rule, plan: Plan, line: int, message: str, last: int | None = None) -> Finding:
     module = plan.module
     return Finding(rule.code, rule.severity, module.display_path, line, message, module.excerpt(line, last), category=rule.category)
 

@@ -107,7 +107,7 @@ class Worker:
             code = compiler("\n" * (cell["line"] - 1) + source, self.path, "exec")
             self._arm()
             try:
-                exec(code, namespace)
+                exec(code, namespace)  # noqa: S102 - running the course's cells is this process's job
             finally:
                 self._disarm()
         except CellTimeout as error:
@@ -115,7 +115,7 @@ class Worker:
             line = self._where(error)
         except MemoryError as error:
             status, message, line = "memory", "ran out of memory (MemoryError under the memory limit)", self._where(error)
-        except BaseException as error:  # noqa: B036 - a cell may raise anything, SystemExit included
+        except BaseException as error:  # noqa: BLE001 - a cell may raise anything, SystemExit included
             text = " ".join(str(error).split())
             kind = type(error).__name__
             status, message = "fail", (f"{kind}: {text}"[:300] if text else kind)
@@ -148,7 +148,7 @@ class Worker:
                 self.out_fd, self.variant = write_end, variant
                 self.run_variant(first, sources, namespace, compiler, stop_when_caught)
                 self.emit("done")
-            except BaseException:  # noqa: B036
+            except BaseException:  # noqa: BLE001 - the child must reach os._exit, whatever happened
                 code = 3
             finally:
                 os._exit(code)
@@ -246,14 +246,14 @@ def main():
     _limit(resource.RLIMIT_AS, int(job["memory"]))
     _limit(resource.RLIMIT_FSIZE, int(job["file_size"]))
     _limit(resource.RLIMIT_CORE, 0)
-    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
     total = int(job["cpu_total"])
     resource.setrlimit(resource.RLIMIT_CPU, (total, total if hard == resource.RLIM_INFINITY else min(total, hard)))
     sys.path.insert(0, job["root"])
     worker = Worker(job, out_fd)
     try:
         worker.run()
-    except BaseException:  # noqa: B036 - report, never hang the parent
+    except BaseException:  # noqa: BLE001 - report, never hang the parent
         worker.variant = "solution"
         worker.emit("error", message=traceback.format_exc(limit=-3))
 

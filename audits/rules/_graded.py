@@ -15,12 +15,12 @@ Imports are not followed: they bring in other modules' code, not this module's.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+
 from audits.astutil import import_time_statements, nodes
 from audits.model import Cell, ModuleSource
 from audits.solutions import cell_regions
-
 
 _CACHE = "_graded_definitions"
 
@@ -58,9 +58,7 @@ def bound_names(node: ast.stmt) -> set[str]:
     targets = []
     if isinstance(node, ast.Assign):
         targets = node.targets
-    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-        targets = [node.target]
-    elif isinstance(node, (ast.For, ast.AsyncFor)):
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
         targets = [node.target]
     elif isinstance(node, (ast.With, ast.AsyncWith)):
         targets = [item.optional_vars for item in node.items if item.optional_vars is not None]

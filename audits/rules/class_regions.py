@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-from typing import Optional
 
 from audits.model import Rule, Severity
 from audits.rules._base import finding
@@ -34,11 +33,11 @@ one region inside each method body, so the student version defines every class a
 function and only calling an unfinished method raises."""
 
 
-def _stub_scope(region: Region) -> Optional[ast.AST]:
+def _stub_scope(region: Region) -> ast.AST | None:
     """The function, class or module that holds the region's stub in the student version:
     the innermost definition around the region's first statement (None for an empty region)."""
 
-    def search(body: list, scope: ast.AST) -> Optional[ast.AST]:
+    def search(body: list, scope: ast.AST) -> ast.AST | None:
         for node in body:
             if region.first < node.lineno < region.last:
                 return scope  # the region's first statement: the stub replaces it in this scope

@@ -7,7 +7,13 @@ from audits.model import Rule, Severity
 from audits.rules._base import finding
 from audits.rules._graded import dependencies
 from audits.rules.nbgrader import complete_metadata, suggested_marker
-from audits.solutions import cell_id, graded_cells, is_graded, is_locked, is_solution_cell
+from audits.solutions import (
+    cell_id,
+    graded_cells,
+    is_graded,
+    is_locked,
+    is_solution_cell,
+)
 
 DOC = """\
 What it does: finds a code cell that is neither locked nor a solution cell and defines a

@@ -7,13 +7,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from testkit.auditkit import (
+    assert_one_line_error,
+    line_of,
+    make_checkout,
+    marker,
+    source,
+)
 
 from audits.auditor import Auditor
 from audits.bite.__main__ import bite_module, main
 from audits.bite.runner import Limits
 from audits.parse import parse_text
 from audits.solutions import STUB, solution_regions, stubbed_source, student_source
-from testkit.auditkit import assert_one_line_error, line_of, make_checkout, marker, source
 
 FIXTURES = Path(__file__).resolve().parent / "bite_fixtures"
 CHECKOUT = Path(__file__).resolve().parents[2]

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from audits.auditor import Auditor
 from testkit.auditkit import audit_text, found, line_of, marker, source
+
+from audits.auditor import Auditor
 
 FIXTURES = Path(__file__).resolve().parent / "bite_fixtures"
 GRADING = ("GR001", "GR002", "GR003")
