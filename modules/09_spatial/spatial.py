@@ -121,7 +121,7 @@ memory price we measure at the end. How the copy walks memory decides its speed:
 we copy in (C, kh, kw, N, Ho, Wo) order, so each step moves a whole run of
 neighbouring pixels of one image row, and hand back the transpose, a matrix with
 exactly the rows and columns above (numpy's matmul reads a transposed matrix
-as it is, without copying it again). Copying row by row instead, kh*kw pixels
+as it is, without copying it again). Copying row by row instead, kw pixels
 at a time, is several times slower.
 
 col2im goes the other way for the backward pass: each row's gradient is added
@@ -528,7 +528,7 @@ class MaxPool2dFunction(Function):
         cut the padding off.
         EXAMPLE: a 2x2 window [[1, 3], [4, 2]] with upstream 1.0 gives [[0, 0], [1, 0]].
         HINTS: overlapping windows may pick the same pixel: `+=` over the offsets adds them up,
-        as in scatter_windows (a one-hot (N, C, Ho, Wo, kh, kw) array for it would cost kh*kw times more).
+        as in scatter_windows, without building a one-hot (N, C, Ho, Wo, kh, kw) array of kh*kw values per output.
         """
         ### BEGIN SOLUTION
         (x,) = self.inputs
