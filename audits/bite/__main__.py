@@ -151,7 +151,7 @@ def _positive(kind):
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="python -m audits.bite", description=__doc__.split("\n\n")[0])
     parser.add_argument("target", nargs="?", help="module number (05) or path to a module source (default: every module)")
-    parser.add_argument("--root", default=".", help="checkout holding modules/ (default: .)")
+    parser.add_argument("--root", help="the checkout (default: the one holding the source path given, else the current directory's, searched upward)")
     parser.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="output format (default: text)")
     parser.add_argument("--timeout", type=_positive(float), default=Limits.timeout, help="seconds (wall-clock and CPU) one cell may run (default: %(default)s)")
     parser.add_argument("--memory-mb", type=_positive(int), default=Limits.memory_mb, help="address space of each child process, MiB (default: %(default)s)")
