@@ -133,6 +133,21 @@ def test_both_hooks_run_the_installed_command_on_module_sources_only():
     assert scripts["tinyaudit"] == "audits.__main__:main" and hooks["tinyaudit-system"]["entry"].startswith("python -m audits ")
     for hook in hooks.values():
         pattern = re.compile(hook["files"])
-        assert pattern.search("modules/16_compression/compression.py") and pattern.search("src/16_compression/16_compression.py")
+        for source in ("modules/16_compression/compression.py", "src/16_compression/16_compression.py", "source/ps1/problem1.ipynb"):
+            assert pattern.search(source), source
         assert not pattern.search("tests/16_compression/test_pruning.py") and not pattern.search("README.md")
         assert hook["require_serial"] is True  # one call: the repository index is built once
+
+
+def test_the_hook_audits_a_changed_notebook_of_an_nbgrader_course(tmp_path, env, hooks):
+    course = tmp_path / "nbgrader_course"
+    shutil.copytree(HERE / "layouts" / "nbgrader_course", course)
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "course"]):
+        subprocess.run(["git", *args], cwd=course, env=env, check=True, capture_output=True, timeout=60)
+    path, _ = hooks
+    notebook = "source/ps1/problem1.ipynb"
+    result = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(path), "tinyaudit-system", "--files", notebook,
+                             "--verbose"], cwd=course, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    header = next(line for line in result.stdout.splitlines() if line.startswith(f"{notebook} ("))
+    assert header.endswith("lines, nbgrader profile)") and "READY FOR EXPORT" in result.stdout
