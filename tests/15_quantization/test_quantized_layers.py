@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from testkit.models import Identity
 
 from tinytorch.core.layers import Layer, Linear
 from tinytorch.core.tensor import Tensor
@@ -245,15 +246,8 @@ def test_linear_inside_a_tuple_is_reported_not_skipped():
 
 
 def test_model_without_linear_layers_is_rejected():
-    class NoLinear:
-        def forward(self, x):
-            return x
-
-        def parameters(self):
-            return []
-
     with pytest.raises(ValueError, match="no Linear"):
-        quantize_model(NoLinear())
+        quantize_model(Identity())  # a model without a Linear layer
     with pytest.raises(TypeError):
         quantize_model(object())
 

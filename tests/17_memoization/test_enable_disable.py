@@ -6,6 +6,7 @@ The reference tokens always come from GPT.generate on the same model, uncached.
 
 import numpy as np
 import pytest
+from testkit.models import Identity
 
 import tinytorch.perf.memoization as memoization
 from tinytorch.core.transformer import GPT
@@ -130,14 +131,7 @@ def test_forward_parameters_and_profiling_are_unchanged_by_enabling():
 
 
 def test_enable_rejects_something_that_is_not_a_gpt():
-    class NotAGPT:
-        def forward(self, x):
-            return x
-
-        def parameters(self):
-            return []
-
-    model = NotAGPT()
+    model = Identity()  # a model, but not a module-13 GPT
     with pytest.raises(TypeError, match="module-13 GPT"):
         enable_kv_cache(model)
     assert "generate" not in vars(model)
