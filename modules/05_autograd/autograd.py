@@ -625,11 +625,11 @@ if __name__ == "__main__":
 
 # %% [markdown]
 """
-## 4b. Backward rules for the fused operations of modules 02 and 04
+## 5. Backward rules for the fused operations of modules 02 and 04
 
 GELU and Softmax (module 02) and `log_softmax` (module 04) each compute their
 forward pass with NumPy and record *one* operation through the seam
-(`record("gelu", ...)`, section 6) instead of four to nine primitives. One node
+(`record("gelu", ...)`, section 7) instead of four to nine primitives. One node
 means one backward call and no intermediate arrays kept alive; in exchange,
 each needs its derivative written out here:
 
@@ -720,7 +720,7 @@ if __name__ == "__main__":
 
 # %% [markdown]
 """
-## 5. The backward pass
+## 6. The backward pass
 
 ```
  order = reverse topological order of the Function nodes behind `loss`
@@ -840,7 +840,7 @@ def backward_pass(root, gradient=None):
 
 # %% [markdown]
 """
-## 6. Switching autograd on: filling module 01's seam
+## 7. Switching autograd on: filling module 01's seam
 
 Module 01 ends every operation with `record(name, data, inputs, *params)`:
 
@@ -856,7 +856,7 @@ So switching autograd on is filling in two blanks of `AutogradSeam`:
 
 ```
  backward_rules = {"add": AddBackward, "mul": MulBackward, ..., "maximum": MaximumBackward}
- backward_pass  = backward_pass          (section 5; Tensor.backward() calls it)
+ backward_pass  = backward_pass          (section 6; Tensor.backward() calls it)
 ```
 
 The names are the ones module 01 passes to `record`, and each Function's
@@ -882,7 +882,7 @@ BACKWARD_RULES = {
     "mean": MeanBackward, "max": MaxBackward, "getitem": GetitemBackward,
     "exp": ExpBackward, "log": LogBackward, "sqrt": SqrtBackward, "tanh": TanhBackward,
     "clip": ClipBackward, "maximum": MaximumBackward,
-    # the fused operations of modules 02 and 04 (section 4b)
+    # the fused operations of modules 02 and 04 (section 5)
     "gelu": GeluBackward, "softmax": SoftmaxBackward, "log_softmax": LogSoftmaxBackward,
 }
 
@@ -935,7 +935,7 @@ if __name__ == "__main__":
 # %% nbgrader={"grade": false, "grade_id": "enable-on-import", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
 # Deliberate import-time effect: API.md says autograd is on once tinytorch.core.autograd is imported.
-# It fills module 01's backward table (section 6); no Tensor method changes.
+# It fills module 01's backward table (section 7); no Tensor method changes.
 enable_autograd()  # audit: ignore[SE001]
 
 # %% [markdown]

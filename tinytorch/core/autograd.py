@@ -438,7 +438,7 @@ BACKWARD_RULES = {
     "mean": MeanBackward, "max": MaxBackward, "getitem": GetitemBackward,
     "exp": ExpBackward, "log": LogBackward, "sqrt": SqrtBackward, "tanh": TanhBackward,
     "clip": ClipBackward, "maximum": MaximumBackward,
-    # the fused operations of modules 02 and 04 (section 4b)
+    # the fused operations of modules 02 and 04 (section 5)
     "gelu": GeluBackward, "softmax": SoftmaxBackward, "log_softmax": LogSoftmaxBackward,
 }
 
@@ -451,5 +451,5 @@ def enable_autograd():
 
 # modules/05_autograd/autograd.py:937
 # Deliberate import-time effect: API.md says autograd is on once tinytorch.core.autograd is imported.
-# It fills module 01's backward table (section 6); no Tensor method changes.
+# It fills module 01's backward table (section 7); no Tensor method changes.
 enable_autograd()  # audit: ignore[SE001]
