@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator, Optional
 
 from audits.astutil import nodes
@@ -42,6 +44,50 @@ def exporters_of(index: RepoIndex, name: str) -> list[tuple[int, str]]:
     return [(n, info.target) for n, info in index.modules.items() if info.target and name in info.names]
 
 
+GENERATED = "# Generated from "  # the exporter's first line (audits.export)
+
+
+@functools.lru_cache(maxsize=256)
+def _names_in_file(path: str, mtime_ns: int) -> frozenset[str]:
+    """Top-level names a Python file defines or imports (parsed, never run)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        tree = ast.parse(text)
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return frozenset()
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.ImportFrom):
+            names.update(alias.asname or alias.name for alias in node.names if alias.name != "*")
+        elif isinstance(node, ast.Import):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(target.id for target in targets if isinstance(target, ast.Name))
+    return frozenset(names)
+
+
+def hand_written_exports(index: RepoIndex, dotted: str) -> Optional[tuple[str, frozenset[str]]]:
+    """(file, names) of a hand-written package file for `dotted` (e.g. tinytorch/nn/__init__.py
+    re-exporting names from the generated modules), or None. Files the exporter generated
+    (first line `# Generated from ...`) are not hand-written: their names come from the sources."""
+    parts = dotted.split(".")
+    base = Path(index.root, *parts)
+    for path in (base / "__init__.py", base.with_suffix(".py")):
+        try:
+            if not path.is_file():
+                continue
+            with path.open(encoding="utf-8", errors="replace") as stream:
+                if stream.readline().startswith(GENERATED):
+                    return None
+            return path.relative_to(index.root).as_posix(), _names_in_file(str(path), path.stat().st_mtime_ns)
+        except OSError:
+            continue
+    return None
+
+
 def resolve(node: ast.stmt, index: RepoIndex) -> Iterator[Resolved]:
     """Each path/name a tinytorch import statement asks for, resolved against the index."""
     if isinstance(node, ast.Import):
@@ -50,8 +96,8 @@ def resolve(node: ast.stmt, index: RepoIndex) -> Iterator[Resolved]:
             if path.split(".")[0] != PACKAGE:
                 continue
             number = index.exporter(path)
-            problem = None if number is not None or index.is_package(path) else f"no module exports `{path}`"
-            yield Resolved(node, path, None, number, problem)
+            known = number is not None or index.is_package(path) or hand_written_exports(index, path) is not None
+            yield Resolved(node, path, None, number, None if known else f"no module exports `{path}`")
         return
     base = node.module or PACKAGE
     for alias in node.names:
@@ -70,6 +116,9 @@ def resolve(node: ast.stmt, index: RepoIndex) -> Iterator[Resolved]:
             yield Resolved(node, f"{base}.{name}", None, index.exporter(f"{base}.{name}"), None)
         elif index.is_package(f"{base}.{name}") or (base == PACKAGE and name == "__version__"):
             yield Resolved(node, f"{base}.{name}", None, None, None)
+        elif hand_written_exports(index, base) is not None:  # a tracked package file, e.g. tinytorch/nn/__init__.py
+            file, names = hand_written_exports(index, base)
+            yield Resolved(node, base, name, None, None if name in names else f"`{file}` defines or imports no `{name}`")
         elif index.is_package(base):
             yield Resolved(node, base, name, None, f"no module exports `{base}.{name}` and `{base}` defines no `{name}`")
         else:

@@ -77,7 +77,9 @@ class Checker:
         first, last = function.lineno, function.end_lineno or function.lineno
         for node in self._checks[bisect.bisect_left(self._lines, first) : bisect.bisect_right(self._lines, last)]:
             if isinstance(node, ast.Assert):
-                return True
+                if not isinstance(node.test, ast.Constant):  # `assert True`, `assert 1`: a placeholder
+                    return True
+                continue
             if isinstance(node, ast.Raise) and node.exc is not None:
                 # `if bad: raise ValueError(...)` checks as much as an assert; a bare `raise`
                 # (re-raise) does not, nor does the placeholder `raise NotImplementedError`.
@@ -119,7 +121,15 @@ def _test_methods(tree: ast.Module) -> Iterator[ast.FunctionDef]:
 
 
 MESSAGE = "`{name}` asserts nothing: it passes whatever the code under test does."
+CONSTANT_MESSAGE = "`{name}` asserts only a constant (`assert {value}`): it passes whatever the code under test does."
 SUGGESTION = "Assert on a result computed independently (numpy formula, hand-worked example, finite differences), e.g. `assert np.allclose(result.data, expected)`."
+
+
+def _message(function: ast.AST) -> str:
+    constant = next((node.test for node in ast.walk(function) if isinstance(node, ast.Assert) and isinstance(node.test, ast.Constant)), None)
+    if constant is not None:
+        return CONSTANT_MESSAGE.format(name=function.name, value=ast.unparse(constant))
+    return MESSAGE.format(name=function.name)
 
 
 def check(module, index):
@@ -130,7 +140,7 @@ def check(module, index):
             continue
         for node in defined_tests(cell.tree):
             if not checker.asserts(node):
-                yield finding(RULE, module, node.lineno, MESSAGE.format(name=node.name), suggestion=SUGGESTION)
+                yield finding(RULE, module, node.lineno, _message(node), suggestion=SUGGESTION)
     if index is None or module.number is None:
         return
     for test in index.test_files(module.number):
@@ -139,7 +149,7 @@ def check(module, index):
         file_checker = Checker([test.tree])
         for node in [*defined_tests(test.tree), *_test_methods(test.tree)]:
             if not file_checker.asserts(node):
-                yield file_finding(RULE, test, node.lineno, MESSAGE.format(name=node.name), suggestion=SUGGESTION)
+                yield file_finding(RULE, test, node.lineno, _message(node), suggestion=SUGGESTION)
 
 
 RULE = Rule(

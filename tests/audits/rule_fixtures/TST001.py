@@ -1,0 +1,40 @@
+# %% nbgrader={"grade": true, "grade_id": "tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
+def test_unit_pass():  # expect: TST001
+    pass
+
+
+def test_unit_assert_true():  # expect: TST001
+    assert True
+
+
+def test_unit_assert_one():  # expect: TST001
+    value = np.ones(2)
+    assert 1
+
+
+def test_unit_placeholder():  # expect: TST001
+    raise NotImplementedError
+
+
+def test_unit_real():
+    assert np.ones(2).sum() == 2
+
+
+def check_close(a, b):
+    assert abs(a - b) < 1e-9
+
+
+def test_unit_through_a_helper():
+    check_close(0.1 + 0.2, 0.3)
+
+
+def test_unit_raises_on_failure():
+    if np.ones(1)[0] != 1:
+        raise ValueError("ones are not one")
+
+
+def test_module():
+    test_unit_real()

@@ -1,0 +1,98 @@
+"""Every rule on its own fixture file, with the expected findings written next to the lines that cause them.
+
+`tests/audits/rule_fixtures/CODE.py` is a percent-format module source. A line that must
+be reported ends with `# expect: CODE` (several codes: `# expect: CODE1, CODE2`); a line
+`# expect-next: CODE` expects the finding on the line after it (for lines that cannot
+carry a trailing comment). The test audits the file and compares, for the fixture's own
+code and every code named in an annotation, the (code, line) pairs found with the
+annotated ones: a missing or an extra finding fails with its line.
+
+Cross-module rules need a checkout: a first line `# fixture-at: PATH` places the file at
+PATH (e.g. `modules/03_widget/widget.py`, or a test file `tests/03_widget/test_widget.py`)
+in a small checkout built in tmp_path from CHECKOUT below, and the module is audited
+there. Adding a rule = one rule file + one fixture file + one line in RULE_FILES.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from audits.auditor import Auditor
+from audits.check import audit_source
+from audits.parse import parse_text
+from testkit.auditkit import make_checkout, marker, source
+
+FIXTURES = Path(__file__).resolve().parent / "rule_fixtures"
+EXPECT = re.compile(r"#\s*expect:\s*([A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)")
+EXPECT_NEXT = re.compile(r"^\s*#\s*expect-next:\s*([A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)\s*$")
+AT = re.compile(r"^#\s*fixture-at:\s*(\S+)")
+
+# The checkout cross-module fixtures sit in: module 01 exports Tensor, 04 exports Later;
+# the fixture is module 03 (or one of its test files, beside a plain module 03).
+CHECKOUT = {
+    "01_tensor": source(marker("tensor", "impl") + "\n#| export\nclass Tensor:\n    ### BEGIN SOLUTION\n    pass\n    ### END SOLUTION\n", target="core.tensor"),
+    "04_later": source(marker("later", "impl") + "\n#| export\nclass Later:\n    ### BEGIN SOLUTION\n    pass\n    ### END SOLUTION\n", target="core.later"),
+    "03_widget": source(marker("widget", "impl") + "\n#| export\ndef widget(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n"),
+}
+HAND_WRITTEN = "from tinytorch.core.transformer import TransformerBlock\n"
+
+
+def expected(text: str) -> set[tuple[str, int]]:
+    """The (code, line) pairs the fixture's annotations ask for."""
+    found = set()
+    for number, line in enumerate(text.split("\n"), start=1):
+        following = EXPECT_NEXT.match(line)
+        if following:
+            found.update((code.strip(), number + 1) for code in following.group(1).split(","))
+            continue
+        match = EXPECT.search(line)
+        if match:
+            found.update((code.strip(), number) for code in match.group(1).split(","))
+    return found
+
+
+def audited(path: Path, tmp_path: Path) -> tuple[set[tuple[str, int]], str]:
+    """(code, line) of every finding in the fixture file, audited alone or in the fixture checkout."""
+    text = path.read_text(encoding="utf-8")
+    at = AT.match(text)
+    if at is None:
+        return {(f.code, f.line) for f in audit_source(parse_text(text, path.name), None)}, text
+    where = at.group(1)
+    modules = dict(CHECKOUT)
+    if where.startswith("modules/"):
+        modules[where.split("/")[1]] = text
+        files = {}
+    else:
+        files = {where: text}
+    files["tinytorch/nn/__init__.py"] = HAND_WRITTEN  # a tracked package file that re-exports names
+    root = make_checkout(tmp_path, modules, files)
+    audit = Auditor(root).audit_target("3")
+    return {(f.code, f.line) for f in audit.findings if f.path == where}, text
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.py")), ids=lambda path: path.stem)
+def test_rule_fixture_gives_exactly_the_annotated_findings(path, tmp_path):
+    found, text = audited(path, tmp_path)
+    wanted = expected(text)
+    codes = {path.stem} | {code for code, _ in wanted}
+    assert any(code == path.stem for code, _ in wanted), "a fixture must trigger its own rule at least once"
+    assert sorted(f for f in found if f[0] in codes) == sorted(wanted)
+
+
+def test_the_annotation_reader():
+    text = "x = 1  # expect: TI001\n# expect-next: NB001, NB002\n# %%\ny = 2\n"
+    assert expected(text) == {("TI001", 1), ("NB001", 3), ("NB002", 3)}
+
+
+def test_every_rule_file_has_a_fixture_file_per_rule_it_defines():
+    from audits.rules import ALL_RULES
+
+    have = {path.stem for path in FIXTURES.glob("*.py")}
+    missing = sorted(rule.code for rule in ALL_RULES if rule.code not in have)
+    assert set(missing) <= OWNED_ELSEWHERE, missing
+
+
+# Rules whose fixtures live in their own test files for now (their authors' suites); remove
+# a code from here when its fixture file is added.
+OWNED_ELSEWHERE = {"EX004", "EX005", "GR001", "GR002", "GR003", "LAY001", "LAY002", "LAY003"}
