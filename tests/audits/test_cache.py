@@ -20,7 +20,7 @@ from audits.model import Edit, Finding, Fix, Safety, Severity
 from testkit.auditkit import make_checkout, marker, source
 
 REPO = Path(__file__).resolve().parents[2]
-TEST_CELL = marker("t", "test") + "\ndef test_unit_w():\n    assert True\n"
+TEST_CELL = marker("t", "test") + "\ndef test_unit_w():\n    assert 2 + 2 == 4\n"
 FLAWED = source(TEST_CELL + "\ntest_unit_w()\n")  # an unguarded test call: TI001, with its fix
 CLEAN = source(marker("w", "impl") + "\n#| export\ndef widget():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n")
 

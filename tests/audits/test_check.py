@@ -12,7 +12,7 @@ from audits.parse import parse_file
 from testkit.auditkit import audit_text, found, line_of, make_checkout, marker, run_command, source
 
 FIXTURES = Path(__file__).parent / "fixtures"
-TEST_CELL = marker("t", "test") + "\ndef test_unit_w():\n    assert True\n"
+TEST_CELL = marker("t", "test") + "\ndef test_unit_w():\n    assert 2 + 2 == 4\n"
 
 
 def test_suppression_comment_parsing():
@@ -27,7 +27,7 @@ def test_suppression_on_the_line_only_silences_named_codes():
 
 
 def test_suppression_on_the_marker_line_covers_the_cell():
-    text = source("# %%  # audit: ignore[NB001,TI001]\ndef test_unit_w():\n    assert True\n\ntest_unit_w()\n")
+    text = source("# %%  # audit: ignore[NB001,TI001]\ndef test_unit_w():\n    assert 2 + 2 == 4\n\ntest_unit_w()\n")
     codes = {f.code for f in audit_text(text)}
     assert "NB001" not in codes and "TI001" not in codes
 

@@ -25,7 +25,7 @@ def test_targets_names_and_lazy_parsing(tmp_path):
 
 def test_test_files_per_module(tmp_path):
     files = {
-        "tests/01_tensor/test_basics.py": "def test_a():\n    assert True\n",
+        "tests/01_tensor/test_basics.py": "def test_a():\n    assert 2 + 2 == 4\n",
         "tests/01_tensor/deep/test_more.py": "def test_b(:\n",
         "tests/checkpoints/checkpoint_01_tensor.py": '"""Can I add?"""\n',
         "tests/checkpoints/checkpoint_02_widget.py": "",
