@@ -158,7 +158,14 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`])")
 
 
 def short_doc(doc: str, limit: int = 160) -> str:
-    """The first sentence of a rule's doc (two when the first is short): what the review prints once per rule."""
+    """What the review prints once per rule: the doc's "Why it matters" section, or, for a doc
+    without sections, its first sentence (two when the first is short)."""
+    from audits.rules._base import doc_sections  # late import: the rules package imports the report's siblings
+
+    why = doc_sections(doc).get("Why it matters", "").strip()
+    if why:
+        why = " ".join(why.split())
+        return why if why.startswith(("nbgrader", "`")) else why[0].upper() + why[1:]  # names keep their case
     text = " ".join(doc.split())
     sentences, start, ticks = [], 0, 0
     for match in _SENTENCE_END.finditer(text):

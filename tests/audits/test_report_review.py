@@ -45,6 +45,9 @@ def test_each_rule_gets_a_short_reason_and_the_full_doc_stays_behind_explain(fla
         assert review.count(f"Full rule: `python -m audits.rules --explain {code}`.") == 1, code
     cc001 = " ".join(get_rule("CC001").doc.split())
     assert "Detected structurally" in cc001 and "Detected structurally" not in review
+    why = ("**Why it matters:** Modules build atomic components; students chain layers explicitly so they see the data flow, "
+           "and a container in one module becomes a hidden dependency of later ones. Full rule:")
+    assert why in review, "the reason is the doc's own 'Why it matters' section"
 
 
 def test_the_container_finding_lists_where_it_is_used_and_gives_replacement_code(flawed, review):
