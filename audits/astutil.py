@@ -95,16 +95,20 @@ def runs_only_as_script(node: ast.AST) -> bool:
     return is_main_guard(node)
 
 
-def _is_try(node: ast.AST) -> bool:
+def is_try(node: ast.AST) -> bool:
+    """`try:` blocks, `try: ... except*` included (ast.TryStar, Python 3.11+)."""
     return isinstance(node, ast.Try) or type(node).__name__ == "TryStar"
 
 
-def import_time_statements(statements: list[ast.stmt], inside: Optional[ast.stmt] = None) -> Iterator[tuple[ast.stmt, Optional[ast.stmt]]]:
+def import_time_statements(
+    statements: list[ast.stmt], inside: Optional[ast.stmt] = None, *, descend_blocks: bool = True
+) -> Iterator[tuple[ast.stmt, Optional[ast.stmt]]]:
     """(statement, outermost enclosing compound statement or None) for everything that runs on import.
 
-    Descends into if/try/for/while/with/match blocks; skips function and class
-    bodies and the body of `if __name__ == "__main__":` (also when the guard is
-    one operand of an `and`); its `else:` still runs.
+    Descends into if/try/match blocks, and into for/while/with blocks unless
+    `descend_blocks` is false (SE001 reports such a block whole); skips function
+    and class bodies and the body of `if __name__ == "__main__":` (also when the
+    guard is one operand of an `and`); its `else:` still runs.
     """
     for node in statements:
         yield node, inside
@@ -112,23 +116,19 @@ def import_time_statements(statements: list[ast.stmt], inside: Optional[ast.stmt
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
         if isinstance(node, ast.If):
-            if not runs_only_as_script(node):
-                yield from import_time_statements(node.body, outer)
-            yield from import_time_statements(node.orelse, outer)
+            children = [node.orelse] if runs_only_as_script(node) else [node.body, node.orelse]
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-            yield from import_time_statements(node.body, outer)
-            yield from import_time_statements(node.orelse, outer)
+            children = [node.body, node.orelse] if descend_blocks else []
         elif isinstance(node, (ast.With, ast.AsyncWith)):
-            yield from import_time_statements(node.body, outer)
-        elif _is_try(node):
-            yield from import_time_statements(node.body, outer)
-            for handler in node.handlers:
-                yield from import_time_statements(handler.body, outer)
-            yield from import_time_statements(node.orelse, outer)
-            yield from import_time_statements(node.finalbody, outer)
+            children = [node.body] if descend_blocks else []
+        elif is_try(node):
+            children = [node.body, *(handler.body for handler in node.handlers), node.orelse, node.finalbody]
         elif isinstance(node, ast.Match):
-            for case in node.cases:
-                yield from import_time_statements(case.body, outer)
+            children = [case.body for case in node.cases]
+        else:
+            children = []
+        for block in children:
+            yield from import_time_statements(block, outer, descend_blocks=descend_blocks)
 
 
 def defined_tests(tree: Optional[ast.Module]) -> list[ast.FunctionDef]:

@@ -11,7 +11,7 @@ import re
 import textwrap
 from typing import Iterator, Optional
 
-from audits.astutil import dotted_name
+from audits.astutil import dotted_name, is_try
 from audits.model import Cell, Finding, Fix, ModuleSource, Rule
 
 MAIN_GUARD = 'if __name__ == "__main__":'
@@ -96,7 +96,7 @@ def header_expressions(node: ast.stmt) -> list[ast.AST]:
         return [item.context_expr for item in node.items]
     if isinstance(node, ast.Match):
         return [node.subject]
-    if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+    if is_try(node):
         return []
     return [node]
 

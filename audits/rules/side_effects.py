@@ -6,8 +6,18 @@ import ast
 from typing import Iterator, Optional
 
 from audits.model import Rule, Severity
-from audits.astutil import dotted_name, runs_only_as_script
-from audits.rules._base import MAIN_GUARD, callee, calls_in, finding, guarded, last_name, parsed_code_cells, runs_only_in_the_notebook
+from audits.astutil import dotted_name, import_time_statements, is_try, runs_only_as_script
+from audits.rules._base import (
+    MAIN_GUARD,
+    callee,
+    calls_in,
+    finding,
+    guarded,
+    header_expressions,
+    last_name,
+    parsed_code_cells,
+    runs_only_in_the_notebook,
+)
 from audits.rules.test_isolation import import_time_test_calls, is_test_call
 
 PRINTS = {"print", "display", "pprint", "pp", "sys.stdout.write", "sys.stderr.write"}
@@ -118,32 +128,16 @@ def _is_test_call(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and is_test_call(node)
 
 
-def _statements(statements: list[ast.stmt], outer: Optional[ast.stmt] = None) -> Iterator[tuple[ast.stmt, list[ast.AST], Optional[ast.stmt]]]:
-    """(statement, expressions it evaluates, outermost enclosing block or None) at import time;
-    loops and with-blocks are yielded whole."""
-    for node in statements:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
-            continue
-        block = outer or node
-        if isinstance(node, ast.If):
-            if runs_only_as_script(node):
-                yield from _statements(node.orelse, block)
-                continue
-            yield node, [node.test], outer
-            yield from _statements(node.body, block)
-            yield from _statements(node.orelse, block)
-        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-            yield from _statements(node.body, block)
-            for handler in node.handlers:
-                yield from _statements(handler.body, block)
-            yield from _statements(node.orelse, block)
-            yield from _statements(node.finalbody, block)
-        elif isinstance(node, ast.Match):
-            yield node, [node.subject], outer
-            for case in node.cases:
-                yield from _statements(case.body, block)
-        else:
-            yield node, [node], outer
+SKIPPED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+
+
+def _statements(tree: ast.Module) -> Iterator[tuple[ast.stmt, list[ast.AST], Optional[ast.stmt]]]:
+    """(statement, expressions it evaluates, outermost enclosing block or None) at import time,
+    from the one walker of import-time statements; loops and with-blocks are yielded whole,
+    definitions, imports and `try` (a container only) not at all."""
+    for node, outer in import_time_statements(tree.body, descend_blocks=False):
+        if not isinstance(node, SKIPPED) and not is_try(node) and not (isinstance(node, ast.If) and runs_only_as_script(node)):
+            yield node, header_expressions(node) if isinstance(node, (ast.If, ast.Match)) else [node], outer
 
 
 def check(module, index):
@@ -151,7 +145,7 @@ def check(module, index):
     for cell, tree in parsed_code_cells(module):
         # Blocks TI001 already asks to guard whole: guarding them removes their other effects too.
         test_blocks = set(import_time_test_calls(tree))  # a set: a cell may hold thousands of them
-        for statement, expressions, outer in _statements(tree.body):
+        for statement, expressions, outer in _statements(tree):
             if outer is not None and outer in test_blocks or statement in test_blocks:
                 continue
             if runs_only_in_the_notebook(module, cell, outer or statement):
