@@ -53,6 +53,10 @@ settings.register_profile("thorough", max_examples=1000, deadline=None, database
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 # Hypothesis caches (constants, unicode tables) go to the temp folder, not .hypothesis/ in the checkout.
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "tinytorch-qa-hypothesis"))
+# The audits' result cache is off: no `.audits_cache/` in this checkout or a fixture one, no cache
+# secret in the user's home (inherited by the commands tests start; tests/audits/test_cache.py
+# turns it on inside tmp_path).
+os.environ["AUDITS_NO_CACHE"] = "1"
 
 
 def course_modules():

@@ -19,8 +19,8 @@ Works on a throw-away copy of the checkout (modules/, tinytorch/, pyproject.toml
   and, for information, how many kills hit the write phase and how many packages
   were torn on disk between the kill and the next command.
 - --fix: the same with `python -m audits.module 16 --fix` on the seed review's
-  flawed module 16, killed while it writes: the source must be the original or
-  the completely fixed text after the next command.
+  flawed module 16 (its edits go through the same journal): the source must be
+  the original or the completely fixed text after the next command.
 - Concurrency: two audits (`python -m audits.module N` writing the same reports)
   and an export started together, --concurrent times: every report must be
   complete (the JSON parses) and the package must be exactly the expected one.
@@ -56,12 +56,20 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def leftovers(root: Path) -> list[str]:
-    found = [p.relative_to(root) for p in root.rglob("*") if p.name == JOURNAL or p.name.endswith(".tmp")]
-    return [p.as_posix() for p in found if JOURNAL not in p.parts[:-1]]
+    """The journal and temporary files in the checkout (os.walk: folders may vanish while it looks)."""
+    found = []
+    for folder, subfolders, names in os.walk(root):
+        if JOURNAL in subfolders:
+            found.append(Path(folder, JOURNAL).relative_to(root).as_posix())
+            subfolders.remove(JOURNAL)  # what a journal holds is part of it
+        found += [Path(folder, name).relative_to(root).as_posix() for name in names if name.endswith(".tmp")]
+    return found
 
 
-# The commands run this checkout's `audits`, whatever an installed copy points to.
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+# The commands run this checkout's `audits`, whatever an installed copy points to, without the
+# result cache (its own files are not what this script measures).
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+       "AUDITS_NO_CACHE": "1"}
 
 
 def python(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -140,21 +148,18 @@ def fix_runs(root: Path, runs: int, rng: random.Random) -> dict[str, int]:
     original = source.read_text(encoding="utf-8")
     flawed = FLAWED.read_text(encoding="utf-8")
     source.write_text(flawed, encoding="utf-8")
+    started = time.perf_counter()
     python("-m", "audits.module", "16", "--fix", "--format", "json", cwd=root)
+    expected_seconds = time.perf_counter() - started
     fixed = source.read_text(encoding="utf-8")
     assert fixed != flawed, "--fix changed nothing: nothing to interrupt"
     counts = dict.fromkeys(["runs", "kills in the write phase", "torn sources", "leftover temp files"], 0)
     for run in range(runs):
         source.write_text(flawed, encoding="utf-8")
         process = start("-m", "audits.module", "16", "--fix", "--format", "json", cwd=root)
-        # --fix writes one file: aim at its last milliseconds by watching for any temporary file or journal.
-        while process.poll() is None and not leftovers(root) and source.read_text(encoding="utf-8") == flawed:
-            pass
-        time.sleep(rng.uniform(0, 0.005))
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        in_writes = kill_during_writes(process, root, rng, aim_at_writes=run % 4 != 3, expected_seconds=expected_seconds)
         counts["runs"] += 1
-        counts["kills in the write phase"] += bool(leftovers(root))
+        counts["kills in the write phase"] += in_writes
         python("-m", "audits.module", "16", "--format", "json", cwd=root)  # the next command
         text = source.read_text(encoding="utf-8")
         counts["torn sources"] += text not in (flawed, fixed)

@@ -40,7 +40,8 @@ def run_with_hook(tmp_path, *args):
     (site / "sitecustomize.py").write_text(HOOK, encoding="utf-8")
     log = tmp_path / "hook.log"
     log.unlink(missing_ok=True)
-    env = {"PYTHONPATH": f"{site}:{REPO}", "AUDIT_HOOK_LOG": str(log), "PATH": "/usr/bin:/bin"}
+    # AUDITS_NO_CACHE: the audit of the checkout must not leave a result cache in it.
+    env = {"PYTHONPATH": f"{site}:{REPO}", "AUDIT_HOOK_LOG": str(log), "PATH": "/usr/bin:/bin", "AUDITS_NO_CACHE": "1"}
     result = subprocess.run([sys.executable, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     return result, log.read_text(encoding="utf-8").splitlines()
 
