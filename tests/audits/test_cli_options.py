@@ -202,3 +202,12 @@ def test_refused_export_names_the_module_to_audit(both, capsys):
     assert code == 1
     assert err.splitlines()[-1].startswith("export refused") and "details: python -m audits.module 16;" in err
     assert "NN" not in err
+
+
+def test_explain_prints_the_full_rule_doc_the_reviews_point_to(capsys):
+    from audits.rules import get_rule
+
+    code, out, err = call(audits_main, ["--explain", "TI001"], capsys)
+    assert code == 0 and err == ""
+    assert out.startswith("TI001") and "Why it matters" in out and "How to fix" in out
+    assert "not QUICK" in out and "not QUICK" in get_rule("TI001").doc  # the whole doc, not a summary
