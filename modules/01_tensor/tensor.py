@@ -123,7 +123,9 @@ and `record` looks the name up in `AutogradSeam.backward_rules`, a table that is
 empty in this module. With an empty table (or inputs that need no gradient)
 `record` simply returns `Tensor(data)`. Module 05 fills the table with one
 backward rule per name; from then on `record` also remembers how the result was
-made, so a backward pass can run. `Tensor.backward()` goes through the same
+made, so a backward pass can run. The seam's `recording` flag, which module
+05's `no_grad()` switches off, lets `record` skip building a graph node that
+evaluation would throw away. `Tensor.backward()` goes through the same
 seam: it calls the backward pass module 05 installs, and until then explains
 what to import.
 
@@ -143,17 +145,19 @@ class AutogradSeam:
 
     backward_rules = {}  # operation name -> the Function class that differentiates it
     backward_pass = None  # backward_pass(tensor, gradient): the graph walk of module 05
+    recording = True  # False inside module 05's no_grad(): operations then build no graph node
 
 
 def record(name, data, inputs, *params):
     """The result of operation `name` on the Tensors `inputs`, recorded for autograd when it applies.
 
-    Without a backward rule for `name`, or when no input requires grad, this is just
-    `Tensor(data)`. Otherwise the rule (a module 05 Function, built from the inputs and the
-    operation's extra `params`) wraps the data and records itself as the result's origin.
+    Without a backward rule for `name`, with recording switched off (`no_grad()`), or when
+    no input requires grad, this is just `Tensor(data)`. Otherwise the rule (a module 05
+    Function, built from the inputs and the operation's extra `params`) wraps the data and
+    records itself as the result's origin.
     """
     rule = AutogradSeam.backward_rules.get(name)
-    if rule is None or not any(tensor.requires_grad for tensor in inputs):
+    if rule is None or not AutogradSeam.recording or not any(tensor.requires_grad for tensor in inputs):
         return Tensor(data)
     return rule(*inputs, *params).output(data)
 
@@ -218,13 +222,16 @@ class Tensor:
         ### BEGIN SOLUTION
         if isinstance(data, Tensor):
             data = data.data
-        array = np.asarray(data)
-        kind = array.dtype.kind
-        if kind not in "fiub":
-            raise TypeError(f"Tensor data must be numeric, got dtype {array.dtype} from {type(data).__name__}")
-        if kind == "f" or requires_grad:
-            # Only floats can carry gradients, so a Tensor that requires grad is float32.
-            array = array.astype(np.float32, copy=False)
+        if type(data) is np.ndarray and data.dtype == np.float32:
+            array = data  # the common case (every float operation's result): nothing to convert
+        else:
+            array = np.asarray(data)
+            kind = array.dtype.kind
+            if kind not in "fiub":
+                raise TypeError(f"Tensor data must be numeric, got dtype {array.dtype} from {type(data).__name__}")
+            if kind == "f" or requires_grad:
+                # Only floats can carry gradients, so a Tensor that requires grad is float32.
+                array = array.astype(np.float32, copy=False)
         self.data = array
         self.requires_grad = bool(requires_grad)
         self.grad = None

@@ -67,20 +67,16 @@ d(loss)/d(input) for each input (the chain rule), and leaves sum what they recei
 
 ### Recording on and off
 Recording costs memory (every node keeps its inputs alive) and time. During
-evaluation we switch it off with `with no_grad(): ...`.
+evaluation we switch it off with `with no_grad(): ...`. The switch is module 01's
+`AutogradSeam.recording` flag, so under `no_grad()` an operation does not even build
+the node it would otherwise throw away.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "grad-mode", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-class _GradMode:
-    """Module-wide switch read by every recorded operation."""
-
-    enabled = True
-
-
 def is_grad_enabled():
     """True when operations record the graph (outside every `no_grad()` block)."""
-    return _GradMode.enabled
+    return AutogradSeam.recording
 
 
 class no_grad:
@@ -106,14 +102,14 @@ class no_grad:
 
     def __enter__(self):
         ### BEGIN SOLUTION
-        self._saved.append(_GradMode.enabled)
-        _GradMode.enabled = False
+        self._saved.append(AutogradSeam.recording)
+        AutogradSeam.recording = False
         return self
         ### END SOLUTION
 
     def __exit__(self, exc_type, exc, traceback):
         ### BEGIN SOLUTION
-        _GradMode.enabled = self._saved.pop()
+        AutogradSeam.recording = self._saved.pop()
         return False
         ### END SOLUTION
 
@@ -199,7 +195,7 @@ class Function:
         """
         ### BEGIN SOLUTION
         result = Tensor(data)
-        if _GradMode.enabled and any(getattr(t, "requires_grad", False) for t in self.inputs):
+        if AutogradSeam.recording and any(getattr(t, "requires_grad", False) for t in self.inputs):
             result.requires_grad = True
             result._grad_fn = self
         return result
@@ -847,7 +843,7 @@ Module 01 ends every operation with `record(name, data, inputs, *params)`:
 ```
 def record(name, data, inputs, *params):          (module 01)
     rule = AutogradSeam.backward_rules.get(name)
-    if rule is None or no input requires grad:
+    if rule is None or no_grad() is on or no input requires grad:
         return Tensor(data)                        plain result, nothing recorded
     return rule(*inputs, *params).output(data)     a graph node (section 2)
 ```

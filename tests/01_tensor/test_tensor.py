@@ -326,6 +326,15 @@ def test_record_builds_the_rule_from_inputs_and_params_only_when_an_input_requir
     assert isinstance(x.mean(), Tensor)  # no rule for "mean" in this table: plain result
 
 
+def test_record_builds_no_rule_while_recording_is_off(monkeypatch):
+    monkeypatch.setattr(AutogradSeam, "backward_rules", {"sum": FakeRule})
+    monkeypatch.setattr(FakeRule, "built", [])
+    monkeypatch.setattr(AutogradSeam, "recording", False)  # what module 05's no_grad() does
+    x = Tensor([[1.0, 2.0]], requires_grad=True)
+    result = x.sum(axis=1)
+    assert isinstance(result, Tensor) and result.requires_grad is False and FakeRule.built == []
+
+
 def test_backward_calls_the_installed_backward_pass(monkeypatch):
     calls = []
     monkeypatch.setattr(AutogradSeam, "backward_pass", lambda tensor, gradient: calls.append((tensor, gradient)))

@@ -172,6 +172,23 @@ def test_no_grad_records_nothing_and_restores():
     assert (x * 2.0).requires_grad is True
 
 
+def test_no_grad_switches_the_seam_so_no_graph_node_is_built(monkeypatch):
+    built = []
+
+    class CountingMul(BACKWARD_RULES["mul"]):
+        def __init__(self, *inputs):
+            built.append(inputs)
+            super().__init__(*inputs)
+
+    monkeypatch.setitem(BACKWARD_RULES, "mul", CountingMul)
+    x = leaf([1.0, 2.0])
+    with no_grad():
+        assert AutogradSeam.recording is False
+        x * 2.0
+    assert built == [] and AutogradSeam.recording is True
+    assert (x * 2.0)._grad_fn is not None and len(built) == 1
+
+
 def test_no_grad_is_reentrant_and_nests():
     guard = no_grad()
     with guard:

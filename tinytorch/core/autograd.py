@@ -11,16 +11,10 @@ from tinytorch.core.activations import GELU_CUBIC, GELU_SCALE
 from tinytorch.core.tensor import AutogradSeam, Tensor
 
 
-# modules/05_autograd/autograd.py:75
-class _GradMode:
-    """Module-wide switch read by every recorded operation."""
-
-    enabled = True
-
-
+# modules/05_autograd/autograd.py:77
 def is_grad_enabled():
     """True when operations record the graph (outside every `no_grad()` block)."""
-    return _GradMode.enabled
+    return AutogradSeam.recording
 
 
 class no_grad:
@@ -30,12 +24,12 @@ class no_grad:
         self._saved = []
 
     def __enter__(self):
-        self._saved.append(_GradMode.enabled)
-        _GradMode.enabled = False
+        self._saved.append(AutogradSeam.recording)
+        AutogradSeam.recording = False
         return self
 
     def __exit__(self, exc_type, exc, traceback):
-        _GradMode.enabled = self._saved.pop()
+        AutogradSeam.recording = self._saved.pop()
         return False
 
     def __call__(self, function):
@@ -47,7 +41,7 @@ class no_grad:
         return without_grad
 
 
-# modules/05_autograd/autograd.py:148
+# modules/05_autograd/autograd.py:144
 def unbroadcast(grad, shape):
     """Sum `grad` down to `shape`, undoing numpy broadcasting."""
     if grad.shape == tuple(shape):
@@ -81,13 +75,13 @@ class Function:
     def output(self, data):
         """Wrap a forward result in a Tensor, recording this node when a gradient is needed."""
         result = Tensor(data)
-        if _GradMode.enabled and any(getattr(t, "requires_grad", False) for t in self.inputs):
+        if AutogradSeam.recording and any(getattr(t, "requires_grad", False) for t in self.inputs):
             result.requires_grad = True
             result._grad_fn = self
         return result
 
 
-# modules/05_autograd/autograd.py:253
+# modules/05_autograd/autograd.py:249
 class AddBackward(Function):
     """out = a + b: both inputs receive the upstream gradient unchanged."""
 
@@ -182,7 +176,7 @@ class MatmulBackward(Function):
         return grad_a, grad_b
 
 
-# modules/05_autograd/autograd.py:436
+# modules/05_autograd/autograd.py:432
 def _expand_reduced(grad, shape, axis, keepdims):
     """Broadcast the gradient of a reduction back over the reduced axes of `shape`."""
     if axis is not None and not keepdims:
@@ -330,7 +324,7 @@ class MaximumBackward(Function):
         return (grad_output * (self.inputs[0].data > self.value),)
 
 
-# modules/05_autograd/autograd.py:651
+# modules/05_autograd/autograd.py:647
 class GeluBackward(Function):
     """out = gelu(x) (tanh approximation, module 02): g times the derivative above."""
 
@@ -361,7 +355,7 @@ class LogSoftmaxBackward(SoftmaxBackward):
         return (grad_output - np.exp(self.result) * total,)
 
 
-# modules/05_autograd/autograd.py:742
+# modules/05_autograd/autograd.py:738
 def topological_order(root):
     """The Function nodes behind `root` (a Function), each before the nodes that produced its inputs."""
     post_order, visited = [], set()
@@ -430,7 +424,7 @@ def backward_pass(root, gradient=None):
                 pending[tensor._grad_fn] = grad
 
 
-# modules/05_autograd/autograd.py:878
+# modules/05_autograd/autograd.py:874
 BACKWARD_RULES = {
     "add": AddBackward, "sub": SubBackward, "mul": MulBackward, "div": DivBackward,
     "matmul": MatmulBackward, "neg": NegBackward, "pow": PowBackward,
@@ -449,7 +443,7 @@ def enable_autograd():
     AutogradSeam.backward_pass = backward_pass
 
 
-# modules/05_autograd/autograd.py:937
+# modules/05_autograd/autograd.py:933
 # Deliberate import-time effect: API.md says autograd is on once tinytorch.core.autograd is imported.
 # It fills module 01's backward table (section 7); no Tensor method changes.
 enable_autograd()  # audit: ignore[SE001]

@@ -8,23 +8,25 @@ import numbers
 import numpy as np
 
 
-# modules/01_tensor/tensor.py:141
+# modules/01_tensor/tensor.py:143
 class AutogradSeam:
     """Where module 05 (autograd) plugs into the Tensor (section 6). Empty until then."""
 
     backward_rules = {}  # operation name -> the Function class that differentiates it
     backward_pass = None  # backward_pass(tensor, gradient): the graph walk of module 05
+    recording = True  # False inside module 05's no_grad(): operations then build no graph node
 
 
 def record(name, data, inputs, *params):
     """The result of operation `name` on the Tensors `inputs`, recorded for autograd when it applies.
 
-    Without a backward rule for `name`, or when no input requires grad, this is just
-    `Tensor(data)`. Otherwise the rule (a module 05 Function, built from the inputs and the
-    operation's extra `params`) wraps the data and records itself as the result's origin.
+    Without a backward rule for `name`, with recording switched off (`no_grad()`), or when
+    no input requires grad, this is just `Tensor(data)`. Otherwise the rule (a module 05
+    Function, built from the inputs and the operation's extra `params`) wraps the data and
+    records itself as the result's origin.
     """
     rule = AutogradSeam.backward_rules.get(name)
-    if rule is None or not any(tensor.requires_grad for tensor in inputs):
+    if rule is None or not AutogradSeam.recording or not any(tensor.requires_grad for tensor in inputs):
         return Tensor(data)
     return rule(*inputs, *params).output(data)
 
@@ -64,13 +66,16 @@ class Tensor:
         """Wrap `data` (number, list, ndarray or Tensor) without copying float32 arrays."""
         if isinstance(data, Tensor):
             data = data.data
-        array = np.asarray(data)
-        kind = array.dtype.kind
-        if kind not in "fiub":
-            raise TypeError(f"Tensor data must be numeric, got dtype {array.dtype} from {type(data).__name__}")
-        if kind == "f" or requires_grad:
-            # Only floats can carry gradients, so a Tensor that requires grad is float32.
-            array = array.astype(np.float32, copy=False)
+        if type(data) is np.ndarray and data.dtype == np.float32:
+            array = data  # the common case (every float operation's result): nothing to convert
+        else:
+            array = np.asarray(data)
+            kind = array.dtype.kind
+            if kind not in "fiub":
+                raise TypeError(f"Tensor data must be numeric, got dtype {array.dtype} from {type(data).__name__}")
+            if kind == "f" or requires_grad:
+                # Only floats can carry gradients, so a Tensor that requires grad is float32.
+                array = array.astype(np.float32, copy=False)
         self.data = array
         self.requires_grad = bool(requires_grad)
         self.grad = None
