@@ -171,7 +171,7 @@ def fix_source(
     result = FixResult(raw_text)
     current = _State(raw_text, module, audit(module))
     accepted: dict[Fix, list[Finding]] = {}
-    rejected: dict[Fix, str] = {}
+    rejected: dict[Fix, list[Finding]] = {}  # fixes that failed the check, with the findings that carried them
 
     def attempt(fixes: list[Fix]) -> Optional[_State]:
         text = apply_edits(current.text, [edit for fix in fixes for edit in fix.edits])
@@ -200,7 +200,7 @@ def fix_source(
             for fix in chosen:
                 alone = attempt([fix])
                 if alone is None:
-                    rejected[fix] = "applying its fix would not reduce the findings (or would break the cell); fix it by hand"
+                    rejected[fix] = chosen[fix]
                     continue
                 current, state = alone, alone
                 taken.append(fix)
@@ -215,14 +215,15 @@ def fix_source(
     result.text = current.text
     for fix, fixed in accepted.items():
         result.fixed.extend((finding, fix.description) for finding in fixed)
+    tried = {(f.code, f.message) for carried in rejected.values() for f in carried}
     for finding in current.findings:
         if finding.code not in codes:
             continue
         fix = finding.fix
-        if fix is None or not fix.edits:
+        if fix in rejected or (finding.code, finding.message) in tried:
+            result.needs_human.append((finding, "applying its fix would not reduce the findings (or would break the cell); fix it by hand"))
+        elif fix is None or not fix.edits:
             result.needs_human.append((finding, "no mechanical fix: see the suggestion in the fix plan"))
-        elif fix in rejected:
-            result.needs_human.append((finding, rejected[fix]))
         elif fix.safety is not Safety.SAFE and not unsafe:
             result.needs_human.append((finding, f"unsafe fix, not applied: {fix.description}"))
         else:

@@ -244,3 +244,34 @@ def test_a_mixed_cell_that_cannot_be_split_mechanically_is_never_locked(body):
     for cell in parse_text(result.text, "m.py").cells:
         meta = cell.nbgrader or {}
         assert not (meta.get("locked") or meta.get("grade")), result.text
+
+
+def test_apply_edits_replaces_inserts_and_deletes_whole_lines_keeping_endings():
+    from audits.fix import apply_edits
+    from audits.model import Edit
+
+    text = "a\r\nb\r\nc\r\nd"
+    assert apply_edits(text, [Edit(2, 2, "B1\nB2")]) == "a\r\nB1\r\nB2\r\nc\r\nd"
+    assert apply_edits(text, [Edit(3, 2, "new")]) == "a\r\nb\r\nnew\r\nc\r\nd"  # inserted before line 3
+    assert apply_edits(text, [Edit(2, 3, "")]) == "a\r\nd"  # "" deletes the lines
+    assert apply_edits(text, [Edit(4, 4, "D")]) == "a\r\nb\r\nc\r\nD"  # no final newline stays none
+    assert apply_edits(text, [Edit(5, 4, "e")]) == "a\r\nb\r\nc\r\nd\r\ne\r\n"  # appended after the last line
+    assert apply_edits(text, [Edit(1, 1, "A"), Edit(3, 2, "x"), Edit(4, 4, "D")]) == "A\r\nb\r\nx\r\nc\r\nD"
+
+
+def test_a_fix_that_would_add_blocking_findings_or_break_the_syntax_is_rejected():
+    import dataclasses
+
+    from audits.model import Edit, Fix
+
+    text = cell(f"def test_unit_a():\n    assert 1 + 1 == 2\n\n{GUARD}\n    test_unit_a()\n")
+    module = parse_text(text, "m.py")
+    unguard = Fix("drops the guard", (Edit(5, 6, "test_unit_a()"),))  # would add a TI001
+    unparsable = Fix("breaks the def", (Edit(2, 2, "def test_unit_a(:"),))
+    (ex001,) = [f for f in audit_source(module, None) if f.code == "EX001"]  # no default_exp: a real finding, no fix of its own
+    for bad in (unguard, unparsable):
+        result = fix_source(module, [dataclasses.replace(ex001, fix=bad)], text)
+        assert result.text == text and not result.fixed
+        assert [why for f, why in result.needs_human if f.code == "EX001"] == [
+            "applying its fix would not reduce the findings (or would break the cell); fix it by hand"
+        ]
