@@ -50,6 +50,7 @@ from audits.discover import find_module, find_modules, find_root, parse_module_n
 from audits.files import recover, replace_files
 from audits.model import PACKAGE, Cell, Finding, InputError, ModuleSource
 from audits.parse import DIRECTIVE, parse_module
+from audits.report.text import finding_line
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 SCAFFOLDING = re.compile(r"(TODO|APPROACH|EXAMPLES?|HINTS?)\s*:")  # exercise instructions in docstrings
@@ -273,10 +274,6 @@ def gate(root: Path, modules: list[ModuleSource]) -> dict[str, list[Finding]]:
     return found
 
 
-def _finding_line(finding: Finding) -> str:
-    return f"{finding.path}:{finding.line} {finding.code} {finding.message}"
-
-
 def _listing(root: Path, paths: list[Path]) -> str:
     return "".join(f"  {path.relative_to(root).as_posix()}\n" for path in paths)
 
@@ -300,14 +297,14 @@ def run(args) -> int:
     blocking = [finding for hits in blocked.values() for finding in hits]
     if blocking and not args.force:
         for finding in blocking:
-            print(_finding_line(finding), file=sys.stderr)
+            print(finding_line(finding), file=sys.stderr)
         print(f"export refused: {len(blocking)} critical/high audit finding(s), nothing written "
               f"(details: python -m audits.module {' '.join(blocked)}; override: --force)", file=sys.stderr)  # fmt: skip
         return EXIT_BLOCKED
     if blocking:
         print(f"warning: exporting despite {len(blocking)} blocking audit finding(s) (--force)", file=sys.stderr)
         for finding in blocking:
-            print(f"  {_finding_line(finding)}", file=sys.stderr)
+            print(f"  {finding_line(finding)}", file=sys.stderr)
 
     files = planned_files(root, modules)
     changed = differing(files)

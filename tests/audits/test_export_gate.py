@@ -23,7 +23,7 @@ def test_blocking_findings_refuse_the_export_and_name_each_one(tmp_path, capsys)
     blocking = [f for f in Auditor(root).audit_target("16").findings if f.severity.blocks_export]
     assert export_main(["--root", str(root), "16"]) == 1
     err = capsys.readouterr().err.splitlines()
-    assert err[: len(blocking)] == [f"{f.path}:{f.line} {f.code} {f.message}" for f in blocking]
+    assert err[: len(blocking)] == [f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}" for f in blocking]  # the text format of every command
     assert len(err) == len(blocking) + 1 and "export refused" in err[-1] and "--force" in err[-1]
     assert "(details: python -m audits.module 16; override: --force)" in err[-1], "the real number, not NN"
     assert not (root / "tinytorch").exists()
