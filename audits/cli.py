@@ -14,13 +14,12 @@ import argparse
 import gc
 import os
 import sys
-from importlib import metadata
 from typing import Callable, Iterable
 
+from audits import version
 from audits.model import InputError
 
 EXIT_READY, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
-DISTRIBUTION = "tinytorch-qa"  # [project] name in pyproject.toml
 
 
 class Parser(argparse.ArgumentParser):
@@ -75,14 +74,6 @@ def use_color(stream) -> bool:
         return False
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
-
-
-def version() -> str:
-    """The installed distribution's version (the checkout's pyproject version when run from source)."""
-    try:
-        return metadata.version(DISTRIBUTION)
-    except metadata.PackageNotFoundError:
-        return "unknown (not installed: pip install -e .)"
 
 
 def add_version(parser: argparse.ArgumentParser) -> None:

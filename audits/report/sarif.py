@@ -20,7 +20,7 @@ import json
 import re
 from typing import Iterable, Mapping
 
-from audits.cli import version
+from audits import version
 from audits.model import Finding, Rule, Severity
 from audits.report import ModuleInfo, ordered, rule_map
 

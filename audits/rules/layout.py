@@ -24,7 +24,7 @@ def check_duplicate_number(module, index):
         LAY001, module, _first_line(module),
         f"module folder {module.ref.folder} has number {module.ref.number:02d}, as {names} does: both are audited, "
         f"but `pytest --module {module.ref.number}`, the export order and forward-dependency checks cannot tell them apart.",
-        suggestion=f"Renumber one of the folders (finish the renumbering) and update the references to it.",
+        suggestion="Renumber one of the folders (finish the renumbering) and update the references to it.",
     )  # fmt: skip
 
 
