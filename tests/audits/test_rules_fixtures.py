@@ -1,6 +1,7 @@
 """Every rule on its own fixture file, with the expected findings written next to the lines that cause them.
 
-`tests/audits/rule_fixtures/CODE.py` is a percent-format module source. A line that must
+`tests/audits/rule_fixtures/CODE.py` is a percent-format module source (also audited as a
+notebook, cell for cell: the same findings must come out in the same cells). A line that must
 be reported ends with `# expect: CODE` (several codes: `# expect: CODE1, CODE2`); a line
 `# expect-next: CODE` expects the finding on the line after it (for lines that cannot
 carry a trailing comment). The test audits the file and compares, for the fixture's own
@@ -96,3 +97,51 @@ def test_every_rule_file_has_a_fixture_file_per_rule_it_defines():
 # Layout rules judge folders, not the lines of one file: their fixtures are whole checkouts
 # (tests/audits/test_layouts.py, tests/audits/rule_checks/test_profiles.py).
 OWNED_ELSEWHERE = {"LAY001", "LAY002", "LAY003"}
+
+
+# The same fixtures as notebooks: each percent cell becomes a notebook cell with its source and
+# its parsed nbgrader metadata, and every rule must find the same things in the same cell at
+# the same line within it. Metadata that is not JSON (NB002) has no notebook form.
+NOT_IN_A_NOTEBOOK = {"NB002"}
+
+
+def _cell_locations(module, findings) -> set[tuple[str, str, object]]:
+    """(code, cell source, "cell" for the cell's first line or marker, else the line within the body)."""
+    located = set()
+    for found in findings:
+        cell = module.cell_at(found.line)
+        assert cell is not None, f"{found.code} at line {found.line} lies in no cell"
+        offset = "cell" if found.line == cell.start else found.line - cell.body_start
+        located.add((found.code, cell.source, offset))
+    return located
+
+
+def _as_notebook(module, path: Path) -> Path:
+    import nbformat
+
+    cells = []
+    for cell in module.cells:
+        metadata = {"nbgrader": cell.nbgrader} if cell.nbgrader is not None else {}
+        if cell.is_code:
+            cells.append(nbformat.v4.new_code_cell(cell.source, metadata=metadata))
+        else:  # a percent markdown cell is commented out: the notebook holds the text itself
+            text = "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in cell.source.split("\n"))
+            cells.append(nbformat.v4.new_markdown_cell(text, metadata=metadata))
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    nbformat.write(notebook, str(path))
+    return path
+
+
+STANDALONE = [path for path in sorted(FIXTURES.glob("*.py")) if not AT.match(path.read_text(encoding="utf-8"))]
+
+
+@pytest.mark.parametrize("path", [p for p in STANDALONE if p.stem not in NOT_IN_A_NOTEBOOK], ids=lambda path: path.stem)
+def test_rule_fixture_as_a_notebook_gives_the_same_findings_in_the_same_cells(path, tmp_path):
+    from audits.parse import parse_file
+
+    percent = parse_text(path.read_text(encoding="utf-8"), path.name)
+    notebook = parse_file(_as_notebook(percent, tmp_path / f"{path.stem}.ipynb"))
+    assert notebook.notebook is not None  # really read as a notebook
+    wanted = _cell_locations(percent, audit_source(percent, None))
+    assert any(code == path.stem for code, _, _ in wanted)
+    assert _cell_locations(notebook, audit_source(notebook, None)) == wanted
