@@ -2,7 +2,6 @@
 in isolated child processes. Also the bite check of our own modules: CI fails when a test stops biting."""
 
 import json
-import os
 import sys
 from pathlib import Path
 
