@@ -75,11 +75,16 @@ def _multiline_string_lines(tree: ast.Module) -> list[int]:
     )
 
 
+GROUP_LIMIT = 25  # statements under one new guard at most (see _guard_fixes)
+
+
 def _guard_fixes(module, tree: ast.Module, statements) -> dict[ast.stmt, Fix]:
     """The fix of each guardable top-level statement: indent it under the main guard.
 
     Consecutive statements share one guard (one Fix, attached to each of their
-    findings); right after an existing guard they join it, with its indentation.
+    findings), up to GROUP_LIMIT of them: every finding carries its group's whole
+    edit, so unbounded groups would make reports grow with the square of the calls;
+    right after an existing guard they join it, with its indentation.
     A statement sharing a line with another (`a = 1; test_a()`) gets no fix; one
     holding a multi-line string gets an unsafe fix (indenting changes the string).
     """
@@ -98,7 +103,7 @@ def _guard_fixes(module, tree: ast.Module, statements) -> dict[ast.stmt, Fix]:
         wanted[i] = not (at < len(strings) and strings[at] <= last)  # no multi-line string inside
     groups: list[list[int]] = []
     for i in sorted(wanted):
-        if groups and groups[-1][-1] == i - 1 and wanted[groups[-1][-1]] == wanted[i]:
+        if groups and groups[-1][-1] == i - 1 and wanted[groups[-1][-1]] == wanted[i] and len(groups[-1]) < GROUP_LIMIT:
             groups[-1].append(i)
         else:
             groups.append([i])

@@ -15,6 +15,8 @@ from audits.check import audit_source
 from audits.fix import fix_file, fix_source
 from audits.model import Safety
 from audits.parse import parse_file, parse_text
+from audits.rules._base import MAIN_GUARD
+from testkit.auditkit import marker
 
 GUARD = 'if __name__ == "__main__":'
 META = '{"grade": false, "grade_id": "%s", "locked": false, "schema_version": 3, "solution": false, "task": false}'
@@ -275,3 +277,18 @@ def test_a_fix_that_would_add_blocking_findings_or_break_the_syntax_is_rejected(
         assert [why for f, why in result.needs_human if f.code == "EX001"] == [
             "applying its fix would not reduce the findings (or would break the cell); fix it by hand"
         ]
+
+
+def test_a_long_run_of_unguarded_calls_gets_bounded_guards_and_all_are_fixed():
+    """Each finding carries its group's edit, so groups are bounded (reports stay linear in the calls)."""
+    from audits.rules.test_isolation import GROUP_LIMIT
+
+    calls = "".join(f"test_unit_{k}()\n" for k in range(3 * GROUP_LIMIT + 2))
+    module = parse_text(marker("c0") + "\n" + calls, "many.py")
+    findings = [f for f in audit_source(module, None) if f.code == "TI001"]
+    assert len(findings) == 3 * GROUP_LIMIT + 2
+    spans = {(e.start, e.end) for f in findings for e in f.fix.edits}
+    assert len(spans) == 4 and max(end - start + 1 for start, end in spans) == GROUP_LIMIT
+    result = fix_source(module, findings)
+    assert result.text.count(MAIN_GUARD) == 4
+    assert [f for f in audit_source(parse_text(result.text, "many.py"), None) if f.code == "TI001"] == []
