@@ -44,21 +44,28 @@ MANIFEST = "manifest.json"
 STAGED = "staged"
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it, then putting it back)."""
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def write_atomically(path: Path | str, text: str) -> None:
     """Replace `path` with `text` (exact bytes, UTF-8) via a temporary file and a rename.
 
-    Missing parent folders are created; an existing file keeps its permission bits.
+    Missing parent folders are created; an existing file keeps its permission bits, a new
+    one gets those `open()` would give it (mkstemp's private 0600 is for the temporary only).
     """
     path = Path(path)
     data = text.encode("utf-8")  # before anything is created: text that cannot be encoded changes nothing
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o7777 if path.exists() else None
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
-        if mode is not None:
-            os.chmod(temporary, mode)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

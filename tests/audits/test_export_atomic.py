@@ -127,3 +127,22 @@ def test_text_that_cannot_be_written_changes_nothing(tmp_path):
 def test_recover_without_a_journal_writes_nothing(tmp_path):
     (tmp_path / "a.py").write_text("a\n", encoding="utf-8")
     assert files.recover(tmp_path) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["a.py"]
+
+
+def test_a_new_file_gets_the_permissions_open_would_give_and_an_existing_one_keeps_its_own(tmp_path):
+    import os
+    import stat
+
+    from audits.files import write_atomically
+
+    old = os.umask(0o022)
+    try:
+        write_atomically(tmp_path / "new.txt", "x\n")
+        existing = tmp_path / "existing.txt"
+        existing.write_text("old\n")
+        existing.chmod(0o640)
+        write_atomically(existing, "new\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o644
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o640 and existing.read_text() == "new\n"
