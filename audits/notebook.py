@@ -220,4 +220,8 @@ def write_source(module: ModuleSource, new_text: str) -> None:
     except nbformat.ValidationError as error:
         raise InputError(f"{module.path}: the fixed notebook would not be valid ({error.message}); nothing written") from None
     text = nbformat.writes(node)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:  # a lone surrogate, legal as a JSON escape, has no UTF-8 form
+        raise InputError(f"{module.path}: the notebook holds {text[error.start]!r}, which UTF-8 cannot encode; nothing written") from None
     write_atomically(module.path, text + "\n" if notebook.raw.endswith("\n") else text)

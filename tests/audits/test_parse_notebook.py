@@ -151,3 +151,21 @@ def test_a_split_cell_becomes_two_notebook_cells_with_a_new_id(squares):
     assert after.cells[3].metadata["nbgrader"]["grade_id"] == "t2" and after.cells[3].id not in {c.id for c in module.cells}
     assert [c.id for c in after.cells[:3]] == ["intro", "imports", "squares"]
 
+
+
+def test_fixing_a_notebook_holding_a_lone_surrogate_never_crashes_and_changes_nothing(tmp_path, capsys):
+    """Issue 14's surrogate class on the notebook path: the text cannot be written as UTF-8."""
+    import json as json_module
+
+    from audits.module import main
+
+    cell = {"cell_type": "code", "execution_count": None, "id": "a1", "outputs": [],
+            "metadata": {"nbgrader": {"grade_id": "\ud800", "solution": False}},
+            "source": "x = 1\n"}  # fmt: skip
+    notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "lone.ipynb"
+    path.write_text(json_module.dumps(notebook), encoding="utf-8")  # ensure_ascii: the surrogate is a \\ud800 escape
+    before = path.read_bytes()
+    assert main([str(path), "--fix", "--format", "json"]) in (1, 2)
+    assert "internal error" not in capsys.readouterr().err
+    assert path.read_bytes() == before
