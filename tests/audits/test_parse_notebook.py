@@ -169,3 +169,21 @@ def test_fixing_a_notebook_holding_a_lone_surrogate_never_crashes_and_changes_no
     assert main([str(path), "--fix", "--format", "json"]) in (1, 2)
     assert "internal error" not in capsys.readouterr().err
     assert path.read_bytes() == before
+
+
+def test_the_notebook_writer_refuses_text_utf8_cannot_encode_and_leaves_the_file_alone(tmp_path):
+    """The guard in `notebook.write_source` itself (the fixer's own check stops most such edits first)."""
+    import json as json_module
+
+    from audits.model import InputError
+    from audits.notebook import write_source
+
+    cell = {"cell_type": "code", "execution_count": None, "id": "a1", "outputs": [], "metadata": {}, "source": "x = 1\n"}
+    path = tmp_path / "plain.ipynb"
+    path.write_text(json_module.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    before = path.read_bytes()
+    module = parse_file(path)
+    new_text = "\n".join(module.lines).replace("x = 1", "x = '\ud800'")
+    with pytest.raises(InputError, match="UTF-8 cannot encode"):
+        write_source(module, new_text)
+    assert path.read_bytes() == before
