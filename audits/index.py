@@ -8,9 +8,9 @@ on first use and cached:
   cells define or import (read from the AST, never executed);
 - `targets`: export target -> module number;
 - `test_files(n)`: module n's tests (`tests/NN_name/**/*.py`,
-  `tests/checkpoints/checkpoint_NN_name.py`) with their ASTs; a folder numbered for
-  one module and named for another goes to the module of its name, or to nobody
-  (`misplaced_tests(n)`);
+  `tests/checkpoints/checkpoint_NN_name.py`) with their ASTs (`test_paths(n)`:
+  just their paths); a folder numbered for one module and named for another goes
+  to the module of its name, or to nobody (`misplaced_tests(n)`);
 - `exists(path)` / `file_names`: for stale file references in prose.
 """
 
@@ -259,9 +259,9 @@ class RepoIndex:
                 mismatched.setdefault(number, []).append(display_path(place, self.root))
         return found, mismatched
 
-    @property
-    def _test_paths(self) -> dict[int, list[Path]]:
-        return self._test_layout[0]
+    def test_paths(self, number: int) -> list[Path]:
+        """The paths of module `number`'s test and checkpoint files (and helpers in its test folder), unread."""
+        return self._test_layout[0].get(number, [])
 
     def misplaced_tests(self, number: int) -> list[str]:
         """Test folders and checkpoints numbered `number` but named for another module (not fed to its rules)."""
@@ -271,7 +271,7 @@ class RepoIndex:
         """Module `number`'s test and checkpoint files (and helpers in its test folder), parsed once."""
         if number not in self._tests:
             files = []
-            for path in self._test_paths.get(number, []):
+            for path in self.test_paths(number):
                 try:
                     text = path.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError):
