@@ -4,11 +4,18 @@ Import this module before numpy. Unless the environment already sets a thread co
 it pins BLAS to one thread: on a shared machine multi-threaded BLAS calls stall
 unpredictably (single calls measured 10-20x slower than their neighbours), which
 swamps the differences the benchmarks are there to show.
+
+It also puts this checkout first on sys.path: run from a git worktree, a benchmark
+measures that worktree's tinytorch, not the one `pip install -e` points at.
 """
 
 import os
 import statistics
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")  # only effective before numpy is imported
