@@ -88,7 +88,7 @@ def test_col2im_is_the_adjoint_of_im2col(case):
     x = np.random.randn(case["n"], case["c"], case["h"] + 2 * ph, case["w"] + 2 * pw)  # an already padded input
     cols = im2col(x, case["kernel"], case["stride"])
     out_h, out_w = (x.shape[2] - kh) // sh + 1, (x.shape[3] - kw) // sw + 1
-    assert cols.shape == (case["n"] * out_h * out_w, case["c"] * case["kernel"][0] * case["kernel"][1])
+    assert cols.shape == (case["n"], case["c"] * case["kernel"][0] * case["kernel"][1], out_h * out_w)
     y = np.random.randn(*cols.shape)
     back = col2im(y, x.shape, (out_h, out_w), case["kernel"], case["stride"])
     assert np.isclose(np.sum(cols * y), np.sum(x * back))

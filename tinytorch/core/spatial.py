@@ -53,7 +53,7 @@ def _pad(data, padding, value=0.0):
     return np.pad(data, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
 
 
-# modules/09_spatial/spatial.py:144
+# modules/09_spatial/spatial.py:147
 def offset_pixels(i, j, out_hw, stride):
     """Index of the pixels that offset (i, j) of every window covers: one strided slice per spatial axis."""
     (out_h, out_w), (sh, sw) = out_hw, stride
@@ -77,21 +77,21 @@ def scatter_windows(windows, padded_shape, stride):
 
 
 def im2col(xp, kernel, stride):
-    """Padded (N, C, Hp, Wp) -> matrix (N*Ho*Wo, C*kh*kw): one row per output pixel."""
+    """Padded (N, C, Hp, Wp) -> matrices (N, C*kh*kw, Ho*Wo): one column per window of each image."""
     windows = extract_windows(xp, kernel, stride)
     n, c, out_h, out_w, kh, kw = windows.shape
-    return windows.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * out_h * out_w).T
+    return windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, out_h * out_w)
 
 
 def col2im(cols, padded_shape, out_hw, kernel, stride):
-    """Adjoint of im2col: matrix (N*Ho*Wo, C*kh*kw) -> padded image (N, C, Hp, Wp), overlaps summed."""
+    """Adjoint of im2col: matrices (N, C*kh*kw, Ho*Wo) -> padded image (N, C, Hp, Wp), overlaps summed."""
     n, c = padded_shape[:2]
     (out_h, out_w), (kh, kw) = out_hw, kernel
-    windows = cols.reshape(n, out_h, out_w, c, kh, kw).transpose(0, 3, 1, 2, 4, 5)
+    windows = cols.reshape(n, c, kh, kw, out_h, out_w).transpose(0, 1, 4, 5, 2, 3)
     return scatter_windows(windows, padded_shape, stride)
 
 
-# modules/09_spatial/spatial.py:293
+# modules/09_spatial/spatial.py:298
 class Conv2dFunction(Function):
     """2-D convolution as one autograd node: im2col + matmul forward, matmul + col2im backward."""
 
@@ -104,28 +104,29 @@ class Conv2dFunction(Function):
         x, weight, bias = self.inputs
         n = x.shape[0]
         out_channels, _, kh, kw = weight.shape
-        xp = _pad(x.data, self.padding)
-        self.padded_shape = xp.shape
-        self.out_hw = ((xp.shape[2] - kh) // self.stride[0] + 1, (xp.shape[3] - kw) // self.stride[1] + 1)
-        self.cols = im2col(xp, (kh, kw), self.stride)
-        out_t = weight.data.reshape(out_channels, -1) @ self.cols.T  # (O, N*Ho*Wo): one row per channel
+        self.xp = _pad(x.data, self.padding)  # kh*kw times smaller than cols, which backward rebuilds
+        self.out_hw = ((self.xp.shape[2] - kh) // self.stride[0] + 1, (self.xp.shape[3] - kw) // self.stride[1] + 1)
+        cols = im2col(self.xp, (kh, kw), self.stride)
+        out = weight.data.reshape(out_channels, -1) @ cols  # (N, O, Ho*Wo): one product per image
         if bias is not None:
-            out_t += bias.data[:, None]
-        out = out_t.reshape(out_channels, n, *self.out_hw).transpose(1, 0, 2, 3)
-        return self.output(np.ascontiguousarray(out))
+            out += bias.data[:, None]
+        return self.output(out.reshape(n, out_channels, *self.out_hw))
 
     def backward(self, grad_output):
         """Gradients for (x, weight, bias) from the output gradient (N, O, Ho, Wo)."""
         x, weight, bias = self.inputs
         out_channels, _, kh, kw = weight.shape
-        g_t = grad_output.transpose(1, 0, 2, 3).reshape(out_channels, -1)  # g.T: (O, N*Ho*Wo)
-        grad_w = (g_t @ self.cols).reshape(weight.shape) if self.needs_grad(1) else None
-        grad_b = g_t.sum(axis=1) if self.needs_grad(2) else None
-        grad_x = None
+        g = grad_output.reshape(grad_output.shape[0], out_channels, -1)  # (N, O, Ho*Wo)
+        grad_w = grad_b = grad_x = None
+        if self.needs_grad(1):
+            cols = im2col(self.xp, (kh, kw), self.stride)  # rebuilt, not kept since forward
+            grad_w = (g @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape)
+            del cols  # at most one kh*kw-times-the-input matrix alive at a time
+        if self.needs_grad(2):
+            grad_b = g.sum(axis=(0, 2))
         if self.needs_grad(0):
-            # dcols = g @ W_mat, as a transposed view: laid out like self.cols, so col2im reads runs of pixels.
-            dcols = (weight.data.reshape(out_channels, -1).T @ g_t).T
-            dxp = col2im(dcols, self.padded_shape, self.out_hw, (kh, kw), self.stride)
+            dcols = weight.data.reshape(out_channels, -1).T @ g  # (N, C*kh*kw, Ho*Wo)
+            dxp = col2im(dcols, self.xp.shape, self.out_hw, (kh, kw), self.stride)
             (ph, pw), (height, width) = self.padding, x.shape[2:]
             grad_x = dxp[:, :, ph:ph + height, pw:pw + width]
         return grad_x, grad_w, grad_b
@@ -171,7 +172,7 @@ class Conv2d(Layer):
                 f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None})")
 
 
-# modules/09_spatial/spatial.py:481
+# modules/09_spatial/spatial.py:495
 class MaxPool2dFunction(Function):
     """Window maxima; the gradient flows only to each window's (first) maximum."""
 
@@ -192,7 +193,8 @@ class MaxPool2dFunction(Function):
                 candidate = windows[..., i, j]
                 better = candidate > best  # strict: on ties the first maximum keeps the gradient
                 np.maximum(best, candidate, out=best)
-                self.argmax[better] = i * kw + j
+                # "winner = k where better": offsets come in increasing order, so that is max(winner, better * k).
+                np.maximum(self.argmax, better * self.argmax.dtype.type(i * kw + j), out=self.argmax)
         return self.output(best)
 
     def backward(self, grad_output):
@@ -265,7 +267,7 @@ class AvgPool2d(_Pool2d):
     function = AvgPool2dFunction
 
 
-# modules/09_spatial/spatial.py:682
+# modules/09_spatial/spatial.py:699
 class BatchNorm2dFunction(Function):
     """Per-channel normalization with given statistics; `batch_stats` says they came from x itself."""
 
