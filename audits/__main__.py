@@ -15,26 +15,27 @@ audited. Exit status: 0 every module READY FOR EXPORT (or --exit-zero), 1 any mo
 NOT READY or unreadable, 2 usage or input error, or no module could be audited (one
 line on stderr). `python -m audits.module NN`
 gives one module's full review and fix plan; every option of it works here too
-(--select, --ignore, --exit-zero, --fix, --fix --diff, --version).
+(--select, --ignore, --exit-zero, --fix, --fix --diff, --version). The modules are
+audited in one process per CPU (--jobs N or AUDITS_JOBS=N, 1 = serial; audits.parallel).
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Sequence
 
 from audits import score as scoring
 from audits import module
 from audits.auditor import Audit, Auditor
+from audits.cli import exit_quickly
 
 COLUMNS = ("critical", "high", "medium", "low")
 HEADERS = ("crit", "high", "med", "low")
 
 
-def audit_all(root: Path | str | None = None) -> list[Audit]:
-    """Every readable module of the checkout (InputError when none is)."""
-    return module.audit_every_module(Auditor(root, cache=True))[0]
+def audit_all(root: Path | str | None = None, jobs: int = 1) -> list[Audit]:
+    """Every readable module of the checkout, audited in `jobs` processes (InputError when none is readable)."""
+    return module.audit_every_module(Auditor(root, cache=True), jobs)[0]
 
 
 def table(audits: list[Audit], unreadable: Sequence[module.Unreadable] = ()) -> str:
@@ -71,4 +72,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_quickly(main())

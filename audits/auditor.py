@@ -41,12 +41,12 @@ class Audit:
     text: str  # the file's text as audited (a notebook's JSON)
     findings: list[Finding]
     suppressed: list[Finding] = field(default_factory=list)  # silenced by `# audit: ignore[...]`, for the reports
-    parsed: Optional[ModuleSource] = field(default=None, repr=False)  # None when the findings came from the cache
+    parsed: Optional[ModuleSource] = field(default=None, repr=False)  # None when the findings came from the cache or a worker process
     profile: str = "tinytorch"  # the course conventions the audit applied ("tinytorch" or "nbgrader")
 
     @property
     def module(self) -> ModuleSource:
-        """The parsed source (parsed now when the findings came from the cache)."""
+        """The parsed source (parsed now when the findings came from the cache or a worker process)."""
         if self.parsed is None:
             self.parsed = parse_source(self.text, self.path, self.ref)
             self.parsed.profile = self.profile
@@ -111,19 +111,33 @@ class Auditor:
         the index's parse of it (shared with the cross-module rules) unless the
         file changed since (e.g. after `--fix`), else parses it.
         """
-        text = normalize_newlines(read_source(ref.path))
-        if self._cache is not None:
-            hit = self._cache.get(ref, text, self.config)
-            if hit is not None:
-                findings, suppressed = hit
-                return Audit(ref.path, ref, text, findings, suppressed, profile=self.profile)
+        text = read_text(ref)
+        audit = self.cached(ref, text)
+        if audit is None:
+            audit = self.audit_text(ref, text)
+            self.remember(ref, text, audit.findings, audit.suppressed)
+        return audit
+
+    def cached(self, ref: ModuleRef, text: str) -> Optional[Audit]:
+        """The audit of `ref` with this text from the result cache, or None (no cache, or a miss)."""
+        hit = self._cache.get(ref, text, self.config) if self._cache is not None else None
+        return None if hit is None else self.audit_of(ref, text, *hit)
+
+    def audit_of(self, ref: ModuleRef, text: str, findings: list[Finding], suppressed: list[Finding]) -> Audit:
+        """The Audit of findings made elsewhere (the cache, a worker process: audits.parallel); parsed again only if a report needs it."""
+        return Audit(ref.path, ref, text, findings, suppressed, profile=self.profile)
+
+    def audit_text(self, ref: ModuleRef, text: str) -> Audit:
+        """Audit `ref` as `text` (its content read from disk; the cache is not consulted)."""
         module = self.index.source_of(ref)
         if module is None or module.file_text != text:
             module = parse_source(text, ref.path, ref)
-        audit = self.audit_source(module)
+        return self.audit_source(module)
+
+    def remember(self, ref: ModuleRef, text: str, findings: list[Finding], suppressed: list[Finding]) -> None:
+        """Put the findings of `ref` as `text` in the result cache (when it is on)."""
         if self._cache is not None:
-            self._cache.put(ref, text, self.config, audit.findings, audit.suppressed)
-        return audit
+            self._cache.put(ref, text, self.config, findings, suppressed)
 
     def resolve(self, target: str) -> tuple[Optional[ModuleRef], Path]:
         """A module number ("16"), a module folder ("20_competition") or a file path -> (its ModuleRef
@@ -152,6 +166,11 @@ class Auditor:
     def audit_target(self, target: str) -> Audit:
         ref, path = self.resolve(target)
         return self.audit_ref(ref) if ref else self.audit_source(parse_file(path))
+
+
+def read_text(ref: ModuleRef) -> str:
+    """A module's text as it is audited (newlines normalised); InputError when it cannot be read."""
+    return normalize_newlines(read_source(ref.path))
 
 
 def detect_profile_of_text(module: ModuleSource) -> str:

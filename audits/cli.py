@@ -14,7 +14,7 @@ import argparse
 import gc
 import os
 import sys
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NoReturn
 
 from audits import version
 from audits.model import InputError
@@ -57,6 +57,19 @@ def guarded_main(body: Callable[[], int]) -> int:
     return EXIT_ERROR
 
 
+def exit_quickly(code: int) -> NoReturn:
+    """End a `python -m` run without the interpreter's last garbage collection.
+
+    An audit leaves a few hundred thousand AST nodes in reference cycles (each
+    tree keeps its node index, audits.astutil). The collection Python runs at exit
+    would free them one by one, about 0.1 s or a sixth of a cold audit, for memory
+    the system takes back anyway; frozen, they are left alone. Output is flushed
+    and atexit handlers run as usual.
+    """
+    gc.freeze()
+    sys.exit(code)
+
+
 def printable_streams() -> None:
     """Print `?` for what the stream's encoding cannot show (an ASCII terminal, a cp1252 pipe) instead of failing."""
     for stream in (sys.stdout, sys.stderr):
@@ -76,8 +89,19 @@ def use_color(stream) -> bool:
     return bool(isatty and isatty())
 
 
+class _Version(argparse.Action):
+    """`--version`: prints "prog version" and exits 0, looking the version up only then."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"{parser.prog} {version()}")  # on stdout, as argparse's own version action prints
+        parser.exit(EXIT_READY)
+
+
 def add_version(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    parser.add_argument("--version", action=_Version)
 
 
 def rule_codes(text: str, option: str) -> frozenset[str]:

@@ -178,6 +178,11 @@ class RepoIndex:
             if self.refs.get(ref.number) == ref:
                 self._exports.pop(ref.number, None)
 
+    def add_exports(self, exports: dict[int, ModuleExports]) -> None:
+        """Take modules' exports read by another process (audits.parallel), so they are not parsed here."""
+        for number, info in exports.items():
+            self._exports.setdefault(number, info)
+
     def exports(self, number: int) -> Optional[ModuleExports]:
         if number not in self._exports:
             ref = self.refs.get(number)

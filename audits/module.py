@@ -44,6 +44,7 @@ from audits.cli import (
     Parser,
     add_selection,
     add_version,
+    exit_quickly,
     guarded_main,
     ignored_codes,
     use_color,
@@ -51,6 +52,7 @@ from audits.cli import (
 from audits.files import write_atomically
 from audits.fix import FixResult, fix_file, fix_source
 from audits.model import Finding, InputError, display_path
+from audits.parallel import audit_refs, jobs_wanted
 from audits.parse import read_source
 from audits.report import fixplan, github, json as json_report, markdown, sarif, text
 from audits.report.strengths import strengths
@@ -170,9 +172,18 @@ def build_parser(prog: str = "python -m audits.module", targets_required: bool =
     parser.add_argument("--diff", action="store_true", help="with --fix: print the fixes as a unified diff and change no file")
     parser.add_argument("--date", type=_iso_date, help="date printed in the reports, YYYY-MM-DD (default: today)")
     parser.add_argument("--explain", metavar="CODE", help="print one rule's documentation and exit")
+    parser.add_argument(
+        "--jobs", type=_positive, metavar="N", help="processes auditing every module at once (default: AUDITS_JOBS, else one per CPU; 1: serial)"
+    )
     add_selection(parser)
     add_version(parser)
     return parser
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"invalid number {text!r}, use a whole number 1 or more")
+    return int(text)
 
 
 def _iso_date(text: str) -> _dt.date:
@@ -209,20 +220,20 @@ class Unreadable:
     error: str
 
 
-def audit_every_module(auditor: Auditor) -> tuple[list[Audit], list[Unreadable]]:
-    """Every module of the checkout; one that cannot be read is set aside with its error and
-    the others go on. InputError only when there is nothing to audit at all."""
+def audit_every_module(auditor: Auditor, jobs: int = 1) -> tuple[list[Audit], list[Unreadable]]:
+    """Every module of the checkout (in `jobs` processes: audits.parallel); one that cannot be read
+    is set aside with its error and the others go on. InputError only when there is nothing to audit at all."""
     if not auditor.refs:
         raise InputError(
             f"no module sources under {auditor.root.resolve()} "
             "(looked in modules/, modules/source/, src/, source/<assignment>/*.ipynb; or set [tool.audits] sources)"
         )
     audits, unreadable = [], []
-    for ref in auditor.refs:
-        try:
-            audits.append(auditor.audit_ref(ref))
-        except InputError as error:
-            unreadable.append(Unreadable(ref.key.replace("/", "-"), str(error)))
+    for ref, result in zip(auditor.refs, audit_refs(auditor, auditor.refs, jobs)):
+        if isinstance(result, InputError):
+            unreadable.append(Unreadable(ref.key.replace("/", "-"), str(result)))
+        else:
+            audits.append(result)
     if not audits:
         raise InputError(f"no module could be audited: {unreadable[0].stem}: {unreadable[0].error}")
     return audits, unreadable
@@ -248,7 +259,7 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
     everything = not args.targets
     unreadable: list[Unreadable] = []
     if everything:
-        audits, unreadable = audit_every_module(auditor)
+        audits, unreadable = audit_every_module(auditor, args.jobs or jobs_wanted())
         for row in unreadable if (args.format or args.output or table is None) else ():
             print(f"error: {row.stem}: {row.error}", file=sys.stderr)  # the table shows them as rows instead
     else:
@@ -304,4 +315,4 @@ def main(argv: list[str] | None = None, prog: str = "python -m audits.module", t
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_quickly(main())

@@ -5,9 +5,11 @@
 Three measurements of `python -m audits` over every module of the checkout, and
 ruff on the same files for scale:
 - cold: a fresh subprocess with the result cache off (interpreter start,
-  imports, discovery, parsing, every rule, the table);
-- warm: the same audit in this process once the imports are done (cache off,
-  cyclic garbage collector off as the command line runs it);
+  imports, discovery, parsing, every rule, the table), as the command runs by
+  default: one process per CPU (audits.parallel);
+- cold -j1: the same with `--jobs 1`, all in one process (for reference);
+- warm: the serial audit in this process once the imports are done (cache off,
+  cyclic garbage collector off as the command line runs it): the work itself;
 - cached: a fresh subprocess when the result cache already holds this checkout
   (interpreter start, hashing the checkout, reading the entries, the table);
 - ruff: `ruff check <files> --select ALL --no-cache` in a subprocess, when ruff
@@ -48,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from audits.__main__ import audit_all  # noqa: E402  (after the path set-up)
 from audits.auditor import Auditor  # noqa: E402
+from audits.parallel import jobs_wanted  # noqa: E402
 
 
 CPU: dict[str, list[float]] = {}  # CPU seconds of the subprocess runs, by measurement
@@ -109,7 +112,7 @@ def ruff_check(paths: list[str]) -> list[str]:
 
 def summary(name: str, times: list[float]) -> str:
     line = f"{name:<8} median {statistics.median(times):.3f} s  (min {min(times):.3f}, max {max(times):.3f}, {len(times)} runs)"
-    if CPU.get(name):  # on a shared machine the CPU time is the steadier figure (ruff's counts all its threads)
+    if CPU.get(name):  # steadier on a shared machine; it counts every thread (ruff) or process (the audit)
         line += f"  CPU median {statistics.median(CPU[name]):.3f} s"
     return line
 
@@ -133,11 +136,12 @@ def main() -> int:
         cached_env = {key: value for key, value in env.items() if key != "AUDITS_NO_CACHE"}
         timed(audit, cached_env)  # fills the cache
         # Interleaved rounds, so a burst of load on the machine hits every measurement alike.
-        cold, warm, cached, ruff, ruff_modules = [], [], [], [], []
+        cold, serial, warm, cached, ruff, ruff_modules = [], [], [], [], [], []
         have_ruff = shutil.which("ruff") is not None
         folders = sorted({str(path.parent.parent) for path in sources})
         for _ in range(args.repeat):
             cold.append(timed(audit, cold_env, "cold"))
+            serial.append(timed([*audit, "--jobs", "1"], cold_env, "cold -j1"))
             os.environ["AUDITS_NO_CACHE"] = "1"
             warm.append(warm_run(root))
             cached.append(timed(audit, cached_env, "cached"))
@@ -147,7 +151,8 @@ def main() -> int:
 
     print(f"files the audit reads: {len(sources)} module sources ({lines} lines) under {root}")
     print(f"  and {len(tests)} test and checkpoint files assigned to them ({line_count(tests)} lines)")
-    print(summary("cold", cold))
+    print(summary("cold", cold) + f"  {jobs_wanted()} processes")
+    print(summary("cold -j1", serial) + "  one process")
     print(summary("warm", warm))
     print(summary("cached", cached))
     if have_ruff:
@@ -169,9 +174,11 @@ def main() -> int:
 
     if args.profile:
         profiler = cProfile.Profile()
+        gc.disable()  # as the command runs (else the collector's passes land on whatever allocates)
         profiler.enable()
         audit_all(root)
         profiler.disable()
+        gc.enable()
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
         print(out.getvalue())

@@ -61,8 +61,16 @@ def test_auditing_a_module_starts_no_process_and_imports_neither_jupytext_nor_nb
     assert logged[-1] == "imported "  # the cell split loads jupytext's reader alone
 
 
-def test_auditing_the_whole_checkout_starts_no_process(tmp_path):
-    result, logged = run_with_hook(tmp_path, "-m", "audits", "--root", str(REPO))
+def test_auditing_the_whole_checkout_serially_starts_no_process(tmp_path):
+    result, logged = run_with_hook(tmp_path, "-m", "audits", "--root", str(REPO), "--jobs", "1")
     assert result.returncode == 0, result.stderr
     assert "READY" in result.stdout
     assert [line for line in logged if line.startswith("event")] == []
+
+
+def test_auditing_the_whole_checkout_in_parallel_only_forks_its_workers(tmp_path):
+    """--jobs 3: two forked copies of the auditor itself (audits.parallel), and no program is ever started."""
+    result, logged = run_with_hook(tmp_path, "-m", "audits", "--root", str(REPO), "--jobs", "3")
+    assert result.returncode == 0, result.stderr
+    assert "READY" in result.stdout
+    assert [line for line in logged if line.startswith("event")] == ["event os.fork ()"] * 2

@@ -1,0 +1,136 @@
+"""A whole-repository audit in several processes (audits.parallel) gives exactly what the serial audit gives:
+the same output, exit status and result-cache entries, the same table rows for unreadable modules and
+the same internal error when a rule fails. And the workers really do part of the work.
+
+How much faster it is, is printed by benchmarks/audit_speed.py.
+"""
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import audits.check
+import audits.rules.syntax
+from audits.cache import CACHE_DIR
+from testkit.auditkit import assert_one_line_error, run_command
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+CHECKOUTS = {
+    "ours": REPO,  # 20 modules, their test folders and checkpoints
+    "duplicates": HERE / "layouts" / "duplicates",  # two folders numbered 02: whose exports count
+    "misplaced_tests": HERE / "layouts" / "misplaced_tests",  # test folders named for another module
+    "nbgrader_course": HERE / "layouts" / "nbgrader_course",  # notebooks
+    "source_layout": HERE / "realistic" / "source_layout",  # five modules, eleven findings
+}
+
+
+def audit(root, jobs, *options):
+    return run_command("audits", "--root", root, "--jobs", jobs, *options)
+
+
+@pytest.mark.parametrize("name", sorted(CHECKOUTS))
+@pytest.mark.parametrize("options", [("--format", "json", "--date", "2026-01-02"), ()], ids=["json", "table"])
+def test_two_processes_give_the_serial_output(name, options):
+    serial = audit(CHECKOUTS[name], 1, *options)
+    parallel = audit(CHECKOUTS[name], 2, *options)
+    assert serial.returncode in (0, 1), serial.stderr
+    assert serial.stdout  # something was audited and printed
+    assert (parallel.returncode, parallel.stdout, parallel.stderr) == (serial.returncode, serial.stdout, serial.stderr)
+
+
+def test_the_fixtures_have_findings_to_compare():
+    """The comparison above is only as strong as what there is to compare."""
+    assert audit(CHECKOUTS["source_layout"], 1).returncode == 1
+    assert '"code": ' in audit(CHECKOUTS["duplicates"], 1, "--format", "json").stdout
+
+
+def test_the_workers_audit_part_of_the_modules():
+    """In a fresh process (single-threaded, so it may fork): the modules audited by a child come back
+    as findings without a parse (Audit.parsed is None), the parent's own with it."""
+    script = (
+        "from audits.auditor import Auditor; from audits.module import audit_every_module; "
+        f"audits, _ = audit_every_module(Auditor({str(REPO)!r}), jobs=2); "
+        "print(sum(a.parsed is None for a in audits), len(audits))"
+    )
+    env = {"PYTHONPATH": str(REPO), "AUDITS_NO_CACHE": "1", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    from_child, total = map(int, result.stdout.split())
+    assert total == 20 and 0 < from_child < total
+
+
+def test_cache_entries_are_those_of_the_serial_run(tmp_path, monkeypatch):
+    monkeypatch.delenv("AUDITS_NO_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    root = tmp_path / "course"
+    shutil.copytree(CHECKOUTS["source_layout"], root)
+
+    def entries():
+        folder = root / CACHE_DIR
+        return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+    serial = audit(root, 1)
+    written = entries()
+    shutil.rmtree(root / CACHE_DIR)
+    parallel = audit(root, 2)
+    assert sum(name.endswith(".json") for name in written) == 5  # one entry per module
+    assert entries() == written
+    assert (parallel.returncode, parallel.stdout) == (serial.returncode, serial.stdout)
+
+
+def test_an_unreadable_module_is_the_same_row(tmp_path):
+    root = tmp_path / "course"
+    shutil.copytree(CHECKOUTS["source_layout"], root)
+    victim = sorted(root.rglob("*.py"))[0]
+    victim.write_bytes(b"x = '\xff'\n")  # not UTF-8
+    serial, parallel = audit(root, 1), audit(root, 2)
+    assert serial.returncode == 1 and "not UTF-8" in serial.stdout
+    assert (parallel.returncode, parallel.stdout, parallel.stderr) == (serial.returncode, serial.stdout, serial.stderr)
+
+
+def with_rule(monkeypatch, check):
+    """Every audit in this process (and the children it forks) also runs `check` as a rule."""
+    extra = dataclasses.replace(audits.rules.syntax.RULE, check=check)
+    monkeypatch.setattr(audits.check, "ALL_RULES", [*audits.check.ALL_RULES, extra])
+
+
+def test_a_failing_rule_is_the_same_internal_error(monkeypatch):
+    def broken(module, index):
+        raise ZeroDivisionError("rule bug")
+
+    monkeypatch.delenv("AUDITS_DEBUG", raising=False)
+    with_rule(monkeypatch, broken)
+    serial, parallel = audit(CHECKOUTS["source_layout"], 1), audit(CHECKOUTS["source_layout"], 2)
+    assert serial.returncode == 2 and "internal error (ZeroDivisionError: rule bug)" in serial.stderr
+    assert (parallel.returncode, parallel.stdout, parallel.stderr) == (serial.returncode, serial.stdout, serial.stderr)
+
+
+def test_a_child_that_dies_leaves_its_modules_to_the_parent(monkeypatch):
+    """A worker killed half-way (here: it leaves in the middle of a rule) costs time, never findings."""
+    parent = os.getpid()
+
+    def dies_in_a_child(module, index):
+        if os.getpid() != parent:
+            os._exit(3)
+        return []
+
+    serial = audit(CHECKOUTS["source_layout"], 1)
+    with_rule(monkeypatch, dies_in_a_child)
+    parallel = audit(CHECKOUTS["source_layout"], 3)
+    assert serial.returncode == 1 and serial.stdout.count("NOT READY") >= 2
+    assert (parallel.returncode, parallel.stdout, parallel.stderr) == (serial.returncode, serial.stdout, serial.stderr)
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_a_bad_number_of_jobs_is_a_usage_error(value, monkeypatch):
+    result = audit(CHECKOUTS["source_layout"], value)
+    assert_one_line_error(result.returncode, result.stderr, "--jobs")
+    monkeypatch.setenv("AUDITS_JOBS", value)
+    result = run_command("audits", "--root", CHECKOUTS["source_layout"])
+    assert_one_line_error(result.returncode, result.stderr, "AUDITS_JOBS")
