@@ -42,8 +42,8 @@ from tinytorch.core.activations import Softmax
 from tinytorch.core.layers import Layer, Linear
 from tinytorch.core.tensor import Tensor, as_tensor
 
-# A masked score becomes this before the softmax; exp(MASKED_SCORE - row_max)
-# underflows to exactly 0.0 in float32 for any realistic row maximum.
+# Added to a masked score before the softmax; exp(score + MASKED_SCORE - row_max)
+# underflows to exactly 0.0 in float32 for any realistic scores.
 MASKED_SCORE = -1e9
 
 # %% [markdown]
@@ -75,11 +75,18 @@ throughout this course:
     [1, 1, 1]]
 ```
 The mask must broadcast to the scores' shape `(..., seq_q, seq_k)`, so one
-`(seq_q, seq_k)` mask serves a whole batch. We replace masked scores by a huge
-negative number before the softmax (their weight underflows to 0.0), then
-multiply the weights by the mask. That second step makes the zeros exact by
-construction and handles a **fully masked row** (a query allowed to see
-nothing): its weights are all 0 and its output is the zero vector, never NaN.
+`(seq_q, seq_k)` mask serves a whole batch. We add a huge negative number
+(`MASKED_SCORE`) to the masked scores before the softmax: their weight underflows
+to exactly 0.0. A **fully masked row** (a query allowed to see nothing) needs one
+more step: its softmax sees only huge negative numbers, so we multiply the weights
+by the mask, and its weights are all 0 and its output the zero vector, never NaN.
+A causal mask has no such row, so the multiplication is skipped there.
+
+**Where to scale.** `Q @ K^T / sqrt(d)` equals `(Q / sqrt(d)) @ K^T`. The scores
+hold seq_q * seq_k numbers, the queries seq_q * d, usually far fewer (64 x 64
+scores against 64 x 16 queries per head in module 13's GPT): we scale the queries.
+Every operation here is recorded for autograd, so each one we save is also a
+backward step saved.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "mask-check", "locked": false, "schema_version": 3, "solution": false, "task": false}
@@ -122,9 +129,9 @@ def scaled_dot_product_attention(Q, K, V, mask=None):
 
     APPROACH:
     1. Check shapes: Q and K share d_k; K and V share seq_k (ValueError otherwise).
-    2. scores = Q @ K^T / sqrt(d_k)   (K.transpose(-2, -1) swaps the last two axes)
-    3. With a mask: scores = scores * keep + (1 - keep) * MASKED_SCORE.
-    4. weights = Softmax(dim=-1)(scores); with a mask, weights = weights * keep.
+    2. scores = (Q * (1 / sqrt(d_k))) @ K^T   (K.transpose(-2, -1) swaps the last two axes)
+    3. With a mask: scores = scores + (1 - keep) * MASKED_SCORE.
+    4. weights = Softmax(dim=-1)(scores); if a row of keep is all 0, weights = weights * keep.
     5. output = weights @ V.
 
     EXAMPLE:
@@ -147,14 +154,14 @@ def scaled_dot_product_attention(Q, K, V, mask=None):
         raise ValueError(f"K and V must have the same number of keys (seq_k), got shapes {K.shape} and {V.shape}")
 
     d_k = Q.shape[-1]
-    scores = (Q @ K.transpose(-2, -1)) / np.sqrt(d_k)  # (..., seq_q, seq_k)
+    scores = (Q * (1.0 / np.sqrt(d_k))) @ K.transpose(-2, -1)  # (..., seq_q, seq_k); the queries are smaller
     keep = None
     if mask is not None:
         keep = _keep_mask(mask, scores.shape)
-        scores = scores * keep + (1.0 - keep) * MASKED_SCORE
+        scores = scores + (1.0 - keep) * MASKED_SCORE  # masked weights underflow to exactly 0
     weights = Softmax(dim=-1)(scores)
-    if keep is not None:
-        weights = weights * keep  # exact zeros; fully masked rows become all-zero
+    if keep is not None and not keep.any(axis=-1).all():
+        weights = weights * keep  # a fully masked row: all-zero weights instead of a softmax of MASKED_SCOREs
     output = weights @ V
     return output, weights
     ### END SOLUTION

@@ -9,12 +9,12 @@ from tinytorch.core.activations import Softmax
 from tinytorch.core.layers import Layer, Linear
 from tinytorch.core.tensor import Tensor, as_tensor
 
-# A masked score becomes this before the softmax; exp(MASKED_SCORE - row_max)
-# underflows to exactly 0.0 in float32 for any realistic row maximum.
+# Added to a masked score before the softmax; exp(score + MASKED_SCORE - row_max)
+# underflows to exactly 0.0 in float32 for any realistic scores.
 MASKED_SCORE = -1e9
 
 
-# modules/12_attention/attention.py:87
+# modules/12_attention/attention.py:94
 def _keep_mask(mask, scores_shape):
     """The mask as a float32 0/1 array (1 = keep) that broadcasts to scores_shape."""
     keep = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
@@ -36,7 +36,7 @@ def _tensor_or_array(x, name):
     return as_tensor(x)
 
 
-# modules/12_attention/attention.py:110
+# modules/12_attention/attention.py:117
 def scaled_dot_product_attention(Q, K, V, mask=None):
     """softmax(Q @ K^T / sqrt(d_k)) @ V, for any number of leading batch axes.
 
@@ -57,19 +57,19 @@ def scaled_dot_product_attention(Q, K, V, mask=None):
         raise ValueError(f"K and V must have the same number of keys (seq_k), got shapes {K.shape} and {V.shape}")
 
     d_k = Q.shape[-1]
-    scores = (Q @ K.transpose(-2, -1)) / np.sqrt(d_k)  # (..., seq_q, seq_k)
+    scores = (Q * (1.0 / np.sqrt(d_k))) @ K.transpose(-2, -1)  # (..., seq_q, seq_k); the queries are smaller
     keep = None
     if mask is not None:
         keep = _keep_mask(mask, scores.shape)
-        scores = scores * keep + (1.0 - keep) * MASKED_SCORE
+        scores = scores + (1.0 - keep) * MASKED_SCORE  # masked weights underflow to exactly 0
     weights = Softmax(dim=-1)(scores)
-    if keep is not None:
-        weights = weights * keep  # exact zeros; fully masked rows become all-zero
+    if keep is not None and not keep.any(axis=-1).all():
+        weights = weights * keep  # a fully masked row: all-zero weights instead of a softmax of MASKED_SCOREs
     output = weights @ V
     return output, weights
 
 
-# modules/12_attention/attention.py:216
+# modules/12_attention/attention.py:223
 class MultiHeadAttention(Layer):
     """Self-attention with `num_heads` parallel heads and learned Q/K/V/output projections."""
 
