@@ -60,7 +60,7 @@ import numbers
 
 import numpy as np
 
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.tensor import Tensor, record
 
 # %% [markdown]
 """
@@ -151,6 +151,14 @@ if __name__ == "__main__":
 `x @ W` (API.md fixes this layout for every module). `@` broadcasts over leading
 dimensions, so `(batch, seq, in)` inputs work unchanged.
 
+**One recorded operation.** `x @ W + b` written with Tensor operators would be
+two operations, each with its own (batch, out) result and, once Module 05
+(Autograd) is on, its own graph node. The forward pass computes `x.data @ W.data`
+with NumPy, adds the bias *in place* (the product is a fresh array that nobody
+else holds), and hands the result to `record("linear", ...)`, the seam of
+Module 01, as GELU does in Module 02. Module 05 gives "linear" its backward rule:
+the gradients of the matrix product, plus `g` summed over the rows for the bias.
+
 **Initialisation.** All-zero weights would make every output unit compute the
 same thing and receive the same gradient forever (symmetry). Random weights
 break the symmetry, but their scale matters: each output sums `in` products, so
@@ -219,7 +227,9 @@ class Linear(Layer):
         APPROACH:
         1. x must be a Tensor with at least one dimension.
         2. Its last dimension must equal in_features (clear ValueError otherwise).
-        3. out = x @ self.weight, then add the bias if there is one.
+        3. Without a bias: return x @ self.weight.
+        4. With one: out = x.data @ self.weight.data; out += self.bias.data;
+           return record("linear", out, (x, self.weight, self.bias)).
 
         EXAMPLE:
         >>> Linear(3, 2)(Tensor(np.ones((5, 3)))).shape
@@ -227,6 +237,7 @@ class Linear(Layer):
 
         HINTS:
         - The bias of shape (out,) broadcasts over every leading dimension.
+        - `+=` adds into the product's own array: no second (..., out) array.
         """
         ### BEGIN SOLUTION
         if not isinstance(x, Tensor):
@@ -236,10 +247,11 @@ class Linear(Layer):
                 f"Linear({self.in_features}, {self.out_features}) expects inputs whose last dimension is "
                 f"{self.in_features}, got shape {x.shape}"
             )
-        out = x @ self.weight
-        if self.bias is not None:
-            out = out + self.bias
-        return out
+        if self.bias is None:
+            return x @ self.weight
+        out = x.data @ self.weight.data
+        out += self.bias.data  # in place: the product is a fresh array
+        return record("linear", out, (x, self.weight, self.bias))
         ### END SOLUTION
 
     def parameters(self):

@@ -334,7 +334,7 @@ class MatmulBackward(Function):
 
     def backward(self, grad_output):
         ### BEGIN SOLUTION
-        a, b = self.inputs
+        a, b = self.inputs[:2]  # LinearBackward (section 5) adds a third input, the bias
         if a.ndim > 2 and b.ndim == 2:
             return self._shared_matrix_backward(grad_output)
         a2 = a.data[np.newaxis, :] if a.ndim == 1 else a.data
@@ -359,7 +359,7 @@ class MatmulBackward(Function):
         (batch*n, m): each gradient is then one matrix product, instead of one per batch
         entry (plus a sum over the batch for grad_b).
         """
-        a, b = self.inputs
+        a, b = self.inputs[:2]
         rows_a = a.data.reshape(-1, a.shape[-1])
         rows_g = grad_output.reshape(-1, grad_output.shape[-1])
         grad_a = (rows_g @ b.data.T).reshape(a.shape) if self.needs_grad(0) else None
@@ -621,24 +621,27 @@ if __name__ == "__main__":
 
 # %% [markdown]
 """
-## 5. Backward rules for the fused operations of modules 02 and 04
+## 5. Backward rules for the fused operations of modules 02 to 04
 
-GELU and Softmax (module 02) and `log_softmax` (module 04) each compute their
-forward pass with NumPy and record *one* operation through the seam
-(`record("gelu", ...)`, section 7) instead of four to nine primitives. One node
-means one backward call and no intermediate arrays kept alive; in exchange,
-each needs its derivative written out here:
+GELU and Softmax (module 02), Linear's `x @ W + b` (module 03) and `log_softmax`
+(module 04) each compute their forward pass with NumPy and record *one* operation
+through the seam (`record("gelu", ...)`, section 7) instead of two to nine
+primitives. One node means one backward call and no intermediate arrays kept
+alive; in exchange, each needs its derivative written out here:
 
 ```
  gelu:        y = 0.5 x (1 + t),  t = tanh(u),  u = s (x + c x^3)
               dy/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) s (1 + 3 c x^2)
+ linear:      y = x @ W + b       grad_x, grad_W as for x @ W (section 3);  grad_b = g summed over rows
  softmax:     p = softmax(x)      grad_x = p * (g - sum(g * p))       (sums along the axis)
  log_softmax: o = log_softmax(x)  grad_x = g - exp(o) * sum(g)        (exp(o) is the softmax)
 ```
 
 Softmax and log_softmax need only their output, which they keep (as `exp`
 does); GELU recomputes `t` from its input rather than keeping another array.
-The gradient checks of this module's suite compare all three with finite
+`LinearBackward` is a `MatmulBackward` with one more input: it reuses the
+matrix-product rule and adds the bias gradient.
+The gradient checks of this module's suite compare them with finite
 differences, and with the same functions composed from primitives.
 """
 
@@ -657,6 +660,18 @@ class GeluBackward(Function):
         t = np.tanh(GELU_SCALE * (x + GELU_CUBIC * (x * x * x)))
         slope = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GELU_SCALE * (1.0 + 3.0 * GELU_CUBIC * (x * x))
         return (grad_output * slope,)
+        ### END SOLUTION
+
+
+class LinearBackward(MatmulBackward):
+    """out = x @ weight + bias (module 03's Linear): the matmul's gradients, plus g summed over rows for bias."""
+
+    def backward(self, grad_output):
+        ### BEGIN SOLUTION
+        grad_x, grad_weight = super().backward(grad_output)  # the inputs x, weight as in x @ weight
+        bias = self.inputs[2]
+        grad_bias = unbroadcast(grad_output, bias.shape) if self.needs_grad(2) else None
+        return grad_x, grad_weight, grad_bias
         ### END SOLUTION
 
 
@@ -709,6 +724,14 @@ def test_unit_fused_functions():
         node = rule(Tensor(x), 1)
         node.output(f(x))
         assert np.allclose(node.backward(g)[0], numeric_gradient(f, x, g), atol=1e-4), rule.__name__
+    # linear: y = x @ W + b on a (2, 2, 4) batch: dW sums over every row, db = g summed over rows.
+    xs, w, b = np.arange(16.0).reshape(2, 2, 4) / 8, np.arange(12.0).reshape(4, 3) / 6, np.array([1.0, -1.0, 2.0])
+    gs = np.arange(12.0).reshape(2, 2, 3) - 5
+    node = LinearBackward(Tensor(xs, requires_grad=True), Tensor(w, requires_grad=True), Tensor(b, requires_grad=True))
+    grad_x, grad_w, grad_b = node.backward(gs)
+    assert np.allclose(grad_x, gs @ w.T) and grad_x.shape == (2, 2, 4)
+    assert np.allclose(grad_w, np.einsum("nti,nto->io", xs, gs))
+    assert np.allclose(grad_b, gs.sum(axis=(0, 1)))
 
 
 if __name__ == "__main__":
@@ -878,8 +901,9 @@ BACKWARD_RULES = {
     "mean": MeanBackward, "max": MaxBackward, "getitem": GetitemBackward,
     "exp": ExpBackward, "log": LogBackward, "sqrt": SqrtBackward, "tanh": TanhBackward,
     "clip": ClipBackward, "maximum": MaximumBackward,
-    # the fused operations of modules 02 and 04 (section 5)
-    "gelu": GeluBackward, "softmax": SoftmaxBackward, "log_softmax": LogSoftmaxBackward,
+    # the fused operations of modules 02 to 04 (section 5)
+    "gelu": GeluBackward, "linear": LinearBackward, "softmax": SoftmaxBackward,
+    "log_softmax": LogSoftmaxBackward,
 }
 
 

@@ -227,6 +227,24 @@ def test_fused_operation_is_one_node_with_the_composed_gradient(name):
     np.testing.assert_allclose(x.grad, y.grad, rtol=1e-4, atol=1e-5)
 
 
+def test_linear_is_one_node_with_the_composed_gradient():
+    """Linear records x @ W + b as one "linear" node; its gradients equal those of `@` then `+` (3-D input)."""
+    layer = Linear(5, 4)
+    layer.bias.data[...] = np.random.randn(4)
+    z, weights = np.random.randn(3, 2, 5), np.random.randn(3, 2, 4)
+    x, y = leaf(z), leaf(z)
+    out = layer(x)
+    assert type(out._grad_fn) is BACKWARD_RULES["linear"]
+    assert out._grad_fn.inputs == (x, layer.weight, layer.bias), "one node, inputs x, weight, bias"
+    out.backward(weights)
+    w, b = leaf(layer.weight.data), leaf(layer.bias.data)
+    reference = y @ w + b
+    reference.backward(weights)
+    np.testing.assert_allclose(out.data, reference.data, rtol=1e-5, atol=1e-6)
+    for ours, expected in ((x, y), (layer.weight, w), (layer.bias, b)):
+        np.testing.assert_allclose(ours.grad, expected.grad, rtol=1e-4, atol=1e-5)
+
+
 # ---- matmul of a batch with one matrix (the flattened backward) --------------------------
 
 @pytest.mark.parametrize("a_shape", [(2, 3, 4), (2, 2, 3, 4)])

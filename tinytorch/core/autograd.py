@@ -1,5 +1,5 @@
 # Generated from modules/05_autograd/autograd.py by `python -m audits.export`: edit the source, not this file.
-__all__ = ["is_grad_enabled", "no_grad", "unbroadcast", "Function", "AddBackward", "SubBackward", "MulBackward", "DivBackward", "NegBackward", "PowBackward", "MatmulBackward", "ReshapeBackward", "TransposeBackward", "SumBackward", "MeanBackward", "MaxBackward", "GetitemBackward", "ExpBackward", "LogBackward", "SqrtBackward", "TanhBackward", "ClipBackward", "MaximumBackward", "GeluBackward", "SoftmaxBackward", "LogSoftmaxBackward", "topological_order", "backward_pass", "BACKWARD_RULES", "enable_autograd"]
+__all__ = ["is_grad_enabled", "no_grad", "unbroadcast", "Function", "AddBackward", "SubBackward", "MulBackward", "DivBackward", "NegBackward", "PowBackward", "MatmulBackward", "ReshapeBackward", "TransposeBackward", "SumBackward", "MeanBackward", "MaxBackward", "GetitemBackward", "ExpBackward", "LogBackward", "SqrtBackward", "TanhBackward", "ClipBackward", "MaximumBackward", "GeluBackward", "LinearBackward", "SoftmaxBackward", "LogSoftmaxBackward", "topological_order", "backward_pass", "BACKWARD_RULES", "enable_autograd"]
 
 
 # modules/05_autograd/autograd.py:42
@@ -144,7 +144,7 @@ class MatmulBackward(Function):
     """out = a @ b with numpy semantics: grad_a = g @ b^T, grad_b = a^T @ g."""
 
     def backward(self, grad_output):
-        a, b = self.inputs
+        a, b = self.inputs[:2]  # LinearBackward (section 5) adds a third input, the bias
         if a.ndim > 2 and b.ndim == 2:
             return self._shared_matrix_backward(grad_output)
         a2 = a.data[np.newaxis, :] if a.ndim == 1 else a.data
@@ -168,7 +168,7 @@ class MatmulBackward(Function):
         (batch*n, m): each gradient is then one matrix product, instead of one per batch
         entry (plus a sum over the batch for grad_b).
         """
-        a, b = self.inputs
+        a, b = self.inputs[:2]
         rows_a = a.data.reshape(-1, a.shape[-1])
         rows_g = grad_output.reshape(-1, grad_output.shape[-1])
         grad_a = (rows_g @ b.data.T).reshape(a.shape) if self.needs_grad(0) else None
@@ -324,7 +324,7 @@ class MaximumBackward(Function):
         return (grad_output * (self.inputs[0].data > self.value),)
 
 
-# modules/05_autograd/autograd.py:647
+# modules/05_autograd/autograd.py:650
 class GeluBackward(Function):
     """out = gelu(x) (tanh approximation, module 02): g times the derivative above."""
 
@@ -333,6 +333,16 @@ class GeluBackward(Function):
         t = np.tanh(GELU_SCALE * (x + GELU_CUBIC * (x * x * x)))
         slope = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GELU_SCALE * (1.0 + 3.0 * GELU_CUBIC * (x * x))
         return (grad_output * slope,)
+
+
+class LinearBackward(MatmulBackward):
+    """out = x @ weight + bias (module 03's Linear): the matmul's gradients, plus g summed over rows for bias."""
+
+    def backward(self, grad_output):
+        grad_x, grad_weight = super().backward(grad_output)  # the inputs x, weight as in x @ weight
+        bias = self.inputs[2]
+        grad_bias = unbroadcast(grad_output, bias.shape) if self.needs_grad(2) else None
+        return grad_x, grad_weight, grad_bias
 
 
 class SoftmaxBackward(_SavesOutput):
@@ -355,7 +365,7 @@ class LogSoftmaxBackward(SoftmaxBackward):
         return (grad_output - np.exp(self.result) * total,)
 
 
-# modules/05_autograd/autograd.py:738
+# modules/05_autograd/autograd.py:761
 def topological_order(root):
     """The Function nodes behind `root` (a Function), each before the nodes that produced its inputs."""
     post_order, visited = [], set()
@@ -424,7 +434,7 @@ def backward_pass(root, gradient=None):
                 pending[tensor._grad_fn] = grad
 
 
-# modules/05_autograd/autograd.py:874
+# modules/05_autograd/autograd.py:897
 BACKWARD_RULES = {
     "add": AddBackward, "sub": SubBackward, "mul": MulBackward, "div": DivBackward,
     "matmul": MatmulBackward, "neg": NegBackward, "pow": PowBackward,
@@ -432,8 +442,9 @@ BACKWARD_RULES = {
     "mean": MeanBackward, "max": MaxBackward, "getitem": GetitemBackward,
     "exp": ExpBackward, "log": LogBackward, "sqrt": SqrtBackward, "tanh": TanhBackward,
     "clip": ClipBackward, "maximum": MaximumBackward,
-    # the fused operations of modules 02 and 04 (section 5)
-    "gelu": GeluBackward, "softmax": SoftmaxBackward, "log_softmax": LogSoftmaxBackward,
+    # the fused operations of modules 02 to 04 (section 5)
+    "gelu": GeluBackward, "linear": LinearBackward, "softmax": SoftmaxBackward,
+    "log_softmax": LogSoftmaxBackward,
 }
 
 
@@ -443,7 +454,7 @@ def enable_autograd():
     AutogradSeam.backward_pass = backward_pass
 
 
-# modules/05_autograd/autograd.py:933
+# modules/05_autograd/autograd.py:957
 # Deliberate import-time effect: API.md says autograd is on once tinytorch.core.autograd is imported.
 # It fills module 01's backward table (section 7); no Tensor method changes.
 enable_autograd()  # audit: ignore[SE001]

@@ -8,7 +8,7 @@ import numbers
 
 import numpy as np
 
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.tensor import Tensor, record
 
 
 # modules/03_layers/layers.py:83
@@ -31,7 +31,7 @@ class Layer:
         return f"{type(self).__name__}()"
 
 
-# modules/03_layers/layers.py:171
+# modules/03_layers/layers.py:179
 def positive_int(value, name):
     """A size (features, channels, heads...) must be a positive int: TypeError for anything
     that is not an integer (a bool is a bug: Linear(True, 3)), ValueError below 1.
@@ -64,10 +64,11 @@ class Linear(Layer):
                 f"Linear({self.in_features}, {self.out_features}) expects inputs whose last dimension is "
                 f"{self.in_features}, got shape {x.shape}"
             )
-        out = x @ self.weight
-        if self.bias is not None:
-            out = out + self.bias
-        return out
+        if self.bias is None:
+            return x @ self.weight
+        out = x.data @ self.weight.data
+        out += self.bias.data  # in place: the product is a fresh array
+        return record("linear", out, (x, self.weight, self.bias))
 
     def parameters(self):
         """[weight, bias], or [weight] for a layer built with bias=False."""
@@ -77,7 +78,7 @@ class Linear(Layer):
         return f"Linear(in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None})"
 
 
-# modules/03_layers/layers.py:307
+# modules/03_layers/layers.py:319
 class Dropout(Layer):
     """Inverted dropout: zero each value with probability p while training, identity in evaluation."""
 
