@@ -123,29 +123,42 @@ backward (g = dL/dy):
 The two mean terms are the gradient that flows through `mu` and `var`: adding a
 constant to a whole vector changes nothing after normalization, so each token's
 `dx` sums to zero. The test compares these gradients with finite differences.
+
+**Every mean is a row mean.** The normalized axes are the trailing ones, so
+`x.reshape(-1, n)` has one row per token vector. numpy's `rows.mean(axis=1)`
+runs one short reduction per row, which is slow for rows of a few dozen numbers;
+`rows @ column` with a column of n values 1/n gives the same means in one
+matrix-vector product that BLAS runs over every row at once (`row_means`).
 """
 
 # %% nbgrader={"grade": false, "grade_id": "layer-norm", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-class LayerNormFunction(Function):
-    """y = gamma * x_hat + beta over the trailing `axes`, recorded as one autograd node."""
+def row_means(rows):
+    """The mean of every row of a 2-D array, as a (rows, 1) column: one matrix-vector product."""
+    n = rows.shape[1]
+    return rows @ np.full((n, 1), 1.0 / n, dtype=rows.dtype)
 
-    def __init__(self, x, gamma, beta, axes, eps):
+
+class LayerNormFunction(Function):
+    """y = gamma * x_hat + beta over the trailing gamma.ndim axes, recorded as one autograd node."""
+
+    def __init__(self, x, gamma, beta, eps):
         super().__init__(x, gamma, beta)
-        self.axes, self.eps = axes, eps
+        self.eps = eps
 
     def forward(self):
         """Normalize, scale and shift; keep x_hat and inv_std for backward.
 
-        TODO: the forward formulas of the diagram above, on the numpy arrays.
+        TODO: the forward formulas of the diagram above, on the numpy arrays, one row per token vector.
 
         APPROACH:
-        1. mean and (biased) variance over self.axes with keepdims=True.
-        2. self.inv_std = 1 / sqrt(var + eps); self.x_hat = (x - mean) * self.inv_std
-        3. return self.output(x_hat * gamma + beta)
+        1. rows = x.reshape(-1, n) with n = gamma.size; centered = rows - row_means(rows).
+        2. self.inv_std = 1 / sqrt(row_means(centered ** 2) + eps); self.x_hat = centered * self.inv_std
+        3. y = x_hat * gamma + beta (gamma and beta flattened to n numbers), reshaped back to x's shape.
+        4. return self.output(y)
 
         EXAMPLE:
-        >>> LayerNormFunction(Tensor([[2.0, 4.0, 6.0, 8.0]]), gamma, beta, -1, 1e-5).forward()   # gamma 1, beta 0
+        >>> LayerNormFunction(Tensor([[2.0, 4.0, 6.0, 8.0]]), gamma, beta, 1e-5).forward()   # gamma 1, beta 0
         Tensor([[-1.3416, -0.4472,  0.4472,  1.3416]], ...)
 
         HINTS:
@@ -153,25 +166,25 @@ class LayerNormFunction(Function):
         """
         ### BEGIN SOLUTION
         x, gamma, beta = self.inputs
-        n = gamma.data.size  # numbers per normalized vector; sum / n: np.mean adds overhead per call
-        mean = x.data.sum(axis=self.axes, keepdims=True) / n
-        centered = x.data - mean
-        variance = (centered * centered).sum(axis=self.axes, keepdims=True) / n
-        self.inv_std = 1.0 / np.sqrt(variance + self.eps)
+        n = gamma.data.size  # numbers per normalized vector
+        rows = x.data.reshape(-1, n)  # one row per token vector
+        centered = rows - row_means(rows)
+        self.inv_std = 1.0 / np.sqrt(row_means(centered * centered) + self.eps)
         self.x_hat = centered * self.inv_std
-        return self.output(self.x_hat * gamma.data + beta.data)
+        y = self.x_hat * gamma.data.reshape(-1) + beta.data.reshape(-1)
+        return self.output(y.reshape(x.shape))
         ### END SOLUTION
 
     def backward(self, grad_output):
         """Gradients for (x, gamma, beta) from g = dL/dy, with the formulas of the diagram.
 
-        TODO: reduce g over the token axes for gamma and beta; apply the dx formula.
+        TODO: reduce g over the tokens (rows) for gamma and beta; apply the dx formula.
 
         APPROACH:
-        1. token axes = every axis before the normalized ones: range(g.ndim - gamma.ndim).
-        2. grad_gamma = (g * x_hat).sum(token axes); grad_beta = g.sum(token axes).
-        3. dx_hat = g * gamma; dx = inv_std * (dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat)),
-           the means over self.axes with keepdims=True.
+        1. g = grad_output reshaped like self.x_hat: (tokens, n).
+        2. grad_gamma = (g * x_hat).sum(axis=0); grad_beta = g.sum(axis=0), reshaped to gamma's shape.
+        3. dx_hat = g * gamma; dx = inv_std * (dx_hat - row_means(dx_hat) - x_hat * row_means(dx_hat * x_hat)),
+           reshaped to x's shape.
 
         EXAMPLE:
         >>> dx, dgamma, dbeta = fn.backward(np.ones(y.shape))   # dx is 0: a constant g shifts nothing
@@ -181,15 +194,14 @@ class LayerNormFunction(Function):
         """
         ### BEGIN SOLUTION
         x, gamma, beta = self.inputs
-        tokens = tuple(range(grad_output.ndim - gamma.data.ndim))
-        grad_gamma = (grad_output * self.x_hat).sum(axis=tokens) if self.needs_grad(1) else None
-        grad_beta = grad_output.sum(axis=tokens) if self.needs_grad(2) else None
+        g = grad_output.reshape(self.x_hat.shape)  # (tokens, n)
+        grad_gamma = (g * self.x_hat).sum(axis=0).reshape(gamma.shape) if self.needs_grad(1) else None
+        grad_beta = g.sum(axis=0).reshape(beta.shape) if self.needs_grad(2) else None
         grad_x = None
         if self.needs_grad(0):
-            n = gamma.data.size
-            dx_hat = grad_output * gamma.data
-            grad_x = self.inv_std * (dx_hat - dx_hat.sum(axis=self.axes, keepdims=True) / n
-                                     - self.x_hat * (dx_hat * self.x_hat).sum(axis=self.axes, keepdims=True) / n)
+            dx_hat = g * gamma.data.reshape(-1)
+            grad_x = self.inv_std * (dx_hat - row_means(dx_hat) - self.x_hat * row_means(dx_hat * self.x_hat))
+            grad_x = grad_x.reshape(x.shape)
         return grad_x, grad_gamma, grad_beta
         ### END SOLUTION
 
@@ -235,8 +247,7 @@ class LayerNorm(Layer):
 
         APPROACH:
         1. x's trailing shape must equal normalized_shape (ValueError otherwise).
-        2. axes = the last len(normalized_shape) axes (-1 for a single one).
-        3. return LayerNormFunction(x, gamma, beta, axes, eps).forward()
+        2. return LayerNormFunction(x, gamma, beta, eps).forward()
 
         EXAMPLE:
         >>> LayerNorm(4)(Tensor([[2.0, 4.0, 6.0, 8.0]])).data.round(2)
@@ -252,8 +263,7 @@ class LayerNorm(Layer):
         k = len(self.normalized_shape)
         if tuple(x.shape[-k:]) != self.normalized_shape or x.data.ndim < k:
             raise ValueError(f"LayerNorm expects trailing shape {self.normalized_shape}, got input shape {x.shape}")
-        axes = -1 if k == 1 else tuple(range(-k, 0))
-        return LayerNormFunction(x, self.gamma, self.beta, axes, self.eps).forward()
+        return LayerNormFunction(x, self.gamma, self.beta, self.eps).forward()
         ### END SOLUTION
 
     def parameters(self):

@@ -1,5 +1,5 @@
 # Generated from modules/13_transformers/transformers.py by `python -m audits.export`: edit the source, not this file.
-__all__ = ["create_causal_mask", "LayerNormFunction", "LayerNorm", "MLP", "TransformerBlock", "prepare_prompt", "next_token_ids", "GPT"]
+__all__ = ["create_causal_mask", "row_means", "LayerNormFunction", "LayerNorm", "MLP", "TransformerBlock", "prepare_prompt", "next_token_ids", "GPT"]
 
 
 # modules/13_transformers/transformers.py:38
@@ -20,37 +20,42 @@ def create_causal_mask(seq_len):
     return Tensor(np.tril(np.ones((seq_len, seq_len), dtype=np.float32)))
 
 
-# modules/13_transformers/transformers.py:130
-class LayerNormFunction(Function):
-    """y = gamma * x_hat + beta over the trailing `axes`, recorded as one autograd node."""
+# modules/13_transformers/transformers.py:136
+def row_means(rows):
+    """The mean of every row of a 2-D array, as a (rows, 1) column: one matrix-vector product."""
+    n = rows.shape[1]
+    return rows @ np.full((n, 1), 1.0 / n, dtype=rows.dtype)
 
-    def __init__(self, x, gamma, beta, axes, eps):
+
+class LayerNormFunction(Function):
+    """y = gamma * x_hat + beta over the trailing gamma.ndim axes, recorded as one autograd node."""
+
+    def __init__(self, x, gamma, beta, eps):
         super().__init__(x, gamma, beta)
-        self.axes, self.eps = axes, eps
+        self.eps = eps
 
     def forward(self):
         """Normalize, scale and shift; keep x_hat and inv_std for backward."""
         x, gamma, beta = self.inputs
-        n = gamma.data.size  # numbers per normalized vector; sum / n: np.mean adds overhead per call
-        mean = x.data.sum(axis=self.axes, keepdims=True) / n
-        centered = x.data - mean
-        variance = (centered * centered).sum(axis=self.axes, keepdims=True) / n
-        self.inv_std = 1.0 / np.sqrt(variance + self.eps)
+        n = gamma.data.size  # numbers per normalized vector
+        rows = x.data.reshape(-1, n)  # one row per token vector
+        centered = rows - row_means(rows)
+        self.inv_std = 1.0 / np.sqrt(row_means(centered * centered) + self.eps)
         self.x_hat = centered * self.inv_std
-        return self.output(self.x_hat * gamma.data + beta.data)
+        y = self.x_hat * gamma.data.reshape(-1) + beta.data.reshape(-1)
+        return self.output(y.reshape(x.shape))
 
     def backward(self, grad_output):
         """Gradients for (x, gamma, beta) from g = dL/dy, with the formulas of the diagram."""
         x, gamma, beta = self.inputs
-        tokens = tuple(range(grad_output.ndim - gamma.data.ndim))
-        grad_gamma = (grad_output * self.x_hat).sum(axis=tokens) if self.needs_grad(1) else None
-        grad_beta = grad_output.sum(axis=tokens) if self.needs_grad(2) else None
+        g = grad_output.reshape(self.x_hat.shape)  # (tokens, n)
+        grad_gamma = (g * self.x_hat).sum(axis=0).reshape(gamma.shape) if self.needs_grad(1) else None
+        grad_beta = g.sum(axis=0).reshape(beta.shape) if self.needs_grad(2) else None
         grad_x = None
         if self.needs_grad(0):
-            n = gamma.data.size
-            dx_hat = grad_output * gamma.data
-            grad_x = self.inv_std * (dx_hat - dx_hat.sum(axis=self.axes, keepdims=True) / n
-                                     - self.x_hat * (dx_hat * self.x_hat).sum(axis=self.axes, keepdims=True) / n)
+            dx_hat = g * gamma.data.reshape(-1)
+            grad_x = self.inv_std * (dx_hat - row_means(dx_hat) - self.x_hat * row_means(dx_hat * self.x_hat))
+            grad_x = grad_x.reshape(x.shape)
         return grad_x, grad_gamma, grad_beta
 
 
@@ -78,14 +83,13 @@ class LayerNorm(Layer):
         k = len(self.normalized_shape)
         if tuple(x.shape[-k:]) != self.normalized_shape or x.data.ndim < k:
             raise ValueError(f"LayerNorm expects trailing shape {self.normalized_shape}, got input shape {x.shape}")
-        axes = -1 if k == 1 else tuple(range(-k, 0))
-        return LayerNormFunction(x, self.gamma, self.beta, axes, self.eps).forward()
+        return LayerNormFunction(x, self.gamma, self.beta, self.eps).forward()
 
     def parameters(self):
         return [self.gamma, self.beta]
 
 
-# modules/13_transformers/transformers.py:320
+# modules/13_transformers/transformers.py:330
 class MLP(Layer):
     """Position-wise feed-forward network: Linear -> GELU -> Linear."""
 
@@ -125,7 +129,7 @@ class TransformerBlock(Layer):
         return self.ln1.parameters() + self.attention.parameters() + self.ln2.parameters() + self.mlp.parameters()
 
 
-# modules/13_transformers/transformers.py:464
+# modules/13_transformers/transformers.py:474
 def prepare_prompt(prompt_ids, max_new_tokens, temperature):
     """Check generate()'s arguments; return (ids as int64 (batch, seq), was_one_sequence)."""
     ids = np.asarray(prompt_ids.data if isinstance(prompt_ids, Tensor) else prompt_ids)
