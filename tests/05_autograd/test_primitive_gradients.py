@@ -147,6 +147,7 @@ INDEXES = {
     "tensor of ints": Tensor([1, 1, 0]), "tuple of arrays": (np.array([0, 1, 1]), np.array([2, 0, 2])),
     "slice and array": (slice(None), np.array([2, 2])), "bool mask": np.array([True, False, True]),
     "ellipsis": (Ellipsis, 1), "2-d ids": np.array([[0, 1], [1, 1]]),
+    "negative ids": np.array([-1, 0, -1, 2]),  # rows from the end, -1 twice
 }
 
 

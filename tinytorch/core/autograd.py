@@ -240,6 +240,18 @@ def _is_basic_index(index):
     return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
 
 
+def _add_rows_at(grad, rows, values):
+    """grad[rows] += values for an integer array `rows` naming whole rows; repeated rows add up.
+
+    np.add.at is slow when each index names a whole row (an embedding lookup picks rows
+    of its table) and fast when each names one number. So scatter into the flat array:
+    row r of width w covers the flat positions r * w, ..., r * w + w - 1.
+    """
+    width = grad[0].size
+    positions = rows.reshape(-1, 1) * width + np.arange(width)  # a negative row r counts from the end, as r * w does
+    np.add.at(grad.reshape(-1), positions.reshape(-1), values.reshape(-1))
+
+
 class GetitemBackward(Function):
     """out = x[index]: scatter g back into a zero array of x's shape."""
 
@@ -255,6 +267,8 @@ class GetitemBackward(Function):
         grad = np.zeros(self.inputs[0].shape, dtype=grad_output.dtype)
         if _is_basic_index(self.index):
             grad[self.index] = grad_output  # a view: every position appears once
+        elif isinstance(self.index, np.ndarray) and self.index.dtype.kind in "iu" and grad.ndim > 1:
+            _add_rows_at(grad, self.index, grad_output)  # whole rows, e.g. an embedding lookup
         else:
             np.add.at(grad, self.index, grad_output)
         return (grad,)
@@ -324,7 +338,7 @@ class MaximumBackward(Function):
         return (grad_output * (self.inputs[0].data > self.value),)
 
 
-# modules/05_autograd/autograd.py:650
+# modules/05_autograd/autograd.py:667
 class GeluBackward(Function):
     """out = gelu(x) (tanh approximation, module 02): g times the derivative above."""
 
@@ -365,7 +379,7 @@ class LogSoftmaxBackward(SoftmaxBackward):
         return (grad_output - np.exp(self.result) * total,)
 
 
-# modules/05_autograd/autograd.py:761
+# modules/05_autograd/autograd.py:778
 def topological_order(root):
     """The Function nodes behind `root` (a Function), each before the nodes that produced its inputs."""
     post_order, visited = [], set()
@@ -434,7 +448,7 @@ def backward_pass(root, gradient=None):
                 pending[tensor._grad_fn] = grad
 
 
-# modules/05_autograd/autograd.py:897
+# modules/05_autograd/autograd.py:914
 BACKWARD_RULES = {
     "add": AddBackward, "sub": SubBackward, "mul": MulBackward, "div": DivBackward,
     "matmul": MatmulBackward, "neg": NegBackward, "pow": PowBackward,
@@ -454,7 +468,7 @@ def enable_autograd():
     AutogradSeam.backward_pass = backward_pass
 
 
-# modules/05_autograd/autograd.py:957
+# modules/05_autograd/autograd.py:974
 # Deliberate import-time effect: API.md says autograd is on once tinytorch.core.autograd is imported.
 # It fills module 01's backward table (section 7); no Tensor method changes.
 enable_autograd()  # audit: ignore[SE001]
