@@ -6,8 +6,9 @@ KVCache / create_kv_cache / enable_kv_cache / disable_kv_cache (module 17).
   sampled under the same seed, for a batch of prompts.
 - Each new token costs fewer FLOPs with the cache, and its cost grows linearly with
   the context instead of quadratically. FLOPs are counted from the shapes of every
-  matrix product the model performs (Tensor.matmul), never from timings, and checked
-  against the hand-derived formulas for a pre-norm GPT:
+  matrix product the model performs (Tensor.matmul, and Linear, which computes x @ W + b
+  as one operation), never from timings, and checked against the hand-derived formulas
+  for a pre-norm GPT:
       uncached step, context N:  L * (24 N E^2 + 4 E N^2) + 2 N E V
       cached step,   context N:  L * (24 E^2   + 4 E N)   + 2 E V
 - The cache's memory is 2 * layers * batch * heads * seq * head_dim * 4 bytes.
@@ -16,6 +17,7 @@ KVCache / create_kv_cache / enable_kv_cache / disable_kv_cache (module 17).
 import numpy as np
 import pytest
 
+from tinytorch.core.layers import Linear
 from tinytorch.core.tensor import Tensor
 from tinytorch.core.tokenization import CharTokenizer
 from tinytorch.core.transformer import GPT
@@ -34,17 +36,23 @@ def text_model():
 
 @pytest.fixture
 def matmul_flops(monkeypatch):
-    """A list that receives 2*m*k*n (times the broadcast batch size) for every Tensor matmul."""
+    """A list that receives 2*m*k*n (times the broadcast batch size) for every Tensor matmul and Linear."""
     counted = []
-    original = Tensor.matmul
+    original_matmul, original_linear = Tensor.matmul, Linear.forward
 
     def counting_matmul(self, other):
         a, b = np.shape(self.data), np.shape(other.data if isinstance(other, Tensor) else other)
         batch = np.broadcast_shapes(a[:-2], b[:-2])
         counted.append(2 * int(np.prod(batch)) * a[-2] * a[-1] * b[-1])
-        return original(self, other)
+        return original_matmul(self, other)
+
+    def counting_linear(self, x):
+        if self.bias is not None:  # without a bias, Linear is x @ weight, which counting_matmul counts
+            counted.append(2 * int(np.prod(x.shape[:-1])) * self.in_features * self.out_features)
+        return original_linear(self, x)
 
     monkeypatch.setattr(Tensor, "matmul", counting_matmul)
+    monkeypatch.setattr(Linear, "forward", counting_linear)
     return counted
 
 
