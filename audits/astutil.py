@@ -13,9 +13,11 @@ Nothing here executes code.
 from __future__ import annotations
 
 import ast
+import operator
 from typing import Iterator, Optional
 
 _CACHE = "_audit_nodes"
+_POSITION = operator.attrgetter("lineno", "col_offset")
 
 
 # Fields that never hold child nodes (names, flags, the Load/Store context): not worth a look.
@@ -67,7 +69,10 @@ def nodes(tree: ast.AST, *types: type) -> list:
     if len(types) == 1:
         return buckets.get(types[0], [])
     found = [node for kind in types for node in buckets.get(kind, [])]
-    found.sort(key=lambda node: (getattr(node, "lineno", 0), getattr(node, "col_offset", 0)))
+    try:
+        found.sort(key=_POSITION)  # read in C: most node types have positions
+    except AttributeError:  # some do not (ast.arguments, a node built by hand): they sort first
+        found.sort(key=lambda node: (getattr(node, "lineno", 0), getattr(node, "col_offset", 0)))
     return found
 
 

@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-import pathspec
-
 from audits.model import InputError, ModuleRef
 
 FOLDER = re.compile(r"^(\d{2})_([A-Za-z0-9_]+)$")
@@ -77,6 +75,9 @@ class _GitIgnore:
                 lines = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
             except OSError:
                 lines = None
+            if lines is not None:
+                import pathspec  # 10 ms of imports, paid only when a module has copies to choose among
+
             self._specs[folder] = pathspec.GitIgnoreSpec.from_lines(lines) if lines is not None else None
         return self._specs[folder]
 
@@ -165,6 +166,8 @@ def _glob_candidates(root: Path, patterns: tuple[str, ...]) -> tuple[list[_Candi
 
 def _keep_tracked(group: list[_Candidate], ignored: _GitIgnore, generated: list[Path]) -> list[_Candidate]:
     """Drop the git-ignored copies of one module when a tracked source of it exists."""
+    if len(group) == 1 and len(group[0].paths) == 1:
+        return group  # one file: kept whether ignored or not (the usual case: .gitignore is not even read)
     tracked = [[path for path in c.paths if not ignored(path)] for c in group]
     if not any(tracked):
         return group  # nothing tracked: the ignored files are all there is

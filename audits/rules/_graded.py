@@ -49,6 +49,19 @@ def loaded_names(node: ast.AST) -> set[str]:
     return {name.id for name in nodes(node, ast.Name) if isinstance(name.ctx, ast.Load)}
 
 
+def loaded_by(definition: Definition) -> set[str]:
+    """The names a definition loads, read from its cell's cached list of names by source
+    position (a statement's nodes lie within its span, decorators first), not by walking it again."""
+    node = definition.node
+    start = min((part.lineno, part.col_offset) for part in [node, *getattr(node, "decorator_list", ())])
+    end = (node.end_lineno, node.end_col_offset)
+    return {
+        name.id
+        for name in nodes(definition.cell.tree, ast.Name)
+        if isinstance(name.ctx, ast.Load) and start <= (name.lineno, name.col_offset) and (name.end_lineno, name.end_col_offset) <= end
+    }
+
+
 def bound_names(node: ast.stmt) -> set[str]:
     """Names a module-level statement binds (imports excluded: see the module doc)."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -114,7 +127,7 @@ def dependencies(module: ModuleSource, cell: Cell, follow: Callable[[Definition]
                 continue
             deps.provided.append(definition)
             if follow(definition):
-                for used in sorted(loaded_names(definition.node) - seen):
+                for used in sorted(loaded_by(definition) - seen):
                     seen.add(used)
                     queue.append(used)
     return deps

@@ -135,13 +135,14 @@ def _reduces(call: ast.Call) -> Optional[str]:
     return None
 
 
-def container_class(node: ast.ClassDef, loops: Optional[list] = None) -> Optional[tuple[str, int, int]]:
+def container_class(node: ast.ClassDef, chains: Optional[list] = None) -> Optional[tuple[str, int, int]]:
     """(attribute, line filled, line chained) when the class is a composition container.
 
-    `loops` (the for-loops inside the class, when the caller has them) saves a walk:
-    a class without a loop over a `self.<attr>` cannot be a container.
+    `chains` (the for-loops and the names `reduce` inside the class, when the caller
+    has them) saves the walks: a class without a loop over a `self.<attr>` and
+    without a `reduce` cannot be a container.
     """
-    if loops is not None and not any(_iterated_attr(loop) for loop in loops) and not _mentions_reduce(node):
+    if chains is not None and not any(_iterated_attr(n) if isinstance(n, (ast.For, ast.AsyncFor)) else True for n in chains):
         return None
     collections = _Collections()
     for item in node.body:
@@ -162,10 +163,6 @@ def container_class(node: ast.ClassDef, loops: Optional[list] = None) -> Optiona
                 if attr in collections.attrs and _holds_layers(node, item, loop, attr):
                     return attr, collections.attrs[attr], loop.lineno
     return None
-
-
-def _mentions_reduce(node: ast.ClassDef) -> bool:
-    return any(isinstance(n, (ast.Name, ast.Attribute)) and (getattr(n, "id", None) or getattr(n, "attr", None)) == "reduce" for n in ast.walk(node))
 
 
 def _holds_layers(cls: ast.ClassDef, method: ast.FunctionDef, loop: ast.AST, attr: str) -> bool:
@@ -192,11 +189,15 @@ def _holds_layers(cls: ast.ClassDef, method: ast.FunctionDef, loop: ast.AST, att
 
 def check(module, index):
     for cell, tree in parsed_code_cells(module):
-        all_loops = nodes(tree, ast.For, ast.AsyncFor)
+        chains = [  # what can chain layers: loops, and functools.reduce
+            *nodes(tree, ast.For, ast.AsyncFor),
+            *(name for name in nodes(tree, ast.Name) if name.id == "reduce"),
+            *(attribute for attribute in nodes(tree, ast.Attribute) if attribute.attr == "reduce"),
+        ]
         for node in nodes(tree, ast.ClassDef, ast.ImportFrom, ast.Attribute):
             if isinstance(node, ast.ClassDef):
                 end = node.end_lineno or node.lineno
-                found = container_class(node, [loop for loop in all_loops if node.lineno <= loop.lineno <= end])
+                found = container_class(node, [chain for chain in chains if node.lineno <= chain.lineno <= end])
                 if found or node.name in CONTAINER_NAMES:
                     how = (
                         f"stores the layers it is given in `self.{found[0]}` (line {found[1]}) and chains their calls (line {found[2]})"

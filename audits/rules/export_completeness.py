@@ -80,27 +80,29 @@ def check_export_completeness(module, index):
                 provided.setdefault(name, node)
     reported: set[str] = set()
     for cell in exported:
-        for statement in cell.tree.body:
-            if runs_only_as_script(statement):
-                continue  # what a `__main__` guard holds never runs in the package
-            for node in nodes(statement, ast.Name):
-                name = node.id
-                if not isinstance(node.ctx, ast.Load) or name in bound or name in BUILTINS or name in reported:
-                    continue
-                source = provided.get(name)
-                if source is None:
-                    continue  # undefined everywhere: a plain NameError, not an export problem
-                reported.add(name)
-                where = module.excerpt(source.lineno, source.end_lineno).strip()
-                how = (f"Move `{where}` into an `#| export` cell (the first one holds the imports)."
-                       if isinstance(source, (ast.Import, ast.ImportFrom)) and "\n" not in where
-                       else f"Move the definition of `{name}` (line {source.lineno}) into an `#| export` cell, or stop using it here.")  # fmt: skip
-                yield finding(
-                    EX004, module, node.lineno,
-                    f"`{name}` is used by exported code but only a non-export cell provides it (line {source.lineno}): "
-                    f"the generated package raises NameError.",
-                    suggestion=how,
-                )  # fmt: skip
+        # What a `__main__` guard holds never runs in the package. (Top-level compound
+        # statements own their lines, so the cell's own list of names is read by line.)
+        guards = [(statement.lineno, statement.end_lineno or statement.lineno) for statement in cell.tree.body if runs_only_as_script(statement)]
+        for node in nodes(cell.tree, ast.Name):
+            name = node.id
+            if not isinstance(node.ctx, ast.Load) or name in bound or name in BUILTINS or name in reported:
+                continue
+            if any(first <= node.lineno <= last for first, last in guards):
+                continue
+            source = provided.get(name)
+            if source is None:
+                continue  # undefined everywhere: a plain NameError, not an export problem
+            reported.add(name)
+            where = module.excerpt(source.lineno, source.end_lineno).strip()
+            how = (f"Move `{where}` into an `#| export` cell (the first one holds the imports)."
+                   if isinstance(source, (ast.Import, ast.ImportFrom)) and "\n" not in where
+                   else f"Move the definition of `{name}` (line {source.lineno}) into an `#| export` cell, or stop using it here.")  # fmt: skip
+            yield finding(
+                EX004, module, node.lineno,
+                f"`{name}` is used by exported code but only a non-export cell provides it (line {source.lineno}): "
+                f"the generated package raises NameError.",
+                suggestion=how,
+            )  # fmt: skip
 
 
 EX004 = Rule(

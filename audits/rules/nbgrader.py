@@ -522,7 +522,7 @@ def check_markers(module, index):
             )  # fmt: skip
         if meta is None:
             continue  # NB001/NB002 first: without metadata we cannot tell what the cell is
-        code_lines = _code_lines(cell)
+        code_lines = _code_lines(cell) if markers else set()  # only the markers' lines are looked up in it
         if meta.get("solution") is not True:
             if markers:
                 line = markers[0][0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import operator
 import re
 from typing import Iterator, Optional
 
@@ -67,7 +68,7 @@ class Checker:
                 self.functions.setdefault(name, node)
             self.testkit |= _testkit_names(tree)
             checks.extend(nodes(tree, ast.Assert, ast.Raise, ast.Call))
-        checks.sort(key=lambda node: node.lineno)
+        checks.sort(key=operator.attrgetter("lineno"))
         self._checks = checks
         self._lines = [node.lineno for node in checks]
         self._memo: dict[str, bool] = {}
