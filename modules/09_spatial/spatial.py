@@ -21,7 +21,7 @@ convolution slides one small kernel over the image instead, so it reuses its
 weights everywhere and keeps the 2-D layout.
 
 You will build, for images in NCHW layout (batch, channels, height, width):
-- `im2col` / `col2im`: windows of an image as rows of a matrix, and the way back.
+- `im2col` / `col2im`: the windows of an image as columns of a matrix, and the way back.
 - `Conv2d`: a convolution as ONE matrix multiply, with a hand-written backward.
 - `MaxPool2d`, `AvgPool2d`: shrink feature maps by taking window maxima / means.
 - `BatchNorm2d`: normalize each channel over the batch, with running statistics.
@@ -238,7 +238,7 @@ def col2im(cols, padded_shape, out_hw, kernel, stride):
 
 # %% nbgrader={"grade": true, "grade_id": "test-im2col", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 def test_unit_im2col():
-    """Hand-worked rows, window coverage counts, and col2im as the exact adjoint of im2col."""
+    """The hand-worked matrix, window coverage counts, and col2im as the exact adjoint of im2col."""
     image = np.arange(9.0).reshape(1, 1, 3, 3)
     cols = im2col(image, (2, 2), (1, 1))
     assert cols.shape == (1, 4, 4)  # (N, C*kh*kw, Ho*Wo)
@@ -978,8 +978,11 @@ if __name__ == "__main__":
 """
 ## Summary
 
-- `im2col` turns every convolution window into a row, so a whole convolution is
-  one matmul; `col2im` (one strided add per kernel offset) is its exact adjoint for backward.
+- `im2col` turns every convolution window into a column (one matrix per image), so a
+  whole convolution is one matmul whose result is already NCHW; `col2im` (one strided add
+  per kernel offset) is its exact adjoint for backward.
+- `Conv2d` keeps only the padded input for backward and rebuilds the kh*kw-times-larger
+  im2col matrices there: a little recomputation for much less memory held per layer.
 - `Conv2d`, `MaxPool2d` and `AvgPool2d` are module-05 `Function`s with
   hand-written, fully vectorized backward passes; `BatchNorm2d` normalizes per
   channel with batch statistics in training and running statistics in evaluation;
