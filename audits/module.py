@@ -29,13 +29,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from dataclasses import dataclass
-import difflib
+import importlib
 import re
 from collections import Counter
 import datetime as _dt
 import sys
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from audits.auditor import Audit, Auditor
 from audits.cli import (
@@ -50,41 +50,44 @@ from audits.cli import (
     use_color,
 )
 from audits.files import write_atomically
-from audits.fix import FixResult, fix_file, fix_source
 from audits.model import Finding, InputError, display_path
 from audits.parallel import audit_refs, jobs_wanted
 from audits.parse import read_source
-from audits.report import fixplan, github, json as json_report, markdown, sarif, text
-from audits.report.strengths import strengths
 from audits.rules import ALL_RULES
 
-FORMATS: dict[str, Callable[..., str]] = {
-    "text": text.render,
-    "markdown": markdown.render,
-    "fixplan": fixplan.render,
-    "json": json_report.render,
-    "sarif": sarif.render,
-    "github": github.render,
-}
+if TYPE_CHECKING:
+    from audits.fix import FixResult
+
+# Each format is rendered by audits.report.<format>, imported when a run asks for it (the table needs none).
+FORMATS = ("text", "markdown", "fixplan", "json", "sarif", "github")
 # File written for each format into reports/ (the default run writes the review, the fix plan and the JSON).
 SUFFIXES = {"text": ".txt", "markdown": ".review.md", "fixplan": ".fixes.md", "json": ".json", "sarif": ".sarif", "github": ".annotations.txt"}
 REPORTS_DIR = "reports"
 
 
+def renderer(fmt: str):
+    """The audits.report module that renders `fmt`."""
+    return importlib.import_module(f"audits.report.{fmt}")
+
+
 def render(audit: Audit, fmt: str, date: _dt.date | str, **options) -> str:
     if fmt == "markdown":
+        from audits.report.strengths import strengths
+
         options.setdefault("strengths", strengths(audit.module, audit.findings, ALL_RULES))
-    return FORMATS[fmt](audit.info, audit.findings, ALL_RULES, date, suppressed=audit.suppressed, **options)
+    return renderer(fmt).render(audit.info, audit.findings, ALL_RULES, date, suppressed=audit.suppressed, **options)
 
 
 def render_all(audits: list[Audit], fmt: str, date: _dt.date | str, color: bool = False) -> str:
     """One rendering of several modules: one document for the machine formats, one block per module otherwise."""
     if fmt == "json" and len(audits) != 1:
+        json_report = renderer("json")
         return json_report.dumps(json_report.repo_document([(a.info, a.findings, a.suppressed) for a in audits], ALL_RULES))
     if fmt == "sarif":
+        sarif = renderer("sarif")
         return sarif.dumps(sarif.document([(a.info, a.findings, a.suppressed) for a in audits], ALL_RULES))
     if fmt == "github":
-        return github.render_many([f for a in audits for f in a.findings], ALL_RULES)
+        return renderer("github").render_many([f for a in audits for f in a.findings], ALL_RULES)
     options = {"color": color} if fmt == "text" else {}
     return "\n".join(render(audit, fmt, date, **options) for audit in audits)
 
@@ -240,6 +243,8 @@ def audit_every_module(auditor: Auditor, jobs: int = 1) -> tuple[list[Audit], li
 
 
 def unified_diff(audit: Audit, result: FixResult, raw: str) -> str:
+    import difflib  # only --fix --diff needs it
+
     name = audit.info.path
     return "".join(difflib.unified_diff(raw.splitlines(True), result.text.splitlines(True), f"a/{name}", f"b/{name}"))
 
@@ -268,6 +273,8 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
     def verdict(audits: list[Audit]) -> int:
         return EXIT_READY if args.exit_zero or (all(a.ready for a in audits) and not unreadable) else EXIT_BLOCKED
 
+    if args.fix:
+        from audits.fix import fix_file, fix_source  # the fixer is loaded only when asked for
     if args.fix and args.diff:
         changed = False
         for audit in audits:
@@ -304,7 +311,7 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
         return verdict(audits)
     for audit in audits:
         written = write_reports(audit, auditor.root, date)
-        out.write(render(audit, "text", date, top=text.TOP, see=shown_path(written[0]), color=color))
+        out.write(render(audit, "text", date, top=renderer("text").TOP, see=shown_path(written[0]), color=color))
         print("reports: " + ", ".join(shown_path(p) for p in written), file=out)
     return verdict(audits)
 

@@ -11,7 +11,7 @@ up. So the modules left to audit (not in the result cache) are split into `jobs`
 groups of about equal size, and one process per group (this one, and jobs - 1
 children forked after the imports and discovery are done):
 
-1. parses its modules and reads their exports;
+1. parses its modules and their test files, and reads the modules' exports;
 2. swaps exports with the others: each child sends its modules' exports up a
    pipe, the parent sends every module's exports back down, so every process
    knows the whole checkout without parsing it;
@@ -148,7 +148,9 @@ class Team:
                 os.waitpid(child.pid, 0)
 
     def exports(self, group: list[int]) -> dict:
-        """Step 1: parse the group's modules, and read the exports of those a module number names."""
+        """Step 1: parse the group's modules, and read the exports of those a module number names.
+        Their test files are parsed too: not needed for the exports, but it is work no other
+        process waits for, done before this one may have to wait for the others' exports."""
         index = self.auditor.index
         found = {}
         for at in group:
@@ -156,6 +158,8 @@ class Team:
             index.source_of(ref)
             if index.refs.get(ref.number) == ref:
                 found[ref.number] = index.exports(ref.number)
+        for at in group:
+            index.test_files(self.refs[at].number)
         return found
 
     def audit(self, group: list[int]) -> dict[int, Result]:
