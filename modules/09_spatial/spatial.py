@@ -856,8 +856,9 @@ if __name__ == "__main__":
 ## Systems analysis: what a convolution costs
 
 Three measurements:
-1. **Memory**: the im2col matrix versus a direct convolution that loops over the
-   kh*kw kernel offsets and never builds it (peak traced allocations).
+1. **Memory**: the im2col matrices versus a direct convolution that loops over the
+   kh*kw kernel offsets and never builds them (peak traced allocations), and what a
+   Conv2d node holds from forward to backward.
 2. **Copy order**: the same im2col matrices copied in the two orders of section "im2col
    and col2im": runs of neighbouring pixels versus one window (kw pixels) at a time.
 3. **Time vs channels**: forward time as in/out channels double; the FLOP formula
@@ -896,6 +897,9 @@ def analyze_conv_costs():
     assert np.allclose(result, conv(x).data, atol=1e-4)  # both methods compute the same thing
     cols = im2col(xp, (3, 3), (1, 1))
     print(f"   im2col matrix {cols.shape}: {cols.nbytes / x.data.nbytes:.1f}x the input bytes")
+    node = conv(x)._grad_fn  # recorded: the weight requires grad
+    print(f"   a Conv2d node keeps {node.xp.nbytes / 2**20:.2f} MiB (the padded input) until backward, "
+          f"instead of the {cols.nbytes / 2**20:.2f} MiB im2col matrices it rebuilds there")
 
     print("2) copying those matrices: im2col's order vs window by window (fastest of 5)")
     windows = extract_windows(xp, (3, 3), (1, 1))
