@@ -2,8 +2,8 @@
 
     python benchmarks/audit_speed.py [--root DIR] [--repeat N] [--profile]
 
-Three measurements of `python -m audits` over every module of the checkout, and
-ruff on the same files for scale:
+Measurements of `python -m audits` over every module of the checkout, and ruff
+on the same files for scale:
 - cold: a fresh subprocess with the result cache off (interpreter start,
   imports, discovery, parsing, every rule, the table), as the command runs by
   default: one process per CPU (audits.parallel);
@@ -22,9 +22,11 @@ ruff on the same files for scale:
 - notebooks: the notebook fixtures (tests/audits/notebooks/*.ipynb) read with
   nbformat and audited in this process, per notebook (nbformat's import
   excluded: it is paid once, by notebook courses only).
-Each figure is the median of N runs, with the min and max. Targets (issue 13):
-cold at most 2x ruff on the same files, cached at most 0.2 s. On a shared machine the numbers are
-noisy; compare ratios taken in the same run.
+Each figure is the median of N runs, with the min and max; the subprocess runs
+also show their CPU time (every process of the audit, every thread of ruff).
+Targets (issue 13): cold at most 2x ruff on the same files, cached at most
+0.2 s. On a shared machine the numbers are noisy; compare ratios taken in the
+same run. --profile adds a cProfile of one warm run.
 """
 
 from __future__ import annotations

@@ -15,8 +15,11 @@ from pathlib import Path
 import pytest
 
 import audits.check
+import audits.parallel
 import audits.rules.syntax
+from audits.auditor import Auditor
 from audits.cache import CACHE_DIR
+from audits.module import audit_every_module
 from testkit.auditkit import assert_one_line_error, run_command
 
 HERE = Path(__file__).resolve().parent
@@ -42,6 +45,21 @@ def test_two_processes_give_the_serial_output(name, options):
     assert serial.returncode in (0, 1), serial.stderr
     assert serial.stdout  # something was audited and printed
     assert (parallel.returncode, parallel.stdout, parallel.stderr) == (serial.returncode, serial.stdout, serial.stderr)
+
+
+def test_more_processes_than_modules_give_the_serial_output():
+    serial, parallel = audit(CHECKOUTS["source_layout"], 1), audit(CHECKOUTS["source_layout"], 8)  # five modules
+    assert (parallel.returncode, parallel.stdout, parallel.stderr) == (serial.returncode, serial.stdout, serial.stderr)
+
+
+def test_without_fork_the_audit_is_serial_in_this_process(monkeypatch):
+    """Where os.fork is missing or unsafe (Windows, a threaded process) every module is audited here."""
+    monkeypatch.setattr(audits.parallel, "can_fork", lambda: False)
+    serial = audit_every_module(Auditor(CHECKOUTS["source_layout"]), jobs=1)[0]
+    fallback = audit_every_module(Auditor(CHECKOUTS["source_layout"]), jobs=2)[0]
+    assert all(audit.parsed is not None for audit in fallback)
+    assert [audit.findings for audit in fallback] == [audit.findings for audit in serial]
+    assert sum(len(audit.findings) for audit in serial) == 11
 
 
 def test_the_fixtures_have_findings_to_compare():
