@@ -5,6 +5,7 @@
     auditor.audit_target("16")           a module number, a module folder or a source path -> Audit
     auditor.audit_ref(ref)               a discovered module -> Audit
     Auditor(root, cache=True)            reuse the findings of an unchanged checkout (audits.cache)
+    audits.parallel.audit_refs(auditor, refs, jobs)   many modules at once, in several processes
 
 Without an explicit root, a source path brings its own checkout: the file is audited
 with that checkout's index, configuration and profile, so path mode and number mode

@@ -62,9 +62,9 @@ def exit_quickly(code: int) -> NoReturn:
 
     An audit leaves a few hundred thousand AST nodes in reference cycles (each
     tree keeps its node index, audits.astutil). The collection Python runs at exit
-    would free them one by one, about 0.1 s or a sixth of a cold audit, for memory
-    the system takes back anyway; frozen, they are left alone. Output is flushed
-    and atexit handlers run as usual.
+    would free them one by one (about 0.1 s) for memory the system takes back
+    anyway; frozen, they are left alone. Output is flushed and atexit handlers
+    run as usual.
     """
     gc.freeze()
     sys.exit(code)
