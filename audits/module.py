@@ -168,6 +168,9 @@ def build_parser(prog: str = "python -m audits.module", targets_required: bool =
         parser.add_argument("targets", nargs="+", metavar="target", help="module number (16) or path to a module source file")
     else:
         parser.add_argument("targets", nargs="*", metavar="target", help="module numbers or source paths (default: every module)")
+        parser.add_argument(
+            "--jobs", type=_positive, metavar="N", help="processes auditing every module at once (default: AUDITS_JOBS, else one per CPU; 1: serial)"
+        )
     parser.add_argument("--root", help="the checkout (default: the one holding the source path given, else the current directory's, searched upward)")
     parser.add_argument("--format", choices=sorted(FORMATS), help="render only this format (stdout, or --output)")
     parser.add_argument("--output", metavar="PATH", help="write the --format rendering to PATH instead of reports/")
@@ -175,9 +178,6 @@ def build_parser(prog: str = "python -m audits.module", targets_required: bool =
     parser.add_argument("--diff", action="store_true", help="with --fix: print the fixes as a unified diff and change no file")
     parser.add_argument("--date", type=_iso_date, help="date printed in the reports, YYYY-MM-DD (default: today)")
     parser.add_argument("--explain", metavar="CODE", help="print one rule's documentation and exit")
-    parser.add_argument(
-        "--jobs", type=_positive, metavar="N", help="processes auditing every module at once (default: AUDITS_JOBS, else one per CPU; 1: serial)"
-    )
     add_selection(parser)
     add_version(parser)
     return parser
