@@ -22,7 +22,7 @@ audited in one process per CPU (--jobs N or AUDITS_JOBS=N, 1 = serial; audits.pa
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from audits import score as scoring
 from audits import module
@@ -67,8 +67,13 @@ def table(audits: list[Audit], unreadable: Sequence[module.Unreadable] = ()) -> 
     return "\n".join(rows) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    return module.main(argv, prog="python -m audits", table=table)
+def main(argv: list[str] | None = None, prog: str = "python -m audits") -> int:
+    return module.main(argv, prog=prog, table=table)
+
+
+def command() -> NoReturn:
+    """The installed `tinyaudit` command: `main` under the name the user typed, ended as `python -m audits` ends."""
+    exit_quickly(main(prog="tinyaudit"))
 
 
 if __name__ == "__main__":

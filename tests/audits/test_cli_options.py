@@ -135,15 +135,23 @@ def test_version(main, prog, capsys):
     assert code == 0 and out == f"{prog} {metadata.version('tinytorch-qa')}\n"
 
 
-def test_installed_command_is_declared_and_audits_the_repository(both, capsys):
+def test_installed_command_is_declared_and_audits_the_repository(both):
+    """`tinyaudit` (the script pip writes beside this interpreter) audits, names itself and exits like `python -m audits`."""
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
     module_name, function = scripts["tinyaudit"].split(":")
-    command = getattr(import_module(module_name), function)
-    assert command is audits_main
-    code, out, _ = call(command, ["--root", both], capsys)
-    assert code == 1 and out.splitlines()[0].split()[:2] == ["module", "lines"]
-    code, out, _ = call(command, ["1", "--root", both, "--format", "text"], capsys)
-    assert code == 0 and out.startswith("modules/01_widget/widget.py (57 lines, tinytorch profile)\nREADY FOR EXPORT")
+    assert getattr(import_module(module_name), function).__module__ == "audits.__main__"
+    script = Path(sys.executable).parent / "tinyaudit"
+    assert script.is_file(), "the README's install (pip install -e .) writes the tinyaudit script"
+
+    def tinyaudit(*args):
+        return subprocess.run([str(script), *args], capture_output=True, text=True, timeout=120)
+
+    result = tinyaudit("--version")
+    assert result.returncode == 0 and result.stdout == f"tinyaudit {metadata.version('tinytorch-qa')}\n"
+    result = tinyaudit("--root", str(both))
+    assert result.returncode == 1 and result.stdout.splitlines()[0].split()[:2] == ["module", "lines"]
+    result = tinyaudit("1", "--root", str(both), "--format", "text")
+    assert result.returncode == 0 and result.stdout.startswith("modules/01_widget/widget.py (57 lines, tinytorch profile)\nREADY FOR EXPORT")
 
 
 def test_text_lines_are_path_line_col_code_message(both, capsys):

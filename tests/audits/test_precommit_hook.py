@@ -130,7 +130,7 @@ def test_both_hooks_run_the_installed_command_on_module_sources_only():
     hooks = {hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
     assert hooks["tinyaudit"]["language"] == "python" and hooks["tinyaudit"]["entry"].split()[0] in scripts
-    assert scripts["tinyaudit"] == "audits.__main__:main" and hooks["tinyaudit-system"]["entry"].startswith("python -m audits ")
+    assert scripts["tinyaudit"] == "audits.__main__:command" and hooks["tinyaudit-system"]["entry"].startswith("python -m audits ")
     for hook in hooks.values():
         pattern = re.compile(hook["files"])
         for source in ("modules/16_compression/compression.py", "src/16_compression/16_compression.py", "source/ps1/problem1.ipynb"):
