@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from typing import Iterator
 
 from audits.astutil import import_time_statements, nodes, runs_only_as_script
 from audits.model import Rule, Severity
@@ -13,32 +14,109 @@ CATEGORY = "Export hygiene"
 BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__", "__loader__", "__builtins__"}
 
 
-def _bound_anywhere(tree: ast.Module) -> tuple[set[str], bool]:
-    """Every name an export cell binds in any scope (parameters and locals included), and
-    whether it star-imports. Over-approximating keeps the rule silent when in doubt."""
+# Nodes that open a scope of their own: names bound inside them are not globals.
+_FUNCTION_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_SCOPES = _FUNCTION_SCOPES + (ast.ClassDef,)
+
+
+def _parameters(arguments: ast.arguments) -> list[ast.arg]:
+    return [*arguments.posonlyargs, *arguments.args, *filter(None, [arguments.vararg]), *arguments.kwonlyargs, *filter(None, [arguments.kwarg])]
+
+
+def _inside(scope: ast.AST) -> list[ast.AST]:
+    """The parts of a scope node that run inside its scope."""
+    if isinstance(scope, ast.Module):
+        return list(scope.body)
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return [*_parameters(scope.args), *scope.body]
+    if isinstance(scope, ast.Lambda):
+        return [*_parameters(scope.args), scope.body]
+    if isinstance(scope, ast.ClassDef):
+        return list(scope.body)
+    parts = [*scope.generators]  # a comprehension (its first iterable counted inside: only ever more silent)
+    parts += [scope.key, scope.value] if isinstance(scope, ast.DictComp) else [scope.elt]
+    return parts
+
+
+def _outside(scope: ast.AST) -> list[ast.AST]:
+    """The parts of a scope node evaluated where it is defined: decorators, defaults, annotations, bases."""
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        arguments = scope.args
+        parts = [*arguments.defaults, *filter(None, arguments.kw_defaults)]
+        if not isinstance(scope, ast.Lambda):
+            parts += [*scope.decorator_list, *filter(None, [scope.returns])]
+            parts += [arg.annotation for arg in _parameters(arguments) if arg.annotation is not None]
+        return parts
+    if isinstance(scope, ast.ClassDef):
+        return [*scope.decorator_list, *scope.bases, *scope.keywords]
+    return []
+
+
+def _scope_nodes(scope: ast.AST) -> tuple[list[ast.AST], list[ast.AST]]:
+    """(the nodes that belong to `scope` itself, the scopes nested directly in it)."""
+    own: list[ast.AST] = []
+    nested: list[ast.AST] = []
+    stack = list(_inside(scope))
+    while stack:
+        node = stack.pop()
+        own.append(node)
+        if isinstance(node, _SCOPES):
+            nested.append(node)
+            stack.extend(_outside(node))
+        elif not isinstance(node, ast.arg):  # a parameter's annotation is read where its function is defined
+            stack.extend(ast.iter_child_nodes(node))
+    return own, nested
+
+
+def _bindings(own: list[ast.AST]) -> set[str]:
+    """The names a scope binds, from its own nodes (parameters, assignments, imports, defs, ...)."""
     names: set[str] = set()
-    star = False
-    for node in nodes(tree, ast.Name):
-        if not isinstance(node.ctx, ast.Load):
+    for node in own:
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
             names.add(node.id)
-    names.update(node.arg for node in nodes(tree, ast.arg))
-    names.update(node.name for node in nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-    for node in nodes(tree, ast.Import, ast.ImportFrom):
-        for alias in node.names:
-            if alias.name == "*":
-                star = True
-            elif isinstance(node, ast.Import):
-                names.add(alias.asname or alias.name.split(".")[0])
-            else:
-                names.add(alias.asname or alias.name)
-    names.update(node.name for node in nodes(tree, ast.ExceptHandler) if node.name)
-    for node in nodes(tree, ast.Global, ast.Nonlocal):
-        names.update(node.names)
-    for node in nodes(tree, ast.MatchAs, ast.MatchStar):
-        if node.name:
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
-    names.update(node.rest for node in nodes(tree, ast.MatchMapping) if node.rest)
+        elif isinstance(node, ast.Import):
+            names.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names.update(alias.asname or alias.name for alias in node.names)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.update(node.names)
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names.add(node.rest)
+    return names
+
+
+def _module_bindings(tree: ast.Module) -> tuple[set[str], bool]:
+    """The globals an export cell defines, and whether it star-imports. Names declared
+    `global` or bound by `:=` anywhere count too: over-approximating keeps the rule
+    silent when in doubt."""
+    own, _ = _scope_nodes(tree)
+    names = _bindings(own)
+    for node in nodes(tree, ast.Global):
+        names.update(node.names)
+    names.update(node.target.id for node in nodes(tree, ast.NamedExpr) if isinstance(node.target, ast.Name))
+    star = any(alias.name == "*" for node in nodes(tree, ast.ImportFrom) for alias in node.names)
     return names, star
+
+
+def _free_loads(scope: ast.AST, visible: tuple[set[str], ...]) -> Iterator[ast.Name]:
+    """The names read in `scope` (and the scopes inside it) that no enclosing scope binds.
+
+    `visible` holds the bindings of the enclosing function scopes and of the module.
+    As in Python, a class body sees its own names, but the methods inside it do not.
+    """
+    own, nested = _scope_nodes(scope)
+    here = visible + (_bindings(own),)
+    for node in own:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and not any(node.id in names for names in here):
+            yield node
+    for inner in nested:
+        yield from _free_loads(inner, visible if isinstance(scope, ast.ClassDef) else here)
 
 
 def _provided_at_import(tree: ast.Module) -> dict[str, ast.stmt]:
@@ -67,12 +145,12 @@ def check_export_completeness(module, index):
     exported = [cell for cell in module.code_cells() if cell.exported and cell.tree is not None]
     if not exported:
         return
-    bound: set[str] = set()
+    globals_: set[str] = set()  # the package module's globals: what every export cell defines
     for cell in exported:
-        names, star = _bound_anywhere(cell.tree)
+        names, star = _module_bindings(cell.tree)
         if star:
             return  # `from x import *` may provide anything: cannot judge
-        bound |= names
+        globals_ |= names
     provided: dict[str, ast.stmt] = {}
     for cell in module.code_cells():
         if not cell.exported and cell.tree is not None:
@@ -83,9 +161,10 @@ def check_export_completeness(module, index):
         # What a `__main__` guard holds never runs in the package. (Top-level compound
         # statements own their lines, so the cell's own list of names is read by line.)
         guards = [(statement.lineno, statement.end_lineno or statement.lineno) for statement in cell.tree.body if runs_only_as_script(statement)]
-        for node in nodes(cell.tree, ast.Name):
+        free = sorted(_free_loads(cell.tree, (globals_,)), key=lambda node: (node.lineno, node.col_offset))
+        for node in free:
             name = node.id
-            if not isinstance(node.ctx, ast.Load) or name in bound or name in BUILTINS or name in reported:
+            if name in BUILTINS or name in reported:
                 continue
             if any(first <= node.lineno <= last for first, last in guards):
                 continue
