@@ -44,8 +44,10 @@ def finding(
     suggestion: str = "",
     path: Optional[str] = None,
     fix: Optional[Fix] = None,
+    impact: tuple[str, ...] = (),
 ) -> Finding:
-    """A Finding of `rule` at `line` of `module`; the excerpt defaults to lines line..last as written."""
+    """A Finding of `rule` at `line` of `module`; the excerpt defaults to lines line..last as written.
+    `impact` lists where the flagged thing is used ("path:line `code`", see rules._usage)."""
     return Finding(
         code=rule.code,
         severity=rule.severity,
@@ -56,6 +58,7 @@ def finding(
         suggestion=suggestion,
         category=rule.category,
         fix=fix,
+        impact=impact,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from typing import Iterable, Optional
 
+from audits.astutil import nodes
 from audits.model import ModuleSource
 
 PARAMETERLESS = {"ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "Dropout", "Flatten", "Identity"}
@@ -50,10 +51,43 @@ def usages(module: ModuleSource, index, name: str, skip: tuple[int, int] = (0, 0
                 continue
             for call in _calls_of(test.tree, name):
                 found.append(f"{test.rel}:{call.lineno} `{_short(test.line(call.lineno).strip())}`")
-    lines = sorted(set(found), key=found.index)
+    return capped(found), first
+
+
+def capped(found: list[str]) -> tuple[str, ...]:
+    """The usage lines without repeats, in order, at most MAX_IMPACT of them and a count of the rest."""
+    lines = list(dict.fromkeys(found))
     if len(lines) > MAX_IMPACT:
         lines = lines[:MAX_IMPACT] + [f"... and {len(lines) - MAX_IMPACT} more uses"]
-    return tuple(lines), first
+    return tuple(lines)
+
+
+def usage_lines(module: ModuleSource, lines: Iterable[int]) -> tuple[str, ...]:
+    """("path:line `code`", ...) for those lines of the module, in order, capped (see `capped`)."""
+    return capped([f"{module.display_path}:{line} `{_short(module.line(line).strip())}`" for line in lines])
+
+
+def name_uses(module: ModuleSource, names: Iterable[str], cells=None, skip: tuple[int, int] = (0, 0)) -> tuple[str, ...]:
+    """Usage lines (see `usage_lines`) for every line of `cells` (default: every code cell) that
+    reads one of `names`, outside lines `skip`: where a flagged name or import is relied on."""
+    wanted = set(names)
+    found: list[int] = []
+    for cell in module.code_cells() if cells is None else cells:
+        if cell.tree is None:
+            continue
+        for node in nodes(cell.tree, ast.Name):
+            if node.id in wanted and isinstance(node.ctx, ast.Load) and not skip[0] <= node.lineno <= skip[1]:
+                found.append(node.lineno)
+    return usage_lines(module, found)
+
+
+def imported_names(node: ast.stmt) -> set[str]:
+    """The names an import statement binds (`import a.b` binds `a`)."""
+    if isinstance(node, ast.ImportFrom):
+        return {alias.asname or alias.name for alias in node.names if alias.name != "*"}
+    if isinstance(node, ast.Import):
+        return {alias.asname or alias.name.split(".")[0] for alias in node.names}
+    return set()
 
 
 def _callee(node: ast.AST) -> str:

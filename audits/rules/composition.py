@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import dataclasses
 import re
 from typing import Optional
 
@@ -205,11 +204,12 @@ def check(module, index):
                         else "is named like a composition container"
                     )
                     used, first = usages(module, index, node.name, skip=(node.lineno, end))
-                    yield dataclasses.replace(finding(
+                    yield finding(
                         RULE, module, node.lineno, f"class `{node.name}` {how}: modules must not define composition containers.",
                         last=end,  # the excerpt is the whole class: it is what the fix deletes
                         suggestion=f"# Delete `{node.name}`; where a model is needed, write a small named class:\n" + explicit_model(node.name, first),
-                    ), impact=used)  # fmt: skip
+                        impact=used,
+                    )  # fmt: skip
             elif isinstance(node, ast.ImportFrom):
                 for alias in node.names:
                     if alias.name in CONTAINER_NAMES:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from audits.model import PACKAGE
 from audits.model import Rule, Severity
 from audits.rules._base import finding, parsed_code_cells
+from audits.rules._usage import imported_names, name_uses
 from audits.rules.imports import replacement, resolved_imports
 
 CATEGORY = "Module dependencies"
@@ -15,6 +16,11 @@ def _imports(module, index):
         return
     for _, tree in parsed_code_cells(module):
         yield from resolved_imports(tree, index)
+
+
+def _uses(module, node):
+    """Where the module relies on what the import binds (each such line breaks with it)."""
+    return name_uses(module, imported_names(node), skip=(node.lineno, node.end_lineno or node.lineno))
 
 
 def check_order(module, index):
@@ -34,7 +40,7 @@ def check_order(module, index):
                        f"which comes after this module ({own:02d}): modules import only from earlier modules.")  # fmt: skip
             fix = (f"Remove the dependency on module {number:02d}: move the needed code into module {own:02d} or an earlier one, "
                    f"or move this feature to module {number:02d} or later.")  # fmt: skip
-        yield finding(DEP001, module, node.lineno, message, last=node.end_lineno, suggestion=fix)
+        yield finding(DEP001, module, node.lineno, message, last=node.end_lineno, suggestion=fix, impact=_uses(module, node))
 
 
 def check_exists(module, index):
@@ -44,7 +50,7 @@ def check_exists(module, index):
         node = resolved.node
         yield finding(
             DEP002, module, node.lineno, f"imports from a path the package does not have: {resolved.problem}.",
-            last=node.end_lineno, suggestion=replacement(index, resolved),
+            last=node.end_lineno, suggestion=replacement(index, resolved), impact=_uses(module, node),
         )  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from typing import Iterator
 from audits.astutil import import_time_statements, nodes, runs_only_as_script
 from audits.model import Rule, Severity
 from audits.rules._base import finding
+from audits.rules._usage import usage_lines
 
 CATEGORY = "Export hygiene"
 BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__", "__loader__", "__builtins__"}
@@ -156,32 +157,27 @@ def check_export_completeness(module, index):
         if not cell.exported and cell.tree is not None:
             for name, node in _provided_at_import(cell.tree).items():
                 provided.setdefault(name, node)
-    reported: set[str] = set()
+    missing: dict[str, list[ast.Name]] = {}  # name -> every read of it the package cannot satisfy, in order
     for cell in exported:
-        # What a `__main__` guard holds never runs in the package. (Top-level compound
-        # statements own their lines, so the cell's own list of names is read by line.)
+        # What a `__main__` guard holds never runs in the package.
         guards = [(statement.lineno, statement.end_lineno or statement.lineno) for statement in cell.tree.body if runs_only_as_script(statement)]
-        free = sorted(_free_loads(cell.tree, (globals_,)), key=lambda node: (node.lineno, node.col_offset))
-        for node in free:
-            name = node.id
-            if name in BUILTINS or name in reported:
+        for node in sorted(_free_loads(cell.tree, (globals_,)), key=lambda node: (node.lineno, node.col_offset)):
+            if node.id in BUILTINS or node.id not in provided:  # undefined everywhere: a plain NameError, not an export problem
                 continue
-            if any(first <= node.lineno <= last for first, last in guards):
-                continue
-            source = provided.get(name)
-            if source is None:
-                continue  # undefined everywhere: a plain NameError, not an export problem
-            reported.add(name)
-            where = module.excerpt(source.lineno, source.end_lineno).strip()
-            how = (f"Move `{where}` into an `#| export` cell (the first one holds the imports)."
-                   if isinstance(source, (ast.Import, ast.ImportFrom)) and "\n" not in where
-                   else f"Move the definition of `{name}` (line {source.lineno}) into an `#| export` cell, or stop using it here.")  # fmt: skip
-            yield finding(
-                EX004, module, node.lineno,
-                f"`{name}` is used by exported code but only a non-export cell provides it (line {source.lineno}): "
-                f"the generated package raises NameError.",
-                suggestion=how,
-            )  # fmt: skip
+            if not any(first <= node.lineno <= last for first, last in guards):
+                missing.setdefault(node.id, []).append(node)
+    for name, reads in missing.items():
+        source = provided[name]
+        where = module.excerpt(source.lineno, source.end_lineno).strip()
+        how = (f"Move `{where}` into an `#| export` cell (the first one holds the imports)."
+               if isinstance(source, (ast.Import, ast.ImportFrom)) and "\n" not in where
+               else f"Move the definition of `{name}` (line {source.lineno}) into an `#| export` cell, or stop using it here.")  # fmt: skip
+        yield finding(
+            EX004, module, reads[0].lineno,
+            f"`{name}` is used by exported code but only a non-export cell provides it (line {source.lineno}): "
+            f"the generated package raises NameError.",
+            suggestion=how, impact=usage_lines(module, [read.lineno for read in reads]),
+        )  # fmt: skip
 
 
 EX004 = Rule(

@@ -6,6 +6,7 @@ from audits.astutil import defined_tests
 from audits.model import Rule, Severity
 from audits.rules._base import finding
 from audits.rules._graded import dependencies
+from audits.rules._usage import capped, name_uses
 from audits.rules.nbgrader import complete_metadata, suggested_marker
 from audits.solutions import (
     cell_id,
@@ -37,6 +38,19 @@ def _locked(cell) -> bool:
     return is_locked(cell) or is_graded(cell)
 
 
+def _graded_uses(module, uses) -> tuple[str, ...]:
+    """The graded-test lines that read the helper's names; a test that reaches them only
+    through locked code is named by its cell."""
+    names_by_test: dict[int, tuple] = {}  # test cell start -> (test cell, names it needs from the helper)
+    for definition, test in uses:
+        names_by_test.setdefault(test.start, (test, set()))[1].add(definition.name)
+    found: list[str] = []
+    for test, names in names_by_test.values():
+        direct = name_uses(module, names, cells=[test])
+        found += direct or [f"{module.display_path}:{test.start} `{cell_id(test)}` (through locked code)"]
+    return capped(found)
+
+
 def check(module, index):
     users: dict[int, list] = {}  # tamperable cell start -> [(definition, test cell)]
     for cell in graded_cells(module):
@@ -57,6 +71,7 @@ def check(module, index):
             "a student can edit it and autograding will not restore it.",
             excerpt=helper.marker or module.line(start),
             suggestion=suggested_marker(helper, meta),
+            impact=_graded_uses(module, uses),
         )  # fmt: skip
 
 

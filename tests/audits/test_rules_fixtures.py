@@ -22,7 +22,7 @@ import pytest
 from audits.auditor import Auditor
 from audits.check import audit_source
 from audits.parse import parse_text
-from testkit.auditkit import make_checkout, marker, source
+from testkit.auditkit import line_of, make_checkout, marker, source
 
 FIXTURES = Path(__file__).resolve().parent / "rule_fixtures"
 EXPECT = re.compile(r"#\s*expect:\s*([A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)")
@@ -55,10 +55,16 @@ def expected(text: str) -> set[tuple[str, int]]:
 
 def audited(path: Path, tmp_path: Path) -> tuple[set[tuple[str, int]], str]:
     """(code, line) of every finding in the fixture file, audited alone or in the fixture checkout."""
+    findings, text = fixture_findings(path, tmp_path)
+    return {(f.code, f.line) for f in findings}, text
+
+
+def fixture_findings(path: Path, tmp_path: Path) -> tuple[list, str]:
+    """Every finding in the fixture file (audited alone or in the fixture checkout), and its text."""
     text = path.read_text(encoding="utf-8")
     at = AT.match(text)
     if at is None:
-        return {(f.code, f.line) for f in audit_source(parse_text(text, path.name), None)}, text
+        return audit_source(parse_text(text, path.name), None), text
     where = at.group(1)
     modules = dict(CHECKOUT)
     if where.startswith("modules/"):
@@ -69,7 +75,7 @@ def audited(path: Path, tmp_path: Path) -> tuple[set[tuple[str, int]], str]:
     files["tinytorch/nn/__init__.py"] = HAND_WRITTEN  # a tracked package file that re-exports names
     root = make_checkout(tmp_path, modules, files)
     audit = Auditor(root).audit_target("3")
-    return {(f.code, f.line) for f in audit.findings if f.path == where}, text
+    return [f for f in audit.findings if f.path == where], text
 
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.py")), ids=lambda path: path.stem)
@@ -145,3 +151,28 @@ def test_rule_fixture_as_a_notebook_gives_the_same_findings_in_the_same_cells(pa
     wanted = _cell_locations(percent, audit_source(percent, None))
     assert any(code == path.stem for code, _, _ in wanted)
     assert _cell_locations(notebook, audit_source(notebook, None)) == wanted
+
+
+# Impact lines: where the flagged thing is relied on, so the author sees what breaks.
+def impact(code: str, mentioning: str, tmp_path: Path) -> tuple[tuple[str, ...], str, str]:
+    """(impact of the `code` finding whose message mentions `mentioning`, the fixture text, its path in findings)."""
+    findings, text = fixture_findings(FIXTURES / f"{code}.py", tmp_path)
+    [found] = [f for f in findings if f.code == code and mentioning in f.message]
+    return found.impact, text, found.path
+
+
+def test_export_completeness_lists_every_read_the_package_cannot_satisfy_and_no_other(tmp_path):
+    lines, text, path = impact("EX004", "`dataclass`", tmp_path)
+    assert lines == (f"{path}:{line_of(text, '@dataclass')} `@dataclass # expect: EX004`",)  # not `return dataclass, OD`
+    lines, text, path = impact("EX004", "`SCALE`", tmp_path)
+    assert lines == (f"{path}:{line_of(text, 'return x * SCALE')} `return x * SCALE # expect: EX004`",)  # not the class body's
+
+
+def test_a_forward_import_lists_the_lines_that_use_what_it_imports(tmp_path):
+    lines, text, path = impact("DEP001", "core.later", tmp_path)
+    assert lines == (f"{path}:{line_of(text, 'return Later()')} `return Later()`",)
+
+
+def test_an_unlocked_helper_lists_the_graded_lines_that_read_it(tmp_path):
+    lines, text, path = impact("GR003", "expected_double", tmp_path)
+    assert lines == (f"{path}:{line_of(text, '== expected_double(3)')} `assert double(3) == expected_double(3)`",)
