@@ -57,6 +57,9 @@ os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempd
 # secret in the user's home (inherited by the commands tests start; tests/audits/test_cache.py
 # turns it on inside tmp_path).
 os.environ["AUDITS_NO_CACHE"] = "1"
+# `python -m audits` forks one process per CPU; the xdist workers already use every core, so the
+# commands tests run audit serially unless a test asks for processes (tests/audits/test_parallel.py).
+os.environ.setdefault("AUDITS_JOBS", "1")
 
 
 def course_modules():

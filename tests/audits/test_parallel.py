@@ -20,6 +20,7 @@ import audits.rules.syntax
 from audits.auditor import Auditor
 from audits.cache import CACHE_DIR
 from audits.module import audit_every_module
+from audits.parallel import jobs_wanted
 from testkit.auditkit import assert_one_line_error, run_command
 
 HERE = Path(__file__).resolve().parent
@@ -152,3 +153,10 @@ def test_a_bad_number_of_jobs_is_a_usage_error(value, monkeypatch):
     monkeypatch.setenv("AUDITS_JOBS", value)
     result = run_command("audits", "--root", CHECKOUTS["source_layout"])
     assert_one_line_error(result.returncode, result.stderr, "AUDITS_JOBS")
+
+
+def test_the_default_is_one_process_per_usable_cpu_unless_audits_jobs_says_otherwise(monkeypatch):
+    monkeypatch.delenv("AUDITS_JOBS", raising=False)
+    assert jobs_wanted() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("AUDITS_JOBS", "3")
+    assert jobs_wanted() == 3
