@@ -15,7 +15,9 @@ unguarded test calls in one cell).
 Every example goes through every command, in this process through each
 command's `main` (the code path of `python -m ...` minus the interpreter start):
 `audits.module N --format json`, `audits.module N --fix`, `audits.export N`
-and the whole-repository table `audits`. Counted per command:
+and the whole-repository table `audits --jobs 2`, run once a clean neighbour module
+(99_widget) has joined the checkout, so the table's forked workers and their
+exchange of exports meet the mutated module too. Counted per command:
 
 - traceback: an exception escaped `main` (must be 0);
 - internal error: the command printed "internal error" (must be 0);
@@ -47,6 +49,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+NEIGHBOUR = ROOT / "tests" / "audits" / "seedlike" / "clean" / "modules" / "01_widget" / "widget.py"  # a clean module
 sys.path.insert(0, str(ROOT))
 # Hypothesis keeps its caches in the temp folder, not in a .hypothesis/ of the checkout.
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "tinytorch-qa-hypothesis"))
@@ -336,11 +339,15 @@ def check_one(tally: Tally, mutation: str, folder: str, raw: bytes, suffix: str,
             ("module json", module_cli.main, [target, "--root", str(root), "--format", "json"]),
             ("module --fix", module_cli.main, [target, "--root", str(root), "--fix", "--format", "json"]),
             ("export", export_cli.main, ([target] if module_arg or suffix == ".py" else []) + ["--root", str(root), "--force"]),
-            ("table", audits_cli.main, ["--root", str(root)]),
+            ("table", audits_cli.main, ["--root", str(root), "--jobs", "2"]),
         ]
         before = None
         failed = False
         for name, main, argv in commands:
+            if name == "table":  # two modules, so the table runs in two processes
+                neighbour = root / "modules" / "99_widget" / NEIGHBOUR.name
+                neighbour.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(NEIGHBOUR, neighbour)
             code, out, err, seconds = run(main, argv, timeout)
             outcome = judge(code, err)
             detail = f"{type(code).__name__}: {code}" if isinstance(code, BaseException) else err.strip()
