@@ -134,7 +134,11 @@ matrix-vector product that BLAS runs over every row at once (`row_means`).
 # %% nbgrader={"grade": false, "grade_id": "layer-norm", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 def row_means(rows):
-    """The mean of every row of a 2-D array, as a (rows, 1) column: one matrix-vector product."""
+    """The mean of every row of a 2-D float array, as a (rows, 1) column: one matrix-vector product.
+
+    The column of 1/n takes the rows' dtype, so integer rows would get a column of zeros:
+    callers convert to float first.
+    """
     n = rows.shape[1]
     return rows @ np.full((n, 1), 1.0 / n, dtype=rows.dtype)
 
@@ -152,7 +156,8 @@ class LayerNormFunction(Function):
         TODO: the forward formulas of the diagram above, on the numpy arrays, one row per token vector.
 
         APPROACH:
-        1. rows = x.reshape(-1, n) with n = gamma.size; centered = rows - row_means(rows).
+        1. rows = x.reshape(-1, n) as float32 (an integer x stays int), n = gamma.size;
+           centered = rows - row_means(rows).
         2. self.inv_std = 1 / sqrt(row_means(centered ** 2) + eps); self.x_hat = centered * self.inv_std
         3. y = x_hat * gamma + beta (gamma and beta flattened to n numbers), reshaped back to x's shape.
         4. return self.output(y)
@@ -167,7 +172,7 @@ class LayerNormFunction(Function):
         ### BEGIN SOLUTION
         x, gamma, beta = self.inputs
         n = gamma.data.size  # numbers per normalized vector
-        rows = x.data.reshape(-1, n)  # one row per token vector
+        rows = x.data.reshape(-1, n).astype(np.float32, copy=False)  # one row per token vector; ints become floats
         centered = rows - row_means(rows)
         self.inv_std = 1.0 / np.sqrt(row_means(centered * centered) + self.eps)
         self.x_hat = centered * self.inv_std

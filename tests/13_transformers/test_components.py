@@ -71,6 +71,15 @@ def test_layer_norm_adds_eps_to_the_variance_inside_the_square_root(eps):
     assert np.allclose(out, numpy_layer_norm(x, 1.0, 0.0, axes=-1, eps=eps), rtol=1e-3, atol=1e-5)
 
 
+def test_layer_norm_of_integer_input_equals_that_of_the_same_floats():
+    """An integer Tensor stays int64 (module 01): the row means must still be fractional (mean of [1, 2] is 1.5)."""
+    ints = np.array([[1, 2, 3, 4], [2, 4, 6, 9]])
+    out = LayerNorm(4)(Tensor(ints)).data
+    assert Tensor(ints).dtype == np.int64
+    np.testing.assert_allclose(out, numpy_layer_norm(ints.astype(np.float64), 1.0, 0.0, axes=-1), atol=1e-4)
+    assert np.allclose(LayerNorm(3)(Tensor([[True, False, True]])).data, [[0.7071, -1.4142, 0.7071]], atol=1e-3)
+
+
 def test_layer_norm_of_a_constant_vector_is_finite():
     assert np.allclose(LayerNorm(3)(Tensor(np.full((2, 3), 5.0))).data, 0.0)
 

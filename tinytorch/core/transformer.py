@@ -22,7 +22,11 @@ def create_causal_mask(seq_len):
 
 # modules/13_transformers/transformers.py:136
 def row_means(rows):
-    """The mean of every row of a 2-D array, as a (rows, 1) column: one matrix-vector product."""
+    """The mean of every row of a 2-D float array, as a (rows, 1) column: one matrix-vector product.
+
+    The column of 1/n takes the rows' dtype, so integer rows would get a column of zeros:
+    callers convert to float first.
+    """
     n = rows.shape[1]
     return rows @ np.full((n, 1), 1.0 / n, dtype=rows.dtype)
 
@@ -38,7 +42,7 @@ class LayerNormFunction(Function):
         """Normalize, scale and shift; keep x_hat and inv_std for backward."""
         x, gamma, beta = self.inputs
         n = gamma.data.size  # numbers per normalized vector
-        rows = x.data.reshape(-1, n)  # one row per token vector
+        rows = x.data.reshape(-1, n).astype(np.float32, copy=False)  # one row per token vector; ints become floats
         centered = rows - row_means(rows)
         self.inv_std = 1.0 / np.sqrt(row_means(centered * centered) + self.eps)
         self.x_hat = centered * self.inv_std
@@ -89,7 +93,7 @@ class LayerNorm(Layer):
         return [self.gamma, self.beta]
 
 
-# modules/13_transformers/transformers.py:330
+# modules/13_transformers/transformers.py:335
 class MLP(Layer):
     """Position-wise feed-forward network: Linear -> GELU -> Linear."""
 
@@ -129,7 +133,7 @@ class TransformerBlock(Layer):
         return self.ln1.parameters() + self.attention.parameters() + self.ln2.parameters() + self.mlp.parameters()
 
 
-# modules/13_transformers/transformers.py:474
+# modules/13_transformers/transformers.py:479
 def prepare_prompt(prompt_ids, max_new_tokens, temperature):
     """Check generate()'s arguments; return (ids as int64 (batch, seq), was_one_sequence)."""
     ids = np.asarray(prompt_ids.data if isinstance(prompt_ids, Tensor) else prompt_ids)
