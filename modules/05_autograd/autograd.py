@@ -511,6 +511,7 @@ def _add_rows_at(grad, rows, values):
     row r of width w covers the flat positions r * w, ..., r * w + w - 1.
     """
     width = grad[0].size
+    rows = rows.astype(np.intp, copy=False)  # uint64 rows + int64 offsets would give float positions
     positions = rows.reshape(-1, 1) * width + np.arange(width)  # a negative row r counts from the end, as r * w does
     np.add.at(grad.reshape(-1), positions.reshape(-1), values.reshape(-1))
 

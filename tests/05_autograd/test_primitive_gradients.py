@@ -148,6 +148,7 @@ INDEXES = {
     "slice and array": (slice(None), np.array([2, 2])), "bool mask": np.array([True, False, True]),
     "ellipsis": (Ellipsis, 1), "2-d ids": np.array([[0, 1], [1, 1]]),
     "negative ids": np.array([-1, 0, -1, 2]),  # rows from the end, -1 twice
+    "uint8 ids": np.array([2, 0, 2], dtype=np.uint8), "uint64 ids": np.array([1, 1, 0], dtype=np.uint64),
 }
 
 

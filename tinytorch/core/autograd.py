@@ -248,6 +248,7 @@ def _add_rows_at(grad, rows, values):
     row r of width w covers the flat positions r * w, ..., r * w + w - 1.
     """
     width = grad[0].size
+    rows = rows.astype(np.intp, copy=False)  # uint64 rows + int64 offsets would give float positions
     positions = rows.reshape(-1, 1) * width + np.arange(width)  # a negative row r counts from the end, as r * w does
     np.add.at(grad.reshape(-1), positions.reshape(-1), values.reshape(-1))
 
@@ -338,7 +339,7 @@ class MaximumBackward(Function):
         return (grad_output * (self.inputs[0].data > self.value),)
 
 
-# modules/05_autograd/autograd.py:667
+# modules/05_autograd/autograd.py:668
 class GeluBackward(Function):
     """out = gelu(x) (tanh approximation, module 02): g times the derivative above."""
 
@@ -379,7 +380,7 @@ class LogSoftmaxBackward(SoftmaxBackward):
         return (grad_output - np.exp(self.result) * total,)
 
 
-# modules/05_autograd/autograd.py:778
+# modules/05_autograd/autograd.py:779
 def topological_order(root):
     """The Function nodes behind `root` (a Function), each before the nodes that produced its inputs."""
     post_order, visited = [], set()
@@ -448,7 +449,7 @@ def backward_pass(root, gradient=None):
                 pending[tensor._grad_fn] = grad
 
 
-# modules/05_autograd/autograd.py:914
+# modules/05_autograd/autograd.py:915
 BACKWARD_RULES = {
     "add": AddBackward, "sub": SubBackward, "mul": MulBackward, "div": DivBackward,
     "matmul": MatmulBackward, "neg": NegBackward, "pow": PowBackward,
@@ -468,7 +469,7 @@ def enable_autograd():
     AutogradSeam.backward_pass = backward_pass
 
 
-# modules/05_autograd/autograd.py:974
+# modules/05_autograd/autograd.py:975
 # Deliberate import-time effect: API.md says autograd is on once tinytorch.core.autograd is imported.
 # It fills module 01's backward table (section 7); no Tensor method changes.
 enable_autograd()  # audit: ignore[SE001]
