@@ -113,7 +113,8 @@ class Embedding(Layer):
         shape (vocab_size, embed_dim).
 
         APPROACH:
-        1. Both sizes must be positive integers (ValueError otherwise).
+        1. Both sizes must be positive integers (`positive_int`, module 03: TypeError for a
+           non-integer, ValueError below 1).
         2. Draw the rows from N(0, 1/embed_dim): vectors of roughly unit length.
         3. Wrap them in a Tensor with requires_grad=True.
 

@@ -69,7 +69,8 @@ def create_causal_mask(seq_len):
     TODO: build the lower-triangular keep mask.
 
     APPROACH:
-    1. seq_len must be a positive integer (ValueError otherwise).
+    1. seq_len must be a positive integer (`positive_int`, module 03: TypeError for a
+       non-integer, ValueError below 1).
     2. np.tril of a matrix of ones.
 
     EXAMPLE:
