@@ -117,3 +117,47 @@ def test_rng_seeding_holds_under_pytest_randomly(pytester, checkout):
     np.random.seed(zlib.crc32(b"tests/seeds/test_seed.py::test_seed"))
     expected = [f"DRAW {np.random.rand()}"]  # drawn first: the inner sessions reseed this process's RNG
     assert draw(1) == draw(2) == expected
+
+
+EXAMPLE_COUNTS = '''\
+from hypothesis import given, settings, strategies as st
+
+SEEN = {"small": [], "large": []}
+
+
+@settings(max_examples=4)
+@given(st.integers(0, 10 ** 9))
+def test_small(n):
+    SEEN["small"].append(n)
+
+
+@settings(max_examples=150)
+@given(st.integers(0, 10 ** 9))
+def test_large(n):
+    SEEN["large"].append(n)
+
+
+def test_report():
+    for name, test in (("small", test_small), ("large", test_large)):
+        own = test._hypothesis_internal_use_settings
+        print("COUNT", name, len(SEEN[name]), own.max_examples, own.derandomize)
+'''
+
+
+@pytest.mark.parametrize("profile, expected", [
+    ("default", ["COUNT small 4 4 True", "COUNT large 150 150 True"]),  # each test's own bound, derandomized
+    # thorough: 10x a test's own bound, capped by the profile's 1000, with new examples each run
+    ("thorough", ["COUNT small 40 40 False", "COUNT large 1000 1000 False"]),
+])
+def test_hypothesis_profile_sets_each_tests_example_count(pytester, checkout, monkeypatch, profile, expected):
+    """The conftest's profiles: `default` keeps a test's @settings; `thorough` scales it (THOROUGH_FACTOR).
+
+    A subprocess: loading a profile changes hypothesis's settings for the whole process.
+    """
+    (checkout / "tests" / "examples").mkdir()
+    (checkout / "tests" / "examples" / "test_counts.py").write_text(EXAMPLE_COUNTS, encoding="utf-8")
+    monkeypatch.setenv("HYPOTHESIS_PROFILE", profile)
+    result = pytester.runpytest_subprocess("-q", "-s", "-p", "no:cacheprovider", "tests/examples")
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    printed = [line[line.index("COUNT"):] for line in result.outlines if "COUNT" in line]  # after pytest's progress dots
+    assert printed == expected
