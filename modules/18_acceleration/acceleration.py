@@ -581,7 +581,7 @@ How to read the tables:
   Tiling is how BLAS is fast; it pays off only inside compiled code.
 - **Module 02's GELU vs fused GELU.** The fused version is faster (no allocations,
   fewer sweeps) and its peak is about one output buffer instead of several. In
-  training both hold only their output: each is one node that keeps its input and
+  training the two hold the same: each is one node that keeps only its input and
   recomputes tanh in backward (a GELU composed of nine Tensor operations would
   hold every intermediate).
 
