@@ -31,7 +31,6 @@ from typing import Any, Optional
 
 from audits.model import Cell, InputError, ModuleRef, ModuleSource
 
-SUFFIX = ".ipynb"
 MAGIC = re.compile(r"^\s*[%!]")  # IPython magics and shell escapes: not Python, kept out of the AST
 KINDS = {"code": "", "markdown": " [markdown]", "raw": " [raw]"}
 
@@ -42,10 +41,6 @@ class NotebookFile:
 
     node: Any  # nbformat.NotebookNode
     raw: str
-
-
-def is_notebook(path: Path | str) -> bool:
-    return Path(path).suffix == SUFFIX
 
 
 def _read(text: str, path: Path | str):

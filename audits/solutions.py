@@ -148,8 +148,3 @@ def student_source(cell: Cell, keep_lines: bool = False) -> str:
         return TEXT_STUB if is_solution_cell(cell) and BEGIN not in cell.source else cell.source
     regions = cell_regions(cell)
     return stubbed_source(cell, regions, keep_lines) if regions else cell.source
-
-
-def region_at(module: ModuleSource, line: int) -> Region | None:
-    """The solution region holding `line`, if any."""
-    return next((r for r in solution_regions(module) if r.first <= line <= r.last), None)
