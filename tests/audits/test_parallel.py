@@ -38,27 +38,46 @@ def audit(root, jobs, *options):
     return run_command("audits", "--root", root, "--jobs", jobs, *options)
 
 
+@pytest.fixture
+def forks(monkeypatch):
+    """How many workers the audits of this test forked: a comparison with the serial run
+    proves nothing if the "parallel" run quietly stayed in one process."""
+    forked = []
+    real = audits.parallel.Team._fork
+
+    def counting(self, group, siblings):
+        child = real(self, group, siblings)  # only the parent returns from it
+        forked.append(group)
+        return child
+
+    monkeypatch.setattr(audits.parallel.Team, "_fork", counting)
+    return forked
+
+
 @pytest.mark.parametrize("name", sorted(CHECKOUTS))
 @pytest.mark.parametrize("options", [("--format", "json", "--date", "2026-01-02"), ()], ids=["json", "table"])
-def test_two_processes_give_the_serial_output(name, options):
+def test_two_processes_give_the_serial_output(name, options, forks):
     serial = audit(CHECKOUTS[name], 1, *options)
+    assert forks == []
     parallel = audit(CHECKOUTS[name], 2, *options)
+    assert len(forks) == 1 and forks[0]  # one worker, auditing some modules
     assert serial.returncode in (0, 1), serial.stderr
     assert serial.stdout  # something was audited and printed
     assert (parallel.returncode, parallel.stdout, parallel.stderr) == (serial.returncode, serial.stdout, serial.stderr)
 
 
-def test_more_processes_than_modules_give_the_serial_output():
+def test_more_processes_than_modules_give_the_serial_output(forks):
     serial, parallel = audit(CHECKOUTS["source_layout"], 1), audit(CHECKOUTS["source_layout"], 8)  # five modules
+    assert sorted(len(group) for group in forks) == [1, 1, 1, 1]  # the parent audits the fifth
     assert (parallel.returncode, parallel.stdout, parallel.stderr) == (serial.returncode, serial.stdout, serial.stderr)
 
 
-def test_without_fork_the_audit_is_serial_in_this_process(monkeypatch):
+def test_without_fork_the_audit_is_serial_in_this_process(monkeypatch, forks):
     """Where os.fork is missing or unsafe (Windows, a threaded process) every module is audited here."""
     monkeypatch.setattr(audits.parallel, "can_fork", lambda: False)
     serial = audit_every_module(Auditor(CHECKOUTS["source_layout"]), jobs=1)[0]
     fallback = audit_every_module(Auditor(CHECKOUTS["source_layout"]), jobs=2)[0]
-    assert all(audit.parsed is not None for audit in fallback)
+    assert all(audit.parsed is not None for audit in fallback) and forks == []
     assert [audit.findings for audit in fallback] == [audit.findings for audit in serial]
     assert sum(len(audit.findings) for audit in serial) == 11
 
@@ -84,7 +103,7 @@ def test_the_workers_audit_part_of_the_modules():
     assert total == 20 and 0 < from_child < total
 
 
-def test_cache_entries_are_those_of_the_serial_run(tmp_path, monkeypatch):
+def test_cache_entries_are_those_of_the_serial_run(tmp_path, monkeypatch, forks):
     monkeypatch.delenv("AUDITS_NO_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     root = tmp_path / "course"
@@ -98,18 +117,19 @@ def test_cache_entries_are_those_of_the_serial_run(tmp_path, monkeypatch):
     written = entries()
     shutil.rmtree(root / CACHE_DIR)
     parallel = audit(root, 2)
+    assert len(forks) == 1  # the entries of the worker's modules came up its pipe
     assert sum(name.endswith(".json") for name in written) == 5  # one entry per module
     assert entries() == written
     assert (parallel.returncode, parallel.stdout) == (serial.returncode, serial.stdout)
 
 
-def test_an_unreadable_module_is_the_same_row(tmp_path):
+def test_an_unreadable_module_is_the_same_row(tmp_path, forks):
     root = tmp_path / "course"
     shutil.copytree(CHECKOUTS["source_layout"], root)
     victim = sorted(root.rglob("*.py"))[0]
     victim.write_bytes(b"x = '\xff'\n")  # not UTF-8
     serial, parallel = audit(root, 1), audit(root, 2)
-    assert serial.returncode == 1 and "not UTF-8" in serial.stdout
+    assert serial.returncode == 1 and "not UTF-8" in serial.stdout and forks
     assert (parallel.returncode, parallel.stdout, parallel.stderr) == (serial.returncode, serial.stdout, serial.stderr)
 
 
@@ -119,29 +139,33 @@ def with_rule(monkeypatch, check):
     monkeypatch.setattr(audits.check, "ALL_RULES", [*audits.check.ALL_RULES, extra])
 
 
-def test_a_failing_rule_is_the_same_internal_error(monkeypatch):
+def test_a_failing_rule_is_the_same_internal_error(monkeypatch, forks):
     def broken(module, index):
         raise ZeroDivisionError("rule bug")
 
     monkeypatch.delenv("AUDITS_DEBUG", raising=False)
     with_rule(monkeypatch, broken)
     serial, parallel = audit(CHECKOUTS["source_layout"], 1), audit(CHECKOUTS["source_layout"], 2)
-    assert serial.returncode == 2 and "internal error (ZeroDivisionError: rule bug)" in serial.stderr
+    assert serial.returncode == 2 and "internal error (ZeroDivisionError: rule bug)" in serial.stderr and forks
     assert (parallel.returncode, parallel.stdout, parallel.stderr) == (serial.returncode, serial.stdout, serial.stderr)
 
 
-def test_a_child_that_dies_leaves_its_modules_to_the_parent(monkeypatch):
+def test_a_child_that_dies_leaves_its_modules_to_the_parent(monkeypatch, tmp_path, forks):
     """A worker killed half-way (here: it leaves in the middle of a rule) costs time, never findings."""
     parent = os.getpid()
+    died = tmp_path / "died"
 
     def dies_in_a_child(module, index):
         if os.getpid() != parent:
+            died.mkdir(exist_ok=True)
+            (died / str(os.getpid())).touch()
             os._exit(3)
         return []
 
     serial = audit(CHECKOUTS["source_layout"], 1)
     with_rule(monkeypatch, dies_in_a_child)
     parallel = audit(CHECKOUTS["source_layout"], 3)
+    assert len(forks) == 2 and len(list(died.iterdir())) == 2  # both workers died in the rule
     assert serial.returncode == 1 and serial.stdout.count("NOT READY") >= 2
     assert (parallel.returncode, parallel.stdout, parallel.stderr) == (serial.returncode, serial.stdout, serial.stderr)
 
