@@ -72,6 +72,11 @@ CASES = [
     (["audits.export"], ["--root", "{root}", "x"], None, "must be a whole number"),
     (["audits", "audits.module", "audits.export", "audits.rules"], ["1", "--bogus"], None, "--bogus"),
     (["audits.rules"], ["--explain", "ZZ001"], None, "unknown rule code 'ZZ001'"),
+    # --fix never writes when the input is bad
+    (["audits", "audits.module"], ["--root", "{root}", "1", "--fix"], non_utf8, "not UTF-8"),
+    (["audits", "audits.module"], ["--root", "{root}", "1", "--fix"], bad_config, "unknown severity 'urgent'"),
+    (["audits"], ["--root", "{root}", "--jobs", "0"], None, "--jobs"),
+    (["audits"], ["--root", "{root}", "--jobs", "two"], None, "--jobs"),
 ]
 
 
@@ -93,6 +98,31 @@ def test_bad_input_is_one_line_exit_two_and_changes_nothing(root, capsys, comman
     code, out, err = run(command, _argv(command, args, root), capsys)
     assert_one_line_error(code, err, needle)
     assert snapshot(root.parent) == before
+
+
+NBGRADER_COURSE = Path(__file__).resolve().parent / "layouts" / "nbgrader_course"
+BROKEN_NOTEBOOKS = [  # (the bytes of source/ps1/problem2.ipynb, text the error names)
+    (b'{"cells": [', "not JSON"),
+    (b'{"cells": "x", "nbformat": 4}', "list of cells"),
+    (b"\xff\xfe{}", "not UTF-8"),
+    (b'{"cells": [{"cell_type": "code", "source": 3, "metadata": {}}], "nbformat": 4, "nbformat_minor": 5, "metadata": {}}', "no text source"),
+]
+
+
+@pytest.mark.parametrize("content, needle", BROKEN_NOTEBOOKS, ids=[needle for _, needle in BROKEN_NOTEBOOKS])
+@pytest.mark.parametrize("fix", [[], ["--fix"]], ids=["audit", "fix"])
+def test_a_broken_notebook_is_one_line_exit_two_alone_and_a_table_row_beside_others(tmp_path, capsys, content, needle, fix):
+    course = tmp_path / "course"
+    shutil.copytree(NBGRADER_COURSE, course)
+    (course / "source/ps1/problem2.ipynb").write_bytes(content)
+    before = snapshot(tmp_path)
+    code, out, err = run("audits.module", ["ps1/problem2", "--root", str(course), *fix], capsys)
+    assert_one_line_error(code, err, "problem2.ipynb", needle)
+    code, out, err = run("audits", ["--root", str(course), *fix], capsys)
+    assert code == 1 and err == ""  # problem1 is audited (and READY), problem2 is a row with its error
+    rows = {line.split()[0]: line for line in out.splitlines()[1:-1]}
+    assert "READY FOR EXPORT" in rows["ps1-problem1"] and "ERROR:" in rows["ps1-problem2"] and needle in rows["ps1-problem2"]
+    assert snapshot(tmp_path) == before
 
 
 def test_unreadable_modules_folder(root, capsys, monkeypatch):
