@@ -47,6 +47,13 @@ def audit_all(root):
     return {ref.folder: auditor.audit_ref(ref).findings for ref in auditor.refs}
 
 
+def warm(root, runs):
+    """Audit twice, the second time from the cache: a later re-audit is then the change's doing, not a cache that never hits."""
+    audit_all(root)
+    audit_all(root)
+    assert len(runs) == 2
+
+
 def test_findings_survive_the_json_round_trip_fix_and_all():
     fix = Fix("guard the call", (Edit(3, 3, 'if __name__ == "__main__":\n    test_unit_w()'), Edit(5, 4, "")), Safety.UNSAFE)
     finding = Finding("TI001", Severity.CRITICAL, "m.py", 3, "unguarded", "test_unit_w()", "guard it", "Test isolation", 5, fix, ("tests/x.py:1 uses it",))
@@ -76,7 +83,7 @@ def test_changing_the_module_re_audits_it(cached):
 def test_changing_another_file_of_the_checkout_re_audits(cached):
     """Cross-module rules read other modules, tests and which files exist: any change there counts."""
     root, runs = cached
-    audit_all(root)
+    warm(root, runs)
     (root / "tests/01_widget").mkdir(parents=True)
     (root / "tests/01_widget/test_widget.py").write_text("def test_placeholder():\n    pass\n", encoding="utf-8")
     audit_all(root)
@@ -115,7 +122,7 @@ def test_suppressed_findings_are_cached_too(cached):
 
 def test_a_new_auditor_version_re_audits(cached, monkeypatch):
     root, runs = cached
-    audit_all(root)
+    warm(root, runs)
     monkeypatch.setattr(audits.cache, "auditor_fingerprint", lambda: "another auditor")
     audit_all(root)
     assert len(runs) == 4
@@ -134,7 +141,7 @@ def test_the_auditor_fingerprint_follows_its_source(tmp_path, monkeypatch):
 def test_entries_from_another_users_cache_never_match(cached, monkeypatch, tmp_path):
     """A cache folder shipped inside an untrusted checkout cannot supply findings: its keys hold another secret."""
     root, runs = cached
-    audit_all(root)
+    warm(root, runs)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "grader-cache"))
     audit_all(root)
     assert len(runs) == 4
@@ -153,7 +160,9 @@ def test_a_cache_folder_that_is_a_symlink_is_never_written_or_pruned(cached, tmp
 def test_a_corrupt_entry_is_a_miss(cached):
     root, runs = cached
     first = audit_all(root)
-    for entry in (root / CACHE_DIR).glob("*/*.json"):
+    entries = list((root / CACHE_DIR).glob("*/*.json"))
+    assert len(entries) == 2  # else there is nothing to corrupt and the re-audit below proves nothing
+    for entry in entries:
         entry.write_text('{"findings": [{"code": 1}]', encoding="utf-8")
     assert audit_all(root) == first and len(runs) == 4
 
