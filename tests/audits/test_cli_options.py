@@ -158,6 +158,7 @@ def test_text_lines_are_path_line_col_code_message(both, capsys):
     _, out, _ = call(module_main, ["16", "--root", both, "--format", "text"], capsys)
     rows = [line for line in out.splitlines() if line.startswith("modules/16_compression/compression.py:")]
     data = json.loads(call(module_main, ["16", "--root", both, "--format", "json"], capsys)[1])
+    assert len(rows) >= 10  # the flawed module has many findings: two empty lists would prove nothing
     assert sorted(rows) == sorted(f"{f['path']}:{f['line']}:{f['column']}: {f['code']} {f['message']}" for f in data["findings"])
     assert not any("more" in line for line in out.splitlines()), "--format text lists every finding"
 

@@ -272,6 +272,25 @@ def test_an_nbgrader_course_is_discovered_notebook_by_notebook():
     assert find_root(root / "source" / "ps1") == root  # nbgrader_config.py marks the course
 
 
+def test_numbered_assignment_folders_number_their_notebook(tmp_path):
+    """source/01_intro/intro.ipynb is module 01, as modules/01_intro/ would be: ordered, no LAY002 note."""
+    root = tmp_path / "course"
+    shutil.copytree(FIXTURES / "nbgrader_course", root)
+    (root / "source/ps1/problem1.ipynb").rename(root / "source/02_squares.ipynb")
+    for folder, notebook in (("01_intro", "source/ps1/problem2.ipynb"), ("02_squares", "source/02_squares.ipynb")):
+        (root / "source" / folder).mkdir()
+        (root / notebook).rename(root / "source" / folder / f"{folder[3:]}.ipynb")
+    shutil.rmtree(root / "source/ps1")  # and its picture
+    discovery = discover(root)
+    assert [(ref.number, ref.key, ref.path.relative_to(root).as_posix(), ref.ordered) for ref in discovery.refs] == [
+        (1, "01_intro", "source/01_intro/intro.ipynb", True),
+        (2, "02_squares", "source/02_squares/squares.ipynb", True),
+    ]
+    assert discovery.order_note == ""
+    code, findings, module = json_findings("2", "--root", root, cwd=tmp_path)
+    assert (code, findings, module["number"], module["profile"]) == (0, [], 2, "nbgrader")
+
+
 def cell_findings(text_report: str) -> set[tuple[str, int, str]]:
     """(code, cell index, cell id) of each finding line of a notebook's text report."""
     return {(m.group(1), int(m.group(2)), m.group(3)) for m in re.finditer(r": ([A-Z]+\d{3}) .*\(cell (\d+), id ([\w-]+)", text_report)}
