@@ -29,7 +29,7 @@ import sys
 import time
 import warnings
 
-from timing import blas_threads  # pins BLAS to one thread: import before numpy
+from timing import blas_threads, median_seconds  # pins BLAS to one thread: import before numpy
 
 import numpy as np  # noqa: E402
 
@@ -319,8 +319,8 @@ def int8_case():
         dynamic = torch.ao.quantization.quantize_dynamic(reference, {torch.nn.Linear}, dtype=torch.qint8)
     inputs = torch.from_numpy(test_set[0])
     with torch.inference_mode():
-        float_time = median_of(lambda: reference(inputs), 200)
-        int8_time = median_of(lambda: dynamic(inputs), 200)
+        float_time = median_seconds(lambda: reference(inputs), 200, warmup=0, clock=clock)
+        int8_time = median_seconds(lambda: dynamic(inputs), 200, warmup=0, clock=clock)
     print(f"  PyTorch for reference: dynamic INT8 / float32 = {int8_time / float_time:.2f}")
 
     def ours_int8():
@@ -336,15 +336,6 @@ def int8_case():
 
 CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
 clock = CLOCK["wall"]
-
-
-def median_of(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        start = clock()
-        fn()
-        times.append(clock() - start)
-    return statistics.median(times)
 
 
 CASES = {
@@ -364,7 +355,7 @@ def measure(ours, theirs, rounds, repeat):
     for round_index in range(rounds):
         order = [(ours, our_times), (theirs, their_times)]
         for fn, times in order if round_index % 2 == 0 else reversed(order):
-            times.append(median_of(fn, repeat))
+            times.append(median_seconds(fn, repeat, warmup=0, clock=clock))
     return our_times, their_times
 
 
