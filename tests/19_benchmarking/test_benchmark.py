@@ -104,6 +104,7 @@ def test_compare_models_math_follows_the_measured_results():
         assert row["latency_ms"] == pytest.approx(ms)
         assert row["speedup"] == pytest.approx(base_ms / ms)
         assert row["accuracy"] == pytest.approx(numpy_accuracy(models[name], x, y))
+        assert row["accuracy"] == accuracy[name].mean  # the measured result, not a second computation
         assert row["accuracy_delta"] == pytest.approx(numpy_accuracy(models[name], x, y) - numpy_accuracy(models["big"], x, y))
     assert comparison["models"]["wide"]["parameter_bytes"] == 4 * 4 * 4
     assert comparison["models"]["wide"]["compression_ratio"] == pytest.approx(0.5)  # 32 bytes vs 64
