@@ -227,11 +227,16 @@ def test_fused_operation_is_one_node_with_the_composed_gradient(name):
     np.testing.assert_allclose(x.grad, y.grad, rtol=1e-4, atol=1e-5)
 
 
-def test_linear_is_one_node_with_the_composed_gradient():
-    """Linear records x @ W + b as one "linear" node; its gradients equal those of `@` then `+` (3-D input)."""
+@pytest.mark.parametrize("batch", [(), (6,), (3, 2)], ids=["1-d", "2-d", "3-d"])
+def test_linear_is_one_node_with_the_composed_gradient(batch):
+    """Linear records x @ W + b as one "linear" node; its gradients equal those of `@` then `+`.
+
+    1-d: a single vector (matmul's 1-D case); 2-d: a batch (the plain matrix product);
+    3-d: a batch of sequences (the flattened batch-times-one-matrix backward).
+    """
     layer = Linear(5, 4)
     layer.bias.data[...] = np.random.randn(4)
-    z, weights = np.random.randn(3, 2, 5), np.random.randn(3, 2, 4)
+    z, weights = np.random.randn(*batch, 5), np.random.randn(*batch, 4)
     x, y = leaf(z), leaf(z)
     out = layer(x)
     assert type(out._grad_fn) is BACKWARD_RULES["linear"]
