@@ -16,8 +16,8 @@ BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spe
 
 
 # Nodes that open a scope of their own: names bound inside them are not globals.
-_FUNCTION_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-_SCOPES = _FUNCTION_SCOPES + (ast.ClassDef,)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef) + _COMPREHENSIONS
 
 
 def _parameters(arguments: ast.arguments) -> list[ast.arg]:
@@ -34,13 +34,15 @@ def _inside(scope: ast.AST) -> list[ast.AST]:
         return [*_parameters(scope.args), scope.body]
     if isinstance(scope, ast.ClassDef):
         return list(scope.body)
-    parts = [*scope.generators]  # a comprehension (its first iterable counted inside: only ever more silent)
+    first, *rest = scope.generators  # a comprehension: all but its first iterable (see `_outside`)
+    parts = [first.target, *first.ifs, *rest]
     parts += [scope.key, scope.value] if isinstance(scope, ast.DictComp) else [scope.elt]
     return parts
 
 
 def _outside(scope: ast.AST) -> list[ast.AST]:
-    """The parts of a scope node evaluated where it is defined: decorators, defaults, annotations, bases."""
+    """The parts of a scope node evaluated where it is defined: decorators, defaults, annotations,
+    bases, a comprehension's first iterable."""
     if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         arguments = scope.args
         parts = [*arguments.defaults, *filter(None, arguments.kw_defaults)]
@@ -50,7 +52,7 @@ def _outside(scope: ast.AST) -> list[ast.AST]:
         return parts
     if isinstance(scope, ast.ClassDef):
         return [*scope.decorator_list, *scope.bases, *scope.keywords]
-    return []
+    return [scope.generators[0].iter]
 
 
 def _scope_nodes(scope: ast.AST) -> tuple[list[ast.AST], list[ast.AST]]:
@@ -64,6 +66,8 @@ def _scope_nodes(scope: ast.AST) -> tuple[list[ast.AST], list[ast.AST]]:
         if isinstance(node, _SCOPES):
             nested.append(node)
             stack.extend(_outside(node))
+        elif isinstance(node, ast.AnnAssign) and isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            stack.extend(filter(None, [node.target, node.value]))  # a local variable's annotation is never evaluated
         elif not isinstance(node, ast.arg):  # a parameter's annotation is read where its function is defined
             stack.extend(ast.iter_child_nodes(node))
     return own, nested
@@ -89,18 +93,18 @@ def _bindings(own: list[ast.AST]) -> set[str]:
             names.add(node.name)
         elif isinstance(node, ast.MatchMapping) and node.rest:
             names.add(node.rest)
+        elif isinstance(node, _COMPREHENSIONS):  # `:=` in a comprehension binds in the scope around it
+            names.update(sub.target.id for sub in ast.walk(node) if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name))
     return names
 
 
 def _module_bindings(tree: ast.Module) -> tuple[set[str], bool]:
-    """The globals an export cell defines, and whether it star-imports. Names declared
-    `global` or bound by `:=` anywhere count too: over-approximating keeps the rule
-    silent when in doubt."""
+    """The globals an export cell defines, and whether it star-imports. Names a function
+    declares `global` count too: it may bind them when called."""
     own, _ = _scope_nodes(tree)
     names = _bindings(own)
     for node in nodes(tree, ast.Global):
         names.update(node.names)
-    names.update(node.target.id for node in nodes(tree, ast.NamedExpr) if isinstance(node.target, ast.Name))
     star = any(alias.name == "*" for node in nodes(tree, ast.ImportFrom) for alias in node.names)
     return names, star
 

@@ -9,6 +9,9 @@ from collections import OrderedDict as OD
 LIMIT = 3
 SCALE = 2
 WIDTH = 4
+ROWS, COLS, DEPTH = 5, 2, 1
+Table = dict
+err = None
 
 
 def helper():
@@ -54,3 +57,34 @@ def shadowed():
 
 def calls_helper():
     return helper()  # expect: EX004
+
+
+# A comprehension's first iterable is evaluated where the comprehension stands (here the
+# class body, which binds ROWS); the rest of it runs in a scope of its own, which the
+# class body's names do not reach.
+class Grid:
+    ROWS = 5
+    firsts = [i for i in range(ROWS)]
+    COLS = 2
+    seconds = [COLS for i in range(2)]  # expect: EX004
+
+
+def walrus():
+    values = [DEPTH := v for v in range(3)]  # `:=` in a comprehension binds in the function
+    return values, DEPTH
+
+
+def depth():
+    return DEPTH  # expect: EX004
+
+
+def annotated():
+    rows: Table = {}  # a local variable's annotation is never evaluated
+    return rows
+
+
+def guarded(text):
+    try:
+        return int(text)
+    except ValueError as err:
+        return err
