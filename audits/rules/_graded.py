@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from audits.astutil import import_time_statements, nodes
 from audits.model import Cell, ModuleSource
+from audits.rules._usage import imported_names
 from audits.solutions import cell_regions
 
 _CACHE = "_graded_definitions"
@@ -78,14 +79,6 @@ def bound_names(node: ast.stmt) -> set[str]:
     return {name.id for target in targets for name in nodes(target, ast.Name)}
 
 
-def imported_names(tree: ast.Module) -> set[str]:
-    names = set()
-    for node in nodes(tree, ast.Import, ast.ImportFrom):
-        for alias in node.names:
-            names.add((alias.asname or alias.name).split(".")[0])
-    return names
-
-
 def _definitions(module: ModuleSource) -> dict[str, list[Definition]]:
     """name -> its module-level definitions, in source order (computed once per module)."""
     cached = getattr(module, _CACHE, None)
@@ -111,7 +104,8 @@ def dependencies(module: ModuleSource, cell: Cell, follow: Callable[[Definition]
     A provided definition's own names are followed only when `follow(definition)` is true.
     """
     definitions = _definitions(module)
-    own = imported_names(cell.tree) | {name for node in cell.tree.body for name in bound_names(node)}
+    imports = nodes(cell.tree, ast.Import, ast.ImportFrom)
+    own = {name for node in imports for name in imported_names(node)} | {name for node in cell.tree.body for name in bound_names(node)}
     queue = sorted(loaded_names(cell.tree) - own)
     seen: set[str] = set(queue)
     deps = Dependencies()

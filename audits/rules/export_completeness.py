@@ -9,7 +9,7 @@ from typing import Iterator
 from audits.astutil import import_time_statements, nodes, runs_only_as_script
 from audits.model import Rule, Severity
 from audits.rules._base import finding
-from audits.rules._usage import usage_lines
+from audits.rules._usage import imported_names, usage_lines
 
 CATEGORY = "Export hygiene"
 BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__", "__loader__", "__builtins__"}
@@ -83,10 +83,8 @@ def _bindings(own: list[ast.AST]) -> set[str]:
             names.add(node.arg)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
-        elif isinstance(node, ast.Import):
-            names.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            names.update(alias.asname or alias.name for alias in node.names)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update(imported_names(node))
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             names.update(node.names)
         elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
@@ -130,13 +128,9 @@ def _provided_at_import(tree: ast.Module) -> dict[str, ast.stmt]:
     for node, _ in import_time_statements(tree.body):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             provided.setdefault(node.name, node)
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                provided.setdefault(alias.asname or alias.name.split(".")[0], node)
-        elif isinstance(node, ast.ImportFrom):
-            for alias in node.names:
-                if alias.name != "*":
-                    provided.setdefault(alias.asname or alias.name, node)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for name in imported_names(node):
+                provided.setdefault(name, node)
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:

@@ -12,6 +12,7 @@ from typing import Iterator, Optional
 from audits.astutil import nodes
 from audits.index import RepoIndex
 from audits.model import PACKAGE
+from audits.rules._usage import imported_names
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,8 @@ def _names_in_file(path: str, mtime_ns: int) -> frozenset[str]:
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
-        elif isinstance(node, ast.ImportFrom):
-            names.update(alias.asname or alias.name for alias in node.names if alias.name != "*")
-        elif isinstance(node, ast.Import):
-            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update(imported_names(node))
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names.update(target.id for target in targets if isinstance(target, ast.Name))
