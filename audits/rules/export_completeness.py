@@ -164,18 +164,29 @@ def check_export_completeness(module, index):
                 continue
             if not any(first <= node.lineno <= last for first, last in guards):
                 missing.setdefault(node.id, []).append(node)
+    # One finding per line (findings are kept one per code and line): names first read on the same line share it.
+    first_read: dict[int, list[str]] = {}
     for name, reads in missing.items():
-        source = provided[name]
-        where = module.excerpt(source.lineno, source.end_lineno).strip()
-        how = (f"Move `{where}` into an `#| export` cell (the first one holds the imports)."
-               if isinstance(source, (ast.Import, ast.ImportFrom)) and "\n" not in where
-               else f"Move the definition of `{name}` (line {source.lineno}) into an `#| export` cell, or stop using it here.")  # fmt: skip
+        first_read.setdefault(reads[0].lineno, []).append(name)
+    for line, names in first_read.items():
+        if len(names) == 1:
+            what = f"`{names[0]}` is used by exported code but only a non-export cell provides it (line {provided[names[0]].lineno})"
+        else:
+            listed = ", ".join(f"`{name}` (line {provided[name].lineno})" for name in names)
+            what = f"{listed} are used by exported code but only non-export cells provide them"
         yield finding(
-            EX004, module, reads[0].lineno,
-            f"`{name}` is used by exported code but only a non-export cell provides it (line {source.lineno}): "
-            f"the generated package raises NameError.",
-            suggestion=how, impact=usage_lines(module, [read.lineno for read in reads]),
+            EX004, module, line, f"{what}: the generated package raises NameError.",
+            suggestion=" ".join(dict.fromkeys(_how(module, name, provided[name]) for name in names)),
+            impact=usage_lines(module, sorted({read.lineno for name in names for read in missing[name]})),
         )  # fmt: skip
+
+
+def _how(module, name: str, source: ast.stmt) -> str:
+    """How to make `name` (bound by `source` in a non-export cell) available to the package."""
+    where = module.excerpt(source.lineno, source.end_lineno).strip()
+    if isinstance(source, (ast.Import, ast.ImportFrom)) and "\n" not in where:
+        return f"Move `{where}` into an `#| export` cell (the first one holds the imports)."
+    return f"Move the definition of `{name}` (line {source.lineno}) into an `#| export` cell, or stop using it here."
 
 
 EX004 = Rule(

@@ -20,6 +20,15 @@ def test_names_only_a_demo_cell_provides_are_reported_once_at_their_first_use():
     messages = [f.message for f in findings if f.code == "EX004"]
     assert "`dataclass`" in messages[0] and f"line {line_of(text, 'from dataclasses')}" in messages[0]
     assert "`OD`" in messages[1]  # one finding per line: LIMIT on the same line folds into it
+    demo = line_of(text, "LIMIT = ")
+    assert messages[1] == (
+        f"`OD` (line {line_of(text, 'OrderedDict as OD')}), `LIMIT` (line {demo}) are used by exported code "
+        "but only non-export cells provide them: the generated package raises NameError."
+    )
+    assert [f.suggestion for f in findings if f.code == "EX004"][1] == (
+        "Move `from collections import OrderedDict as OD` into an `#| export` cell (the first one holds the imports). "
+        f"Move the definition of `LIMIT` (line {demo}) into an `#| export` cell, or stop using it here."
+    )
     assert [f.suggestion for f in findings if f.code == "EX004"][0] == "Move `from dataclasses import dataclass` into an `#| export` cell (the first one holds the imports)."
 
 
@@ -54,3 +63,12 @@ def test_copies_that_differ_only_in_docstrings_or_are_unrelated_are_fine():
         marker("export") + '\n#| export\ndef scale(x):\n    """Package version."""\n    return 2 * x\n\n\nclass Other:\n    pass\n',
     )
     assert found(audit_text(same), "EX005") == []
+
+
+def test_names_one_demo_import_provides_on_one_line_share_one_suggestion():
+    demo = marker("demo") + "\nfrom collections import Counter, OrderedDict\n"
+    text = source(demo, marker("impl", "impl") + "\n#| export\ndef table():\n    return OrderedDict(), Counter()\n")
+    [finding] = [f for f in audit_text(text) if f.code == "EX004"]
+    assert finding.line == line_of(text, "return OrderedDict")
+    assert "`OrderedDict`" in finding.message and "`Counter`" in finding.message
+    assert finding.suggestion == "Move `from collections import Counter, OrderedDict` into an `#| export` cell (the first one holds the imports)."
