@@ -92,7 +92,7 @@ def test_github_annotations_name_file_line_column_and_escape_their_values():
     assert github.render(ModuleInfo("a.py"), [low], ALL_RULES).startswith("::notice file=a%2Cb%3Ac.py,line=3,col=1,")
 
 
-def test_github_format_for_a_module_has_one_annotation_per_finding(audit, capsys):
+def test_github_format_for_a_module_has_one_annotation_per_finding(audit):
     out = render_all([audit], "github", "2025-11-10")
     lines = out.splitlines()
     assert len(lines) == len(audit.findings)
