@@ -62,14 +62,19 @@ def capped(found: list[str]) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def usage_line(module: ModuleSource, line: int) -> str:
+    """"path:line `code`" for one line of the module."""
+    return f"{module.display_path}:{line} `{_short(module.line(line).strip())}`"
+
+
 def usage_lines(module: ModuleSource, lines: Iterable[int]) -> tuple[str, ...]:
-    """("path:line `code`", ...) for those lines of the module, in order, capped (see `capped`)."""
-    return capped([f"{module.display_path}:{line} `{_short(module.line(line).strip())}`" for line in lines])
+    """Usage lines (see `usage_line`) for those lines of the module, in order, capped (see `capped`)."""
+    return capped([usage_line(module, line) for line in lines])
 
 
-def name_uses(module: ModuleSource, names: Iterable[str], cells=None, skip: tuple[int, int] = (0, 0)) -> tuple[str, ...]:
-    """Usage lines (see `usage_lines`) for every line of `cells` (default: every code cell) that
-    reads one of `names`, outside lines `skip`: where a flagged name or import is relied on."""
+def reading_lines(module: ModuleSource, names: Iterable[str], cells=None, skip: tuple[int, int] = (0, 0)) -> list[int]:
+    """The lines of `cells` (default: every code cell) that read one of `names`, outside lines
+    `skip`: where a flagged name or import is relied on."""
     wanted = set(names)
     found: list[int] = []
     for cell in module.code_cells() if cells is None else cells:
@@ -78,7 +83,7 @@ def name_uses(module: ModuleSource, names: Iterable[str], cells=None, skip: tupl
         for node in nodes(cell.tree, ast.Name):
             if node.id in wanted and isinstance(node.ctx, ast.Load) and not skip[0] <= node.lineno <= skip[1]:
                 found.append(node.lineno)
-    return usage_lines(module, found)
+    return found
 
 
 def imported_names(node: ast.stmt) -> set[str]:

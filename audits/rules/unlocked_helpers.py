@@ -6,7 +6,7 @@ from audits.astutil import defined_tests
 from audits.model import Rule, Severity
 from audits.rules._base import finding
 from audits.rules._graded import dependencies
-from audits.rules._usage import capped, name_uses
+from audits.rules._usage import capped, reading_lines, usage_line
 from audits.rules.nbgrader import complete_metadata, suggested_marker
 from audits.solutions import (
     cell_id,
@@ -46,7 +46,7 @@ def _graded_uses(module, uses) -> tuple[str, ...]:
         names_by_test.setdefault(test.start, (test, set()))[1].add(definition.name)
     found: list[str] = []
     for test, names in names_by_test.values():
-        direct = name_uses(module, names, cells=[test])
+        direct = [usage_line(module, line) for line in reading_lines(module, names, cells=[test])]
         found += direct or [f"{module.display_path}:{test.start} `{cell_id(test)}` (through locked code)"]
     return capped(found)
 

@@ -176,3 +176,33 @@ def test_a_forward_import_lists_the_lines_that_use_what_it_imports(tmp_path):
 def test_an_unlocked_helper_lists_the_graded_lines_that_read_it(tmp_path):
     lines, text, path = impact("GR003", "expected_double", tmp_path)
     assert lines == (f"{path}:{line_of(text, '== expected_double(3)')} `assert double(3) == expected_double(3)`",)
+
+
+def _graded_helper_module(*tests: str) -> str:
+    """A module whose unlocked cell `helpers` defines `ref` (read by graded tests) and whose locked
+    cell `locked-helpers` defines `via` (which calls `ref`), then the given graded test cells."""
+    impl = marker("double", "impl") + "\n#| export\ndef double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n"
+    helpers = marker("helpers") + "\ndef ref(x):\n    return x + x\n"
+    locked = marker("locked-helpers", locked=True) + "\ndef via(x):\n    return ref(x)\n"
+    return source(impl, helpers, locked, *tests)
+
+
+def test_an_unlocked_helper_reached_through_locked_code_names_the_graded_cell():
+    text = _graded_helper_module(marker("test-via", "test") + "\ndef test_via():\n    assert double(2) == via(2)\n")
+    [found] = [f for f in audit_source(parse_text(text, "widget.py"), None) if f.code == "GR003"]
+    assert found.impact == (f"widget.py:{line_of(text, 'test-via')} `test-via` (through locked code)",)
+
+
+def test_the_impact_of_an_unlocked_helper_counts_every_line_past_the_cap():
+    from audits.rules._usage import MAX_IMPACT
+
+    many = "".join(f"\n    assert double({n}) == ref({n})" for n in range(MAX_IMPACT + 2))
+    text = _graded_helper_module(
+        marker("test-many", "test") + "\ndef test_many():" + many + "\n",
+        marker("test-one", "test") + "\ndef test_one():\n    assert double(20) == ref(20)\n",
+    )
+    [found] = [f for f in audit_source(parse_text(text, "widget.py"), None) if f.code == "GR003"]
+    assert found.impact[:MAX_IMPACT] == tuple(
+        f"widget.py:{line_of(text, f'== ref({n})')} `assert double({n}) == ref({n})`" for n in range(MAX_IMPACT)
+    )
+    assert found.impact[MAX_IMPACT:] == ("... and 3 more uses",)  # ref(8), ref(9) in test-many and ref(20) in test-one
