@@ -143,3 +143,23 @@ def test_a_finding_in_a_test_file_quotes_the_test_file_not_the_module():
     review = markdown.render(info, [finding], ALL_RULES, DATE)
     assert "> 3 | from tinytorch.nn.utils.prune import MagnitudePruner" in review.replace(">    3 |", "> 3 |")
     assert "module line 3" not in review and "module line 2" not in review
+
+
+def test_repeated_mechanical_findings_of_a_rule_are_quoted_briefly_after_the_first_ones():
+    lines = tuple(f"module line {n}" for n in range(1, 41))
+    info = ModuleInfo("modules/16_compression/compression.py", lines, 16, "compression", "16_compression")
+
+    def call(line: int, impact=()) -> Finding:
+        guard = Fix("guard the call", (Edit(line, line, f'if __name__ == "__main__":\n    f{line}()'),), Safety.SAFE)
+        return Finding("TI001", Severity.CRITICAL, info.path, line, f"call {line} at import", lines[line - 1],
+                       f'if __name__ == "__main__":\n    f{line}()', fix=guard, impact=impact)
+
+    findings = [call(10), call(20), call(30), call(36, impact=("modules/16_compression/compression.py:38 `f36`",))]
+    review = markdown.render(info, findings, ALL_RULES, DATE)
+    assert review.count("Required change: the same kind as at line 10") == 1  # the third; the first two are in full
+    brief = review[review.index("#### Line 30"):review.index("#### Line 36")]
+    assert "module line 30" in brief and "module line 29" not in brief and "f30()" not in brief  # no context, no code
+    second = review[review.index("#### Line 20"):review.index("#### Line 30")]
+    assert "module line 18" in second and "f20()" in second  # the second is in full: context and code
+    last = review[review.index("#### Line 36"):]
+    assert "**Impact:** where it is used" in last and "f36()" in last, "a finding with impact is shown in full"
