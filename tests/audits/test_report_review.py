@@ -163,3 +163,9 @@ def test_repeated_mechanical_findings_of_a_rule_are_quoted_briefly_after_the_fir
     assert "module line 18" in second and "f20()" in second  # the second is in full: context and code
     last = review[review.index("#### Line 36"):]
     assert "**Impact:** where it is used" in last and "f36()" in last, "a finding with impact is shown in full"
+
+
+def test_the_fix_plan_lists_where_the_container_is_used(flawed):
+    [finding] = [f for f in flawed.findings if f.code == "CC001"]
+    plan = render(flawed, "fixplan", DATE)
+    assert "**Used at:** " + "; ".join(finding.impact) + "\n" in plan
