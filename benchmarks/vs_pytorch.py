@@ -182,39 +182,37 @@ def gradient_pairs(pairs):
 
 
 def training_case(our_model, their_model, pairs, our_optimizer, their_optimizer, inputs, targets, reshape=None):
-    """(our step, their step, worst difference): one step = forward, cross-entropy, backward, update."""
+    """(our step, their step, worst difference): one step = forward, cross-entropy, backward, update.
+
+    With `reshape`, (batch, seq, vocab) logits and (batch, seq) targets are flattened for the loss.
+    """
     our_loss, their_loss = CrossEntropyLoss(), torch.nn.CrossEntropyLoss()
     our_inputs = inputs if isinstance(inputs, np.ndarray) and inputs.dtype.kind in "iu" else Tensor(inputs)
     their_inputs, their_targets = torch.from_numpy(inputs), torch.from_numpy(targets)
 
-    def ours():
+    def our_forward():
         logits = our_model.forward(our_inputs)
-        loss = our_loss(logits.reshape(-1, logits.shape[-1]) if reshape else logits, targets.reshape(-1))
-        our_optimizer.zero_grad()
-        loss.backward()
-        our_optimizer.step()
-        return loss
+        return our_loss(logits.reshape(-1, logits.shape[-1]) if reshape else logits, targets.reshape(-1))
 
-    def theirs():
+    def their_forward():
         logits = their_model(their_inputs)
-        loss = their_loss(logits.reshape(-1, logits.shape[-1]) if reshape else logits, their_targets.reshape(-1))
-        their_optimizer.zero_grad()
+        return their_loss(logits.reshape(-1, logits.shape[-1]) if reshape else logits, their_targets.reshape(-1))
+
+    def step(forward, optimizer):
+        loss = forward()
+        optimizer.zero_grad()
         loss.backward()
-        their_optimizer.step()
+        optimizer.step()
         return loss
 
     # Agreement before the first update: compare losses and gradients of one backward pass.
-    logits = our_model.forward(our_inputs)
-    loss = our_loss(logits.reshape(-1, logits.shape[-1]) if reshape else logits, targets.reshape(-1))
+    loss, their = our_forward(), their_forward()
     loss.backward()
-    their_logits = their_model(their_inputs)
-    their = their_loss(their_logits.reshape(-1, their_logits.shape[-1]) if reshape else their_logits,
-                       their_targets.reshape(-1))
     their.backward()
     worst = worst_difference([(loss.data, their.detach().numpy())] + gradient_pairs(pairs))
     our_optimizer.zero_grad()
     their_optimizer.zero_grad()
-    return ours, theirs, worst
+    return (lambda: step(our_forward, our_optimizer)), (lambda: step(their_forward, their_optimizer)), worst
 
 
 # ---- the cases ------------------------------------------------------------------------------------
