@@ -152,6 +152,17 @@ def test_conv_gradient_skips_frozen_input_but_fills_weights():
     assert np.allclose(conv.bias.grad, 16.0)
 
 
+def test_conv_node_keeps_the_padded_input_not_the_im2col_matrices():
+    """Module 09's memory claim: from forward to backward a Conv2d node holds no array larger than
+    the padded input (the im2col matrices, 9x larger for a 3x3 kernel, are rebuilt in backward)."""
+    conv = Conv2d(3, 4, 3, padding=1)
+    x = np.random.randn(2, 3, 8, 8)
+    node = conv(Tensor(x))._grad_fn  # recorded: the weight requires grad
+    padded_bytes = 2 * 3 * 10 * 10 * 4  # float32; the im2col matrices: 2 * 27 * 64 * 4 bytes, 5.8x that
+    held = [value.nbytes for value in vars(node).values() if isinstance(value, np.ndarray)]
+    assert held and max(held) == padded_bytes
+
+
 # --------------------------------------------------------------------------- pooling
 @FEW
 @given(case=pool_cases(), kind=st.sampled_from(["max", "avg"]))
