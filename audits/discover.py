@@ -197,7 +197,7 @@ def _order(chosen: list[_Candidate], keys: list[str], order: tuple[str, ...]) ->
     for name in order:
         if name not in rank:
             known = ", ".join(keys) or "none"
-            raise InputError(f"[tool.audits] modules: no module folder {name!r} in this checkout (found: {known})")
+            raise InputError(f"[tool.audits] modules: no unnumbered module folder {name!r} in this checkout (found: {known})")
         listed.extend(key for key in rank[name] if key not in listed)
     rest = sorted(key for key in keys if key not in listed)
     position = {key: i for i, key in enumerate(listed + rest)}
@@ -233,7 +233,7 @@ def discover(root: Path | str = ".", config=None) -> Discovery:
             duplicates[number] = these
 
     note = ""
-    if unnumbered and (not numbered or order):
+    if (unnumbered and not numbered) or order:  # an order naming no unnumbered folder is an error, not ignored
         chosen = []
         for identity in sorted({(c.folder, c.name) for c in unnumbered}):
             group = _keep_tracked([c for c in unnumbered if (c.folder, c.name) == identity], ignored, generated)

@@ -49,6 +49,11 @@ def bad_config(root):
     (root / "pyproject.toml").write_text('[tool.audits]\nseverity = { "TI001" = "urgent" }\n', encoding="utf-8")
 
 
+def unknown_order(root):
+    """Module folders are all numbered here: a `modules` order can only be a typo."""
+    (root / "pyproject.toml").write_text('[tool.audits]\nmodules = ["widgit"]\n', encoding="utf-8")
+
+
 def duplicate_number(root):
     shutil.copytree(root / "modules" / "01_widget", root / "modules" / "01_gadget")
     (root / "modules" / "01_gadget" / "widget.py").rename(root / "modules" / "01_gadget" / "gadget.py")
@@ -64,6 +69,7 @@ CASES = [
     (["audits", "audits.module", "audits.export"], ["--root", "{root}/modules/01_widget/widget.py", "1"], None, "not a readable directory"),
     (["audits", "audits.module", "audits.export"], ["--root", "{root}", "1"], non_utf8, "not UTF-8"),
     (["audits", "audits.module", "audits.export"], ["--root", "{root}", "1"], bad_config, "unknown severity 'urgent'"),
+    (["audits", "audits.module", "audits.export"], ["--root", "{root}", "1"], unknown_order, "no unnumbered module folder 'widgit'"),
     # the whole-checkout table audits both folders instead (tests/audits/test_layouts.py)
     (["audits.module", "audits.export"], ["--root", "{root}", "1"], duplicate_number, "both have number 01"),
     (["audits", "audits.export"], ["--root", "{root}"], no_modules, "no module sources"),
