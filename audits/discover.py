@@ -25,9 +25,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from audits.model import InputError, ModuleRef
+
+if TYPE_CHECKING:  # imported for real only when a .gitignore must be read (see _GitIgnore)
+    import pathspec
 
 FOLDER = re.compile(r"^(\d{2})_([A-Za-z0-9_]+)$")
 UNNUMBERED = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -71,14 +74,16 @@ class _GitIgnore:
 
     def _spec(self, folder: Path) -> Optional[pathspec.GitIgnoreSpec]:
         if folder not in self._specs:
+            spec = None
             try:
                 lines = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
             except OSError:
-                lines = None
-            if lines is not None:
+                pass  # no .gitignore here
+            else:
                 import pathspec  # 10 ms of imports, paid only when a module has copies to choose among
 
-            self._specs[folder] = pathspec.GitIgnoreSpec.from_lines(lines) if lines is not None else None
+                spec = pathspec.GitIgnoreSpec.from_lines(lines)
+            self._specs[folder] = spec
         return self._specs[folder]
 
     def __call__(self, path: Path) -> bool:
