@@ -184,7 +184,7 @@ def build_parser(prog: str = "python -m audits.module", targets_required: bool =
 
 
 def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:  # "²".isdigit(), but int("²") fails
         raise argparse.ArgumentTypeError(f"invalid number {text!r}, use a whole number 1 or more")
     return int(text)
 

@@ -48,7 +48,7 @@ def jobs_wanted() -> int:
     """AUDITS_JOBS when set (1 = serial), else the number of CPUs this process may use."""
     text = os.environ.get(JOBS_VARIABLE, "").strip()
     if text:
-        if not text.isdigit() or int(text) < 1:
+        if not (text.isascii() and text.isdigit()) or int(text) < 1:  # "²".isdigit(), but int("²") fails
             raise InputError(f"{JOBS_VARIABLE}={text!r}: expected a whole number of processes, 1 or more")
         return int(text)
     if hasattr(os, "sched_getaffinity"):
