@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Optional
 
 from audits.model import InputError, Severity
@@ -73,6 +73,8 @@ def parse_config(table: object, where: str = "[tool.audits]") -> Config:
         raise InputError(f"{where}: profile must be one of {', '.join(PROFILES)}, not {profile!r}")
     modules = _strings(table, "modules", where, 'modules = ["tensor", "activations"]')
     sources = _strings(table, "sources", where, 'sources = ["lessons/*/*.py"]')
+    for pattern in sources:
+        _inside_checkout(pattern, where)
     return Config(codes, severity, where, profile, modules, sources)
 
 
@@ -81,6 +83,13 @@ def _strings(table: dict, key: str, where: str, example: str) -> tuple[str, ...]
     if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
         raise InputError(f"{where}: {key} must be a list of non-empty strings, e.g. {example}")
     return tuple(item.strip() for item in value)
+
+
+def _inside_checkout(pattern: str, where: str) -> None:
+    """A `sources` glob must name files of the checkout: relative, no `..`, not the checkout itself."""
+    parts = [part for part in PurePosixPath(pattern.replace("\\", "/")).parts if part != "."]
+    if pattern.startswith(("/", "\\")) or PureWindowsPath(pattern).drive or ".." in parts or not parts:
+        raise InputError(f"{where}: sources: {pattern!r} must match files inside the checkout, relative to it, e.g. sources = [\"lessons/*/*.py\"]")
 
 
 def load_config(root: Path | str) -> Config:

@@ -156,7 +156,11 @@ def _glob_candidates(root: Path, patterns: tuple[str, ...]) -> tuple[list[_Candi
     numbered, unnumbered = [], []
     seen = set()
     for pattern in patterns:
-        for path in sorted(root.glob(pattern)):
+        try:
+            matches = sorted(root.glob(pattern))
+        except ValueError as error:  # e.g. "**" inside a path component
+            raise InputError(f"[tool.audits] sources: {pattern!r} is not a glob pattern ({error})") from None
+        for path in matches:
             if not path.is_file() or path in seen:
                 continue
             seen.add(path)

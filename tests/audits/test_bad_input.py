@@ -49,6 +49,16 @@ def bad_config(root):
     (root / "pyproject.toml").write_text('[tool.audits]\nseverity = { "TI001" = "urgent" }\n', encoding="utf-8")
 
 
+def sources(*patterns):
+    """A `[tool.audits] sources` list of these globs."""
+
+    def spoil(root):
+        listed = ", ".join(f"'{pattern}'" for pattern in patterns)
+        (root / "pyproject.toml").write_text(f"[tool.audits]\nsources = [{listed}]\n", encoding="utf-8")
+
+    return spoil
+
+
 def unknown_order(root):
     """Module folders are all numbered here: a `modules` order can only be a typo."""
     (root / "pyproject.toml").write_text('[tool.audits]\nmodules = ["widgit"]\n', encoding="utf-8")
@@ -70,6 +80,10 @@ CASES = [
     (["audits", "audits.module", "audits.export"], ["--root", "{root}", "1"], non_utf8, "not UTF-8"),
     (["audits", "audits.module", "audits.export"], ["--root", "{root}", "1"], bad_config, "unknown severity 'urgent'"),
     (["audits", "audits.module", "audits.export"], ["--root", "{root}", "1"], unknown_order, "no unnumbered module folder 'widgit'"),
+    (["audits", "audits.module", "audits.export"], ["--root", "{root}", "1"], sources("/etc/*.py"), "'/etc/*.py' must match files inside the checkout"),
+    (["audits", "audits.module", "audits.export"], ["--root", "{root}", "1"], sources("modules/../../*.py"), "inside the checkout"),
+    (["audits", "audits.module", "audits.export"], ["--root", "{root}", "1"], sources("."), "'.' must match files inside"),
+    (["audits", "audits.module", "audits.export"], ["--root", "{root}", "1"], sources("**a/*.py"), "'**a/*.py' is not a glob pattern"),
     # the whole-checkout table audits both folders instead (tests/audits/test_layouts.py)
     (["audits.module", "audits.export"], ["--root", "{root}", "1"], duplicate_number, "both have number 01"),
     (["audits", "audits.export"], ["--root", "{root}"], no_modules, "no module sources"),
