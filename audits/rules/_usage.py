@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from typing import Iterable, Optional
 
-from audits.astutil import nodes
+from audits.astutil import dotted_name, nodes
 from audits.model import ModuleSource
 
 PARAMETERLESS = {"ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "Dropout", "Flatten", "Identity"}
@@ -84,6 +84,21 @@ def reading_lines(module: ModuleSource, names: Iterable[str], cells=None, skip: 
             if node.id in wanted and isinstance(node.ctx, ast.Load) and not skip[0] <= node.lineno <= skip[1]:
                 found.append(node.lineno)
     return found
+
+
+def import_reading_lines(module: ModuleSource, node: ast.stmt) -> list[int]:
+    """The lines (outside the import itself) that use what an import statement binds. `import a.b`
+    binds `a`, which other imports share: its uses are the reads of `a.b` itself."""
+    skip = (node.lineno, node.end_lineno or node.lineno)
+    if not isinstance(node, ast.Import):
+        return reading_lines(module, imported_names(node), skip=skip)
+    plain = {alias.asname or alias.name for alias in node.names if alias.asname or "." not in alias.name}
+    dotted = {alias.name for alias in node.names if not alias.asname and "." in alias.name}
+    found = reading_lines(module, plain, skip=skip)
+    for cell in module.code_cells():
+        if cell.tree is not None and dotted:
+            found += [use.lineno for use in nodes(cell.tree, ast.Attribute) if dotted_name(use) in dotted and not skip[0] <= use.lineno <= skip[1]]
+    return sorted(found)
 
 
 def imported_names(node: ast.stmt) -> set[str]:

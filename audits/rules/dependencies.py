@@ -5,7 +5,7 @@ from __future__ import annotations
 from audits.model import PACKAGE
 from audits.model import Rule, Severity
 from audits.rules._base import finding, parsed_code_cells
-from audits.rules._usage import imported_names, reading_lines, usage_lines
+from audits.rules._usage import import_reading_lines, usage_lines
 from audits.rules.imports import replacement, resolved_imports
 
 CATEGORY = "Module dependencies"
@@ -20,7 +20,7 @@ def _imports(module, index):
 
 def _uses(module, node):
     """Where the module relies on what the import binds (each such line breaks with it)."""
-    return usage_lines(module, reading_lines(module, imported_names(node), skip=(node.lineno, node.end_lineno or node.lineno)))
+    return usage_lines(module, import_reading_lines(module, node))
 
 
 def check_order(module, index):

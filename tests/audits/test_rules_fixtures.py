@@ -206,3 +206,22 @@ def test_the_impact_of_an_unlocked_helper_counts_every_line_past_the_cap():
         f"widget.py:{line_of(text, f'== ref({n})')} `assert double({n}) == ref({n})`" for n in range(MAX_IMPACT)
     )
     assert found.impact[MAX_IMPACT:] == ("... and 3 more uses",)  # ref(8), ref(9) in test-many and ref(20) in test-one
+
+
+def test_a_dotted_import_lists_only_the_lines_using_its_own_path(tmp_path):
+    impl = marker("widget", "impl") + (
+        "\n#| export\nimport tinytorch.core.tensor\nimport tinytorch.optimization.compression as compression\n"
+        "import tinytorch.optimization.pruning\n\n\ndef widget(x):\n    ### BEGIN SOLUTION\n"
+        "    t = tinytorch.core.tensor.Tensor()\n    c = compression.prune(t)\n    return tinytorch.optimization.pruning.prune(c)\n"
+        "    ### END SOLUTION\n"
+    )
+    text = source(impl)
+    root = make_checkout(tmp_path, {**CHECKOUT, "03_widget": text})
+    findings = [f for f in Auditor(root).audit_target("3").findings if f.code == "DEP002"]
+    path = "modules/03_widget/widget.py"
+    assert {f.line: f.impact for f in findings} == {
+        line_of(text, "as compression"): (f"{path}:{line_of(text, 'compression.prune(t)')} `c = compression.prune(t)`",),
+        line_of(text, "import tinytorch.optimization.pruning"): (
+            f"{path}:{line_of(text, 'pruning.prune(c)')} `return tinytorch.optimization.pruning.prune(c)`",
+        ),  # not the line using tinytorch.core.tensor, which binds the same name `tinytorch`
+    }
