@@ -51,7 +51,7 @@ class Plan:
                 "student": student_source(cell, keep_lines=True),
                 "knockouts": [stubbed_source(cell, [region], keep_lines=True) for region in regions],
             })  # fmt: skip
-        return {"path": str(self.module.path), "root": root, "cells": cells, **limits}
+        return {"path": str(self.module.path), "root": root, "cells": cells, "first_change": self.first_change, **limits}
 
 
 def make_plan(module: ModuleSource) -> Plan:

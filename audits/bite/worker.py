@@ -55,6 +55,7 @@ class Worker:
     def __init__(self, job, out_fd):
         self.job = job
         self.cells = job["cells"]
+        self.first_change = int(job["first_change"])  # where the student version forks (Plan.first_change)
         self.path = job["path"]
         self.timeout = float(job["timeout"])
         self.grace = float(job["grace"])
@@ -201,9 +202,8 @@ class Worker:
     def run(self):
         namespace = _main_namespace()
         compiler = codeop.Compile()
-        first_change = next((i for i, cell in enumerate(self.cells) if cell["student"] != cell["solution"]), None)
         for index, cell in enumerate(self.cells):
-            if index == first_change:
+            if index == self.first_change:
                 sources = [c["student"] for c in self.cells[index:]]
                 self.fork("student", index, sources, namespace, compiler, stop_when_caught=False)
             for number, knockout in enumerate(cell["knockouts"]):
