@@ -119,7 +119,9 @@ def _callee(node: ast.AST) -> str:
 
 def explicit_model(container: str, call: Optional[ast.Call]) -> str:
     """Python for a small named model that chains the layers of `call` (a use of the container) explicitly."""
-    layers: Iterable[ast.AST] = call.args if call is not None and call.args else ()
+    layers = list(call.args) if call is not None else []
+    if len(layers) == 1 and isinstance(layers[0], (ast.List, ast.Tuple)):  # Sequential([a, b]): the list holds the layers
+        layers = list(layers[0].elts)
     layers = [layer for layer in layers if not isinstance(layer, ast.Starred)]
     if not layers:  # no use to copy from: the canonical two-layer example
         layers = [ast.parse(text, mode="eval").body for text in ("Linear(4, 8)", "ReLU()", "Linear(8, 2)")]

@@ -169,3 +169,14 @@ def test_the_fix_plan_lists_where_the_container_is_used(flawed):
     [finding] = [f for f in flawed.findings if f.code == "CC001"]
     plan = render(flawed, "fixplan", DATE)
     assert "**Used at:** " + "; ".join(finding.impact) + "\n" in plan
+
+
+@pytest.mark.parametrize("use", ["Sequential(Linear(4, 8), ReLU())", "Sequential([Linear(4, 8), ReLU()])", "Sequential((Linear(4, 8), ReLU()))"])
+def test_replacement_code_chains_the_layers_whether_passed_one_by_one_or_as_a_list(use):
+    from audits.rules._usage import explicit_model
+
+    code = explicit_model("Sequential", ast.parse(use, mode="eval").body)
+    assert "        self.linear1 = Linear(4, 8)\n        self.relu1 = ReLU()\n" in code
+    assert "        x = self.linear1.forward(x)\n        x = self.relu1.forward(x)\n" in code
+    assert "return [*self.linear1.parameters()]" in code  # ReLU has no parameters
+    ast.parse(code)
