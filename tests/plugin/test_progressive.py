@@ -9,6 +9,7 @@ plugins installed around it: no plugin is autoloaded (pytest-randomly, xdist, hy
 so the inner run sees only the conftest under test.
 """
 
+import random
 import shutil
 import zlib
 from pathlib import Path
@@ -45,7 +46,8 @@ def checkout(pytester, monkeypatch):
     )
     (root / "tests" / "seeds").mkdir()
     (root / "tests" / "seeds" / "test_seed.py").write_text(
-        "import numpy as np\n\n\ndef test_seed():\n    print('DRAW', np.random.rand())\n    assert True\n", encoding="utf-8"
+        "import random\n\nimport numpy as np\n\n\ndef test_seed():\n    print('DRAW', np.random.rand())\n"
+        "    print('PYDRAW', random.random())\n    assert True\n", encoding="utf-8"
     )
     return root
 
@@ -105,6 +107,13 @@ def test_rng_is_seeded_from_the_test_id_not_the_order(pytester, checkout):
     assert len(first) == 1 and first == second
     np.random.seed(zlib.crc32(b"tests/seeds/test_seed.py::test_seed"))
     assert first[0] == f"DRAW {np.random.rand()}"
+
+
+def test_python_random_is_seeded_from_the_test_id_too(pytester, checkout):
+    """The conftest seeds Python's `random` with the same crc32 of the test id as numpy."""
+    result = pytester.runpytest("-q", "-s", "-p", "no:cacheprovider", "tests/seeds")
+    drawn = [line for line in result.outlines if line.startswith("PYDRAW")]
+    assert drawn == [f"PYDRAW {random.Random(zlib.crc32(b'tests/seeds/test_seed.py::test_seed')).random()}"]
 
 
 def test_rng_seeding_holds_under_pytest_randomly(pytester, checkout):
