@@ -170,3 +170,11 @@ def test_hypothesis_profile_sets_each_tests_example_count(pytester, checkout, mo
     assert result.ret == 0, result.stdout.str() + result.stderr.str()
     printed = [line[line.index("COUNT"):] for line in result.outlines if "COUNT" in line]  # after pytest's progress dots
     assert printed == expected
+
+
+def test_blas_runs_one_thread_per_test_process():
+    """The conftest limits BLAS to one thread (xdist workers already use every core)."""
+    from threadpoolctl import threadpool_info
+
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas), blas
