@@ -170,6 +170,7 @@ def test_hypothesis_profile_sets_each_tests_example_count(pytester, checkout, mo
     assert result.ret == 0, result.stdout.str() + result.stderr.str()
     printed = [line[line.index("COUNT"):] for line in result.outlines if "COUNT" in line]  # after pytest's progress dots
     assert printed == expected
+    assert not (checkout / ".hypothesis").exists(), "hypothesis wrote its database or caches into the checkout"
 
 
 def test_blas_runs_one_thread_per_test_process():
