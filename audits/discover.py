@@ -89,17 +89,27 @@ class _GitIgnore:
     def __call__(self, path: Path) -> bool:
         path = path.resolve()
         try:
-            path.relative_to(self.root)
+            inside = path.relative_to(self.root).parts
         except ValueError:
             return False
-        folder = path.parent
-        while True:
-            spec = self._spec(folder)
-            if spec is not None and spec.match_file(path.relative_to(folder).as_posix()):
+        # As git: a file in an ignored folder is ignored whatever a deeper .gitignore says
+        for depth in range(1, len(inside)):
+            if self._ignored_by_nearest(self.root.joinpath(*inside[:depth]), folder=True):
                 return True
-            if folder == self.root or folder == folder.parent:
+        return self._ignored_by_nearest(path, folder=False)
+
+    def _ignored_by_nearest(self, path: Path, folder: bool) -> bool:
+        """The nearest .gitignore with a pattern for `path` decides (a deeper `!name` re-includes it)."""
+        here = path.parent
+        while True:
+            spec = self._spec(here)
+            if spec is not None:
+                verdict = spec.check_file(path.relative_to(here).as_posix() + ("/" if folder else "")).include
+                if verdict is not None:
+                    return verdict
+            if here == self.root or here == here.parent:
                 return False
-            folder = folder.parent
+            here = here.parent
 
 
 def _children(base: Path) -> list[Path]:

@@ -142,6 +142,28 @@ def test_git_ignored_generated_copies_are_not_audited_when_a_tracked_source_exis
     assert [ref.path.relative_to(copy).as_posix() for ref in discover(copy).refs] == ["modules/01_tensor/tensor.py", "modules/02_layers/layers.py"]
 
 
+@pytest.mark.parametrize(
+    "ignores, generated, source_01",
+    [  # generated: what `git check-ignore modules/01_tensor/tensor.py modules/02_layers/layers.py` prints
+        ({"modules/.gitignore": "*.py\n"}, ["01_tensor/tensor.py", "02_layers/layers.py"], "src/01_tensor/01_tensor.py"),
+        # a deeper .gitignore re-includes: the tracked modules/ copy is module 01's source (the first layout wins)
+        ({".gitignore": "modules/**/*.py\n", "modules/01_tensor/.gitignore": "!tensor.py\n"}, ["02_layers/layers.py"], "modules/01_tensor/tensor.py"),
+        # ... but never a file in a folder git ignores
+        ({".gitignore": "modules/\n", "modules/01_tensor/.gitignore": "!tensor.py\n"}, ["01_tensor/tensor.py", "02_layers/layers.py"], "src/01_tensor/01_tensor.py"),
+    ],
+    ids=["nested", "deeper-negation", "ignored-folder"],
+)
+def test_nested_gitignores_follow_git(tmp_path, ignores, generated, source_01):
+    root = tmp_path / "course"
+    shutil.copytree(FIXTURES / "src_numbered", root)
+    (root / ".gitignore").unlink()
+    for relative, text in ignores.items():
+        (root / relative).write_text(text, encoding="utf-8")
+    discovery = discover(root)
+    assert [path.relative_to(root / "modules").as_posix() for path in discovery.generated] == generated
+    assert [ref.path.relative_to(root).as_posix() for ref in discovery.refs] == [source_01, "src/02_layers/02_layers.py"]
+
+
 def test_duplicate_numbers_are_both_audited_and_reported_never_an_abort(tmp_path):
     root = FIXTURES / "duplicates"
     result = run_command("audits", "--root", root, cwd=tmp_path)
