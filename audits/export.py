@@ -159,8 +159,26 @@ def public_names(module: ModuleSource) -> list[str]:
     return names
 
 
-def _exported_cells(module: ModuleSource) -> list[tuple[int, list[str]]]:
-    """(source line of the first exported line, exported lines) for each export cell with code."""
+def _future_imports(module: ModuleSource) -> tuple[list[str], set[int]]:
+    """The export cells' `from __future__ import ...` statements, and their source lines.
+
+    Python accepts them only at the top of a file; a notebook compiles each cell
+    alone, so there they may open any cell. The package file puts them above `__all__`.
+    """
+    statements: list[str] = []
+    lines: set[int] = set()
+    for cell in module.code_cells():
+        if cell.exported and cell.tree is not None:
+            for node in cell.tree.body:
+                if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                    statements.append(ast.unparse(node))
+                    lines.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    return list(dict.fromkeys(statements)), lines
+
+
+def _exported_cells(module: ModuleSource, skip: set[int] = frozenset()) -> list[tuple[int, list[str]]]:
+    """(source line of the first exported line, exported lines) for each export cell with code,
+    without the source lines in `skip`."""
     chunks = []
     for cell in module.code_cells():
         if not cell.exported:
@@ -173,6 +191,8 @@ def _exported_cells(module: ModuleSource) -> list[tuple[int, list[str]]]:
         kept = []
         for number, line in numbered[top:]:
             line = edits.get(number, line)
+            if number in skip:
+                continue
             if line is not None and not line.strip().startswith("#|") and line.strip() not in SOLUTION_MARKERS:
                 kept.append((number, line))
         while kept and not kept[0][1].strip():
@@ -187,14 +207,16 @@ def _exported_cells(module: ModuleSource) -> list[tuple[int, list[str]]]:
 def render(module: ModuleSource, root: Path) -> str:
     """The text of the package file generated from one module source.
 
-    A header naming the source, `__all__`, then each export cell preceded by a
-    `# path:LINE` marker naming where it starts in the source.
+    A header naming the source, the cells' `from __future__` imports, `__all__`,
+    then each export cell preceded by a `# path:LINE` marker naming where it starts
+    in the source.
     """
     source = module.path.resolve().relative_to(root.resolve()).as_posix()
     header = f"{GENERATED}{source} by `python -m audits.export`: edit the source, not this file."
+    futures, future_lines = _future_imports(module)
     names = ", ".join(f'"{name}"' for name in public_names(module))
-    parts = [f"{header}\n__all__ = [{names}]"]
-    parts += [f"# {source}:{line}\n" + "\n".join(lines) for line, lines in _exported_cells(module)]
+    parts = ["\n".join([header, *futures, f"__all__ = [{names}]"])]
+    parts += [f"# {source}:{line}\n" + "\n".join(lines) for line, lines in _exported_cells(module, future_lines)]
     return "\n\n\n".join(parts) + "\n"
 
 

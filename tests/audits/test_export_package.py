@@ -139,6 +139,22 @@ def test_check_still_proves_the_package_matches_after_stripping(tmp_path, capsys
     assert "tinytorch/core/widget.py" in capsys.readouterr().out
 
 
+def test_future_imports_open_the_package_file_so_it_compiles(tmp_path):
+    """A notebook compiles each cell alone, so `from __future__` may open any export cell;
+    Python accepts it only at the top of a file."""
+    cells = "\n#| export\nfrom __future__ import annotations\nimport math\n\n\ndef area(r: Radius) -> float:\n    ### BEGIN SOLUTION\n    return math.pi * r * r\n    ### END SOLUTION\n"
+    text = source(marker("impl", "impl") + cells)
+    root = make_checkout(tmp_path, {"01_widget": text})
+    assert export_main(["--root", str(root)]) == 0
+    package = (root / "tinytorch" / "core" / "widget.py").read_text(encoding="utf-8")
+    compile(package, "widget.py", "exec")  # a SyntaxError here is what users got
+    lines = package.splitlines()
+    assert lines[1] == "from __future__ import annotations" and lines[2].startswith("__all__ = ")
+    assert package.count("from __future__") == 1
+    marker_line = f"# modules/01_widget/widget.py:{line_of(text, 'import math')}"
+    assert lines[lines.index(marker_line) + 1] == "import math"  # markers still name their source line
+
+
 PACKAGE_FILES = sorted(path for path in (ROOT / "tinytorch").rglob("*.py") if path.name != "__init__.py")
 
 
