@@ -4,11 +4,12 @@
     modules/NN_name/name_dev.py
     modules/source/NN_name/name_dev.py
     src/NN_name/NN_name.py
+    modules/source/NN/name_dev.py        folders named by number alone (also modules/NN/, src/NN/NN_name.py)
     modules/name/name_dev.py             unnumbered folders (ordered by `[tool.audits] modules`)
     source/<assignment>/<name>.ipynb     nbgrader (`nbgrader quickstart`)
 
 A source may be a percent-format `.py` or an `.ipynb` notebook (a `.py` wins in one folder).
-Numbers come from the NN_ folder names and nowhere else. Anything odd is data, not an
+Numbers come from the folder names (NN_name or NN) and nowhere else. Anything odd is data, not an
 abort: two folders with one number are both kept (`Discovery.duplicates`); copies the
 checkout's `.gitignore` ignores are generated and skipped whenever a tracked source of the
 same module exists; `[tool.audits] sources = [globs]` replaces all of this.
@@ -33,6 +34,8 @@ if TYPE_CHECKING:  # imported for real only when a .gitignore must be read (see 
     import pathspec
 
 FOLDER = re.compile(r"^(\d{2})_([A-Za-z0-9_]+)$")
+NUMBER_ONLY = re.compile(r"^\d{2}$")  # older TinyTorch checkouts: modules/source/01/tensor_dev.py, src/01/01_tensor.py
+NAMED_FILE = re.compile(r"^(?:\d{2}_)?([A-Za-z][A-Za-z0-9_]*?)(_dev)?$")  # 01_tensor, tensor_dev, tensor -> tensor
 UNNUMBERED = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 LAYOUTS = ("modules", "modules/source", "src")  # earlier layouts win a module present in several
 NOTEBOOKS = "source"  # nbgrader: source/<assignment>/<name>.ipynb
@@ -125,6 +128,19 @@ def _sources_in(folder: Path, name: str) -> list[Path]:
     return [folder / f"{stem}{suffix}" for suffix in SUFFIXES for stem in dict.fromkeys(stems) if (folder / f"{stem}{suffix}").is_file()]
 
 
+def _named_source(folder: Path) -> Optional[tuple[str, list[Path]]]:
+    """(module name, its source files) of a folder named by its number alone: the one module
+    its file names give (`tensor_dev.py`, `01_tensor.py`; such marked names first, else any
+    source file), or None when there is none or several."""
+    files = [path for suffix in SUFFIXES for path in sorted(folder.glob(f"*{suffix}")) if NAMED_FILE.match(path.stem)]
+    marked = [path for path in files if path.stem.endswith("_dev") or path.stem.startswith(f"{folder.name}_")]
+    chosen = marked or files
+    names = {NAMED_FILE.match(path.stem).group(1) for path in chosen}
+    if len(names) != 1:
+        return None
+    return names.pop(), chosen
+
+
 def _folder_candidates(root: Path) -> tuple[list[_Candidate], list[_Candidate]]:
     """(numbered, unnumbered) module folders of the LAYOUTS."""
     numbered, unnumbered = [], []
@@ -139,6 +155,10 @@ def _folder_candidates(root: Path) -> tuple[list[_Candidate], list[_Candidate]]:
                 paths = _sources_in(folder, name)
                 if paths:
                     numbered.append(_Candidate(rank, folder.name, name, number, paths))
+            elif NUMBER_ONLY.match(folder.name):
+                found = _named_source(folder)
+                if found:
+                    numbered.append(_Candidate(rank, folder.name, found[0], int(folder.name), found[1]))
             elif UNNUMBERED.match(folder.name):
                 paths = _sources_in(folder, folder.name)
                 if paths:
@@ -308,12 +328,12 @@ def _is_checkout(folder: Path) -> bool:
     if any((folder / marker).exists() for marker in CHECKOUT_MARKERS):
         return True
     src = folder / "src"
-    return src.is_dir() and any(FOLDER.match(child.name) for child in _children(src))
+    return src.is_dir() and any(FOLDER.match(child.name) or NUMBER_ONLY.match(child.name) for child in _children(src))
 
 
 def find_root(start: Path | str) -> Optional[Path]:
     """The nearest folder at or above `start` that is a checkout (.git, pyproject.toml,
-    nbgrader_config.py, modules/ or src/NN_name/), as git and ruff find theirs; None if none is."""
+    nbgrader_config.py, modules/, src/NN_name/ or src/NN/), as git and ruff find theirs; None if none is."""
     folder = Path(start).resolve()
     if not folder.is_dir():
         folder = folder.parent

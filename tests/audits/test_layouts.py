@@ -22,7 +22,7 @@ from audits.auditor import Auditor
 from audits.discover import detect_profile, discover, find_root
 from audits.export import main as export_main
 from audits.module import main as module_main
-from testkit.auditkit import LAYOUTS, assert_one_line_error, line_of, make_checkout, marker, run_command, source
+from testkit.auditkit import LAYOUTS, assert_one_line_error, layout_path, line_of, make_checkout, marker, run_command, source
 
 TENSOR = source(marker("tensor") + "\n#| export\nclass Tensor:\n    pass\n", target="core.tensor")
 MEMO = source(marker("cache") + "\n#| export\nclass KVCache:\n    pass\n", target="perf.memoization")
@@ -48,14 +48,14 @@ EXPECTED = sorted(
 @pytest.fixture(params=list(LAYOUTS))
 def checkout(request, tmp_path):
     root = make_checkout(tmp_path / "other", MODULES, {"tests/03_compression/test_prune.py": TEST_FILE}, layout=request.param)
-    return root, LAYOUTS[request.param]
+    return root, request.param
 
 
 def test_module_cli_finds_cross_module_problems_in_every_layout(checkout, capsys):
-    root, pattern = checkout
+    root, layout = checkout
     assert module_main(["3", "--root", str(root), "--format", "json"]) == 1
     report = json.loads(capsys.readouterr().out)
-    assert report["module"]["path"] == pattern.format(folder="03_compression", name="compression")
+    assert report["module"]["path"] == layout_path(layout, "03_compression")
     assert sorted((f["code"], f["line"]) for f in report["findings"]) == EXPECTED
     api = next(f for f in report["findings"] if f["code"] == "API001")
     assert api["path"] == "tests/03_compression/test_prune.py"
@@ -64,10 +64,11 @@ def test_module_cli_finds_cross_module_problems_in_every_layout(checkout, capsys
 
 
 def test_whole_checkout_table_and_export_in_every_layout(checkout, capsys):
-    root, _ = checkout
+    root, layout = checkout
     assert audits_main(["--root", str(root)]) == 1
     rows = [line.split()[0] for line in capsys.readouterr().out.splitlines()[1:-1]]
-    assert rows == ["01_tensor", "03_compression", "04_memoization"]
+    # a row names the module's folder: "03_compression", or "03" where folders carry only the number
+    assert rows == [Path(layout_path(layout, folder)).parent.name for folder in ("01_tensor", "03_compression", "04_memoization")]
     assert export_main(["--root", str(root), "1"]) == 0
     assert (root / "tinytorch" / "core" / "tensor.py").read_text(encoding="utf-8").count("class Tensor:") == 1
 
@@ -91,6 +92,7 @@ SOURCE_OF = {  # layout -> (module 02's source, the folder to stand in for "from
     "modules_name": ("modules/02_layers/layers.py", "modules/02_layers"),
     "modules_dev": ("modules/02_layers/layers_dev.py", "modules"),
     "modules_source": ("modules/source/02_layers/layers_dev.py", "modules/source/02_layers"),
+    "modules_number": ("modules/source/02/layers_dev.py", "modules/source/02"),  # folders named by number alone
     "src_numbered": ("src/02_layers/02_layers.py", "src"),
     "unnumbered": ("modules/layers/layers_dev.py", "modules/layers"),
 }
@@ -380,3 +382,11 @@ def test_a_notebook_beside_a_script_is_the_source_when_the_script_is_generated(t
     (root / ".gitignore").write_text(ignored, encoding="utf-8")
     refs = discover(root).refs
     assert refs[0].path.name == chosen and refs[1].path.name == "layers.py"  # module 02 has no notebook: its script stays
+
+
+def test_a_number_only_folder_is_named_by_its_marked_source_file(tmp_path):
+    """`modules/source/03/` holding `compression_dev.py` beside a helper: the `_dev` file is the module."""
+    root = make_checkout(tmp_path / "course", {"03_compression": TENSOR}, {"modules/source/03/helpers.py": "X = 1\n"},
+                         layout="modules/source/NN/name_dev.py")
+    [ref] = discover(root).refs
+    assert (ref.number, ref.folder, ref.name, ref.path.name) == (3, "03", "compression", "compression_dev.py")

@@ -81,12 +81,21 @@ LAYOUTS = {
     "modules/NN_name/name_dev.py": "modules/{folder}/{name}_dev.py",
     "modules/source/NN_name/name_dev.py": "modules/source/{folder}/{name}_dev.py",
     "src/NN_name/NN_name.py": "src/{folder}/{folder}.py",
+    # older TinyTorch checkouts name a module's folder by its number alone
+    "modules/NN/name_dev.py": "modules/{number}/{name}_dev.py",
+    "modules/source/NN/name_dev.py": "modules/source/{number}/{name}_dev.py",
+    "src/NN/NN_name.py": "src/{number}/{folder}.py",
 }
+
+
+def layout_path(layout: str, folder: str) -> str:
+    """Where a module folder ("16_compression") puts its source in one of the LAYOUTS."""
+    return LAYOUTS[layout].format(folder=folder, name=folder.split("_", 1)[1], number=folder[:2])
 
 
 def make_checkout(root: Path, modules: dict[str, str], files: dict[str, str] | None = None, layout: str = "modules/NN_name/name.py") -> Path:
     """Write modules {"16_compression": text} in one of the LAYOUTS, plus other files by relative path."""
-    written = {LAYOUTS[layout].format(folder=folder, name=folder.split("_", 1)[1]): text for folder, text in modules.items()}
+    written = {layout_path(layout, folder): text for folder, text in modules.items()}
     for relative, text in {**written, **(files or {})}.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
