@@ -1,5 +1,9 @@
 """Find the module sources of a checkout, in every layout seen in TinyTorch and nbgrader courses.
 
+The layouts are one table, `LAYOUTS` (data): discovery walks it, every "looked in ..." message
+names its folders (`looked_in`), the pre-commit hook's `files:` pattern is `precommit_pattern()`
+(a test compares the two) and the test kit builds a checkout for each of its examples:
+
     modules/NN_name/name.py              (ours)
     modules/NN_name/name_dev.py
     modules/source/NN_name/name_dev.py
@@ -37,9 +41,56 @@ FOLDER = re.compile(r"^(\d{2})_([A-Za-z0-9_]+)$")
 NUMBER_ONLY = re.compile(r"^\d{2}$")  # older TinyTorch checkouts: modules/source/01/tensor_dev.py, src/01/01_tensor.py
 NAMED_FILE = re.compile(r"^(?:\d{2}_)?([A-Za-z][A-Za-z0-9_]*?)(_dev)?$")  # 01_tensor, tensor_dev, tensor -> tensor
 UNNUMBERED = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-LAYOUTS = ("modules", "modules/source", "src")  # earlier layouts win a module present in several
-NOTEBOOKS = "source"  # nbgrader: source/<assignment>/<name>.ipynb
 SUFFIXES = (".py", ".ipynb")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One place module sources live in a checkout.
+
+    base:     the folder, relative to the root, whose sub-folders are the modules
+    kind:     "folders"   each sub-folder (NN_name, NN or an unnumbered name) is one module, its
+                          source a `.py` or `.ipynb` named after it (see `_sources_in`, `_named_source`)
+              "notebooks" nbgrader's assignments: every `.ipynb` in a sub-folder is a module
+    examples: where a module source sits, as templates ({folder} "16_compression", {number} "16",
+              {name} "compression"); the test kit writes a checkout for each one
+    """
+
+    base: str
+    kind: str
+    examples: tuple[str, ...]
+
+    def example_names(self) -> list[str]:
+        """The examples as people write them: "modules/NN_name/name.py"."""
+        return [example.format(folder="NN_name", number="NN", name="name") for example in self.examples]
+
+
+# In order of precedence: an earlier layout wins a module present in several (the others are mirror copies).
+LAYOUTS = (
+    Layout("modules", "folders", ("modules/{folder}/{name}.py", "modules/{folder}/{name}_dev.py", "modules/{number}/{name}_dev.py")),
+    Layout("modules/source", "folders", ("modules/source/{folder}/{name}_dev.py", "modules/source/{number}/{name}_dev.py")),
+    Layout("src", "folders", ("src/{folder}/{folder}.py", "src/{number}/{folder}.py")),
+    Layout("source", "notebooks", ("source/{folder}/{name}.ipynb",)),
+)
+
+
+def looked_in() -> str:
+    """The folders discovery searches, for "no module sources" messages."""
+    where = [f"{layout.base}/" if layout.kind == "folders" else f"{layout.base}/<assignment>/*.ipynb" for layout in LAYOUTS]
+    return f"looked in {', '.join(where)}; or set [tool.audits] sources"
+
+
+def nothing_found(root: Path) -> InputError:
+    """The error every command raises when a checkout holds no module source."""
+    return InputError(f"no module sources under {Path(root).resolve()} ({looked_in()})")
+
+
+def precommit_pattern() -> str:
+    """The `files:` regex of the pre-commit hooks: a module source under any layout's top folder."""
+    tops = dict.fromkeys(layout.base.split("/")[0] for layout in LAYOUTS)
+    suffixes = "|".join(suffix.lstrip(".") for suffix in SUFFIXES)
+    return f"^({'|'.join(tops)})/.*\\.({suffixes})$"
+
 DEFAULT_EXP = re.compile(r"#\s*\|\s*default_exp\b")
 CHECKOUT_MARKERS = (".git", "pyproject.toml", "nbgrader_config.py", "modules")
 
@@ -145,8 +196,8 @@ def _folder_candidates(root: Path) -> tuple[list[_Candidate], list[_Candidate]]:
     """(numbered, unnumbered) module folders of the LAYOUTS."""
     numbered, unnumbered = [], []
     for rank, layout in enumerate(LAYOUTS):
-        base = root / layout
-        if not base.is_dir():
+        base = root / layout.base
+        if layout.kind != "folders" or not base.is_dir():
             continue
         for folder in _children(base):
             match = FOLDER.match(folder.name)
@@ -168,16 +219,17 @@ def _folder_candidates(root: Path) -> tuple[list[_Candidate], list[_Candidate]]:
 
 def _notebook_candidates(root: Path) -> list[_Candidate]:
     """nbgrader's `source/<assignment>/<name>.ipynb`: every notebook of an assignment is a module."""
-    base = root / NOTEBOOKS
-    if not base.is_dir():
-        return []
     found = []
-    for folder in _children(base):
-        notebooks = sorted(folder.glob("*.ipynb"))
-        for notebook in notebooks:
-            match = FOLDER.match(folder.name)
-            number = int(match.group(1)) if match and len(notebooks) == 1 else None
-            found.append(_Candidate(len(LAYOUTS), folder.name, notebook.stem, number, [notebook]))
+    for rank, layout in enumerate(LAYOUTS):
+        base = root / layout.base
+        if layout.kind != "notebooks" or not base.is_dir():
+            continue
+        for folder in _children(base):
+            notebooks = sorted(folder.glob("*.ipynb"))
+            for notebook in notebooks:
+                match = FOLDER.match(folder.name)
+                number = int(match.group(1)) if match and len(notebooks) == 1 else None
+                found.append(_Candidate(rank, folder.name, notebook.stem, number, [notebook]))
     return found
 
 

@@ -46,7 +46,7 @@ from typing import Optional
 from audits.auditor import Auditor
 from audits.cli import EXIT_BLOCKED, EXIT_READY, Parser, guarded_main
 from audits.config import load_config
-from audits.discover import find_module, find_modules, find_root, parse_module_number
+from audits.discover import find_module, find_modules, find_root, nothing_found, parse_module_number
 from audits.files import recover, replace_files
 from audits.model import PACKAGE, Cell, Finding, InputError, ModuleSource
 from audits.parse import DIRECTIVE, parse_module
@@ -309,7 +309,7 @@ def run(args) -> int:
     if everything:
         refs = find_modules(root, config)
         if not refs:
-            raise InputError(f"no module sources under {root.resolve()} (looked in modules/, modules/source/, src/)")
+            raise nothing_found(root)
     else:
         refs = [find_module(root, parse_module_number(args.module), config)]
     recover(root)  # a killed export or fix is completed (or rolled back) before anything is read

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
 from audits.auditor import Audit, Auditor
+from audits.discover import nothing_found
 from audits.cli import (
     EXIT_BLOCKED,
     EXIT_READY,
@@ -227,10 +228,7 @@ def audit_every_module(auditor: Auditor, jobs: int = 1) -> tuple[list[Audit], li
     """Every module of the checkout (in `jobs` processes: audits.parallel); one that cannot be read
     is set aside with its error and the others go on. InputError only when there is nothing to audit at all."""
     if not auditor.refs:
-        raise InputError(
-            f"no module sources under {auditor.root.resolve()} "
-            "(looked in modules/, modules/source/, src/, source/<assignment>/*.ipynb; or set [tool.audits] sources)"
-        )
+        raise nothing_found(auditor.root)
     audits, unreadable = [], []
     for ref, result in zip(auditor.refs, audit_refs(auditor, auditor.refs, jobs)):
         if isinstance(result, InputError):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from audits.__main__ import main as audits_main
+from audits.discover import looked_in
 from audits.export import main as export_main
 from audits.module import main as module_main
 from audits.rules.__main__ import main as rules_main
@@ -86,7 +87,8 @@ CASES = [
     (["audits", "audits.module", "audits.export"], ["--root", "{root}", "1"], sources("**a/*.py"), "'**a/*.py' is not a glob pattern"),
     # the whole-checkout table audits both folders instead (tests/audits/test_layouts.py)
     (["audits.module", "audits.export"], ["--root", "{root}", "1"], duplicate_number, "both have number 01"),
-    (["audits", "audits.export"], ["--root", "{root}"], no_modules, "no module sources"),
+    # every command names every layout of discovery's table (audits.discover.LAYOUTS)
+    (["audits", "audits.export"], ["--root", "{root}"], no_modules, f"({looked_in()})"),
     (["audits.module", "audits.export"], ["--root", "{root}", "99"], None, "no module 99 under"),
     (["audits.module"], ["--root", "{root}", "1x"], None, "1x: no such file"),
     (["audits.export"], ["--root", "{root}", "x"], None, "must be a whole number"),

@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from audits.__main__ import main as audits_main
+from audits.discover import precommit_pattern
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -132,6 +133,7 @@ def test_both_hooks_run_the_installed_command_on_module_sources_only():
     assert hooks["tinyaudit"]["language"] == "python" and hooks["tinyaudit"]["entry"].split()[0] in scripts
     assert scripts["tinyaudit"] == "audits.__main__:command" and hooks["tinyaudit-system"]["entry"].startswith("python -m audits ")
     for hook in hooks.values():
+        assert hook["files"] == precommit_pattern(), "the hook's files: pattern is read from discovery's LAYOUTS table"
         pattern = re.compile(hook["files"])
         for source in ("modules/16_compression/compression.py", "src/16_compression/16_compression.py", "source/ps1/problem1.ipynb"):
             assert pattern.search(source), source

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from audits.discover import LAYOUTS as DISCOVERY_LAYOUTS
 from audits.check import audit_source
 from audits.index import RepoIndex
 from audits.parse import parse_text
@@ -75,16 +76,15 @@ def found(findings, code: str | None = None) -> list[tuple[str, int]]:
     return [(f.code, f.line) for f in findings if code is None or f.code == code]
 
 
-# Where a module source lives in each layout discovery understands ({folder} is "16_compression", {name} "compression").
+# Where a module source lives in each layout discovery understands, read from its table
+# ({folder} is "16_compression", {name} "compression", {number} "16"): a layout added to
+# audits.discover.LAYOUTS is audited end to end by tests/audits/test_layouts.py at once.
+# The notebook layouts' sources are .ipynb files, written by their own tests.
 LAYOUTS = {
-    "modules/NN_name/name.py": "modules/{folder}/{name}.py",
-    "modules/NN_name/name_dev.py": "modules/{folder}/{name}_dev.py",
-    "modules/source/NN_name/name_dev.py": "modules/source/{folder}/{name}_dev.py",
-    "src/NN_name/NN_name.py": "src/{folder}/{folder}.py",
-    # older TinyTorch checkouts name a module's folder by its number alone
-    "modules/NN/name_dev.py": "modules/{number}/{name}_dev.py",
-    "modules/source/NN/name_dev.py": "modules/source/{number}/{name}_dev.py",
-    "src/NN/NN_name.py": "src/{number}/{folder}.py",
+    name: example
+    for layout in DISCOVERY_LAYOUTS
+    for name, example in zip(layout.example_names(), layout.examples)
+    if example.endswith(".py")
 }
 
 
