@@ -34,6 +34,7 @@ from audits.bite.runner import Limits, run_plan
 from audits.bite.verdicts import RULES as BITE_RULES
 from audits.bite.verdicts import Summary, findings, summarize
 from audits.check import apply
+from audits.discover import nothing_found
 from audits.cli import EXIT_BLOCKED, EXIT_READY, Parser, guarded_main
 from audits.model import Finding, InputError, ModuleSource
 from audits.parse import parse_file, parse_module
@@ -81,7 +82,7 @@ def bite_module(auditor: Auditor, module: ModuleSource, limits: Limits) -> Bite:
 def targets(auditor: Auditor, target: str | None) -> list[ModuleSource]:
     if target is None:
         if not auditor.refs:
-            raise InputError(f"no module sources under {auditor.root.resolve()} (looked in modules/, modules/source/, src/)")
+            raise nothing_found(auditor.root)
         return [parse_module(ref) for ref in auditor.refs]
     ref, path = auditor.resolve(target)
     return [parse_module(ref) if ref else parse_file(path)]
