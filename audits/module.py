@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from dataclasses import dataclass
-import importlib
 import re
 from collections import Counter
 import datetime as _dt
@@ -55,42 +54,24 @@ from audits.model import Finding, InputError, display_path
 from audits.parallel import audit_refs, jobs_wanted
 from audits.parse import read_source
 from audits.rules import ALL_RULES
+from audits import report
+from audits.report import text as text_report
 
 if TYPE_CHECKING:
     from audits.fix import FixResult
 
-# Each format is rendered by audits.report.<format>, imported when a run asks for it (the table needs none).
-FORMATS = ("text", "markdown", "fixplan", "json", "sarif", "github")
-# File written for each format into reports/ (the default run writes the review, the fix plan and the JSON).
-SUFFIXES = {"text": ".txt", "markdown": ".review.md", "fixplan": ".fixes.md", "json": ".json", "sarif": ".sarif", "github": ".annotations.txt"}
 REPORTS_DIR = "reports"
-
-
-def renderer(fmt: str):
-    """The audits.report module that renders `fmt`."""
-    return importlib.import_module(f"audits.report.{fmt}")
+WRITTEN = ("markdown", "fixplan", "json")  # the reports a reviewer's run writes into reports/
 
 
 def render(audit: Audit, fmt: str, date: _dt.date | str, **options) -> str:
-    if fmt == "markdown":
-        from audits.report.strengths import strengths
-
-        options.setdefault("strengths", strengths(audit.module, audit.findings, ALL_RULES))
-    return renderer(fmt).render(audit.info, audit.findings, ALL_RULES, date, suppressed=audit.suppressed, **options)
+    """One module in one format of the registry (audits.report.FORMATS)."""
+    return report.render(fmt, [audit], ALL_RULES, report.Options(date, **options))
 
 
 def render_all(audits: list[Audit], fmt: str, date: _dt.date | str, color: bool = False) -> str:
-    """One rendering of several modules: one document for the machine formats, one block per module otherwise."""
-    if fmt == "json" and len(audits) != 1:
-        json_report = renderer("json")
-        return json_report.dumps(json_report.repo_document([(a.info, a.findings, a.suppressed) for a in audits], ALL_RULES))
-    if fmt == "sarif":
-        sarif = renderer("sarif")
-        return sarif.dumps(sarif.document([(a.info, a.findings, a.suppressed) for a in audits], ALL_RULES))
-    if fmt == "github":
-        return renderer("github").render_many([f for a in audits for f in a.findings], ALL_RULES)
-    options = {"color": color} if fmt == "text" else {}
-    return "\n".join(render(audit, fmt, date, **options) for audit in audits)
+    """Every module of a run in one format of the registry: one document for JSON and SARIF, one block per module otherwise."""
+    return report.render(fmt, audits, ALL_RULES, report.Options(date, color=color))
 
 
 def write_reports(audit: Audit, root: Path, date: _dt.date | str) -> list[Path]:
@@ -101,8 +82,8 @@ def write_reports(audit: Audit, root: Path, date: _dt.date | str) -> list[Path]:
     except OSError as error:
         raise InputError(f"cannot create {folder}: {error.strerror}") from None
     written = []
-    for fmt in ("markdown", "fixplan", "json"):
-        path = folder / f"{audit.stem}{SUFFIXES[fmt]}"
+    for fmt in WRITTEN:
+        path = folder / f"{audit.stem}{report.FORMATS[fmt]}"
         write_output(path, render(audit, fmt, date))
         written.append(path)
     return written
@@ -173,7 +154,7 @@ def build_parser(prog: str = "python -m audits.module", targets_required: bool =
             "--jobs", type=_positive, metavar="N", help="processes auditing every module at once (default: AUDITS_JOBS, else one per CPU; 1: serial)"
         )
     parser.add_argument("--root", help="the checkout (default: the one holding the source path given, else the current directory's, searched upward)")
-    parser.add_argument("--format", choices=sorted(FORMATS), help="render only this format (stdout, or --output)")
+    parser.add_argument("--format", choices=list(report.FORMATS), help="render only this format (stdout, or --output)")
     parser.add_argument("--output", metavar="PATH", help="write the --format rendering to PATH instead of reports/")
     parser.add_argument("--fix", action="store_true", help="apply mechanical fixes (guards, nbgrader metadata) in place first")
     parser.add_argument("--diff", action="store_true", help="with --fix: print the fixes as a unified diff and change no file")
@@ -198,10 +179,10 @@ def _iso_date(text: str) -> _dt.date:
 
 
 def _format_for_output(path: str) -> str:
-    for fmt, suffix in (("fixplan", ".fixes.md"), ("markdown", ".md"), ("json", ".json"), ("sarif", ".sarif"), ("text", ".txt")):
-        if path.endswith(suffix):
-            return fmt
-    raise InputError(f"--output {path}: say which format with --format {'|'.join(sorted(FORMATS))}")
+    fmt = report.format_for_path(path)
+    if fmt is None:
+        raise InputError(f"--output {path}: say which format with --format {'|'.join(report.FORMATS)}")
+    return fmt
 
 
 def audit_targets(auditor: Auditor, targets: list[str]) -> list[Audit]:
@@ -309,7 +290,7 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
         return verdict(audits)
     for audit in audits:
         written = write_reports(audit, auditor.root, date)
-        out.write(render(audit, "text", date, top=renderer("text").TOP, see=shown_path(written[0]), color=color))
+        out.write(text_report.render(audit.info, audit.findings, ALL_RULES, top=text_report.TOP, see=shown_path(written[0]), color=color, suppressed=audit.suppressed))
         print("reports: " + ", ".join(shown_path(p) for p in written), file=out)
     return verdict(audits)
 

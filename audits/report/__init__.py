@@ -1,27 +1,94 @@
-"""Render audit findings for people (terminal text, Markdown review, fix plan) and tools (JSON).
+"""Render audit findings for people (terminal text, Markdown review, fix plan) and tools (JSON, SARIF, annotations).
 
-Every renderer is a pure function of the same inputs, so the four outputs never
-disagree and tests need no files:
+The output formats are one registry, `FORMATS` below: one module `audits.report.<name>` per
+format, each behind the same interface, and every command (`tinyaudit` / `python -m audits`,
+`python -m audits.module`, `python -m audits.bite`) offers exactly these:
+
+    render_all(reports, rules, options) -> str    every module of a run in one rendering
+
+`reports` are the audited modules, each with `.info` (a ModuleInfo: path, number, name,
+source lines), `.findings`, `.suppressed` and `.module` (the parsed source, read only by
+formats that quote more than the findings; an `audits.auditor.Audit` or a `Report`);
+`rules` is any iterable of `audits.model.Rule` (normally `audits.rules.ALL_RULES`): it
+supplies each finding's category (the report section), rule name and doc; `options` an
+`Options` (date, colour, reviewer line). Document formats (JSON, SARIF) render several
+modules as one document; the others one block per module. Renderers are pure functions,
+so the outputs never disagree and tests need no files. Per-module helpers, e.g.
 
     text.render(info, findings, rules)            short terminal summary
     markdown.render(info, findings, rules, date)  the review report (seed 000 layout)
     fixplan.render(info, findings, rules, date)   the fix plan (seed 001 layout)
     json.render(info, findings, rules)            stable versioned JSON (schema in json.py)
-
-`info` is a ModuleInfo (what was audited: path, number, name, source lines);
-`rules` is any iterable of `audits.model.Rule` (normally `audits.rules.ALL_RULES`):
-it supplies each finding's category (the report section), rule name and doc.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import importlib
 import re
-from dataclasses import dataclass
-from typing import Iterable, Mapping, Optional
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from audits.model import Finding, ModuleSource, Rule, Safety
 
 OTHER_CATEGORY = "Other"
+
+# The registry of output formats: name -> the file suffix a rendering is written with.
+# Adding a format is one file, audits/report/<name>.py defining `render_all`, and one line here.
+FORMATS = {
+    "text": ".txt",  # `path:line:col: CODE message` per finding, as ruff and flake8 print
+    "markdown": ".review.md",  # the review (seed 000 layout)
+    "fixplan": ".fixes.md",  # the fix plan (seed 001 layout)
+    "json": ".json",  # tinytorch-audit/1, or tinytorch-audit-repo/1 for several modules
+    "sarif": ".sarif",  # SARIF 2.1.0 for code scanning
+    "github": ".annotations.txt",  # GitHub Actions workflow annotations
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a command tells every format: the date printed in reviews, colour (terminal text only),
+    who reviewed (the Markdown review's reviewer line; None: the static audit), whether the review
+    lists strengths, and whether JSON is one repository document even for one module."""
+
+    date: _dt.date | str = ""
+    color: bool = False
+    reviewer: Optional[str] = None
+    strengths: bool = True
+    repository: bool = False
+
+
+@dataclass
+class Report:
+    """One audited module as the formats read it (`audits.auditor.Audit` has the same attributes);
+    `extra` holds keys a command adds to the module's JSON document (bite: its run summary)."""
+
+    info: "ModuleInfo"
+    findings: list[Finding]
+    suppressed: list[Finding] = field(default_factory=list)
+    module: Optional[ModuleSource] = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def renderer(name: str):
+    """The module that renders format `name` (imported when a run asks for it)."""
+    if name not in FORMATS:
+        raise ValueError(f"unknown output format {name!r} (known: {', '.join(FORMATS)})")
+    return importlib.import_module(f"audits.report.{name}")
+
+
+def render(name: str, reports: Sequence[Any], rules: Iterable[Rule] | Mapping[str, Rule], options: Options = Options()) -> str:
+    """Every report of a run in format `name`."""
+    return renderer(name).render_all(list(reports), rules, options)
+
+
+def format_for_path(path: str) -> Optional[str]:
+    """The format a file name asks for by its suffix ("audit.sarif" -> "sarif"); the longest suffix wins
+    ("x.fixes.md" is the fix plan, "x.md" the review)."""
+    for name, suffix in sorted(FORMATS.items(), key=lambda item: -len(item[1])):
+        if path.endswith(suffix):
+            return name
+    return {".md": "markdown"}.get("." + path.rsplit(".", 1)[-1]) if "." in path else None
 
 
 @dataclass(frozen=True)

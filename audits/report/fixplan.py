@@ -16,7 +16,7 @@ from typing import Iterable, Mapping
 
 from audits import score as scoring
 from audits.model import Finding, Rule, Severity
-from audits.report import ModuleInfo, duration, effort_minutes, is_mechanical, line_list, ordered, rule_map, rule_name, short_doc
+from audits.report import ModuleInfo, Options, duration, effort_minutes, is_mechanical, line_list, ordered, rule_map, rule_name, short_doc
 from audits.report.markdown import fence, suggestion_block
 
 
@@ -127,3 +127,8 @@ def render(
         add(f"{number}. [ ] {step}")
     add("")
     return "\n".join(out)
+
+
+def render_all(reports, rules: Iterable[Rule] | Mapping[str, Rule], options: Options) -> str:
+    """The fix plan of each module, one after the other (the format of the registry, audits.report.FORMATS)."""
+    return "\n".join(render(r.info, r.findings, rules, options.date, suppressed=r.suppressed) for r in reports)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from audits.model import Finding, Rule, Severity
-from audits.report import ModuleInfo, ordered, rule_map, rule_name
+from audits.report import ModuleInfo, Options, ordered, rule_map, rule_name
 
 COMMANDS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "notice"}
 
@@ -38,3 +38,8 @@ def render_many(findings: Iterable[Finding], rules: Iterable[Rule] | Mapping[str
 
 def render(info: ModuleInfo, findings: Iterable[Finding], rules: Iterable[Rule] | Mapping[str, Rule] = (), date=None, suppressed=()) -> str:
     return render_many(findings, rules)
+
+
+def render_all(reports, rules: Iterable[Rule] | Mapping[str, Rule], options: Options) -> str:
+    """One annotation per finding of every module (the format of the registry, audits.report.FORMATS)."""
+    return render_many([f for r in reports for f in r.findings], rules)

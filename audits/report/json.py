@@ -36,7 +36,7 @@ from typing import Iterable, Mapping, Optional
 
 from audits import score as scoring
 from audits.model import Finding, Fix, Rule, Safety, Severity
-from audits.report import ModuleInfo, category_of, ordered, rule_map, rule_name
+from audits.report import ModuleInfo, Options, category_of, ordered, rule_map, rule_name
 
 SCHEMA_ID = "tinytorch-audit/1"
 SEVERITIES = [severity.label for severity in scoring.SEVERITY_ORDER]
@@ -245,3 +245,16 @@ def render(
 
 def dumps(data: dict) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_all(reports, rules: Iterable[Rule] | Mapping[str, Rule], options: Options) -> str:
+    """One module's document, or one repository document for several (or when `options.repository`);
+    a report's `extra` keys are added to its module's document (the format of the registry)."""
+    rules = rule_map(rules)
+    if len(reports) == 1 and not options.repository:
+        (r,) = reports
+        return dumps({**document(r.info, r.findings, rules, r.suppressed), **getattr(r, "extra", {})})
+    data = repo_document([(r.info, r.findings, r.suppressed) for r in reports], rules)
+    for module, r in zip(data["modules"], reports):
+        module.update(getattr(r, "extra", {}))
+    return dumps(data)

@@ -21,6 +21,7 @@ from typing import Iterable, Mapping, Optional
 from audits import score as scoring
 from audits.model import Finding, Rule, Severity
 from audits.report import (
+    Options,
     ModuleInfo,
     categories,
     category_of,
@@ -322,3 +323,15 @@ def render(
     add("")
     return "\n".join(out)
 
+
+def render_all(reports, rules: Iterable[Rule] | Mapping[str, Rule], options: Options) -> str:
+    """The review of each module, one after the other (the format of the registry, audits.report.FORMATS)."""
+    from audits.report.strengths import strengths  # reads the parsed module
+
+    reviews = []
+    for r in reports:
+        extra = {"reviewer": options.reviewer} if options.reviewer else {}
+        if options.strengths:
+            extra["strengths"] = strengths(r.module, r.findings, rules)
+        reviews.append(render(r.info, r.findings, rules, options.date, suppressed=r.suppressed, **extra))
+    return "\n".join(reviews)

@@ -22,7 +22,7 @@ from typing import Iterable, Mapping
 
 from audits import version
 from audits.model import Finding, Rule, Severity
-from audits.report import ModuleInfo, ordered, rule_map
+from audits.report import ModuleInfo, Options, ordered, rule_map
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL = "tinyaudit"
@@ -100,3 +100,8 @@ def render(info: ModuleInfo, findings: Iterable[Finding], rules: Iterable[Rule] 
 
 def dumps(data: dict) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_all(reports, rules: Iterable[Rule] | Mapping[str, Rule], options: Options) -> str:
+    """One SARIF log for every module of the run (the format of the registry, audits.report.FORMATS)."""
+    return dumps(document([(r.info, r.findings, r.suppressed) for r in reports], rules))

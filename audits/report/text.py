@@ -18,7 +18,7 @@ from typing import Iterable, Mapping, Optional
 
 from audits import score as scoring
 from audits.model import Finding, Rule
-from audits.report import ModuleInfo, by_severity
+from audits.report import ModuleInfo, Options, by_severity
 
 TOP = 10
 RED, YELLOW, GREEN, BOLD, RESET = "\033[31m", "\033[33m", "\033[32m", "\033[1m", "\033[0m"
@@ -71,3 +71,8 @@ def render(
     if note:
         lines.append(note)
     return "\n".join(lines) + "\n"
+
+
+def render_all(reports, rules: Iterable[Rule] | Mapping[str, Rule], options: Options) -> str:
+    """Every finding of every module (the format of the registry, audits.report.FORMATS)."""
+    return "\n".join(render(r.info, r.findings, rules, color=options.color, suppressed=r.suppressed) for r in reports)
