@@ -24,7 +24,7 @@ from typing import Iterable, Optional
 from audits.config import Config
 from audits.index import RepoIndex
 from audits.model import Finding, ModuleSource
-from audits.rules import ALL_RULES, suppressions as hygiene_rules
+from audits.rules import ALL_RULES, every_rule, suppressions as hygiene_rules
 
 SUPPRESS = hygiene_rules.SUPPRESS  # `# audit: ignore[CODE, ...]`
 
@@ -103,10 +103,13 @@ def apply(
         if at is not None:
             used.add((found.path, at, found.code))
             silenced.append(found)
-    enabled = [rule.code for rule in ALL_RULES if rule.code not in config.ignore]
-    findings += hygiene_rules.hygiene(
-        _suppression_comments(module, index), used, (rule.code for rule in ALL_RULES), enabled, module.display_path
-    )
+    comments = _suppression_comments(module, index)
+    if comments:
+        # Any code of the registry may be named (bite's too: `python -m audits.bite` honours the comment);
+        # only the static rules that ran can be judged unused here.
+        known = [rule.code for rule in every_rule()]
+        enabled = [rule.code for rule in ALL_RULES if rule.code not in config.ignore]
+        findings += hygiene_rules.hygiene(comments, used, known, enabled, module.display_path)
     silenced_ids = {id(found) for found in silenced}
     if suppressed is not None:
         suppressed.extend(sorted({(f.path, f.line, f.code): f for f in silenced}.values(), key=lambda f: (f.path, f.line, f.code)))

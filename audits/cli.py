@@ -106,15 +106,15 @@ def add_version(parser: argparse.ArgumentParser) -> None:
 
 def rule_codes(text: str, option: str) -> frozenset[str]:
     """`--select TI001,NB` -> the rule codes it names: whole codes or prefixes ("NB" is every NB rule)."""
-    from audits.rules import ALL_RULES  # late import: keep `--help` and `--version` cheap
+    from audits.rules import every_rule  # late import: keep `--help` and `--version` cheap
 
     codes: set[str] = set()
     for word in (part.strip().upper() for part in text.split(",")):
         if not word:
             continue
-        matched = {rule.code for rule in ALL_RULES if rule.code == word or (word.isalpha() and rule.code.startswith(word))}
+        matched = {rule.code for rule in every_rule() if rule.code == word or (word.isalpha() and rule.code.startswith(word))}
         if not matched:
-            known = ", ".join(rule.code for rule in ALL_RULES)
+            known = ", ".join(rule.code for rule in every_rule())
             raise InputError(f"{option}: unknown rule code {word!r} (known: {known}; a prefix such as NB selects a family)")
         codes |= matched
     return frozenset(codes)
@@ -129,11 +129,11 @@ def add_selection(parser: argparse.ArgumentParser) -> None:
 
 def ignored_codes(args: argparse.Namespace, configured: Iterable[str]) -> frozenset[str]:
     """The codes a run skips: the checkout's `[tool.audits] ignore`, --ignore, and every code --select leaves out."""
-    from audits.rules import ALL_RULES
+    from audits.rules import every_rule
 
     ignored = set(configured)
     if args.ignore:
         ignored |= rule_codes(args.ignore, "--ignore")
     if args.select:
-        ignored |= {rule.code for rule in ALL_RULES} - rule_codes(args.select, "--select")
+        ignored |= {rule.code for rule in every_rule()} - rule_codes(args.select, "--select")
     return frozenset(ignored)

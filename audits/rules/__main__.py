@@ -1,7 +1,7 @@
 """List the audit rules, or explain one.
 
-    python -m audits.rules                 code, severity and name of every rule
-    python -m audits.rules --explain CODE  what the rule checks, why, an example and the fix
+    python -m audits.rules                 code, severity and name of every rule (the static audit's and bite's)
+    python -m audits.rules --explain CODE  what the rule checks, why, an example and the fix (BITE001 too)
 
 Exit status: 0, or 2 with one line on stderr for an unknown code or option.
 """
@@ -12,7 +12,7 @@ import sys
 import textwrap
 
 from audits.cli import EXIT_READY, Parser, guarded_main
-from audits.rules import ALL_RULES, get_rule
+from audits.rules import every_rule, get_rule
 from audits.rules._base import doc_sections
 
 
@@ -31,8 +31,8 @@ def run(code: str | None) -> int:
     if code:
         print(explain(get_rule(code)), end="")  # InputError for an unknown code
         return EXIT_READY
-    width = max(len(rule.severity.label) for rule in ALL_RULES)
-    for rule in ALL_RULES:
+    width = max(len(rule.severity.label) for rule in every_rule())
+    for rule in every_rule():
         print(f"{rule.code:<7} {rule.severity.label:<{width}}  {rule.category}: {rule.name}")
     return EXIT_READY
 
