@@ -238,6 +238,13 @@ def fix_file(module: ModuleSource, findings: Iterable[Finding], *, audit: Option
     raw = read_source(module.path)
     if raw.replace("\r\n", "\n").replace("\r", "\n") != module.file_text:
         raise InputError(f"{module.path}: changed on disk while it was audited; run again")
+    if module.notebook is not None and module.notebook.invalid is not None:
+        # nbformat rejects the notebook as it is (SYN002): writing it back would keep it invalid under our
+        # name, so it is left alone and its fixable findings wait for a person, as the log says.
+        result = FixResult(module.text)
+        why = "not applied: nbformat rejects this notebook (SYN002); repair it first, then run --fix again"
+        result.needs_human = [(finding, why) for finding in findings if finding.fix is not None]
+        return result
     if module.notebook is not None:  # the fixes edit the notebook's percent rendering; the notebook writer maps them back
         from audits.notebook import write_source
 

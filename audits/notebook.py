@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from audits.model import Cell, InputError, ModuleRef, ModuleSource
+from audits.parse import normalize_newlines
 
 MAGIC = re.compile(r"^\s*[%!]")  # IPython magics and shell escapes: not Python, kept out of the AST
 KINDS = {"code": "", "markdown": " [markdown]", "raw": " [raw]"}
@@ -37,25 +38,70 @@ KINDS = {"code": "", "markdown": " [markdown]", "raw": " [raw]"}
 
 @dataclass
 class NotebookFile:
-    """The notebook behind a ModuleSource: its nbformat node as read and the file's text."""
+    """The notebook behind a ModuleSource: its nbformat node as read, the file's text, and nbformat's
+    reason for rejecting it (None when nbformat validates it; rule SYN002 reports it, --fix leaves it alone)."""
 
     node: Any  # nbformat.NotebookNode
     raw: str
+    invalid: Optional[str] = None
+    invalid_cell: Optional[int] = None  # the index of the cell nbformat's complaint is about, if it is about one
 
 
-def _read(text: str, path: Path | str):
-    """The nbformat v4 node of a notebook text, or an InputError naming the file and the problem."""
+# JSON nesting a notebook may have. Jupyter writes a handful of levels; nbformat's own reader and
+# the deep copies and validation that follow recurse once or more per level and fail near 480
+# (Python's recursion limit), so deeper files are refused up front with a clear line.
+MAX_DEPTH = 100
+
+
+def _depth(value: Any) -> int:
+    """How deeply `value` (parsed JSON) nests lists and objects, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        value, level = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is not None:
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
+
+
+def _upgrade(data: dict, path: Path | str):
+    """An nbformat 1-3 notebook converted to version 4, as Jupyter converts it, or an InputError quoting nbformat."""
+    import nbformat
+
+    version = data["nbformat"]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            old = nbformat.versions[version].to_notebook_json(data, minor=data.get("nbformat_minor", 0))
+            return nbformat.convert(old, 4)
+    # nbformat's converters assume a well-formed old notebook and fail on anything else with
+    # whatever the first missing piece raises (ValidationError, KeyError, TypeError, AttributeError...).
+    except Exception as error:  # noqa: BLE001 - any failure of nbformat's conversion means "cannot convert", said with its reason
+        # nbformat's own reader words a missing attribute so; its converters word theirs themselves
+        reason = f"missing an expected key: {error}" if isinstance(error, (AttributeError, KeyError)) else str(error) or type(error).__name__
+        raise InputError(f"{path}: an nbformat {version} notebook nbformat cannot convert to version 4 ({_brief(reason)})") from None
+
+
+def _read(text: str, path: Path | str) -> NotebookFile:
+    """The notebook of a text (its nbformat v4 node), or an InputError naming the file and the problem.
+
+    Old notebooks (nbformat 1-3) are converted as Jupyter converts them. What nbformat's
+    schema rejects but the audit can still read (a code cell without `outputs`, an unknown
+    key) is kept as `invalid`, nbformat's own words, for the audit to report.
+    """
     import nbformat  # only notebook courses pay for nbformat's import
 
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as error:
         raise InputError(f"{path}: not a notebook (not JSON: {error})") from None
+    depth = _depth(data)
+    if depth > MAX_DEPTH:
+        raise InputError(f"{path}: not a notebook Jupyter can read (JSON nested {depth} levels deep; more than {MAX_DEPTH})")
+    if isinstance(data, dict) and type(data.get("nbformat")) is int and data["nbformat"] in (1, 2, 3):
+        data = _upgrade(data, path)
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list) or data.get("nbformat") != 4:
-        if isinstance(data, dict) and data.get("nbformat") in (1, 2, 3):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return nbformat.reads(text, as_version=4)  # older formats are converted, as Jupyter does
         raise InputError(f"{path}: not a notebook (expected nbformat 4 JSON with a list of cells)")
     node = nbformat.from_dict(data)
     for number, cell in enumerate(node.cells):
@@ -68,7 +114,33 @@ def _read(text: str, path: Path | str):
             raise InputError(f"{path}: cell {number} has no text source")
         if not isinstance(cell.get("metadata", {}), dict):
             raise InputError(f"{path}: cell {number} metadata is not a JSON object")
-    return node
+    return NotebookFile(node, normalize_newlines(text), *_invalid(node))
+
+
+def _brief(message: str, limit: int = 200) -> str:
+    """A message on one line, cut to `limit` characters (nbformat's quote the offending value, which may be a whole cell)."""
+    message = " ".join(message.split())
+    return message if len(message) <= limit else message[: limit - 3] + "..."
+
+
+def _invalid(node) -> tuple[Optional[str], Optional[int]]:
+    """nbformat's reason for rejecting a notebook (its validator's message, and where) and the index
+    of the cell it is about, or (None, None) when nbformat validates it.
+
+    Validated on a copy: nbformat's validate repairs some things in place (duplicate cell ids).
+    """
+    import nbformat
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. MissingIDFieldWarning: the finding says it instead
+            nbformat.validate(copy.deepcopy(node))
+    except nbformat.ValidationError as error:
+        where = list(getattr(error, "absolute_path", ()) or ())
+        message = _brief(str(getattr(error, "message", error)))
+        cell = where[1] if len(where) > 1 and where[0] == "cells" and isinstance(where[1], int) else None
+        return (f"{message} (at {'/'.join(map(str, where))})" if where else message), cell
+    return None, None
 
 
 def _marker(cell) -> str:
@@ -103,9 +175,10 @@ def parse_notebook(text: str, path: Path | str = "<notebook>", ref: Optional[Mod
     like a `# %%` marker cannot split it), with the spans the percent parser
     gives the rendering: a cell ends at its last non-blank line.
     """
-    from audits.parse import _compile, _directives, _nbgrader, normalize_newlines
+    from audits.parse import _compile, _directives, _nbgrader
 
-    node = _read(text, path)
+    notebook = _read(text, path)
+    node = notebook.node
     lines: list[str] = []
     cells: list[Cell] = []
     for index, nbcell in enumerate(node.cells):
@@ -124,7 +197,8 @@ def parse_notebook(text: str, path: Path | str = "<notebook>", ref: Optional[Mod
             cell.directives = _directives(body)
             cell.tree, cell.syntax_error = _compile(start + 1, _without_magics(body))
         cells.append(cell)
-    return ModuleSource(Path(path), "\n".join(lines) + "\n", lines, cells, ref, notebook=NotebookFile(node, normalize_newlines(text)))
+    rendering = "\n".join(lines) + "\n" if lines else ""  # an empty notebook renders as no line at all
+    return ModuleSource(Path(path), rendering, lines, cells, ref, notebook=notebook)
 
 
 def parse_rendering(text: str, notebook: ModuleSource) -> ModuleSource:

@@ -36,7 +36,7 @@ RULE_FILES = (
     "side_effects",  # SE001
     "student_copies",  # EX005
     "suppressions",  # SUP001, SUP002
-    "syntax",  # SYN001
+    "syntax",  # SYN001, SYN002
     "test_folders",  # LAY003
     "test_isolation",  # TI001
     "test_quality",  # TST001

@@ -92,6 +92,8 @@ CASES = [
     (["audits.module", "audits.export"], ["--root", "{root}", "99"], None, "no module 99 under"),
     (["audits.module"], ["--root", "{root}", "1x"], None, "1x: no such file"),
     (["audits.export"], ["--root", "{root}", "x"], None, "must be a whole number"),
+    # past Python's 4,300-digit limit for int(): the message quotes the start and the length
+    (["audits", "audits.module", "audits.export"], ["--root", "{root}", "1" * 4400], None, "at most 9 digits), not '1111111111"),
     (["audits", "audits.module", "audits.export", "audits.rules"], ["1", "--bogus"], None, "--bogus"),
     (["audits.rules"], ["--explain", "ZZ001"], None, "unknown rule code 'ZZ001'"),
     # --fix never writes when the input is bad
@@ -122,12 +124,21 @@ def test_bad_input_is_one_line_exit_two_and_changes_nothing(root, capsys, comman
     assert snapshot(root.parent) == before
 
 
+@pytest.mark.parametrize("command", ["audits", "audits.module", "audits.export"])
+def test_a_module_number_with_thousands_of_leading_zeros_is_that_module(root, capsys, command):
+    """int() counts leading zeros toward its 4,300-digit limit; the number is still 1."""
+    code, out, err = run(command, ["--root", str(root), "0" * 5000 + "1"], capsys)
+    assert code == 0 and err == ""
+
+
 NBGRADER_COURSE = Path(__file__).resolve().parent / "layouts" / "nbgrader_course"
 BROKEN_NOTEBOOKS = [  # (the bytes of source/ps1/problem2.ipynb, text the error names)
     (b'{"cells": [', "not JSON"),
     (b'{"cells": "x", "nbformat": 4}', "list of cells"),
     (b"\xff\xfe{}", "not UTF-8"),
     (b'{"cells": [{"cell_type": "code", "source": 3, "metadata": {}}], "nbformat": 4, "nbformat_minor": 5, "metadata": {}}', "no text source"),
+    (b'{"cells": [], "nbformat": 4, "metadata": {"a": ' + b"[" * 600 + b"]" * 600 + b"}}", "nested 602 levels deep"),
+    (b'{"nbformat": 3, "nbformat_minor": 0, "metadata": {}}', "nbformat 3 notebook nbformat cannot convert"),
 ]
 
 

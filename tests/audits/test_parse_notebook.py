@@ -187,3 +187,88 @@ def test_the_notebook_writer_refuses_text_utf8_cannot_encode_and_leaves_the_file
     with pytest.raises(InputError, match="UTF-8 cannot encode"):
         write_source(module, new_text)
     assert path.read_bytes() == before
+
+
+# Notebooks an adversarial user writes (issue 23): each is read, or refused with one clear
+# reason, and what nbformat's schema rejects is a finding quoting nbformat.
+def _notebook(cells, **top) -> str:
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5, **top})
+
+
+def test_json_nested_deeper_than_jupyter_reads_is_refused_with_its_depth(tmp_path):
+    path = tmp_path / "deep.ipynb"
+    path.write_text(_notebook([], metadata={"a": json.loads("[" * 700 + "]" * 700)}), encoding="utf-8")
+    with pytest.raises(InputError, match="nested 702 levels deep"):
+        parse_file(path)
+    path.write_text(_notebook([], metadata={"a": json.loads("[" * 98 + "]" * 98)}), encoding="utf-8")
+    assert parse_file(path).cells == []  # 100 levels is the limit, not less
+
+
+def test_an_old_nbformat_3_notebook_is_converted_as_jupyter_converts_it(tmp_path):
+    path = tmp_path / "old.ipynb"
+    cell = {"cell_type": "code", "input": ["def f():\n", "    return 1\n"], "language": "python", "outputs": [], "metadata": {}}
+    heading = {"cell_type": "heading", "level": 1, "source": "Title", "metadata": {}}
+    path.write_text(json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": [heading, cell]}]}), encoding="utf-8")
+    module = parse_file(path)
+    assert [c.kind for c in module.cells] == ["markdown", "code"]
+    assert module.cells[0].source == "# # Title" and module.cells[1].tree.body[0].name == "f"
+
+
+@pytest.mark.parametrize("old, reason", [
+    ({"nbformat": 3, "nbformat_minor": 0, "metadata": {}}, "nbformat 3 notebook nbformat cannot convert to version 4 (missing an expected key: worksheets)"),
+    ({"nbformat": 3, "worksheets": [{"cells": [{"cell_type": "heading"}]}]}, "nbformat 3 notebook nbformat cannot convert"),
+    ({"nbformat": 2, "cells": []}, "nbformat 2 notebook nbformat cannot convert"),
+    ({"nbformat": 1, "cells": [1]}, "from version 1 to version 2"),
+], ids=["v3-no-worksheets", "v3-bad-cell", "v2", "v1"])
+def test_an_old_notebook_nbformat_cannot_convert_is_an_input_error_quoting_nbformat(tmp_path, old, reason):
+    path = tmp_path / "old.ipynb"
+    path.write_text(json.dumps(old), encoding="utf-8")
+    with pytest.raises(InputError, match=reason.replace("(", r"\(").replace(")", r"\)")):
+        parse_file(path)
+
+
+def test_a_notebook_nbformat_rejects_is_a_finding_at_its_cell_quoting_nbformat(tmp_path):
+    path = tmp_path / "invalid.ipynb"
+    markdown_cell = {"cell_type": "markdown", "id": "intro", "metadata": {}, "source": "# Intro"}
+    code_cell = {"cell_type": "code", "id": "code", "metadata": {}, "source": "x = 1"}  # no outputs, no execution_count
+    path.write_text(_notebook([markdown_cell, code_cell]), encoding="utf-8")
+    module = parse_file(path)
+    (finding,) = [f for f in audit_source(module, None) if f.code == "SYN002"]
+    assert finding.line == module.cells[1].start and finding.severity.blocks_export
+    assert "nbformat rejects this notebook: 'outputs' is a required property (at cells/1)" in finding.message
+    path.write_text(_notebook([markdown_cell, {**code_cell, "outputs": [], "execution_count": None}]), encoding="utf-8")
+    assert "SYN002" not in {f.code for f in audit_source(parse_file(path), None)}
+
+
+def test_a_notebook_nbformat_rejects_outside_any_cell_is_reported_at_line_one(tmp_path):
+    path = tmp_path / "invalid.ipynb"
+    path.write_text(json.dumps({"cells": [], "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")  # no top-level metadata
+    (finding,) = [f for f in audit_source(parse_file(path), None) if f.code == "SYN002"]
+    assert finding.line == 1 and "'metadata' is a required property" in finding.message and finding.excerpt == ""
+
+
+def test_fix_leaves_a_notebook_nbformat_rejects_alone_and_says_why(tmp_path):
+    path = tmp_path / "invalid.ipynb"
+    code_cell = {"cell_type": "code", "id": "t", "metadata": {}, "source": "def test_x():\n    assert 1 + 1 == 2\n\ntest_x()"}
+    path.write_text(_notebook([code_cell]), encoding="utf-8")
+    before = path.read_bytes()
+    module = parse_file(path)
+    findings = audit_source(module, None)
+    assert {"SYN002", "TI001"} <= {f.code for f in findings}  # TI001 carries a fix (a guard) that would apply on a valid notebook
+    result = fix_file(module, findings)
+    assert path.read_bytes() == before and not result.fixed
+    left = {f.code for f, why in result.needs_human if "nbformat rejects this notebook" in why}
+    assert left == {f.code for f in findings if f.fix is not None} and "TI001" in left
+
+
+def test_fix_on_a_valid_empty_notebook_changes_nothing(tmp_path):
+    from testkit.auditkit import run_command
+
+    path = tmp_path / "empty.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), path)
+    before = path.read_bytes()
+    module = parse_file(path)
+    assert module.text == "" and module.lines == []
+    result = run_command("audits.module", path, "--root", tmp_path, "--fix", "--format", "json")
+    assert result.returncode == 0 and "nothing to fix mechanically" in result.stderr
+    assert path.read_bytes() == before
