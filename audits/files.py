@@ -51,14 +51,16 @@ def _umask() -> int:
     return current
 
 
-def write_atomically(path: Path | str, text: str) -> None:
+def write_atomically(path: Path | str, text: str, errors: str = "strict") -> None:
     """Replace `path` with `text` (exact bytes, UTF-8) via a temporary file and a rename.
 
     Missing parent folders are created; an existing file keeps its permission bits, a new
     one gets those `open()` would give it (mkstemp's private 0600 is for the temporary only).
+    `errors` is the encoder's handler for what UTF-8 cannot hold (a lone surrogate): strict
+    (UnicodeEncodeError, nothing written) for sources and the package, a replacement for reports.
     """
     path = Path(path)
-    data = text.encode("utf-8")  # before anything is created: text that cannot be encoded changes nothing
+    data = text.encode("utf-8", errors)  # before anything is created: text that cannot be encoded changes nothing
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

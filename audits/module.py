@@ -94,7 +94,9 @@ def write_output(path: Path, content: str) -> None:
     try:
         if not Path(path).parent.is_dir():  # an --output into a folder that does not exist is a mistake, not a request
             raise FileNotFoundError(2, "No such file or directory")
-        write_atomically(path, content)
+        # A lone surrogate (legal in JSON metadata, quoted by findings) has no UTF-8 form: written as its
+        # escape `\ud800`, which in a JSON string is the same string and in Markdown is readable.
+        write_atomically(path, content, errors="backslashreplace")
     except OSError as error:
         raise InputError(f"cannot write {path}: {error.strerror or error}") from None
 

@@ -48,7 +48,7 @@ def _rule(rule: Rule) -> dict:
 def _fingerprint(finding: Finding) -> str:
     """Stable across runs and line shifts: code, file, message with numbers blanked, offending text."""
     key = "\0".join((finding.code, finding.path, re.sub(r"\d+", "#", finding.message), finding.excerpt.strip()))
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]  # a lone surrogate from JSON metadata too
 
 
 def _result(finding: Finding, index: dict[str, int], suppressed: bool) -> dict:

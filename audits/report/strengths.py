@@ -25,6 +25,19 @@ def _names(items: list[str]) -> str:
     return shown + (f" and {len(items) - MAX_NAMES} more" if len(items) > MAX_NAMES else "")
 
 
+def _total(points: list[int | float]) -> str:
+    """The sum of the cells' points as a reader wants it: exact for whole numbers, `:g` for fractions.
+
+    JSON allows any integer (Python reads up to 4,300 digits), which no float holds: such a sum
+    is written by its size instead of failing (OverflowError) or printing hundreds of digits.
+    """
+    whole = sum(value for value in points if isinstance(value, int))
+    fractional = [value for value in points if isinstance(value, float)]
+    if abs(whole) >= 10**15:
+        return f"about 10^{len(str(abs(whole) // 10**15)) + 14}"
+    return f"{whole + sum(fractional):g}" if fractional else str(whole)
+
+
 def strengths(module: ModuleSource, findings: Iterable[Finding], rules: Iterable[Rule] | Mapping[str, Rule]) -> list[str]:
     rules = rule_map(rules)
     findings = list(findings)
@@ -43,8 +56,8 @@ def strengths(module: ModuleSource, findings: Iterable[Finding], rules: Iterable
     if graded:
         tests = [f"`{node.name}` (line {node.lineno})" for cell in graded if cell.tree is not None
                  for node in cell.tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test")]  # fmt: skip
-        points = sum(cell.nbgrader.get("points", 0) for cell in graded if isinstance(cell.nbgrader.get("points"), (int, float)))
-        found.append(f"{len(graded)} graded and locked test cell(s) worth {points:g} points" + (f": {_names(tests)}." if tests else "."))
+        points = [cell.nbgrader["points"] for cell in graded if type(cell.nbgrader.get("points")) in (int, float)]
+        found.append(f"{len(graded)} graded and locked test cell(s) worth {_total(points)} points" + (f": {_names(tests)}." if tests else "."))
 
     guards = [node.lineno for cell in code_cells if cell.tree is not None for node in cell.tree.body if is_main_guard(node)]
     if guards:
