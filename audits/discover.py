@@ -366,14 +366,31 @@ def find_module(root: Path | str, number: int, config=None) -> ModuleRef:
     raise InputError(f"no module {number} under {Path(root).resolve()} (found: {listing})")
 
 
-def parse_module_number(text: str) -> int:
-    """A module number given on the command line: "16" or "07".
+MAX_DIGITS = 9  # a number typed on the command line (module, processes) longer than this is a mistake
 
-    ASCII digits only: `"²".isdigit()` is true but `int("²")` fails.
+
+def whole_number(text: str) -> Optional[int]:
+    """`text` as a whole number, or None unless it is ASCII digits, at most MAX_DIGITS after leading zeros.
+
+    `"²".isdigit()` is true but `int("²")` fails; `int()` refuses more than 4,300 digits.
     """
-    if not (text.isascii() and text.isdigit()):
-        raise InputError(f"module number must be a whole number like 16, not {text!r}")
-    return int(text)
+    digits = text.lstrip("0") or "0"  # int() counts leading zeros toward its limit too
+    if not (text.isascii() and text.isdigit()) or len(digits) > MAX_DIGITS:
+        return None
+    return int(digits)
+
+
+def quoted(text: str, limit: int = 40) -> str:
+    """`text` for a one-line message: its repr, cut with its length when it is long."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
+def parse_module_number(text: str) -> int:
+    """A module number given on the command line: "16" or "07"."""
+    number = whole_number(text)
+    if number is None:
+        raise InputError(f"module number must be a whole number like 16 (at most {MAX_DIGITS} digits), not {quoted(text)}")
+    return number
 
 
 def _is_checkout(folder: Path) -> bool:

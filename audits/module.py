@@ -49,6 +49,7 @@ from audits.cli import (
     ignored_codes,
     use_color,
 )
+from audits.discover import quoted, whole_number
 from audits.files import write_atomically
 from audits.model import Finding, InputError, display_path
 from audits.parallel import audit_refs, jobs_wanted
@@ -168,9 +169,10 @@ def build_parser(prog: str = "python -m audits.module", targets_required: bool =
 
 
 def _positive(text: str) -> int:
-    if not (text.isascii() and text.isdigit()) or int(text) < 1:  # "²".isdigit(), but int("²") fails
-        raise argparse.ArgumentTypeError(f"invalid number {text!r}, use a whole number 1 or more")
-    return int(text)
+    number = whole_number(text)
+    if not number:
+        raise argparse.ArgumentTypeError(f"invalid number {quoted(text)}, use a whole number 1 or more")
+    return number
 
 
 def _iso_date(text: str) -> _dt.date:

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, NoReturn, Union
 
 from audits.auditor import Audit, Auditor, read_text
+from audits.discover import quoted, whole_number
 from audits.model import InputError, ModuleRef
 
 JOBS_VARIABLE = "AUDITS_JOBS"
@@ -48,9 +49,10 @@ def jobs_wanted() -> int:
     """AUDITS_JOBS when set (1 = serial), else the number of CPUs this process may use."""
     text = os.environ.get(JOBS_VARIABLE, "").strip()
     if text:
-        if not (text.isascii() and text.isdigit()) or int(text) < 1:  # "²".isdigit(), but int("²") fails
-            raise InputError(f"{JOBS_VARIABLE}={text!r}: expected a whole number of processes, 1 or more")
-        return int(text)
+        jobs = whole_number(text)
+        if not jobs:
+            raise InputError(f"{JOBS_VARIABLE}={quoted(text)}: expected a whole number of processes, 1 or more")
+        return jobs
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1

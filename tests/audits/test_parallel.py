@@ -170,7 +170,7 @@ def test_a_child_that_dies_leaves_its_modules_to_the_parent(monkeypatch, tmp_pat
     assert (parallel.returncode, parallel.stdout, parallel.stderr) == (serial.returncode, serial.stdout, serial.stderr)
 
 
-@pytest.mark.parametrize("value", ["0", "two", "-1", "²", "٣"])
+@pytest.mark.parametrize("value", ["0", "two", "-1", "²", "٣", "1" + "0" * 5000], ids=["0", "two", "-1", "²", "٣", "5001-digits"])
 def test_a_bad_number_of_jobs_is_a_usage_error(value, monkeypatch):
     result = audit(CHECKOUTS["source_layout"], value)
     assert_one_line_error(result.returncode, result.stderr, "--jobs")
