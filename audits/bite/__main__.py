@@ -6,10 +6,13 @@
     python -m audits.bite 05 --format markdown|json|sarif|...   the findings in any format of audits.report.FORMATS
                                           (JSON: tinytorch-audit-repo/1, each module with a "bite" block)
     python -m audits.bite --select BITE003 --ignore BITE004 --exit-zero   as the static audit takes them
+    python -m audits.bite --no-sandbox    without the operating-system sandbox (trusted code only)
 
 The one dynamic check of the harness: it executes the course's code, never in this
 process but in isolated child processes (`python -I`, scratch directory, stripped
-environment) under per-cell time and memory limits. Its report adds to the static
+environment) under per-cell time and memory limits, each inside a bubblewrap sandbox
+(audits/bite/sandbox.py): when none can be made, bite refuses to run unless given
+--no-sandbox. Every report's header names the isolation used. Its report adds to the static
 grading rules GR001-GR003 what only running shows: BITE001 (a cell fails on the
 solution), BITE002 (a graded cell passes on the student version), BITE003 (a solution
 region no graded test notices), BITE004 (a cell ran past a limit), BITE005 (a solution
@@ -98,9 +101,9 @@ def run_all(auditor: Auditor, modules: list[ModuleSource], limits: Limits, jobs:
 HEADERS = ("module", "graded", "solution", "student", "regions", "seconds", "status")
 
 
-def table(bites: list[Bite]) -> str:
-    """One row per module: graded cells passing on the solution / failing on the student
-    version, regions caught by a graded test, and the verdict; then every finding."""
+def table(bites: list[Bite], isolation: str) -> str:
+    """The isolation used, then one row per module: graded cells passing on the solution / failing
+    on the student version, regions caught by a graded test, and the verdict; then every finding."""
     rows = [HEADERS]
     for bite in bites:
         s = bite.summary
@@ -119,21 +122,23 @@ def table(bites: list[Bite]) -> str:
     lines = ["  ".join(cell.ljust(w) if i in (0, len(HEADERS) - 1) else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))).rstrip() for row in rows]
     for bite in bites:
         lines += [text.finding_line(found) for found in bite.findings]
-    return "\n".join(lines) + "\n"
+    return f"isolation: {isolation}\n" + "\n".join(lines) + "\n"
 
 
-def render(bites: list[Bite], fmt: str | None, date) -> str:
+def render(bites: list[Bite], fmt: str | None, date, isolation: str) -> str:
     """The table (no format asked), else one format of the registry (audits.report.FORMATS); each JSON
-    module document gains a "bite" block with the run's counts."""
+    module document gains a "bite" block with the run's counts and the isolation used, the Markdown
+    review's reviewer line and the text report's first line name the isolation too."""
     if fmt is None:
-        return table(bites)
-    reports = [Report(ModuleInfo.from_source(b.module), b.findings, [], b.module, {"bite": _counts(b.summary)}) for b in bites]
-    return report.render(fmt, reports, RULES, report.Options(date, reviewer=REVIEWER, strengths=False, repository=True))
+        return table(bites, isolation)
+    reports = [Report(ModuleInfo.from_source(b.module), b.findings, [], b.module, {"bite": _counts(b.summary, isolation)}) for b in bites]
+    rendered = report.render(fmt, reports, RULES, report.Options(date, reviewer=f"{REVIEWER}; isolation: {isolation}", strengths=False, repository=True))
+    return f"isolation: {isolation}\n{rendered}" if fmt == "text" else rendered
 
 
-def _counts(summary: Summary) -> dict:
+def _counts(summary: Summary, isolation: str) -> dict:
     counts = {key: getattr(summary, key) for key in ("graded", "solution_passed", "student_failed", "regions", "caught", "stopped")}
-    return {**counts, "seconds": round(summary.seconds, 2)}
+    return {**counts, "seconds": round(summary.seconds, 2), "isolation": isolation}
 
 
 def _positive(kind):
@@ -156,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=list(report.FORMATS), help="render the findings in this format (default: the table)")
     parser.add_argument("--timeout", type=_positive(float), default=Limits.timeout, help="seconds (wall-clock and CPU) one cell may run (default: %(default)s)")
     parser.add_argument("--memory-mb", type=_positive(int), default=Limits.memory_mb, help="address space of each child process, MiB (default: %(default)s)")
+    parser.add_argument("--no-sandbox", action="store_true", help="run the course code without the operating-system sandbox: it can then read, write and delete your files, use the network and signal your processes (only for code you trust, where bubblewrap cannot run)")
     parser.add_argument("--jobs", type=_positive(int), default=os.cpu_count() or 1, help="modules run side by side (default: the CPU count)")
     add_selection(parser)
     return parser
@@ -168,9 +174,10 @@ def main(argv: list[str] | None = None) -> int:
         auditor = Auditor(args.root)
         auditor.config = dataclasses.replace(auditor.config, ignore=ignored_codes(args, auditor.config.ignore))
         modules = targets(auditor, args.target)
-        limits = Limits(timeout=args.timeout, memory_mb=args.memory_mb)
+        limits = Limits(timeout=args.timeout, memory_mb=args.memory_mb, sandboxed=not args.no_sandbox)
+        isolation = limits.isolation  # before any run: no sandbox and no --no-sandbox is one line, exit 2
         bites = run_all(auditor, modules, limits, args.jobs)
-        sys.stdout.write(render(bites, args.format, _dt.date.today()))
+        sys.stdout.write(render(bites, args.format, _dt.date.today(), isolation))
         return EXIT_READY if args.exit_zero or all(bite.bites for bite in bites) else EXIT_BLOCKED
 
     return guarded_main(body)

@@ -5,13 +5,17 @@
 The child is `python -I audits/bite/worker.py` (isolated mode: no user site, no
 PYTHON* variables, no script directory on sys.path) in a fresh scratch directory
 with a stripped environment, in its own session so that it and every process it
-forks can be killed together. Nothing of the course's code runs in this process.
+forks can be killed together, inside the operating-system sandbox of
+audits/bite/sandbox.py (bubblewrap: course read-only, only the scratch directory
+writable, no network, its own PID namespace) unless Limits.sandboxed is False
+(`--no-sandbox`). Nothing of the course's code runs in this process.
 A watchdog kills the child's process group when it reports nothing for longer
 than a cell may run; what it had reported is kept and the run says where it stopped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -24,6 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from audits.bite import sandbox
 from audits.bite.plan import Plan
 
 WORKER = Path(__file__).with_name("worker.py")
@@ -38,6 +43,14 @@ class Limits:
     memory_mb: int = 2048  # address space of each child
     file_size_mb: int = 256  # largest file a cell may write
     cpu_total: int = 3600  # hard CPU-time cap of one module's whole run
+    disk_mb: int = 512  # everything the run may write (the sandbox's scratch tmpfs)
+    processes: int = 256  # processes (and threads) of one module's run at a time, in the sandbox
+    sandboxed: bool = True  # False: no operating-system sandbox (--no-sandbox; the course code can reach the machine)
+
+    @property
+    def isolation(self) -> str:
+        """The report header's word for how the course code was isolated."""
+        return sandbox.detect().describe(self.disk_mb * 1024 * 1024, self.processes) if self.sandboxed else "none (--no-sandbox)"
 
     def job_fields(self) -> dict:
         return {
@@ -72,6 +85,7 @@ class Run:
     knockouts: dict[tuple[int, int], dict[int, Outcome]] = field(default_factory=dict)  # (cell, region) -> outcomes
     done: set[str] = field(default_factory=set)  # variants that finished
     last_start: dict[str, int] = field(default_factory=dict)  # variant -> cell it was running last
+    latest: tuple[str, int] | None = None  # (variant, cell) of the last "start" event of all
     stopped: str | None = None  # why the run ended before every variant finished
     seconds: float = 0.0
 
@@ -80,6 +94,7 @@ class Run:
         kind = event.get("event")
         if kind == "start":
             self.last_start[variant] = event["cell"]
+            self.latest = (variant, event["cell"])
         elif kind == "done":
             self.done.add(variant)
         elif kind == "error":
@@ -87,6 +102,14 @@ class Run:
         elif kind == "result":
             outcome = Outcome(event["status"], event.get("message", ""), event.get("line", 0), event.get("type", ""))
             self.outcomes(variant)[event["cell"]] = outcome
+
+    def stuck(self) -> tuple[str, int] | None:
+        """(variant, cell) the run was at when it stopped: the cell the last started variant was running,
+        while it had not finished (a forked variant runs while the solution walk waits for it)."""
+        if self.latest is not None and self.latest[0] not in self.done:
+            return self.latest
+        cell = self.last_start.get("solution")
+        return None if cell is None else ("solution", cell)
 
     def outcomes(self, variant: str) -> dict[int, Outcome]:
         if variant == "solution":
@@ -120,10 +143,9 @@ def run_plan(plan: Plan, root: Path | str, limits: Limits = Limits()) -> Run:
     scratch = tempfile.mkdtemp(prefix="bite-")
     started = time.monotonic()
     try:
-        with open(os.path.join(scratch, ".worker-stderr"), "wb") as errors:
+        with tempfile.TemporaryFile() as errors, _command(root, scratch, limits) as command:
             process = subprocess.Popen(
-                [sys.executable, "-I", str(WORKER)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
                 cwd=scratch, env=isolated_env(scratch), start_new_session=True,
             )  # fmt: skip
             try:
@@ -132,13 +154,25 @@ def run_plan(plan: Plan, root: Path | str, limits: Limits = Limits()) -> Run:
                 _collect(process, run, limits)
             finally:
                 _kill_group(process)
-        if run.stopped is None and "solution" not in run.done:
-            tail = Path(scratch, ".worker-stderr").read_text(errors="replace").strip().splitlines()[-1:]
-            run.stopped = f"the bite worker exited with code {process.returncode}" + (f": {tail[0]}" if tail else "")
+            if run.stopped is None and "solution" not in run.done:
+                errors.seek(0)
+                tail = errors.read().decode(errors="replace").strip().splitlines()[-1:]
+                run.stopped = f"the bite worker exited with code {process.returncode}" + (f": {tail[0]}" if tail else "")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     run.seconds = time.monotonic() - started
     return run
+
+
+def _command(root: Path | str, scratch: str, limits: Limits):
+    """The worker's command line: in the sandbox (a context: the sandbox may hold a cgroup while it runs), or bare."""
+    argv = [sys.executable, "-I", str(WORKER)]
+    if not limits.sandboxed:
+        return contextlib.nullcontext(argv)
+    return sandbox.detect().command(
+        argv, root=str(Path(root).resolve()), workdir=scratch, cwd=scratch, env=isolated_env(scratch), readable=(str(WORKER),),
+        quota=limits.disk_mb * 1024 * 1024, processes=limits.processes,
+    )  # fmt: skip
 
 
 def _collect(process: subprocess.Popen, run: Run, limits: Limits) -> None:

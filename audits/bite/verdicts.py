@@ -128,6 +128,14 @@ def _where(outcome: Outcome) -> str:
     return f" (line {outcome.line})" if outcome.line else ""
 
 
+def _version(plan: Plan, variant: str) -> str:
+    """A worker variant's name in a message: "solution version", "student version", "knockout of <region>"."""
+    if variant in ("solution", "student"):
+        return f"{variant} version"
+    _, cell, number = variant.split(":")
+    return f"knockout of {plan.regions[int(cell)][int(number)].name}"
+
+
 def findings(plan: Plan, run: Run) -> list[Finding]:
     found: list[Finding] = []
     graded = plan.graded()
@@ -163,9 +171,9 @@ def findings(plan: Plan, run: Run) -> list[Finding]:
         overran = any(outcome.status in LIMITS for outcome in outcomes.values())  # reported as BITE004, not judged
         if f"knockout:{cell_position}:{number}" in run.done and not overran and not catchers(plan, run, cell_position, number):
             found.append(_finding(BITE003, plan, region.first, f"no graded test fails when this region ({region.name}) is replaced by the stub: it is never checked.", region.last))
-    stuck = run.last_start.get("solution")
-    if run.stopped and stuck is not None:  # the solution walk itself stopped there: say so first
-        overruns.setdefault(stuck, []).insert(0, ("solution version", Outcome("killed", f"bite stopped here: {run.stopped}")))
+    stuck = run.stuck()
+    if run.stopped and stuck is not None:  # the run stopped in this cell (of that variant): say so first
+        overruns.setdefault(stuck[1], []).insert(0, (_version(plan, stuck[0]), Outcome("killed", f"bite stopped here: {run.stopped}")))
     for position, cases in sorted(overruns.items()):
         cell = plan.cells[position]
         version, outcome = cases[0]

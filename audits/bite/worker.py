@@ -60,6 +60,7 @@ class Worker:
         self.timeout = float(job["timeout"])
         self.grace = float(job["grace"])
         self.out_fd = out_fd
+        self.runner_fd = None  # in a forked variant: the runner's own pipe, for "start" events
         self.variant = "solution"
 
     # -- reporting -----------------------------------------------------------------
@@ -67,6 +68,10 @@ class Worker:
     def emit(self, event, **fields):
         line = json.dumps({"event": event, "variant": self.variant, **fields}) + "\n"
         data = line.encode("utf-8")
+        if event == "start" and self.runner_fd is not None:
+            # Straight to the runner as well (one write, under PIPE_BUF: never interleaved): if the cell
+            # kills the parent that relays our events, the runner still knows which cell did it.
+            os.write(self.runner_fd, data)
         while data:
             data = data[os.write(self.out_fd, data):]
 
@@ -146,7 +151,7 @@ class Worker:
             code = 0
             try:
                 os.close(read_end)
-                self.out_fd, self.variant = write_end, variant
+                self.runner_fd, self.out_fd, self.variant = self.out_fd, write_end, variant
                 self.run_variant(first, sources, namespace, compiler, stop_when_caught)
                 self.emit("done")
             except BaseException:  # noqa: BLE001 - the child must reach os._exit, whatever happened

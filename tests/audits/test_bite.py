@@ -71,7 +71,7 @@ def test_defects_fixture_gives_exactly_its_four_defects(capsys):
         ("GR002", counter_region), ("BITE005", counter_region),         # a class-body region
         ("GR003", line_of(text, '"grade_id": "widget-helpers"')),       # an unlocked helper
     ])  # fmt: skip
-    assert module["bite"].pop("seconds") > 0
+    assert module["bite"].pop("seconds") > 0 and module["bite"].pop("isolation").startswith("bubblewrap: ")
     assert module["bite"] == {"graded": 3, "solution_passed": 3, "student_failed": 2, "regions": 3, "caught": 2, "stopped": None}
     uncaught = next(f for f in module["findings"] if f["code"] == "BITE003")
     assert "`shift`" in uncaught["message"] and uncaught["excerpt"].splitlines()[-1].strip() == "### END SOLUTION"
@@ -91,7 +91,7 @@ def test_clean_fixture_bites(capsys):
     code, report = run_json(capsys, "--root", str(FIXTURES / "clean"))
     (module,) = report["modules"]
     assert code == 0 and module["findings"] == []
-    assert module["bite"].pop("seconds") > 0
+    assert module["bite"].pop("seconds") > 0 and module["bite"].pop("isolation").startswith("bubblewrap: ")
     assert module["bite"] == {"graded": 3, "solution_passed": 3, "student_failed": 3, "regions": 4, "caught": 4, "stopped": None}
 
 

@@ -1,0 +1,267 @@
+"""Bite's operating-system sandbox (audits/bite/sandbox.py) against hostile course code.
+
+Every hostile cell attempts one attack and asserts that it worked; in the sandbox the attack
+fails, so the cell raises and bite reports it (BITE001, or BITE004 for the cells that kill
+the worker). Each run is on a scratch copy of a tiny course under tmp_path, with small limits;
+afterwards the course is byte-identical, nothing was written outside it, and no process the
+course started is left on the machine (the processes it forks name themselves TAG, and no
+process of the machine carries that name afterwards).
+"""
+
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from testkit.auditkit import assert_one_line_error, line_of, make_checkout, marker, source
+
+from audits.auditor import Auditor
+from audits.bite import sandbox
+from audits.bite.__main__ import bite_module, main
+from audits.bite.runner import Limits
+
+LIMITS = Limits(timeout=10.0, grace=1.0, disk_mb=8, processes=16)
+
+
+def tree_hash(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def processes_named(tag: str) -> list[int]:
+    """Processes of the machine whose name (comm) is `tag`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == tag:
+                found.append(int(entry.name))
+        except OSError:
+            pass  # it ended while we looked
+    return found
+
+
+def hostile_course(tmp_path: Path, cells: dict[str, str]) -> tuple[Path, str]:
+    """A one-module course with a package file, the given setup cells in order; returns (root, source text)."""
+    text = source(*(marker(grade_id) + "\n" + code for grade_id, code in cells.items()))
+    root = make_checkout(tmp_path / "course", {"01_widget": text}, files={"tinytorch/__init__.py": "VERSION = 1\n"})
+    return root, text
+
+
+def run_bite(root: Path, limits: Limits = LIMITS):
+    auditor = Auditor(root)
+    return bite_module(auditor, auditor.index.source(1), limits)
+
+
+@pytest.fixture
+def tag():
+    """The name every process a hostile cell starts gives itself (15 characters at most: comm's size)."""
+    return "bite-" + uuid.uuid4().hex[:10]
+
+
+def test_hostile_cells_each_end_in_a_finding_and_leave_course_and_machine_untouched(tmp_path, monkeypatch, tag):
+    secret = "token-" + uuid.uuid4().hex
+    monkeypatch.setenv("BITE_TEST_SECRET", secret)  # the auditor's environment: no cell may read it
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "secret.txt").write_text(secret)
+    monkeypatch.setenv("HOME", str(home))
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.setblocking(False)
+    port = listener.getsockname()[1]
+    outside = tmp_path / "outside"
+    root = tmp_path / "course"
+    module_dir = root / "modules" / "01_widget"
+    me = os.getpid()
+    name_self = f"open('/proc/self/comm', 'w').write({tag!r})"
+    cells = {
+        "write-up": "open('../escaped.txt', 'w').write('x')\n",
+        "write-absolute": f"open({str(outside)!r}, 'w').write('x')\n",
+        "write-beside": f"open({str(module_dir / 'planted.txt')!r}, 'w').write('x')\n",
+        "append-package": f"open({str(root / 'tinytorch/__init__.py')!r}, 'a').write('HACKED = 1\\n')\n",
+        "plant-sys-path": "import os, sys\nopen(os.path.join(sys.path[0], 'planted.py'), 'w').write('x = 1\\n')\n",
+        "delete-source": f"import os\nos.remove({str(module_dir / 'widget.py')!r})\n",
+        "delete-package": f"import shutil\nshutil.rmtree({str(root / 'tinytorch')!r})\n",
+        "parent-environ": (
+            "import glob\n"
+            "def environ(path):\n"
+            "    try:\n"
+            "        return open(path, 'rb').read()\n"
+            "    except OSError:\n"
+            "        return b''\n"
+            f"assert any({secret!r}.encode() in environ(p) for p in [f'/proc/{me}/environ', *glob.glob('/proc/*/environ')]), 'no secret found'\n"
+        ),
+        "real-home": f"assert open({str(home / 'secret.txt')!r}).read() == {secret!r}\n",
+        "net-localhost": f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=2).close()\n",
+        "net-outside": (  # a documentation address (TEST-NET-1); never tried where another interface exists
+            "import socket\n"
+            "if all(name == 'lo' for _, name in socket.if_nameindex()):\n"
+            "    socket.create_connection(('192.0.2.1', 9), timeout=2).close()\n"
+        ),
+        "find-auditor": (
+            "import glob, os\n"
+            f"os.kill({me}, 0)  # only asks whether it exists\n"
+        ),
+        "fill-disk": (
+            "chunk = b'x' * (1 << 20)\n"
+            "for number in range(64):\n"
+            "    with open(f'fill-{number}.bin', 'wb') as out:\n"
+            "        out.write(chunk)\n"
+        ),
+        "setsid-escape": (
+            "import os, sys, time\n"
+            "read_end, write_end = os.pipe()\n"
+            "if os.fork() == 0:\n"
+            "    os.setsid()\n"
+            "    if os.fork() == 0:\n"
+            f"        {name_self}\n"
+            "        try:\n"
+            f"            open({str(tmp_path / 'escaped-alive')!r}, 'w').write('alive')\n"
+            "            os.write(write_end, b'y')\n"
+            "        except OSError:\n"
+            "            os.write(write_end, b'n')\n"
+            "        time.sleep(60)\n"
+            "    os._exit(0)\n"
+            "assert os.read(read_end, 1) == b'y', 'the escaped process could not write outside scratch'\n"
+        ),
+        "fork-bomb": (
+            "import os\n"
+            "read_end, _ = os.pipe()\n"
+            "for _ in range(200):\n"
+            "    if os.fork() == 0:\n"
+            f"        {name_self}\n"
+            "        os.read(read_end, 1)\n"
+            "        os._exit(0)\n"
+        ),
+    }
+    root, text = hostile_course(tmp_path, cells)
+    before = tree_hash(root)
+    try:
+        bite = run_bite(root)
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # no cell reached the auditor's listening socket
+    finally:
+        listener.close()
+    assert tree_hash(root) == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["course", "home"]
+    assert not Path(tmp_path.parent, "escaped.txt").exists()
+    assert processes_named(tag) == []
+    failing = {f.line: f.message for f in bite.findings if f.code == "BITE001"}
+    expected = {
+        "write-up": "Read-only file system",
+        "write-absolute": "Read-only file system",
+        "write-beside": "Read-only file system",
+        "append-package": "Read-only file system",
+        "plant-sys-path": "Read-only file system",
+        "delete-source": "Read-only file system",
+        "delete-package": "Read-only file system",
+        "parent-environ": "no secret found",
+        "real-home": "No such file or directory",
+        "net-localhost": "ConnectionRefusedError",
+        "net-outside": "Network is unreachable",
+        "find-auditor": "ProcessLookupError",
+        "fill-disk": "No space left on device",
+        "setsid-escape": "could not write outside scratch",
+        "fork-bomb": "Resource temporarily unavailable",
+    }
+    for grade_id, needle in expected.items():
+        line = line_of(text, f'"grade_id": "{grade_id}"')
+        assert needle in failing.get(line, ""), (grade_id, failing.get(line), failing)
+    assert len(failing) == len(expected) and bite.summary.stopped is None
+
+
+KILLING_TEST = (
+    "import os, signal, time\n"
+    "def test_unit_two():\n"
+    "    try:\n"
+    "        assert two() == 2\n"
+    "    except NotImplementedError:  # the student version: take everything down\n"
+    "        if os.readlink('/proc/self/ns/pid') == {outer!r}:\n"
+    "            raise RuntimeError('not in a PID namespace of its own: not killing anything')\n"
+    "        {kill}\n"
+    "        time.sleep(5)\n"
+    "test_unit_two()\n"
+)
+
+
+@pytest.mark.parametrize("kill", ["os.kill(os.getppid(), signal.SIGKILL)", "os.kill(-1, signal.SIGKILL)"])
+def test_killing_the_parent_or_every_process_stops_only_the_sandbox(tmp_path, kill):
+    """The student version's test cell kills its parent (the worker) or sends SIGKILL to every process it
+    may signal: the sandbox dies, the machine does not (a process of ours outside survives), and the
+    finding names that cell, not the module's first one (BITE004 used to name the cell the walk was at)."""
+    impl = marker("two", "impl") + '\ndef two():\n    """TODO."""\n    ### BEGIN SOLUTION\n    return 2\n    ### END SOLUTION\n'
+    test = marker("test-two", "test") + "\n" + KILLING_TEST.format(outer=os.readlink("/proc/self/ns/pid"), kill=kill)
+    text = source(impl, test)
+    root = make_checkout(tmp_path / "course", {"01_widget": text})
+    before = tree_hash(root)
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        bite = run_bite(root)
+        assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()
+    assert tree_hash(root) == before
+    (finding,) = [f for f in bite.findings if f.code == "BITE004"]
+    assert finding.line == line_of(text, '"grade_id": "test-two"'), finding
+    assert "student version" in finding.message and bite.summary.stopped is not None
+
+
+# -- no sandbox: refuse in one line, or run when told to; the headers say which ------------------
+
+
+def test_without_bubblewrap_bite_refuses_in_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap on it
+    monkeypatch.setattr(sandbox, "detect", sandbox.detect.__wrapped__)  # no cached answer
+    root, _ = hostile_course(tmp_path, {"quiet": "x = 1\n"})
+    code = main(["--root", str(root)])
+    assert_one_line_error(code, capsys.readouterr().err, "bubblewrap is not installed", "--no-sandbox")
+
+
+def test_a_bwrap_that_cannot_make_namespaces_is_named_in_the_line(tmp_path, monkeypatch, capsys):
+    fake = tmp_path / "bin" / "bwrap"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake.parent))
+    monkeypatch.setattr(sandbox, "detect", sandbox.detect.__wrapped__)
+    root, _ = hostile_course(tmp_path, {"quiet": "x = 1\n"})
+    code = main(["--root", str(root), "--format", "json"])
+    assert_one_line_error(code, capsys.readouterr().err, "No permissions to create new namespace", "--no-sandbox")
+
+
+HEADERS = {  # format (None: the table) -> how its header names the isolation
+    None: "isolation: {}",  # the first line
+    "text": "isolation: {}",
+    "markdown": "(dynamic check: the module ran in isolated child processes, never in the auditor); isolation: {}",
+    "json": '"isolation": "{}',
+}
+
+
+def test_no_sandbox_runs_unisolated_and_every_header_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(sandbox, "detect", lambda: pytest.fail("--no-sandbox must not look for a sandbox"))
+    root, _ = hostile_course(tmp_path, {"pid": "import os\nassert os.getpid() > 3  # not a PID namespace's first processes\n"})
+    for fmt, header in HEADERS.items():
+        assert main(["--root", str(root), "--no-sandbox", *(["--format", fmt] if fmt else [])]) == 0
+        out = capsys.readouterr().out
+        assert header.format("none (--no-sandbox)") in out, fmt
+        assert fmt not in (None, "text") or out.startswith("isolation: none (--no-sandbox)\n")
+
+
+def test_the_sandbox_is_named_in_every_header(tmp_path, capsys):
+    root, _ = hostile_course(tmp_path, {"pid": "import os\nassert os.getpid() <= 3  # the sandbox's PID namespace\n"})
+    for fmt, header in HEADERS.items():
+        assert main(["--root", str(root), *(["--format", fmt] if fmt else [])]) == 0
+        out = capsys.readouterr().out
+        assert header.format("bubblewrap: course read-only") in out, fmt
+        assert fmt not in (None, "text") or out.startswith("isolation: bubblewrap: ")
