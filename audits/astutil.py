@@ -5,6 +5,7 @@
     runs_only_as_script(node)        the main guard, alone or in an `and` (`... and not QUICK:`)
     import_time_statements(body)     the statements that run when the file is imported
     defined_tests(tree)              the `def test_*` functions defined at module level
+    test_methods(tree)               the `test_*` methods of `Test*` classes
     dotted_name(node)                "np.random.seed" for that attribute chain
 
 Nothing here executes code.
@@ -145,6 +146,15 @@ def defined_tests(tree: Optional[ast.Module]) -> list[ast.FunctionDef]:
         for node, _ in import_time_statements(tree.body)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_")
     ]
+
+
+def test_methods(tree: Optional[ast.Module]) -> Iterator[ast.FunctionDef]:
+    """`test_*` methods of the module-level `Test*` classes pytest collects."""
+    for node in tree.body if tree is not None else ():
+        if isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name.startswith("test_"):
+                    yield item
 
 
 def dotted_name(node: ast.AST) -> Optional[str]:

@@ -40,6 +40,7 @@ RULE_FILES = (
     "test_folders",  # LAY003
     "test_isolation",  # TI001
     "test_quality",  # TST001
+    "test_swallows",  # TST002
     "unlocked_helpers",  # GR003
 )
 

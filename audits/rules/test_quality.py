@@ -6,11 +6,12 @@ import ast
 import bisect
 import operator
 import re
-from typing import Iterator, Optional
+from typing import Optional
 
-from audits.astutil import defined_tests, nodes
+from audits.astutil import defined_tests, nodes, test_methods
 from audits.model import Rule, Severity
 from audits.rules._base import callee, file_finding, finding, last_name
+from audits.rules.test_swallows import is_broad
 
 ASSERTING_NAME = re.compile(r"^(?:assert|check|verify|expect)_|^assert[A-Z]|^fail$")
 PYTEST_CHECKS = {"raises", "warns", "deprecated_call", "fail", "approx"}
@@ -52,6 +53,16 @@ def _testkit_names(tree: ast.Module) -> set[str]:
     return names
 
 
+def should_raise_failures(tree: ast.AST) -> list[ast.Assert]:
+    """`assert False` (any false constant) in the body of a `try` whose every handler catches a
+    specific error: the should-raise check `try: f(bad); assert False` / `except ValueError: pass`."""
+    found = []
+    for node in nodes(tree, ast.Try):
+        if node.handlers and not any(is_broad(handler) for handler in node.handlers):
+            found += [a for s in node.body for a in ast.walk(s) if isinstance(a, ast.Assert) and isinstance(a.test, ast.Constant) and not a.test.value]
+    return found
+
+
 class Checker:
     """Decides whether a function checks something, following same-file helpers.
 
@@ -69,6 +80,7 @@ class Checker:
             self.testkit |= _testkit_names(tree)
             checks.extend(nodes(tree, ast.Assert, ast.Raise, ast.Call))
         checks.sort(key=operator.attrgetter("lineno"))
+        self._should_raise = {id(node) for tree in trees for node in should_raise_failures(tree)}
         self._checks = checks
         self._lines = [node.lineno for node in checks]
         self._memo: dict[str, bool] = {}
@@ -78,8 +90,8 @@ class Checker:
         first, last = function.lineno, function.end_lineno or function.lineno
         for node in self._checks[bisect.bisect_left(self._lines, first) : bisect.bisect_right(self._lines, last)]:
             if isinstance(node, ast.Assert):
-                if not isinstance(node.test, ast.Constant):  # `assert True`, `assert 1`: a placeholder
-                    return True
+                if not isinstance(node.test, ast.Constant) or id(node) in self._should_raise:
+                    return True  # `assert True`, `assert 1` are placeholders; `assert False` after a call that must raise is not
                 continue
             if isinstance(node, ast.Raise) and node.exc is not None:
                 # `if bad: raise ValueError(...)` checks as much as an assert; a bare `raise`
@@ -112,15 +124,6 @@ class Checker:
         return False
 
 
-def _test_methods(tree: ast.Module) -> Iterator[ast.FunctionDef]:
-    """`test_*` methods of the `Test*` classes pytest collects."""
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-            for item in node.body:
-                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name.startswith("test_"):
-                    yield item
-
-
 MESSAGE = "`{name}` asserts nothing: it passes whatever the code under test does."
 CONSTANT_MESSAGE = "`{name}` asserts only a constant (`assert {value}`): it passes whatever the code under test does."
 SUGGESTION = "Assert on a result computed independently (numpy formula, hand-worked example, finite differences), e.g. `assert np.allclose(result.data, expected)`."
@@ -148,7 +151,7 @@ def check(module, index):
         if test.tree is None or not test.is_test_module:
             continue
         file_checker = Checker([test.tree])
-        for node in [*defined_tests(test.tree), *_test_methods(test.tree)]:
+        for node in [*defined_tests(test.tree), *test_methods(test.tree)]:
             if not file_checker.asserts(node):
                 yield file_finding(RULE, test, node.lineno, _message(node), suggestion=SUGGESTION)
 

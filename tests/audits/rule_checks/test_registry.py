@@ -11,7 +11,7 @@ EXPECTED = {
     "NB003": Severity.HIGH, "NB004": Severity.HIGH, "NB005": Severity.HIGH, "NB006": Severity.HIGH,
     "CC001": Severity.CRITICAL, "DEP001": Severity.HIGH, "DEP002": Severity.HIGH, "EX001": Severity.HIGH,
     "EX002": Severity.HIGH, "EX003": Severity.HIGH, "REF001": Severity.MEDIUM, "REF002": Severity.MEDIUM,
-    "API001": Severity.HIGH, "TST001": Severity.HIGH, "SYN001": Severity.HIGH, "SYN002": Severity.HIGH,
+    "API001": Severity.HIGH, "TST001": Severity.HIGH, "TST002": Severity.HIGH, "SYN001": Severity.HIGH, "SYN002": Severity.HIGH,
     "SUP001": Severity.MEDIUM, "SUP002": Severity.LOW,
     "EX004": Severity.HIGH, "EX005": Severity.HIGH, "LAY001": Severity.HIGH, "LAY002": Severity.LOW, "LAY003": Severity.HIGH,
     "GR001": Severity.HIGH, "GR002": Severity.HIGH, "GR003": Severity.HIGH,

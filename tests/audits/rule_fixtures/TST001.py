@@ -38,3 +38,19 @@ def test_unit_raises_on_failure():
 
 def test_module():
     test_unit_real()
+
+
+def test_unit_should_raise():
+    try:
+        np.ones(2).reshape(3)
+        assert False, "reshape(3) of 2 elements must raise"
+    except ValueError:
+        pass
+
+
+def test_unit_should_raise_but_catches_everything():  # expect: TST001
+    try:
+        np.ones(2).reshape(3)
+        assert False
+    except Exception:
+        return
