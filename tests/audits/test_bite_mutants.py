@@ -1,0 +1,166 @@
+"""audits.bite.mutants: each operator's wrong versions of a solution region, as text edits that
+compile, keep every line number and leave what cannot change behaviour out. Nothing runs here."""
+
+import ast
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+from testkit.auditkit import marker, source
+
+from audits.bite.mutants import OPERATORS, mutants, sample
+from audits.parse import parse_text
+from audits.solutions import solution_regions
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def region_of(body: str):
+    """The one solution region of a module whose solution cell is `body` (a function with markers)."""
+    module = parse_text(source(marker("f", "impl") + "\n" + body))
+    (region,) = solution_regions(module)
+    return region
+
+
+def solution(*lines: str, signature: str = "def f(x, w, b, n):") -> str:
+    return signature + '\n    """TODO: the docstring stays."""\n    ### BEGIN SOLUTION\n' + "".join(f"    {line}\n" for line in lines) + "    ### END SOLUTION\n"
+
+
+def mutated(body: str, operator: str | None = None) -> list[str]:
+    """The mutated lines (stripped) each mutant of `body` writes, for one operator or all."""
+    return [m.mutated.strip() for m in mutants(region_of(body)) if operator in (None, m.operator)]
+
+
+# -- the registry ---------------------------------------------------------------------------
+
+
+def test_every_operator_names_the_mistake_it_models():
+    assert len(OPERATORS) >= 14
+    for name, operator in OPERATORS.items():
+        assert operator.name == name and re.fullmatch(r"[a-z_]+", name)
+        assert len(operator.mistake) > 30 and operator.mistake.endswith((".", ")")), name
+
+
+def test_the_readme_table_lists_every_operator_with_its_mistake():
+    rows = dict(re.findall(r"^\| `([a-z_]+)` \| (.+?) \|$", README.read_text(encoding="utf-8"), re.MULTILINE))
+    assert set(rows) == set(OPERATORS)
+
+
+# -- each operator on one line --------------------------------------------------------------
+
+CASES = [
+    ("arithmetic", "y = x + w", ["y = (x - w)"]),
+    ("arithmetic", "y = x @ w", ["y = (x * w)"]),
+    ("arithmetic", "x -= w", ["x += w"]),
+    ("comparison", "y = x if n < 3 else w", ["y = x if (n > 3) else w"]),
+    ("comparison", "y = x if w is None else w", ["y = x if (w is not None) else w"]),
+    ("boundary", "y = x if n >= 3 else w", ["y = x if (n > 3) else w"]),
+    ("index", "y = x[0] + w[-1]", ["y = x[1] + w[-1]", "y = x[0] + w[(-2)]"]),
+    ("index", "y = x[1:n]", ["y = x[2:n]", "y = x[1:n - 1]"]),
+    ("index", "y = [i for i in range(n)]", ["y = [i for i in range(n - 1)]"]),
+    ("axis", "y = np.sum(x, axis=1)", ["y = np.sum(x)", "y = np.sum(x, axis=0)"]),
+    ("axis", "y = x.mean(axis=0)", ["y = x.mean()", "y = x.mean(axis=-1)"]),
+    ("keepdims", "y = x.max(axis=-1, keepdims=True)", ["y = x.max(axis=-1)"]),
+    ("transpose", "y = x.T @ w", ["y = (x.T @ w.T)", "y = x @ w"]),
+    ("transpose", "y = np.swapaxes(x, -1, -2)", ["y = x"]),
+    ("sign", "y = -x", ["y = x"]),
+    ("sign", "y = x - w", ["y = (w - x)"]),
+    ("reduction", "y = np.mean(x) + x.sum()", ["y = np.sum(x) + x.sum()", "y = np.mean(x) + x.mean()"]),
+    ("extremum", "y = np.maximum(x, 0) + max(n, 1)", ["y = np.minimum(x, 0) + max(n, 1)", "y = np.maximum(x, 0) + min(n, 1)"]),
+    ("dropped_term", "y = x - x.max() + 1e-07", ["y = x - x.max()", "y = x + 1e-07"]),
+    ("dropped_term", "x += w", ["pass"]),
+    ("dropped_factor", "y = x / np.sqrt(n)", ["y = x"]),
+    ("copy", "y = x.copy()", ["y = x"]),
+    ("copy", "w.data -= x", ["w.data = w.data - x"]),
+    ("wrong_value", "return x @ w + b", ["return (x @ w + b) * 0", "return (x @ w + b) * 0 + 1", "return x"]),
+]
+
+
+@pytest.mark.parametrize(("operator", "line", "expected"), CASES, ids=[f"{c[0]}: {c[1]}" for c in CASES])
+def test_each_operator_writes_the_students_mistake(operator, line, expected):
+    got = [" ".join(text.split()) for text in mutated(solution(line), operator)]
+    normalize = lambda text: ast.unparse(ast.parse(text.replace("return ", "_ = ", 1)))  # noqa: E731 - compare trees, not spacing
+    assert [normalize(text) for text in got] == [normalize(text) for text in expected]
+
+
+# -- what every mutant guarantees -----------------------------------------------------------
+
+BIG = solution(
+    "shifted = x - np.max(x, axis=-1, keepdims=True)",
+    "e = np.exp(shifted)",
+    "total = np.sum(",
+    "    e,",
+    "    axis=-1, keepdims=True)  # a node over three lines",
+    "out = (e / total).T @ w + b",
+    "for i in range(1, n):",
+    "    out[i] += out[i - 1] * 0.5",
+    "return out",
+)
+
+
+def test_every_mutant_compiles_keeps_every_line_number_and_changes_only_its_own_lines():
+    region = region_of(BIG)
+    found = mutants(region)
+    assert len(found) >= 25
+    original = region.cell.source.split("\n")
+    for mutant in found:
+        compile(mutant.source, "<mutant>", "exec")
+        lines = mutant.source.split("\n")
+        assert len(lines) == len(original), mutant
+        top, bottom = mutant.line - region.cell.body_start, mutant.last - region.cell.body_start
+        assert lines[:top] == original[:top] and lines[bottom + 1 :] == original[bottom + 1 :], mutant
+        assert region.first < mutant.line <= mutant.last < region.last
+        assert ast.dump(ast.parse(mutant.source)) != ast.dump(ast.parse(region.cell.source))
+    assert len({ast.dump(ast.parse(m.source)) for m in found}) == len(found)  # no two mutants alike
+
+
+def test_a_node_over_several_lines_is_padded_to_its_line_count():
+    (dropped,) = [m for m in mutants(region_of(BIG)) if m.operator == "keepdims" and "total" in m.original]
+    assert dropped.original.count("\n") == dropped.mutated.count("\n") == 2
+    assert "keepdims" not in dropped.mutated
+
+
+def test_statically_equivalent_mutants_are_dropped():
+    body = solution("y = np.sum(x + 0, axis=None, keepdims=False) * 1", "z = x[:] - 0", "return y + z")
+    texts = mutated(body)
+    assert not any("keepdims" not in text or "axis=None" not in text for text in texts if text.startswith("y ="))  # neither dropped
+    assert "y = np.sum(x + 0, axis=None, keepdims=False)" not in texts  # `* 1` dropped changes nothing
+    assert not any("x - 0" in text or "/ 1" in text for text in texts)  # + 0 / - 0, * 1 / / 1 swapped change nothing
+    assert "z = x[:]" not in texts  # a dropped `- 0`
+
+
+def test_error_messages_docstrings_and_code_outside_the_region_are_not_mutated():
+    body = (
+        'def f(x, n):\n    """x[0] + 1 in a docstring."""\n    y = x + 1\n    ### BEGIN SOLUTION\n'
+        '    if n < 0:\n        raise ValueError(f"n is {n - 1}, must be >= 0")\n    assert n != 2, f"{n + 1}"\n'
+        "    return y\n    ### END SOLUTION\n"
+    )
+    region = region_of(body)
+    lines = {m.line for m in mutants(region)}
+    texts = [m.mutated for m in mutants(region)]
+    assert all(region.first < line < region.last for line in lines)
+    assert not any("n + 1" not in text and "assert" in text and "!=" in text for text in texts)  # message kept
+    assert not any("{n + 1}" in text for text in texts if "raise" in text)
+    assert any("n > 0" in text for text in texts) and any("n == 2" in text for text in texts)  # the conditions are mutated
+
+
+def test_a_cell_whose_text_is_not_plain_python_gets_no_mutants():
+    region = region_of(solution("y = x + 1", "return y"))
+    assert mutants(region) != []
+    # a notebook cell holding a magic: the parser transformed it, its text as written does not parse
+    magic = dataclasses.replace(region.cell, source=region.cell.source.replace("y = x + 1", "%time y = x + 1"))
+    assert mutants(dataclasses.replace(region, cell=magic)) == []
+
+
+# -- sampling -------------------------------------------------------------------------------
+
+
+def test_sample_is_deterministic_and_gives_every_operator_a_turn():
+    found = mutants(region_of(BIG))
+    chosen = sample(found, 14)
+    assert len(chosen) == 14 and chosen == sample(found, 14)
+    assert [m for m in found if m in chosen] == chosen  # source order kept
+    operators = {m.operator for m in found}
+    assert {m.operator for m in chosen} == operators if len(operators) <= 14 else len({m.operator for m in chosen}) == 14
+    assert sample(found, None) == found and sample(found, len(found) + 5) == found
