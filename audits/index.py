@@ -10,7 +10,8 @@ on first use and cached:
 - `test_files(n)`: module n's tests (`tests/NN_name/**/*.py`,
   `tests/checkpoints/checkpoint_NN_name.py`) with their ASTs (`test_paths(n)`:
   just their paths); a folder numbered for one module and named for another goes
-  to the module of its name, or to nobody (`misplaced_tests(n)`);
+  to the module of its name, or to nobody (`misplaced_tests(n)`); checkpoints numbered in
+  a sequence of their own (capabilities, not modules) go only to a module they name;
 - `exists(path)` / `file_names`: for stale file references in prose.
 """
 
@@ -232,10 +233,21 @@ class RepoIndex:
         same_number = [ref for ref in self.all_refs if ref.number == number]
         if any(_same_module(name, ref.name) for ref in same_number):
             return number
-        named = [ref for ref in self.all_refs if _same_module(name, ref.name)]
-        if len(named) == 1:
-            return named[0].number
+        named = self._named_owner(name)
+        if named is not None:
+            return named
         return number if not same_number else None  # no module of that number to disagree with
+
+    def _named_owner(self, name: str) -> Optional[int]:
+        named = [ref for ref in self.all_refs if _same_module(name, ref.name)]
+        return named[0].number if len(named) == 1 else None
+
+    def _capability_sequence(self, checkpoints: list) -> bool:
+        """Are the checkpoints numbered in a sequence of their own (upstream TinyTorch's
+        `checkpoint_00_environment.py`, `checkpoint_01_foundation.py`, ...: capabilities, not
+        modules)? So when fewer than half of them carry the number of the module they name."""
+        agreeing = sum(1 for number, name, _, _ in checkpoints if any(ref.number == number and _same_module(name, ref.name) for ref in self.all_refs))
+        return bool(checkpoints) and 2 * agreeing < len(checkpoints)
 
     @cached_property
     def _test_layout(self) -> tuple[dict[int, list[Path]], dict[int, list[str]]]:
@@ -250,13 +262,19 @@ class RepoIndex:
             match = TEST_FOLDER.match(folder.name)
             if match and folder.is_dir():
                 numbered.append((int(match.group(1)), folder.name[3:], folder, sorted(folder.rglob("*.py"))))
-        checkpoints = tests / "checkpoints"
-        if checkpoints.is_dir():
-            for path in sorted(checkpoints.glob("checkpoint_*.py")):
+        checkpoints = []
+        if (tests / "checkpoints").is_dir():
+            for path in sorted((tests / "checkpoints").glob("checkpoint_*.py")):
                 match = CHECKPOINT.match(path.name)
                 if match:
-                    numbered.append((int(match.group(1)), path.stem[len("checkpoint_") + 3 :], path, [path]))
-        for number, name, place, paths in numbered:
+                    checkpoints.append((int(match.group(1)), path.stem[len("checkpoint_") + 3 :], path, [path]))
+        sequence = self._capability_sequence(checkpoints)
+        for number, name, place, paths in numbered + checkpoints:
+            if sequence and paths == [place] and place.parent.name == "checkpoints":
+                owner = self._named_owner(name)  # numbered in its own sequence: only its name can tie it to a module
+                if owner is not None:
+                    found.setdefault(owner, []).extend(paths)
+                continue
             owner = self._owner(number, name)
             if owner is not None:
                 found.setdefault(owner, []).extend(paths)

@@ -9,7 +9,8 @@ predicate accepts) and stops at solution code, which the student writes anyway:
     deps.solution     definitions holding a solution region: the test can see the student's work
     deps.provided     other definitions it reaches (provided code, helpers, earlier tests)
 
-Imports are not followed: they bring in other modules' code, not this module's.
+Imports are not followed: they bring in other modules' code, not this module's; an
+import inside a solution region is the student's work, so it counts as a solution definition.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 
 from audits.astutil import import_time_statements, nodes
 from audits.model import Cell, ModuleSource
+from audits.rules._scopes import free_loads, global_reads
 from audits.rules._usage import imported_names
 from audits.solutions import cell_regions
 
@@ -46,21 +48,9 @@ class Dependencies:
     provided: list[Definition] = field(default_factory=list)
 
 
-def loaded_names(node: ast.AST) -> set[str]:
-    return {name.id for name in nodes(node, ast.Name) if isinstance(name.ctx, ast.Load)}
-
-
 def loaded_by(definition: Definition) -> set[str]:
-    """The names a definition loads, read from its cell's cached list of names by source
-    position (a statement's nodes lie within its span, decorators first), not by walking it again."""
-    node = definition.node
-    start = min((part.lineno, part.col_offset) for part in [node, *getattr(node, "decorator_list", ())])
-    end = (node.end_lineno, node.end_col_offset)
-    return {
-        name.id
-        for name in nodes(definition.cell.tree, ast.Name)
-        if isinstance(name.ctx, ast.Load) and start <= (name.lineno, name.col_offset) and (name.end_lineno, name.end_col_offset) <= end
-    }
+    """The globals a definition reads (its functions' parameters and locals are not globals)."""
+    return global_reads(definition.node)
 
 
 def bound_names(node: ast.stmt) -> set[str]:
@@ -92,7 +82,10 @@ def _definitions(module: ModuleSource) -> dict[str, list[Definition]]:
         for node, _ in import_time_statements(cell.tree.body):
             first, last = node.lineno, node.end_lineno or node.lineno
             in_solution = any(r.whole_cell or (r.first <= last and first <= r.last) for r in regions)
-            for name in bound_names(node):
+            names = bound_names(node)
+            if in_solution and isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = set(imported_names(node))  # the student writes this import: reading it reads their work
+            for name in names:
                 found.setdefault(name, []).append(Definition(name, cell, node, in_solution))
     setattr(module, _CACHE, found)
     return found
@@ -104,9 +97,9 @@ def dependencies(module: ModuleSource, cell: Cell, follow: Callable[[Definition]
     A provided definition's own names are followed only when `follow(definition)` is true.
     """
     definitions = _definitions(module)
-    imports = nodes(cell.tree, ast.Import, ast.ImportFrom)
-    own = {name for node in imports for name in imported_names(node)} | {name for node in cell.tree.body for name in bound_names(node)}
-    queue = sorted(loaded_names(cell.tree) - own)
+    # The globals the test cell reads and does not bind itself (a test function's local
+    # `data` is not the global `data` of another cell).
+    queue = sorted({node.id for node in free_loads(cell.tree, ())})
     seen: set[str] = set(queue)
     deps = Dependencies()
     reached: set[int] = set()

@@ -4,122 +4,15 @@ from __future__ import annotations
 
 import ast
 import builtins
-from typing import Iterator
 
 from audits.astutil import import_time_statements, nodes, runs_only_as_script
 from audits.model import Rule, Severity
 from audits.rules._base import finding
+from audits.rules._scopes import free_loads, has_future_annotations, module_bindings
 from audits.rules._usage import imported_names, usage_lines
 
 CATEGORY = "Export hygiene"
 BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__", "__loader__", "__builtins__"}
-
-
-# Nodes that open a scope of their own: names bound inside them are not globals.
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef) + _COMPREHENSIONS
-
-
-def _parameters(arguments: ast.arguments) -> list[ast.arg]:
-    return [*arguments.posonlyargs, *arguments.args, *filter(None, [arguments.vararg]), *arguments.kwonlyargs, *filter(None, [arguments.kwarg])]
-
-
-def _inside(scope: ast.AST) -> list[ast.AST]:
-    """The parts of a scope node that run inside its scope."""
-    if isinstance(scope, ast.Module):
-        return list(scope.body)
-    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return [*_parameters(scope.args), *scope.body]
-    if isinstance(scope, ast.Lambda):
-        return [*_parameters(scope.args), scope.body]
-    if isinstance(scope, ast.ClassDef):
-        return list(scope.body)
-    first, *rest = scope.generators  # a comprehension: all but its first iterable (see `_outside`)
-    parts = [first.target, *first.ifs, *rest]
-    parts += [scope.key, scope.value] if isinstance(scope, ast.DictComp) else [scope.elt]
-    return parts
-
-
-def _outside(scope: ast.AST) -> list[ast.AST]:
-    """The parts of a scope node evaluated where it is defined: decorators, defaults, annotations,
-    bases, a comprehension's first iterable."""
-    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-        arguments = scope.args
-        parts = [*arguments.defaults, *filter(None, arguments.kw_defaults)]
-        if not isinstance(scope, ast.Lambda):
-            parts += [*scope.decorator_list, *filter(None, [scope.returns])]
-            parts += [arg.annotation for arg in _parameters(arguments) if arg.annotation is not None]
-        return parts
-    if isinstance(scope, ast.ClassDef):
-        return [*scope.decorator_list, *scope.bases, *scope.keywords]
-    return [scope.generators[0].iter]
-
-
-def _scope_nodes(scope: ast.AST) -> tuple[list[ast.AST], list[ast.AST]]:
-    """(the nodes that belong to `scope` itself, the scopes nested directly in it)."""
-    own: list[ast.AST] = []
-    nested: list[ast.AST] = []
-    stack = list(_inside(scope))
-    while stack:
-        node = stack.pop()
-        own.append(node)
-        if isinstance(node, _SCOPES):
-            nested.append(node)
-            stack.extend(_outside(node))
-        elif isinstance(node, ast.AnnAssign) and isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            stack.extend(filter(None, [node.target, node.value]))  # a local variable's annotation is never evaluated
-        elif not isinstance(node, ast.arg):  # a parameter's annotation is read where its function is defined
-            stack.extend(ast.iter_child_nodes(node))
-    return own, nested
-
-
-def _bindings(own: list[ast.AST]) -> set[str]:
-    """The names a scope binds, from its own nodes (parameters, assignments, imports, defs, ...)."""
-    names: set[str] = set()
-    for node in own:
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            names.add(node.id)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update(imported_names(node))
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            names.update(node.names)
-        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
-            names.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            names.add(node.rest)
-        elif isinstance(node, _COMPREHENSIONS):  # `:=` in a comprehension binds in the scope around it
-            names.update(sub.target.id for sub in ast.walk(node) if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name))
-    return names
-
-
-def _module_bindings(tree: ast.Module) -> tuple[set[str], bool]:
-    """The globals an export cell defines, and whether it star-imports. Names a function
-    declares `global` count too: it may bind them when called."""
-    own, _ = _scope_nodes(tree)
-    names = _bindings(own)
-    for node in nodes(tree, ast.Global):
-        names.update(node.names)
-    star = any(alias.name == "*" for node in nodes(tree, ast.ImportFrom) for alias in node.names)
-    return names, star
-
-
-def _free_loads(scope: ast.AST, visible: tuple[set[str], ...]) -> Iterator[ast.Name]:
-    """The names read in `scope` (and the scopes inside it) that no enclosing scope binds.
-
-    `visible` holds the bindings of the enclosing function scopes and of the module.
-    As in Python, a class body sees its own names, but the methods inside it do not.
-    """
-    own, nested = _scope_nodes(scope)
-    here = visible + (_bindings(own),)
-    for node in own:
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and not any(node.id in names for names in here):
-            yield node
-    for inner in nested:
-        yield from _free_loads(inner, visible if isinstance(scope, ast.ClassDef) else here)
 
 
 def _provided_at_import(tree: ast.Module) -> dict[str, ast.stmt]:
@@ -146,10 +39,12 @@ def check_export_completeness(module, index):
         return
     globals_: set[str] = set()  # the package module's globals: what every export cell defines
     for cell in exported:
-        names, star = _module_bindings(cell.tree)
-        if star:
+        if any(alias.name == "*" for node in nodes(cell.tree, ast.ImportFrom) for alias in node.names):
             return  # `from x import *` may provide anything: cannot judge
-        globals_ |= names
+        globals_ |= module_bindings(cell.tree)
+    # The package file is one module: `from __future__ import annotations` in any export cell
+    # makes every annotation of it a string, never evaluated (PEP 563).
+    lazy = any(has_future_annotations(cell.tree) for cell in exported)
     provided: dict[str, ast.stmt] = {}
     for cell in module.code_cells():
         if not cell.exported and cell.tree is not None:
@@ -159,7 +54,7 @@ def check_export_completeness(module, index):
     for cell in exported:
         # What a `__main__` guard holds never runs in the package.
         guards = [(statement.lineno, statement.end_lineno or statement.lineno) for statement in cell.tree.body if runs_only_as_script(statement)]
-        for node in sorted(_free_loads(cell.tree, (globals_,)), key=lambda node: (node.lineno, node.col_offset)):
+        for node in sorted(free_loads(cell.tree, (globals_,), lazy), key=lambda node: (node.lineno, node.col_offset)):
             if node.id in BUILTINS or node.id not in provided:  # undefined everywhere: a plain NameError, not an export problem
                 continue
             if not any(first <= node.lineno <= last for first, last in guards):

@@ -38,7 +38,10 @@ What it does: finds test folders (`tests/NN_name/`) and checkpoints
 their name is another module's name, or no module's (`tests/16_quantization/` beside
 `modules/15_quantization/` and `modules/16_compression/`). Such tests are not fed to the
 module of that number's rules (API conformance, placeholder tests); a folder named for
-another module goes to that module. Why it matters: `pytest --module 16` selects tests by
+another module goes to that module. Checkpoints numbered in a sequence of their own
+(upstream TinyTorch's `checkpoint_00_environment.py`, `checkpoint_01_foundation.py`, ...:
+capabilities, so fewer than half carry the number of the module they name) are not read
+as module numbers. Why it matters: `pytest --module 16` selects tests by
 folder number, so module 16's suite runs module 15's tests and misses its own; the review
 of module 16 would otherwise cite another module's tests. Example: a renumbering that
 renamed `modules/` but not `tests/`. How to fix: rename the test folder after the module

@@ -1,0 +1,139 @@
+"""Python's name scopes, read from the AST: which names a piece of code reads from its globals.
+
+    free_loads(tree, visible, lazy_annotations)   the reads no enclosing scope binds (EX004)
+    global_reads(statement)                        the globals a module-level statement reads (GR001, GR003)
+    has_future_annotations(tree)                   `from __future__ import annotations` in the tree
+
+A name read inside a function is a global only when the function (or an enclosing
+one) does not bind it: a test's local `data = ...` is not the global `data` of another
+cell. As in Python, a class body sees its own names but the methods inside it do not,
+and a comprehension runs in a scope of its own except for its first iterable. Under
+`from __future__ import annotations` (PEP 563) annotations are strings, never evaluated.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from audits.astutil import nodes
+from audits.rules._usage import imported_names
+
+# Nodes that open a scope of their own: names bound inside them are not globals.
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef) + _COMPREHENSIONS
+
+
+def _parameters(arguments: ast.arguments) -> list[ast.arg]:
+    return [*arguments.posonlyargs, *arguments.args, *filter(None, [arguments.vararg]), *arguments.kwonlyargs, *filter(None, [arguments.kwarg])]
+
+
+def _inside(scope: ast.AST) -> list[ast.AST]:
+    """The parts of a scope node that run inside its scope."""
+    if isinstance(scope, ast.Module):
+        return list(scope.body)
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return [*_parameters(scope.args), *scope.body]
+    if isinstance(scope, ast.Lambda):
+        return [*_parameters(scope.args), scope.body]
+    if isinstance(scope, ast.ClassDef):
+        return list(scope.body)
+    first, *rest = scope.generators  # a comprehension: all but its first iterable (see `_outside`)
+    parts = [first.target, *first.ifs, *rest]
+    parts += [scope.key, scope.value] if isinstance(scope, ast.DictComp) else [scope.elt]
+    return parts
+
+
+def _outside(scope: ast.AST, lazy_annotations: bool) -> list[ast.AST]:
+    """The parts of a scope node evaluated where it is defined: decorators, defaults, annotations
+    (unless they are lazy), bases, a comprehension's first iterable."""
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        arguments = scope.args
+        parts = [*arguments.defaults, *filter(None, arguments.kw_defaults)]
+        if not isinstance(scope, ast.Lambda):
+            parts += scope.decorator_list
+            if not lazy_annotations:
+                parts += filter(None, [scope.returns])
+                parts += [arg.annotation for arg in _parameters(arguments) if arg.annotation is not None]
+        return parts
+    if isinstance(scope, ast.ClassDef):
+        return [*scope.decorator_list, *scope.bases, *scope.keywords]
+    return [scope.generators[0].iter]
+
+
+def _scope_nodes(scope: ast.AST, lazy_annotations: bool = False) -> tuple[list[ast.AST], list[ast.AST]]:
+    """(the nodes that belong to `scope` itself, the scopes nested directly in it)."""
+    own: list[ast.AST] = []
+    nested: list[ast.AST] = []
+    stack = list(_inside(scope))
+    in_function = isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef))
+    while stack:
+        node = stack.pop()
+        own.append(node)
+        if isinstance(node, _SCOPES):
+            nested.append(node)
+            stack.extend(_outside(node, lazy_annotations))
+        elif isinstance(node, ast.AnnAssign) and (in_function or lazy_annotations):
+            stack.extend(filter(None, [node.target, node.value]))  # a local variable's annotation is never evaluated
+        elif not isinstance(node, ast.arg):  # a parameter's annotation is read where its function is defined
+            stack.extend(ast.iter_child_nodes(node))
+    return own, nested
+
+
+def bindings(own: list[ast.AST]) -> set[str]:
+    """The names a scope binds, from its own nodes (parameters, assignments, imports, defs, ...)."""
+    names: set[str] = set()
+    for node in own:
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update(imported_names(node))
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.update(node.names)
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names.add(node.rest)
+        elif isinstance(node, _COMPREHENSIONS):  # `:=` in a comprehension binds in the scope around it
+            names.update(sub.target.id for sub in ast.walk(node) if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name))
+    return names
+
+
+def module_bindings(tree: ast.Module) -> set[str]:
+    """The globals a module-level tree binds, names its functions declare `global` included
+    (they may bind them when called)."""
+    own, _ = _scope_nodes(tree)
+    names = bindings(own)
+    for node in nodes(tree, ast.Global):
+        names.update(node.names)
+    return names
+
+
+def free_loads(scope: ast.AST, visible: tuple[set[str], ...], lazy_annotations: bool = False) -> Iterator[ast.Name]:
+    """The names read in `scope` (and the scopes inside it) that no enclosing scope binds.
+
+    `visible` holds the bindings of the enclosing function scopes and of the module.
+    As in Python, a class body sees its own names, but the methods inside it do not.
+    """
+    own, nested = _scope_nodes(scope, lazy_annotations)
+    here = visible + (bindings(own),)
+    for node in own:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and not any(node.id in names for names in here):
+            yield node
+    for inner in nested:
+        yield from free_loads(inner, visible if isinstance(scope, ast.ClassDef) else here, lazy_annotations)
+
+
+def global_reads(statement: ast.stmt) -> set[str]:
+    """The global names a module-level statement reads, at import time or when its functions run
+    (a function's parameters and locals are not globals; the names the statement binds itself are left out)."""
+    return {node.id for node in free_loads(ast.Module(body=[statement], type_ignores=[]), ())}
+
+
+def has_future_annotations(tree: ast.Module) -> bool:
+    """Does the tree import `annotations` from `__future__` (annotations are then never evaluated)?"""
+    return any(node.module == "__future__" and any(alias.name == "annotations" for alias in node.names) for node in nodes(tree, ast.ImportFrom))
