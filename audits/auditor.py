@@ -17,6 +17,7 @@ nothing here prints or exits. The audited code is parsed, never run.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Optional
 
 from audits import score as scoring
 from audits.check import audit_source
-from audits.config import load_config
+from audits.config import Config, load_config
 from audits.discover import detect_profile, find_module, find_root, parse_module_number
 from audits.files import recover
 from audits.index import RepoIndex
@@ -77,14 +78,21 @@ class Auditor:
         """root None: the checkout holding the current directory, found upward (the current directory if none)."""
         self.explicit_root = root is not None
         self.cache = cache
+        self.selection: frozenset[str] = frozenset()  # codes the command line leaves out (--select/--ignore), in any checkout
         self._load(Path(root) if root is not None else (find_root(Path.cwd()) or Path(".")))
+
+    def leave_out(self, codes: frozenset[str]) -> None:
+        """Never report these codes (the command line's --select/--ignore), whichever checkout a file brings."""
+        self.selection = frozenset(codes)
+        self.config = dataclasses.replace(self.config, ignore=self.config.ignore | self.selection)
 
     def _load(self, root: Path) -> None:
         if not root.is_dir():
             raise InputError(f"root {root} is not a readable directory")
         self.root = root
         recover(self.root)  # an export or fix killed half-way is completed (or rolled back) before anything is read
-        self.config = load_config(self.root)  # callers may replace it (e.g. --select/--ignore); the cache keys on it per call
+        self.config = load_config(self.root)  # the cache keys on it per call
+        self.config = dataclasses.replace(self.config, ignore=self.config.ignore | getattr(self, "selection", frozenset()))
         self.index = RepoIndex.build(self.root, self.config)  # discovery only; parsing is lazy and shared with the rules
         self.refs = list(self.index.all_refs)
         self.profile = self.config.profile or detect_profile(self.refs)
@@ -99,10 +107,15 @@ class Auditor:
         return ResultCache.open(self.root)
 
     def audit_source(self, module: ModuleSource) -> Audit:
-        module.profile = self.profile if module.ref is not None or self.refs else detect_profile_of_text(module)
+        """Audit a parsed source. A file of this checkout gets its profile and configuration; a file
+        outside it (a notebook in no checkout) is audited on its own: its own detected profile, the
+        default configuration, so the verdict does not depend on the folder the command runs in."""
+        inside = module.ref is not None or (self.refs and _within(module.path, self.root))
+        module.profile = self.profile if inside else detect_profile_of_text(module)
+        config = self.config if inside else Config(ignore=self.selection)
         index = self.index if module.ref is not None else None
         suppressed: list[Finding] = []
-        findings = audit_source(module, index, self.config, suppressed)
+        findings = audit_source(module, index, config, suppressed)
         return Audit(module.path, module.ref, module.file_text, findings, suppressed, module, module.profile)
 
     def audit_ref(self, ref: ModuleRef) -> Audit:
@@ -151,8 +164,10 @@ class Auditor:
             return by_key[0], by_key[0].path
         path = Path(target)
         if not self.explicit_root and path.is_file():
-            home = find_root(path.resolve().parent)  # the file's own checkout
-            if home is not None and home.resolve() != self.root.resolve():
+            home = find_root(path.resolve().parent)  # the file's own checkout, never the current directory's
+            if home is None:
+                return None, path  # in no checkout: audited on its own (see audit_source)
+            if home.resolve() != self.root.resolve():
                 self._load(home)
         elif not path.is_absolute() and (self.root / path).exists() and (not path.exists() or self.root.resolve() != Path.cwd().resolve()):
             path = self.root / path  # a relative path is the root's file first (it may exist in the cwd checkout too)
@@ -167,6 +182,14 @@ class Auditor:
     def audit_target(self, target: str) -> Audit:
         ref, path = self.resolve(target)
         return self.audit_ref(ref) if ref else self.audit_source(parse_file(path))
+
+
+def _within(path: Path, root: Path) -> bool:
+    try:
+        Path(path).resolve().relative_to(Path(root).resolve())
+    except (ValueError, OSError):
+        return False
+    return True
 
 
 def read_text(ref: ModuleRef) -> str:

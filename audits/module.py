@@ -27,7 +27,6 @@ input error (one line on stderr). The modules are parsed, never imported or exec
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from dataclasses import dataclass
 import re
 from collections import Counter
@@ -243,7 +242,7 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
     date = args.date or _dt.date.today()
     color = use_color(out)
     auditor = Auditor(args.root, cache=True)
-    auditor.config = dataclasses.replace(auditor.config, ignore=ignored_codes(args, auditor.config.ignore))
+    auditor.leave_out(ignored_codes(args, ()))
     everything = not args.targets
     unreadable: list[Unreadable] = []
     if everything:

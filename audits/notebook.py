@@ -20,10 +20,10 @@ with nbformat before it replaces the file atomically.
 
 from __future__ import annotations
 
+import ast
 import copy
 import difflib
 import json
-import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +32,6 @@ from typing import Any, Optional
 from audits.model import Cell, InputError, ModuleRef, ModuleSource
 from audits.parse import normalize_newlines
 
-MAGIC = re.compile(r"^\s*[%!]")  # IPython magics and shell escapes: not Python, kept out of the AST
 KINDS = {"code": "", "markdown": " [markdown]", "raw": " [raw]"}
 
 
@@ -164,8 +163,24 @@ def _unrender(kind: str, lines: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _without_magics(body: list[str]) -> list[str]:
-    return ["" if MAGIC.match(line) else line for line in body]
+def compile_cell(body_start: int, body: list[str]):
+    """A notebook code cell's (AST, syntax error) as IPython compiles it (audits.ipython), lines kept.
+
+    Plain Python is parsed as it is; only a cell that does not parse is handed to IPython's
+    transformer. A cell magic whose body is not Python (`%%html`, `%%bash`) has an empty AST:
+    nothing in it is Python to check.
+    """
+    from audits.parse import _compile
+
+    tree, error = _compile(body_start, body)
+    if error is None:
+        return tree, None
+    from audits.ipython import python_lines
+
+    lines = python_lines(body)
+    if lines is None:
+        return ast.Module(body=[], type_ignores=[]), None
+    return _compile(body_start, lines)
 
 
 def parse_notebook(text: str, path: Path | str = "<notebook>", ref: Optional[ModuleRef] = None) -> ModuleSource:
@@ -175,7 +190,7 @@ def parse_notebook(text: str, path: Path | str = "<notebook>", ref: Optional[Mod
     like a `# %%` marker cannot split it), with the spans the percent parser
     gives the rendering: a cell ends at its last non-blank line.
     """
-    from audits.parse import _compile, _directives, _nbgrader
+    from audits.parse import _directives, _nbgrader
 
     notebook = _read(text, path)
     node = notebook.node
@@ -195,7 +210,7 @@ def parse_notebook(text: str, path: Path | str = "<notebook>", ref: Optional[Mod
         cell.nbgrader, cell.nbgrader_text, cell.nbgrader_error = _nbgrader(marker)
         if kind == "code":
             cell.directives = _directives(body)
-            cell.tree, cell.syntax_error = _compile(start + 1, _without_magics(body))
+            cell.tree, cell.syntax_error = compile_cell(start + 1, body)
         cells.append(cell)
     rendering = "\n".join(lines) + "\n" if lines else ""  # an empty notebook renders as no line at all
     return ModuleSource(Path(path), rendering, lines, cells, ref, notebook=notebook)
@@ -207,13 +222,12 @@ def parse_rendering(text: str, notebook: ModuleSource) -> ModuleSource:
     The percent parser reads it; magics stay out of the AST and cells keep
     their ids where the cells still line up one to one.
     """
-    from audits.parse import _compile, parse_text
+    from audits.parse import parse_text
 
     module = parse_text(text, notebook.path, notebook.ref)
     for cell in module.code_cells():
-        body = cell.source.split("\n")
-        if any(MAGIC.match(line) for line in body):
-            cell.tree, cell.syntax_error = _compile(cell.body_start, _without_magics(body))
+        if cell.syntax_error is not None:
+            cell.tree, cell.syntax_error = compile_cell(cell.body_start, cell.source.split("\n"))
     if len(module.cells) == len(notebook.cells):
         for cell, before in zip(module.cells, notebook.cells):
             cell.id = before.id

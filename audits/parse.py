@@ -42,6 +42,7 @@ NBBASE = "nbformat.v4.nbbase"
 WINDOW = 256  # lines of the file the cell reader sees at first (see _decided)
 PAD_LIMIT = 5000  # below this line, a cell is parsed after blank lines (see _compile)
 FENCE = re.compile(r"```|~~~")
+AUTOTEST = "AUTOTEST"  # nbgrader's InstantiateTests delimiter (its default autotest_delimiter)
 _READER = None  # the reader class, loaded on first parse
 
 
@@ -147,14 +148,35 @@ def _directives(body: list[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
+def autotests(body: list[str]) -> list[str]:
+    """The body with nbgrader's `### AUTOTEST a; b` lines (and `### HASHED AUTOTEST ...`) read as the
+    checks nbgrader's InstantiateTests makes of them: `assert (a); assert (b)`, on the same line.
+
+    As nbgrader: any comment line containing the delimiter, snippets split at `;`.
+    """
+    if not any(AUTOTEST in line for line in body):
+        return body
+    lines = []
+    for line in body:
+        stripped = line.strip()
+        if AUTOTEST in line and stripped.startswith("#"):
+            snippets = [s.strip() for s in line[line.find(AUTOTEST) + len(AUTOTEST) :].strip().strip(";").split(";")]
+            checks = "; ".join(f"assert ({snippet})" for snippet in snippets if snippet)
+            line = line[: len(line) - len(line.lstrip())] + checks if checks else line
+        lines.append(line)
+    return lines
+
+
 def _compile(body_start: int, body: list[str]) -> tuple[ast.Module | None, tuple[int, str] | None]:
     """The cell's AST with file line numbers, or (None, (line, message)).
 
+    nbgrader's AUTOTEST lines are read as the assertions they stand for (`autotests`).
     Blank lines in front of the body put every node at its line in the file
     (cheaper than parsing at line 1 and shifting each node afterwards). Far
     down a file (thousands of cells) the padding itself would cost more than
     the cell, so there the nodes are shifted instead.
     """
+    body = autotests(body)
     shift = body_start - 1 if body_start > PAD_LIMIT else 0
     try:
         tree = ast.parse("\n" * (body_start - 1 - shift) + "\n".join(body))

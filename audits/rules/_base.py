@@ -16,6 +16,12 @@ from audits.model import Cell, Finding, Fix, ModuleSource, Rule
 
 MAIN_GUARD = 'if __name__ == "__main__":'
 
+# Import-time rules (TI001, SE001) judge files that are imported as modules: the percent-format
+# sources a course exports into its package (profile "tinytorch"). A notebook of an nbgrader
+# course is never imported: its cells simply run, and their prints, plots, loops, input() and
+# top-level asserts are how it works.
+IMPORTED_MODULES = ("tinytorch",)
+
 # Every rule doc has these four sections, in this order, each introduced by its label.
 DOC_SECTIONS = ("What it does", "Why it matters", "Example", "How to fix")
 _SECTION = re.compile(r"(?:^|(?<=\s))(" + "|".join(re.escape(label) for label in DOC_SECTIONS) + r"):[ \t]*", re.MULTILINE)
@@ -72,19 +78,6 @@ def parsed_code_cells(module: ModuleSource) -> Iterator[tuple[Cell, ast.Module]]
     for cell in module.cells:
         if cell.is_code and cell.tree is not None:
             yield cell, cell.tree
-
-
-def runs_only_in_the_notebook(module: ModuleSource, cell: Cell, statement: ast.stmt) -> bool:
-    """In an nbgrader course (profile "nbgrader"), code that runs when the notebook runs, by design:
-    a graded test cell (top-level asserts are how nbgrader tests are written) and the last
-    bare expression of a cell (the value the notebook displays). Import-time rules skip it."""
-    if module.profile != "nbgrader":
-        return False
-    meta = cell.nbgrader if isinstance(cell.nbgrader, dict) else {}
-    if meta.get("grade") is True and meta.get("solution") is not True:
-        return True
-    body = cell.tree.body if cell.tree is not None else []
-    return bool(body) and statement is body[-1] and isinstance(statement, ast.Expr)
 
 
 def header_expressions(node: ast.stmt) -> list[ast.AST]:

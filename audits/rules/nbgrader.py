@@ -435,7 +435,9 @@ def check_test_cells(module, index):
         missing = []
         if meta.get("grade") is not True:
             missing.append('"grade": true')
-        if meta.get("locked") is not True:
+        # nbgrader locks every grade cell itself (LockCells.lock_grade_cells, on by default); our
+        # house rule asks for the flag to be written on the cell as well.
+        if meta.get("locked") is not True and not (module.profile == "nbgrader" and meta.get("grade") is True):
             missing.append('"locked": true')
         if "points" not in meta:  # a points value that is not a number is NB003's finding
             missing.append('"points": N')
@@ -627,6 +629,8 @@ What it does: finds cells that define test_* functions but are not `"grade": tru
 Why it matters: students can then edit the tests that grade them, and nbgrader awards no
 points for them; a test sharing a cell with the solution cannot be locked without locking
 the code students write.
+In the nbgrader profile a grade cell need not say `"locked": true`: nbgrader locks grade cells
+itself (`LockCells.lock_grade_cells`, on by default).
 Example: a `def test_unit_prune():` cell marked `"grade": false`.
 How to fix: `"grade": true, "locked": true, "points": N, "solution": false` (see suggestion);
 split a mixed cell into a solution cell and a test cell (`--fix` does it when the tests

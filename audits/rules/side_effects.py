@@ -8,6 +8,7 @@ from typing import Iterator, Optional
 from audits.model import Rule, Severity
 from audits.astutil import dotted_name, import_time_statements, is_try, runs_only_as_script
 from audits.rules._base import (
+    IMPORTED_MODULES,
     MAIN_GUARD,
     callee,
     calls_in,
@@ -16,7 +17,6 @@ from audits.rules._base import (
     header_expressions,
     last_name,
     parsed_code_cells,
-    runs_only_in_the_notebook,
 )
 from audits.rules.test_isolation import import_time_test_calls, is_test_call
 
@@ -49,7 +49,8 @@ definitions and guarded blocks: printing or displaying, building objects or mode
 (`Tensor.backward = backward`, `os.environ["X"] = "1"`), timing or profiling, file or process
 operations, calling this module's own functions, loops, `with` blocks, asserts, or any bare
 call statement. Constants computed by plain numpy/math/builtin calls (`SCALE = np.sqrt(2.0)`)
-are fine.
+are fine. Only sources imported as modules are checked (profile tinytorch): a notebook's cells
+simply run, and printing, plotting and loops are how they work.
 Why it matters: importing the package then prints, allocates, changes global state or takes
 time, and students cannot import one piece without running the rest.
 Example: `np.random.seed(0)` or `X = np.random.randn(8, 4)` at module level.
@@ -148,8 +149,6 @@ def check(module, index):
         for statement, expressions, outer in _statements(tree):
             if outer is not None and outer in test_blocks or statement in test_blocks:
                 continue
-            if runs_only_in_the_notebook(module, cell, outer or statement):
-                continue
             first, last = statement.lineno, statement.end_lineno or statement.lineno
             kind = {ast.For: "for", ast.AsyncFor: "async for", ast.While: "while", ast.With: "with", ast.AsyncWith: "async with"}
             if type(statement) in kind:
@@ -222,4 +221,5 @@ RULE = Rule(
     doc=DOC,
     check=check,
     effort_minutes=10,
+    profiles=IMPORTED_MODULES,
 )

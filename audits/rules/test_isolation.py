@@ -9,6 +9,7 @@ import re
 from audits.astutil import import_time_statements, is_main_guard, nodes, runs_only_as_script
 from audits.model import Edit, Fix, Rule, Safety, Severity
 from audits.rules._base import (
+    IMPORTED_MODULES,
     MAIN_GUARD,
     callee,
     calls_in,
@@ -17,7 +18,6 @@ from audits.rules._base import (
     header_expressions,
     last_name,
     parsed_code_cells,
-    runs_only_in_the_notebook,
     statement_span,
 )
 
@@ -37,7 +37,8 @@ What it does: finds test, demo and analysis functions (test_*, test_module, demo
 *analysis*) called at module level, outside `if __name__ == "__main__":` (alone or as one
 operand of an `and`: `if __name__ == "__main__" and not QUICK:` guards too). A call inside a
 module-level `try`/`if`/`for`/`with` block is reported at the block's first line. Calls inside
-functions, classes, lambdas and the guard are fine.
+functions, classes, lambdas and the guard are fine. Only sources imported as modules are
+checked (profile tinytorch); a notebook of an nbgrader course is never imported.
 Why it matters: importing the module (as `tinytorch` does when the package is built, and as
 nbgrader and pytest do) then runs the tests, prints their output and can take seconds or fail
 the import.
@@ -136,8 +137,6 @@ def check(module, index):
         fixes = _guard_fixes(module, tree, found)
         top = {id(node) for node in tree.body}
         for statement, calls in found.items():
-            if runs_only_in_the_notebook(module, cell, statement):
-                continue
             first, last = statement_span(statement)
             names = [f"`{callee(call)}()`" for call in calls]
             if type(statement) not in BLOCKS:
@@ -165,4 +164,5 @@ RULE = Rule(
     doc=DOC,
     check=check,
     effort_minutes=2,
+    profiles=IMPORTED_MODULES,
 )
