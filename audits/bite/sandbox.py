@@ -32,8 +32,10 @@ import itertools
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -115,19 +117,24 @@ _numbers = itertools.count()
 
 
 def _empty(folder: Path) -> None:
-    """Kill whatever is left in the cgroup (nothing, normally: the PID namespace died with the run), remove it."""
-    for _ in range(100):
+    """Kill whatever is left in the cgroup (nothing, normally: the PID namespace died with the run) and
+    remove it, once the kernel has let the killed processes go (a few milliseconds; 5 s at most)."""
+    deadline = time.monotonic() + 5
+    while True:
         try:
             left = [int(pid) for pid in (folder / "cgroup.procs").read_text().split()]
         except OSError:
             left = []
         for pid in left:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, 9)
-        with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        try:
             folder.rmdir()
             return
-        os.sched_yield()
+        except OSError:
+            if time.monotonic() > deadline:
+                return  # an empty cgroup left behind: harmless, named bite-<pid>-<n>
+            time.sleep(0.005)
 
 
 def _filesystem(readable: list[str]) -> list[str]:

@@ -156,6 +156,8 @@ def test_hostile_cells_each_end_in_a_finding_and_leave_course_and_machine_untouc
     assert sorted(path.name for path in tmp_path.iterdir()) == ["course", "home"]
     assert not Path(tmp_path.parent, "escaped.txt").exists()
     assert processes_named(tag) == []
+    if sandbox.detect().process_limit == "pids cgroup":  # root: the run's own pids cgroup went with it
+        assert list(Path(sandbox.detect().cgroups).glob(f"bite-{os.getpid()}-*")) == []
     failing = {f.line: f.message for f in bite.findings if f.code == "BITE001"}
     expected = {
         "write-up": "Read-only file system",
