@@ -76,9 +76,26 @@ class Outcome:
         return self.status == "pass"
 
 
+class Tampered(Exception):
+    """An event out of the worker's sequence: something else wrote it, or rewrote the worker's reporting."""
+
+
+STATUSES = ("pass", "fail", "timeout", "memory", "killed")
+
+
 @dataclass
 class Run:
-    """Everything the worker reported for one module."""
+    """Everything the worker reported for one module.
+
+    The events are checked here, outside the sandbox, against the only sequence the worker
+    writes: each version walks the cells one by one from where it forks off the solution walk
+    (the student version and knockout:C:R at the cell the solution walk reaches next, a knockout
+    at its own cell C), at most one result per cell, for the cell running, nothing after "done",
+    and the solution walk done only after its last cell.
+    Anything else raises Tampered: a cell forged or rewrote the reports, and nothing after it
+    is trusted. "running" events (a forked version's "start", also written straight to us) only
+    say where the run is, for naming the cell that stopped it.
+    """
 
     solution: dict[int, Outcome] = field(default_factory=dict)  # cell position -> outcome (failures and graded cells)
     student: dict[int, Outcome] = field(default_factory=dict)
@@ -88,13 +105,20 @@ class Run:
     latest: tuple[str, int] | None = None  # (variant, cell) of the last "start" event of all
     stopped: str | None = None  # why the run ended before every variant finished
     seconds: float = 0.0
+    cells: int | None = None  # how many cells the plan has (None: not checked)
 
     def record(self, event: dict) -> None:
         variant = event.get("variant", "solution")
         kind = event.get("event")
+        if kind == "running":
+            if self.latest is None or self.latest[0] != variant or self.latest[1] < event["cell"]:
+                self.latest = (variant, event["cell"])
+            return
+        self.check(variant, kind, event)
         if kind == "start":
             self.last_start[variant] = event["cell"]
-            self.latest = (variant, event["cell"])
+            if self.latest is None or self.latest[0] != variant or self.latest[1] < event["cell"]:
+                self.latest = (variant, event["cell"])
         elif kind == "done":
             self.done.add(variant)
         elif kind == "error":
@@ -102,6 +126,29 @@ class Run:
         elif kind == "result":
             outcome = Outcome(event["status"], event.get("message", ""), event.get("line", 0), event.get("type", ""))
             self.outcomes(variant)[event["cell"]] = outcome
+
+    def check(self, variant: str, kind: str, event: dict) -> None:
+        """Raise Tampered unless the event is the worker's next possible one (see the class docstring)."""
+        if variant in self.done:
+            raise Tampered(f"a {kind!r} event of the {variant} version after it finished")
+        if kind == "start":
+            cell = event["cell"]
+            if variant in self.last_start:
+                expected = self.last_start[variant] + 1
+            else:
+                expected = self.last_start.get("solution", -1) + 1 if variant != "solution" else 0
+                if variant.startswith("knockout:") and variant.split(":")[1] != str(expected):
+                    raise Tampered(f"the {variant} version starting at cell {cell}")
+            if cell != expected:
+                raise Tampered(f"cell {cell} of the {variant} version starting where cell {expected} was next")
+        elif kind == "result":
+            cell = event["cell"]
+            if cell != self.last_start.get(variant) or cell in self.outcomes(variant) or event["status"] not in STATUSES:
+                raise Tampered(f"a result for cell {cell} of the {variant} version that is not its running cell's first")
+        elif kind == "done" and variant == "solution" and self.cells and self.last_start.get("solution") != self.cells - 1:
+            raise Tampered(f"the solution walk done at cell {self.last_start.get('solution')} of {self.cells}")
+        elif kind not in ("done", "error"):
+            raise Tampered(f"an event {kind!r}")
 
     def stuck(self) -> tuple[str, int] | None:
         """(variant, cell) the run was at when it stopped: the cell the last started variant was running,
@@ -138,7 +185,7 @@ def isolated_env(scratch: str) -> dict[str, str]:
 
 def run_plan(plan: Plan, root: Path | str, limits: Limits = Limits()) -> Run:
     """Run the plan's module in a child process; never raises for what the course code does."""
-    run = Run()
+    run = Run(cells=len(plan.cells))
     job = json.dumps(plan.job(str(Path(root).resolve()), limits.job_fields())).encode("utf-8")
     scratch = tempfile.mkdtemp(prefix="bite-")
     started = time.monotonic()
@@ -198,7 +245,10 @@ def _collect(process: subprocess.Popen, run: Run, limits: Limits) -> None:
         for line in lines:
             try:
                 run.record(json.loads(line))
-            except (ValueError, KeyError, TypeError):
+            except Tampered as error:
+                run.stopped = f"its reports were tampered with ({error}): nothing after this is trusted"
+                return
+            except (ValueError, KeyError, TypeError, AttributeError):
                 run.stopped = "the bite worker wrote something that is not an event"
                 return
 

@@ -69,9 +69,9 @@ class Worker:
         line = json.dumps({"event": event, "variant": self.variant, **fields}) + "\n"
         data = line.encode("utf-8")
         if event == "start" and self.runner_fd is not None:
-            # Straight to the runner as well (one write, under PIPE_BUF: never interleaved): if the cell
-            # kills the parent that relays our events, the runner still knows which cell did it.
-            os.write(self.runner_fd, data)
+            # Straight to the runner as well, as "running" (one write, under PIPE_BUF: never interleaved):
+            # if the cell kills the parent that relays our events, the runner still knows which cell did it.
+            os.write(self.runner_fd, json.dumps({"event": "running", "variant": self.variant, **fields}).encode("utf-8") + b"\n")
         while data:
             data = data[os.write(self.out_fd, data):]
 
