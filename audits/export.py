@@ -19,9 +19,12 @@ Solution markers are removed, and so is the student scaffolding in docstrings
 (the `TODO:`, `APPROACH:`, `EXAMPLE:` and `HINTS:` paragraphs): readers of the
 package see API documentation, not exercise instructions.
 
-The package is replaced as one change (`audits.files.replace_files`): after a
-kill at any instant it is entirely old, or the next command (export or audit)
-completes the interrupted export before doing anything else.
+The package is replaced as one rename (`audits.files.replace_tree`): a changed
+copy of `tinytorch/` is built beside it and swapped in with one atomic exchange,
+so a reader (`import tinytorch`, pytest) finds it entirely old or entirely new at
+every instant, and a kill leaves only the copy, which the next command deletes.
+The folder keeps its name and place, so git sees ordinary file changes and the
+editable install (which maps `tinytorch` to that path) keeps working.
 
 Stale files: a `.py` file under `tinytorch/` that no module source produces (left
 behind by a renamed, renumbered or removed module). Only a run over every module
@@ -38,7 +41,6 @@ from __future__ import annotations
 
 import ast
 import re
-import shutil
 import sys
 from pathlib import Path
 from typing import Optional
@@ -47,7 +49,7 @@ from audits.auditor import Auditor
 from audits.cli import EXIT_BLOCKED, EXIT_READY, Parser, guarded_main
 from audits.config import load_config
 from audits.discover import find_module, find_modules, find_root, nothing_found, parse_module_number
-from audits.files import recover, replace_files
+from audits.files import recover, replace_tree
 from audits.model import PACKAGE, Cell, Finding, InputError, ModuleSource
 from audits.parse import DIRECTIVE, parse_module
 from audits.report.text import finding_line
@@ -271,15 +273,6 @@ def is_generated(path: Path) -> bool:
     return text.startswith(GENERATED) or (path.name == "__init__.py" and not text.strip())
 
 
-def remove_empty_folders(root: Path, removed: list[Path]) -> None:
-    """Delete the package folders that held the removed files and now hold nothing but caches."""
-    package = (root / PACKAGE).resolve()
-    for folder in sorted({path.parent.resolve() for path in removed}, key=lambda p: len(p.parts), reverse=True):
-        while folder != package and folder.is_dir() and all(child.name == "__pycache__" for child in folder.iterdir()):
-            shutil.rmtree(folder)
-            folder = folder.parent
-
-
 def gate(root: Path, modules: list[ModuleSource]) -> dict[str, list[Finding]]:
     """{module number ("16"): its critical and high findings} for each module about to be exported
     that blocks (empty: export may go on)."""
@@ -343,11 +336,10 @@ def run(args) -> int:
         return EXIT_READY
 
     generated = [path for path in stale if is_generated(path)]
-    # One change for the whole package: after a kill it is all old, or the next command completes it.
-    replace_files(root, {**{path: files[path] for path in changed}, **dict.fromkeys(generated)})
+    if changed or generated:  # one rename for the whole package (folders left empty by the stale files go too)
+        replace_tree(root, root / PACKAGE, {**{path: files[path] for path in changed}, **dict.fromkeys(generated)})
     print(f"exported {len(modules)} module(s): {len(changed)} file(s) written, {len(files) - len(changed)} unchanged")
     if generated:
-        remove_empty_folders(root, generated)
         print(f"removed {len(generated)} stale generated file(s) that no module source produces any more:\n"
               + _listing(root, generated), end="")  # fmt: skip
     for path in stale:

@@ -1,12 +1,20 @@
 """Writing files so that a killed run never leaves them half-written (used by fix and export).
 
-Two levels:
+Three levels:
 
 - `write_atomically(path, text)`: one file, via a temporary file and a rename.
-- `replace_files(root, {path: text or None})`: several files as one change (the
-  exporter's package, a fix across files). After a kill at any instant the files
-  are all old, or the change is recorded in a journal that `recover(root)` (run
-  first by every command, and by the next `replace_files`) completes.
+- `replace_files(root, {path: text or None})`: several files as one change (a fix
+  across files). After a kill at any instant the files are all old, or the change
+  is recorded in a journal that `recover(root)` (run first by every command, and by
+  the next change) completes.
+- `replace_tree(root, folder, {path: text or None})`: a whole folder (the exporter's
+  package) as one rename. The new folder is built complete in the journal, then
+  swapped with the live one in a single `renameat2(RENAME_EXCHANGE)`, so a reader
+  finds it entirely old or entirely new at every instant, and a kill can only leave a
+  journal behind (recovery deletes it: before the swap it holds the unfinished new
+  folder, after it the old one). Where the system has no exchange (not Linux, or a
+  file system without it) the swap is two renames recorded in the journal: between
+  them the folder is missing for an instant (never mixed) and recovery completes it.
 
 The journal is the folder `root/.audits-journal/` and exists only while a change is
 being applied. It holds the new contents ("staged/") and, once every one of them
@@ -29,10 +37,13 @@ during. The guarantee covers a killed process, not a power cut (nothing is fsync
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import fcntl
 import json
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Iterator, Mapping, Optional
@@ -42,6 +53,9 @@ from audits.model import InputError
 JOURNAL = ".audits-journal"
 MANIFEST = "manifest.json"
 STAGED = "staged"
+TREE = "tree"  # replace_tree: the new folder, built here (after the swap: the old one)
+SWAP = "swap.json"  # replace_tree without an exchange: the folder whose two renames recovery completes
+OLD = "old"  # ... and where the live folder goes between them
 
 
 def _umask() -> int:
@@ -109,6 +123,8 @@ def _recover_locked(root: Path) -> list[Path]:
         entries = json.loads((journal / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
         entries = []  # killed before the commit point: nothing outside the journal changed
+    if (journal / SWAP).exists():
+        _complete_swap(root, journal)
     for entry in entries:
         target = root / entry["path"]
         staged = entry["staged"]
@@ -151,3 +167,78 @@ def replace_files(root: Path | str, changes: Mapping[Path, Optional[str]]) -> No
         manifest.write_text(json.dumps(entries, indent=1), encoding="utf-8")
         os.replace(manifest, journal / MANIFEST)  # the commit point
         _recover_locked(root)
+
+
+def replace_tree(root: Path | str, folder: Path | str, changes: Mapping[Path, Optional[str]]) -> None:
+    """Write (text) or delete (None) files under `folder` (inside `root`) by swapping in a changed copy.
+
+    The copy (caches included: they stay valid for the unchanged files) is made in the
+    journal, changed there, then exchanged with `folder` in one rename; a folder left
+    holding only caches by the deletions goes too. Text that cannot be encoded raises
+    before anything is copied.
+    """
+    root, folder = Path(root), Path(folder)
+    encoded = {Path(path): None if text is None else text.encode("utf-8") for path, text in changes.items()}
+    relative = {path: path.resolve().relative_to(folder.resolve()) for path in encoded}
+    with locked(root):
+        _recover_locked(root)  # an earlier killed change goes first
+        journal = root / JOURNAL
+        journal.mkdir()
+        tree = journal / TREE
+        if folder.is_dir():
+            shutil.copytree(folder, tree, symlinks=True)
+        else:
+            tree.mkdir()
+        for path, data in encoded.items():
+            target = tree / relative[path]
+            if data is None:
+                target.unlink(missing_ok=True)
+                _prune(target.parent, tree)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
+            target.write_bytes(data)
+            os.chmod(target, mode)
+        if not folder.exists():
+            os.rename(tree, folder)  # nothing to swap with: one rename creates it
+        elif not _exchange(tree, folder):
+            write_atomically(journal / SWAP, json.dumps(folder.resolve().relative_to(root.resolve()).as_posix()))  # the commit point
+            _complete_swap(root, journal)
+        shutil.rmtree(journal)  # the old folder, or nothing
+
+
+def _prune(folder: Path, top: Path) -> None:
+    """Delete `folder` and its parents below `top` while they hold nothing but `__pycache__`."""
+    while folder != top and folder.is_dir() and all(child.name == "__pycache__" for child in folder.iterdir()):
+        shutil.rmtree(folder)
+        folder = folder.parent
+
+
+def _complete_swap(root: Path, journal: Path) -> None:
+    """The two-rename swap of replace_tree (no exchange here), from wherever a kill stopped it."""
+    target = root / json.loads((journal / SWAP).read_text(encoding="utf-8"))
+    if (journal / TREE).exists():
+        if target.exists():
+            os.rename(target, journal / OLD)
+        os.rename(journal / TREE, target)
+    (journal / SWAP).unlink()
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 with RENAME_EXCHANGE); False where the system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)  # glibc 2.28 and later
+    if renameat2 is None:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):  # a file system or kernel without the exchange
+        return False
+    raise OSError(code, os.strerror(code), str(b))

@@ -12,12 +12,14 @@ Works on a throw-away copy of the checkout (modules/, tinytorch/, pyproject.toml
   random instant of the whole run instead. Then it runs the next command
   (`python -m audits.export --check`, which first completes or rolls back an
   interrupted change) and counts:
-  - torn packages: `tinytorch/` is neither entirely the old package nor entirely
-    the new one (must be 0);
+  - torn right after the kill: `tinytorch/` on disk, as a reader (`import tinytorch`,
+    pytest) would find it before any other command runs, is neither entirely the old
+    package nor entirely the new one (must be 0: the package is swapped in with one rename);
+  - torn packages: the same after the next command (must be 0);
   - leftover temporary files: a journal or `*.tmp` file still in the checkout
     (must be 0);
-  and, for information, how many kills hit the write phase and how many packages
-  were torn on disk between the kill and the next command.
+  and, for information, how many kills hit the write phase (the journal existed:
+  the new package was being built, or the old one not yet deleted).
 - --fix: the same with `python -m audits.module 16 --fix` on the seed review's
   flawed module 16 (its edits go through the same journal): the source must be
   the original or the completely fixed text after the next command.
@@ -211,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         env_note = f"(checkout copy in {root}; each command is a fresh `python -m ...` process)"
         print(env_note)
         for title, counts, zero in (
-            ("export killed", export_runs(root, args.runs, rng), ("torn packages", "leftover temp files")),
+            ("export killed", export_runs(root, args.runs, rng), ("torn right after the kill", "torn packages", "leftover temp files")),
             ("--fix killed", fix_runs(root, args.fix_runs, rng), ("torn sources", "leftover temp files")),
             ("two audits and an export at once", concurrent_runs(root, args.concurrent), ("broken reports", "inconsistent packages", "leftover temp files")),
         ):

@@ -1,11 +1,16 @@
-"""The package is replaced as one change: after a kill at any step it is all old, or the next command completes it.
+"""The package is replaced as one rename: a reader at any instant of an export, killed or not, sees one version.
 
 A kill is simulated by an exception no handler catches (`Killed`, a BaseException
 like the end of a process) raised from inside `audits.files` at a chosen step;
-benchmarks/kill_export.py does the same with real SIGKILLs.
+benchmarks/kill_export.py does the same with real SIGKILLs. Since a kill stops the
+export between two steps, the package on disk after a kill at step k is what a
+reader finds at that instant: checking it after a kill at every step checks every instant.
 """
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,7 +31,7 @@ def widget(version: str) -> str:
 
 def package(root: Path) -> dict[str, bytes]:
     folder = root / "tinytorch"
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
 
 
 def leftovers(root: Path) -> list[str]:
@@ -35,75 +40,137 @@ def leftovers(root: Path) -> list[str]:
     return sorted(p.as_posix() for p in found if files.JOURNAL not in p.parts[:-1])
 
 
-@pytest.fixture
-def checkout(tmp_path):
-    """A checkout exported at version "old", with its package ("old") and the package version "new" gives."""
-    modules = {f"0{n}_{name}": widget("new").replace("core.widget", f"core.{name}") for n, name in ((1, "widget"), (2, "gadget"), (3, "gizmo"))}
-    root = make_checkout(tmp_path / "checkout", modules)
-    assert export_main(["--root", str(root)]) == 0
-    new = package(root)
-    sources = [root / "modules" / folder / f"{folder[3:]}.py" for folder in modules]
-    for path in sources:
-        path.write_text(path.read_text(encoding="utf-8").replace("'new'", "'old'"), encoding="utf-8")
-    assert export_main(["--root", str(root)]) == 0
-    old = package(root)
-    for path in sources:
-        path.write_text(path.read_text(encoding="utf-8").replace("'old'", "'new'"), encoding="utf-8")
-    assert old != new
-    return root, old, new
+# Every filesystem call the tree swap makes (the copy's own chmods included): each is a place a kill may land.
+STEPS = [(Path, "mkdir"), (Path, "unlink"), (Path, "write_bytes"), (os, "rename"), (os, "replace"), (os, "chmod"),
+         (shutil, "copytree"), (shutil, "rmtree"), (files, "_exchange")]  # fmt: skip
 
 
-def kill_at_replace(monkeypatch, call: int):
-    """Make the `call`-th os.replace inside audits.files (1 = the manifest, the commit point) a kill."""
-    real, calls = os.replace, []
+def kill_at_step(monkeypatch, step: int) -> list[str]:
+    """Make the `step`-th filesystem call a kill (0: kill none); returns the calls made, by name."""
+    calls: list[str] = []
+    for owner, name in STEPS:
+        real = getattr(owner, name)
 
-    def replace(source, target):
-        calls.append(target)
-        if len(calls) == call:
-            raise Killed
-        real(source, target)
+        def wrapper(*args, _real=real, _name=name, **kwargs):
+            calls.append(_name)
+            if len(calls) == step:
+                raise Killed
+            return _real(*args, **kwargs)
 
-    monkeypatch.setattr(files.os, "replace", replace)
+        monkeypatch.setattr(owner, name, wrapper)
     return calls
 
 
-def test_killed_before_the_commit_point_leaves_the_old_package_and_the_next_command_rolls_back(checkout, monkeypatch):
-    root, old, _ = checkout
-    kill_at_replace(monkeypatch, 1)
-    with pytest.raises(Killed):
-        export_main(["--root", str(root)])
-    monkeypatch.undo()
-    assert package(root) == old and leftovers(root) == [".audits-journal"]
-    assert run_command("audits", "--root", root).returncode in (0, 1)  # any command recovers first
-    assert package(root) == old and leftovers(root) == []
+OLD = {"__init__.py": b"V = 'old'\n", "core/__init__.py": b"", "core/a.py": b"V = 'old'\n", "core/b.py": b"V = 'old'\n", "stale/gone.py": b"V = 'old'\n"}
+NEW = {"__init__.py": b"V = 'old'\n", "core/__init__.py": b"", "core/a.py": b"V = 'new'\n", "core/b.py": b"V = 'new'\n", "core/c.py": b"V = 'new'\n"}
 
 
-@pytest.mark.parametrize("call", [2, 3, 4])
-def test_killed_while_files_are_replaced_the_next_command_completes_the_new_package(checkout, monkeypatch, call):
-    root, old, new = checkout
-    kill_at_replace(monkeypatch, call)
-    with pytest.raises(Killed):
-        export_main(["--root", str(root)])
-    monkeypatch.undo()
-    on_disk = package(root)
-    assert sum(on_disk[name] != old[name] for name in old) == call - 2, "files moved before the kill"
-    assert run_command("audits.module", "1", "--root", root, "--format", "json").returncode in (0, 1)
-    assert package(root) == new and leftovers(root) == []
-    assert export_main(["--root", str(root), "--check"]) == 0
+def old_package(root: Path) -> Path:
+    folder = root / "tinytorch"
+    shutil.rmtree(folder, ignore_errors=True)
+    for name, data in OLD.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    (folder / "core" / "__pycache__").mkdir()  # caches are copied along (still valid for unchanged files)
+    (folder / "core" / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"cache")
+    return folder
 
 
-def test_killed_recovery_is_itself_recovered(checkout, monkeypatch):
-    root, _, new = checkout
-    kill_at_replace(monkeypatch, 2)
-    with pytest.raises(Killed):
-        export_main(["--root", str(root)])
+def swap_in_new(root: Path, folder: Path) -> None:
+    changes = {folder / "core" / "a.py": "V = 'new'\n", folder / "core" / "b.py": "V = 'new'\n", folder / "core" / "c.py": "V = 'new'\n", folder / "stale" / "gone.py": None}
+    files.replace_tree(root, folder, changes)
+
+
+def without_exchange(monkeypatch, exchange: bool) -> None:
+    """On a system without renameat2(RENAME_EXCHANGE) the swap is two renames (the folder may be missing for an instant)."""
+    if not exchange:
+        monkeypatch.setattr(files, "_exchange", lambda a, b: False)
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
+def test_a_reader_at_every_step_of_a_killed_swap_sees_one_version_and_recovery_completes_it(tmp_path, monkeypatch, exchange):
+    folder = old_package(tmp_path)
+    without_exchange(monkeypatch, exchange)
+    calls = kill_at_step(monkeypatch, 0)
+    swap_in_new(tmp_path, folder)
+    assert package(tmp_path) == NEW and not (tmp_path / "tinytorch" / "stale").exists() and leftovers(tmp_path) == []
+    assert (tmp_path / "tinytorch" / "core" / "__pycache__" / "a.cpython-311.pyc").exists()
+    assert len(calls) >= 8 and ("_exchange" in calls) and (calls.count("rename") == (0 if exchange else 2))
+    seen = []
+    for step in range(1, len(calls) + 1):
+        monkeypatch.undo()
+        folder = old_package(tmp_path)
+        without_exchange(monkeypatch, exchange)
+        kill_at_step(monkeypatch, step)
+        with pytest.raises(Killed):
+            swap_in_new(tmp_path, folder)
+        monkeypatch.undo()
+        on_disk = package(tmp_path) if folder.exists() else None  # what a reader finds at this instant
+        assert on_disk in (OLD, NEW) or (on_disk is None and not exchange), f"killed at step {step} ({calls[step - 1]}): a mixed package"
+        seen.append("old" if on_disk == OLD else "new" if on_disk == NEW else "missing")
+        committed = (tmp_path / files.JOURNAL / files.SWAP).exists()  # two renames: recorded, so completed
+        files.recover(tmp_path)  # what the next command does first
+        assert package(tmp_path) == (OLD if seen[-1] == "old" and not committed else NEW) and leftovers(tmp_path) == []
+    assert seen[0] == "old" and seen[-1] == "new" and ("missing" in seen) == (not exchange)
+
+
+def test_killed_recovery_of_a_two_rename_swap_is_itself_recovered(tmp_path, monkeypatch):
+    folder = old_package(tmp_path)
+    without_exchange(monkeypatch, False)
+    calls = kill_at_step(monkeypatch, 0)
+    swap_in_new(tmp_path, folder)
+    second_rename = [n for n, name in enumerate(calls, start=1) if name == "rename"][1]
     monkeypatch.undo()
-    kill_at_replace(monkeypatch, 1)  # the recovery's own first move
+    folder = old_package(tmp_path)
+    without_exchange(monkeypatch, False)
+    kill_at_step(monkeypatch, second_rename)  # the live folder has moved aside, the new one not yet in
     with pytest.raises(Killed):
-        files.recover(root)
+        swap_in_new(tmp_path, folder)
     monkeypatch.undo()
-    assert export_main(["--root", str(root), "--check"]) == 0  # --check recovers, then compares
-    assert package(root) == new and leftovers(root) == []
+    assert not folder.exists()
+    kill_at_step(monkeypatch, 1)  # the recovery's own first step
+    with pytest.raises(Killed):
+        files.recover(tmp_path)
+    monkeypatch.undo()
+    files.recover(tmp_path)
+    assert package(tmp_path) == NEW and leftovers(tmp_path) == []
+
+
+@pytest.fixture
+def checkout(tmp_path):
+    """A checkout exported at version "old", whose sources now say "new"."""
+    modules = {f"0{n}_{name}": widget("old").replace("core.widget", f"core.{name}") for n, name in ((1, "widget"), (2, "gadget"), (3, "gizmo"))}
+    root = make_checkout(tmp_path / "checkout", modules)
+    assert export_main(["--root", str(root)]) == 0
+    for folder in modules:
+        path = root / "modules" / folder / f"{folder[3:]}.py"
+        path.write_text(path.read_text(encoding="utf-8").replace("'old'", "'new'"), encoding="utf-8")
+    return root
+
+
+READER = "import tinytorch.core.widget as a, tinytorch.core.gadget as b, tinytorch.core.gizmo as c; print(sorted({m.part_0() for m in (a, b, c)}))"
+
+
+@pytest.mark.parametrize("at", ["before", "after"])
+def test_import_tinytorch_right_after_a_killed_export_sees_one_version(checkout, monkeypatch, at):
+    """A real `import tinytorch` (a fresh interpreter in the checkout) where the export was killed beside the swap."""
+    real = files._exchange
+
+    def exchange(a, b):
+        if at == "after":
+            real(a, b)
+        raise Killed
+
+    monkeypatch.setattr(files, "_exchange", exchange)
+    with pytest.raises(Killed):
+        export_main(["--root", str(checkout)])
+    monkeypatch.undo()
+    reader = subprocess.run([sys.executable, "-c", READER], cwd=checkout, capture_output=True, text=True, timeout=60)
+    assert reader.stdout.strip() == ("['old']" if at == "before" else "['new']"), reader.stderr
+    assert leftovers(checkout) == [".audits-journal"]
+    assert run_command("audits", "--root", checkout).returncode in (0, 1)  # any command deletes the journal first
+    assert leftovers(checkout) == []
+    assert export_main(["--root", str(checkout), "--check"]) == (0 if at == "after" else 1)
 
 
 def test_replace_files_writes_and_deletes_as_one_and_keeps_permissions(tmp_path):
