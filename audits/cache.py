@@ -102,24 +102,35 @@ def _read_secret(path: Path) -> Optional[bytes]:
 
 
 def _secret() -> Optional[bytes]:
-    """This user's cache secret (created on first use), or None when it cannot be kept (e.g. a read-only home)."""
+    """This user's cache secret (created on first use), or None when it cannot be kept (e.g. a read-only home).
+
+    A secret file that is there but not a secret (garbage, cut short, unreadable) is replaced
+    by a new one: it keyed nothing worth keeping, and left alone it would turn the cache off
+    for good without a word. When it cannot be replaced, a warning on stderr says so.
+    """
     home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "audits"
     path = home / "secret"
     secret = _read_secret(path)
     if secret is not None:
         return secret
+    damaged = os.path.lexists(path)
     try:
         home.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=home, prefix=".secret.")  # private (0600) and complete before it is linked
         with os.fdopen(handle, "w", encoding="ascii") as stream:
             stream.write(secrets.token_hex(SECRET_BYTES))
         try:
-            os.link(temporary, path)  # never replaces: when two audits race, both read the winner's secret
+            if damaged:
+                os.replace(temporary, path)  # two audits repairing at once: the last one's secret stays, both valid
+            else:
+                os.link(temporary, path)  # never replaces: when two audits race, both read the winner's secret
         except FileExistsError:
             pass
         finally:
-            os.unlink(temporary)
-    except OSError:
+            Path(temporary).unlink(missing_ok=True)
+    except OSError as error:
+        if damaged:
+            print(f"warning: result cache off: {path} is not a cache secret and cannot be replaced ({error.strerror or error})", file=sys.stderr)
         return None
     return _read_secret(path)
 

@@ -147,6 +147,25 @@ def test_entries_from_another_users_cache_never_match(cached, monkeypatch, tmp_p
     assert len(runs) == 4
 
 
+@pytest.mark.parametrize("garbage", [b"not a secret\n", b"ab" * 31, b"\xff\xfe", b""], ids=["text", "short", "binary", "empty"])
+def test_a_garbage_secret_is_replaced_and_the_cache_works_again(cached, tmp_path, garbage):
+    root, runs = cached
+    secret = tmp_path / "user-cache" / "audits" / "secret"
+    secret.parent.mkdir(parents=True)
+    secret.write_bytes(garbage)
+    warm(root, runs)  # the second audit is answered from the cache
+    assert len(bytes.fromhex(secret.read_text(encoding="ascii"))) == audits.cache.SECRET_BYTES
+
+
+def test_a_garbage_secret_that_cannot_be_replaced_is_reported(cached, tmp_path, capsys):
+    root, runs = cached
+    secret = tmp_path / "user-cache" / "audits" / "secret"
+    (secret / "inside").mkdir(parents=True)  # a folder in its place: no file can replace it
+    assert audits.cache.ResultCache.open(root) is None
+    err = capsys.readouterr().err
+    assert err.startswith(f"warning: result cache off: {secret} is not a cache secret and cannot be replaced") and err.count("\n") == 1
+
+
 def test_a_cache_folder_that_is_a_symlink_is_never_written_or_pruned(cached, tmp_path):
     root, runs = cached
     elsewhere = tmp_path / "elsewhere"
