@@ -323,6 +323,24 @@ def test_trainer_rejects_objects_that_are_not_models_or_optimizers():
         Trainer(model, object(), CrossEntropyLoss())
 
 
+class OnlyForward:
+    def forward(self, x):
+        return x
+
+
+class OnlyParameters:
+    def parameters(self):
+        return []
+
+
+@pytest.mark.parametrize("half_a_model", [OnlyForward(), OnlyParameters()], ids=["only-forward", "only-parameters"])
+def test_trainer_rejects_an_object_with_only_half_of_a_model(half_a_model):
+    """A model needs both forward(x) and parameters(): either one alone is a TypeError naming both."""
+    model = TwoLayerMLP(2, 3, 2)
+    with pytest.raises(TypeError, match=r"model must have forward\(x\) and parameters\(\)"):
+        Trainer(half_a_model, SGD(model.parameters()), CrossEntropyLoss())
+
+
 # ---- Trainer: learning -------------------------------------------------------------------
 
 def test_learns_xor():

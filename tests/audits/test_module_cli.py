@@ -91,6 +91,12 @@ def test_output_writes_one_format_to_the_path(flawed, tmp_path):
     assert json.loads((target / "a.json").read_text(encoding="utf-8"))["schema"] == "tinytorch-audit/1", inferred.stderr
 
 
+def test_output_into_a_missing_folder_is_a_usage_error_that_creates_nothing(clean, tmp_path):
+    result = audit("1", "--root", clean, "--format", "json", "--output", tmp_path / "missing" / "a.json")
+    assert_usage_error(result, "cannot write", "missing")
+    assert "wrote" not in result.stdout and not (tmp_path / "missing").exists()
+
+
 def test_unknown_module_lists_the_numbers_found(clean):
     assert_usage_error(audit("99", "--root", clean), "no module 99", "found: 01")
 

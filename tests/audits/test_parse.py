@@ -72,6 +72,15 @@ def test_trailing_text_after_metadata_is_allowed():
     assert cell.nbgrader == {"grade": False} and cell.nbgrader_error is None
 
 
+def test_a_json_header_without_nbgrader_is_not_read_even_when_python_could_not_read_it():
+    """`# %% {"x": ...}` is jupytext's form for other cell options: only one naming "nbgrader" is
+    nbgrader metadata, so a number past Python's 4,300-digit limit there is none of the audit's business."""
+    cell = parse_text('# %% {"x": 1' + "0" * 5000 + "}\nx = 1\n").cells[0]
+    assert cell.nbgrader is None and cell.nbgrader_text is None and cell.nbgrader_error is None
+    spoiled = parse_text('# %% {"nbgrader": {"points": 1' + "0" * 5000 + "}}\nx = 1\n").cells[0]
+    assert spoiled.nbgrader is None and spoiled.nbgrader_error  # the same number under "nbgrader" is reported
+
+
 def test_syntax_error_is_data_with_file_line():
     text = HEADER + "\n# %%\nx = 1\ndef broken(:\n    pass\n"
     cell = parse_text(text).cells[0]

@@ -272,3 +272,34 @@ def test_fix_on_a_valid_empty_notebook_changes_nothing(tmp_path):
     result = run_command("audits.module", path, "--root", tmp_path, "--fix", "--format", "json")
     assert result.returncode == 0 and "nothing to fix mechanically" in result.stderr
     assert path.read_bytes() == before
+
+
+def _test_cell(name: str, cell_id: str):
+    meta = {"grade": True, "grade_id": cell_id, "locked": True, "points": 1, "schema_version": 3, "solution": False, "task": False}
+    return nbformat.v4.new_code_cell(f"def {name}():\n    assert 1 + 1 == 2\n\n\n{name}()", id=cell_id, metadata={"nbgrader": meta})
+
+
+def test_fix_of_two_adjacent_cells_changes_each_in_its_own_place(tmp_path):
+    path = tmp_path / "two.ipynb"
+    cells = [nbformat.v4.new_markdown_cell("# Two tests", id="intro"), _test_cell("test_a", "cell-a"), _test_cell("test_b", "cell-b")]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    module = parse_file(path)
+    guards = [f for f in audit_source(module, None) if f.code == "TI001"]
+    assert len(guards) == 2
+    fix_file(module, guards)
+    after = nbformat.read(path, as_version=4)
+    assert [c.id for c in after.cells] == ["intro", "cell-a", "cell-b"] and after.cells[0].source == "# Two tests"
+    for cell, name in zip(after.cells[1:], ("test_a", "test_b")):
+        assert cell.source.startswith(f"def {name}():") and cell.source.endswith(f'if __name__ == "__main__":\n    {name}()')
+        assert cell.metadata["nbgrader"]["grade_id"] == cell.id
+
+
+def test_fix_removing_a_suppression_in_a_markdown_cell_keeps_every_other_character(tmp_path):
+    path = tmp_path / "note.ipynb"
+    text = "Intro line\n\nSee the test below # audit: ignore[TI001]\nLast line"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text, id="note")]), path)
+    module = parse_file(path)
+    unused = [f for f in audit_source(module, None) if f.code == "SUP002"]
+    assert len(unused) == 1 and unused[0].fix is not None
+    fix_file(module, unused)
+    assert nbformat.read(path, as_version=4).cells[0].source == "Intro line\n\nSee the test below\nLast line"

@@ -103,6 +103,18 @@ def test_tst001_in_source_and_test_files(checkout):
     ]
 
 
+def test_tst001_audits_a_numbered_module_alone_when_there_is_no_index(checkout):
+    """audit_source(module, None): the module's own placeholder tests, and no test files to look in."""
+    from audits.check import audit_source
+
+    module_text = compression(marker("tests", "test") + "\ndef test_unit_empty():\n    print('todo')\n")
+    root = checkout(module_text, {"tests/16_compression/test_suite.py": "def test_placeholder():\n    pass\n"})
+    module = Auditor(root).audit_target("16").module
+    assert module.number == 16
+    findings = [f for f in audit_source(module, None) if f.code == "TST001"]
+    assert [(f.path, f.line) for f in findings] == [("modules/16_compression/compression.py", line_of(module_text, "def test_unit_empty"))]
+
+
 def test_suppression_in_a_test_file(checkout):
     suite = "def test_placeholder():  # audit: ignore[TST001]\n    pass\n"
     root = checkout(compression(), {"tests/16_compression/test_suite.py": suite})

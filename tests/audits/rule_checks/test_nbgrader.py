@@ -66,6 +66,14 @@ def test_nb005_test_cell_must_be_graded_locked_with_points():
     assert found(audit_text(fine), "NB005") == []
 
 
+def test_nb005_a_solution_cell_with_a_function_and_its_test_but_no_markers_is_mixed():
+    """Its implementation is what students write: it must be split off, never graded and locked."""
+    text = source(marker("widget", "impl") + "\ndef widget(x):\n    return 2 * x\n\n\ndef test_unit_widget():\n    assert widget(2) == 4\n")
+    (finding,) = [f for f in audit_text(text) if f.code == "NB005"]
+    assert "also holds solution code: the test cannot be graded and locked" in finding.message
+    assert "needs" not in finding.message and finding.suggestion.startswith("Split the cell")
+
+
 def test_nb006_good_solution_cell_has_no_finding():
     assert found(audit_text(source(IMPL)), "NB006") == []
 

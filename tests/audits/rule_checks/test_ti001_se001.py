@@ -75,6 +75,20 @@ def test_se001_finds_each_kind_of_side_effect():
     assert len(lines) == 9
 
 
+def test_se001_quotes_a_statement_of_up_to_eight_lines_whole_and_a_longer_one_by_its_first_line():
+    """The excerpt shows the statement a reader must change; past 8 lines, its first line points at it."""
+    call_2 = "model = Linear(\n    3, 2)"
+    call_8 = "model = Linear(\n" + "".join(f"    {n},\n" for n in range(6)) + ")"
+    call_9 = "model = Linear(\n" + "".join(f"    {n},\n" for n in range(7)) + ")"
+    loop_3 = "for i in range(3):\n    x = i\n    y = i"
+    loop_9 = "for i in range(3):\n" + "".join(f"    x{n} = i\n" for n in range(8))
+    for block, whole in ((call_2, True), (call_8, True), (call_9, False), (loop_3, True), (loop_9, False)):
+        text = source(marker("effects") + "\nfrom tinytorch.core.layers import Linear\n" + block)
+        [finding] = [f for f in audit_text(text) if f.code == "SE001"]
+        lines = block.rstrip("\n").split("\n")
+        assert finding.excerpt == ("\n".join(lines) if whole else lines[0]), block
+
+
 def test_se001_constants_and_definitions_are_fine():
     text = source(
         marker("constants")
