@@ -313,7 +313,8 @@ def copy_update(node, where):
             yield node.func.value
         elif _call_name(node) != ".copy" and len(node.args) == 1:
             yield node.args[0]
-    elif isinstance(node, ast.AugAssign) and isinstance(node.target, (ast.Attribute, ast.Subscript)):
+    elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Attribute) and not isinstance(node.value, ast.Constant):
+        # only `obj.attr op= value`: `x[i] += v` writes into x either way, and `self.count += 1` counts a number
         load = _replace(node.target, ctx=ast.Load())
         yield ast.Assign([node.target], ast.BinOp(load, node.op, node.value), lineno=node.lineno)
 

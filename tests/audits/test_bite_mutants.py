@@ -73,6 +73,8 @@ CASES = [
     ("dropped_factor", "y = x / np.sqrt(n)", ["y = x"]),
     ("copy", "y = x.copy()", ["y = x"]),
     ("copy", "w.data -= x", ["w.data = w.data - x"]),
+    ("copy", "x[0] += w", []),  # writes into x either way
+    ("copy", "w.count += 1", []),  # a counter: a number is never shared
     ("wrong_value", "return x @ w + b", ["return (x @ w + b) * 0", "return (x @ w + b) * 0 + 1", "return x"]),
 ]
 
