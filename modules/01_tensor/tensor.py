@@ -377,7 +377,7 @@ class Tensor:
         a, b = self.data, other.data
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError(f"matmul needs operands with at least 1 dimension, got shapes {a.shape} and {b.shape}")
-        inner = b.shape[-2] if b.ndim >= 2 else b.shape[0]
+        inner = b.shape[-2] if b.ndim >= 2 else b.shape[0]  # audit: ignore[BITE006] `b.ndim > 2` is equivalent: a 2-D b's shape[0] is its shape[-2]
         if a.shape[-1] != inner:
             raise ValueError(
                 f"matmul shape mismatch: {a.shape} @ {b.shape} "
@@ -572,6 +572,8 @@ def test_unit_matmul():
     batch = Tensor(np.ones((4, 2, 3)))
     assert (batch @ np.ones((3, 5))).shape == (4, 2, 5)
     assert (Tensor([1.0, 2.0]) @ w).shape == (2,)
+    assert np.array_equal((x @ Tensor([1.0, 1.0])).data, [3, 7])  # matrix @ vector
+    assert (Tensor(np.ones((2, 3))) @ Tensor(np.ones((4, 3, 5)))).shape == (4, 2, 5)  # broadcast against a batch
     try:
         x @ Tensor(np.ones((3, 2)))
         raise AssertionError("(2, 2) @ (3, 2) must fail")
@@ -591,13 +593,20 @@ def test_unit_shape_ops():
     m = x.reshape(2, 3)
     assert np.array_equal(m.transpose().data, a.reshape(2, 3).T)
     assert np.array_equal(m.sum(axis=0).data, [3, 5, 7]) and m.sum().item() == 15
-    assert m.mean(axis=1, keepdims=True).shape == (2, 1)
-    assert np.array_equal(m.max(axis=1).data, [2, 5])
+    assert np.allclose(m.mean(axis=1).data, [1, 4]) and m.mean().item() == 2.5
+    assert m.mean(axis=1, keepdims=True).shape == (2, 1) and m.sum(axis=1, keepdims=True).shape == (2, 1)
+    assert np.array_equal(m.max(axis=1).data, [2, 5]) and m.max(axis=0, keepdims=True).shape == (1, 3)
+    assert Tensor(np.ones((2, 3, 4))).transpose().shape == (2, 4, 3)
     assert np.array_equal(m[Tensor([1, 1, 0])].data, a.reshape(2, 3)[[1, 1, 0]])
     assert np.array_equal(m[:, 1].data, [1, 4])
     try:
         x.reshape(4, 2)
         raise AssertionError("6 elements cannot become (4, 2)")
+    except ValueError:
+        pass
+    try:
+        x.transpose()
+        raise AssertionError("a 1-D Tensor has no two axes to swap")
     except ValueError:
         pass
 
@@ -613,6 +622,13 @@ def test_unit_elementwise_math():
     assert np.allclose(x.exp().data, np.exp(a)) and np.allclose(x.log().data, np.log(a))
     assert np.allclose(x.sqrt().data, np.sqrt(a)) and np.allclose(x.tanh().data, np.tanh(a))
     assert np.allclose(x.clip(0.8, 1.5).data, [0.8, 1.0, 1.5])
+    assert np.allclose(x.clip(None, 1.0).data, [0.5, 1.0, 1.0]) and np.allclose(x.clip(1.0, None).data, [1.0, 1.0, 2.0])
+    assert np.allclose(x.clip(1.0, 1.0).data, [1.0, 1.0, 1.0])  # low == high is allowed
+    try:
+        x.clip(2.0, 1.0)
+        raise AssertionError("clip needs low <= high")
+    except ValueError:
+        pass
     assert np.array_equal((x - 1).maximum(0).data, [0.0, 0.0, 1.0])
     try:
         x.backward()

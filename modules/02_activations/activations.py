@@ -463,6 +463,8 @@ def test_unit_softmax():
     big = Softmax()(Tensor([[1000.0, 999.0], [-1000.0, -1000.0]])).data
     assert np.all(np.isfinite(big))
     assert np.allclose(big, [[1 / (1 + np.exp(-1.0)), 1 / (1 + np.exp(1.0))], [0.5, 0.5]], atol=1e-6)
+    spread = Softmax()(Tensor([[1000.0, 0.0]])).data  # shifting by anything but the maximum overflows here
+    assert np.allclose(spread, [[1.0, 0.0]], atol=1e-6)
 
     x = np.random.randn(3, 4, 5)
     cols = Softmax(dim=1)(Tensor(x)).data

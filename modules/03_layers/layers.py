@@ -281,6 +281,14 @@ def test_unit_linear():
     assert layer.parameters()[0] is layer.weight and layer.parameters()[1] is layer.bias
     assert Linear(3, 2, bias=False).parameters()[0].shape == (3, 2)
     assert len(Linear(3, 2, bias=False).parameters()) == 1
+    plain = Linear(3, 2, bias=False)
+    plain.weight.data[...] = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
+    assert np.allclose(plain(Tensor([[1.0, 2.0, 3.0]])).data, [[4.0, 5.0]])
+
+    wide = Linear(100, 200).weight.data  # 20,000 draws fill [-limit, limit]: both signs, close to the bound
+    limit = math.sqrt(6.0 / 300.0)
+    assert wide.max() <= limit and wide.min() >= -limit
+    assert wide.max() > 0.95 * limit and wide.min() < -0.95 * limit
 
     try:
         layer(Tensor(np.ones((4, 5))))
@@ -352,7 +360,7 @@ class Dropout(Layer):
             raise TypeError(f"Dropout expects a Tensor, got {type(x).__name__}; wrap the data with Tensor(...)")
         if not self.training or self.p == 0.0:
             return x
-        keep = np.random.random(x.shape) >= self.p
+        keep = np.random.random(x.shape) >= self.p  # audit: ignore[BITE006] `> self.p` is equivalent: a draw equal to p has probability 0
         mask = keep.astype(np.float32) / np.float32(1.0 - self.p)
         return x * Tensor(mask)
         ### END SOLUTION

@@ -124,7 +124,7 @@ class MSELoss:
         _require_tensor(predictions, "MSELoss")
         target = _target_array(targets, "MSELoss")
         _require_same_shape(predictions, target, "MSELoss")
-        diff = predictions - Tensor(target.astype(np.float32))
+        diff = predictions - Tensor(target.astype(np.float32))  # audit: ignore[BITE006] targets - predictions is equivalent: the difference is squared
         return (diff * diff).mean()
         ### END SOLUTION
 
@@ -225,6 +225,16 @@ def test_unit_log_softmax():
     lse = np.log(1.0 + np.exp(-1.0) + np.exp(-1000.0))
     assert np.all(np.isfinite(big))
     assert np.allclose(big, [[-lse, -1.0 - lse, -1000.0 - lse]], atol=1e-4)
+
+    rows = log_softmax(Tensor([[1000.0, 999.0], [0.0, -1.0]])).data  # each row shifted by its own maximum
+    pair = np.log(1.0 + np.exp(-1.0))
+    assert np.allclose(rows, [[-pair, -1.0 - pair], [-pair, -1.0 - pair]], atol=1e-4)
+    assert np.allclose(log_softmax(Tensor(x), dim=-2).data, log_softmax(Tensor(x), dim=0).data)
+    try:
+        log_softmax(Tensor(x), dim=2)
+        raise AssertionError("dim=2 is out of range for a 2-d Tensor")
+    except ValueError as error:
+        assert "out of range" in str(error)
 
 if __name__ == "__main__":
     test_unit_log_softmax()
@@ -386,8 +396,8 @@ class BinaryCrossEntropyLoss:
                              "apply Sigmoid to logits first")
         if np.any((target < 0) | (target > 1)):
             raise ValueError("BinaryCrossEntropyLoss expects targets in [0, 1] (0/1 labels)")
-        p = predictions.clip(BCE_EPS, 1.0 - BCE_EPS)
-        q = (1.0 - predictions).clip(BCE_EPS, 1.0 - BCE_EPS)
+        p = predictions.clip(BCE_EPS, 1.0 - BCE_EPS)  # audit: ignore[BITE006] clipping at 1 + eps or 1 moves log(p) by about eps, below float32 resolution of the loss
+        q = (1.0 - predictions).clip(BCE_EPS, 1.0 - BCE_EPS)  # audit: ignore[BITE006] as for p
         t = Tensor(target.astype(np.float32))
         return -(t * p.log() + (1.0 - t) * q.log()).mean()
         ### END SOLUTION

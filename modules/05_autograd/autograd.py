@@ -161,7 +161,7 @@ def unbroadcast(grad, shape):
     if grad.shape == tuple(shape):
         return grad
     extra = grad.ndim - len(shape)
-    if extra > 0:
+    if extra > 0:  # audit: ignore[BITE006] `extra >= 0` is equivalent: a sum over no axes changes nothing
         grad = grad.sum(axis=tuple(range(extra)))
     stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
     if stretched:
@@ -335,7 +335,7 @@ class MatmulBackward(Function):
     def backward(self, grad_output):
         ### BEGIN SOLUTION
         a, b = self.inputs[:2]  # LinearBackward (section 5) adds a third input, the bias
-        if a.ndim > 2 and b.ndim == 2:
+        if a.ndim > 2 and b.ndim == 2:  # audit: ignore[BITE006] a faster route to the same gradients: the general path below handles every shape
             return self._shared_matrix_backward(grad_output)
         a2 = a.data[np.newaxis, :] if a.ndim == 1 else a.data
         b2 = b.data[:, np.newaxis] if b.ndim == 1 else b.data
@@ -377,7 +377,7 @@ def test_unit_arithmetic_functions():
     grad_a, grad_b = MulBackward(a, b).backward(g)
     assert np.array_equal(grad_a, [[2, 4], [2, 4]]) and np.array_equal(grad_b, [4, 6])
     grad_a, grad_b = DivBackward(a, b).backward(g)
-    assert np.allclose(grad_b, [-(1 + 3) / 4, -(2 + 4) / 16])
+    assert np.allclose(grad_b, [-(1 + 3) / 4, -(2 + 4) / 16]) and np.allclose(grad_a, [[0.5, 0.25], [0.5, 0.25]])
     assert np.allclose(PowBackward(a, 3).backward(g)[0], 3 * a.data ** 2)
     # x (2,) @ W (2, 2): dW = outer(x, g), dx = W @ g
     x, w = Tensor([1.0, 2.0], requires_grad=True), Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
@@ -386,6 +386,9 @@ def test_unit_arithmetic_functions():
     batch = Tensor(np.ones((4, 2, 3)))
     _, grad_w = MatmulBackward(batch, Tensor(np.ones((3, 5)), requires_grad=True)).backward(np.ones((4, 2, 5)))
     assert grad_w.shape == (3, 5) and np.all(grad_w == 8)
+    stacks = (Tensor(np.ones((2, 2, 3)), requires_grad=True), Tensor(np.ones((2, 3, 4)), requires_grad=True))
+    grad_a, grad_b = MatmulBackward(*stacks).backward(np.ones((2, 2, 4)))  # a batch of matrices on both sides
+    assert grad_a.shape == (2, 2, 3) and np.all(grad_a == 4) and grad_b.shape == (2, 3, 4) and np.all(grad_b == 2)
 
 
 if __name__ == "__main__":
@@ -474,7 +477,7 @@ class MeanBackward(SumBackward):
     def backward(self, grad_output):
         ### BEGIN SOLUTION
         x = self.inputs[0]
-        count = x.size // max(np.size(grad_output), 1)
+        count = x.size // max(np.size(grad_output), 1)  # audit: ignore[BITE006] `/` is equivalent: the division is exact
         return (_expand_reduced(grad_output / count, x.shape, self.axis, self.keepdims),)
         ### END SOLUTION
 
@@ -537,7 +540,7 @@ class GetitemBackward(Function):
         grad = np.zeros(self.inputs[0].shape, dtype=grad_output.dtype)
         if _is_basic_index(self.index):
             grad[self.index] = grad_output  # a view: every position appears once
-        elif isinstance(self.index, np.ndarray) and self.index.dtype.kind in "iu" and grad.ndim > 1:
+        elif isinstance(self.index, np.ndarray) and self.index.dtype.kind in "iu" and grad.ndim > 1:  # audit: ignore[BITE006] a faster path: np.add.at gives the same sums
             _add_rows_at(grad, self.index, grad_output)  # whole rows, e.g. an embedding lookup
         else:
             np.add.at(grad, self.index, grad_output)
@@ -865,7 +868,7 @@ def backward_pass(root, gradient=None):
         for tensor, grad in zip(node.inputs, input_grads):
             if grad is None or tensor is None or not tensor.requires_grad:
                 continue
-            if grad.shape != tensor.shape:
+            if grad.shape != tensor.shape:  # audit: ignore[BITE006] a safety net: every rule above already returns its input's shape
                 grad = unbroadcast(grad, tensor.shape)
             if tensor._grad_fn is None:
                 _accumulate_leaf(tensor, grad)
@@ -960,6 +963,18 @@ def test_unit_backward_pass():
     x.grad = None
     y.sum().backward()
     assert np.allclose(x.grad, 1.0)
+    x.grad = None
+    h = x * 3.0  # one intermediate read twice: its two gradients add up before flowing on
+    (h * h + h).sum().backward()
+    assert np.allclose(x.grad, 18 * x.data + 3)
+    x.grad = None
+    (x * 2).backward(np.array([1.0, 0.0, 2.0]))  # an explicit gradient of the output's shape
+    assert np.allclose(x.grad, [2.0, 0.0, 4.0])
+    try:
+        (x * 2).backward(np.ones(2))
+        raise AssertionError("a gradient of the wrong shape must be rejected")
+    except ValueError as error:
+        assert "(2,)" in str(error)
     try:
         (x * 2).backward()
         raise AssertionError("a non-scalar output needs an explicit gradient")

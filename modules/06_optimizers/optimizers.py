@@ -238,6 +238,16 @@ def test_unit_optimizer_base():
     w.prune_mask = np.array([1.0, 0.0, 1.0])
     opt.step()
     assert w.data[1] == 0.0 and np.allclose(w.data[[0, 2]], [-1.0, 1.0])
+    assert w.data is before, "masking must be in place too"
+
+    class Drift(Optimizer):  # an update that ignores the mask: step() still holds pruned entries at zero
+        def _update(self, param, grad, state):
+            param.data += 1.0
+
+    z = Tensor(np.array([1.0, 1.0]), requires_grad=True)
+    z.grad, z.prune_mask = np.zeros(2), np.array([0.0, 1.0])
+    Drift([z]).step()
+    assert np.array_equal(z.data, [0.0, 2.0])
     opt.zero_grad()
     assert w.grad is None and b.grad is None
     for bad in ([], w):
@@ -331,6 +341,19 @@ def test_unit_sgd():
     opt.step()
     # g = [1 + 0.425, 1 - 1.0] = [1.425, 0]; v = 0.9*[1.5, 0] + g = [2.775, 0]
     assert np.allclose(w.data, [0.85 - 0.2775, -2.0])
+
+    # A mask set on live weights after a step: the pruned entry's weight and velocity stay at zero.
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    opt = SGD([w], lr=0.1, momentum=0.9, weight_decay=0.5)
+    w.grad = np.array([1.0, 1.0])
+    opt.step()  # v = [1.5, 2.0], w = [0.85, 1.8]
+    w.prune_mask = np.array([1.0, 0.0])
+    before = w.data
+    opt.step()  # v = [0.9 * 1.5 + 1 + 0.425, 0]
+    assert w.data is before, "SGD updates in place"
+    assert np.allclose(w.data, [0.85 - 0.1 * 2.775, 0.0])
+    assert np.allclose(opt.state[0]["momentum"], [2.775, 0.0])
+    assert opt.state[0]["momentum"][1] == 0.0, "the pruned entry's velocity is held at zero"
     try:
         SGD([w], lr=0.0)
         raise AssertionError("lr=0 must raise")
@@ -497,6 +520,19 @@ def test_unit_adam():
     decoupled.step()
     # w * (1 - lr*wd) - lr * 1 = 2 * 0.95 - 0.1
     assert np.allclose(x.data, [1.8], atol=1e-5)
+
+    before = x.data
+    decoupled.step()
+    assert x.data is before, "Adam and AdamW update in place"
+    assert Adam([x], betas=(0.5, 0.9)).betas == (0.5, 0.9)
+    coupled = Tensor(np.array([-2.0]), requires_grad=True)
+    coupled.grad = np.array([0.0])
+    Adam([coupled], lr=0.1, weight_decay=0.5).step()  # g = 0 + 0.5 * (-2): a step of lr against it
+    assert np.allclose(coupled.data, [-1.9], atol=1e-5)
+    wide = Tensor(np.array([1.0]), requires_grad=True)
+    wide.grad = np.array([1.0])
+    Adam([wide], lr=0.1, eps=0.5).step()  # lr * m_hat / (sqrt(v_hat) + eps) = 0.1 / 1.5
+    assert np.allclose(wide.data, [1.0 - 0.1 / 1.5], atol=1e-6)
     try:
         Adam([x], betas=(0.9, 1.0))
         raise AssertionError("beta2 = 1 must raise")

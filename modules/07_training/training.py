@@ -171,11 +171,14 @@ def test_unit_cosine_schedule():
     assert math.isclose(schedule.get_lr(20), 0.01) and math.isclose(schedule.get_lr(35), 0.01)
     rates = [schedule.get_lr(e) for e in range(21)]
     assert all(a >= b for a, b in zip(rates, rates[1:])), "cosine annealing never increases"
-    try:
-        CosineSchedule(max_lr=0.01, min_lr=0.1, total_epochs=5)
-        raise AssertionError("min_lr > max_lr must raise")
-    except ValueError:
-        pass
+    for edge in ((0.1, 0.0, 5), (0.1, 0.1, 5), (0.1, 0.01, 1)):  # min_lr 0, min_lr == max_lr, one epoch: allowed
+        assert math.isclose(CosineSchedule(*edge).get_lr(0), 0.1)
+    for bad in ((0.01, 0.1, 5), (0.0, 0.0, 5), (0.1, 0.01, 0)):  # min_lr > max_lr, max_lr 0, no epochs
+        try:
+            CosineSchedule(*bad)
+            raise AssertionError(f"CosineSchedule{bad} must raise")
+        except ValueError:
+            pass
     print("✅ CosineSchedule works")
 
 if __name__ == "__main__":
@@ -258,6 +261,15 @@ def test_unit_clip_grad_norm():
     a.grad = np.array([0.3, 0.4])
     assert math.isclose(clip_grad_norm([a], max_norm=1.0), 0.5, rel_tol=1e-6)
     assert np.allclose(a.grad, [0.3, 0.4]), "gradients under the limit are untouched"
+    a.grad = np.array([3.0, 4.0])
+    assert clip_grad_norm([a], max_norm=5.0) == 5.0 and np.array_equal(a.grad, [3.0, 4.0]), "a norm at the limit is untouched"
+    clip_grad_norm([a], max_norm=1.0)
+    assert 1.0 - 1e-5 < np.sqrt(np.sum(a.grad ** 2)) < 1.0 - 1e-8, "the clipped norm sits just under max_norm"
+    try:
+        clip_grad_norm([a], max_norm=0.0)
+        raise AssertionError("max_norm=0 must raise")
+    except ValueError:
+        pass
     print("✅ clip_grad_norm works")
 
 if __name__ == "__main__":
@@ -529,6 +541,22 @@ def test_unit_trainer():
     assert losses[-1] < 0.5 * losses[0] and accuracy >= 0.95
     assert trainer.epoch == 30 and math.isclose(trainer.history["lr"][0], 0.1)
     assert math.isclose(trainer.optimizer.lr, schedule.get_lr(29))
+
+    # Batches of different sizes: the mean is per example, checked against numpy on an untrained model.
+    np.random.seed(2)
+    fresh = BlobMLP(2, 16, 3)
+    judge = Trainer(fresh, SGD(fresh.parameters(), lr=1e-9), CrossEntropyLoss())
+    x, y = features[order][:12], labels[order][:12]
+    uneven = [(x[:5], y[:5]), (x[5:], y[5:])]
+    logits = fresh.forward(Tensor(x)).data.astype(np.float64)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    nll = np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(12), y]
+    right = np.mean(logits.argmax(axis=1) == y)
+    assert 0 < right < 1
+    loss, accuracy = judge.evaluate(uneven)
+    assert math.isclose(loss, nll.mean(), rel_tol=1e-5) and math.isclose(accuracy, right)
+    assert math.isclose(judge.train_epoch(uneven), nll.mean(), rel_tol=1e-4), "lr 1e-9 leaves the weights as they were"
+    assert judge.epoch == 1
     print(f"✅ Trainer works (loss {losses[0]:.3f} -> {losses[-1]:.3f}, accuracy {accuracy:.2f})")
 
 if __name__ == "__main__":
@@ -589,6 +617,32 @@ def test_unit_checkpoint():
         for param, weights, original in zip(model.parameters(), saved_weights, objects):
             assert param.data is original and np.array_equal(param.data, weights)
         assert np.array_equal(trainer.optimizer.state[0]["m"], saved_m) and trainer.epoch == 1
+        trainer.optimizer.lr = 0.5
+        trainer.load_checkpoint(path)
+        assert math.isclose(trainer.optimizer.lr, 0.01), "the learning rate comes back too"
+
+        class Counting(BlobMLP):  # a model with a buffer, as BatchNorm (module 09) has
+            def __init__(self, size):
+                super().__init__(2, 8, 3)
+                self.seen = Tensor(np.zeros(size))
+
+            def buffers(self):
+                return [self.seen]
+
+        counting = Counting(3)
+        counting.seen.data[...] = [1.0, 2.0, 3.0]
+        buffered = Trainer(counting, SGD(counting.parameters()), CrossEntropyLoss())
+        buffered.save_checkpoint(path)
+        held = counting.seen.data
+        held[...] = 0.0
+        buffered.load_checkpoint(path)
+        assert counting.seen.data is held and np.array_equal(held, [1.0, 2.0, 3.0])
+        other = Counting(4)
+        try:
+            Trainer(other, SGD(other.parameters()), CrossEntropyLoss()).load_checkpoint(path)
+            raise AssertionError("a buffer of another shape must raise")
+        except ValueError as error:
+            assert "buffer" in str(error)
         try:
             Trainer(BlobMLP(2, 9, 3), SGD(model.parameters()), CrossEntropyLoss()).load_checkpoint(path)
             raise AssertionError("a shape mismatch must raise")

@@ -164,7 +164,7 @@ class TensorDataset(Dataset):
 
     def __len__(self):
         ### BEGIN SOLUTION
-        return self.tensors[0].shape[0]
+        return self.tensors[0].shape[0]  # audit: ignore[BITE006] any tensor's first dimension is equivalent: __init__ makes them equal
         ### END SOLUTION
 
     def __getitem__(self, index):
@@ -209,7 +209,12 @@ def test_unit_tensor_dataset():
     assert len(data) == 6
     x3, y3 = data[3]
     assert np.array_equal(x3.data, [6.0, 7.0]) and int(y3.data) == 0
-    assert np.array_equal(data[-1][0].data, [10.0, 11.0])
+    assert np.array_equal(data[-1][0].data, [10.0, 11.0]) and np.array_equal(data[-6][0].data, [0.0, 1.0])
+    try:
+        data[6]
+        raise AssertionError("index 6 of 6 examples must raise")
+    except IndexError as error:
+        assert "out of range" in str(error)
     xb, yb = data.get_batch(np.array([4, 1]))
     assert np.array_equal(xb.data, [[8.0, 9.0], [2.0, 3.0]]) and np.array_equal(yb.data, [1, 1])
     try:
@@ -375,6 +380,8 @@ def test_unit_dataloader():
             return Tensor([float(index), -float(index)]), Tensor(index)
 
     xb, yb = next(iter(DataLoader(Pairs(), batch_size=3)))
+    singles = [int(b[1].data[0]) for b in DataLoader(Pairs(), batch_size=1)]
+    assert singles == [0, 1, 2, 3, 4], "batch_size=1 gives every example, the last one included"
     assert xb.shape == (3, 2) and np.array_equal(yb.data, [0, 1, 2])
     try:
         DataLoader(Pairs(), batch_size=0)

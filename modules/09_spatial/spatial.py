@@ -325,7 +325,7 @@ class Conv2dFunction(Function):
         n = x.shape[0]
         out_channels, _, kh, kw = weight.shape
         self.xp = _pad(x.data, self.padding)  # kh*kw times smaller than cols, which backward rebuilds
-        self.out_hw = ((self.xp.shape[2] - kh) // self.stride[0] + 1, (self.xp.shape[3] - kw) // self.stride[1] + 1)
+        self.out_hw = ((self.xp.shape[2] - kh) // self.stride[0] + 1, (self.xp.shape[3] - kw) // self.stride[1] + 1)  # audit: ignore[BITE006] `kh - H` is equivalent: numpy infers a negative size in every reshape of out_hw
         cols = im2col(self.xp, (kh, kw), self.stride)
         out = weight.data.reshape(out_channels, -1) @ cols  # (N, O, Ho*Wo): one product per image
         if bias is not None:
@@ -441,6 +441,18 @@ def test_unit_conv2d():
             flat[k] = old
             numeric[k] = (plus - minus) / 2e-2
         assert np.allclose(tensor.grad.reshape(-1), numeric, rtol=1e-2, atol=1e-2)
+    narrow = Conv2d(1, 1, kernel_size=2, stride=(1, 2), bias=False)  # unequal strides, no padding
+    image = np.random.randn(1, 1, 5, 7)
+    naive = [[np.sum(image[0, 0, i:i + 2, 2 * j:2 * j + 2] * narrow.weight.data[0, 0]) for j in range(3)] for i in range(4)]
+    pixels = Tensor(image, requires_grad=True)
+    out = narrow(pixels)
+    assert np.allclose(out.data[0, 0], naive, atol=1e-5)
+    out.sum().backward()
+    spread = np.zeros((5, 7))
+    for i in range(4):
+        for j in range(3):
+            spread[i:i + 2, 2 * j:2 * j + 2] += narrow.weight.data[0, 0]  # each window sends back the kernel
+    assert np.allclose(pixels.grad[0, 0], spread, atol=1e-5)
     try:
         conv(Tensor(np.zeros((1, 3, 5, 5))))
         raise AssertionError("3 channels into a 2-channel Conv2d must fail")
@@ -526,7 +538,7 @@ class MaxPool2dFunction(Function):
         windows = extract_windows(xp, self.kernel, self.stride)
         kh, kw = self.kernel
         best = windows[..., 0, 0].copy()
-        self.argmax = np.zeros(best.shape, dtype=np.min_scalar_type(kh * kw - 1))  # uint8 for kernels up to 16x16
+        self.argmax = np.zeros(best.shape, dtype=np.min_scalar_type(kh * kw - 1))  # uint8 up to 16x16  # audit: ignore[BITE006] any type that holds kh * kw - 1 is equivalent
         for i in range(kh):
             for j in range(kw):
                 candidate = windows[..., i, j]
@@ -651,6 +663,17 @@ def test_unit_pooling():
     assert np.allclose(out.data[0, 0], [[2.5, 1.0], [4.5, 3.5]])
     out.sum().backward()
     assert np.allclose(x.grad, 0.25)
+    # Maxima in every corner of the window, a tie (the first maximum wins) and padding that never wins.
+    tricky = np.array([[1, 5, 0, 0], [2, 3, 0, 9], [7, 7, 1, 2], [1, 1, 3, 8]], dtype=np.float32)
+    x = Tensor(tricky[None, None], requires_grad=True)
+    out = MaxPool2d(2)(x)
+    assert np.array_equal(out.data[0, 0], [[5, 9], [7, 8]])
+    out.sum().backward()
+    winners = np.zeros((4, 4))
+    winners[0, 1] = winners[1, 3] = winners[2, 0] = winners[3, 3] = 1
+    assert np.array_equal(x.grad[0, 0], winners)
+    padded = MaxPool2d(2, padding=1)(Tensor(-np.ones((1, 1, 2, 2)))).data
+    assert np.array_equal(padded, -np.ones((1, 1, 2, 2)))
     # Overlapping windows (stride 1): the centre of a 3x3 image lies in all four 2x2 windows.
     x = Tensor(np.ones((1, 1, 3, 3)), requires_grad=True)
     AvgPool2d(2, stride=1)(x).sum().backward()
@@ -836,6 +859,48 @@ def test_unit_batchnorm():
     assert np.allclose(bn.running_var, 0.5 + 0.5 * data.var(axis=(0, 2, 3), ddof=1), atol=1e-4)
     (y * Tensor(np.random.randn(*y.shape))).sum().backward()
     assert np.allclose(x.grad.sum(axis=(0, 2, 3)), 0.0, atol=1e-4)  # a shift of x changes nothing
+    before = bn.running_var.copy()
+    bn(Tensor(data))  # a second step starts from running_var != 1
+    assert np.allclose(bn.running_var, 0.5 * before + 0.5 * data.var(axis=(0, 2, 3), ddof=1), atol=1e-4)
+
+    # gamma, beta and every gradient against finite differences, with batch and with running statistics
+    small = Tensor(np.random.randn(2, 3, 2, 2) * 2.0 + 1.0, requires_grad=True)
+    for training in (True, False):
+        norm = BatchNorm2d(3)
+        norm.gamma.data[...] = [1.0, 2.0, 0.5]
+        norm.beta.data[...] = [0.0, 1.0, -1.0]
+        norm.running_mean[...], norm.running_var[...] = [0.5, -0.5, 1.0], [2.0, 0.5, 1.5]
+        norm.training = training
+        mean = small.data.mean(axis=(0, 2, 3)) if training else norm.running_mean
+        var = small.data.var(axis=(0, 2, 3)) if training else norm.running_var
+        x_hat = (small.data - mean[:, None, None]) / np.sqrt(var[:, None, None] + norm.eps)
+        probe = np.random.randn(2, 3, 2, 2)
+        out = norm(small)
+        assert np.allclose(out.data, norm.gamma.data[:, None, None] * x_hat + norm.beta.data[:, None, None], atol=1e-4)
+        small.grad = norm.gamma.grad = norm.beta.grad = None
+        (out * Tensor(probe)).sum().backward()
+        for tensor in (small, norm.gamma, norm.beta):
+            flat, numeric = tensor.data.reshape(-1), np.zeros(tensor.size)
+            for k in range(tensor.size):
+                old = flat[k]
+                flat[k] = old + 1e-2
+                norm.running_mean[...], norm.running_var[...] = [0.5, -0.5, 1.0], [2.0, 0.5, 1.5]
+                plus = np.sum(norm(Tensor(small.data)).data * probe)
+                flat[k] = old - 1e-2
+                norm.running_mean[...], norm.running_var[...] = [0.5, -0.5, 1.0], [2.0, 0.5, 1.5]
+                minus = np.sum(norm(Tensor(small.data)).data * probe)
+                flat[k] = old
+                numeric[k] = (plus - minus) / 2e-2
+            assert np.allclose(tensor.grad.reshape(-1), numeric, rtol=1e-2, atol=1e-2), (training, tensor.shape)
+
+    flat_channel = np.random.randn(2, 2, 1, 1)
+    flat_channel[:, 1] = 3.0  # variance 0: eps keeps the output finite; two values per channel are enough
+    assert np.allclose(BatchNorm2d(2)(Tensor(flat_channel)).data[:, 1], 0.0)
+    try:
+        BatchNorm2d(2)(Tensor(np.ones((1, 2, 1, 1))))
+        raise AssertionError("one value per channel has no batch variance")
+    except ValueError:
+        pass
     bn.training = False
     expected = (data - bn.running_mean[:, None, None]) / np.sqrt(bn.running_var[:, None, None] + bn.eps)
     assert np.allclose(bn(Tensor(data)).data, expected, atol=1e-5)

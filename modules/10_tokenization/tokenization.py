@@ -131,7 +131,7 @@ def test_unit_tokenizer_base():
     except NotImplementedError:
         pass
     assert corpus_texts("ab") == ["ab"]
-    assert corpus_texts(["a", "b"]) == ["a", "b"]
+    assert corpus_texts(["a", "b"]) == ["a", "b"] and corpus_texts(("a", "b")) == ["a", "b"]  # always a list
     try:
         corpus_texts(["a", 3])
         raise AssertionError("a list holding a non-string is not a corpus")
@@ -280,6 +280,11 @@ def test_unit_char_tokenizer():
     assert tok.decode(tok.encode("hello")) == "hello"
     given = CharTokenizer(vocab="ba")  # explicit vocab keeps its order
     assert given.encode("abc") == [2, 1, 0]
+    try:
+        CharTokenizer(vocab="abcb")
+        raise AssertionError("a vocab listing a character twice must be rejected")
+    except ValueError as error:
+        assert "'b'" in str(error), "the message names the repeated character"
     for bad in (lambda: tok.decode([5]), lambda: CharTokenizer(vocab="aa"), lambda: CharTokenizer().encode("a")):
         try:
             bad()
@@ -493,7 +498,7 @@ class BPETokenizer(Tokenizer):
             self.ranks[pair] = len(self.merges)
             self.merges.append(pair)
             self.vocab.append(self.vocab[pair[0]] + self.vocab[pair[1]])
-            for word in [w for w in words if pair[0] in w]:  # only these can change
+            for word in [w for w in words if pair[0] in w]:  # only these can change  # audit: ignore[BITE006] `pair[1] in w` is equivalent: a word holding the pair holds both ids
                 merged = merge_pair(word, pair, new_id)
                 if merged != word:
                     frequency = words.pop(word)
@@ -515,13 +520,13 @@ class BPETokenizer(Tokenizer):
         if chunk in self._cache:
             return self._cache[chunk]
         word = tuple(chunk.encode("utf-8"))
-        while len(word) > 1:
+        while len(word) > 1:  # audit: ignore[BITE006] `>= 1` is equivalent: one id has no pair, so the loop breaks
             present = [self.ranks[pair] for pair in zip(word, word[1:]) if pair in self.ranks]
             if not present:
                 break
             rank = min(present)
             word = merge_pair(word, self.merges[rank], BYTE_VOCAB + rank)
-        if len(self._cache) < 50_000:  # bound the memory the cache may take
+        if len(self._cache) < 50_000:  # bound the memory the cache may take  # audit: ignore[BITE006] the cache changes speed only
             self._cache[chunk] = word
         return word
         ### END SOLUTION
@@ -583,6 +588,12 @@ def test_unit_bpe_tokenizer():
     tie = BPETokenizer(vocab_size=257, min_frequency=1)
     tie.train("dcba")  # three pairs seen once each: the smallest pair (98, 97) = "ba" wins
     assert tie.merges == [(98, 97)]
+    tie.train("abac")  # (97, 98), (98, 97), (97, 99) once each: the smallest first id, then the smallest second
+    assert tie.merges == [(97, 98)]
+    order = BPETokenizer(vocab_size=258, min_frequency=1)
+    order.train("abab bcbcbc")  # learns "bc" (rank 0), then "ab" (rank 1)
+    assert order.merges[:2] == [(98, 99), (97, 98)]
+    assert order.encode("abc") == [97, 256], "the earliest-learned merge applies first"
     for text in ["", "abab ba", "naïve café 🙂\n"]:
         assert tok.decode(tok.encode(text)) == text
     try:

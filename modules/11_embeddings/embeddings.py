@@ -179,6 +179,8 @@ def test_unit_embedding():
     expected[0] = 1.0
     expected[2] = 2.0  # used twice: the two gradients add up
     assert np.array_equal(emb.weight.grad, expected)
+    spread = Embedding(1000, 64).weight.data.std()  # N(0, 1) / sqrt(embed_dim): 64,000 draws
+    assert 0.9 / 8 < spread < 1.1 / 8
 
     for bad in ([[5]], [[-1]], np.array([0.5])):
         try:
@@ -319,6 +321,8 @@ def test_unit_positions():
     x = Tensor(np.ones((2, 3, 4)))
     out = pe(x)
     assert np.allclose(out.data[1], 1.0 + pe.position_embeddings.data[:3])
+    spread = PositionalEncoding(max_seq_len=1000, embed_dim=64).position_embeddings.data.std()
+    assert 0.9 / 8 < spread < 1.1 / 8, "learned positions start at the scale of the token embeddings"
     try:
         pe(Tensor(np.ones((1, 7, 4))))
         raise AssertionError("a sequence longer than max_seq_len must be rejected")

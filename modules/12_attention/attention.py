@@ -185,6 +185,14 @@ def test_unit_scaled_dot_product_attention():
     assert np.all(w.data[..., mask == 0] == 0.0)
     assert np.allclose(w.data[:, :2].sum(axis=-1), 1.0)
     assert np.all(out.data[:, 2] == 0.0) and np.all(np.isfinite(out.data))  # fully masked query
+    middle = np.array([[1, 1, 1, 1, 1], [0, 0, 0, 0, 0], [1, 1, 1, 1, 1]])  # every key is kept by some query
+    out, w = scaled_dot_product_attention(Tensor(q), Tensor(k), Tensor(v), mask=middle)
+    assert np.all(w.data[:, 1] == 0.0) and np.all(out.data[:, 1] == 0.0)
+    try:
+        scaled_dot_product_attention(Tensor(q[0, 0]), Tensor(k[0]), Tensor(v[0]))
+        raise AssertionError("a 1-D query must be rejected")
+    except ValueError as error:
+        assert "at least 2 dims" in str(error)
 
     big = Tensor(np.array([[1000.0, 0.0], [0.0, -1000.0]]))
     _, w = scaled_dot_product_attention(big, Tensor(np.eye(2)), Tensor(np.eye(2)))
@@ -331,11 +339,12 @@ def test_unit_multi_head_attention():
     expected = project(mha.out_proj, np.concatenate(heads, axis=-1))
     assert np.allclose(out.data, expected, atol=1e-5)
 
-    try:
-        MultiHeadAttention(embed_dim=10, num_heads=3)
-        raise AssertionError("embed_dim not divisible by num_heads must be rejected")
-    except ValueError:
-        pass
+    for embed_dim, num_heads in ((10, 3), (6, 0), (0, 2)):
+        try:
+            MultiHeadAttention(embed_dim=embed_dim, num_heads=num_heads)
+            raise AssertionError(f"MultiHeadAttention({embed_dim}, {num_heads}) must be rejected")
+        except ValueError:
+            pass
     print("✅ MultiHeadAttention works")
 
 

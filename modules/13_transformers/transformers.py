@@ -287,6 +287,12 @@ def test_unit_layer_norm():
     expected = 2.0 * (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-5) + 0.5
     assert np.allclose(out, expected, atol=1e-4)
     assert np.all(np.isfinite(LayerNorm(3)(Tensor(np.ones((1, 3)))).data))  # constant row: var 0
+    assert np.allclose(LayerNorm(3)(Tensor([1.0, 2.0, 3.0])).data, np.array([-1.0, 0.0, 1.0]) * np.sqrt(1.5), atol=1e-4)  # one vector
+    try:
+        LayerNorm(5, eps=0.0)
+        raise AssertionError("eps=0 must be rejected: a constant row would divide by zero")
+    except ValueError:
+        pass
 
     # The one-node backward gives what autograd gives through the plain Tensor formula.
     rng = np.random.default_rng(1)
@@ -446,6 +452,13 @@ def test_unit_transformer_block():
         linear.weight.data[:] = 0.0
         linear.bias.data[:] = 0.0
     assert np.allclose(block(Tensor(x)).data, x)  # both residual branches now add zero
+    assert MLP(4).linear1.weight.shape == (4, 16) and block.mlp.linear1.weight.shape == (4, 16)  # 4 x embed_dim
+
+    block = TransformerBlock(embed_dim=4, num_heads=2)  # pre-norm residuals, written out with the block's own parts
+    mask = create_causal_mask(3)
+    middle = x + block.attention(block.ln1(Tensor(x)), mask).data
+    expected = middle + block.mlp(block.ln2(Tensor(middle))).data
+    assert np.allclose(block(Tensor(x), mask).data, expected, atol=1e-5)
     print("✅ MLP and TransformerBlock work")
 
 
@@ -635,6 +648,9 @@ def test_unit_gpt():
     assert np.array_equal(greedy, model.generate(ids, max_new_tokens=3, temperature=0))
     expected_first = model(ids).data[0, -1].argmax()
     assert greedy.shape == (1, 8) and greedy[0, 5] == expected_first
+    assert len(model.blocks) == 2
+    full = np.array([[3, 1, 4, 1, 5, 9, 2, 6, 5, 3]])  # exactly max_seq_len ids: the whole prompt is the context
+    assert model.generate(full, max_new_tokens=1, temperature=0)[0, -1] == model(full).data[0, -1].argmax()
     print("✅ GPT works")
 
 

@@ -429,6 +429,32 @@ def test_unit_profiler():
     assert memory["activation_bytes"] == (4 * 20 + 4 * 5) * 4
     assert memory["peak_forward_bytes"] >= 4 * 20 * 4, "the first layer's output is allocated during forward"
     assert profiler.measure_latency(model, Tensor(np.ones((4, 10))), warmup=1, iterations=3) > 0
+
+    import time
+    import tracemalloc
+
+    tracemalloc.start()  # someone else is tracing, and holds 8 MB: the forward pass still measures only its own bytes
+    held = np.ones(1_000_000)
+    assert profiler.measure_memory(model, (4, 10))["peak_forward_bytes"] < held.nbytes / 8
+    assert tracemalloc.is_tracing(), "a trace started by someone else keeps running"
+    tracemalloc.stop()
+
+    class Counting(_TwoLayerNet):
+        calls = 0
+
+        def forward(self, x):
+            Counting.calls += 1
+            return super().forward(x)
+
+    profiler.measure_latency(Counting(), Tensor(np.ones((4, 10))), warmup=2, iterations=5)
+    assert Counting.calls == 7, "2 warm-up calls and 5 timed ones"
+
+    class Sleepy:  # at least 20 ms per call: the result is in milliseconds
+        def forward(self, x):
+            time.sleep(0.02)
+            return x
+
+    assert 20.0 <= profiler.measure_latency(Sleepy(), Tensor(np.ones(1)), warmup=0, iterations=3) < 10_000.0
     backward = profiler.profile_backward_pass(model, Tensor(np.ones((4, 10))), warmup=0, iterations=1)
     assert backward["gradient_bytes"] == memory["parameter_bytes"]
     stats = analyze_weight_distribution(model)

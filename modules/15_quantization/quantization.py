@@ -175,6 +175,8 @@ def test_unit_quantize_int8():
     q_sym, scale_sym, zp_sym = quantize_int8(Tensor(values), symmetric=True)
     assert zp_sym == 0 and abs(scale_sym - 3.0 / 127) < 1e-7
     assert q_sym.data.max() == 127
+    q_zero, scale_zero, _ = quantize_int8(Tensor(np.zeros(3)), symmetric=True)
+    assert scale_zero == 1.0 and np.array_equal(q_zero.data, [0, 0, 0]), "all zeros: any positive scale, here 1"
 
 
 if __name__ == "__main__":
@@ -312,7 +314,7 @@ class QuantizedLinear(Layer):
             # subtracting zero_point is clipping round(x / scale) to [-128 - zero_point, 127 - zero_point].
             # Divide in float32 (half the memory traffic of float64) unless the scale is too small for
             # float32's normal range, where it would underflow (the reason quantize_int8 uses float64).
-            divide_as = np.float32 if self.input_scale >= np.finfo(np.float32).tiny else np.float64
+            divide_as = np.float32 if self.input_scale >= np.finfo(np.float32).tiny else np.float64  # audit: ignore[BITE006] float64 for normal scales is equivalent (only slower)
             steps = np.round(data / divide_as(self.input_scale))
             shifted = np.clip(steps, INT8_MIN - zero_point, INT8_MAX - zero_point, out=steps)
             exact = exact_accumulator_dtype(self.in_features)  # integers held as floats: BLAS, exact sums
@@ -340,6 +342,7 @@ def test_unit_quantized_linear():
     """Outputs stay close to the float layer; int8 weights take a quarter of the bytes."""
     np.random.seed(0)
     linear = Linear(16, 8)
+    linear.bias.data[...] = np.linspace(-1.0, 1.0, 8)
     x = Tensor(np.random.randn(4, 16))
     expected = x.data @ linear.weight.data + linear.bias.data
     layer = QuantizedLinear(linear)
@@ -347,6 +350,17 @@ def test_unit_quantized_linear():
     assert np.max(np.abs(layer.forward(x).data - expected)) < 0.05
     layer.calibrate([x])
     assert np.max(np.abs(layer.forward(x).data - expected)) < 0.1
+    linear.bias.data[...] += 100.0  # the quantized layer holds its own copy of the bias
+    assert np.max(np.abs(layer.forward(x).data - expected)) < 0.1
+
+    # Calibrated on [-0.5, 2] over two batches; inputs outside that range are clipped to it.
+    layer.calibrate([Tensor(np.full((1, 16), -0.5)), Tensor(np.full((1, 16), 2.0))])
+    scale, zero_point = quantization_params(-0.5, 2.0)
+    assert layer.input_scale == scale and layer.input_zero_point == zero_point and zero_point != 0
+    wide = np.linspace(-1.0, 3.0, 16)[None]
+    x_q = np.clip(np.round(wide / scale) + zero_point, -128, 127) - zero_point
+    formula = (x_q @ layer.weight_q.data.astype(np.float64)) * scale * layer.weight_scale + layer.bias.data
+    assert np.allclose(layer.forward(Tensor(wide)).data, formula, atol=2e-2)  # float32 division may round a step apart
     weight_bytes = layer.memory_usage()
     assert weight_bytes["quantized_bytes"] == 16 * 8 + 8 * 4
     assert weight_bytes["original_bytes"] == 16 * 8 * 4 + 8 * 4
@@ -536,6 +550,10 @@ def test_unit_quantize_model():
     sizes = compare_model_sizes(model, quantized)
     assert sizes["original_bytes"] == (8 * 32 + 32 + 32 * 4 + 4) * 4
     assert 3.0 < sizes["compression_ratio"] < 4.0
+    single = Linear(8, 3)
+    alone = quantize_model(single, calibration_data=[x])  # a bare Linear is a model too
+    assert isinstance(alone, QuantizedLinear) and alone.calibrated
+    assert np.max(np.abs(alone.forward(x).data - single.forward(x).data)) < 0.15
 
 
 if __name__ == "__main__":

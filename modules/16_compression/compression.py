@@ -406,6 +406,7 @@ def structured_prune(model, prune_ratio=0.5, exclude=()):
 def test_unit_structured_prune():
     """The weakest columns (by L2 norm) and their biases go; excluded layers stay; sparsity never drops."""
     model = TinyMLP(8, 16, 4)
+    model.layer1.bias.data[...] = 1.0  # live biases: those of the removed units must go too
     w1 = model.layer1.weight.data.copy()
     weakest = set(np.argsort(np.sqrt((w1 ** 2).sum(axis=0)))[:8].tolist())
     out_before = model.layer2.weight.data.copy()
@@ -413,6 +414,7 @@ def test_unit_structured_prune():
     dead = set(np.flatnonzero((model.layer1.weight.data == 0).all(axis=0)).tolist())
     assert dead == weakest
     assert np.all(model.layer1.bias.data[sorted(dead)] == 0)
+    assert np.all(np.delete(model.layer1.bias.data, sorted(dead)) == 1.0)
     assert np.array_equal(model.layer2.weight.data, out_before)
 
     model = TinyMLP(8, 16, 4)
@@ -596,8 +598,8 @@ def _numpy_distillation(s, t, y, T, alpha):
     def log_softmax_np(z):
         z = z - z.max(axis=1, keepdims=True)
         return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    pt = np.exp(log_softmax_np(t / T))
-    kl = (pt * (np.log(pt) - log_softmax_np(s / T))).sum(axis=1).mean()
+    log_pt = log_softmax_np(t / T)  # log of the teacher's probabilities, finite even where they underflow
+    kl = (np.exp(log_pt) * (log_pt - log_softmax_np(s / T))).sum(axis=1).mean()
     ce = -log_softmax_np(s)[np.arange(len(y)), y].mean()
     return alpha * T * T * kl + (1 - alpha) * ce
 
@@ -611,6 +613,19 @@ def test_unit_knowledge_distillation():
         loss = KnowledgeDistillation(None, None, temperature=T, alpha=alpha).distillation_loss(s, t, y)
         assert loss.data.size == 1 and np.isfinite(loss.data).all()
         assert abs(loss.item() - _numpy_distillation(s, t, y, T, alpha)) < 1e-4
+    # A confident teacher (logit 2000) next to a calm one: each row is shifted by its own maximum.
+    confident = t.copy()
+    confident[0] = [2000.0, 0.0, 0.0, 0.0, 0.0]
+    loss = KnowledgeDistillation(None, None, temperature=2.0, alpha=0.5).distillation_loss(s, confident, y)
+    assert abs(loss.item() - _numpy_distillation(s, confident, y, 2.0, 0.5)) < 1e-3
+    high = np.array([1, 2, 3, 4, 1, 2])  # valid labels need not include 0
+    assert np.isfinite(KnowledgeDistillation(None, None).distillation_loss(s, t, high).item())
+    for labels in ([0, 1, 2, 3, 4, -1], [0, 1, 2, 3, 4, 5], [5, 5, 5, 5, 5, 5]):
+        try:
+            KnowledgeDistillation(None, None).distillation_loss(s, t, np.array(labels))
+            raise AssertionError(f"labels {labels} out of [0, 5) must raise")
+        except ValueError:
+            pass
     for kwargs in ({"alpha": 1.5}, {"alpha": -0.1}, {"temperature": 0.0}, {"temperature": -2.0}):
         try:
             KnowledgeDistillation(None, None, **kwargs)
@@ -721,9 +736,13 @@ class Compressor:
 def test_unit_compress_model():
     """Stats match a manual count; unknown keys and bad values are rejected."""
     model = TinyMLP(8, 16, 4)
+    nonzero_before = sum(int(np.count_nonzero(p.data)) for p in model.parameters())
     config = {"structured_ratio": 0.25, "magnitude_sparsity": 0.7, "exclude": [model.layer2]}
     stats = compress_model(model, config)
     params = model.parameters()
+    assert stats["original_parameters"] == nonzero_before
+    assert stats["compression_ratio"] == nonzero_before / stats["final_parameters"] > 1
+    assert compress_model(TinyMLP(8, 16, 4), {"magnitude_sparsity": 0.5})["sparsity"] > 0.4  # one key is enough
     assert stats["total_parameters"] == sum(p.data.size for p in params)
     assert stats["final_parameters"] == sum(int(np.count_nonzero(p.data)) for p in params)
     assert abs(stats["sparsity"] - 0.7) <= 1 / (8 * 16 + 16 * 4)

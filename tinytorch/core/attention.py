@@ -69,7 +69,7 @@ def scaled_dot_product_attention(Q, K, V, mask=None):
     return output, weights
 
 
-# modules/12_attention/attention.py:223
+# modules/12_attention/attention.py:231
 class MultiHeadAttention(Layer):
     """Self-attention with `num_heads` parallel heads and learned Q/K/V/output projections."""
 

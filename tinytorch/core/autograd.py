@@ -47,7 +47,7 @@ def unbroadcast(grad, shape):
     if grad.shape == tuple(shape):
         return grad
     extra = grad.ndim - len(shape)
-    if extra > 0:
+    if extra > 0:  # audit: ignore[BITE006] `extra >= 0` is equivalent: a sum over no axes changes nothing
         grad = grad.sum(axis=tuple(range(extra)))
     stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
     if stretched:
@@ -145,7 +145,7 @@ class MatmulBackward(Function):
 
     def backward(self, grad_output):
         a, b = self.inputs[:2]  # LinearBackward (section 5) adds a third input, the bias
-        if a.ndim > 2 and b.ndim == 2:
+        if a.ndim > 2 and b.ndim == 2:  # audit: ignore[BITE006] a faster route to the same gradients: the general path below handles every shape
             return self._shared_matrix_backward(grad_output)
         a2 = a.data[np.newaxis, :] if a.ndim == 1 else a.data
         b2 = b.data[:, np.newaxis] if b.ndim == 1 else b.data
@@ -176,7 +176,7 @@ class MatmulBackward(Function):
         return grad_a, grad_b
 
 
-# modules/05_autograd/autograd.py:432
+# modules/05_autograd/autograd.py:435
 def _expand_reduced(grad, shape, axis, keepdims):
     """Broadcast the gradient of a reduction back over the reduced axes of `shape`."""
     if axis is not None and not keepdims:
@@ -219,7 +219,7 @@ class MeanBackward(SumBackward):
 
     def backward(self, grad_output):
         x = self.inputs[0]
-        count = x.size // max(np.size(grad_output), 1)
+        count = x.size // max(np.size(grad_output), 1)  # audit: ignore[BITE006] `/` is equivalent: the division is exact
         return (_expand_reduced(grad_output / count, x.shape, self.axis, self.keepdims),)
 
 
@@ -268,7 +268,7 @@ class GetitemBackward(Function):
         grad = np.zeros(self.inputs[0].shape, dtype=grad_output.dtype)
         if _is_basic_index(self.index):
             grad[self.index] = grad_output  # a view: every position appears once
-        elif isinstance(self.index, np.ndarray) and self.index.dtype.kind in "iu" and grad.ndim > 1:
+        elif isinstance(self.index, np.ndarray) and self.index.dtype.kind in "iu" and grad.ndim > 1:  # audit: ignore[BITE006] a faster path: np.add.at gives the same sums
             _add_rows_at(grad, self.index, grad_output)  # whole rows, e.g. an embedding lookup
         else:
             np.add.at(grad, self.index, grad_output)
@@ -339,7 +339,7 @@ class MaximumBackward(Function):
         return (grad_output * (self.inputs[0].data > self.value),)
 
 
-# modules/05_autograd/autograd.py:668
+# modules/05_autograd/autograd.py:671
 class GeluBackward(Function):
     """out = gelu(x) (tanh approximation, module 02): g times the derivative above."""
 
@@ -380,7 +380,7 @@ class LogSoftmaxBackward(SoftmaxBackward):
         return (grad_output - np.exp(self.result) * total,)
 
 
-# modules/05_autograd/autograd.py:779
+# modules/05_autograd/autograd.py:782
 def topological_order(root):
     """The Function nodes behind `root` (a Function), each before the nodes that produced its inputs."""
     post_order, visited = [], set()
@@ -439,7 +439,7 @@ def backward_pass(root, gradient=None):
         for tensor, grad in zip(node.inputs, input_grads):
             if grad is None or tensor is None or not tensor.requires_grad:
                 continue
-            if grad.shape != tensor.shape:
+            if grad.shape != tensor.shape:  # audit: ignore[BITE006] a safety net: every rule above already returns its input's shape
                 grad = unbroadcast(grad, tensor.shape)
             if tensor._grad_fn is None:
                 _accumulate_leaf(tensor, grad)
@@ -449,7 +449,7 @@ def backward_pass(root, gradient=None):
                 pending[tensor._grad_fn] = grad
 
 
-# modules/05_autograd/autograd.py:915
+# modules/05_autograd/autograd.py:918
 BACKWARD_RULES = {
     "add": AddBackward, "sub": SubBackward, "mul": MulBackward, "div": DivBackward,
     "matmul": MatmulBackward, "neg": NegBackward, "pow": PowBackward,
@@ -469,7 +469,7 @@ def enable_autograd():
     AutogradSeam.backward_pass = backward_pass
 
 
-# modules/05_autograd/autograd.py:975
+# modules/05_autograd/autograd.py:990
 # Deliberate import-time effect: API.md says autograd is on once tinytorch.core.autograd is imported.
 # It fills module 01's backward table (section 7); no Tensor method changes.
 enable_autograd()  # audit: ignore[SE001]

@@ -49,7 +49,7 @@ class TensorDataset(Dataset):
         self.tensors = tensors
 
     def __len__(self):
-        return self.tensors[0].shape[0]
+        return self.tensors[0].shape[0]  # audit: ignore[BITE006] any tensor's first dimension is equivalent: __init__ makes them equal
 
     def __getitem__(self, index):
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
@@ -65,7 +65,7 @@ class TensorDataset(Dataset):
         return tuple(Tensor(tensor.data[indices]) for tensor in self.tensors)
 
 
-# modules/08_dataloader/dataloader.py:257
+# modules/08_dataloader/dataloader.py:262
 def collate(examples):
     """Stack a list of examples (tuples of Tensors) into one tuple of batch Tensors."""
     examples = [example if isinstance(example, (tuple, list)) else (example,) for example in examples]
@@ -79,7 +79,7 @@ def collate(examples):
     return tuple(batch)
 
 
-# modules/08_dataloader/dataloader.py:291
+# modules/08_dataloader/dataloader.py:296
 class DataLoader:
     """Iterate over a Dataset in mini-batches, optionally shuffled every epoch."""
 

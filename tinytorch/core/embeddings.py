@@ -69,7 +69,7 @@ class Embedding(Layer):
         return f"Embedding(vocab_size={self.vocab_size}, embed_dim={self.embed_dim})"
 
 
-# modules/11_embeddings/embeddings.py:223
+# modules/11_embeddings/embeddings.py:225
 class PositionalEncoding(Layer):
     """Learned positional encoding: adds a trainable vector per position."""
 
@@ -91,7 +91,7 @@ class PositionalEncoding(Layer):
         return [self.position_embeddings]
 
 
-# modules/11_embeddings/embeddings.py:282
+# modules/11_embeddings/embeddings.py:284
 def create_sinusoidal_embeddings(max_seq_len, embed_dim):
     """The fixed sin/cos position table of "Attention Is All You Need"."""
     positive_int(max_seq_len, "max_seq_len")
@@ -106,7 +106,7 @@ def create_sinusoidal_embeddings(max_seq_len, embed_dim):
     return Tensor(table.astype(np.float32))
 
 
-# modules/11_embeddings/embeddings.py:353
+# modules/11_embeddings/embeddings.py:357
 class EmbeddingLayer(Layer):
     """Token embedding plus a positional encoding of the chosen kind."""
 

@@ -78,7 +78,7 @@ class Linear(Layer):
         return f"Linear(in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None})"
 
 
-# modules/03_layers/layers.py:319
+# modules/03_layers/layers.py:327
 class Dropout(Layer):
     """Inverted dropout: zero each value with probability p while training, identity in evaluation."""
 
@@ -96,7 +96,7 @@ class Dropout(Layer):
             raise TypeError(f"Dropout expects a Tensor, got {type(x).__name__}; wrap the data with Tensor(...)")
         if not self.training or self.p == 0.0:
             return x
-        keep = np.random.random(x.shape) >= self.p
+        keep = np.random.random(x.shape) >= self.p  # audit: ignore[BITE006] `> self.p` is equivalent: a draw equal to p has probability 0
         mask = keep.astype(np.float32) / np.float32(1.0 - self.p)
         return x * Tensor(mask)
 

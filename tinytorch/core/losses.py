@@ -45,7 +45,7 @@ class MSELoss:
         _require_tensor(predictions, "MSELoss")
         target = _target_array(targets, "MSELoss")
         _require_same_shape(predictions, target, "MSELoss")
-        diff = predictions - Tensor(target.astype(np.float32))
+        diff = predictions - Tensor(target.astype(np.float32))  # audit: ignore[BITE006] targets - predictions is equivalent: the difference is squared
         return (diff * diff).mean()
 
     def __call__(self, predictions, targets):
@@ -65,7 +65,7 @@ def log_softmax(x, dim=-1):
     return record("log_softmax", out, (x,), dim)
 
 
-# modules/04_losses/losses.py:254
+# modules/04_losses/losses.py:264
 def _class_ids(targets, n_samples, n_classes, who):
     """Validate integer class targets of shape (N,) in [0, C) and return them as an int64 array."""
     labels = _target_array(targets, who)
@@ -101,7 +101,7 @@ class CrossEntropyLoss:
         return self.forward(logits, targets)
 
 
-# modules/04_losses/losses.py:359
+# modules/04_losses/losses.py:369
 class BinaryCrossEntropyLoss:
     """Mean binary cross-entropy between probabilities and 0/1 targets of the same shape."""
 
@@ -115,8 +115,8 @@ class BinaryCrossEntropyLoss:
                              "apply Sigmoid to logits first")
         if np.any((target < 0) | (target > 1)):
             raise ValueError("BinaryCrossEntropyLoss expects targets in [0, 1] (0/1 labels)")
-        p = predictions.clip(BCE_EPS, 1.0 - BCE_EPS)
-        q = (1.0 - predictions).clip(BCE_EPS, 1.0 - BCE_EPS)
+        p = predictions.clip(BCE_EPS, 1.0 - BCE_EPS)  # audit: ignore[BITE006] clipping at 1 + eps or 1 moves log(p) by about eps, below float32 resolution of the loss
+        q = (1.0 - predictions).clip(BCE_EPS, 1.0 - BCE_EPS)  # audit: ignore[BITE006] as for p
         t = Tensor(target.astype(np.float32))
         return -(t * p.log() + (1.0 - t) * q.log()).mean()
 

@@ -110,7 +110,7 @@ class Optimizer:
             self.lr = float(saved["lr"])
 
 
-# modules/06_optimizers/optimizers.py:278
+# modules/06_optimizers/optimizers.py:288
 class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum and L2 weight decay."""
 
@@ -131,7 +131,7 @@ class SGD(Optimizer):
         param.data -= self.lr * grad
 
 
-# modules/06_optimizers/optimizers.py:374
+# modules/06_optimizers/optimizers.py:397
 class Adam(Optimizer):
     """Adam: bias-corrected first/second moment estimates, with optional L2 weight decay."""
 
@@ -181,7 +181,7 @@ class Adam(Optimizer):
         param.data -= scratch
 
 
-# modules/06_optimizers/optimizers.py:450
+# modules/06_optimizers/optimizers.py:473
 class AdamW(Adam):
     """Adam with decoupled weight decay: shrink the weights, leave the moments alone."""
 

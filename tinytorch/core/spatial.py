@@ -105,7 +105,7 @@ class Conv2dFunction(Function):
         n = x.shape[0]
         out_channels, _, kh, kw = weight.shape
         self.xp = _pad(x.data, self.padding)  # kh*kw times smaller than cols, which backward rebuilds
-        self.out_hw = ((self.xp.shape[2] - kh) // self.stride[0] + 1, (self.xp.shape[3] - kw) // self.stride[1] + 1)
+        self.out_hw = ((self.xp.shape[2] - kh) // self.stride[0] + 1, (self.xp.shape[3] - kw) // self.stride[1] + 1)  # audit: ignore[BITE006] `kh - H` is equivalent: numpy infers a negative size in every reshape of out_hw
         cols = im2col(self.xp, (kh, kw), self.stride)
         out = weight.data.reshape(out_channels, -1) @ cols  # (N, O, Ho*Wo): one product per image
         if bias is not None:
@@ -172,7 +172,7 @@ class Conv2d(Layer):
                 f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None})")
 
 
-# modules/09_spatial/spatial.py:495
+# modules/09_spatial/spatial.py:507
 class MaxPool2dFunction(Function):
     """Window maxima; the gradient flows only to each window's (first) maximum."""
 
@@ -187,7 +187,7 @@ class MaxPool2dFunction(Function):
         windows = extract_windows(xp, self.kernel, self.stride)
         kh, kw = self.kernel
         best = windows[..., 0, 0].copy()
-        self.argmax = np.zeros(best.shape, dtype=np.min_scalar_type(kh * kw - 1))  # uint8 for kernels up to 16x16
+        self.argmax = np.zeros(best.shape, dtype=np.min_scalar_type(kh * kw - 1))  # uint8 up to 16x16  # audit: ignore[BITE006] any type that holds kh * kw - 1 is equivalent
         for i in range(kh):
             for j in range(kw):
                 candidate = windows[..., i, j]
@@ -267,7 +267,7 @@ class AvgPool2d(_Pool2d):
     function = AvgPool2dFunction
 
 
-# modules/09_spatial/spatial.py:699
+# modules/09_spatial/spatial.py:722
 class BatchNorm2dFunction(Function):
     """Per-channel normalization with given statistics; `batch_stats` says they came from x itself."""
 

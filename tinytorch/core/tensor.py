@@ -188,7 +188,7 @@ class Tensor:
         a, b = self.data, other.data
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError(f"matmul needs operands with at least 1 dimension, got shapes {a.shape} and {b.shape}")
-        inner = b.shape[-2] if b.ndim >= 2 else b.shape[0]
+        inner = b.shape[-2] if b.ndim >= 2 else b.shape[0]  # audit: ignore[BITE006] `b.ndim > 2` is equivalent: a 2-D b's shape[0] is its shape[-2]
         if a.shape[-1] != inner:
             raise ValueError(
                 f"matmul shape mismatch: {a.shape} @ {b.shape} "

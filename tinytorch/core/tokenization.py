@@ -111,7 +111,7 @@ class CharTokenizer(Tokenizer):
         return "".join(UNK_TEXT if i == UNK_ID else self.vocab[i] for i in ids)
 
 
-# modules/10_tokenization/tokenization.py:315
+# modules/10_tokenization/tokenization.py:320
 CHUNK_PATTERN = re.compile(r"\s*\S+|\s+")  # a word with its leading whitespace, or trailing whitespace
 
 
@@ -142,7 +142,7 @@ def merge_pair(word, pair, new_id):
     return tuple(merged)
 
 
-# modules/10_tokenization/tokenization.py:432
+# modules/10_tokenization/tokenization.py:437
 BYTE_VOCAB = 256  # base alphabet: one id per byte value
 
 
@@ -183,7 +183,7 @@ class BPETokenizer(Tokenizer):
             self.ranks[pair] = len(self.merges)
             self.merges.append(pair)
             self.vocab.append(self.vocab[pair[0]] + self.vocab[pair[1]])
-            for word in [w for w in words if pair[0] in w]:  # only these can change
+            for word in [w for w in words if pair[0] in w]:  # only these can change  # audit: ignore[BITE006] `pair[1] in w` is equivalent: a word holding the pair holds both ids
                 merged = merge_pair(word, pair, new_id)
                 if merged != word:
                     frequency = words.pop(word)
@@ -196,13 +196,13 @@ class BPETokenizer(Tokenizer):
         if chunk in self._cache:
             return self._cache[chunk]
         word = tuple(chunk.encode("utf-8"))
-        while len(word) > 1:
+        while len(word) > 1:  # audit: ignore[BITE006] `>= 1` is equivalent: one id has no pair, so the loop breaks
             present = [self.ranks[pair] for pair in zip(word, word[1:]) if pair in self.ranks]
             if not present:
                 break
             rank = min(present)
             word = merge_pair(word, self.merges[rank], BYTE_VOCAB + rank)
-        if len(self._cache) < 50_000:  # bound the memory the cache may take
+        if len(self._cache) < 50_000:  # bound the memory the cache may take  # audit: ignore[BITE006] the cache changes speed only
             self._cache[chunk] = word
         return word
 

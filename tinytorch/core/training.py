@@ -35,7 +35,7 @@ class CosineSchedule:
         return self.min_lr + (self.max_lr - self.min_lr) * (1 + math.cos(math.pi * progress)) / 2
 
 
-# modules/07_training/training.py:206
+# modules/07_training/training.py:209
 def clip_grad_norm(parameters, max_norm=1.0):
     """Rescale all gradients together so their global L2 norm is at most `max_norm`."""
     if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) or not max_norm > 0:
@@ -55,7 +55,7 @@ def clip_grad_norm(parameters, max_norm=1.0):
     return total
 
 
-# modules/07_training/training.py:297
+# modules/07_training/training.py:309
 def reachable_objects(model):
     """Yield the model and every object reachable from its attributes, once each.
 
@@ -117,7 +117,7 @@ def _batch_accuracy_counts(predictions, targets):
     return int(np.sum(np.argmax(scores, axis=1) == labels)), labels.shape[0]
 
 
-# modules/07_training/training.py:359
+# modules/07_training/training.py:371
 class Trainer:
     """Run epochs of training and evaluation, and save/restore checkpoints."""
 

@@ -93,7 +93,7 @@ class LayerNorm(Layer):
         return [self.gamma, self.beta]
 
 
-# modules/13_transformers/transformers.py:336
+# modules/13_transformers/transformers.py:342
 class MLP(Layer):
     """Position-wise feed-forward network: Linear -> GELU -> Linear."""
 
@@ -133,7 +133,7 @@ class TransformerBlock(Layer):
         return self.ln1.parameters() + self.attention.parameters() + self.ln2.parameters() + self.mlp.parameters()
 
 
-# modules/13_transformers/transformers.py:480
+# modules/13_transformers/transformers.py:493
 def prepare_prompt(prompt_ids, max_new_tokens, temperature):
     """Check generate()'s arguments; return (ids as int64 (batch, seq), was_one_sequence)."""
     ids = np.asarray(prompt_ids.data if isinstance(prompt_ids, Tensor) else prompt_ids)

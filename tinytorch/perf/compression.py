@@ -137,7 +137,7 @@ def structured_prune(model, prune_ratio=0.5, exclude=()):
     return model
 
 
-# modules/16_compression/compression.py:449
+# modules/16_compression/compression.py:451
 def low_rank_approximate(weight_matrix, rank_ratio=0.5):
     """Truncated SVD of a 2-D weight: returns numpy factors (A, B) with W ~ A @ B.
 
@@ -155,7 +155,7 @@ def low_rank_approximate(weight_matrix, rank_ratio=0.5):
     return (U[:, :k] * S[:k]).astype(np.float32), Vt[:k].astype(np.float32)
 
 
-# modules/16_compression/compression.py:525
+# modules/16_compression/compression.py:527
 class KnowledgeDistillation:
     """Teacher -> student distillation loss (Hinton et al., 2015).
 
@@ -201,7 +201,7 @@ class KnowledgeDistillation:
         return kl * (self.alpha * T * T) + ce * (1.0 - self.alpha)
 
 
-# modules/16_compression/compression.py:647
+# modules/16_compression/compression.py:662
 COMPRESSION_KEYS = ("structured_ratio", "magnitude_sparsity", "exclude")
 
 
@@ -247,7 +247,7 @@ def compress_model(model, compression_config):
     }
 
 
-# modules/16_compression/compression.py:710
+# modules/16_compression/compression.py:725
 class Compressor:
     """The module's operations in one namespace: `Compressor.magnitude_prune(model, 0.7)`."""
 

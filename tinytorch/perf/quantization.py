@@ -57,7 +57,7 @@ def dequantize_int8(q_tensor, scale, zero_point):
     return Tensor(((q.astype(np.int32) - zero_point) * scale).astype(np.float32))
 
 
-# modules/15_quantization/quantization.py:223
+# modules/15_quantization/quantization.py:225
 def exact_accumulator_dtype(in_features):
     """float32 when every sum of `in_features` int8 products is provably exact in float32, else float64."""
     largest_product = (INT8_MAX - INT8_MIN) * -INT8_MIN  # |x_q - zx| <= 255 times |w_q| <= 128
@@ -113,7 +113,7 @@ class QuantizedLinear(Layer):
             # subtracting zero_point is clipping round(x / scale) to [-128 - zero_point, 127 - zero_point].
             # Divide in float32 (half the memory traffic of float64) unless the scale is too small for
             # float32's normal range, where it would underflow (the reason quantize_int8 uses float64).
-            divide_as = np.float32 if self.input_scale >= np.finfo(np.float32).tiny else np.float64
+            divide_as = np.float32 if self.input_scale >= np.finfo(np.float32).tiny else np.float64  # audit: ignore[BITE006] float64 for normal scales is equivalent (only slower)
             steps = np.round(data / divide_as(self.input_scale))
             shifted = np.clip(steps, INT8_MIN - zero_point, INT8_MAX - zero_point, out=steps)
             exact = exact_accumulator_dtype(self.in_features)  # integers held as floats: BLAS, exact sums
@@ -136,7 +136,7 @@ class QuantizedLinear(Layer):
         return {"original_bytes": original, "quantized_bytes": stored, "compression_ratio": original / stored}
 
 
-# modules/15_quantization/quantization.py:382
+# modules/15_quantization/quantization.py:396
 # Objects whose attributes are not part of a model: never searched for layers.
 _NOT_MODEL_PARTS = (Tensor, np.ndarray, str, bytes, int, float, type, types.ModuleType,
                     types.FunctionType, types.MethodType, types.BuiltinFunctionType)
