@@ -100,7 +100,7 @@ class BenchmarkResult:
                 f"95% CI [{self.ci_lower:.4g}, {self.ci_upper:.4g}])")
 
 
-# modules/19_benchmarking/benchmarking.py:241
+# modules/19_benchmarking/benchmarking.py:242
 def _named(collection, kind, prefix):
     """A dict name -> item from a list (auto-named) or a dict; errors name `kind`."""
     if isinstance(collection, dict):
@@ -249,7 +249,7 @@ def comparison_table(comparison):
     return "\n".join(lines)
 
 
-# modules/19_benchmarking/benchmarking.py:501
+# modules/19_benchmarking/benchmarking.py:522
 def system_info():
     """Where a measurement was taken: Python and numpy versions, OS and CPU architecture."""
     return {"python": platform.python_version(), "numpy": np.__version__,
@@ -310,7 +310,7 @@ class BenchmarkSuite:
         return write_json_atomically(self.report(), filepath)
 
 
-# modules/19_benchmarking/benchmarking.py:618
+# modules/19_benchmarking/benchmarking.py:640
 def make_blobs_task(rng, n_train=200, n_test=200):
     """4 classes of Gaussian clusters (std 1) around random centres in 8 dimensions."""
     centres = rng.normal(0.0, 2.0, size=(4, 8))

@@ -226,7 +226,7 @@ class KVCache:
         behind = np.flatnonzero(self._filled == self.seq_pos)
         if behind.size:
             raise ValueError(f"advance() needs every layer updated this step; not updated: layers {behind.tolist()}")
-        self.seq_pos = int(self._filled[0])
+        self.seq_pos = int(self._filled[0])  # audit: ignore[BITE006] any layer's count is equivalent: the check above makes them equal
         ### END SOLUTION
 
     def reset(self):
@@ -295,6 +295,14 @@ def test_unit_kv_cache():
     else:
         raise AssertionError("writing past max_seq_len must raise")
     assert cache.get_memory_usage()["total_bytes"] == 2 * 2 * 2 * 3 * 4 * 5 * 4
+    cache.reset()
+    for layer, positions in ((0, 0), (0, 2), (1, 1)):  # no position at all; then layer 1 writes 1 after layer 0 wrote 2
+        k = np.zeros((2, 3, positions, 5))
+        try:
+            cache.update(layer, k, k)
+            assert positions == 2, f"an update of {positions} position(s) must be rejected here"
+        except ValueError:
+            assert positions != 2
     cache.reset()
     assert cache.seq_pos == 0 and cache.get(0)[0].shape == (2, 3, 0, 5)
     print("KVCache: OK")
@@ -365,7 +373,7 @@ def kv_cache_for_model(model, batch_size, max_seq_len=None):
     max_seq_len = model.max_seq_len if max_seq_len is None else positive_int(max_seq_len, "max_seq_len")
     if max_seq_len > model.max_seq_len:
         raise ValueError(f"max_seq_len {max_seq_len} exceeds the model's max_seq_len {model.max_seq_len}")
-    attention = model.blocks[0].attention
+    attention = model.blocks[0].attention  # audit: ignore[BITE006] any block is equivalent: all have the same heads
     return KVCache(batch_size, max_seq_len, len(model.blocks), attention.num_heads, attention.head_dim)
     ### END SOLUTION
 
@@ -498,6 +506,15 @@ def test_unit_cached_forward():
         pieces.append(cached_forward(model, ids[:, pos:pos + 1], cache).data)
     assert cache.seq_pos == 9
     assert np.allclose(np.concatenate(pieces, axis=1), full, atol=1e-5)
+    roomy = KVCache(batch_size=2, max_seq_len=20, num_layers=2, num_heads=4, head_dim=4)  # more room than the model
+    for fits_not in (cache, roomy):  # 9 + 4 positions: past the model's 12
+        if fits_not is roomy:
+            cached_forward(model, ids, roomy)
+        try:
+            cached_forward(model, ids[:, :4], fits_not)
+            raise AssertionError("positions past max_seq_len must be rejected")
+        except ValueError as error:
+            assert "do not fit" in str(error)
     print("cached_forward: OK")
 
 if __name__ == "__main__":
@@ -565,10 +582,10 @@ def generate_with_cache(model, prompt_ids, max_new_tokens, temperature=1.0, fall
     if fallback is None:
         fallback = type(model).generate.__get__(model)  # the class's own (uncached) loop
     prompt_len = ids.shape[1]
-    if max_new_tokens > 0 and prompt_len > model.max_seq_len:
+    if max_new_tokens > 0 and prompt_len > model.max_seq_len:  # audit: ignore[BITE006] some routes to the uncached loop are equivalent: it gives the same tokens
         ids = fallback(ids, max_new_tokens, temperature)
     elif max_new_tokens > 0:
-        cache = kv_cache_for_model(model, ids.shape[0], min(prompt_len + max_new_tokens - 1, model.max_seq_len))
+        cache = kv_cache_for_model(model, ids.shape[0], min(prompt_len + max_new_tokens - 1, model.max_seq_len))  # audit: ignore[BITE006] a larger cache is equivalent (memory only)
         with no_grad():
             logits = cached_forward(model, ids, cache).data[:, -1, :]  # prefill
             for step in range(max_new_tokens):
@@ -577,7 +594,7 @@ def generate_with_cache(model, prompt_ids, max_new_tokens, temperature=1.0, fall
                 remaining = max_new_tokens - step - 1
                 if remaining == 0:
                     break
-                if cache.seq_pos == model.max_seq_len:  # window slides: cached positions are stale
+                if cache.seq_pos == model.max_seq_len:  # window slides: cached positions are stale  # audit: ignore[BITE006] falling back earlier gives the same tokens
                     ids = fallback(ids, remaining, temperature)
                     break
                 logits = cached_forward(model, next_ids[:, None], cache).data[:, -1, :]
@@ -642,6 +659,10 @@ def test_unit_cached_generation():
     assert np.array_equal(model.generate(prompt, max_new_tokens=6, temperature=1.0), plain_sampled)
     disable_kv_cache(model)
     assert vars(model) == before and not is_kv_cache_enabled(model)
+    assert np.array_equal(generate_with_cache(model, prompt, 9, temperature=0), plain_greedy)  # its own fallback
+    long_prompt = np.random.randint(0, 30, size=(2, 11))  # longer than max_seq_len: the uncached loop from the start
+    assert np.array_equal(generate_with_cache(model, long_prompt, 2, temperature=0), model.generate(long_prompt, 2, temperature=0))
+    assert np.array_equal(generate_with_cache(model, prompt, 0, temperature=0), prompt)
     print("cached generation: OK")
 
 if __name__ == "__main__":

@@ -188,6 +188,7 @@ def test_unit_benchmark_result():
     result = BenchmarkResult("latency_ms", values, {"unit": np.str_("ms")})
     assert np.isclose(result.mean, np.mean(values)) and np.isclose(result.median, 0.40)
     assert np.isclose(result.std, np.std(values, ddof=1))
+    assert result.min == 0.39 and result.max == 0.62
     half = 2.776 * np.std(values, ddof=1) / np.sqrt(5)  # t for 4 degrees of freedom
     assert np.isclose(result.ci_lower, np.mean(values) - half) and np.isclose(result.ci_upper, np.mean(values) + half)
     assert json.loads(json.dumps(result.to_dict()))["metadata"] == {"unit": "ms"}
@@ -464,6 +465,26 @@ def test_unit_benchmark():
     row = bench.compare_models()["models"]["swapped"]
     assert np.isclose(row["accuracy_delta"], -0.5) and row["compression_ratio"] == 1.0
     assert np.isclose(row["speedup"], latency["right"].median / latency["swapped"].median)
+
+    class Counting(_Scaled):
+        calls = 0
+
+        def forward(self, x):
+            Counting.calls += 1
+            return super().forward(x)
+
+    Benchmark([Counting(np.eye(2))], [(x, y)], warmup_runs=2, measurement_runs=3).run_latency_benchmark()
+    assert Counting.calls == 2 + 3, "2 warm-up calls, then 3 timed ones"
+    two_sets = Benchmark([right], [(x, y), (x[:2], y[:2])], warmup_runs=0, measurement_runs=1)
+    pooled = two_sets.run_accuracy_benchmark()["model_0"]
+    assert pooled.values == [0.75, 1.0] and np.isclose(pooled.metadata["pooled_accuracy"], 5 / 6)  # (3 + 2) / 6
+    assert Benchmark([right], [(x, np.array([1, 1, 1, 1]))]).run_accuracy_benchmark()["model_0"].mean == 0.5
+    for labels in ([0, 1, 0, -1], [0, 1, 0, 2]):
+        try:
+            Benchmark([right], [(x, np.array(labels))]).run_accuracy_benchmark()
+            raise AssertionError(f"labels {labels} outside 0..1 must be rejected")
+        except ValueError:
+            pass
     for bad_call in (lambda: Benchmark([], [(x, y)]), lambda: Benchmark([right], (x, y)),
                      lambda: Benchmark([right], [(x, y[:3])]), lambda: Benchmark([right], [(x, y)], measurement_runs=0)):
         try:
@@ -579,6 +600,7 @@ def test_unit_benchmark_suite():
         path = suite.save_report(Path(folder) / "report.json")
         saved = json.loads(path.read_text())
         assert saved == suite.report() and saved["results"]["accuracy"]["model_0"]["mean"] == 1.0
+        assert path.read_text().endswith("}\n"), "a text file ends with a newline"
         try:
             write_json_atomically({"bad": float("nan")}, Path(folder) / "nan.json")
             raise AssertionError("NaN must be rejected")
@@ -734,6 +756,12 @@ def test_unit_tinymlperf():
     assert score["accuracy"] == again.run(again.reference_model("blobs"), "blobs")["accuracy"]
     assert score["accuracy"] > 0.9 and score["random_seed"] == 7
     assert score["parameters"] == 8 * 32 + 32 + 32 * 4 + 4 and score["parameter_bytes"] == 4 * score["parameters"]
+    once = TinyMLPerf(7, training_steps=1)
+    data = once.load_task("blobs")
+    untrained = ReferenceMLP(data["n_features"], data["n_classes"], rng=once._rng("blobs", 1))
+    trained = once.reference_model("blobs")
+    moved = max(np.abs(a.data - b.data).max() for a, b in zip(trained.parameters(), untrained.parameters()))
+    assert 0.009 < moved < 0.0101, "one Adam step of lr 0.01 moves a weight by about 0.01"
     try:
         first.load_task("mnist")
         raise AssertionError("unknown tasks must be rejected")

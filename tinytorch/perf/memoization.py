@@ -85,7 +85,7 @@ class KVCache:
         behind = np.flatnonzero(self._filled == self.seq_pos)
         if behind.size:
             raise ValueError(f"advance() needs every layer updated this step; not updated: layers {behind.tolist()}")
-        self.seq_pos = int(self._filled[0])
+        self.seq_pos = int(self._filled[0])  # audit: ignore[BITE006] any layer's count is equivalent: the check above makes them equal
 
     def reset(self):
         """Forget every position (for a new sequence); the arrays are kept and zeroed."""
@@ -123,7 +123,7 @@ def _array(x, name):
     raise TypeError(f"{name} must be a Tensor or numpy array, got {type(x).__name__}")
 
 
-# modules/17_memoization/memoization.py:320
+# modules/17_memoization/memoization.py:328
 def create_kv_cache(batch_size, max_seq_len, num_layers, num_heads, head_dim):
     """A new, empty KVCache of the given sizes (same arguments as the class)."""
     return KVCache(batch_size, max_seq_len, num_layers, num_heads, head_dim)
@@ -154,11 +154,11 @@ def kv_cache_for_model(model, batch_size, max_seq_len=None):
     max_seq_len = model.max_seq_len if max_seq_len is None else positive_int(max_seq_len, "max_seq_len")
     if max_seq_len > model.max_seq_len:
         raise ValueError(f"max_seq_len {max_seq_len} exceeds the model's max_seq_len {model.max_seq_len}")
-    attention = model.blocks[0].attention
+    attention = model.blocks[0].attention  # audit: ignore[BITE006] any block is equivalent: all have the same heads
     return KVCache(batch_size, max_seq_len, len(model.blocks), attention.num_heads, attention.head_dim)
 
 
-# modules/17_memoization/memoization.py:404
+# modules/17_memoization/memoization.py:412
 def cached_attention(attention, x, cache, layer_idx):
     """MultiHeadAttention over the new positions x (batch, t, E), past keys/values from the cache."""
     batch, t, embed_dim = x.shape
@@ -199,7 +199,7 @@ def cached_forward(model, ids, cache):
         return model.lm_head(model.ln_f(x))
 
 
-# modules/17_memoization/memoization.py:537
+# modules/17_memoization/memoization.py:554
 def generate_with_cache(model, prompt_ids, max_new_tokens, temperature=1.0, fallback=None):
     """GPT.generate's result, computed with a KV cache.
 
@@ -211,10 +211,10 @@ def generate_with_cache(model, prompt_ids, max_new_tokens, temperature=1.0, fall
     if fallback is None:
         fallback = type(model).generate.__get__(model)  # the class's own (uncached) loop
     prompt_len = ids.shape[1]
-    if max_new_tokens > 0 and prompt_len > model.max_seq_len:
+    if max_new_tokens > 0 and prompt_len > model.max_seq_len:  # audit: ignore[BITE006] some routes to the uncached loop are equivalent: it gives the same tokens
         ids = fallback(ids, max_new_tokens, temperature)
     elif max_new_tokens > 0:
-        cache = kv_cache_for_model(model, ids.shape[0], min(prompt_len + max_new_tokens - 1, model.max_seq_len))
+        cache = kv_cache_for_model(model, ids.shape[0], min(prompt_len + max_new_tokens - 1, model.max_seq_len))  # audit: ignore[BITE006] a larger cache is equivalent (memory only)
         with no_grad():
             logits = cached_forward(model, ids, cache).data[:, -1, :]  # prefill
             for step in range(max_new_tokens):
@@ -223,7 +223,7 @@ def generate_with_cache(model, prompt_ids, max_new_tokens, temperature=1.0, fall
                 remaining = max_new_tokens - step - 1
                 if remaining == 0:
                     break
-                if cache.seq_pos == model.max_seq_len:  # window slides: cached positions are stale
+                if cache.seq_pos == model.max_seq_len:  # window slides: cached positions are stale  # audit: ignore[BITE006] falling back earlier gives the same tokens
                     ids = fallback(ids, remaining, temperature)
                     break
                 logits = cached_forward(model, next_ids[:, None], cache).data[:, -1, :]
