@@ -58,7 +58,7 @@ def _collect() -> list[Rule]:
 
 
 # Rules found by running the course's code (`python -m audits.bite`): the module defining their RULES.
-DYNAMIC_RULE_MODULES = ("audits.bite.verdicts",)
+DYNAMIC_RULE_MODULES = ("audits.bite.verdicts", "audits.bite.mutation")
 
 ALL_RULES: list[Rule] = _collect()
 

@@ -166,3 +166,33 @@ def test_sample_is_deterministic_and_gives_every_operator_a_turn():
     operators = {m.operator for m in found}
     assert {m.operator for m in chosen} == operators if len(operators) <= 14 else len({m.operator for m in chosen}) == 14
     assert sample(found, None) == found and sample(found, len(found) + 5) == found
+
+
+# -- what a run of the mutants means (audits.bite.mutation), on a hand-made run ----------------
+
+
+def test_survivors_are_bite006_findings_and_the_score_counts_killed_over_run():
+    from types import SimpleNamespace
+
+    from audits.bite.mutation import findings, scores
+    from audits.bite.runner import Outcome
+
+    text = source(marker("f", "impl") + "\n" + solution("return x + w"), marker("test-f", "test") + "\nassert f(1, 2, 0, 0) == 3\n")
+    module = parse_text(text)
+    cells = module.code_cells()
+    (region,) = solution_regions(module)
+    found = mutants(region)
+    plan = SimpleNamespace(module=module, cells=cells, graded=lambda: [2], mutants=[[], found, []])
+    fail, ok = Outcome("fail", "AssertionError"), Outcome("pass")
+    run = SimpleNamespace(
+        mutants={(1, k): {2: fail if k else ok} for k in range(len(found))},  # mutant 0 survives, the others are caught
+        done={f"mutant:1:{k}" for k in range(len(found))}, skipped=set(), hits={(1, 0): {2}},
+    )
+    (survivor,) = findings(plan, run)
+    assert survivor.code == "BITE006" and survivor.line == found[0].line
+    assert f"`{' '.join(found[0].mutated.split())}`" in survivor.message and "`test-f`" in survivor.message
+    score = scores(plan, run)
+    assert (score.mutants, score.killed, score.skipped) == (len(found), len(found) - 1, 0)
+    assert [(r.run, r.killed) for r in score.regions] == [(len(found), len(found) - 1)]
+    run.skipped, run.done = {f"mutant:1:{k}" for k in range(len(found))}, set()  # no graded cell reaches the region
+    assert findings(plan, run) == [] and scores(plan, run).skipped == len(found)

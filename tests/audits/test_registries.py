@@ -17,11 +17,14 @@ import pytest
 from audits import report
 from audits.__main__ import main as audits_main
 from audits.bite.__main__ import main as bite_main
-from audits.bite.verdicts import RULES as BITE_RULES
+from audits.bite.mutation import RULES as MUTATION_RULES
+from audits.bite.verdicts import RULES as VERDICT_RULES
 from audits.module import main as module_main
 from audits.rules import ALL_RULES, every_rule, get_rule
 from audits.rules.__main__ import main as rules_main
 from testkit.auditkit import make_checkout, marker, source
+
+BITE_RULES = [*VERDICT_RULES, *MUTATION_RULES]  # every module of audits.rules.DYNAMIC_RULE_MODULES
 
 SCALE = source(marker("scale", "impl") + "\ndef scale(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n")
 TESTED = source(
@@ -86,7 +89,7 @@ def test_every_registered_format_is_one_module_with_render_all(name):
 
 def test_every_rule_is_the_static_rules_and_bites():
     assert [rule.code for rule in every_rule()] == sorted(rule.code for rule in [*ALL_RULES, *BITE_RULES])
-    assert {"BITE001", "BITE002", "BITE003", "BITE004", "BITE005"} <= {rule.code for rule in BITE_RULES}
+    assert {"BITE001", "BITE002", "BITE003", "BITE004", "BITE005", "BITE006"} <= {rule.code for rule in BITE_RULES}
     assert not {rule.code for rule in BITE_RULES} & {rule.code for rule in ALL_RULES}
 
 
