@@ -148,12 +148,13 @@ def _filesystem(readable: list[str]) -> list[str]:
     for name in ETC:
         args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     bound: list[str] = ["/usr"]
+    inside = lambda path: any(path == b or path.startswith(b.rstrip("/") + "/") for b in bound)  # noqa: E731
     for path in sorted({os.path.realpath(p) for p in readable if p}, key=len):
-        if os.path.exists(path) and not any(path == b or path.startswith(b.rstrip("/") + "/") for b in bound):
+        if os.path.exists(path) and not inside(path):
             bound.append(path)
             args += ["--ro-bind", path, path]
-    for path in readable:  # a path reached through a symlink is visible under that name too
-        if path and os.path.exists(path) and os.path.realpath(path) != os.path.abspath(path):
+    for path in readable:  # a path reached through a symlink from outside what is bound: visible by that name too
+        if path and os.path.exists(path) and not inside(os.path.abspath(path)):
             args += ["--ro-bind", os.path.realpath(path), os.path.abspath(path)]
     return args + ["--dev", "/dev", "--remount-ro", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm", "--proc", "/proc"]
 
