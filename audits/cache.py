@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Optional
 
 from audits.config import Config
-from audits.files import write_atomically
+from audits.files import user_cache_folder, write_atomically
 from audits.index import SKIPPED_DIRS
 from audits.model import Edit, Finding, Fix, ModuleRef, Safety, Severity
 
@@ -108,7 +108,7 @@ def _secret() -> Optional[bytes]:
     by a new one: it keyed nothing worth keeping, and left alone it would turn the cache off
     for good without a word. When it cannot be replaced, a warning on stderr says so.
     """
-    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "audits"
+    home = user_cache_folder()
     path = home / "secret"
     secret = _read_secret(path)
     if secret is not None:

@@ -29,9 +29,11 @@ commit point:
 
 Each step is a rename within one file system, so no file is ever half-written,
 and recovery can be repeated after being killed itself. One change at a time per
-root: a lock (`flock` on the root folder) serialises writers and recovery, so
-two commands started at once see the package before or after an export, never
-during. The guarantee covers a killed process, not a power cut (nothing is fsynced).
+root: a lock serialises writers and recovery, so two commands started at once see
+the package before or after an export, never during. The lock is `filelock`'s (an
+OS lock on every platform, released when the process dies); its lock file lives in
+the user's cache folder (platformdirs), named by the root's path, so nothing is left
+in the checkout. The guarantee covers a killed process, not a power cut (nothing is fsynced).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -47,6 +49,9 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Iterator, Mapping, Optional
+
+import filelock
+import platformdirs
 
 from audits.model import InputError
 
@@ -88,15 +93,30 @@ def write_atomically(path: Path | str, text: str, errors: str = "strict") -> Non
         raise
 
 
+def user_cache_folder() -> Path:
+    """This user's cache folder for the harness (XDG_CACHE_HOME or ~/.cache/audits on Linux,
+    ~/Library/Caches/audits on macOS, %LOCALAPPDATA%\\audits\\Cache on Windows)."""
+    return Path(platformdirs.user_cache_dir("audits", appauthor=False))
+
+
+def lock_path(root: Path | str) -> Path:
+    """The lock file of one checkout: in the user's cache folder (a temporary folder when that is not
+    writable), named by the checkout's resolved path."""
+    name = hashlib.sha256(str(Path(root).resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:32] + ".lock"
+    for folder in (user_cache_folder() / "locks", Path(tempfile.gettempdir()) / "audits-locks"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            return folder / name
+        except OSError:
+            continue
+    raise OSError(f"no writable folder for the lock of {root}")
+
+
 @contextlib.contextmanager
 def locked(root: Path | str) -> Iterator[None]:
-    """Hold the root's change lock (an exclusive `flock` on the folder itself: no lock file to leave behind)."""
-    handle = os.open(root, os.O_RDONLY)
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    """Hold the root's change lock (exclusive; waits for another command holding it)."""
+    with filelock.FileLock(lock_path(root)):
         yield
-    finally:
-        os.close(handle)  # closing releases the lock
 
 
 def recover(root: Path | str) -> list[Path]:

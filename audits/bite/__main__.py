@@ -171,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
     def body() -> int:
+        if os.name != "posix":  # the static audit runs anywhere; running cells needs fork, rlimits and process groups
+            raise InputError("python -m audits.bite needs a POSIX system (Linux or macOS): it runs cells in forked, resource-limited child processes")
         auditor = Auditor(args.root)
         auditor.config = dataclasses.replace(auditor.config, ignore=ignored_codes(args, auditor.config.ignore))
         modules = targets(auditor, args.target)
