@@ -238,6 +238,9 @@ def _glob_candidates(root: Path, patterns: tuple[str, ...]) -> tuple[list[_Candi
     numbered, unnumbered = [], []
     seen = set()
     for pattern in patterns:
+        if any("**" in part and part != "**" for part in pattern.replace("\\", "/").split("/")):
+            # Python 3.11 and 3.12 reject it, 3.13 reads it as "*": one answer on every version
+            raise InputError(f"[tool.audits] sources: {pattern!r} is not a glob pattern ('**' must be a whole path component)")
         try:
             matches = sorted(root.glob(pattern))
         except ValueError as error:  # e.g. "**" inside a path component
