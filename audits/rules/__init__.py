@@ -29,6 +29,7 @@ RULE_FILES = (
     "dependencies",  # DEP001, DEP002
     "export_completeness",  # EX004
     "exports",  # EX001-EX003
+    "internal",  # INT001
     "layout",  # LAY001, LAY002
     "nbgrader",  # NB001-NB006
     "provided_tests",  # GR001

@@ -14,7 +14,7 @@ EXPECTED = {
     "API001": Severity.HIGH, "TST001": Severity.HIGH, "TST002": Severity.HIGH, "SYN001": Severity.HIGH, "SYN002": Severity.HIGH,
     "SUP001": Severity.MEDIUM, "SUP002": Severity.LOW,
     "EX004": Severity.HIGH, "EX005": Severity.HIGH, "LAY001": Severity.HIGH, "LAY002": Severity.LOW, "LAY003": Severity.HIGH,
-    "GR001": Severity.HIGH, "GR002": Severity.HIGH, "GR003": Severity.HIGH,
+    "GR001": Severity.HIGH, "GR002": Severity.HIGH, "GR003": Severity.HIGH, "INT001": Severity.HIGH,
 }  # fmt: skip
 
 
