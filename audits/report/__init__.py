@@ -5,6 +5,8 @@ format, each behind the same interface, and every command (`tinyaudit` / `python
 `python -m audits.module`, `python -m audits.bite`) offers exactly these:
 
     render_all(reports, rules, options) -> str    every module of a run in one rendering
+    escape(text) -> str                          (optional) the same rendering in ASCII, for a console
+                                                 that cannot encode it (`for_stream`)
 
 `reports` are the audited modules, each with `.info` (a ModuleInfo: path, number, name,
 source lines), `.findings`, `.suppressed` and `.module` (the parsed source, read only by
@@ -27,6 +29,7 @@ import datetime as _dt
 import importlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from audits.model import Finding, ModuleSource, Rule, Safety
@@ -82,6 +85,18 @@ def render(name: str, reports: Sequence[Any], rules: Iterable[Rule] | Mapping[st
     return renderer(name).render_all(list(reports), rules, options)
 
 
+def for_stream(name: str, text: str, stream) -> str:
+    """A rendering as `stream` can carry it. When the stream's encoding cannot hold a character
+    (an ASCII or cp1252 console), a format that can escape it does (JSON and SARIF define
+    `escape`: `\\u26a0` reads back as the same text) instead of the stream printing `?`."""
+    try:
+        text.encode(getattr(stream, "encoding", None) or "utf-8")
+        return text
+    except UnicodeEncodeError:
+        escape = getattr(renderer(name), "escape", None)
+        return escape(text) if escape is not None else text
+
+
 def format_for_path(path: str) -> Optional[str]:
     """The format a file name asks for by its suffix ("audit.sarif" -> "sarif"); the longest suffix wins
     ("x.fixes.md" is the fix plan, "x.md" the review)."""
@@ -102,13 +117,40 @@ class ModuleInfo:
     folder: Optional[str] = None  # "16_compression"
     cells: tuple[tuple[int, int, int, Optional[str]], ...] = ()  # a notebook's cells: (first line, last line, index, id) in its rendering
     profile: str = "tinytorch"  # the course conventions the audit applied (audits.discover.detect_profile)
+    root: Optional[str] = None  # the audited checkout (absolute): findings' paths are relative to it
+    notebook_json: Optional[str] = None  # an .ipynb source's own text, for positions in the file (audits.report.locations)
+
+    def cell_at(self, line: int) -> Optional[tuple[int, int, Optional[str]]]:
+        """(cell index, cell id, line within the cell: 0 is its marker) of a line of a notebook's rendering; None for a script."""
+        for start, end, index, cell_id in self.cells:
+            if start <= line <= end:
+                return index, cell_id, line - start
+        return None
 
     def cell_note(self, line: int) -> str:
         """" (cell 4, id abc, line 2)" for a line of a notebook's rendering (line 0 is the cell's marker); "" for a script."""
-        for start, end, index, cell_id in self.cells:
-            if start <= line <= end:
-                return f" (cell {index}" + (f", id {cell_id}" if cell_id else "") + (f", line {line - start}" if line > start else "") + ")"
-        return ""
+        at = self.cell_at(line)
+        if at is None:
+            return ""
+        index, cell_id, within = at
+        return f" (cell {index}" + (f", id {cell_id}" if cell_id else "") + (f", line {within}" if within else "") + ")"
+
+    @cached_property
+    def _ipynb_cells(self):
+        from audits.report.locations import ipynb_cells
+
+        return ipynb_cells(self.notebook_json) if self.notebook_json else []
+
+    def file_position(self, finding: Finding) -> tuple[int, int]:
+        """(line, column) of a finding in the file itself: for a notebook's own findings, inside the
+        cell's source in the .ipynb JSON; otherwise the finding's line and column as they are."""
+        line, column = max(1, finding.line), max(1, finding.column)
+        at = self.cell_at(finding.line) if finding.path == self.path else None
+        if at is None or at[0] >= len(self._ipynb_cells):
+            return line, column
+        from audits.report.locations import position_in_file
+
+        return position_in_file(self.notebook_json, self._ipynb_cells[at[0]], at[2], column)
 
     @property
     def line_count(self) -> int:
@@ -137,6 +179,8 @@ class ModuleInfo:
             folder=ref.folder if ref else None,
             cells=tuple((c.start, c.end, c.index, c.id) for c in module.cells) if module.notebook is not None else (),
             profile=module.profile,
+            root=str(ref.root.resolve()) if ref else None,
+            notebook_json=module.notebook.raw if module.notebook is not None else None,
         )
 
 

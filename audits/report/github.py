@@ -8,10 +8,11 @@ escaped as the runner expects (`%`, CR and LF everywhere; `:` and `,` in propert
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Optional
 
 from audits.model import Finding, Rule, Severity
 from audits.report import ModuleInfo, Options, ordered, rule_map, rule_name
+from audits.report.locations import relative_to, repository_root
 
 COMMANDS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "notice"}
 
@@ -24,22 +25,27 @@ def _property(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(finding: Finding, rules: Mapping[str, Rule]) -> str:
+def annotation(finding: Finding, rules: Mapping[str, Rule], info: Optional[ModuleInfo] = None) -> str:
+    """One annotation; with the module's `info`, a notebook's finding points into its .ipynb file and
+    the path is relative to the repository root (where the workflow checks it out)."""
     title = f"{finding.code} {rule_name(finding.code, rules)}"
-    where = f"file={_property(finding.path)},line={max(1, finding.line)},col={max(1, finding.column)},title={_property(title)}"
-    message = finding.message + (f"\n{finding.suggestion}" if finding.suggestion else "")
+    line, column = info.file_position(finding) if info is not None else (max(1, finding.line), max(1, finding.column))
+    path = relative_to(finding.path, info.root, repository_root(info.root)) if info is not None and info.root else finding.path
+    where = f"file={_property(path)},line={line},col={column},title={_property(title)}"
+    note = info.cell_note(finding.line) if info is not None and finding.path == info.path else ""
+    message = finding.message + note + (f"\n{finding.suggestion}" if finding.suggestion else "")
     return f"::{COMMANDS[Severity(finding.severity)]} {where}::{_data(message)}"
 
 
-def render_many(findings: Iterable[Finding], rules: Iterable[Rule] | Mapping[str, Rule]) -> str:
+def render_many(findings: Iterable[Finding], rules: Iterable[Rule] | Mapping[str, Rule], info: Optional[ModuleInfo] = None) -> str:
     rules = rule_map(rules)
-    return "".join(annotation(finding, rules) + "\n" for finding in ordered(findings))
+    return "".join(annotation(finding, rules, info) + "\n" for finding in ordered(findings))
 
 
 def render(info: ModuleInfo, findings: Iterable[Finding], rules: Iterable[Rule] | Mapping[str, Rule] = (), date=None, suppressed=()) -> str:
-    return render_many(findings, rules)
+    return render_many(findings, rules, info)
 
 
 def render_all(reports, rules: Iterable[Rule] | Mapping[str, Rule], options: Options) -> str:
     """One annotation per finding of every module (the format of the registry, audits.report.FORMATS)."""
-    return render_many([f for r in reports for f in r.findings], rules)
+    return "".join(render_many(r.findings, rules, r.info) for r in reports)

@@ -13,6 +13,8 @@ Schema "tinytorch-audit/1" (keys always present, always in this order):
       "findings": [{"code", "severity", "category", "path", "line",
                     "message", "excerpt", "suggestion",
                     "column", "impact": [...],              # 1-based column; where the flagged thing is used
+                    "cell": {"index", "id", "line", "file_line", "file_column"},   # notebooks only: the cell,
+                                                            # the line within it, and where it is in the .ipynb
                     "fix": null | {"description", "safety": "safe" | "unsafe",
                                    "edits": [{"start", "end", "text"}]}}, ...],   # by path, line, severity, code
       "rules_violated": [{"code", "name", "severity", "category", "count"}, ...],  # worst first, then code
@@ -89,6 +91,19 @@ SCHEMA = {
                     "suggestion": {"type": "string"},
                     "column": {"type": "integer", "minimum": 1},
                     "impact": {"type": "array", "items": {"type": "string"}},
+                    # a notebook's own finding: its cell (index, nbformat id, line within: 0 is the cell itself)
+                    # and where that is in the .ipynb file; absent for a script's findings
+                    "cell": {
+                        "type": "object",
+                        "required": ["index", "id", "line", "file_line", "file_column"],
+                        "properties": {
+                            "index": {"type": "integer", "minimum": 0},
+                            "id": {"type": ["string", "null"]},
+                            "line": {"type": "integer", "minimum": 0},
+                            "file_line": {"type": "integer", "minimum": 1},
+                            "file_column": {"type": "integer", "minimum": 1},
+                        },
+                    },
                     "fix": {
                         "oneOf": [
                             {"type": "null"},
@@ -190,7 +205,7 @@ def document(
         "score": scoring.score(findings),
         "counts": scoring.counts(findings),
         "findings": [
-            {
+            _with_cell(info, f, {
                 "code": f.code,
                 "severity": Severity(f.severity).label,
                 "category": category_of(f.code, rules, f),
@@ -202,7 +217,7 @@ def document(
                 "column": f.column,
                 "impact": list(f.impact),
                 "fix": _fix(f.fix),
-            }
+            })
             for f in findings
         ],
         "rules_violated": [
@@ -217,6 +232,15 @@ def document(
         ],
         "suppressed": [{"code": f.code, "path": f.path, "line": f.line} for f in ordered(suppressed)],
     }
+
+
+def _with_cell(info: ModuleInfo, finding: Finding, item: dict) -> dict:
+    """The finding's JSON, with "cell" when it is about a cell of a notebook (see SCHEMA)."""
+    at = info.cell_at(finding.line) if info.cells and finding.path == info.path else None
+    if at is not None:
+        line, column = info.file_position(finding)
+        item["cell"] = {"index": at[0], "id": at[1], "line": at[2], "file_line": line, "file_column": column}
+    return item
 
 
 def repo_document(modules: Iterable[tuple[ModuleInfo, list[Finding], list[Finding]]], rules: Iterable[Rule] | Mapping[str, Rule] = ()) -> dict:
@@ -258,3 +282,8 @@ def render_all(reports, rules: Iterable[Rule] | Mapping[str, Rule], options: Opt
     for module, r in zip(data["modules"], reports):
         module.update(getattr(r, "extra", {}))
     return dumps(data)
+
+
+def escape(text: str) -> str:
+    """The same document with every non-ASCII character escaped (for a console that cannot encode it)."""
+    return json.dumps(json.loads(text), indent=2, ensure_ascii=True) + "\n"

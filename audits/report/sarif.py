@@ -5,9 +5,12 @@
 
 One run of the tool `tinyaudit`. `tool.driver.rules` lists every rule (id, name,
 short and full description, help text with the `--explain` command, default
-level, category tag), and each result points at its rule by id and index, with
-level, message, file (relative to the audited root), line, column and the
-offending lines as a snippet. Findings silenced by `# audit: ignore[...]` are
+level, category tag, severity, `security-severity` and `precision` properties), and each
+result points at its rule by id and index, with level, message, file (relative to the
+repository root, `%SRCROOT%`: the git work tree holding the audited checkout), line,
+column and the offending lines as a snippet. A notebook's finding points into the
+`.ipynb` file itself, at the line of the cell's source it is about (the cell's index, id
+and line within it are in its properties). Findings silenced by `# audit: ignore[...]` are
 kept as results with an in-source suppression, as SARIF intends, so viewers can
 show them as dismissed. Levels: critical and high -> "error", medium ->
 "warning", low -> "note". Deterministic: no dates, no absolute paths.
@@ -23,10 +26,14 @@ from typing import Iterable, Mapping
 from audits import version
 from audits.model import Finding, Rule, Severity
 from audits.report import ModuleInfo, Options, ordered, rule_map
+from audits.report.locations import relative_to, repository_root
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL = "tinyaudit"
 LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note"}
+SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.0", Severity.LOW: "2.0"}
+PROBLEM_SEVERITY = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "recommendation"}
+SOURCE_ROOT = "%SRCROOT%"
 
 
 def _rule(rule: Rule) -> dict:
@@ -41,7 +48,14 @@ def _rule(rule: Rule) -> dict:
             "markdown": f"{rule.doc}\n\nMore: `python -m audits.rules --explain {rule.code}`",
         },
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
-        "properties": {"tags": [rule.category], "severity": rule.severity.label},
+        "properties": {
+            "tags": [rule.category],
+            "severity": rule.severity.label,
+            # GitHub code scanning ranks alerts by these (critical >= 9.0, high 7.0-8.9, medium 4.0-6.9, low < 4)
+            "security-severity": SECURITY_SEVERITY[rule.severity],
+            "problem.severity": PROBLEM_SEVERITY[rule.severity],
+            "precision": "very-high",  # structural checks of the parsed source, no heuristics on names
+        },
     }
 
 
@@ -51,22 +65,29 @@ def _fingerprint(finding: Finding) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]  # a lone surrogate from JSON metadata too
 
 
-def _result(finding: Finding, index: dict[str, int], suppressed: bool) -> dict:
-    region = {"startLine": max(1, finding.line), "startColumn": max(1, finding.column)}
-    if finding.excerpt:
+def _result(finding: Finding, info: ModuleInfo, index: dict[str, int], suppressed: bool) -> dict:
+    line, column = info.file_position(finding)  # a notebook's finding: inside its cell's source in the .ipynb
+    region = {"startLine": line, "startColumn": column}
+    cell = info.cell_at(finding.line) if finding.path == info.path else None
+    if finding.excerpt and cell is None:
         region["endLine"] = region["startLine"] + max(0, len(finding.excerpt.splitlines()) - 1)
+    if finding.excerpt:
         region["snippet"] = {"text": finding.excerpt}
+    uri = relative_to(finding.path, info.root, repository_root(info.root)) if info.root else finding.path
     result = {
         "ruleId": finding.code,
         "level": LEVELS[Severity(finding.severity)],
         "message": {"text": finding.message},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": finding.path}, "region": region}}],
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": SOURCE_ROOT}, "region": region}}],
         "partialFingerprints": {"tinyauditFinding/v1": _fingerprint(finding)},
     }
+    if cell is not None:
+        index_, cell_id, within = cell
+        result["properties"] = {"cell": {"index": index_, "id": cell_id, "line": within}}
     if finding.code in index:
         result["ruleIndex"] = index[finding.code]
     if finding.suggestion:
-        result["properties"] = {"suggestion": finding.suggestion}
+        result.setdefault("properties", {})["suggestion"] = finding.suggestion
     if finding.impact:
         result.setdefault("properties", {})["impact"] = list(finding.impact)
     if suppressed:
@@ -78,9 +99,9 @@ def document(modules: Iterable[tuple[ModuleInfo, list[Finding], list[Finding]]],
     rules = rule_map(rules)
     index = {code: position for position, code in enumerate(rules)}
     results = []
-    for _, findings, suppressed in modules:
-        results += [_result(f, index, False) for f in ordered(findings)]
-        results += [_result(f, index, True) for f in ordered(suppressed)]
+    for info, findings, suppressed in modules:
+        results += [_result(f, info, index, False) for f in ordered(findings)]
+        results += [_result(f, info, index, True) for f in ordered(suppressed)]
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -88,6 +109,7 @@ def document(modules: Iterable[tuple[ModuleInfo, list[Finding], list[Finding]]],
             {
                 "tool": {"driver": {"name": TOOL, "version": version(), "rules": [_rule(rule) for rule in rules.values()]}},
                 "columnKind": "unicodeCodePoints",
+                "originalUriBaseIds": {SOURCE_ROOT: {"description": {"text": "the root of the repository (git work tree) holding the audited checkout"}}},
                 "results": results,
             }
         ],
@@ -105,3 +127,8 @@ def dumps(data: dict) -> str:
 def render_all(reports, rules: Iterable[Rule] | Mapping[str, Rule], options: Options) -> str:
     """One SARIF log for every module of the run (the format of the registry, audits.report.FORMATS)."""
     return dumps(document([(r.info, r.findings, r.suppressed) for r in reports], rules))
+
+
+def escape(text: str) -> str:
+    """The same document with every non-ASCII character escaped (for a console that cannot encode it)."""
+    return json.dumps(json.loads(text), indent=2, ensure_ascii=True) + "\n"

@@ -19,6 +19,7 @@ from typing import Iterable, Mapping, Optional
 from audits import score as scoring
 from audits.model import Finding, Rule
 from audits.report import ModuleInfo, Options, by_severity
+from audits.report.locations import shown_path
 
 TOP = 10
 RED, YELLOW, GREEN, BOLD, RESET = "\033[31m", "\033[33m", "\033[32m", "\033[1m", "\033[0m"
@@ -28,10 +29,17 @@ def paint(text: str, style: str, color: bool) -> str:
     return f"{style}{text}{RESET}" if color else text
 
 
-def finding_line(finding: Finding, color: bool = False) -> str:
-    """`path:line:col: CODE message`: the format editors, CI logs and problem matchers understand."""
+def finding_line(finding: Finding, color: bool = False, info: Optional[ModuleInfo] = None) -> str:
+    """`path:line:col: CODE message`: the format editors, CI logs and problem matchers understand.
+
+    With the module's `info`, the path is relative to the current directory (absolute outside it),
+    and a notebook's finding gives the line and column inside its cell's source in the .ipynb file
+    (then the cell's index, id and line within it, which `render` appends)."""
     code = paint(finding.code, BOLD + (RED if finding.severity.blocks_export else YELLOW), color)
-    return f"{finding.path}:{finding.line}:{finding.column}: {code} {finding.message}"
+    if info is None:
+        return f"{finding.path}:{finding.line}:{finding.column}: {code} {finding.message}"
+    line, column = info.file_position(finding)
+    return f"{shown_path(finding.path, info.root)}:{line}:{column}: {code} {finding.message}"
 
 
 def suppressed_line(suppressed: Iterable[Finding]) -> Optional[str]:
@@ -59,12 +67,12 @@ def render(
     status = scoring.status(findings)
     status = paint(status, BOLD + (GREEN if status == scoring.READY else RED), color)
     lines = [
-        f"{info.path} ({info.line_count} lines, {info.profile} profile)",
+        f"{shown_path(info.path, info.root)} ({info.line_count} lines, {info.profile} profile)",
         f"{status}  score {scoring.score(findings):.1f}/10  {counts}",
     ]
     worst = by_severity(findings)
     shown = worst if top is None or see is None else worst[:top]
-    lines += [finding_line(finding, color) + info.cell_note(finding.line) for finding in shown]
+    lines += [finding_line(finding, color, info) + info.cell_note(finding.line) for finding in shown]
     if len(worst) > len(shown):
         lines.append(f"... and {len(worst) - len(shown)} more (see {see})")
     note = suppressed_line(suppressed)

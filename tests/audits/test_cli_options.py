@@ -150,12 +150,13 @@ def test_installed_command_is_declared_and_audits_the_repository(both):
     assert result.returncode == 0 and result.stdout == f"tinyaudit {metadata.version('tinytorch-qa')}\n"
     result = tinyaudit("--root", str(both))
     assert result.returncode == 1 and result.stdout.splitlines()[0].split()[:2] == ["module", "lines"]
-    result = tinyaudit("1", "--root", str(both), "--format", "text")
+    result = subprocess.run([str(script), "1", "--format", "text"], capture_output=True, text=True, timeout=120, cwd=both)
     assert result.returncode == 0 and result.stdout.startswith("modules/01_widget/widget.py (57 lines, tinytorch profile)\nREADY FOR EXPORT")
 
 
-def test_text_lines_are_path_line_col_code_message(both, capsys):
-    _, out, _ = call(module_main, ["16", "--root", both, "--format", "text"], capsys)
+def test_text_lines_are_path_line_col_code_message(both, capsys, monkeypatch):
+    monkeypatch.chdir(both)  # paths are relative to the current directory (absolute outside it)
+    _, out, _ = call(module_main, ["16", "--format", "text"], capsys)
     rows = [line for line in out.splitlines() if line.startswith("modules/16_compression/compression.py:")]
     data = json.loads(call(module_main, ["16", "--root", both, "--format", "json"], capsys)[1])
     assert len(rows) >= 10  # the flawed module has many findings: two empty lists would prove nothing

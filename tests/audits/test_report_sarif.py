@@ -16,12 +16,14 @@ from audits.auditor import Auditor
 from audits.model import Finding, Severity
 from audits.module import main as module_main
 from audits.module import render_all
+from audits.report.locations import repository_root
 from audits.report import ModuleInfo, github
 from audits.rules import ALL_RULES
 
 HERE = Path(__file__).resolve().parent
 SCHEMA = json.loads((HERE / "data" / "sarif-2.1.0-rtm.5.json").read_text(encoding="utf-8"))
 FLAWED = HERE / "seedlike" / "flawed"
+REPO_ROOT = repository_root(FLAWED)  # the git work tree holding the fixture (tests/audits/test_locations.py pins the rule)
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 
 
@@ -46,7 +48,9 @@ def test_every_finding_is_a_result_with_rule_level_message_file_line_and_column(
     rules = run["tool"]["driver"]["rules"]
     results = run["results"]
     assert len(results) == len(audit.findings) and len(audit.findings) >= 22
-    expected = sorted((f.code, LEVELS[f.severity.label], f.message, f.path, f.line, f.column) for f in audit.findings)
+    # paths relative to the repository root (the git work tree holding the audited checkout)
+    home = FLAWED.resolve().relative_to(REPO_ROOT).as_posix()
+    expected = sorted((f.code, LEVELS[f.severity.label], f.message, f"{home}/{f.path}", f.line, f.column) for f in audit.findings)
     got = []
     for result in results:
         location = result["locations"][0]["physicalLocation"]
@@ -97,4 +101,5 @@ def test_github_format_for_a_module_has_one_annotation_per_finding(audit):
     lines = out.splitlines()
     assert len(lines) == len(audit.findings)
     assert all(line.startswith(("::error file=", "::warning file=", "::notice file=")) for line in lines)
-    assert "::error file=modules/16_compression/compression.py,line=77,col=1,title=TI001 " in out
+    home = FLAWED.resolve().relative_to(REPO_ROOT).as_posix()  # relative to the repository root, where the workflow runs
+    assert f"::error file={home}/modules/16_compression/compression.py,line=77,col=1,title=TI001 " in out
