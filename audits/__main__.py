@@ -3,7 +3,8 @@
     python -m audits                 every module of the checkout holding the current directory
     python -m audits --root DIR      another checkout (any layout audits.discover knows, notebooks included)
     python -m audits --format json   one JSON document for the whole repository (also sarif, github, text)
-    python -m audits 15 16           only these modules, as `python -m audits.module 15 16` does
+    python -m audits 15 16           only these modules: their findings as text (--reports: also reports/)
+    python -m audits modules/        every module under a folder (`tinyaudit .` is every module)
 
     module             lines  crit  high  med  low  score  status
     01_tensor            612     0     0    0    0   10.0  READY FOR EXPORT

@@ -26,7 +26,7 @@ from typing import Optional
 from audits import score as scoring
 from audits.check import audit_source
 from audits.config import Config, load_config
-from audits.discover import detect_profile, find_module, find_root, parse_module_number
+from audits.discover import SUFFIXES, detect_profile, find_module, find_root, parse_module_number
 from audits.files import recover
 from audits.index import RepoIndex
 from audits.model import Finding, InputError, ModuleRef, ModuleSource
@@ -175,6 +175,8 @@ class Auditor:
             raise InputError(f"{target}: is a directory, not a module source file")
         if not path.is_file():
             raise InputError(f"{target}: no such file (give a module number or the path of a .py or .ipynb source)")
+        if path.suffix not in SUFFIXES:
+            raise InputError(f"{target}: not a module source (a .py or .ipynb file; give a module number, a source path or a folder)")
         resolved = path.resolve()
         ref = next((r for r in self.refs if r.path.resolve() == resolved), None)
         return ref, (ref.path if ref else path)

@@ -97,8 +97,9 @@ def apply(
     used: set[tuple[str, int, str]] = set()
     silenced: list[Finding] = []
     markers = _marker_suppressions(module)
+    ignored = {path: config.ignored_in(path) for path in {found.path for found in findings} | {module.display_path}}
     for found in findings:
-        if found.code in config.ignore:
+        if found.code in ignored[found.path]:
             continue
         at = _suppressed_at(found, module, sources, markers)
         if at is not None:
@@ -109,14 +110,14 @@ def apply(
         # Any code of the registry may be named (bite's too: `python -m audits.bite` honours the comment);
         # only the static rules that ran can be judged unused here.
         known = [rule.code for rule in every_rule()]
-        enabled = [rule.code for rule in ALL_RULES if rule.code not in config.ignore]
+        enabled = [rule.code for rule in ALL_RULES if rule.code not in ignored[module.display_path]]
         findings += hygiene_rules.hygiene(comments, used, known, enabled, module.display_path)
     silenced_ids = {id(found) for found in silenced}
     if suppressed is not None:
         suppressed.extend(sorted({(f.path, f.line, f.code): f for f in silenced}.values(), key=lambda f: (f.path, f.line, f.code)))
     kept: dict[tuple[str, int, str], Finding] = {}
     for found in findings:
-        if found.code in config.ignore or id(found) in silenced_ids:
+        if found.code in ignored.get(found.path, config.ignore) or id(found) in silenced_ids:
             continue
         if found.code in config.severity:
             found = dataclasses.replace(found, severity=config.severity[found.code])

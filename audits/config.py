@@ -6,6 +6,8 @@
     profile = "nbgrader"                # "tinytorch" or "nbgrader" (default: detected from the sources)
     modules = ["tensor", "layers"]      # the order of unnumbered module folders (forward-dependency checks need it)
     sources = ["lessons/*/*.py"]        # globs (relative to the checkout) that replace discovery altogether
+    per-file-ignores = { "modules/20_*/*.py" = ["REF002"] }   # codes ignored in the files a pattern
+                                        # (.gitignore syntax, relative to the checkout) matches
 
 A missing file or table means the defaults (every rule, default severities).
 Anything malformed is an InputError with one line saying what to change.
@@ -20,7 +22,7 @@ from typing import Optional
 
 from audits.model import InputError, Severity
 
-KNOWN_KEYS = ("ignore", "severity", "profile", "modules", "sources")
+KNOWN_KEYS = ("ignore", "severity", "profile", "modules", "sources", "per-file-ignores")
 PROFILES = ("tinytorch", "nbgrader")
 
 
@@ -32,6 +34,19 @@ class Config:
     profile: Optional[str] = None  # None: detected from the sources (see audits.discover.detect_profile)
     modules: tuple[str, ...] = ()  # order of unnumbered modules, by folder name (or "assignment/notebook")
     sources: tuple[str, ...] = ()  # globs that replace discovery
+    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()  # (pattern, codes): codes ignored in the matching files
+
+    def ignored_in(self, path: str) -> frozenset[str]:
+        """The codes ignored in one file (its path relative to the checkout): `ignore` plus its per-file ignores."""
+        if not self.per_file_ignores:
+            return self.ignore
+        import pathspec  # only checkouts with per-file ignores pay for it
+
+        codes = set(self.ignore)
+        for pattern, ignored in self.per_file_ignores:
+            if pathspec.GitIgnoreSpec.from_lines([pattern]).match_file(path):
+                codes |= ignored
+        return frozenset(codes)
 
 
 def _known_code(code: object, where: str) -> str:
@@ -75,7 +90,14 @@ def parse_config(table: object, where: str = "[tool.audits]") -> Config:
     sources = _strings(table, "sources", where, 'sources = ["lessons/*/*.py"]')
     for pattern in sources:
         _inside_checkout(pattern, where)
-    return Config(codes, severity, where, profile, modules, sources)
+    per_file = table.get("per-file-ignores", {})
+    example = 'per-file-ignores = { "modules/20_*/*.py" = ["REF002"] }'
+    if not isinstance(per_file, dict) or not all(isinstance(codes, list) for codes in per_file.values()):
+        raise InputError(f"{where}: per-file-ignores must be a table of patterns to lists of rule codes, e.g. {example}")
+    per_file_ignores = tuple(
+        (pattern, frozenset(_known_code(code, f"{where} per-file-ignores {pattern!r}") for code in codes)) for pattern, codes in per_file.items()
+    )
+    return Config(codes, severity, where, profile, modules, sources, per_file_ignores)
 
 
 def _strings(table: dict, key: str, where: str, example: str) -> tuple[str, ...]:

@@ -10,9 +10,19 @@
     python -m audits.module 16 --fix --diff       show the fixes as a unified diff; change nothing
     python -m audits.module 16 --select TI,NB --ignore NB006 --exit-zero
     python -m audits.module 16 --root ../other-checkout
+    python -m audits.module modules/                every module under a folder
+    python -m audits.module 16 --quiet            only the `path:line:col: CODE message` lines
+    python -m audits.module 16 --statistics       how many findings each rule has
+    python -m audits.module 16 --output-file audit.sarif --no-cache
 
 The installed command `tinyaudit` is `python -m audits`: without targets it
-audits every module (one table), with targets it does what this command does.
+audits every module (one table), with targets it prints their findings (text) and
+writes reports/ only with --reports; this command, the reviewer's, writes them.
+
+Locations: text paths are relative to the current directory (absolute outside it);
+SARIF and GitHub paths are relative to the repository root (the git work tree). A
+notebook's finding points into the .ipynb file (the line of its cell's source) in
+text, SARIF and GitHub output, and names the cell (index, id, line within) everywhere.
 
 Formats: text (`path:line:col: CODE message`, every finding), markdown (the
 review), fixplan, json (one module's document; with several targets or none, one
@@ -149,15 +159,20 @@ def describe_fixes(result: FixResult, before: list[Finding], after: list[Finding
 def build_parser(prog: str = "python -m audits.module", targets_required: bool = True) -> argparse.ArgumentParser:
     parser = Parser(prog=prog, description=__doc__.split("\n\n")[0])
     if targets_required:
-        parser.add_argument("targets", nargs="+", metavar="target", help="module number (16) or path to a module source file")
+        parser.add_argument("targets", nargs="+", metavar="target", help="module number (16), path to a module source file, or a folder (every module under it)")
     else:
-        parser.add_argument("targets", nargs="*", metavar="target", help="module numbers or source paths (default: every module)")
+        parser.add_argument("targets", nargs="*", metavar="target", help="module numbers, source paths or folders (default: every module)")
         parser.add_argument(
             "--jobs", type=_positive, metavar="N", help="processes auditing every module at once (default: AUDITS_JOBS, else one per CPU; 1: serial)"
         )
     parser.add_argument("--root", help="the checkout (default: the one holding the source path given, else the current directory's, searched upward)")
     parser.add_argument("--format", choices=list(report.FORMATS), help="render only this format (stdout, or --output)")
-    parser.add_argument("--output", metavar="PATH", help="write the --format rendering to PATH instead of reports/")
+    parser.add_argument("--output", "--output-file", dest="output", metavar="PATH", help="write the --format rendering to PATH (its suffix names the format when --format is not given)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print only the findings (`path:line:col: CODE message`), nothing else")
+    parser.add_argument("--statistics", action="store_true", help="print how many findings each rule has, instead of the findings")
+    parser.add_argument("--no-cache", action="store_true", help="audit every module afresh (no cached results read or written)")
+    if not targets_required:
+        parser.add_argument("--reports", action="store_true", help="also write each module's review, fix plan and JSON under reports/, as audits.module does")
     parser.add_argument("--fix", action="store_true", help="apply mechanical fixes (guards, nbgrader metadata) in place first")
     parser.add_argument("--diff", action="store_true", help="with --fix: print the fixes as a unified diff and change no file")
     parser.add_argument("--date", type=_iso_date, help="date printed in the reports, YYYY-MM-DD (default: today)")
@@ -188,16 +203,43 @@ def _format_for_output(path: str) -> str:
     return fmt
 
 
-def audit_targets(auditor: Auditor, targets: list[str]) -> list[Audit]:
-    """Each target once (a number and its path name the same module), in the order given."""
-    audits, seen = [], set()
+def expand_folders(auditor: Auditor, targets: list[str]) -> list[str]:
+    """Targets with each folder replaced by the module sources discovered under it, in course order
+    (`tinyaudit .`, `tinyaudit modules/`); a module folder's name stays a module target."""
+    expanded = []
     for target in targets:
+        folder = Path(target)
+        if not folder.is_dir() or any(target.rstrip("/") in (ref.key, ref.folder) for ref in auditor.refs):
+            expanded.append(target)
+            continue
+        inside = folder.resolve()
+        found = [str(ref.path) for ref in auditor.refs if ref.path.resolve().is_relative_to(inside)]
+        if not found:
+            raise InputError(f"{target}: no module sources under this folder (the checkout is {auditor.root.resolve()})")
+        expanded += found
+    return expanded
+
+
+def audit_targets(auditor: Auditor, targets: list[str]) -> list[Audit]:
+    """Each target once (a number and its path name the same module), in the order given; a folder is every module under it."""
+    audits, seen = [], set()
+    for target in expand_folders(auditor, targets):
         ref, path = auditor.resolve(target)
         key = path.resolve()
         if key not in seen:
             seen.add(key)
             audits.append(auditor.audit_target(target))
     return audits
+
+
+def statistics(audits: list[Audit]) -> str:
+    """`  count  CODE     rule name` per rule that found something, most first (as ruff --statistics)."""
+    from audits.rules import every_rule
+
+    names = {rule.code: rule.name for rule in every_rule()}
+    counts = Counter(f.code for audit in audits for f in audit.findings)
+    width = max((len(str(n)) for n in counts.values()), default=1)
+    return "".join(f"{n:>{width}}  {code:<7} {names.get(code, '')}\n" for code, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 @dataclass
@@ -241,7 +283,7 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
         raise InputError("--diff shows what --fix would change: use --fix --diff")
     date = args.date or _dt.date.today()
     color = use_color(out)
-    auditor = Auditor(args.root, cache=True)
+    auditor = Auditor(args.root, cache=not args.no_cache)
     auditor.leave_out(ignored_codes(args, ()))
     everything = not args.targets
     unreadable: list[Unreadable] = []
@@ -279,19 +321,28 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
             fixed.append(again)
         audits = fixed
 
+    if args.output:
+        fmt = args.format or _format_for_output(args.output)
+        write_output(Path(args.output), render_all(audits, fmt, date))
+    if args.statistics:
+        out.write(statistics(audits))
+        return verdict(audits)
+    if args.quiet:
+        out.write("".join(text_report.finding_line(f, color, a.info) + "\n" for a in audits for f in a.findings))
+        return verdict(audits)
     if args.format and not args.output:
-        out.write(render_all(audits, args.format, date, color))
+        out.write(report.for_stream(args.format, render_all(audits, args.format, date, color), out))
         return verdict(audits)
     if everything and table is not None and not args.output:
         out.write(table(audits, unreadable))
         return verdict(audits)
-    if args.output:
+    if args.output or (table is not None and not getattr(args, "reports", False)):
+        # tinyaudit with targets, or a rendering sent to a file: the findings on screen, no reports/ written
         out.write(render_all(audits, "text", date, color))
-        fmt = args.format or _format_for_output(args.output)
-        write_output(Path(args.output), render_all(audits, fmt, date))
-        print(f"wrote {args.output}", file=out)
+        if args.output:
+            print(f"wrote {args.output}", file=out)
         return verdict(audits)
-    for audit in audits:
+    for audit in audits:  # the reviewer's command (audits.module), or tinyaudit --reports
         written = write_reports(audit, auditor.root, date)
         out.write(text_report.render(audit.info, audit.findings, ALL_RULES, top=text_report.TOP, see=shown_path(written[0]), color=color, suppressed=audit.suppressed))
         print("reports: " + ", ".join(shown_path(p) for p in written), file=out)
