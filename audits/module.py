@@ -203,13 +203,20 @@ def _format_for_output(path: str) -> str:
     return fmt
 
 
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # e.g. a module number thousands of digits long is no file name
+        return False
+
+
 def expand_folders(auditor: Auditor, targets: list[str]) -> list[str]:
     """Targets with each folder replaced by the module sources discovered under it, in course order
     (`tinyaudit .`, `tinyaudit modules/`); a module folder's name stays a module target."""
     expanded = []
     for target in targets:
         folder = Path(target)
-        if not folder.is_dir() or any(target.rstrip("/") in (ref.key, ref.folder) for ref in auditor.refs):
+        if not _is_folder(folder) or any(target.rstrip("/") in (ref.key, ref.folder) for ref in auditor.refs):
             expanded.append(target)
             continue
         inside = folder.resolve()

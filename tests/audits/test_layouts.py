@@ -279,7 +279,7 @@ def test_a_course_without_default_exp_is_an_nbgrader_course(tmp_path):
     code, findings, module = json_findings("2", "--root", root, cwd=tmp_path)
     assert module["profile"] == "nbgrader" and not {"EX001", "EX004", "EX005"} & {f["code"] for f in findings}
     header = run_command("audits.module", "2", "--root", root, "--format", "text", cwd=tmp_path).stdout.splitlines()[0]
-    assert header == "modules/02_layers/layers.py (61 lines, nbgrader profile)"
+    assert header == "course/modules/02_layers/layers.py (61 lines, nbgrader profile)"  # relative to the current directory
     (root / "pyproject.toml").write_text('[tool.audits]\nprofile = "house"\n', encoding="utf-8")
     result = run_command("audits", "--root", root, cwd=tmp_path)
     assert_one_line_error(result.returncode, result.stderr, "profile must be one of tinytorch, nbgrader")
