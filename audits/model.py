@@ -209,11 +209,14 @@ class Safety(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Fix:
-    """The edits a rule proposes for its own finding, with what they do and how safe they are."""
+    """The edits a rule proposes for its own finding, with what they do and how safe they are.
+
+    `safety` has no default: every rule says whether `--fix` may apply its edits (SAFE) or only
+    propose them (UNSAFE), as ruff's fixes declare their applicability."""
 
     description: str  # one sentence: what applying the edits does
     edits: tuple[Edit, ...]
-    safety: Safety = Safety.SAFE
+    safety: Safety
 
 
 @dataclass(frozen=True)

@@ -412,7 +412,7 @@ def split_fix(module, cell: Cell) -> Optional[Fix]:
                  "schema_version": 3, "solution": False, "task": False}  # fmt: skip
     new_cell = marker_line(test_meta) if module.line(split - 1).strip() == "" else "\n" + marker_line(test_meta)
     edits = (Edit(cell.start, cell.start, suggested_marker(cell, solution)), Edit(split, split - 1, new_cell))
-    return Fix(f"split the cell: the implementation stays an unlocked solution cell, the tests from line {split} get their own graded locked cell ({grade_id!r})", edits)
+    return Fix(f"split the cell: the implementation stays an unlocked solution cell, the tests from line {split} get their own graded locked cell ({grade_id!r})", edits, Safety.SAFE)
 
 
 def check_test_cells(module, index):

@@ -268,8 +268,8 @@ def test_a_fix_that_would_add_blocking_findings_or_break_the_syntax_is_rejected(
 
     text = cell(f"def test_unit_a():\n    assert 1 + 1 == 2\n\n{GUARD}\n    test_unit_a()\n")
     module = parse_text(text, "m.py")
-    unguard = Fix("drops the guard", (Edit(5, 6, "test_unit_a()"),))  # would add a TI001
-    unparsable = Fix("breaks the def", (Edit(2, 2, "def test_unit_a(:"),))
+    unguard = Fix("drops the guard", (Edit(5, 6, "test_unit_a()"),), Safety.SAFE)  # would add a TI001
+    unparsable = Fix("breaks the def", (Edit(2, 2, "def test_unit_a(:"),), Safety.SAFE)
     (ex001,) = [f for f in audit_source(module, None) if f.code == "EX001"]  # no default_exp: a real finding, no fix of its own
     for bad in (unguard, unparsable):
         result = fix_source(module, [dataclasses.replace(ex001, fix=bad)], text)

@@ -6,7 +6,7 @@ import json
 import jsonschema
 import pytest
 
-from audits.model import Edit, Finding, Fix, Rule, Severity
+from audits.model import Edit, Finding, Fix, Rule, Safety, Severity
 from audits.report import ModuleInfo, fixplan, markdown, text
 from audits.report import json as json_report
 
@@ -25,10 +25,10 @@ RULES = [
 ]
 FINDINGS = [
     Finding("TI001", Severity.CRITICAL, "modules/16_compression/compression.py", 30, "test_unit_b() runs at import time", "test_unit_b()", 'if __name__ == "__main__":\n    test_unit_b()',
-            fix=Fix("wrapped in a new __main__ guard", (Edit(30, 30, 'if __name__ == "__main__":\n    test_unit_b()'),))),
+            fix=Fix("wrapped in a new __main__ guard", (Edit(30, 30, 'if __name__ == "__main__":\n    test_unit_b()'),), Safety.SAFE)),
     Finding("CC001", Severity.CRITICAL, "modules/16_compression/compression.py", 10, "class Sequential chains layers", "class Sequential:", "Delete the class and chain layers explicitly."),
     Finding("TI001", Severity.CRITICAL, "modules/16_compression/compression.py", 20, "test_unit_a() runs at import time", "test_unit_a()", 'if __name__ == "__main__":\n    test_unit_a()',
-            fix=Fix("wrapped in a new __main__ guard", (Edit(20, 20, 'if __name__ == "__main__":\n    test_unit_a()'),))),
+            fix=Fix("wrapped in a new __main__ guard", (Edit(20, 20, 'if __name__ == "__main__":\n    test_unit_a()'),), Safety.SAFE)),
     Finding("NB001", Severity.HIGH, "modules/16_compression/compression.py", 5, "code cell has no nbgrader metadata", "# %%", '# %% nbgrader={"grade": false}'),
     Finding("REF001", Severity.MEDIUM, "modules/16_compression/compression.py", 2, "says Module 17, this is module 16", "line 2", "Say Module 16."),
 ]
