@@ -25,11 +25,10 @@ block, 2 usage or input error (one line on stderr).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as _dt
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from audits import score as scoring
@@ -92,10 +91,21 @@ def targets(auditor: Auditor, target: str | None) -> list[ModuleSource]:
     return [parse_module(ref) if ref else parse_file(path)]
 
 
-def run_all(auditor: Auditor, modules: list[ModuleSource], limits: Limits, jobs: int) -> list[Bite]:
-    """Every module, `jobs` at a time (each is one child process with its forks)."""
+def run_all(auditor: Auditor, modules: list[ModuleSource], limits: Limits, jobs: int, progress=None) -> list[Bite]:
+    """Every module, `jobs` at a time (each is one child process with its forks), in the order given;
+    `progress(done, total, bite)` is called as each one finishes."""
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(lambda module: bite_module(auditor, module, limits), modules))
+        futures = [pool.submit(bite_module, auditor, module, limits) for module in modules]
+        for done, future in enumerate(as_completed(futures), 1):
+            if progress is not None:
+                progress(done, len(futures), future.result())
+        return [future.result() for future in futures]
+
+
+def progress_line(done: int, total: int, bite: Bite) -> None:
+    """One line on stderr per finished module (a whole course takes a while: the terminal shows it is working)."""
+    verdict = "bites" if bite.bites else "DOES NOT BITE"
+    print(f"bite: {done}/{total} {bite.stem} {bite.summary.seconds:.1f} s {verdict}", file=sys.stderr, flush=True)
 
 
 HEADERS = ("module", "graded", "solution", "student", "regions", "seconds", "status")
@@ -174,12 +184,16 @@ def main(argv: list[str] | None = None) -> int:
         if os.name != "posix":  # the static audit runs anywhere; running cells needs fork, rlimits and process groups
             raise InputError("python -m audits.bite needs a POSIX system (Linux or macOS): it runs cells in forked, resource-limited child processes")
         auditor = Auditor(args.root)
-        auditor.config = dataclasses.replace(auditor.config, ignore=ignored_codes(args, auditor.config.ignore))
+        auditor.leave_out(ignored_codes(args, ()))
         modules = targets(auditor, args.target)
         limits = Limits(timeout=args.timeout, memory_mb=args.memory_mb, sandboxed=not args.no_sandbox)
         isolation = limits.isolation  # before any run: no sandbox and no --no-sandbox is one line, exit 2
-        bites = run_all(auditor, modules, limits, args.jobs)
-        sys.stdout.write(render(bites, args.format, _dt.date.today(), isolation))
+        on_terminal = sys.stderr.isatty()
+        if on_terminal:
+            print(f"bite: running {len(modules)} module(s), {max(1, args.jobs)} at a time ({isolation})", file=sys.stderr, flush=True)
+        bites = run_all(auditor, modules, limits, args.jobs, progress_line if on_terminal else None)
+        rendering = render(bites, args.format, _dt.date.today(), isolation)
+        sys.stdout.write(report.for_stream(args.format, rendering, sys.stdout) if args.format else rendering)
         return EXIT_READY if args.exit_zero or all(bite.bites for bite in bites) else EXIT_BLOCKED
 
     return guarded_main(body)
