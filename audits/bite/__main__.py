@@ -171,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=list(report.FORMATS), help="render the findings in this format (default: the table)")
     parser.add_argument("--timeout", type=_positive(float), default=Limits.timeout, help="seconds (wall-clock and CPU) one cell may run (default: %(default)s)")
     parser.add_argument("--memory-mb", type=_positive(int), default=Limits.memory_mb, help="address space of each child process, MiB (default: %(default)s)")
+    parser.add_argument("--disk-mb", type=_positive(int), default=Limits.disk_mb, help="everything one module's run may write (its sandbox's scratch), MiB (default: %(default)s)")
+    parser.add_argument("--processes", type=_positive(int), default=Limits.processes, help="processes one module's run may have at a time, in its sandbox (default: %(default)s)")
     parser.add_argument("--no-sandbox", action="store_true", help="run the course code without the operating-system sandbox: it can then read, write and delete your files, use the network and signal your processes (only for code you trust, where bubblewrap cannot run)")
     parser.add_argument("--jobs", type=_positive(int), default=os.cpu_count() or 1, help="modules run side by side (default: the CPU count)")
     add_selection(parser)
@@ -186,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         auditor = Auditor(args.root)
         auditor.leave_out(ignored_codes(args, ()))
         modules = targets(auditor, args.target)
-        limits = Limits(timeout=args.timeout, memory_mb=args.memory_mb, sandboxed=not args.no_sandbox)
+        limits = Limits(timeout=args.timeout, memory_mb=args.memory_mb, disk_mb=args.disk_mb, processes=args.processes, sandboxed=not args.no_sandbox)
         isolation = limits.isolation  # before any run: no sandbox and no --no-sandbox is one line, exit 2
         on_terminal = sys.stderr.isatty()
         if on_terminal:

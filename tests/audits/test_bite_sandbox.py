@@ -9,6 +9,7 @@ process of the machine carries that name afterwards).
 """
 
 import hashlib
+import json
 import os
 import signal
 import socket
@@ -267,38 +268,20 @@ def test_the_sandbox_is_named_in_every_header(tmp_path, capsys):
         out = capsys.readouterr().out
         assert header.format("bubblewrap: course read-only") in out, fmt
         assert fmt not in (None, "text") or out.startswith("isolation: bubblewrap: ")
+    assert main(["--root", str(root), "--disk-mb", "16", "--processes", "12"]) == 0  # the limits given are the ones held
+    assert "only scratch writable (16 MiB)" in capsys.readouterr().out
 
 
-# -- verdicts out of the course code's reach ----------------------------------------------------
-
-# Course code that writes events into every pipe it holds (the worker's report channel among them).
-FORGE = (
-    "import json, os, stat\n"
-    "def forge(*events):\n"
-    "    for fd in range(3, 64):\n"
-    "        try:\n"
-    "            if stat.S_ISFIFO(os.fstat(fd).st_mode):\n"
-    "                os.write(fd, b''.join(json.dumps(event).encode() + b'\\n' for event in events))\n"
-    "        except OSError:\n"
-    "            pass\n"
-)
-FAILING_TEST = marker("test-two", "test") + "\ndef test_unit_two():\n    assert two() == 3, 'two is not three'\n\ntest_unit_two()\n"
-TAMPERING = {
-    "a later cell passes": "forge({'event': 'result', 'variant': 'solution', 'cell': 3, 'status': 'pass', 'graded': True})\n",
-    "a cell is skipped": "forge({'event': 'start', 'variant': 'solution', 'cell': 3}, {'event': 'result', 'variant': 'solution', 'cell': 3, 'status': 'pass'})\n",
-    "the walk is done early": "forge({'event': 'done', 'variant': 'solution'})\nos._exit(0)\n",
-    "its own result first": "forge({'event': 'result', 'variant': 'solution', 'cell': 2, 'status': 'pass'})\nraise RuntimeError('fails after all')\n",
-}
-
-
-@pytest.mark.parametrize("attack", sorted(TAMPERING))
-def test_forged_reports_end_the_run_with_a_finding_on_the_forging_cell(tmp_path, attack):
-    """The runner checks the event sequence outside the sandbox: an event the worker would not write
-    next stops the run, with BITE004 on the cell that was running, and the failing test is not clean."""
-    impl = marker("two", "impl") + '\ndef two():\n    """TODO."""\n    ### BEGIN SOLUTION\n    return 2\n    ### END SOLUTION\n'
-    text = source(impl, marker("tamper") + "\n" + FORGE + TAMPERING[attack], FAILING_TEST)
-    root = make_checkout(tmp_path / "course", {"01_widget": text})
-    bite = run_bite(root)
-    (stop,) = [f for f in bite.findings if f.code == "BITE004"]
-    assert stop.line == line_of(text, '"grade_id": "tamper"') and "tampered with" in stop.message, stop.message
-    assert not bite.bites and bite.summary.solution_passed == 0
+def test_the_command_line_limits_reach_the_sandbox(tmp_path, capsys):
+    """--processes and --disk-mb are what the course code meets: with 6 processes eight forks cannot all
+    succeed (the worker and the sandbox's own processes count too), with 4 MiB the 5th MiB cannot be written."""
+    cells = {
+        "forks": "import os, time\nfor _ in range(8):\n    if os.fork() == 0:\n        time.sleep(30)\n        os._exit(0)\n",
+        "fills": "with open('big.bin', 'wb') as out:\n    for _ in range(5):\n        out.write(b'x' * (1 << 20))\n",
+    }
+    root, text = hostile_course(tmp_path, cells)
+    assert main(["--root", str(root), "--processes", "6", "--disk-mb", "4", "--format", "json"]) == 1
+    (module,) = json.loads(capsys.readouterr().out)["modules"]
+    messages = {f["line"]: f["message"] for f in module["findings"]}
+    assert "Resource temporarily unavailable" in messages[line_of(text, '"grade_id": "forks"')]
+    assert "No space left on device" in messages[line_of(text, '"grade_id": "fills"')]
