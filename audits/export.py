@@ -336,6 +336,12 @@ def run(args) -> int:
         return EXIT_READY
 
     generated = [path for path in stale if is_generated(path)]
+    for path in changed:  # a lone surrogate a notebook's JSON escapes has no UTF-8 form: refuse before writing anything
+        try:
+            files[path].encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise InputError(f"cannot write {path.relative_to(root).as_posix()}: its code holds {files[path][error.start]!r}, "
+                             "which UTF-8 cannot encode (a lone surrogate escaped in a notebook); nothing written") from None
     if changed or generated:  # one rename for the whole package (folders left empty by the stale files go too)
         replace_tree(root, root / PACKAGE, {**{path: files[path] for path in changed}, **dict.fromkeys(generated)})
     print(f"exported {len(modules)} module(s): {len(changed)} file(s) written, {len(files) - len(changed)} unchanged")

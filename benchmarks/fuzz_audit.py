@@ -3,21 +3,29 @@
     python benchmarks/fuzz_audit.py --examples 10000 [--seed N] [--jobs 2] [--save DIR]
 
 Hypothesis draws each example: a module source (the course's own, the harness's
-fixture sources) and a mutation of it, as a percent file or as a notebook:
-truncation, byte flips, a wrong encoding, a huge cell, deeply nested code,
-malformed nbgrader metadata JSON, cell and solution markers inside strings,
+fixture sources) and a mutation of it, as a percent file or as a notebook.
+Percent files: truncation, byte flips, a wrong encoding, a huge cell, deeply nested
+code, malformed nbgrader metadata JSON, cell and solution markers inside strings,
 random text spliced in, random bytes, and the four input classes of issue 14
 (a JSON integer past Python's digit limit, 100,000 `[` in the `{"nbgrader": ...}`
 header, an unhashable `grade_id` and a lone surrogate `grade_id` under --fix).
+Notebooks (issue 23): JSON nested 50 to 3,000 levels deep in every place a notebook
+holds JSON, every nbformat version (1-3 converted by nbformat, and spoiled), empty
+notebooks, notebooks nbformat's schema rejects, lone surrogates in sources, ids,
+metadata keys and values, and truncated, byte-flipped or key-dropped JSON.
 Fixed regression inputs run first (those four, `²` as a module number, 10,000
-unguarded test calls in one cell).
+unguarded test calls in one cell, points of 320 digits, a 4,400-digit module number,
+and one notebook of each issue-23 class).
 
-Every example goes through every command, in this process through each
-command's `main` (the code path of `python -m ...` minus the interpreter start):
-`audits.module N --format json`, `audits.module N --fix`, `audits.export N`
-and the whole-repository table `audits --jobs 2`, run once a clean neighbour module
-(99_widget) has joined the checkout, so the table's forked workers and their
-exchange of exports meet the mutated module too. Counted per command:
+Every example goes through every command and output format, in this process
+through each command's `main` (the code path of `python -m ...` minus the
+interpreter start): `audits.module N` (writes the review, fix plan and JSON
+report files), `audits.module N --format json`, `--format sarif`, one of the
+other formats (text, markdown, fixplan, github; drawn), `audits.module N --fix`,
+`audits.export N`, and the whole-repository table `audits --jobs 2` and one
+repository format (json, sarif, github, markdown, text; drawn), both run once a
+clean neighbour module (99_widget) has joined the checkout, so the table's forked
+workers and their exchange of exports meet the mutated module too. Counted per command:
 
 - traceback: an exception escaped `main` (must be 0);
 - internal error: the command printed "internal error" (must be 0);
@@ -50,6 +58,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NEIGHBOUR = ROOT / "tests" / "audits" / "seedlike" / "clean" / "modules" / "01_widget" / "widget.py"  # a clean module
+NOTEBOOK_FIXTURES = [*(ROOT / "tests" / "audits" / "notebooks").glob("*.ipynb"), *(ROOT / "tests" / "audits" / "layouts" / "nbgrader_course" / "source" / "ps1").glob("*.ipynb")]
 sys.path.insert(0, str(ROOT))
 # Hypothesis keeps its caches in the temp folder, not in a .hypothesis/ of the checkout.
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "tinytorch-qa-hypothesis"))
@@ -248,6 +257,147 @@ def spoil_notebook(data, notebook: str) -> bytes:
     return json.dumps(document).encode("utf-8")
 
 
+DEEP = "__deep__"  # a placeholder value, replaced by the nested text (json.dumps itself stops near 1,000 levels)
+
+
+def _some_cell(data, document: dict) -> dict:
+    cells = document.setdefault("cells", [])
+    if not cells:
+        cells.append({"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": "x = 1\n"})
+    return cells[data.draw(st.integers(0, len(cells) - 1), label="cell")]
+
+
+def deep_json(data, notebook: str) -> bytes:
+    """JSON nested 50 to 3,000 levels deep in a place a notebook holds JSON."""
+    depth = data.draw(st.integers(50, 3_000), label="depth")
+    opener, closer = data.draw(st.sampled_from([("[", "]"), ('{"a": ', "}")]), label="nesting")
+    document = json.loads(notebook)
+    cell = _some_cell(data, document)
+    where = data.draw(st.sampled_from(["notebook metadata", "cell metadata", "nbgrader", "output", "source"]), label="where")
+    if where == "notebook metadata":
+        document["metadata"]["deep"] = DEEP
+    elif where == "cell metadata":
+        cell.setdefault("metadata", {})["deep"] = DEEP
+    elif where == "nbgrader":
+        cell.setdefault("metadata", {}).setdefault("nbgrader", {})["grade_id"] = DEEP
+    elif where == "output":
+        cell["cell_type"], cell["outputs"], cell["execution_count"] = "code", [{"output_type": "execute_result", "data": {"application/json": DEEP}, "metadata": {}, "execution_count": 1}], 1
+    else:
+        cell["source"] = DEEP
+    inner = "1" if closer == "}" else ""
+    return json.dumps(document).replace(f'"{DEEP}"', opener * depth + inner + closer * depth, 1).encode("utf-8")
+
+
+def old_format(data, notebook: str) -> bytes:
+    """The notebook in nbformat 1, 2 or 3 (as nbformat writes them), whole or spoiled."""
+    import nbformat
+
+    version = data.draw(st.sampled_from([1, 2, 3]), label="nbformat version")
+    try:
+        old = json.loads(json.dumps(nbformat.convert(nbformat.reads(notebook, as_version=4), version)))
+    except Exception:  # noqa: BLE001 - nbformat cannot write every version: a hand-made one then
+        old = {"nbformat": version, "nbformat_minor": 0, "metadata": {},
+               "worksheets": [{"cells": [{"cell_type": "code", "input": "x = 1\n", "language": "python", "outputs": []}]}]}
+    old["nbformat"] = version
+    how = data.draw(st.sampled_from(["whole", "drop a key", "wrong type", "junk cells"]), label="old notebook")
+    if how == "drop a key":
+        old.pop(data.draw(st.sampled_from(["worksheets", "metadata", "nbformat_minor", "cells"])), None)
+    elif how == "wrong type":
+        old[data.draw(st.sampled_from(["worksheets", "metadata", "cells"]))] = data.draw(st.sampled_from([None, 7, "x", [1], {"a": 1}]))
+    elif how == "junk cells":
+        junk = data.draw(st.lists(st.sampled_from([1, None, "x", {}, {"cell_type": "heading"}, {"cell_type": "code"}, {"cell_type": "markdown", "source": 3}]), max_size=4))
+        old.setdefault("worksheets", [{}])
+        if isinstance(old["worksheets"], list) and old["worksheets"] and isinstance(old["worksheets"][0], dict):
+            old["worksheets"][0]["cells"] = junk
+        old["cells"] = junk
+    return json.dumps(old).encode("utf-8")
+
+
+def empty_notebook(data, notebook: str) -> bytes:
+    """A valid notebook with no cells, or with cells that hold nothing."""
+    minor = data.draw(st.integers(0, 5), label="nbformat_minor")
+    kinds = data.draw(st.lists(st.sampled_from(["code", "markdown", "raw"]), max_size=3), label="empty cells")
+    cells = []
+    for number, kind in enumerate(kinds):
+        cell = {"cell_type": kind, "metadata": {}, "source": data.draw(st.sampled_from(["", [], "\n\n", [""]]))}
+        if kind == "code":
+            cell.update(execution_count=None, outputs=[])
+        if data.draw(st.booleans(), label="nbgrader"):
+            cell["metadata"]["nbgrader"] = {"grade": False, "grade_id": f"c{number}", "locked": False, "schema_version": 3, "solution": kind == "code", "task": False}
+        if minor >= 5:
+            cell["id"] = f"cell-{number}"
+        cells.append(cell)
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": minor}).encode("utf-8")
+
+
+def invalid_notebook(data, notebook: str) -> bytes:
+    """JSON a notebook reader can still read, which nbformat's schema rejects."""
+    document = json.loads(notebook)
+    for _ in range(data.draw(st.integers(1, 3), label="spoils")):
+        cell = _some_cell(data, document)
+        how = data.draw(st.sampled_from(["no outputs", "no execution_count", "unknown key", "collapsed", "bad id", "duplicate id",
+                                         "minor type", "no metadata", "unknown output", "execution_count type", "attachments"]))
+        if how == "no outputs":
+            cell.pop("outputs", None)
+        elif how == "no execution_count":
+            cell.pop("execution_count", None)
+        elif how == "unknown key":
+            cell["colour"] = "red"
+        elif how == "collapsed":
+            cell.setdefault("metadata", {})["collapsed"] = "sometimes"
+        elif how == "bad id":
+            cell["id"] = data.draw(st.sampled_from(["a b", "", "x" * 100, "é"]))
+        elif how == "duplicate id":
+            for other in document["cells"]:
+                other["id"] = "same"
+        elif how == "minor type":
+            document["nbformat_minor"] = data.draw(st.sampled_from(["5", None, -1, 99]))
+        elif how == "no metadata":
+            document.pop("metadata", None)
+        elif how == "unknown output":
+            cell["outputs"] = [{"output_type": "hologram"}]
+        elif how == "execution_count type":
+            cell["execution_count"] = "one"
+        else:
+            cell["attachments"] = {"a.png": "not a bundle"}
+    return json.dumps(document).encode("utf-8")
+
+
+SURROGATES = ["\ud800", "\udfff", "\ud83d", "x\udc80y"]
+
+
+def surrogates(data, notebook: str) -> bytes:
+    """Lone surrogates (legal as JSON escapes, no UTF-8 form) where a notebook holds text."""
+    document = json.loads(notebook)
+    for _ in range(data.draw(st.integers(1, 3), label="surrogates")):
+        cell = _some_cell(data, document)
+        bad = data.draw(st.sampled_from(SURROGATES), label="surrogate")
+        where = data.draw(st.sampled_from(["source", "source list", "grade_id", "metadata key", "metadata value", "id", "notebook metadata", "output"]))
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        if where == "source":
+            cell["source"] = source + f"\nname = '{bad}'\n"
+        elif where == "source list":
+            cell["source"] = [source, f"# {bad}\n"]
+        elif where == "grade_id":
+            cell.setdefault("metadata", {}).setdefault("nbgrader", {"grade": False, "locked": False, "schema_version": 3, "solution": False})["grade_id"] = bad
+        elif where == "metadata key":
+            cell.setdefault("metadata", {})[bad] = 1
+        elif where == "metadata value":
+            cell.setdefault("metadata", {})["tags"] = [bad]
+        elif where == "id":
+            cell["id"] = bad
+        elif where == "notebook metadata":
+            document.setdefault("metadata", {})["title"] = bad
+        else:
+            cell["cell_type"], cell["execution_count"] = "code", None
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": bad}]
+    return json.dumps(document).encode("utf-8")  # ensure_ascii: each surrogate is a \\udXXX escape
+
+
+NOTEBOOK_MUTATIONS = {f"notebook {f.__name__}": f for f in (spoil_notebook, deep_json, old_format, empty_notebook, invalid_notebook, surrogates)}
+
+
 # ---- running the commands -----------------------------------------------------------------
 
 def run(main, argv: list[str], timeout: float) -> tuple[object, str, str, float]:
@@ -326,25 +476,37 @@ class Tally:
         self.slowest = sorted(self.slowest, reverse=True)[:5]
 
 
+MODULE_FORMATS = ("text", "markdown", "fixplan", "github")  # beside the report files, json and sarif, which every input gets
+REPO_FORMATS = ("json", "sarif", "github", "markdown", "text")
+COMMANDS = ["module json", "module reports", "module sarif", *(f"module {f}" for f in MODULE_FORMATS), "module --fix", "export",
+            "table", *(f"table {f}" for f in REPO_FORMATS)]  # the report's order
+
+
 def check_one(tally: Tally, mutation: str, folder: str, raw: bytes, suffix: str, timeout: float, save: Path | None,
-              module_arg: str | None = None) -> None:
-    """Write one input into a throw-away checkout and run every command on it."""
+              module_arg: str | None = None, formats: tuple[str, str] = ("text", "json")) -> None:
+    """Write one input into a throw-away checkout and run every command on it (`formats`: the drawn
+    module and repository formats, beside the ones every input gets)."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         source = root / "modules" / folder / f"{folder.split('_', 1)[1]}{suffix}"
         source.parent.mkdir(parents=True)
         source.write_bytes(raw)
         target = module_arg or (str(int(folder[:2])) if suffix == ".py" else str(source))
+        module_format, repo_format = formats
         commands = [
             ("module json", module_cli.main, [target, "--root", str(root), "--format", "json"]),
+            ("module reports", module_cli.main, [target, "--root", str(root)]),  # writes reports/NN_name.{review.md,fixes.md,json}
+            ("module sarif", module_cli.main, [target, "--root", str(root), "--format", "sarif"]),
+            (f"module {module_format}", module_cli.main, [target, "--root", str(root), "--format", module_format]),
             ("module --fix", module_cli.main, [target, "--root", str(root), "--fix", "--format", "json"]),
             ("export", export_cli.main, ([target] if module_arg or suffix == ".py" else []) + ["--root", str(root), "--force"]),
             ("table", audits_cli.main, ["--root", str(root), "--jobs", "2"]),
+            (f"table {repo_format}", audits_cli.main, ["--root", str(root), "--jobs", "2", "--format", repo_format]),
         ]
         before = None
         failed = False
         for name, main, argv in commands:
-            if name == "table":  # two modules, so the table runs in two processes
+            if name.startswith("table"):  # two modules, so the table runs in two processes
                 neighbour = root / "modules" / "99_widget" / NEIGHBOUR.name
                 neighbour.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(NEIGHBOUR, neighbour)
@@ -363,21 +525,31 @@ def check_one(tally: Tally, mutation: str, folder: str, raw: bytes, suffix: str,
             failed = failed or outcome in MUST_BE_ZERO or outcome == "slow"
         if failed and save is not None:
             save.mkdir(parents=True, exist_ok=True)
-            (save / f"{len(tally.failures):05d}-{mutation}{suffix}").write_bytes(raw)
+            (save / f"{len(tally.failures):05d}-{mutation.replace(' ', '_')}{suffix}").write_bytes(raw)
 
 
-def regression_inputs(bases: dict[str, str]) -> list[tuple[str, str, bytes, str | None]]:
-    """(label, folder, raw bytes, module argument) of the fixed inputs that run before the drawn ones."""
+def regression_inputs(bases: dict[str, str], notebooks: dict[str, str]) -> list[tuple[str, str, bytes, str | None, str]]:
+    """(label, folder, raw bytes, module argument, suffix) of the fixed inputs that run before the drawn ones."""
     text = bases.get("16_compression") or next(iter(bases.values()))
+    notebook = json.loads(next(iter(notebooks.values())))
+    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": "x = 1\n"}
+    points = '{"grade": true, "grade_id": "t", "locked": true, "points": 1' + "0" * 320 + ', "schema_version": 3, "solution": false, "task": false}'
     return [
-        ("issue 14: big integer", "16_compression", ('# %% nbgrader={"points": 1' + "0" * 4300 + "}\nx = 1\n").encode(), None),
-        ("issue 14: big integer markdown", "16_compression", ('# %% [markdown] nbgrader={"points": 1' + "0" * 4300 + '}\n"""\ntext\n"""\n').encode(), None),
-        ("issue 14: deep header", "16_compression", ('# %% {"nbgrader": ' + "[" * 100_000 + "\nx = 1\n").encode(), None),
-        ("issue 14: unhashable grade_id", "16_compression", b'# %% nbgrader={"grade_id": {"a": 1}}\nx = 1\n', None),
-        ("issue 14: list grade_id", "16_compression", b'# %% nbgrader={"grade_id": [1]}\nx = 1\n', None),
-        ("issue 14: surrogate grade_id", "16_compression", b'# %% nbgrader={"grade_id": "\\ud800"}\nx = 1\n', None),
-        ("issue 14: superscript number", "16_compression", text.encode(), "²"),
-        ("issue 14: 10,000 unguarded calls", "16_compression", ("# %%\n" + "\n".join(f"test_unit_{n}()" for n in range(10_000)) + "\n").encode(), None),
+        ("issue 14: big integer", "16_compression", ('# %% nbgrader={"points": 1' + "0" * 4300 + "}\nx = 1\n").encode(), None, ".py"),
+        ("issue 14: big integer markdown", "16_compression", ('# %% [markdown] nbgrader={"points": 1' + "0" * 4300 + '}\n"""\ntext\n"""\n').encode(), None, ".py"),
+        ("issue 14: deep header", "16_compression", ('# %% {"nbgrader": ' + "[" * 100_000 + "\nx = 1\n").encode(), None, ".py"),
+        ("issue 14: unhashable grade_id", "16_compression", b'# %% nbgrader={"grade_id": {"a": 1}}\nx = 1\n', None, ".py"),
+        ("issue 14: list grade_id", "16_compression", b'# %% nbgrader={"grade_id": [1]}\nx = 1\n', None, ".py"),
+        ("issue 14: surrogate grade_id", "16_compression", b'# %% nbgrader={"grade_id": "\\ud800"}\nx = 1\n', None, ".py"),
+        ("issue 14: superscript number", "16_compression", text.encode(), "²", ".py"),
+        ("issue 14: 10,000 unguarded calls", "16_compression", ("# %%\n" + "\n".join(f"test_unit_{n}()" for n in range(10_000)) + "\n").encode(), None, ".py"),
+        ("issue 23: points of 320 digits", "16_compression", (text + f"\n# %% nbgrader={points}\ndef test_x():\n    assert 1 == 1\n").encode(), None, ".py"),
+        ("issue 23: a 4,400-digit module number", "16_compression", text.encode(), "1" * 4400, ".py"),
+        ("issue 23: notebook nested 700 deep", "16_compression", json.dumps({**notebook, "metadata": {"a": DEEP}}).replace(f'"{DEEP}"', "[" * 700 + "]" * 700).encode(), None, ".ipynb"),
+        ("issue 23: nbformat 3 without worksheets", "16_compression", b'{"nbformat": 3, "nbformat_minor": 0, "metadata": {}}', None, ".ipynb"),
+        ("issue 23: surrogate grade_id notebook", "16_compression", json.dumps({"cells": [{**cell, "metadata": {"nbgrader": {"grade_id": "\ud800"}}}], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}).encode(), None, ".ipynb"),
+        ("issue 23: valid empty notebook", "16_compression", b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}', None, ".ipynb"),
+        ("issue 23: notebook nbformat rejects", "16_compression", json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "source": "x = 1"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}).encode(), None, ".ipynb"),
     ]
 
 
@@ -386,36 +558,42 @@ def fuzz(args) -> Tally:
     bases = dict(corpus())
     names = sorted(bases)
     notebooks = {name: nb for name in names[:8] if (nb := as_notebook(bases[name])) is not None}
+    for number, path in enumerate(sorted(NOTEBOOK_FIXTURES), start=90):  # real notebooks: nbgrader quickstart's and ours
+        notebooks[f"{number}_{path.stem.lower()}"] = path.read_text(encoding="utf-8")
     if args.shard == 0:
-        for label, folder, raw, module_arg in regression_inputs(bases):
-            check_one(tally, label, folder, raw, ".py", args.timeout, args.save, module_arg)
+        for label, folder, raw, module_arg, suffix in regression_inputs(bases, notebooks):
+            check_one(tally, label, folder, raw, suffix, args.timeout, args.save, module_arg)
 
     @settings(max_examples=args.examples, database=None, deadline=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
     @given(st.data())
     def example(data):
-        name = data.draw(st.sampled_from(names), label="base")
-        if notebooks and data.draw(st.integers(0, 9), label="notebook?") == 0:
+        formats = (data.draw(st.sampled_from(MODULE_FORMATS), label="module format"), data.draw(st.sampled_from(REPO_FORMATS), label="repository format"))
+        if data.draw(st.integers(0, 9), label="notebook?") < 4:  # 4 in 10: the newer surface
             name = data.draw(st.sampled_from(sorted(notebooks)), label="notebook base")
-            check_one(tally, "notebook", name, spoil_notebook(data, notebooks[name]), ".ipynb", args.timeout, args.save)
+            mutation = data.draw(st.sampled_from(sorted(NOTEBOOK_MUTATIONS)), label="notebook mutation")
+            check_one(tally, mutation, name, NOTEBOOK_MUTATIONS[mutation](data, notebooks[name]), ".ipynb", args.timeout, args.save, formats=formats)
             return
+        name = data.draw(st.sampled_from(names), label="base")
         mutation = data.draw(st.sampled_from(sorted(MUTATIONS)), label="mutation")
-        check_one(tally, mutation, name, MUTATIONS[mutation](data, bases[name]), ".py", args.timeout, args.save)
+        check_one(tally, mutation, name, MUTATIONS[mutation](data, bases[name]), ".py", args.timeout, args.save, formats=formats)
 
     hypothesis_seed(args.seed + args.shard)(example)()
     return tally
 
 
 def report(counts: dict, failures: list, slowest: list, examples: int, seconds: float) -> int:
-    commands = ["module json", "module --fix", "export", "table"]
+    commands = [command for command in COMMANDS if any(name == command for _, name in counts)]
     outcomes = ["exit 0", "exit 1", "exit 2", "slow", *MUST_BE_ZERO]
-    print(f"{examples} drawn inputs (+ regression inputs) through {len(commands)} commands in {seconds:.0f} s (wall)\n")
+    runs = sum(sum(counter.values()) for counter in counts.values())
+    inputs = sum(counter.total() for (_, name), counter in counts.items() if name == "module json")
+    print(f"{inputs} inputs ({examples} drawn + regression inputs), {runs} command runs (8 per input) in {seconds:.0f} s (wall)\n")
     for command in commands:
         total = Counter()
         for (mutation, name), counter in counts.items():
             if name == command:
                 total.update(counter)
-        print(f"{command:<13} " + "  ".join(f"{o}: {total[o]}" for o in outcomes))
+        print(f"{command:<16} " + "  ".join(f"{o}: {total[o]}" for o in outcomes))
     print("\nper input class (all commands):")
     by_class: dict[str, Counter] = defaultdict(Counter)
     for (mutation, _), counter in counts.items():

@@ -86,3 +86,16 @@ def test_points_no_float_holds_are_summed_in_the_review_without_overflow(root, a
 def test_the_repository_review_in_markdown_sums_huge_points_too(root):
     with_cell(root, HUGE_POINTS_CELL)
     assert "worth about 10^320 points" in run(root, "audits", "--format", "markdown").stdout
+
+
+def test_exporting_a_notebook_whose_code_holds_a_lone_surrogate_is_one_line_and_writes_nothing(tmp_path):
+    cell = {"cell_type": "code", "execution_count": None, "id": "c1", "metadata": {}, "outputs": [],
+            "source": "#| default_exp core.widget\n#| export\nname = '\ud800'\n"}  # fmt: skip
+    notebook = tmp_path / "course" / "modules" / "01_widget" / "widget.ipynb"
+    notebook.parent.mkdir(parents=True)
+    notebook.write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    result = run_command("audits.export", "--root", notebook.parents[2], "--force")
+    *warnings, last = result.stderr.splitlines()  # --force lists the blocking findings first
+    assert result.returncode == 2 and warnings[0].startswith("warning: exporting despite") and "Traceback" not in result.stderr
+    assert last == "error: cannot write tinytorch/core/widget.py: its code holds '\\ud800', which UTF-8 cannot encode (a lone surrogate escaped in a notebook); nothing written"
+    assert not (notebook.parents[2] / "tinytorch").exists()
