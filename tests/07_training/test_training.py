@@ -19,7 +19,7 @@ from tinytorch.core.optimizers import SGD, Adam
 from tinytorch.core.tensor import Tensor
 from tinytorch.core.training import CosineSchedule, Trainer, clip_grad_norm
 
-from testkit.models import TwoLayerMLP, batches_of, make_blobs, make_xor, tanh_mlp, tied_mlp
+from testkit.models import OnlyForward, OnlyParameters, TwoLayerMLP, batches_of, make_blobs, make_xor, tanh_mlp, tied_mlp
 
 
 def cosine_reference(max_lr, min_lr, total, epoch):
@@ -321,16 +321,6 @@ def test_trainer_rejects_objects_that_are_not_models_or_optimizers():
         Trainer(object(), SGD(model.parameters()), CrossEntropyLoss())
     with pytest.raises(TypeError):
         Trainer(model, object(), CrossEntropyLoss())
-
-
-class OnlyForward:
-    def forward(self, x):
-        return x
-
-
-class OnlyParameters:
-    def parameters(self):
-        return []
 
 
 @pytest.mark.parametrize("half_a_model", [OnlyForward(), OnlyParameters()], ids=["only-forward", "only-parameters"])

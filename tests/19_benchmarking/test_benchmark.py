@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from testkit.blobs import BlobMLP, make_blobs
-from testkit.models import Identity, TwoLayerMLP, tied_mlp
+from testkit.models import Identity, OnlyForward, OnlyParameters, TwoLayerMLP, tied_mlp
 from tinytorch.bench import Benchmark, comparison_table
 from tinytorch.core.autograd import is_grad_enabled
 from tinytorch.core.tensor import Tensor
@@ -134,20 +134,6 @@ def test_list_names_and_the_comparison_table(blobs):
     assert list(bench.models) == ["model_0", "model_1"] and list(bench.datasets) == ["dataset_0"]
     table = comparison_table(bench.compare_models())
     assert table.splitlines()[1].startswith("model_0") and len(table.splitlines()) == 3
-
-
-class OnlyForward:
-    """Half a model: forward() without parameters()."""
-
-    def forward(self, x):
-        return x
-
-
-class OnlyParameters:
-    """The other half: parameters() without forward()."""
-
-    def parameters(self):
-        return []
 
 
 @pytest.mark.parametrize("models, error, words", [

@@ -54,6 +54,20 @@ class Identity:
         return []
 
 
+class OnlyForward:
+    """Half a model: forward() without parameters() (what model-taking APIs must refuse)."""
+
+    def forward(self, x):
+        return x
+
+
+class OnlyParameters:
+    """The other half: parameters() without forward()."""
+
+    def parameters(self):
+        return []
+
+
 def tied_mlp(size, activation=None):
     """A TwoLayerMLP size -> size -> size (no activation unless given) whose layer2 uses
     layer1's weight Tensor: one Tensor in two layers, listed twice by parameters()."""
