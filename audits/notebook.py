@@ -130,6 +130,9 @@ def _invalid(node) -> tuple[Optional[str], Optional[int]]:
     """
     import nbformat
 
+    minor = node.get("nbformat_minor", 0)
+    if type(minor) is not int:  # nbformat's validator asserts it is one (AssertionError)
+        return f"nbformat_minor must be an integer, not {json.dumps(minor)}", None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. MissingIDFieldWarning: the finding says it instead

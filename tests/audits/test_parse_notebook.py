@@ -303,3 +303,12 @@ def test_fix_removing_a_suppression_in_a_markdown_cell_keeps_every_other_charact
     assert len(unused) == 1 and unused[0].fix is not None
     fix_file(module, unused)
     assert nbformat.read(path, as_version=4).cells[0].source == "Intro line\n\nSee the test below\nLast line"
+
+
+@pytest.mark.parametrize("minor", [None, "5", True, 1.5])
+def test_an_nbformat_minor_that_is_no_integer_is_a_finding_not_a_crash(tmp_path, minor):
+    """nbformat's validator asserts the minor version is an int: an AssertionError, not a ValidationError."""
+    path = tmp_path / "odd.ipynb"
+    path.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": minor}), encoding="utf-8")
+    (finding,) = [f for f in audit_source(parse_file(path), None) if f.code == "SYN002"]
+    assert f"nbformat_minor must be an integer, not {json.dumps(minor)}" in finding.message
