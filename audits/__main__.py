@@ -39,8 +39,8 @@ def audit_all(root: Path | str | None = None, jobs: int = 1) -> list[Audit]:
     return module.audit_every_module(Auditor(root, cache=True), jobs)[0]
 
 
-def table(audits: list[Audit], unreadable: Sequence[module.Unreadable] = ()) -> str:
-    """One row per module (an unreadable one shows its error), then the totals."""
+def table(audits: list[Audit], unreadable: Sequence[module.Unreadable] = (), skipped: Sequence[tuple[str, str]] = ()) -> str:
+    """One row per module (an unreadable one shows its error), the totals, then the course files not audited and why."""
     names = [a.stem for a in audits] + [row.stem for row in unreadable]
     count = len(audits) + len(unreadable)
     total_label = f"total ({count} module{'s' if count != 1 else ''})"
@@ -65,6 +65,9 @@ def table(audits: list[Audit], unreadable: Sequence[module.Unreadable] = ()) -> 
     rows.append(
         f"{total_label:<{width}}  {lines_total:>6}  " + "  ".join(f"{totals[key]:>4}" for key in COLUMNS) + f"  {'':>5}  {verdict}"
     )
+    if skipped:
+        rows.append(f"skipped ({len(skipped)} file{'s' if len(skipped) != 1 else ''} not audited):")
+        rows += [f"  {path}: {reason}" for path, reason in skipped]
     return "\n".join(rows) + "\n"
 
 

@@ -10,7 +10,16 @@ names its folders (`looked_in`), the pre-commit hook's `files:` pattern is `prec
     src/NN_name/NN_name.py
     modules/source/NN/name_dev.py        folders named by number alone (also modules/NN/, src/NN/NN_name.py)
     modules/name/name_dev.py             unnumbered folders (ordered by `[tool.audits] modules`)
-    source/<assignment>/<name>.ipynb     nbgrader (`nbgrader quickstart`)
+    source/<assignment>/<name>.ipynb     nbgrader (`nbgrader quickstart`); also `source (Fall2020)/...`
+                                         and nested assignments, source/Project/<topic>/<name>.ipynb
+    <any folder>/<name>.ipynb            a course with none of these folders: every notebook, and every
+                                         `.py` with nbgrader cell metadata (old-style percent sources)
+
+Numbers have two digits or more (`100_capstone/`). A folder with no file named after it holds
+its course files as modules (one: numbered by the folder; several: each unnumbered). Unnumbered
+folders beside numbered ones are audited after them. Every notebook and every `.py` with `# %%`
+cells that is not audited is listed in `Discovery.skipped` with its reason (a second candidate,
+a git-ignored copy, nbgrader's output folders, outside any layout...): nothing in silence.
 
 A source may be a percent-format `.py` or an `.ipynb` notebook (a `.py` wins in one folder).
 Numbers come from the folder names (NN_name or NN) and nowhere else. Anything odd is data, not an
@@ -27,6 +36,7 @@ same module exists; `[tool.audits] sources = [globs]` replaces all of this.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,9 +47,9 @@ from audits.model import InputError, ModuleRef
 if TYPE_CHECKING:  # imported for real only when a .gitignore must be read (see _GitIgnore)
     import pathspec
 
-FOLDER = re.compile(r"^(\d{2})_([A-Za-z0-9_]+)$")
-NUMBER_ONLY = re.compile(r"^\d{2}$")  # older TinyTorch checkouts: modules/source/01/tensor_dev.py, src/01/01_tensor.py
-NAMED_FILE = re.compile(r"^(?:\d{2}_)?([A-Za-z][A-Za-z0-9_]*?)(_dev)?$")  # 01_tensor, tensor_dev, tensor -> tensor
+FOLDER = re.compile(r"^(\d{2,})_([A-Za-z0-9_]+)$")  # two digits or more: a 200-module course numbers 100 and up
+NUMBER_ONLY = re.compile(r"^\d{2,}$")  # older TinyTorch checkouts: modules/source/01/tensor_dev.py, src/01/01_tensor.py
+NAMED_FILE = re.compile(r"^(?:\d{2,}_)?([A-Za-z][A-Za-z0-9_]*?)(_dev)?$")  # 01_tensor, tensor_dev, tensor -> tensor
 UNNUMBERED = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 SUFFIXES = (".py", ".ipynb")
 
@@ -86,12 +96,20 @@ def nothing_found(root: Path) -> InputError:
 
 
 def precommit_pattern() -> str:
-    """The `files:` regex of the pre-commit hooks: a module source under any layout's top folder."""
-    tops = dict.fromkeys(layout.base.split("/")[0] for layout in LAYOUTS)
+    """The `files:` regex of the pre-commit hooks: any file of a source's kind. The hook runs with
+    `--sources-only`, which keeps exactly the files discovery takes as module sources (so helpers and
+    conftest.py are left alone, notebooks of a course without source/ and `[tool.audits] sources` are not)."""
     suffixes = "|".join(suffix.lstrip(".") for suffix in SUFFIXES)
-    return f"^({'|'.join(tops)})/.*\\.({suffixes})$"
+    return f"\\.({suffixes})$"
 
 DEFAULT_EXP = re.compile(r"#\s*\|\s*default_exp\b")
+HEAD = 16384  # bytes of a `.py` read to see whether it holds `# %%` cells
+PERCENT_CELL = re.compile(r"^#\s*%%", re.MULTILINE)  # a `.py` holding cells looks like a course source
+NBGRADER_PERCENT = re.compile(r"^#\s*%%.*(?:\bnbgrader\s*=|\"nbgrader\")", re.MULTILINE)  # nbgrader metadata on a cell marker
+# Folders that hold no course sources: the tests' own fixtures and helpers, environments, build output.
+NOT_COURSE = {"tests", "test", "node_modules", "__pycache__", "site-packages", "build", "dist", "venv", "env", "reports"}
+# What nbgrader makes from source/: copies of the assignments, never their source.
+NBGRADER_OUTPUT = ("release", "submitted", "autograded", "feedback", "downloaded")
 CHECKOUT_MARKERS = (".git", "pyproject.toml", "nbgrader_config.py", "modules")
 
 
@@ -103,6 +121,7 @@ class Discovery:
     refs: list[ModuleRef]  # every module, in course order
     duplicates: dict[int, list[ModuleRef]] = field(default_factory=dict)  # number -> the folders sharing it
     generated: list[Path] = field(default_factory=list)  # git-ignored copies skipped in favour of a tracked source
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path relative to root, why it is not audited), sorted
     order_note: str = ""  # why forward-dependency checks are off (unnumbered modules without an order), or ""
 
     def duplicates_of(self, ref: ModuleRef) -> list[ModuleRef]:
@@ -206,31 +225,135 @@ def _folder_candidates(root: Path) -> tuple[list[_Candidate], list[_Candidate]]:
                 paths = _sources_in(folder, name)
                 if paths:
                     numbered.append(_Candidate(rank, folder.name, name, number, paths))
+                    continue
             elif NUMBER_ONLY.match(folder.name):
                 found = _named_source(folder)
                 if found:
                     numbered.append(_Candidate(rank, folder.name, found[0], int(folder.name), found[1]))
+                    continue
             elif UNNUMBERED.match(folder.name):
                 paths = _sources_in(folder, folder.name)
                 if paths:
                     unnumbered.append(_Candidate(rank, folder.name, folder.name, None, paths))
+                    continue
+            else:
+                continue
+            # No file named after the folder: each course source in it is a module (numbered by the
+            # folder when it is the only one), e.g. modules/02_loops/exercise.ipynb, or two notebooks.
+            loose = _course_files_in(folder)
+            number = int(match.group(1)) if match else int(folder.name) if NUMBER_ONLY.match(folder.name) else None
+            for path in loose:
+                alone = number if len(loose) == 1 else None
+                (numbered if alone is not None else unnumbered).append(_Candidate(rank, folder.name, path.stem, alone, [path]))
     return numbered, unnumbered
 
 
-def _notebook_candidates(root: Path) -> list[_Candidate]:
-    """nbgrader's `source/<assignment>/<name>.ipynb`: every notebook of an assignment is a module."""
+def _is_course_file(path: Path) -> bool:
+    """A notebook, or a `.py` holding percent-format cells (a `# %%` line in its first HEAD bytes)."""
+    if path.suffix == ".ipynb":
+        return True
+    if path.suffix != ".py":
+        return False
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(HEAD).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return "%%" in head and bool(PERCENT_CELL.search(head))  # the substring test first: the regex is 100x slower
+
+
+def _course_files_in(folder: Path) -> list[Path]:
+    """The course sources directly in `folder` (notebooks first), sorted."""
+    files = _listing(folder)[0]
+    return [path for suffix in (".ipynb", ".py") for path in files if path.suffix == suffix and _is_course_file(path)]
+
+
+def _listing(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(files, sub-folders) of a folder, sorted; sub-folders without hidden ones and symbolic links."""
+    files, folders = [], []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_file():
+                    files.append(Path(entry.path))
+                elif entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
+                    folders.append(Path(entry.path))
+    except OSError:
+        pass
+    return sorted(files), sorted(folders)
+
+
+def _walk(root: Path, top: Path):
+    """(folder, its course files) under `top`, in sorted order, without hidden folders or folders that
+    hold no course sources (NOT_COURSE)."""
+    files, folders = _listing(top)
+    yield top, [path for path in files if path.suffix in SUFFIXES and _is_course_file(path)]
+    for child in folders:
+        if child.name not in NOT_COURSE and not child.name.endswith(".egg-info"):
+            yield from _walk(root, child)
+
+
+def _source_folders(root: Path, base: str) -> list[Path]:
+    """nbgrader's source folder and its variants beside it (`source (Fall2020)/`, `source_2019/`), base first."""
+    found = []
+    try:
+        children = sorted(root.iterdir())
+    except OSError:
+        return found
+    for child in children:
+        if child.is_dir() and (child.name == base or (child.name.startswith(base) and not child.name[len(base)].isalnum())):
+            found.append(child)
+    return sorted(found, key=lambda folder: (folder.name != base, folder.name))
+
+
+def _notebook_candidates(root: Path, skipped: dict[Path, str]) -> list[_Candidate]:
+    """nbgrader's `source/<assignment>/<name>.ipynb`: every notebook of an assignment is a module, in
+    every source folder (`source (Fall2020)/` beside `source/`: its assignments keep the folder's name)
+    and at any depth (`source/Project/<topic>/<name>.ipynb`: the assignment is `Project/<topic>`)."""
     found = []
     for rank, layout in enumerate(LAYOUTS):
-        base = root / layout.base
-        if layout.kind != "notebooks" or not base.is_dir():
+        if layout.kind != "notebooks":
             continue
-        for folder in _children(base):
-            notebooks = sorted(folder.glob("*.ipynb"))
-            for notebook in notebooks:
+        for base in _source_folders(root, layout.base):
+            prefix = "" if base.name == layout.base else base.name + "/"
+            for folder, files in _walk(root, base):
+                notebooks = [path for path in files if path.suffix == ".ipynb"]
+                if folder == base:
+                    for path in notebooks:
+                        skipped[path] = f"in {base.name}/ itself, not in an assignment folder (nbgrader: a header or template)"
+                    continue
                 match = FOLDER.match(folder.name)
-                number = int(match.group(1)) if match and len(notebooks) == 1 else None
-                found.append(_Candidate(rank, folder.name, notebook.stem, number, [notebook]))
+                assignment = prefix + folder.relative_to(base).as_posix()
+                for notebook in notebooks:
+                    number = int(match.group(1)) if match and len(notebooks) == 1 and not prefix and folder.parent == base else None
+                    found.append(_Candidate(rank, assignment, notebook.stem, number, [notebook]))
     return found
+
+
+def _loose_candidates(root: Path) -> tuple[list[_Candidate], list[_Candidate]]:
+    """A course without any layout's folder: every notebook, and every `.py` with nbgrader cell metadata
+    (old-style percent sources, `# %% {"nbgrader": ...}`), in any folder (`ps1/`, `Notebooks/`), is a module;
+    numbered by its folder (`02_loops/`) when it is the only one there. nbgrader's output folders are not sources."""
+    numbered, unnumbered = [], []
+    for folder, files in _walk(root, root):
+        if folder != root and folder.relative_to(root).parts[0] in NBGRADER_OUTPUT:
+            continue
+        sources = [path for path in files if path.suffix == ".ipynb" or _nbgrader_percent(path)]
+        match = FOLDER.match(folder.name) if folder != root else None
+        name = folder.relative_to(root).as_posix() if folder != root else "."
+        for path in sources:
+            if match and len(sources) == 1:
+                numbered.append(_Candidate(0, name, path.stem, int(match.group(1)), [path]))
+            else:
+                unnumbered.append(_Candidate(0, name if folder != root else path.stem, path.stem, None, [path]))
+    return numbered, unnumbered
+
+
+def _nbgrader_percent(path: Path) -> bool:
+    try:
+        return path.suffix == ".py" and bool(NBGRADER_PERCENT.search(path.read_text(encoding="utf-8", errors="replace")))
+    except OSError:
+        return False
 
 
 def _glob_candidates(root: Path, patterns: tuple[str, ...]) -> tuple[list[_Candidate], list[_Candidate]]:
@@ -299,19 +422,26 @@ def _order(chosen: list[_Candidate], keys: list[str], order: tuple[str, ...]) ->
 
 
 def discover(root: Path | str = ".", config=None) -> Discovery:
-    """Every module source under root (see the module docstring); InputError only when root is unusable."""
+    """Every module source under root (see the module docstring); InputError only when root is unusable.
+
+    Whatever looks like a course source (a notebook, a `.py` with `# %%` cells) and is not audited
+    is listed in `Discovery.skipped` with the reason: nothing is left out in silence.
+    """
     root = Path(root)
     if not root.is_dir():
         raise InputError(f"root {root} is not a readable directory")
     patterns = config.sources if config is not None else ()
     order = config.modules if config is not None else ()
+    skipped: dict[Path, str] = {}
     if patterns:
         numbered, unnumbered = _glob_candidates(root, patterns)
     else:
         numbered, unnumbered = _folder_candidates(root)
-        notebooks = _notebook_candidates(root)
+        notebooks = _notebook_candidates(root, skipped)
         numbered += [c for c in notebooks if c.number is not None]
         unnumbered += [c for c in notebooks if c.number is None]
+        if not numbered and not unnumbered:
+            numbered, unnumbered = _loose_candidates(root)  # a course without source/ or modules/
     ignored = _GitIgnore(root)
     generated: list[Path] = []
 
@@ -322,16 +452,25 @@ def discover(root: Path | str = ".", config=None) -> Discovery:
         best = min(c.rank for c in group)
         mine = [c for c in group if c.rank == best]  # other layouts hold mirror copies of this module
         these = [ModuleRef(number, c.folder, c.name, c.paths[0], root) for c in mine]
+        for candidate in group:
+            if candidate.rank != best:
+                for path in candidate.paths:
+                    skipped.setdefault(path, f"a copy of module {number:02d} in a later layout ({_rel(these[0].path, root)} is audited)")
         refs.extend(these)
         if len(these) > 1:
             duplicates[number] = these
 
     note = ""
-    if (unnumbered and not numbered) or order:  # an order naming no unnumbered folder is an error, not ignored
+    if unnumbered or order:  # an order naming no unnumbered folder is an error, not ignored
         chosen = []
         for identity in sorted({(c.folder, c.name) for c in unnumbered}):
             group = _keep_tracked([c for c in unnumbered if (c.folder, c.name) == identity], ignored, generated)
-            chosen.append(min(group, key=lambda c: c.rank))
+            best = min(group, key=lambda c: c.rank)
+            chosen.append(best)
+            for candidate in group:
+                if candidate is not best:
+                    for path in candidate.paths:
+                        skipped.setdefault(path, f"a copy of {best.folder} in a later layout ({_rel(best.paths[0], root)} is audited)")
         keys = _keys(chosen)
         positions, ordered = _order(chosen, keys, order)
         offset = max((ref.number for ref in refs), default=0)
@@ -339,13 +478,48 @@ def discover(root: Path | str = ".", config=None) -> Discovery:
             ModuleRef(offset + position + 1, c.folder, c.name, c.paths[0], root, key, ordered)
             for c, key, position in zip(chosen, keys, positions)
         ]
-        refs.extend(sorted(unnumbered_refs, key=lambda ref: ref.number))
         if not ordered:
+            beside = "; they are audited after the numbered ones" if refs else ""
             note = (
-                "the module folders carry no numbers and [tool.audits] modules = [...] does not order them all, "
+                f"{'some' if refs else 'the'} module folders carry no numbers and [tool.audits] modules = [...] does not order them all{beside}, "
                 "so forward-dependency and module-number checks are off"
             )
-    return Discovery(root, refs, duplicates, sorted(set(generated)), note)
+        refs.extend(sorted(unnumbered_refs, key=lambda ref: ref.number))
+    for ref in refs:
+        for candidate in (c for c in numbered + unnumbered if c.paths[0] == ref.path):
+            for path in candidate.paths[1:]:
+                skipped.setdefault(path, f"a second source of {ref.key} ({_rel(ref.path, root)} is audited)")
+    for path in generated:
+        skipped[path] = "a generated copy (the checkout's .gitignore ignores it; the tracked source is audited)"
+    return Discovery(root, refs, duplicates, sorted(set(generated)), order_note=note, skipped=_skipped(root, refs, skipped, bool(patterns)))
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def _skipped(root: Path, refs: list[ModuleRef], known: dict[Path, str], configured: bool) -> list[tuple[str, str]]:
+    """(path, reason) for every course-looking file under root that is not audited."""
+    audited = {ref.path for ref in refs}
+    listed = dict(known)
+    has_source = any(root.joinpath(layout.base).is_dir() for layout in LAYOUTS if layout.kind == "notebooks")
+    for folder, files in _walk(root, root):
+        top = folder.relative_to(root).parts[0] if folder != root else ""
+        for path in files:
+            if path in audited or path in listed:
+                continue
+            if configured:
+                listed[path] = "not matched by [tool.audits] sources"
+            elif top in NBGRADER_OUTPUT and has_source:
+                listed[path] = f"nbgrader output ({top}/ is made from source/)"
+            elif path.parent != root and path.parent in {ref.path.parent for ref in refs}:
+                listed[path] = "a second course file in a module folder (the folder's module source is audited)"
+            else:
+                listed[path] = f"not in a module layout ({looked_in()})"
+    return sorted((_rel(path, root), reason) for path, reason in listed.items() if path not in audited)
 
 
 def find_modules(root: Path | str = ".", config=None) -> list[ModuleRef]:

@@ -30,8 +30,8 @@ from audits.discover import Discovery, discover
 from audits.model import PACKAGE, InputError, ModuleRef, ModuleSource, NumberedLines, display_path
 from audits.parse import parse_module
 
-TEST_FOLDER = re.compile(r"^(\d{2})_")
-CHECKPOINT = re.compile(r"^checkpoint_(\d{2})_.*\.py$")
+TEST_FOLDER = re.compile(r"^(\d{2,})_")
+CHECKPOINT = re.compile(r"^checkpoint_(\d{2,})_.*\.py$")
 SKIPPED_DIRS = {".git", ".venv", "venv", "__pycache__", "node_modules", "build", "dist", ".pytest_cache", ".hypothesis"}
 
 
@@ -261,13 +261,13 @@ class RepoIndex:
         for folder in sorted(tests.iterdir()):
             match = TEST_FOLDER.match(folder.name)
             if match and folder.is_dir():
-                numbered.append((int(match.group(1)), folder.name[3:], folder, sorted(folder.rglob("*.py"))))
+                numbered.append((int(match.group(1)), folder.name[match.end() :], folder, sorted(folder.rglob("*.py"))))
         checkpoints = []
         if (tests / "checkpoints").is_dir():
             for path in sorted((tests / "checkpoints").glob("checkpoint_*.py")):
                 match = CHECKPOINT.match(path.name)
                 if match:
-                    checkpoints.append((int(match.group(1)), path.stem[len("checkpoint_") + 3 :], path, [path]))
+                    checkpoints.append((int(match.group(1)), path.stem[len("checkpoint_") + len(match.group(1)) + 1 :], path, [path]))
         sequence = self._capability_sequence(checkpoints)
         for number, name, place, paths in numbered + checkpoints:
             if sequence and paths == [place] and place.parent.name == "checkpoints":

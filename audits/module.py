@@ -79,9 +79,10 @@ def render(audit: Audit, fmt: str, date: _dt.date | str, **options) -> str:
     return report.render(fmt, [audit], ALL_RULES, report.Options(date, **options))
 
 
-def render_all(audits: list[Audit], fmt: str, date: _dt.date | str, color: bool = False) -> str:
-    """Every module of a run in one format of the registry: one document for JSON and SARIF, one block per module otherwise."""
-    return report.render(fmt, audits, ALL_RULES, report.Options(date, color=color))
+def render_all(audits: list[Audit], fmt: str, date: _dt.date | str, color: bool = False, skipped=None) -> str:
+    """Every module of a run in one format of the registry: one document for JSON and SARIF, one block per module
+    otherwise; `skipped` lists the course files a whole-checkout run did not audit (text and JSON show them)."""
+    return report.render(fmt, audits, ALL_RULES, report.Options(date, color=color, skipped=None if skipped is None else tuple(skipped)))
 
 
 def write_reports(audit: Audit, root: Path, date: _dt.date | str) -> list[Path]:
@@ -166,6 +167,10 @@ def build_parser(prog: str = "python -m audits.module", targets_required: bool =
             "--jobs", type=_positive, metavar="N", help="processes auditing every module at once (default: AUDITS_JOBS, else one per CPU; 1: serial)"
         )
     parser.add_argument("--root", help="the checkout (default: the one holding the source path given, else the current directory's, searched upward)")
+    parser.add_argument(
+        "--sources-only", action="store_true",
+        help="audit only the given files that are module sources of their checkout, as discovery finds them (the pre-commit hook's mode)",
+    )  # fmt: skip
     parser.add_argument("--format", choices=list(report.FORMATS), help="render only this format (stdout, or --output)")
     parser.add_argument("--output", "--output-file", dest="output", metavar="PATH", help="write the --format rendering to PATH (its suffix names the format when --format is not given)")
     parser.add_argument("--quiet", "-q", action="store_true", help="print only the findings (`path:line:col: CODE message`), nothing else")
@@ -201,6 +206,16 @@ def _format_for_output(path: str) -> str:
     if fmt is None:
         raise InputError(f"--output {path}: say which format with --format {'|'.join(report.FORMATS)}")
     return fmt
+
+
+def is_module_source(auditor: Auditor, target: str) -> bool:
+    """Is the file `target` a module source that discovery finds in its checkout (or in the --root)?"""
+    if not Path(target).is_file():
+        return False
+    try:
+        return auditor.resolve(target)[0] is not None
+    except InputError:
+        return False
 
 
 def _is_folder(path: Path) -> bool:
@@ -292,7 +307,12 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
     color = use_color(out)
     auditor = Auditor(args.root, cache=not args.no_cache)
     auditor.leave_out(ignored_codes(args, ()))
+    if args.sources_only:  # a commit's changed files: helpers, conftest.py and other files are not module sources
+        args.targets = [target for target in args.targets if is_module_source(auditor, target)]
+        if not args.targets:
+            return EXIT_READY
     everything = not args.targets
+    skipped = auditor.index.discovery.skipped if everything else None  # what a whole-checkout run leaves out, and why
     unreadable: list[Unreadable] = []
     if everything:
         audits, unreadable = audit_every_module(auditor, args.jobs or jobs_wanted())
@@ -330,7 +350,7 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
 
     if args.output:
         fmt = args.format or _format_for_output(args.output)
-        write_output(Path(args.output), render_all(audits, fmt, date))
+        write_output(Path(args.output), render_all(audits, fmt, date, skipped=skipped))
     if args.statistics:
         out.write(statistics(audits))
         return verdict(audits)
@@ -338,10 +358,10 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
         out.write("".join(text_report.finding_line(f, color, a.info) + "\n" for a in audits for f in a.findings))
         return verdict(audits)
     if args.format and not args.output:
-        out.write(report.for_stream(args.format, render_all(audits, args.format, date, color), out))
+        out.write(report.for_stream(args.format, render_all(audits, args.format, date, color, skipped), out))
         return verdict(audits)
     if everything and table is not None and not args.output:
-        out.write(table(audits, unreadable))
+        out.write(table(audits, unreadable, skipped or ()))
         return verdict(audits)
     if args.output or (table is not None and not getattr(args, "reports", False)):
         # tinyaudit with targets, or a rendering sent to a file: the findings on screen, no reports/ written

@@ -59,6 +59,7 @@ class Options:
     reviewer: Optional[str] = None
     strengths: bool = True
     repository: bool = False
+    skipped: Optional[tuple[tuple[str, str], ...]] = None  # (path, reason) of the course files a whole-checkout run did not audit; None: not such a run
 
 
 @dataclass

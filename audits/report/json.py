@@ -23,7 +23,9 @@ Schema "tinytorch-audit/1" (keys always present, always in this order):
 
 The whole repository (`python -m audits --format json`, or several targets) is one
 document, schema "tinytorch-audit-repo/1": {"schema", "status", "counts",
-"modules": [the document above, per module]}; `REPO_SCHEMA` is its JSON Schema.
+"modules": [the document above, per module], "skipped": [{"path", "reason"}, ...]}: the course
+files (notebooks, `.py` with `# %%` cells) a whole-checkout run did not audit, and why (present
+whenever the run covered the whole checkout); `REPO_SCHEMA` is its JSON Schema.
 
 Severities are lower-case labels. The output is deterministic: same findings,
 same bytes (no date, no absolute paths unless the path given was absolute).
@@ -167,6 +169,15 @@ REPO_SCHEMA = {
         "status": SCHEMA["properties"]["status"],
         "counts": SCHEMA["properties"]["counts"],
         "modules": {"type": "array", "items": SCHEMA},
+        "skipped": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["path", "reason"],
+                "properties": {"path": {"type": "string"}, "reason": {"type": "string"}},
+                "additionalProperties": False,
+            },
+        },
     },
 }
 
@@ -281,6 +292,8 @@ def render_all(reports, rules: Iterable[Rule] | Mapping[str, Rule], options: Opt
     data = repo_document([(r.info, r.findings, r.suppressed) for r in reports], rules)
     for module, r in zip(data["modules"], reports):
         module.update(getattr(r, "extra", {}))
+    if options.skipped is not None:
+        data["skipped"] = [{"path": path, "reason": reason} for path, reason in options.skipped]
     return dumps(data)
 
 

@@ -83,4 +83,10 @@ def render(
 
 def render_all(reports, rules: Iterable[Rule] | Mapping[str, Rule], options: Options) -> str:
     """Every finding of every module (the format of the registry, audits.report.FORMATS)."""
-    return "\n".join(render(r.info, r.findings, rules, color=options.color, suppressed=r.suppressed) for r in reports)
+    text = "\n".join(render(r.info, r.findings, rules, color=options.color, suppressed=r.suppressed) for r in reports)
+    return text + skipped_lines(options.skipped or ())
+
+
+def skipped_lines(skipped) -> str:
+    """The course files a whole-checkout run did not audit, one `path: skipped: reason` line each."""
+    return "".join(f"{path}: skipped: {reason}\n" for path, reason in skipped)

@@ -7,7 +7,7 @@ import re
 from audits.model import Finding, Rule, Severity
 
 CATEGORY = "Course layout"
-NAME = re.compile(r"^(?:checkpoint_)?\d{2}_([A-Za-z0-9_]+?)(?:\.py)?$")
+NAME = re.compile(r"^(?:checkpoint_)?\d{2,}_([A-Za-z0-9_]+?)(?:\.py)?$")
 
 
 def check_test_folders(module, index):

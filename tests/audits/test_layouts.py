@@ -324,8 +324,10 @@ def test_the_nbgrader_course_nbgrader_validate_accepts_gets_no_blocking_finding(
     root = FIXTURES / "nbgrader_course"
     result = run_command("audits", "--root", root, cwd=tmp_path)
     assert result.returncode == 0 and result.stderr == "", result.stdout
-    rows = [line.split()[0] for line in result.stdout.splitlines()[1:-1]]
-    assert rows == ["ps1-problem1", "ps1-problem2"] and "all READY FOR EXPORT" in result.stdout
+    table, listed = result.stdout.split("skipped (1 file not audited):\n")
+    rows = [line.split()[0] for line in table.splitlines()[1:-1]]
+    assert rows == ["ps1-problem1", "ps1-problem2"] and "all READY FOR EXPORT" in table
+    assert listed == "  source/header.ipynb: in source/ itself, not in an assignment folder (nbgrader: a header or template)\n"
     for key in ("ps1/problem1", "ps1/problem2"):
         code, findings, module = json_findings(key, "--root", root, cwd=tmp_path)
         assert module["profile"] == "nbgrader" and [f["code"] for f in findings] == ["LAY002"]  # the order note only

@@ -133,12 +133,32 @@ def test_both_hooks_run_the_installed_command_on_module_sources_only():
     assert hooks["tinyaudit"]["language"] == "python" and hooks["tinyaudit"]["entry"].split()[0] in scripts
     assert scripts["tinyaudit"] == "audits.__main__:command" and hooks["tinyaudit-system"]["entry"].startswith("python -m audits ")
     for hook in hooks.values():
-        assert hook["files"] == precommit_pattern(), "the hook's files: pattern is read from discovery's LAYOUTS table"
+        assert hook["files"] == precommit_pattern(), "the hook's files: pattern is read from discovery"
+        assert hook["entry"].endswith(" --sources-only"), "discovery, not the pattern, decides what is a module source"
         pattern = re.compile(hook["files"])
-        for source in ("modules/16_compression/compression.py", "src/16_compression/16_compression.py", "source/ps1/problem1.ipynb"):
+        for source in ("modules/16_compression/compression.py", "src/16_compression/16_compression.py", "source/ps1/problem1.ipynb", "ps1/problem1.ipynb"):
             assert pattern.search(source), source
-        assert not pattern.search("tests/16_compression/test_pruning.py") and not pattern.search("README.md")
+        assert not pattern.search("README.md")
         assert hook["require_serial"] is True  # one call: the repository index is built once
+
+
+def test_sources_only_audits_exactly_what_discovery_audits(course, capsys):
+    """Helpers and conftest.py under modules/ are not module sources; a [tool.audits] sources glob is honoured."""
+    folder = course / "modules" / "16_compression"
+    (folder / "plot_utils.py").write_text("print('a helper, run at import')\n", encoding="utf-8")
+    (folder / "conftest.py").write_text("import pytest\n", encoding="utf-8")
+    helpers = [str(folder / "plot_utils.py"), str(folder / "conftest.py"), str(course / "README.md")]
+    assert audits_main(["--format", "text", "--sources-only", *helpers]) == 0
+    assert capsys.readouterr().out == ""
+    assert audits_main(["--format", "text", "--sources-only", *helpers, str(folder / "compression.py")]) == 1
+    assert "modules/16_compression/compression.py:77:1: TI001 " in capsys.readouterr().out
+    lesson = course / "lessons" / "intro.py"
+    lesson.parent.mkdir()
+    lesson.write_text((folder / "compression.py").read_text(encoding="utf-8"), encoding="utf-8")
+    assert audits_main(["--format", "text", "--sources-only", str(lesson)]) == 0  # not a module source of this checkout
+    (course / "pyproject.toml").write_text('[tool.audits]\nsources = ["lessons/*.py"]\n', encoding="utf-8")
+    assert audits_main(["--format", "text", "--sources-only", str(lesson)]) == 1
+    assert "lessons/intro.py:77:1: TI001 " in capsys.readouterr().out
 
 
 def test_the_hook_audits_a_changed_notebook_of_an_nbgrader_course(tmp_path, env, hooks):

@@ -1,0 +1,82 @@
+"""Layouts of real courses (issue 20), each a committed checkout under tests/audits/layouts/: every
+notebook and every `.py` with `# %%` cells is either audited or listed as skipped with its reason."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from audits.__main__ import main as audits_main
+from audits.discover import discover
+
+FIXTURES = Path(__file__).resolve().parent / "layouts"
+
+
+def keys(name: str) -> list[str]:
+    return [ref.key for ref in discover(FIXTURES / name).refs]
+
+
+def skipped(name: str) -> dict[str, str]:
+    return dict(discover(FIXTURES / name).skipped)
+
+
+def test_module_numbers_of_three_digits():
+    refs = discover(FIXTURES / "hundreds").refs
+    assert [(ref.number, ref.folder) for ref in refs] == [(99, "99_warmup"), (100, "100_capstone"), (101, "101_encore")]
+    assert all(ref.ordered for ref in refs)
+
+
+def test_several_source_folders_are_all_audited():
+    assert keys("source_variants") == ["ps1", "source (Fall2020)/ps1"]
+
+
+def test_nested_assignments():
+    assert keys("nested_assignments") == ["Project/images", "ps1"]
+
+
+def test_a_course_without_source_folder_audits_its_notebooks_and_old_percent_sources():
+    assert keys("no_source") == ["Notebooks", "lab2", "ps1"]
+    assert discover(FIXTURES / "no_source").refs[1].path.name == "lab2.py"  # `# %% {"nbgrader": ...}` cells
+    assert skipped("no_source") == {}  # helpers.py holds no cells: not a course source
+
+
+def test_unnumbered_folders_and_two_notebooks_beside_numbered_ones():
+    assert keys("mixed_assignments") == ["01_intro", "02_loops/extra", "02_loops/loops", "homework"]
+    assert skipped("mixed_assignments") == {
+        "release/01_intro/intro.ipynb": "nbgrader output (release/ is made from source/)",
+        "source/header.ipynb": "in source/ itself, not in an assignment folder (nbgrader: a header or template)",
+    }
+
+
+def test_second_candidates_and_stale_copies_are_listed_and_a_file_named_unlike_its_folder_is_audited():
+    refs = discover(FIXTURES / "copies").refs
+    assert [(ref.key, ref.path.name) for ref in refs] == [("01_tensor", "tensor.py"), ("02_layers", "exercise.py")]
+    assert set(skipped("copies")) == {"modules/01_tensor/tensor_dev.py", "modules/01_tensor/tensor_old.py"}  # not plot_utils.py, conftest.py
+
+
+def test_our_own_checkout_skips_nothing():
+    assert discover(FIXTURES.parents[2]).skipped == []
+
+
+def test_both_broken_notebooks_of_one_folder_block(capsys):
+    code = audits_main(["--root", str(FIXTURES / "mixed_assignments"), "--format", "json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert sorted(module["module"]["path"] for module in document["modules"] if module["status"] != "READY FOR EXPORT") == [
+        "source/02_loops/extra.ipynb",
+        "source/02_loops/loops.ipynb",
+    ]
+    assert document["skipped"] == [
+        {"path": "release/01_intro/intro.ipynb", "reason": "nbgrader output (release/ is made from source/)"},
+        {"path": "source/header.ipynb", "reason": "in source/ itself, not in an assignment folder (nbgrader: a header or template)"},
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["table", "text"])
+def test_the_table_and_the_text_name_what_was_skipped(fmt, capsys):
+    audits_main(["--root", str(FIXTURES / "copies")] + (["--format", "text"] if fmt == "text" else []))
+    out = capsys.readouterr().out
+    if fmt == "table":
+        assert "skipped (2 files not audited):\n  modules/01_tensor/tensor_dev.py: a second source of 01_tensor" in out
+    else:
+        assert "modules/01_tensor/tensor_old.py: skipped: a second course file in a module folder" in out
