@@ -79,21 +79,22 @@ class Auditor:
         self.explicit_root = root is not None
         self.cache = cache
         self.selection: frozenset[str] = frozenset()  # codes the command line leaves out (--select/--ignore), in any checkout
-        self._load(Path(root) if root is not None else (find_root(Path.cwd()) or Path(".")))
+        found = Path(root) if root is not None else find_root(Path.cwd())
+        self._load(found or Path("."), walk=found is not None)  # a current directory in no checkout: its layouts only
 
     def leave_out(self, codes: frozenset[str]) -> None:
         """Never report these codes (the command line's --select/--ignore), whichever checkout a file brings."""
         self.selection = frozenset(codes)
         self.config = dataclasses.replace(self.config, ignore=self.config.ignore | self.selection)
 
-    def _load(self, root: Path) -> None:
+    def _load(self, root: Path, walk: bool = True) -> None:
         if not root.is_dir():
             raise InputError(f"root {root} is not a readable directory")
         self.root = root
         recover(self.root)  # an export or fix killed half-way is completed (or rolled back) before anything is read
         self.config = load_config(self.root)  # the cache keys on it per call
         self.config = dataclasses.replace(self.config, ignore=self.config.ignore | getattr(self, "selection", frozenset()))
-        self.index = RepoIndex.build(self.root, self.config)  # discovery only; parsing is lazy and shared with the rules
+        self.index = RepoIndex.build(self.root, self.config, walk)  # discovery only; parsing is lazy and shared with the rules
         self.refs = list(self.index.all_refs)
         self.profile = self.config.profile or detect_profile(self.refs)
         self.__dict__.pop("_cache", None)  # the cache belongs to the checkout

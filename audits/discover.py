@@ -421,11 +421,13 @@ def _order(chosen: list[_Candidate], keys: list[str], order: tuple[str, ...]) ->
     return [position[key] for key in keys], bool(order) and not rest
 
 
-def discover(root: Path | str = ".", config=None) -> Discovery:
+def discover(root: Path | str = ".", config=None, walk: bool = True) -> Discovery:
     """Every module source under root (see the module docstring); InputError only when root is unusable.
 
     Whatever looks like a course source (a notebook, a `.py` with `# %%` cells) and is not audited
-    is listed in `Discovery.skipped` with the reason: nothing is left out in silence.
+    is listed in `Discovery.skipped` with the reason: nothing is left out in silence. `walk=False`
+    looks only in the layouts' folders: for a current directory that is no checkout (`/`, a home
+    folder), whose whole tree is not a course to search.
     """
     root = Path(root)
     if not root.is_dir():
@@ -440,7 +442,7 @@ def discover(root: Path | str = ".", config=None) -> Discovery:
         notebooks = _notebook_candidates(root, skipped)
         numbered += [c for c in notebooks if c.number is not None]
         unnumbered += [c for c in notebooks if c.number is None]
-        if not numbered and not unnumbered:
+        if not numbered and not unnumbered and walk:
             numbered, unnumbered = _loose_candidates(root)  # a course without source/ or modules/
     ignored = _GitIgnore(root)
     generated: list[Path] = []
@@ -491,7 +493,8 @@ def discover(root: Path | str = ".", config=None) -> Discovery:
                 skipped.setdefault(path, f"a second source of {ref.key} ({_rel(ref.path, root)} is audited)")
     for path in generated:
         skipped[path] = "a generated copy (the checkout's .gitignore ignores it; the tracked source is audited)"
-    return Discovery(root, refs, duplicates, sorted(set(generated)), order_note=note, skipped=_skipped(root, refs, skipped, bool(patterns)))
+    listed = _skipped(root, refs, skipped, bool(patterns)) if walk else sorted((_rel(path, root), why) for path, why in skipped.items())
+    return Discovery(root, refs, duplicates, sorted(set(generated)), order_note=note, skipped=listed)
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -143,9 +143,10 @@ class RepoIndex:
         self._exists: dict[str, bool] = {}
 
     @classmethod
-    def build(cls, root: Path | str, config=None) -> "RepoIndex":
-        """Discover the modules under root (InputError if root is not a directory); nothing is parsed yet."""
-        discovery = discover(root, config)
+    def build(cls, root: Path | str, config=None, walk: bool = True) -> "RepoIndex":
+        """Discover the modules under root (InputError if root is not a directory); nothing is parsed yet.
+        `walk=False`: only the layouts' folders are looked at (a folder that is no checkout, see `discover`)."""
+        discovery = discover(root, config, walk)
         return cls(Path(root), discovery.refs, discovery)
 
     # -- modules -------------------------------------------------------------
