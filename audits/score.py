@@ -2,9 +2,17 @@
 
 Score (out of 10, deterministic, documented in every Markdown review):
 
-    score = max(0, 10 - sum(WEIGHTS[severity of rule] for each DISTINCT violated rule code))
+    penalty = sum(WEIGHTS[severity of rule] for each DISTINCT violated rule code)
     WEIGHTS: critical 2.0, high 1.0, medium 0.5, low 0.25
+    score = 10 - penalty                      while penalty <= 5
+            5 * 0.5 ** ((penalty - 5) / 10)   beyond: each further 10 points halve what is left
     rounded half-up to one decimal
+
+The first points are lost one weight at a time, so a reader can add them up. Past half the
+scale a plain subtraction would reach 0 after ten high-severity rules, and every module
+worse than that would read 0.0/10: the same score for a module with ten problems and one
+with twenty. Halving keeps the score positive and ordered however bad a module is (twelve
+distinct high rules: 3.1, twenty: 1.8, thirty: 0.9), while the status, not the score, gates export.
 
 Only distinct rule codes count, not findings: seven unguarded test calls are one
 problem (one rule, TI001) solved by one habit, and should not sink the score
@@ -31,10 +39,13 @@ NOT_READY = "NOT READY FOR EXPORT"
 SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 
 FORMULA = (
-    "score = max(0, 10 - sum of one weight per distinct violated rule code), "
-    "weights: critical 2.0, high 1.0, medium 0.5, low 0.25; rounded half-up to one decimal. "
-    "Repeated findings of the same rule cost nothing extra."
+    "score = 10 - penalty, where penalty is the sum of one weight per distinct violated rule code "
+    "(weights: critical 2.0, high 1.0, medium 0.5, low 0.25); past a penalty of 5, each further 10 points "
+    "halve what is left (5 x 0.5^((penalty - 5) / 10)), so a very bad module still scores above 0 and below "
+    "a less bad one; rounded half-up to one decimal. Repeated findings of the same rule cost nothing extra."
 )
+LINEAR_UNTIL = 5.0  # penalty up to which each point costs one point of score
+HALVING = 10.0  # penalty points that halve the rest of the score beyond LINEAR_UNTIL
 
 
 def violated_rules(findings: Iterable[Finding]) -> dict[str, Severity]:
@@ -50,8 +61,11 @@ def violated_rules(findings: Iterable[Finding]) -> dict[str, Severity]:
 def score(findings: Iterable[Finding]) -> float:
     """The score out of 10 (see the module docstring)."""
     penalty = sum(WEIGHTS[severity] for severity in violated_rules(findings).values())
-    raw = max(0.0, MAX_SCORE - penalty)
-    return math.floor(raw * 10 + 0.5) / 10  # weights are multiples of 0.25: exact in binary
+    if penalty <= LINEAR_UNTIL:
+        raw = MAX_SCORE - penalty  # weights are multiples of 0.25: exact in binary
+    else:
+        raw = (MAX_SCORE - LINEAR_UNTIL) * 0.5 ** ((penalty - LINEAR_UNTIL) / HALVING)
+    return math.floor(raw * 10 + 0.5 + 1e-9) / 10
 
 
 def is_ready(findings: Iterable[Finding]) -> bool:

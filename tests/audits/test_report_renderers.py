@@ -40,7 +40,7 @@ def test_text_summary_names_status_score_counts_and_worst_findings_first():
     out = text.render(INFO, FINDINGS, RULES)
     lines = out.splitlines()
     assert lines[0] == "modules/16_compression/compression.py (40 lines, tinytorch profile)"
-    assert lines[1].startswith("NOT READY FOR EXPORT  score 4.5/10")
+    assert lines[1].startswith("NOT READY FOR EXPORT  score 4.8/10")
     assert "critical 3, high 1, medium 1, low 0" in lines[1]
     assert lines[2] == "modules/16_compression/compression.py:10:1: CC001 class Sequential chains layers"
     assert lines[-1] == "modules/16_compression/compression.py:2:1: REF001 says Module 17, this is module 16"
@@ -60,7 +60,7 @@ def test_markdown_has_every_section_in_order():
         "**Date:** 2025-11-10",
         "(40 lines)",
         "**Status:** ❌ **NOT READY FOR EXPORT**",
-        "**Score:** 4.5/10",
+        "**Score:** 4.8/10",
         "How the score is computed",
         "## Executive summary",
         "| critical | 3 |",
@@ -147,7 +147,7 @@ def test_json_follows_the_schema_with_stable_key_order():
                                          "column", "impact", "fix"]
     assert [(r["code"], r["count"]) for r in data["rules_violated"]] == [("CC001", 1), ("TI001", 2), ("NB001", 1), ("REF001", 1)]
     assert data["counts"] == {"critical": 3, "high": 1, "medium": 1, "low": 0}
-    assert data["status"] == "NOT READY FOR EXPORT" and data["score"] == 4.5
+    assert data["status"] == "NOT READY FOR EXPORT" and data["score"] == 4.8
 
 
 @pytest.mark.parametrize("renderer", [text.render, markdown.render, fixplan.render, json_report.render])

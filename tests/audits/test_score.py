@@ -32,7 +32,8 @@ def test_each_distinct_rule_costs_its_severity_weight_once():
         ([Severity.MEDIUM], 9.5),
         ([Severity.HIGH], 9.0),
         ([Severity.CRITICAL], 8.0),
-        ([Severity.CRITICAL] * 6, 0.0),  # 10 - 12 floors at 0
+        ([Severity.HIGH] * 5, 5.0),  # 10 - 5: the linear part ends here
+        ([Severity.CRITICAL] * 6, 3.1),  # penalty 12: 5 * 0.5 ** (7 / 10), not 10 - 12 floored at 0
     ],
 )
 def test_weights_rounding_and_floor(severities, expected):
@@ -60,3 +61,12 @@ def test_status_blocks_on_high_and_critical_only(severity, ready):
 def test_formula_is_documented_where_reports_can_print_it():
     assert "critical 2.0" in score.FORMULA and "low 0.25" in score.FORMULA
     assert "distinct" in score.__doc__.lower() and "critical 2.0" in score.__doc__
+
+
+def test_bad_modules_keep_distinct_scores_above_zero():
+    """Past half the scale each further 10 points of penalty halve what is left: a module with
+    twenty distinct high-severity rules still scores below one with twelve, and neither reads 0.0."""
+    scores = [score.score([finding(f"R{index:03d}", Severity.HIGH) for index in range(count)]) for count in (6, 10, 12, 20, 30, 40)]
+    assert scores == [4.7, 3.5, 3.1, 1.8, 0.9, 0.4]
+    assert "halve" in score.FORMULA and "halve" in score.__doc__
+
