@@ -40,8 +40,8 @@ class Plan:
     def graded(self) -> list[int]:
         return [i for i, cell in enumerate(self.cells) if is_graded(cell)]
 
-    def job(self, root: str, limits: dict) -> dict:
-        """The worker's input (see audits/bite/worker.py)."""
+    def job(self, root: str, limits: dict, cwd: str) -> dict:
+        """The worker's input (see audits/bite/worker.py); `cwd` is the scratch copy of the notebook's folder."""
         cells = []
         for cell, regions in zip(self.cells, self.regions):
             cells.append({
@@ -51,7 +51,7 @@ class Plan:
                 "student": student_source(cell, keep_lines=True),
                 "knockouts": [stubbed_source(cell, [region], keep_lines=True) for region in regions],
             })  # fmt: skip
-        return {"path": str(self.module.path), "root": root, "cells": cells, "first_change": self.first_change, **limits}
+        return {"path": str(self.module.path), "root": root, "cwd": cwd, "cells": cells, "first_change": self.first_change, **limits}
 
 
 def make_plan(module: ModuleSource) -> Plan:

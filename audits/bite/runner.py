@@ -8,7 +8,10 @@ with a stripped environment, in its own session so that it and every process it
 forks can be killed together, inside the operating-system sandbox of
 audits/bite/sandbox.py (bubblewrap: course read-only, only the scratch directory
 writable, no network, its own PID namespace) unless Limits.sandboxed is False
-(`--no-sandbox`). Nothing of the course's code runs in this process.
+(`--no-sandbox`). Its working directory is a copy, in the scratch directory, of the
+notebook's own folder (the files beside it, as nbgrader copies an assignment folder
+into a release: helper modules, data), never the course tree. Nothing of the
+course's code runs in this process.
 A watchdog kills the child's process group when it reports nothing for longer
 than a cell may run; what it had reported is kept and the run says where it stopped.
 """
@@ -16,6 +19,7 @@ than a cell may run; what it had reported is kept and the run says where it stop
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import json
 import os
 import select
@@ -32,6 +36,10 @@ from audits.bite import sandbox
 from audits.bite.plan import Plan
 
 WORKER = Path(__file__).with_name("worker.py")
+# What nbgrader leaves out when it copies an assignment folder (CourseDirectory.ignore, plus .git)
+# and its largest file (CourseDirectory.max_file_size, 100000 KB).
+IGNORED = (".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".git")
+MAX_FILE_SIZE = 100_000 * 1024
 
 
 @dataclass(frozen=True)
@@ -183,17 +191,41 @@ def isolated_env(scratch: str) -> dict[str, str]:
     }
 
 
+def _ignored(folder: str, names: list[str]) -> set[str]:
+    """shutil.copytree's ignore: nbgrader's ignore patterns and files over its size limit."""
+    skipped = {name for name in names if any(fnmatch.fnmatch(name, pattern) for pattern in IGNORED)}
+    for name in names:
+        path = os.path.join(folder, name)
+        if not os.path.islink(path) and os.path.isfile(path) and os.path.getsize(path) > MAX_FILE_SIZE:
+            skipped.add(name)
+    return skipped
+
+
+def copy_folder(source: Path, scratch: str) -> Path:
+    """Copy the folder holding `source` (the notebook or module source) into `scratch`, as nbgrader
+    copies an assignment into its release; the copy is the cells' working directory."""
+    folder = Path(source).resolve().parent
+    copy = Path(scratch, "work", folder.name or "notebook")
+    shutil.copytree(folder, copy, symlinks=True, ignore=_ignored)
+    return copy
+
+
 def run_plan(plan: Plan, root: Path | str, limits: Limits = Limits()) -> Run:
     """Run the plan's module in a child process; never raises for what the course code does."""
     run = Run(cells=len(plan.cells))
-    job = json.dumps(plan.job(str(Path(root).resolve()), limits.job_fields())).encode("utf-8")
     scratch = tempfile.mkdtemp(prefix="bite-")
     started = time.monotonic()
     try:
-        with tempfile.TemporaryFile() as errors, _command(root, scratch, limits) as command:
+        try:
+            cwd = str(copy_folder(plan.module.path, scratch))
+        except OSError as error:
+            run.stopped = f"could not copy the notebook's folder: {' '.join(str(error).split())[:300]}"
+            return run
+        job = json.dumps(plan.job(str(Path(root).resolve()), limits.job_fields(), cwd)).encode("utf-8")
+        with tempfile.TemporaryFile() as errors, _command(root, scratch, limits, cwd) as command:
             process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
-                cwd=scratch, env=isolated_env(scratch), start_new_session=True,
+                cwd=cwd, env=isolated_env(scratch), start_new_session=True,
             )  # fmt: skip
             try:
                 process.stdin.write(job)
@@ -211,13 +243,14 @@ def run_plan(plan: Plan, root: Path | str, limits: Limits = Limits()) -> Run:
     return run
 
 
-def _command(root: Path | str, scratch: str, limits: Limits):
-    """The worker's command line: in the sandbox (a context: the sandbox may hold a cgroup while it runs), or bare."""
+def _command(root: Path | str, scratch: str, limits: Limits, cwd: str):
+    """The worker's command line, run in `cwd` (the notebook folder's copy in `scratch`): in the sandbox
+    (a context: the sandbox may hold a cgroup while it runs), or bare."""
     argv = [sys.executable, "-I", str(WORKER)]
     if not limits.sandboxed:
         return contextlib.nullcontext(argv)
     return sandbox.detect().command(
-        argv, root=str(Path(root).resolve()), workdir=scratch, cwd=scratch, env=isolated_env(scratch), readable=(str(WORKER),),
+        argv, root=str(Path(root).resolve()), workdir=scratch, cwd=cwd, env=isolated_env(scratch), readable=(str(WORKER),),
         quota=limits.disk_mb * 1024 * 1024, processes=limits.processes,
     )  # fmt: skip
 

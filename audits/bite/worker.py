@@ -1,12 +1,17 @@
 """The child process of `python -m audits.bite`: runs one module's cells, forking per variant.
 
-Started by `audits.bite.runner` as `python -I worker.py` in a scratch directory with a
-stripped environment. It reads its job (JSON) on stdin and writes one JSON event per
-line to the stdout it started with; the course code's own output goes to /dev/null.
-Standard library only, and nothing from the harness: course code runs in this process.
+Started by `audits.bite.runner` as `python -I worker.py` in a scratch copy of the
+notebook's own folder with a stripped environment. It reads its job (JSON) on stdin and
+writes one JSON event per line to the stdout it started with; the course code's own
+output goes to /dev/null. Standard library and IPython only, nothing from the harness:
+course code runs in this process.
 
-It walks the solution version cell by cell, as a notebook kernel does (one namespace,
-`__name__ == "__main__"`, __future__ imports kept from cell to cell). Before a cell
+It walks the solution version cell by cell through an IPython `InteractiveShell`, as a
+Jupyter kernel runs them: magics, `!cmd`, `obj?`, automagic, `In`/`Out`, display hooks,
+one `__main__` namespace, __future__ imports kept from cell to cell; the folder copy is
+the working directory and first on sys.path (then the course root). Cells are compiled
+under the source's path with their lines in the file, so every line reported (and
+`inspect.getsource` in the course code) is the source's. Before a cell
 where a variant first differs from the solution (the student version, or one region
 knocked out), it forks: the child runs the variant's cells from there on and reports,
 the parent waits for it, then runs the solution cell and goes on. The prefix before
@@ -24,8 +29,10 @@ Events (every one has "variant": "solution" | "student" | "knockout:<cell>:<regi
     {"event": "error", "message": "..."}                the worker itself failed
 """
 
-import codeop
+import ast
+import functools
 import json
+import linecache
 import math
 import os
 import resource
@@ -34,7 +41,10 @@ import signal
 import sys
 import time
 import traceback
-import types
+
+from IPython.core.compilerop import CachingCompiler
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets.config import Config
 
 LIMIT_STATUSES = ("timeout", "memory", "killed")
 
@@ -51,6 +61,97 @@ def _raise_timeout(kind):
     return handler
 
 
+class CellCompiler(CachingCompiler):
+    """IPython's cell compiler, naming every cell after the module source and placing it at its
+    lines in the file (`offset`: the file line before the cell's first line, set per cell)."""
+
+    def __init__(self):
+        super().__init__()
+        self.path = "<cell>"
+        self.offset = 0
+        self.file_lines = []  # the file's lines as run so far, for linecache (tracebacks, inspect)
+        self.trees = {}  # (text, offset, flags, mode) -> parsed tree: each cell text is parsed once, forks included
+        self.shell = None
+
+    def get_code_name(self, raw_code, transformed_code, number):
+        return self.path
+
+    def cache(self, transformed_code, number=0, raw_code=None):
+        lines = [line + "\n" for line in transformed_code.splitlines()]
+        end = self.offset + len(lines)
+        if len(self.file_lines) < end:
+            self.file_lines += ["\n"] * (end - len(self.file_lines))
+        self.file_lines[self.offset:end] = lines
+        linecache.cache[self.path] = (sum(map(len, self.file_lines)), None, self.file_lines, self.path)
+        return self.path
+
+    def ast_parse(self, source, filename="<unknown>", symbol="exec"):
+        offset, self.offset = self.offset, 0  # the cell's own parse; a magic parsing more code later gets 0
+        key = (source, offset, self.flags, symbol)
+        tree = self.trees.get(key)
+        if tree is None:
+            try:
+                tree = super().ast_parse("\n" * offset + source, filename, symbol)  # blank lines: cheaper than ast.increment_lineno
+            except SyntaxError as error:
+                error.filename = self.path
+                raise
+            if self.shell is not None and self.shell.ast_transformers:
+                return tree  # transformers may change the nodes in place: no sharing
+            self.trees[key] = tree
+        # IPython only reads the nodes; a new body list keeps the cached one intact when it appends to it.
+        return ast.Module(body=list(tree.body), type_ignores=list(tree.type_ignores)) if isinstance(tree, ast.Module) else tree
+
+
+def _share_async_check():
+    """IPython compiles every cell a second time to see whether it awaits at top level; the answer depends
+    on the text only, so it is cached (and warmed before forking, like the transforms)."""
+    import IPython.core.interactiveshell as interactiveshell
+
+    check = getattr(interactiveshell, "_should_be_async", None)
+    if check is not None and not hasattr(check, "cache_info"):
+        interactiveshell._should_be_async = functools.lru_cache(maxsize=None)(check)
+
+
+def make_shell(path):
+    """An IPython shell as a kernel has it, minus what costs time and shows nothing here: no history
+    database (In/Out still kept), no traceback rendering (the output goes to /dev/null)."""
+    _share_async_check()
+    config = Config()
+    config.HistoryManager.enabled = False
+    shell = InteractiveShell(config=config, compiler_class=CellCompiler)
+    shell.compile.path = path
+    shell.compile.shell = shell
+    shell.input_transformer_manager.transform_cell = _cached_transform(shell.input_transformer_manager.transform_cell)
+    quiet = lambda *args, **kwargs: None  # noqa: E731
+    shell.showtraceback = shell.showsyntaxerror = shell.showindentationerror = quiet
+    # IPython 9 also renders each error's traceback (pygments, ~0.5 s) to keep it in the history; a name only here.
+    shell._format_exception_for_storage = lambda error, *args, **kwargs: {"ename": type(error).__name__, "evalue": str(error), "traceback": []}
+    return shell
+
+
+def _cached_transform(transform):
+    """IPython's input transformers (magics, `!`, `?`, prompts), cached by text.
+
+    They tokenize every cell in pure Python, the costliest step of running a cell, and they
+    read nothing but the text: one cache serves every fork (Worker.warm fills it before
+    forking). Text that already compiles as Python and does not start indented is left as
+    it is by every one of them (each rewrites only syntax Python rejects: escapes, `?`,
+    prompts, cell magics), so it skips the tokenizer; only the trailing newline is added.
+    """
+
+    @functools.lru_cache(maxsize=None)
+    def cached(cell):
+        if cell[:1] not in (" ", "\t"):
+            try:
+                compile(cell, "<cell>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+                return cell if cell.endswith("\n") else cell + "\n"
+            except (SyntaxError, ValueError):
+                pass
+        return transform(cell)
+
+    return cached
+
+
 class Worker:
     def __init__(self, job, out_fd):
         self.job = job
@@ -62,6 +163,7 @@ class Worker:
         self.out_fd = out_fd
         self.runner_fd = None  # in a forked variant: the runner's own pipe, for "start" events
         self.variant = "solution"
+        self.shell = make_shell(self.path)
 
     # -- reporting -----------------------------------------------------------------
 
@@ -93,7 +195,7 @@ class Worker:
     def _disarm(self):
         signal.setitimer(signal.ITIMER_REAL, 0)
 
-    def _where(self, error):
+    def _where(self, error, offset):
         """The last line of the module source the traceback passed through (0 if none)."""
         line = 0
         tb = error.__traceback__
@@ -101,31 +203,38 @@ class Worker:
             if tb.tb_frame.f_code.co_filename == self.path:
                 line = tb.tb_lineno
             tb = tb.tb_next
-        if isinstance(error, SyntaxError) and error.filename == self.path:
-            line = error.lineno or line
+        if isinstance(error, SyntaxError) and error.lineno:
+            # ours (compiled by CellCompiler) carry file lines; IPython's input transformers' carry cell lines
+            line = error.lineno if error.filename == self.path else offset + error.lineno
         return line
 
-    def run_cell(self, index, source, namespace, compiler):
+    def run_cell(self, index, source):
         cell = self.cells[index]
         self.emit("start", cell=index)
+        blank, body = _body(source)
+        offset = cell["line"] - 1 + blank
         status, message, line, kind = "pass", "", 0, ""
         try:
-            code = compiler("\n" * (cell["line"] - 1) + source, self.path, "exec")
+            self.shell.compile.offset = offset
             self._arm()
             try:
-                exec(code, namespace)  # noqa: S102 - running the course's cells is this process's job
+                result = self.shell.run_cell(body, store_history=True)
             finally:
                 self._disarm()
+                self.shell.compile.offset = 0
+            error = result.error_before_exec or result.error_in_exec
+            if error is not None:
+                raise error
         except CellTimeout as error:
             status, message = "timeout", f"ran past the {'CPU-time' if str(error) == 'cpu' else 'wall-clock'} limit of {self.timeout:g} s"
-            line = self._where(error)
+            line = self._where(error, offset)
         except MemoryError as error:
-            status, message, line = "memory", "ran out of memory (MemoryError under the memory limit)", self._where(error)
+            status, message, line = "memory", "ran out of memory (MemoryError under the memory limit)", self._where(error, offset)
         except BaseException as error:  # noqa: BLE001 - a cell may raise anything, SystemExit included
             text = " ".join(str(error).split())
             kind = type(error).__name__
             status, message = "fail", (f"{kind}: {text}"[:300] if text else kind)
-            line = self._where(error)
+            line = self._where(error, offset)
         return status, message, line, kind
 
     def report(self, index, status, message, line, kind):
@@ -135,16 +244,16 @@ class Worker:
 
     # -- variants -----------------------------------------------------------------
 
-    def run_variant(self, first, sources, namespace, compiler, stop_when_caught):
+    def run_variant(self, first, sources, stop_when_caught):
         """Run cells first.. with `sources`; with stop_when_caught, stop at the first failing graded cell."""
         for offset, source in enumerate(sources):
             index = first + offset
-            status, message, line, kind = self.run_cell(index, source, namespace, compiler)
+            status, message, line, kind = self.run_cell(index, source)
             self.report(index, status, message, line, kind)
             if stop_when_caught and self.cells[index]["graded"] and status != "pass":
                 break
 
-    def fork(self, variant, first, sources, namespace, compiler, stop_when_caught):
+    def fork(self, variant, first, sources, stop_when_caught):
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: run the variant, report on the pipe, never return
@@ -152,7 +261,7 @@ class Worker:
             try:
                 os.close(read_end)
                 self.runner_fd, self.out_fd, self.variant = self.out_fd, write_end, variant
-                self.run_variant(first, sources, namespace, compiler, stop_when_caught)
+                self.run_variant(first, sources, stop_when_caught)
                 self.emit("done")
             except BaseException:  # noqa: BLE001 - the child must reach os._exit, whatever happened
                 code = 3
@@ -204,18 +313,45 @@ class Worker:
         self.emit("done")
         self.variant = saved
 
+    def warm(self):
+        """Prepare every cell text of every variant once, here, so that the forks inherit the work:
+        IPython's transforms, its top-level-await check and the parsed tree."""
+        import IPython.core.interactiveshell as interactiveshell
+
+        compiler = self.shell.compile
+        for cell in self.cells:
+            for source in {cell["solution"], cell["student"], *cell["knockouts"]}:
+                blank, body = _body(source)
+                try:
+                    transformed = self.shell.transform_cell(body) if body.count("\n") else None  # one-liners: automagic reads the namespace
+                    if transformed is None:
+                        continue
+                    interactiveshell._should_be_async(transformed)
+                    compiler.offset = cell["line"] - 1 + blank
+                    compiler.ast_parse(transformed, compiler.path)
+                except Exception:  # noqa: BLE001 - the cell reports it when it runs
+                    pass
+                finally:
+                    compiler.offset = 0
+
     def run(self):
-        namespace = _main_namespace()
-        compiler = codeop.Compile()
+        self.warm()
         for index, cell in enumerate(self.cells):
             if index == self.first_change:
                 sources = [c["student"] for c in self.cells[index:]]
-                self.fork("student", index, sources, namespace, compiler, stop_when_caught=False)
+                self.fork("student", index, sources, stop_when_caught=False)
             for number, knockout in enumerate(cell["knockouts"]):
                 sources = [knockout] + [c["solution"] for c in self.cells[index + 1:]]
-                self.fork(f"knockout:{index}:{number}", index, sources, namespace, compiler, stop_when_caught=True)
-            self.report(index, *self.run_cell(index, cell["solution"], namespace, compiler))
+                self.fork(f"knockout:{index}:{number}", index, sources, stop_when_caught=True)
+            self.report(index, *self.run_cell(index, cell["solution"]))
         self.emit("done")
+
+
+def _body(source):
+    """(number of leading blank lines, the rest): IPython drops leading blank lines, the line numbers must not."""
+    lines = source.split("\n")
+    blank = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    return blank, "\n".join(lines[blank:])
 
 
 def _ending(status):
@@ -225,14 +361,6 @@ def _ending(status):
         why = {"SIGXCPU": " (CPU-time limit)", "SIGKILL": " (killed: memory or CPU hard limit?)", "SIGSEGV": " (crashed)"}.get(name, "")
         return f"the process died of {name}{why}"
     return f"the process exited with code {os.WEXITSTATUS(status)} in the middle of the cell"
-
-
-def _main_namespace():
-    """A fresh `__main__` module, as a notebook kernel gives its cells."""
-    module = types.ModuleType("__main__")
-    module.__dict__["__builtins__"] = __builtins__
-    sys.modules["__main__"] = module
-    return module.__dict__
 
 
 def _limit(kind, value):
@@ -254,13 +382,16 @@ def main():
     _, hard = resource.getrlimit(resource.RLIMIT_CPU)
     total = int(job["cpu_total"])
     resource.setrlimit(resource.RLIMIT_CPU, (total, total if hard == resource.RLIM_INFINITY else min(total, hard)))
-    sys.path.insert(0, job["root"])
-    worker = Worker(job, out_fd)
+    cwd = job.get("cwd") or os.getcwd()
+    os.chdir(cwd)
+    sys.path[:0] = [cwd, job["root"]]  # the notebook's folder first, as Jupyter has it; then the course root
+    worker = None
     try:
+        worker = Worker(job, out_fd)
         worker.run()
     except BaseException:  # noqa: BLE001 - report, never hang the parent
-        worker.variant = "solution"
-        worker.emit("error", message=traceback.format_exc(limit=-3))
+        message = json.dumps({"event": "error", "variant": "solution", "message": traceback.format_exc(limit=-3)})
+        os.write(out_fd, (message + "\n").encode("utf-8"))
 
 
 if __name__ == "__main__":

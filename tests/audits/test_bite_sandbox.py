@@ -86,11 +86,13 @@ def test_hostile_cells_each_end_in_a_finding_and_leave_course_and_machine_untouc
     me = os.getpid()
     name_self = f"open('/proc/self/comm', 'w').write({tag!r})"
     cells = {
-        "write-up": "open('../escaped.txt', 'w').write('x')\n",
+        # the cells run in a copy of the notebook's folder inside scratch (scratch/work/01_widget): three up is outside
+        "write-up": "open('../../../escaped.txt', 'w').write('x')\n",
         "write-absolute": f"open({str(outside)!r}, 'w').write('x')\n",
         "write-beside": f"open({str(module_dir / 'planted.txt')!r}, 'w').write('x')\n",
         "append-package": f"open({str(root / 'tinytorch/__init__.py')!r}, 'a').write('HACKED = 1\\n')\n",
-        "plant-sys-path": "import os, sys\nopen(os.path.join(sys.path[0], 'planted.py'), 'w').write('x = 1\\n')\n",
+        # sys.path[0] is that copy (writable, as Jupyter's notebook folder is); sys.path[1] the course root
+        "plant-sys-path": "import os, sys\nopen(os.path.join(sys.path[1], 'planted.py'), 'w').write('x = 1\\n')\n",
         "delete-source": f"import os\nos.remove({str(module_dir / 'widget.py')!r})\n",
         "delete-package": f"import shutil\nshutil.rmtree({str(root / 'tinytorch')!r})\n",
         "parent-environ": (

@@ -1,0 +1,5 @@
+"""Provided code that sits beside the notebooks."""
+
+
+def double(x):
+    return 2 * x
