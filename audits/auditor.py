@@ -107,12 +107,21 @@ class Auditor:
 
         return ResultCache.open(self.root)
 
+    def inside(self, module: ModuleSource) -> bool:
+        """Whether `module` is a file of this checkout (else it is judged on its own)."""
+        return module.ref is not None or bool(self.refs and _within(module.path, self.root))
+
+    def profile_of(self, module: ModuleSource) -> str:
+        """The course conventions that apply to `module`: the checkout's, or, for a file outside it, its own
+        (the static audit and `audits.bite` both name it in their reports)."""
+        return self.profile if self.inside(module) else detect_profile_of_text(module)
+
     def audit_source(self, module: ModuleSource) -> Audit:
         """Audit a parsed source. A file of this checkout gets its profile and configuration; a file
         outside it (a notebook in no checkout) is audited on its own: its own detected profile, the
         default configuration, so the verdict does not depend on the folder the command runs in."""
-        inside = module.ref is not None or (self.refs and _within(module.path, self.root))
-        module.profile = self.profile if inside else detect_profile_of_text(module)
+        inside = self.inside(module)
+        module.profile = self.profile_of(module)
         config = self.config if inside else Config(ignore=self.selection)
         index = self.index if module.ref is not None else None
         suppressed: list[Finding] = []

@@ -2,15 +2,21 @@
 
     solution_regions(module)        every region a student fills in, in source order
     student_source(cell)            the cell as nbgrader's generate_assignment writes it
+    autograded_source(cell)         the student's cell as `nbgrader autograde` runs it
     stubbed_source(cell, regions)   the cell with only these regions stubbed (for knockouts)
+    release_refusal(module)         why generate_assignment would refuse the module, or None
+    autotest_line(module)           the first `### AUTOTEST` line (nbgrader generates those tests)
     graded_cells(module)            the autograded test cells
-    is_solution_cell(cell) / is_locked(cell) / is_graded(cell)
+    is_solution_cell(cell) / is_locked(cell) / is_graded(cell) / is_manually_graded(cell)
 
 nbgrader's ClearSolutions reads a cell line by line: a line containing
 `BEGIN SOLUTION` opens a region, a line containing `END SOLUTION` closes it, and
 the whole region (marker lines included) becomes the stub
 `# YOUR CODE HERE` / `raise NotImplementedError()`, indented like the BEGIN line.
 A solution cell without markers is replaced whole by the unindented stub.
+ClearHiddenTests then drops every `BEGIN HIDDEN TESTS` ... `END HIDDEN TESTS` region
+(marker lines included); autograding restores every locked cell (graded tests and
+read-only cells) from the source, so the hidden tests run when a release is graded.
 Pure text work: the static rules and `audits.bite` share it, nothing is run.
 """
 
@@ -24,6 +30,8 @@ from dataclasses import dataclass
 from audits.model import Cell, ModuleSource
 
 BEGIN, END = "BEGIN SOLUTION", "END SOLUTION"
+HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"  # nbgrader's ClearHiddenTests delimiters
+AUTOTEST = "AUTOTEST"  # nbgrader's InstantiateTests delimiter, in a comment line of a code cell
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")  # nbgrader's ClearSolutions.code_stub["python"]
 TEXT_STUB = "YOUR ANSWER HERE"  # ... and its text_stub, for markdown solution cells
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -50,6 +58,24 @@ class Region:
             body = inside.body
 
     @property
+    def defines(self) -> bool:
+        """Whether stubbing this region leaves undefined what the author meant to provide: the region holds
+        a `def` or `class` statement, or sits directly in a class body (GR002's case). A region of plain
+        statements (`t = 5`), a whole solution cell (the student writes all of it) and a manually graded
+        answer are answers the stub simply leaves out."""
+        tree = self.cell.tree
+        if tree is None or self.whole_cell or is_manually_graded(self.cell):
+            return False
+        if any(isinstance(node, DEFINITIONS) and self.first <= node.lineno <= self.last for node in ast.walk(tree)):
+            return True
+        innermost, body = None, tree.body
+        while True:
+            inside = next((node for node in body if isinstance(node, DEFINITIONS) and node.lineno < self.first <= (node.end_lineno or 0)), None)
+            if inside is None:
+                return isinstance(innermost, ast.ClassDef)
+            innermost, body = inside, inside.body
+
+    @property
     def name(self) -> str:
         """How reports name it: "`SGD._update` in cell sgd, lines 305-313"."""
         where = f"`{self.owner}` in cell {cell_id(self.cell)}" if self.owner else f"cell {cell_id(self.cell)}"
@@ -71,6 +97,17 @@ def is_locked(cell: Cell) -> bool:
 def is_graded(cell: Cell) -> bool:
     """An autograded test cell: a graded code cell that is not also a (manually graded) answer."""
     return cell.is_code and _flag(cell, "grade") and not _flag(cell, "solution")
+
+
+def is_manually_graded(cell: Cell) -> bool:
+    """An answer cell a person grades (graded and a solution cell): no test is meant to check it."""
+    return _flag(cell, "grade") and _flag(cell, "solution")
+
+
+def is_locked_in_release(cell: Cell) -> bool:
+    """nbgrader's utils.is_locked: a cell autograding restores from the source (graded test cells and
+    read-only cells; never a solution cell)."""
+    return not _flag(cell, "solution") and (_flag(cell, "grade") or _flag(cell, "locked"))
 
 
 def cell_id(cell: Cell) -> str:
@@ -137,14 +174,103 @@ def stubbed_source(cell: Cell, regions: Iterable[Region], keep_lines: bool = Fal
     return "\n".join(out)
 
 
+def without_hidden_tests(text: str, keep_lines: bool = False) -> str:
+    """`text` without its hidden-test regions, marker lines included (blank lines in their place with `keep_lines`)."""
+    if HIDDEN_BEGIN not in text:
+        return text
+    out, hidden = [], False
+    for line in text.split("\n"):
+        if HIDDEN_BEGIN in line:
+            hidden = True
+        elif HIDDEN_END in line:
+            hidden = False
+        elif not hidden:
+            out.append(line)
+            continue
+        if keep_lines:
+            out.append("")
+    return "\n".join(out)
+
+
 def student_source(cell: Cell, keep_lines: bool = False) -> str:
     """The cell as nbgrader's generate_assignment writes it for students.
 
     Every region is stubbed; a solution cell without markers becomes the stub alone;
-    a markdown solution cell without markers becomes nbgrader's text stub. Other cells
-    are unchanged.
+    a markdown solution cell without markers becomes nbgrader's text stub; hidden tests
+    are removed. Other cells are unchanged.
     """
     if not cell.is_code:
-        return TEXT_STUB if is_solution_cell(cell) and BEGIN not in cell.source else cell.source
-    regions = cell_regions(cell)
-    return stubbed_source(cell, regions, keep_lines) if regions else cell.source
+        text = TEXT_STUB if is_solution_cell(cell) and BEGIN not in cell.source else cell.source
+    else:
+        regions = cell_regions(cell)
+        text = stubbed_source(cell, regions, keep_lines) if regions else cell.source
+    return without_hidden_tests(text, keep_lines)
+
+
+def autograded_source(cell: Cell, keep_lines: bool = False) -> str:
+    """The student's cell as `nbgrader autograde` runs it: a locked cell (a graded test, a read-only
+    cell) restored from the source, hidden tests included; any other cell as released."""
+    return cell.source if is_locked_in_release(cell) else student_source(cell, keep_lines)
+
+
+def autotest_line(module: ModuleSource) -> int | None:
+    """The first `### AUTOTEST` line: nbgrader 0.9 writes those tests at release time by running
+    the solution in a kernel (InstantiateTests), which bite does not do."""
+    for cell in module.code_cells():
+        for number, text in cell.lines():
+            if AUTOTEST in text and text.strip().startswith("#"):
+                return number
+    return None
+
+
+def _marker_problem(cell: Cell, begin: str, end: str) -> tuple[int, str] | None:
+    """Nested or unclosed `begin` markers, as nbgrader's line-by-line reading refuses them."""
+    opened = None
+    for number, text in cell.lines():
+        if begin in text:
+            if opened is not None:
+                return number, f"a second `{begin}` before `{end}` (nbgrader: nested regions)"
+            opened = number
+        elif end in text:
+            opened = None
+    return (opened, f"`{begin}` without `{end}`") if opened is not None else None
+
+
+def release_refusal(module: ModuleSource) -> tuple[int, str] | None:
+    """Why nbgrader's generate_assignment would refuse this module, as (line, reason), or None.
+
+    Its checks, in its order: solution markers (ClearSolutions: nested, unclosed, or in a cell
+    that is not a solution cell), cell metadata (CheckCellMetadata: nbgrader's v3 validator,
+    then unique grade ids) and hidden tests (ClearHiddenTests: nested, unclosed, or in a cell
+    that is not graded).
+    """
+    from audits.rules.nbgrader import schema_problems  # nbgrader's own v3 validation, written once
+
+    for cell in module.cells:
+        problem = _marker_problem(cell, BEGIN, END) if cell.is_code else None
+        if problem:
+            return problem
+        if cell.is_code and cell_regions(cell) and not is_solution_cell(cell):
+            return cell_regions(cell)[0].first, f"a solution region in `{cell_id(cell)}`, which is not a solution cell"
+    seen: dict[str, int] = {}
+    for cell in module.cells:
+        if cell.nbgrader_text is not None and not isinstance(cell.nbgrader, dict):
+            return cell.start, f"the nbgrader metadata of the cell at line {cell.start} is not a JSON object"
+        if not isinstance(cell.nbgrader, dict):
+            continue
+        problems = schema_problems(cell.nbgrader, cell.kind)
+        if problems:
+            return cell.start, f"`{cell_id(cell)}` has metadata nbgrader's validator rejects: {'; '.join(problems)}"
+        grade_id = cell.nbgrader.get("grade_id")
+        if any(cell.nbgrader.get(key) for key in ("grade", "solution", "locked")):
+            if grade_id in seen:
+                return cell.start, f"grade_id `{grade_id}` is used twice (lines {seen[grade_id]} and {cell.start})"
+            seen[grade_id] = cell.start
+    for cell in module.cells:
+        problem = _marker_problem(cell, HIDDEN_BEGIN, HIDDEN_END)
+        if problem:
+            return problem
+        if HIDDEN_BEGIN in cell.source and not _flag(cell, "grade"):
+            line = next(number for number, text in cell.lines() if HIDDEN_BEGIN in text)
+            return line, f"hidden tests in `{cell_id(cell)}`, which is not a graded cell"
+    return None

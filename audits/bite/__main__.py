@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from audits import score as scoring
 from audits.auditor import Auditor
 from audits.bite.plan import Plan, make_plan
-from audits.bite.runner import Limits, run_plan
+from audits.bite.runner import Limits, Run, run_plan
 from audits.bite.verdicts import RULES as BITE_RULES
 from audits.bite.verdicts import Summary, findings, summarize
 from audits.check import apply
@@ -59,6 +59,7 @@ class Bite:
     plan: Plan
     summary: Summary
     findings: list[Finding]
+    run: Run  # what the worker reported, cell by cell (the verdicts compared with nbgrader's)
 
     @property
     def stem(self) -> str:
@@ -73,13 +74,14 @@ class Bite:
 def bite_module(auditor: Auditor, module: ModuleSource, limits: Limits) -> Bite:
     """Run one module (in child processes) and collect static and dynamic findings."""
     index = auditor.index if module.ref is not None else None
+    module.profile = auditor.profile_of(module)  # every report names it, as the static audit's do
     plan = make_plan(module)
-    run = run_plan(plan, auditor.root, limits)
+    run = run_plan(plan, auditor.root, limits) if plan.blocked is None else Run()
     static = [found for rule in STATIC_RULES for found in rule.check(module, index)]
     kept = apply(static + findings(plan, run), module, index, auditor.config)
     # apply() also judges the module's suppression comments (SUP001/SUP002): the static audit's business.
     ours = {rule.code for rule in RULES}
-    return Bite(module, plan, summarize(plan, run), [found for found in kept if found.code in ours])
+    return Bite(module, plan, summarize(plan, run), [found for found in kept if found.code in ours], run)
 
 
 def targets(auditor: Auditor, target: str | None) -> list[ModuleSource]:
@@ -108,7 +110,7 @@ def progress_line(done: int, total: int, bite: Bite) -> None:
     print(f"bite: {done}/{total} {bite.stem} {bite.summary.seconds:.1f} s {verdict}", file=sys.stderr, flush=True)
 
 
-HEADERS = ("module", "graded", "solution", "student", "regions", "seconds", "status")
+HEADERS = ("module", "profile", "graded", "solution", "student", "regions", "seconds", "status")
 
 
 def table(bites: list[Bite], isolation: str) -> str:
@@ -118,18 +120,18 @@ def table(bites: list[Bite], isolation: str) -> str:
     for bite in bites:
         s = bite.summary
         rows.append((
-            bite.stem, str(s.graded), f"{s.solution_passed}/{s.graded} pass", f"{s.student_failed}/{s.graded} fail",
+            bite.stem, bite.module.profile, str(s.graded), f"{s.solution_passed}/{s.graded} pass", f"{s.student_failed}/{s.graded} fail",
             f"{s.caught}/{s.regions} caught", f"{s.seconds:.1f}", "BITES" if bite.bites else "DOES NOT BITE",
         ))  # fmt: skip
     failing = sum(1 for bite in bites if not bite.bites)
     total = lambda attr: sum(getattr(b.summary, attr) for b in bites)
     rows.append((
-        f"total ({len(bites)})", str(total("graded")), f"{total('solution_passed')}/{total('graded')} pass",
+        f"total ({len(bites)})", "", str(total("graded")), f"{total('solution_passed')}/{total('graded')} pass",
         f"{total('student_failed')}/{total('graded')} fail", f"{total('caught')}/{total('regions')} caught", "",
         "all BITE" if not failing else f"{failing} of {len(bites)} DO NOT BITE",
     ))  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS))]
-    lines = ["  ".join(cell.ljust(w) if i in (0, len(HEADERS) - 1) else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))).rstrip() for row in rows]
+    lines = ["  ".join(cell.ljust(w) if i in (0, 1, len(HEADERS) - 1) else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))).rstrip() for row in rows]
     for bite in bites:
         lines += [text.finding_line(found) for found in bite.findings]
     return f"isolation: {isolation}\n" + "\n".join(lines) + "\n"

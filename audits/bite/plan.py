@@ -1,8 +1,10 @@
-"""What the worker runs for one module: every code cell as the solution, the student
-version and each knockout (one region stubbed, every other region solved).
+"""What the worker runs for one module: every code cell as the solution, the student version and
+each knockout (one region stubbed, every other region solved).
 
 Stubs keep the region's line count (blank lines pad them), so every line the worker
-reports is the line in the source file.
+reports is the line in the source file. A module nbgrader would not release (its
+generate_assignment refuses it) or that bite cannot run as nbgrader would (`### AUTOTEST`)
+gets a plan that runs nothing and says why (`Plan.blocked`).
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from dataclasses import dataclass
 from audits.model import Cell, ModuleSource
 from audits.solutions import (
     Region,
+    autograded_source,
+    autotest_line,
     cell_regions,
     is_graded,
+    is_manually_graded,
     is_solution_cell,
+    release_refusal,
     stubbed_source,
-    student_source,
 )
 
 
@@ -24,7 +29,8 @@ from audits.solutions import (
 class Plan:
     module: ModuleSource
     cells: list[Cell]  # the code cells run, in order; the worker names them by position here
-    regions: list[list[Region]]  # per cell, the regions knocked out one at a time
+    regions: list[list[Region]]  # per cell, the regions knocked out one at a time (none in manually graded cells)
+    blocked: tuple[int, str] | None = None  # (line, why) when nothing can be run as nbgrader would
 
     @property
     def all_regions(self) -> list[tuple[int, int, Region]]:
@@ -35,25 +41,42 @@ class Plan:
     def first_change(self) -> int:
         """Position of the first cell the student version changes (len(cells) when none):
         the worker forks the student version there, so earlier cells ran once for both."""
-        return next((i for i, cell in enumerate(self.cells) if student_source(cell, keep_lines=True) != cell.source), len(self.cells))
+        return next((i for i, cell in enumerate(self.cells) if autograded_source(cell, keep_lines=True) != cell.source), len(self.cells))
+
+    def student_regions(self, position: int) -> list[Region]:
+        """Every region the student version stubs in this cell (manually graded answers included)."""
+        return cell_regions(self.cells[position])
 
     def graded(self) -> list[int]:
         return [i for i, cell in enumerate(self.cells) if is_graded(cell)]
 
     def job(self, root: str, limits: dict, cwd: str) -> dict:
-        """The worker's input (see audits/bite/worker.py); `cwd` is the scratch copy of the notebook's folder."""
+        """The worker's input (see audits/bite/worker.py); `cwd` is the scratch copy of the notebook's folder.
+
+        Variants are named "solution", "student" and "knockout:<cell>:<region>"; the student
+        version is the release as autograding runs it (locked cells restored from the source)."""
         cells = []
         for cell, regions in zip(self.cells, self.regions):
             cells.append({
                 "line": cell.body_start,
                 "graded": is_graded(cell),
                 "solution": cell.source,
-                "student": student_source(cell, keep_lines=True),
+                "student": autograded_source(cell, keep_lines=True),
                 "knockouts": [stubbed_source(cell, [region], keep_lines=True) for region in regions],
             })  # fmt: skip
         return {"path": str(self.module.path), "root": root, "cwd": cwd, "cells": cells, "first_change": self.first_change, **limits}
 
 
 def make_plan(module: ModuleSource) -> Plan:
+    refusal = release_refusal(module)
+    if refusal is not None:
+        line, why = refusal
+        return Plan(module, [], [], (line, f"nbgrader's generate_assignment refuses this notebook: {why}"))
+    autotest = autotest_line(module)
+    if autotest is not None:
+        why = ("it uses `### AUTOTEST`, whose tests nbgrader 0.9 writes at release time by running the solution "
+               "in a kernel; bite does not generate them, so it cannot grade this notebook as nbgrader would")  # fmt: skip
+        return Plan(module, [], [], (autotest, why))
     cells = [cell for cell in module.code_cells() if cell.source.strip()]
-    return Plan(module, cells, [cell_regions(cell) if is_solution_cell(cell) else [] for cell in cells])
+    regions = [cell_regions(cell) if is_solution_cell(cell) and not is_manually_graded(cell) else [] for cell in cells]
+    return Plan(module, cells, regions)

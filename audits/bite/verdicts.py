@@ -1,15 +1,22 @@
-"""What a bite run means: its findings (rules BITE001-BITE005) and a one-line summary.
+"""What a bite run means: its findings (rules BITE001-BITE005, BITE007, BITE008) and a one-line summary.
 
     findings(plan, run) -> list[Finding]
     summarize(plan, run) -> Summary
 
 A graded cell "passes" when it runs without an error, as nbgrader's autograder scores
 code cells. The student version and the knockouts run the graded cells as written in
-the source, as autograding restores them.
+the source, as autograding restores them (hidden tests included). A region is caught
+when a graded cell that passes on the solution fails with the region stubbed; regions
+of manually graded cells are not knocked out (no test is meant to check them). A cell
+that fails on the solution for want of a package, a data file or the network is one
+BITE008 per cause, listing the later solution failures it explains (a NameError for a name
+a failed cell defines) instead of one BITE001 each.
 """
 
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass
 
 from audits.bite.plan import Plan
@@ -79,7 +86,9 @@ it fail fast when the student's code is missing (check a result before looping o
 
 BITE005 = _rule("BITE005", "student version raises when a solution cell runs", Severity.HIGH, """\
 What it does: runs the student version and reports each solution cell whose own stub raises
-`NotImplementedError` while the cell itself runs (not when a test calls the student's function).
+`NotImplementedError` while the cell itself runs (not when a test calls the student's function),
+where the region holds a `def`/`class` or sits in a class body. A stubbed answer of plain
+statements (`t = 5`) raising is how nbgrader works, not a finding.
 
 Why it matters: the stub then sits where definitions happen (a class body, or around a
 `def` line), so the class or function is never defined: every later cell fails with
@@ -91,8 +100,41 @@ Example: `### BEGIN SOLUTION` directly under `class SGD(Optimizer):`, around its
 How to fix: keep `class`/`def` lines outside the regions and put one region inside each
 method body.""")
 
-RULES = [BITE001, BITE002, BITE003, BITE004, BITE005]
+BITE007 = _rule("BITE007", "bite cannot run the notebook as nbgrader would", Severity.HIGH, """\
+What it does: reports, instead of any verdict, a notebook that nbgrader's `generate_assignment`
+refuses (solution markers nested, unclosed or outside a solution cell; metadata its validator
+rejects; a grade_id used twice; hidden tests outside a graded cell), or one that uses
+`### AUTOTEST`, whose tests nbgrader writes at release time by running the solution.
+
+Why it matters: nbgrader will not release the first, so there is no student version to grade;
+for the second, verdicts without the generated tests would be wrong.
+
+Example: a graded test cell without `points`: nbgrader's validator stops the release.
+
+How to fix: fix what the message names (the static audit's NB rules show the same), or, for
+`### AUTOTEST`, check the generated tests with nbgrader itself.""")
+
+BITE008 = _rule("BITE008", "cell needs what this machine lacks", Severity.HIGH, """\
+What it does: reports a cell that fails on the solution version because a package cannot be
+imported, a file it reads is missing, or the network is unreachable: one finding per cause,
+naming the cells that failed after it on the solution version for a name it should have
+defined (its consequences).
+
+Why it matters: until the notebook runs, no graded cell after it can be judged; the later
+failures are noise, not defects of their own.
+
+Example: `import seaborn` in the first cell, on a machine without seaborn: every graded cell
+after it fails with `NameError`.
+
+How to fix: install the package where bite runs, ship the file beside the notebook (nbgrader
+copies the assignment folder into the release), or make the cell work offline.""")
+
+RULES = [BITE001, BITE002, BITE003, BITE004, BITE005, BITE007, BITE008]
 LIMITS = ("timeout", "memory", "killed")
+NETWORK_ERRORS = {"URLError", "ConnectionError", "ConnectionRefusedError", "ConnectionResetError", "gaierror",
+                  "NewConnectionError", "MaxRetryError", "ConnectTimeout", "ConnectTimeoutError", "NameResolutionError"}  # fmt: skip
+NETWORK = "the network is unreachable"
+NETWORK_TEXT = ("Name or service not known", "Temporary failure in name resolution", "Network is unreachable", "nodename nor servname")
 
 
 @dataclass(frozen=True)
@@ -114,9 +156,38 @@ def student_outcome(plan: Plan, run: Run, position: int) -> Outcome | None:
 
 
 def catchers(plan: Plan, run: Run, cell: int, region: int) -> list[int]:
-    """Graded cells that failed with this region knocked out."""
+    """Graded cells that pass on the solution version and failed with this region knocked out."""
     graded = set(plan.graded())
-    return [position for position, outcome in run.knockouts.get((cell, region), {}).items() if position in graded and not outcome.passed]
+    return [
+        position for position, outcome in run.knockouts.get((cell, region), {}).items()
+        if position in graded and not outcome.passed and run.solution.get(position, Outcome("fail")).passed
+    ]  # fmt: skip
+
+
+def bound_names(cell) -> set[str]:
+    """Names a cell binds (assignments, imports, defs, loop and `with` targets), as far as its AST shows."""
+    names: set[str] = set()
+    for node in ast.walk(cell.tree) if cell.tree is not None else ():
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.alias):
+            names.add(node.asname or node.name.split(".")[0])
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+    return names
+
+
+def environment_cause(outcome: Outcome) -> str | None:
+    """What the machine lacks when a cell fails for want of a package, a file or the network (else None)."""
+    if outcome.type == "ModuleNotFoundError":
+        name = re.search(r"No module named '([^']+)'", outcome.message)
+        return f"package `{name.group(1) if name else '?'}` cannot be imported (not installed where bite runs, nor beside the notebook)"
+    if outcome.type == "FileNotFoundError":
+        name = re.search(r"No such file or directory: '([^']+)'", outcome.message)
+        return f"file `{name.group(1) if name else '?'}` is missing (not beside the notebook)"
+    if outcome.type in NETWORK_ERRORS or any(text in outcome.message for text in NETWORK_TEXT):
+        return NETWORK
+    return None
 
 
 def _finding(rule: Rule, plan: Plan, line: int, message: str, last: int | None = None) -> Finding:
@@ -144,18 +215,38 @@ def findings(plan: Plan, run: Run) -> list[Finding]:
     def limit(position: int, outcome: Outcome, version: str) -> None:
         overruns.setdefault(position, []).append((version, outcome))
 
+    if plan.blocked is not None:
+        line, why = plan.blocked
+        return [_finding(BITE007, plan, line, f"{why}; bite ran nothing and gives no verdicts.")]
+    # What the machine lacks -> the cells failing on the solution for it (the first is reported), then
+    # its consequences: later cells failing with a NameError for a name such a failed cell defines.
+    causes: dict[str, list[int]] = {}
+    undefined: dict[str, str] = {}  # a name a failed cell should have defined -> the cause it failed for
     for position, outcome in sorted(run.solution.items()):
         cell = plan.cells[position]
+        cause = environment_cause(outcome) if not outcome.passed else None
+        missing = re.match(r"NameError: name '(\w+)' is not defined", outcome.message)
+        if cause is None and missing is not None:
+            cause = undefined.get(missing.group(1))
         if outcome.status in LIMITS:
             limit(position, outcome, "solution version")
+        elif cause is not None:
+            causes.setdefault(cause, []).append(position)
+            undefined.update(dict.fromkeys(bound_names(cell), cause))
         elif not outcome.passed:
             kind = "graded cell" if position in graded else "cell"
             found.append(_finding(BITE001, plan, cell.start, f"{kind} `{cell_id(cell)}` fails on the solution version: {outcome.message}{_where(outcome)}."))
+    for cause, (first, *later) in causes.items():
+        names = ", ".join(f"`{cell_id(plan.cells[p])}`" for p in later)
+        tail = f"; the cells that fail after it on the solution version for the same reason or a name it defines: {names}" if later else ""
+        cell, outcome = plan.cells[first], run.solution[first]
+        detail = f" ({outcome.message})" if cause == NETWORK else ""  # which host, which error: the cause alone says little
+        found.append(_finding(BITE008, plan, cell.start, f"`{cell_id(cell)}` cannot run here: {cause}{detail}{_where(outcome)}{tail}."))
     for position, outcome in sorted(run.student.items()):
         cell = plan.cells[position]
         if outcome.status in LIMITS:
             limit(position, outcome, "student version")
-        elif outcome.type == "NotImplementedError" and any(region.first + 1 == outcome.line for region in plan.regions[position]):
+        elif outcome.type == "NotImplementedError" and any(region.first + 1 == outcome.line and region.defines for region in plan.student_regions(position)):
             found.append(_finding(BITE005, plan, outcome.line - 1, f"the student version of `{cell_id(cell)}` raises NotImplementedError "
                                   f"from its stub (line {outcome.line}) while the cell runs: what it defines is never defined."))  # fmt: skip
     for position in graded:
@@ -169,7 +260,9 @@ def findings(plan: Plan, run: Run) -> list[Finding]:
             if outcome.status in LIMITS:
                 limit(position, outcome, f"knockout of {region.name}")
         overran = any(outcome.status in LIMITS for outcome in outcomes.values())  # reported as BITE004, not judged
-        if f"knockout:{cell_position}:{number}" in run.done and not overran and not catchers(plan, run, cell_position, number):
+        # A graded cell that failed here but also fails on the solution says nothing: not judged, no finding.
+        failed = any(position in graded and not outcome.passed for position, outcome in outcomes.items())
+        if f"knockout:{cell_position}:{number}" in run.done and not overran and not failed:
             found.append(_finding(BITE003, plan, region.first, f"no graded test fails when this region ({region.name}) is replaced by the stub: it is never checked.", region.last))
     stuck = run.stuck()
     if run.stopped and stuck is not None:  # the run stopped in this cell (of that variant): say so first

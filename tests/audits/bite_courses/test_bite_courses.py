@@ -1,24 +1,86 @@
-"""`python -m audits.bite` on nbgrader notebooks that need what Jupyter gives them: the files
-beside the notebook, IPython syntax, input history (tests/audits/bite_courses/nbcourse)."""
+"""`python -m audits.bite` on an nbgrader course whose notebook needs what Jupyter gives it (the files
+beside the notebook, IPython syntax, input history) and holds the cases that made bite noisy on real
+courses (tests/audits/bite_courses/nbcourse). That nbgrader gives the same verdicts cell by cell is
+tests/audits/test_bite_nbgrader.py's business."""
 
 import json
 from pathlib import Path
 
+from testkit.auditkit import line_of, marker, source
+
 from audits.bite.__main__ import main
+from audits.bite.plan import make_plan
+from audits.parse import parse_text
 
 COURSE = Path(__file__).resolve().parent / "nbcourse"
 
 
-def bite_json(capsys, target):
-    code = main([target, "--root", str(COURSE), "--format", "json"])
-    (module,) = json.loads(capsys.readouterr().out)["modules"]
-    return code, module
+def bite_json(capsys, *args):
+    code = main([*args, "--root", str(COURSE), "--format", "json"])
+    return code, json.loads(capsys.readouterr().out)["modules"]
 
 
-def test_cells_run_in_a_copy_of_the_notebooks_folder_with_ipython_semantics(capsys):
-    """kernel.ipynb imports helper.py and reads data.csv beside it, uses %env, `squares?`, `!ls`
-    and exec(In[-2]): every cell runs on the solution version, as in Jupyter."""
-    _, module = bite_json(capsys, "source/ps1/kernel.ipynb")
-    assert [f for f in module["findings"] if f["code"] == "BITE001"] == []
-    assert module["bite"]["solution_passed"] == module["bite"]["graded"] == 4
-    assert not (COURSE / "source" / "ps1" / ".ipython").exists()
+def by_code(module):
+    found = {}
+    for finding in module["findings"]:
+        found.setdefault(finding["code"], []).append(finding)
+    return found
+
+
+def test_the_notebook_runs_as_in_jupyter_and_only_real_defects_are_reported(capsys):
+    """helper.py and data.csv beside the notebook, %env, `squares?`, `!ls`, exec(In[-2]), hidden tests:
+    no cell fails on the solution but those needing a package nobody installed and a file nobody
+    shipped, which are one BITE008 each with their consequence, not four BITE001."""
+    code, (module, _) = bite_json(capsys)
+    found = by_code(module)
+    assert code == 1 and module["module"]["profile"] == "nbgrader"
+    assert set(found) == {"BITE002", "BITE008", "GR001"}
+    (provided,) = found["BITE002"]
+    assert "`test-provided`" in provided["message"]  # a test of provided code only (helper.double)
+    missing = [f["message"] for f in found["BITE008"]]
+    assert "package `bite_fixture_package_nobody_installs`" in missing[0] and "`test-value`" in missing[0]
+    assert "file `table_nobody_shipped.csv`" in missing[1] and "`test-table`" in missing[1]
+    # 6 graded cells; 2 fail on the solution for want of a package and a file. The region of
+    # `answer-t` (t = 5, a plain answer: no BITE005) is caught; `value` cannot be judged (its test
+    # fails on the solution); `manual-code`, manually graded, is not knocked out (no BITE003).
+    assert {key: module["bite"][key] for key in ("graded", "solution_passed", "student_failed", "regions", "caught")} == {
+        "graded": 6, "solution_passed": 4, "student_failed": 5, "regions": 3, "caught": 2,
+    }  # fmt: skip
+
+
+def test_a_notebook_nbgrader_refuses_is_one_finding_and_no_verdicts(capsys):
+    code, (_, module) = bite_json(capsys)
+    (finding,) = module["findings"]
+    assert code == 1 and finding["code"] == "BITE007"
+    assert "generate_assignment refuses" in finding["message"] and "`test-f`" in finding["message"] and "points is missing" in finding["message"]
+    assert module["bite"]["graded"] == 0 and module["bite"]["regions"] == 0
+
+
+def test_text_report_names_each_modules_profile(capsys):
+    assert main(["--root", str(COURSE)]) == 1
+    rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("ps")]
+    assert [(row[0], row[1]) for row in rows] == [("ps1", "nbgrader"), ("ps2", "nbgrader")]
+
+
+IMPL = marker("two", "impl") + '\ndef two():\n    """TODO."""\n    ### BEGIN SOLUTION\n    return 2\n    ### END SOLUTION\n'
+
+
+def test_autotest_is_reported_unsupported_and_nothing_runs():
+    text = source(IMPL, marker("test-two", "test") + "\n### AUTOTEST two(); two() + 1\n")
+    plan = make_plan(parse_text(text))
+    assert plan.cells == [] and plan.blocked[0] == line_of(text, "### AUTOTEST") and "AUTOTEST" in plan.blocked[1]
+
+
+def test_release_refusals_follow_nbgrader():
+    """Each of nbgrader's refusals, on a small source: the line and the reason."""
+    cases = {
+        "a solution region in `setup`, which is not a solution cell": marker("setup") + "\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n",
+        "`### BEGIN SOLUTION` without": marker("open", "impl") + "\n### BEGIN SOLUTION\nx = 1\n",
+        "grade_id `two` is used twice": IMPL + "\n" + marker("two", "impl") + "\ny = 1\n",
+        "hidden tests in `setup`, which is not a graded cell": marker("setup") + "\n### BEGIN HIDDEN TESTS\nx = 1\n### END HIDDEN TESTS\n",
+    }
+    for reason, cell in cases.items():
+        text = source(cell)
+        plan = make_plan(parse_text(text))
+        assert plan.blocked is not None and reason.replace("`### BEGIN SOLUTION`", "`BEGIN SOLUTION`") in plan.blocked[1], (reason, plan.blocked)
+    assert make_plan(parse_text(source(IMPL))).blocked is None
