@@ -1,15 +1,17 @@
-"""Our student version is nbgrader's: every module (and the bite fixtures, and the odd shapes
-nbgrader allows) goes through nbgrader's real `generate_assignment`, once for all of them, and
-each code cell must equal what `audits.solutions.student_source` makes of it."""
+"""Bite agrees with nbgrader itself, which runs once for every assertion here (it is the slow part):
+`generate_assignment` on every module of ours, the bite fixtures, the odd shapes nbgrader allows and
+the notebook course tests/audits/bite_courses/nbcourse; then `autograde` of that course's source
+(Jupyter running the solution) and of its release (the student version, locked cells and hidden
+tests restored). Our student version must equal nbgrader's release cell by cell; bite's per-cell
+verdicts (raised or not, on each version) must equal nbgrader's; a notebook nbgrader refuses to
+release, bite refuses to judge."""
 
-import os
-import subprocess
-import sys
+import shutil
 from pathlib import Path
 
 import jupytext
-import nbformat
 import pytest
+from testkit.nbgraderkit import bite_run, compare, nbgrader_run
 from testkit.auditkit import marker, source
 
 from audits.discover import find_modules
@@ -18,44 +20,58 @@ from audits.solutions import student_source
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "bite_fixtures"
+NBCOURSE = Path(__file__).resolve().parent / "bite_courses" / "nbcourse"
 
 # Shapes our modules do not have: a solution cell without markers (replaced whole), a region at
-# module level, regions at two indentations in one cell, a region inside a nested block.
+# module level, regions at two indentations in one cell, a region inside a nested block, hidden tests.
 ODD_SHAPES = source(
     marker("whole", "impl") + "\ndef whole():\n    return 1\n",
     marker("module-level", "impl") + "\nVALUE = 1\n### BEGIN SOLUTION\nVALUE = 2\n### END SOLUTION\n",
     marker("two-depths", "impl")
     + '\nclass K:\n    def f(self):\n        ### BEGIN SOLUTION\n        return 1\n        ### END SOLUTION\n\n'
     + "def g(x):\n    if x:\n        for i in range(2):\n            ### BEGIN SOLUTION\n            x += i\n            ### END SOLUTION\n    return x\n",
+    marker("test-hidden", "test") + "\nassert whole() == 1\n### BEGIN HIDDEN TESTS\nassert VALUE == 2\n### END HIDDEN TESTS\nassert g(1) == 2\n",
 )
 
 
-@pytest.mark.timeout(900)  # nbgrader itself runs here, with its own 600 s limit: 7.9 s quiet, over 120 s on a loaded machine
-def test_student_version_matches_nbgrader_generate_assignment(tmp_path):
+@pytest.mark.timeout(900)  # nbgrader itself runs here (generate_assignment, two autogrades), with its own 900 s limit
+def test_bite_agrees_with_nbgrader(tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree(NBCOURSE, course)
     sources = {ref.folder: parse_file(ref.path) for ref in find_modules(CHECKOUT)}
     assert len(sources) == 20
-    for course in ("defects", "clean"):
-        (ref,) = find_modules(FIXTURES / course)
-        sources[f"fixture_{course}"] = parse_file(ref.path)
+    for fixture in ("defects", "clean"):
+        (ref,) = find_modules(FIXTURES / fixture)
+        sources[f"fixture_{fixture}"] = parse_file(ref.path)
     sources["odd_shapes"] = parse_text(ODD_SHAPES)
-    assignment = tmp_path / "course" / "source" / "ps1"
-    assignment.mkdir(parents=True)
+    (course / "source" / "modules").mkdir()
     for name, module in sources.items():
-        jupytext.write(jupytext.reads(module.text, fmt="py:percent"), assignment / f"{name}.ipynb")
+        jupytext.write(jupytext.reads(module.text, fmt="py:percent"), course / "source" / "modules" / f"{name}.ipynb")
+    sources["kernel"] = parse_file(NBCOURSE / "source" / "ps1" / "kernel.ipynb")
 
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter"), "HOME": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "generate_assignment", "ps1", "--force", f"--CourseDirectory.root={tmp_path / 'course'}"],
-        cwd=tmp_path / "course", env=env, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
+    theirs = nbgrader_run(course, grade=("ps1",), scratch=tmp_path)
 
+    # The student version, cell by cell, is nbgrader's release.
     for name, module in sources.items():
-        released = nbformat.read(tmp_path / "course" / "release" / "ps1" / f"{name}.ipynb", as_version=4)
-        theirs = [cell.source for cell in released.cells if cell.cell_type == "code"]
+        released = theirs["released"]["ps1/kernel.ipynb" if name == "kernel" else f"modules/{name}.ipynb"]
         ours = [student_source(cell) for cell in module.code_cells()]
-        assert len(theirs) == len(ours), name
-        for position, (their, our) in enumerate(zip(theirs, ours)):
+        assert len(released) == len(ours), name
+        for position, (their, our) in enumerate(zip(released, ours)):
             assert our == their, f"{name}: code cell {position} differs"
-        # the comparison covers real stubs, not only unchanged cells
-        assert any(student_source(cell) != cell.source for cell in module.code_cells()), name
+        assert any(student_source(cell) != cell.source for cell in module.code_cells()), name  # real stubs compared
+
+    # Per-cell verdicts on both versions, as Jupyter and autograde give them.
+    ours = bite_run(course, "ps1/kernel.ipynb")
+    compared, differences = compare("ps1/kernel.ipynb", ours, theirs)
+    assert differences == [] and compared == 2 * len(sources["kernel"].code_cells())
+    solution = theirs["cells"]["ps1/kernel.ipynb"]["solution"]
+    failing = [cell.nbgrader["grade_id"] for cell, failed in zip(sources["kernel"].code_cells(), solution) if failed]
+    assert failing == ["missing-import", "test-value", "load", "test-table"]  # only what this machine lacks
+    assert sum(theirs["cells"]["ps1/kernel.ipynb"]["student"]) > sum(solution)  # the stubs fail cells too
+
+    # A notebook nbgrader refuses to release: bite judges nothing, says why, in one finding.
+    assert list(theirs["refused"]) == ["ps2/refused.ipynb"] and "ps2/refused.ipynb" not in theirs["released"]
+    refused = bite_run(course, "ps2/refused.ipynb")
+    assert compare("ps2/refused.ipynb", refused, theirs) == (1, [])
+    (finding,) = refused["findings"]
+    assert finding.code == "BITE007" and "points is missing" in finding.message

@@ -1,0 +1,155 @@
+"""nbgrader itself, as the reference bite must agree with (tests/audits/test_bite_nbgrader.py and
+benchmarks/bite_agreement.py).
+
+    nbgrader_run(course, grade=("ps1",)) -> dict    one subprocess: every assignment of the course
+        through `generate_assignment`, then each assignment in `grade` autograded twice, the
+        source submitted as student "solution" (Jupyter runs the solution) and the release as
+        student "student" (autograde restores locked cells and hidden tests). For each notebook:
+        whether it was released, and per code cell (by position) whether it raised, per version.
+    bite_run(course, notebook) -> dict              the same per-cell verdicts from `audits.bite`
+    compare(ours, theirs) -> list[Difference]
+
+nbgrader runs in a child process with its own HOME and Jupyter folders: it reads and writes
+configuration and a gradebook, and one process serves every notebook (one import, one
+gradebook) to keep the cost low.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+VERSIONS = ("solution", "student")
+
+
+def _errored(cell) -> bool:
+    return any(output.get("output_type") == "error" for output in cell.get("outputs", []))
+
+
+def _child(course: str, grade: list[str]) -> dict:
+    """Runs in the subprocess: nbgrader's API on the course, results as JSON-able data."""
+    import logging
+
+    import nbformat
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    root = Path(course)
+    config = Config()
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.course_id = "bite"
+    config.Execute.timeout = 60
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    api.log.setLevel(logging.ERROR)
+    result: dict = {"released": {}, "refused": {}, "cells": {}, "seconds": {}}  # released: notebook -> its code cells
+    for assignment in sorted(path.name for path in (root / "source").iterdir() if path.is_dir()):
+        started = time.perf_counter()
+        done = api.generate_assignment(assignment, force=True, create=True)
+        result["seconds"][f"generate {assignment}"] = time.perf_counter() - started
+        notebooks = sorted(path.name for path in (root / "source" / assignment).glob("*.ipynb"))
+        for name in notebooks:
+            key = f"{assignment}/{name}"
+            if done["success"]:
+                released = nbformat.read(root / "release" / assignment / name, as_version=4)
+                result["released"][key] = [cell.source for cell in released.cells if cell.cell_type == "code"]
+            else:
+                result["refused"][key] = (done.get("error") or done.get("log") or "")[-2000:]
+        if not done["success"] or assignment not in grade:
+            continue
+        for student, folder in (("solution", root / "source" / assignment), ("student", root / "release" / assignment)):
+            shutil.copytree(folder, root / "submitted" / student / assignment, dirs_exist_ok=True)
+            started = time.perf_counter()
+            graded = api.autograde(assignment, student, force=True, create=True)
+            result["seconds"][f"autograde {assignment} {student}"] = time.perf_counter() - started
+            assert graded["success"], graded.get("error") or graded.get("log")
+            for name in notebooks:
+                notebook = nbformat.read(root / "autograded" / student / assignment / name, as_version=4)
+                code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+                result["cells"].setdefault(f"{assignment}/{name}", {})[student] = [_errored(cell) for cell in code]
+    return result
+
+
+def nbgrader_run(course: Path, grade: tuple[str, ...] = ("ps1",), scratch: Path | None = None, timeout: float = 900) -> dict:
+    """Copy `course` to a scratch folder and run nbgrader on it in one subprocess (see the module doc)."""
+    import tempfile
+
+    home = Path(tempfile.mkdtemp(prefix="nbgrader-", dir=scratch))
+    try:
+        copy = home / "course"
+        shutil.copytree(course, copy, ignore=shutil.ignore_patterns("release", "submitted", "autograded", "feedback", "gradebook.db"))
+        env = {
+            "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", os.defpath),
+            "HOME": str(home), "JUPYTER_CONFIG_DIR": str(home / "jupyter"), "JUPYTER_DATA_DIR": str(home / "data"),
+            "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "IPYTHONDIR": str(home / "ipython"),
+            "LANG": "C.UTF-8", "PYTHONPATH": str(Path(__file__).resolve().parent),
+        }  # fmt: skip
+        code = f"import json, sys, nbgraderkit; json.dump(nbgraderkit._child({str(copy)!r}, {list(grade)!r}), sys.stdout)"
+        done = subprocess.run([sys.executable, "-c", code], cwd=home, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"nbgrader run failed: {done.stderr[-3000:]}")
+        return json.loads(done.stdout)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def bite_run(course: Path, notebook: str) -> dict:
+    """audits.bite's verdicts on one notebook of `course` ("ps1/kernel.ipynb"): whether it would be
+    released, and per code cell (by position in the notebook) whether it raised, per version."""
+    from audits.auditor import Auditor
+    from audits.bite.__main__ import bite_module
+    from audits.bite.runner import Limits
+    from audits.bite.verdicts import student_outcome
+    from audits.parse import parse_file
+
+    auditor = Auditor(course)
+    module = parse_file(course / "source" / notebook)
+    started = time.perf_counter()
+    bite = bite_module(auditor, module, Limits(timeout=60))
+    seconds = time.perf_counter() - started
+    plan, run = bite.plan, bite.run
+    if plan.blocked is not None:
+        return {"released": False, "why": plan.blocked[1], "seconds": seconds, "findings": bite.findings}
+    position = {id(cell): i for i, cell in enumerate(plan.cells)}
+    cells: dict[str, list[bool | None]] = {version: [] for version in VERSIONS}
+    for cell in module.code_cells():
+        at = position.get(id(cell))
+        if at is None:  # an empty cell: neither Jupyter nor bite runs it
+            for version in VERSIONS:
+                cells[version].append(False)
+            continue
+        for version, outcome in (("solution", run.solution.get(at)), ("student", student_outcome(plan, run, at))):
+            ran = version in run.done or (version == "student" and at < plan.first_change and "solution" in run.done)
+            cells[version].append(None if outcome is None and not ran else (outcome is not None and not outcome.passed))
+    return {"released": True, "cells": cells, "seconds": seconds, "findings": bite.findings}
+
+
+@dataclass(frozen=True)
+class Difference:
+    notebook: str
+    version: str  # "solution" | "student" | "release"
+    cell: int  # position among the notebook's code cells (-1: the whole notebook)
+    ours: object
+    theirs: object
+
+
+def compare(notebook: str, ours: dict, theirs: dict) -> tuple[int, list[Difference]]:
+    """(cells compared, the differences) between bite's and nbgrader's verdicts on one notebook."""
+    released = notebook in theirs["released"]
+    if ours["released"] != released:
+        return 1, [Difference(notebook, "release", -1, ours["released"], released)]
+    if not released or notebook not in theirs["cells"]:
+        return 1, []
+    compared, differences = 0, []
+    for version in VERSIONS:
+        for cell, (our, their) in enumerate(zip(ours["cells"][version], theirs["cells"][notebook][version])):
+            compared += 1
+            if our != their:
+                differences.append(Difference(notebook, version, cell, our, their))
+    return compared, differences
