@@ -40,11 +40,12 @@ def test_the_notebook_runs_as_in_jupyter_and_only_real_defects_are_reported(caps
     missing = [f["message"] for f in found["BITE008"]]
     assert "package `bite_fixture_package_nobody_installs`" in missing[0] and "`test-value`" in missing[0]
     assert "file `table_nobody_shipped.csv`" in missing[1] and "`test-table`" in missing[1]
-    # 6 graded cells; 2 fail on the solution for want of a package and a file. The region of
-    # `answer-t` (t = 5, a plain answer: no BITE005) is caught; `value` cannot be judged (its test
-    # fails on the solution); `manual-code`, manually graded, is not knocked out (no BITE003).
+    # 7 graded cells; 2 fail on the solution for want of a package and a file; on the student version
+    # every one fails but test-provided, test-hidden-only by its hidden test alone (autograde restores
+    # it). The region of `answer-t` (t = 5, a plain answer: no BITE005) is caught; `value` cannot be
+    # judged (its test fails on the solution); `manual-code`, manually graded, is not knocked out (no BITE003).
     assert {key: module["bite"][key] for key in ("graded", "solution_passed", "student_failed", "regions", "caught")} == {
-        "graded": 6, "solution_passed": 4, "student_failed": 5, "regions": 3, "caught": 2,
+        "graded": 7, "solution_passed": 5, "student_failed": 6, "regions": 3, "caught": 2,
     }  # fmt: skip
 
 
