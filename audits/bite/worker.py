@@ -108,8 +108,16 @@ def _share_async_check():
     import IPython.core.interactiveshell as interactiveshell
 
     check = getattr(interactiveshell, "_should_be_async", None)
-    if check is not None and not hasattr(check, "cache_info"):
-        interactiveshell._should_be_async = functools.lru_cache(maxsize=None)(check)
+    if check is None or hasattr(check, "cache_info"):
+        return
+
+    @functools.lru_cache(maxsize=None)
+    def should_be_async(cell):
+        # Only `await`, `async for` and `async with` make top-level code a coroutine: without those
+        # words the answer is no, and the compile is saved.
+        return ("await" in cell or "async" in cell) and check(cell)
+
+    interactiveshell._should_be_async = should_be_async
 
 
 def make_shell(path):
