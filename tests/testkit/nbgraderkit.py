@@ -32,7 +32,11 @@ def _errored(cell) -> bool:
     return any(output.get("output_type") == "error" for output in cell.get("outputs", []))
 
 
-def _child(course: str, grade: list[str]) -> dict:
+def _error_name(cell) -> str:
+    return next((output.get("ename", "") for output in cell.get("outputs", []) if output.get("output_type") == "error"), "")
+
+
+def _child(course: str, grade: list[str], timeout: float = 60) -> dict:
     """Runs in the subprocess: nbgrader's API on the course, results as JSON-able data."""
     import logging
 
@@ -45,10 +49,11 @@ def _child(course: str, grade: list[str]) -> dict:
     config = Config()
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.course_id = "bite"
-    config.Execute.timeout = 60
+    config.Execute.timeout = timeout
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     api.log.setLevel(logging.ERROR)
-    result: dict = {"released": {}, "refused": {}, "cells": {}, "seconds": {}}  # released: notebook -> its code cells
+    # released: notebook -> its code cells; cells: notebook -> version -> raised?, per code cell; errors: the same, the error's name
+    result: dict = {"released": {}, "refused": {}, "cells": {}, "errors": {}, "seconds": {}}
     for assignment in sorted(path.name for path in (root / "source").iterdir() if path.is_dir()):
         started = time.perf_counter()
         done = api.generate_assignment(assignment, force=True, create=True)
@@ -68,15 +73,18 @@ def _child(course: str, grade: list[str]) -> dict:
             started = time.perf_counter()
             graded = api.autograde(assignment, student, force=True, create=True)
             result["seconds"][f"autograde {assignment} {student}"] = time.perf_counter() - started
-            assert graded["success"], graded.get("error") or graded.get("log")
+            if not graded["success"]:
+                result.setdefault("failed", {})[f"{assignment} {student}"] = (graded.get("error") or graded.get("log") or "")[-2000:]
+                continue
             for name in notebooks:
                 notebook = nbformat.read(root / "autograded" / student / assignment / name, as_version=4)
                 code = [cell for cell in notebook.cells if cell.cell_type == "code"]
                 result["cells"].setdefault(f"{assignment}/{name}", {})[student] = [_errored(cell) for cell in code]
+                result["errors"].setdefault(f"{assignment}/{name}", {})[student] = [_error_name(cell) for cell in code]
     return result
 
 
-def nbgrader_run(course: Path, grade: tuple[str, ...] = ("ps1",), scratch: Path | None = None, timeout: float = 900) -> dict:
+def nbgrader_run(course: Path, grade: tuple[str, ...] = ("ps1",), scratch: Path | None = None, timeout: float = 900, cell_timeout: float = 60) -> dict:
     """Copy `course` to a scratch folder and run nbgrader on it in one subprocess (see the module doc)."""
     import tempfile
 
@@ -90,7 +98,7 @@ def nbgrader_run(course: Path, grade: tuple[str, ...] = ("ps1",), scratch: Path 
             "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "IPYTHONDIR": str(home / "ipython"),
             "LANG": "C.UTF-8", "PYTHONPATH": str(Path(__file__).resolve().parent),
         }  # fmt: skip
-        code = f"import json, sys, nbgraderkit; json.dump(nbgraderkit._child({str(copy)!r}, {list(grade)!r}), sys.stdout)"
+        code = f"import json, sys, nbgraderkit; json.dump(nbgraderkit._child({str(copy)!r}, {list(grade)!r}, {cell_timeout!r}), sys.stdout)"
         done = subprocess.run([sys.executable, "-c", code], cwd=home, env=env, capture_output=True, text=True, timeout=timeout, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"nbgrader run failed: {done.stderr[-3000:]}")
@@ -99,7 +107,7 @@ def nbgrader_run(course: Path, grade: tuple[str, ...] = ("ps1",), scratch: Path 
         shutil.rmtree(home, ignore_errors=True)
 
 
-def bite_run(course: Path, notebook: str) -> dict:
+def bite_run(course: Path, notebook: str, cell_timeout: float = 60) -> dict:
     """audits.bite's verdicts on one notebook of `course` ("ps1/kernel.ipynb"): whether it would be
     released, and per code cell (by position in the notebook) whether it raised, per version."""
     from audits.auditor import Auditor
@@ -111,23 +119,26 @@ def bite_run(course: Path, notebook: str) -> dict:
     auditor = Auditor(course)
     module = parse_file(course / "source" / notebook)
     started = time.perf_counter()
-    bite = bite_module(auditor, module, Limits(timeout=60))
+    bite = bite_module(auditor, module, Limits(timeout=cell_timeout))
     seconds = time.perf_counter() - started
     plan, run = bite.plan, bite.run
     if plan.blocked is not None:
         return {"released": False, "why": plan.blocked[1], "seconds": seconds, "findings": bite.findings}
     position = {id(cell): i for i, cell in enumerate(plan.cells)}
     cells: dict[str, list[bool | None]] = {version: [] for version in VERSIONS}
+    errors: dict[str, list[str]] = {version: [] for version in VERSIONS}
     for cell in module.code_cells():
         at = position.get(id(cell))
         if at is None:  # an empty cell: neither Jupyter nor bite runs it
             for version in VERSIONS:
                 cells[version].append(False)
+                errors[version].append("")
             continue
         for version, outcome in (("solution", run.solution.get(at)), ("student", student_outcome(plan, run, at))):
             ran = version in run.done or (version == "student" and at < plan.first_change and "solution" in run.done)
             cells[version].append(None if outcome is None and not ran else (outcome is not None and not outcome.passed))
-    return {"released": True, "cells": cells, "seconds": seconds, "findings": bite.findings}
+            errors[version].append(outcome.type or outcome.status if outcome is not None and not outcome.passed else "")
+    return {"released": True, "cells": cells, "errors": errors, "seconds": seconds, "findings": bite.findings}
 
 
 @dataclass(frozen=True)
@@ -148,6 +159,10 @@ def compare(notebook: str, ours: dict, theirs: dict) -> tuple[int, list[Differen
         return 1, []
     compared, differences = 0, []
     for version in VERSIONS:
+        if version not in theirs["cells"][notebook]:  # nbgrader's autograde failed on that version
+            compared += 1
+            differences.append(Difference(notebook, version, -1, "graded", "autograde failed"))
+            continue
         for cell, (our, their) in enumerate(zip(ours["cells"][version], theirs["cells"][notebook][version])):
             compared += 1
             if our != their:
