@@ -121,7 +121,10 @@ def main(argv: list[str] | None = None) -> int:
 def cause(difference, ours: dict, theirs: dict) -> str:
     """A short account of one disagreement: which side says what, and the error involved."""
     if difference.version == "release":
-        return "nbgrader releases it, bite refuses it" if difference.theirs else "nbgrader refuses it, bite releases it"
+        if difference.theirs:
+            why = "uses ### AUTOTEST (BITE007: bite does not generate those tests)" if "AUTOTEST" in ours.get("why", "") else ours.get("why", "")
+            return f"nbgrader releases it, bite refuses it: {why}"
+        return "nbgrader refuses it, bite releases it"
     if difference.cell == -1:
         return f"{difference.version}: nbgrader's autograde failed on the notebook"
     if difference.ours is None:

@@ -185,6 +185,7 @@ def isolated_env(scratch: str) -> dict[str, str]:
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
         "MPLBACKEND": "Agg",
+        "NBGRADER_EXECUTION": "autograde",  # as nbgrader's autograde sets it: notebooks may skip work while graded
         "OPENBLAS_NUM_THREADS": single,
         "OMP_NUM_THREADS": single,
         "MKL_NUM_THREADS": single,
