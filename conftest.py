@@ -62,6 +62,15 @@ os.environ["AUDITS_NO_CACHE"] = "1"
 os.environ.setdefault("AUDITS_JOBS", "1")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """With workers (-n) and no --dist, distribute by `loadgroup`: like `load`, but the tests of a file
+    marked `xdist_group` (its module-scoped fixture is expensive) all run on one worker, so the fixture
+    is built once instead of once per worker. Before xdist's own hook, which would pick `load`."""
+    if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", None) == "no":
+        config.option.dist = "loadgroup"
+
+
 def course_modules():
     """Module numbers found under modules/, from their NN_name folder names."""
     found = {}

@@ -18,6 +18,10 @@ def linear_weight_sizes(block):
     return sum(layer.weight.data.size for layer in matrices)
 
 
+# Its module-scoped fixture (`blob_task`) is built once: every test of this file runs on one xdist worker.
+pytestmark = pytest.mark.xdist_group("test_quantization_integration")
+
+
 @pytest.fixture(scope="module")
 def blob_task():
     return trained_blob_model(seed=0)

@@ -15,6 +15,10 @@ from tinytorch.perf.quantization import quantize_model
 from tinytorch.core.tensor import Tensor
 
 
+# Its module-scoped fixture (`trained`) is built once: every test of this file runs on one xdist worker.
+pytestmark = pytest.mark.xdist_group("test_suite_and_report")
+
+
 @pytest.fixture(scope="module")
 def trained():
     return trained_blob_model(seed=0)

@@ -11,6 +11,10 @@ ROOT = Path(__file__).resolve().parents[2]
 MODULES = [pytest.param(ref, id=ref.folder, marks=pytest.mark.module(ref.number)) for ref in find_modules(ROOT)]
 
 
+# Its module-scoped fixture (`auditor`) is built once: every test of this file runs on one xdist worker.
+pytestmark = pytest.mark.xdist_group("test_own_modules")
+
+
 @pytest.fixture(scope="module")
 def auditor():
     return Auditor(ROOT)

@@ -26,6 +26,10 @@ DATE = "2025-11-10"
 BEFORE_LINES, BEFORE_CHARS = 567, 20541
 
 
+# Its module-scoped fixture (`flawed`) is built once: every test of this file runs on one xdist worker.
+pytestmark = pytest.mark.xdist_group("test_report_review")
+
+
 @pytest.fixture(scope="module")
 def flawed():
     return Auditor(SEEDLIKE / "flawed").audit_target("16")

@@ -27,6 +27,10 @@ REPO_ROOT = repository_root(FLAWED)  # the git work tree holding the fixture (te
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 
 
+# Its module-scoped fixture (`audit`) is built once: every test of this file runs on one xdist worker.
+pytestmark = pytest.mark.xdist_group("test_report_sarif")
+
+
 @pytest.fixture(scope="module")
 def audit():
     return Auditor(FLAWED).audit_target("16")

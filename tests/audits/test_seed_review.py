@@ -64,6 +64,10 @@ def checkout(tmp_path):
     return root
 
 
+# Its module-scoped fixture (`audit`) is built once: every test of this file runs on one xdist worker.
+pytestmark = pytest.mark.xdist_group("test_seed_review")
+
+
 @pytest.fixture(scope="module")
 def audit():
     return Auditor(FIXTURE_ROOT).audit_target("16")

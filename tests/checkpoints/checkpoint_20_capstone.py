@@ -39,6 +39,10 @@ def independent_bytes(model):
     return sum(p.data.nbytes for p in {id(p): p for p in model.parameters()}.values())
 
 
+# Its module-scoped fixture (`journey`) is built once: every test of this file runs on one xdist worker.
+pytestmark = pytest.mark.xdist_group("checkpoint_20_capstone")
+
+
 @pytest.fixture(scope="module")
 def journey():
     np.random.seed(20)

@@ -1,4 +1,5 @@
-"""Every test runs under a time limit (pytest-timeout, set in pytest.ini): a test that loops forever fails at it."""
+"""How the suite runs: every test under a time limit (pytest-timeout, set in pytest.ini: a test that
+loops forever fails at it), and workers distributed by xdist group (conftest.py)."""
 
 from pathlib import Path
 
@@ -20,3 +21,18 @@ def test_a_test_that_loops_forever_fails_at_the_limit_and_the_run_goes_on(pytest
     result = pytester.runpytest("-p", "pytest_timeout", "-p", "no:cacheprovider", "--timeout", "0.2")
     result.assert_outcomes(failed=1, passed=1)
     assert "Failed: Timeout" in result.stdout.str() and "test_loops" in result.stdout.str()
+
+
+def _root_conftest(pytestconfig):
+    (plugin,) = [p for p in pytestconfig.pluginmanager.get_plugins() if getattr(p, "__file__", None) == str(ROOT / "conftest.py")]
+    return plugin
+
+
+@pytest.mark.parametrize("workers, dist, expected", [("auto", "no", "loadgroup"), (2, "no", "loadgroup"), (2, "load", "load"), (None, "no", "no")])
+def test_workers_run_the_tests_of_an_xdist_group_together_unless_a_dist_is_named(pytestconfig, workers, dist, expected):
+    """`pytest -n auto` distributes by loadgroup (files with an expensive module fixture run on one worker)."""
+    from types import SimpleNamespace
+
+    config = SimpleNamespace(option=SimpleNamespace(numprocesses=workers, dist=dist))
+    _root_conftest(pytestconfig).pytest_cmdline_main(config)
+    assert config.option.dist == expected
