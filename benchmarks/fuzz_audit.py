@@ -1,6 +1,6 @@
 """Does any input make a command crash? (a robustness script, not a test: it prints counts)
 
-    python benchmarks/fuzz_audit.py --examples 10000 [--seed N] [--jobs 2] [--save DIR]
+    python benchmarks/fuzz_audit.py --examples 10000 [--seed N] [--jobs 2] [--save DIR] [--minutes M]
 
 Hypothesis draws each example: a module source (the course's own, the harness's
 fixture sources) and a mutation of it, as a percent file or as a notebook.
@@ -464,6 +464,7 @@ def parses(raw: bytes) -> bool:
 
 class Tally:
     def __init__(self):
+        self.inputs = 0  # drawn inputs run so far
         self.counts: dict[tuple[str, str], Counter] = defaultdict(Counter)  # (mutation, command) -> outcome counts
         self.failures: list[tuple[str, str, str, str]] = []  # (mutation, command, outcome, detail)
         self.slowest: list[tuple[float, str, str]] = []
@@ -525,7 +526,7 @@ def check_one(tally: Tally, mutation: str, folder: str, raw: bytes, suffix: str,
             failed = failed or outcome in MUST_BE_ZERO or outcome == "slow"
         if failed and save is not None:
             save.mkdir(parents=True, exist_ok=True)
-            (save / f"{len(tally.failures):05d}-{mutation.replace(' ', '_')}{suffix}").write_bytes(raw)
+            (save / f"{os.getpid()}-{len(tally.failures):05d}-{mutation.replace(' ', '_')}{suffix}").write_bytes(raw)  # pid: one name space per shard
 
 
 def regression_inputs(bases: dict[str, str], notebooks: dict[str, str]) -> list[tuple[str, str, bytes, str | None, str]]:
@@ -564,10 +565,17 @@ def fuzz(args) -> Tally:
         for label, folder, raw, module_arg, suffix in regression_inputs(bases, notebooks):
             check_one(tally, label, folder, raw, suffix, args.timeout, args.save, module_arg)
 
+    deadline = time.monotonic() + 60 * args.minutes if args.minutes else None
+
     @settings(max_examples=args.examples, database=None, deadline=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
     @given(st.data())
     def example(data):
+        if deadline is not None and time.monotonic() > deadline:
+            return  # out of time: the remaining examples are drawn but not run (the report counts the inputs run)
+        tally.inputs += 1
+        if tally.inputs % 50 == 0:
+            print(f"shard {args.shard}: {tally.inputs} inputs", file=sys.stderr, flush=True)  # progress, on the terminal
         formats = (data.draw(st.sampled_from(MODULE_FORMATS), label="module format"), data.draw(st.sampled_from(REPO_FORMATS), label="repository format"))
         if data.draw(st.integers(0, 9), label="notebook?") < 4:  # 4 in 10: the newer surface
             name = data.draw(st.sampled_from(sorted(notebooks)), label="notebook base")
@@ -587,7 +595,7 @@ def report(counts: dict, failures: list, slowest: list, examples: int, seconds: 
     outcomes = ["exit 0", "exit 1", "exit 2", "slow", *MUST_BE_ZERO]
     runs = sum(sum(counter.values()) for counter in counts.values())
     inputs = sum(counter.total() for (_, name), counter in counts.items() if name == "module json")
-    print(f"{inputs} inputs ({examples} drawn + regression inputs), {runs} command runs (8 per input) in {seconds:.0f} s (wall)\n")
+    print(f"{inputs} inputs run (the regression inputs, then up to {examples} drawn), {runs} command runs (8 per input) in {seconds:.0f} s (wall)\n")
     for command in commands:
         total = Counter()
         for (mutation, name), counter in counts.items():
@@ -617,6 +625,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="processes, each drawing its share with its own seed")
     parser.add_argument("--timeout", type=float, default=20.0, help="CPU seconds one command may take before it counts as slow")
     parser.add_argument("--save", type=Path, help="folder to keep each failing input in")
+    parser.add_argument("--minutes", type=float, help="stop running new inputs after this many minutes (the report counts those run)")
     parser.add_argument("--shard", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # a shard's result, for --jobs
     args = parser.parse_args(argv)
@@ -626,7 +635,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.jobs > 1:
         share = -(-args.examples // args.jobs)
         shards = [subprocess.Popen([sys.executable, __file__, "--json", "--shard", str(n), "--examples", str(share), "--seed", str(args.seed),
-                                    "--timeout", str(args.timeout), *(["--save", str(args.save)] if args.save else [])],
+                                    "--timeout", str(args.timeout), *(["--save", str(args.save)] if args.save else []),
+                                    *(["--minutes", str(args.minutes)] if args.minutes else [])],
                                    stdout=subprocess.PIPE, text=True) for n in range(args.jobs)]
         counts: dict = defaultdict(Counter)
         failures, slowest = [], []
