@@ -146,26 +146,26 @@ FLIPPED = {ast.Lt: ast.Gt, ast.Gt: ast.Lt, ast.LtE: ast.GtE, ast.GtE: ast.LtE, a
 BOUNDARY = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt}
 
 
+def _swapped_comparisons(node, table):
+    """The comparison with one of its operators replaced from `table`, once per operator it has there."""
+    if isinstance(node, ast.Compare):
+        for k, op in enumerate(node.ops):
+            if type(op) in table:
+                ops = list(node.ops)
+                ops[k] = table[type(op)]()
+                yield _replace(node, ops=ops)
+
+
 @operator("comparison")
 def comparison(node, where):
     """A comparison the wrong way round: `>` for `<`, `!=` for `==`, `is not` for `is`, `not in` for `in`."""
-    if isinstance(node, ast.Compare):
-        for k, op in enumerate(node.ops):
-            if type(op) in FLIPPED:
-                ops = list(node.ops)
-                ops[k] = FLIPPED[type(op)]()
-                yield _replace(node, ops=ops)
+    yield from _swapped_comparisons(node, FLIPPED)
 
 
 @operator("boundary")
 def boundary(node, where):
     """An off-by-one boundary: `<=` for `<`, `>` for `>=` (the last element included or left out)."""
-    if isinstance(node, ast.Compare):
-        for k, op in enumerate(node.ops):
-            if type(op) in BOUNDARY:
-                ops = list(node.ops)
-                ops[k] = BOUNDARY[type(op)]()
-                yield _replace(node, ops=ops)
+    yield from _swapped_comparisons(node, BOUNDARY)
 
 
 @operator("index")
