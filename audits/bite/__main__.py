@@ -16,7 +16,8 @@ environment) under per-cell time and memory limits, each inside a bubblewrap san
 grading rules GR001-GR003 what only running shows: BITE001 (a cell fails on the
 solution), BITE002 (a graded cell passes on the student version), BITE003 (a solution
 region no graded test notices), BITE004 (a cell ran past a limit), BITE005 (a solution
-cell's stub raises while the cell runs).
+cell's stub raises while the cell runs), BITE006 (a mutant of a region, a student's mistake,
+that no graded test kills; `--no-mutants` skips them, `--mutants-per-region N` samples them).
 
 Exit status: 0 every module bites (no critical or high finding), 1 findings that
 block, 2 usage or input error (one line on stderr).
@@ -29,10 +30,11 @@ import datetime as _dt
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from audits import score as scoring
 from audits.auditor import Auditor
+from audits.bite import mutation
 from audits.bite.plan import Plan, make_plan
 from audits.bite.runner import Limits, Run, run_plan
 from audits.bite.verdicts import RULES as BITE_RULES
@@ -47,7 +49,7 @@ from audits.report import ModuleInfo, Report, text
 from audits.rules import class_regions, provided_tests, unlocked_helpers
 
 STATIC_RULES = [provided_tests.RULE, class_regions.RULE, unlocked_helpers.RULE]
-RULES = STATIC_RULES + BITE_RULES
+RULES = STATIC_RULES + BITE_RULES + mutation.RULES
 REVIEWER = "`python -m audits.bite` (dynamic check: the module ran in isolated child processes, never in the auditor)"
 
 
@@ -60,6 +62,25 @@ class Bite:
     summary: Summary
     findings: list[Finding]
     run: Run  # what the worker reported, cell by cell (the verdicts compared with nbgrader's)
+    scores: mutation.Scores | None = None  # None with --no-mutants
+    suppressed: list[Finding] = field(default_factory=list)  # findings silenced by `# audit: ignore[...]`
+
+    @property
+    def equivalent(self) -> int:
+        """Surviving mutants suppressed as equivalent (`# audit: ignore[BITE006]` on their line)."""
+        if self.scores is None:
+            return 0
+        return mutation.equivalent(self.scores, {found.line for found in self.suppressed if found.code == mutation.BITE006.code})
+
+    @property
+    def mutation_score(self) -> str:
+        """"41/41 killed (100%)", the equivalent ones left out; "-" when no mutant ran."""
+        s = self.scores
+        if s is None or not s.mutants:
+            return "-"
+        judged = s.mutants - self.equivalent
+        percent = f" ({100 * s.killed / judged:.0f}%)" if judged else ""
+        return f"{s.killed}/{judged} killed{percent}" + (f", {self.equivalent} equivalent" if self.equivalent else "")
 
     @property
     def stem(self) -> str:
@@ -71,17 +92,19 @@ class Bite:
         return scoring.is_ready(self.findings)
 
 
-def bite_module(auditor: Auditor, module: ModuleSource, limits: Limits) -> Bite:
+def bite_module(auditor: Auditor, module: ModuleSource, limits: Limits, mutants: bool = True, per_region: int | None = None) -> Bite:
     """Run one module (in child processes) and collect static and dynamic findings."""
     index = auditor.index if module.ref is not None else None
     module.profile = auditor.profile_of(module)  # every report names it, as the static audit's do
-    plan = make_plan(module)
+    plan = make_plan(module, mutants=mutants, per_region=per_region)
     run = run_plan(plan, auditor.root, limits) if plan.blocked is None else Run()
     static = [found for rule in STATIC_RULES for found in rule.check(module, index)]
-    kept = apply(static + findings(plan, run), module, index, auditor.config)
+    suppressed: list[Finding] = []
+    kept = apply(static + findings(plan, run) + mutation.findings(plan, run), module, index, auditor.config, suppressed)
     # apply() also judges the module's suppression comments (SUP001/SUP002): the static audit's business.
     ours = {rule.code for rule in RULES}
-    return Bite(module, plan, summarize(plan, run), [found for found in kept if found.code in ours], run)
+    scores = mutation.scores(plan, run) if mutants else None
+    return Bite(module, plan, summarize(plan, run), [found for found in kept if found.code in ours], run, scores, [f for f in suppressed if f.code in ours])
 
 
 def targets(auditor: Auditor, target: str | None) -> list[ModuleSource]:
@@ -93,11 +116,11 @@ def targets(auditor: Auditor, target: str | None) -> list[ModuleSource]:
     return [parse_module(ref) if ref else parse_file(path)]
 
 
-def run_all(auditor: Auditor, modules: list[ModuleSource], limits: Limits, jobs: int, progress=None) -> list[Bite]:
+def run_all(auditor: Auditor, modules: list[ModuleSource], limits: Limits, jobs: int, progress=None, mutants: bool = True, per_region: int | None = None) -> list[Bite]:
     """Every module, `jobs` at a time (each is one child process with its forks), in the order given;
     `progress(done, total, bite)` is called as each one finishes."""
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(bite_module, auditor, module, limits) for module in modules]
+        futures = [pool.submit(bite_module, auditor, module, limits, mutants, per_region) for module in modules]
         for done, future in enumerate(as_completed(futures), 1):
             if progress is not None:
                 progress(done, len(futures), future.result())
@@ -110,7 +133,7 @@ def progress_line(done: int, total: int, bite: Bite) -> None:
     print(f"bite: {done}/{total} {bite.stem} {bite.summary.seconds:.1f} s {verdict}", file=sys.stderr, flush=True)
 
 
-HEADERS = ("module", "profile", "graded", "solution", "student", "regions", "seconds", "status")
+HEADERS = ("module", "profile", "graded", "solution", "student", "regions", "mutants", "seconds", "status")
 
 
 def table(bites: list[Bite], isolation: str) -> str:
@@ -121,20 +144,37 @@ def table(bites: list[Bite], isolation: str) -> str:
         s = bite.summary
         rows.append((
             bite.stem, bite.module.profile, str(s.graded), f"{s.solution_passed}/{s.graded} pass", f"{s.student_failed}/{s.graded} fail",
-            f"{s.caught}/{s.regions} caught", f"{s.seconds:.1f}", "BITES" if bite.bites else "DOES NOT BITE",
+            f"{s.caught}/{s.regions} caught", bite.mutation_score, f"{s.seconds:.1f}", "BITES" if bite.bites else "DOES NOT BITE",
         ))  # fmt: skip
     failing = sum(1 for bite in bites if not bite.bites)
     total = lambda attr: sum(getattr(b.summary, attr) for b in bites)
     rows.append((
         f"total ({len(bites)})", "", str(total("graded")), f"{total('solution_passed')}/{total('graded')} pass",
-        f"{total('student_failed')}/{total('graded')} fail", f"{total('caught')}/{total('regions')} caught", "",
+        f"{total('student_failed')}/{total('graded')} fail", f"{total('caught')}/{total('regions')} caught", _total_score(bites), "",
         "all BITE" if not failing else f"{failing} of {len(bites)} DO NOT BITE",
     ))  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS))]
     lines = ["  ".join(cell.ljust(w) if i in (0, 1, len(HEADERS) - 1) else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))).rstrip() for row in rows]
+    regions = [(bite.stem, score) for bite in bites if bite.scores for score in bite.scores.regions]
+    if regions:
+        lines.append("mutants killed by region:")
+        lines += [f"  {stem}  {score.region.name}: {_region_score(score)}" for stem, score in regions]
     for bite in bites:
         lines += [text.finding_line(found) for found in bite.findings]
+        lines += [f"{found.path}:{found.line}: suppressed {found.code} {found.message}" for found in bite.suppressed]
     return f"isolation: {isolation}\n" + "\n".join(lines) + "\n"
+
+
+def _region_score(score: mutation.RegionScore) -> str:
+    if not score.run:
+        return f"{score.skipped} not run (no graded cell notices the region: BITE003)" if score.skipped else "none run"
+    return f"{score.killed}/{score.run}" + (f", {score.skipped} not run" if score.skipped else "")
+
+
+def _total_score(bites: list[Bite]) -> str:
+    run = sum(b.scores.mutants - b.equivalent for b in bites if b.scores)
+    killed = sum(b.scores.killed for b in bites if b.scores)
+    return f"{killed}/{run} killed ({100 * killed / run:.0f}%)" if run else "-"
 
 
 def render(bites: list[Bite], fmt: str | None, date, isolation: str) -> str:
@@ -143,13 +183,30 @@ def render(bites: list[Bite], fmt: str | None, date, isolation: str) -> str:
     review's reviewer line and the text report's first line name the isolation too."""
     if fmt is None:
         return table(bites, isolation)
-    reports = [Report(ModuleInfo.from_source(b.module), b.findings, [], b.module, {"bite": _counts(b.summary, isolation)}) for b in bites]
+    reports = [Report(ModuleInfo.from_source(b.module), b.findings, b.suppressed, b.module, {"bite": _counts(b, isolation)}) for b in bites]
     rendered = report.render(fmt, reports, RULES, report.Options(date, reviewer=f"{REVIEWER}; isolation: {isolation}", strengths=False, repository=True))
+    if fmt == "markdown":
+        rendered += "".join(_markdown_scores(b) for b in bites if b.scores)
     return f"isolation: {isolation}\n{rendered}" if fmt == "text" else rendered
 
 
-def _counts(summary: Summary, isolation: str) -> dict:
+def _markdown_scores(bite: Bite) -> str:
+    """The mutation score of one module and of each of its regions, as a Markdown section."""
+    rows = "".join(f"| {score.region.name} | {score.run} | {score.killed} | {score.skipped} |\n" for score in bite.scores.regions)
+    return (f"\n## Mutation score: {bite.stem}\n\n{bite.mutation_score} (mutants of each solution region, `audits/bite/mutants.py`)\n\n"
+            f"| region | mutants run | killed | not run |\n|---|---|---|---|\n{rows}")  # fmt: skip
+
+
+def _counts(bite: Bite, isolation: str) -> dict:
+    summary = bite.summary
     counts = {key: getattr(summary, key) for key in ("graded", "solution_passed", "student_failed", "regions", "caught", "stopped")}
+    if bite.scores is not None:
+        s = bite.scores
+        counts.update({
+            "mutants": s.mutants, "killed": s.killed, "equivalent": bite.equivalent, "mutants_not_run": s.skipped,
+            "mutation_regions": [{"region": r.region.name, "first": r.region.first, "last": r.region.last, "mutants": r.run,
+                                  "killed": r.killed, "not_run": r.skipped} for r in s.regions],
+        })  # fmt: skip
     return {**counts, "seconds": round(summary.seconds, 2), "isolation": isolation}
 
 
@@ -177,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--processes", type=_positive(int), default=Limits.processes, help="processes one module's run may have at a time, in its sandbox (default: %(default)s)")
     parser.add_argument("--no-sandbox", action="store_true", help="run the course code without the operating-system sandbox: it can then read, write and delete your files, use the network and signal your processes (only for code you trust, where bubblewrap cannot run)")
     parser.add_argument("--jobs", type=_positive(int), default=os.cpu_count() or 1, help="modules run side by side (default: the CPU count)")
+    parser.add_argument("--no-mutants", action="store_true", help="skip the mutants (BITE006): only the solution, student and knockout versions run")
+    parser.add_argument("--mutants-per-region", type=_positive(int), default=None, help="at most N mutants of each region, every operator in turn (default: all)")
+    parser.add_argument("--mutant-timeout", type=_positive(float), default=Limits.mutant_timeout, help="seconds one cell of a mutant may run before the mutant counts as caught (default: %(default)s)")
     add_selection(parser)
     return parser
 
@@ -190,12 +250,13 @@ def main(argv: list[str] | None = None) -> int:
         auditor = Auditor(args.root)
         auditor.leave_out(ignored_codes(args, ()))
         modules = targets(auditor, args.target)
-        limits = Limits(timeout=args.timeout, memory_mb=args.memory_mb, disk_mb=args.disk_mb, processes=args.processes, sandboxed=not args.no_sandbox)
+        limits = Limits(timeout=args.timeout, memory_mb=args.memory_mb, disk_mb=args.disk_mb, processes=args.processes,
+                        sandboxed=not args.no_sandbox, mutant_timeout=args.mutant_timeout)
         isolation = limits.isolation  # before any run: no sandbox and no --no-sandbox is one line, exit 2
         on_terminal = sys.stderr.isatty()
         if on_terminal:
             print(f"bite: running {len(modules)} module(s), {max(1, args.jobs)} at a time ({isolation})", file=sys.stderr, flush=True)
-        bites = run_all(auditor, modules, limits, args.jobs, progress_line if on_terminal else None)
+        bites = run_all(auditor, modules, limits, args.jobs, progress_line if on_terminal else None, not args.no_mutants, args.mutants_per_region)
         rendering = render(bites, args.format, _dt.date.today(), isolation)
         sys.stdout.write(report.for_stream(args.format, rendering, sys.stdout) if args.format else rendering)
         return EXIT_READY if args.exit_zero or all(bite.bites for bite in bites) else EXIT_BLOCKED

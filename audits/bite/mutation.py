@@ -19,6 +19,8 @@ leaves it out (killed / (run - suppressed)).
 
 from __future__ import annotations
 
+import io
+import tokenize
 from dataclasses import dataclass, field
 
 from audits.bite.mutants import OPERATORS, Mutant, mutants, sample
@@ -101,24 +103,47 @@ def _graded_that_ran(plan, run, position: int, number: int) -> list[str]:
 
 
 def findings(plan, run) -> list[Finding]:
-    """BITE006 for every survivor: the line, the code before and after, the region, the graded cells that ran it."""
-    found = []
+    """BITE006, one per line with survivors: the code before and after each, the region, the graded cells that ran it."""
     module = plan.module
-    index = {(p, n): mutant for p, cell_mutants in enumerate(plan.mutants) for n, mutant in enumerate(cell_mutants)}
-    survivors = {id(m) for score in region_scores(plan, run) for m in score.survivors}
-    for (position, number), mutant in index.items():
-        if id(mutant) not in survivors:
-            continue
-        ran = _graded_that_ran(plan, run, position, number)
+    where = {id(mutant): (p, n) for p, cell_mutants in enumerate(plan.mutants) for n, mutant in enumerate(cell_mutants)}
+    by_line: dict[int, list[Mutant]] = {}
+    for score in region_scores(plan, run):
+        for mutant in score.survivors:
+            by_line.setdefault(mutant.line, []).append(mutant)
+    found = []
+    for line, survivors in sorted(by_line.items()):
+        ran = sorted({name for mutant in survivors for name in _graded_that_ran(plan, run, *where[id(mutant)])})
         who = f"graded cells that ran it: {', '.join(f'`{name}`' for name in ran)}" if ran else "no graded cell ran this line"
-        before, after = " ".join(mutant.original.split()), " ".join(mutant.mutated.split())
-        message = (f"a wrong answer passes every graded test: {OPERATORS[mutant.operator].mistake[0].lower()}"
-                   f"{OPERATORS[mutant.operator].mistake[1:].rstrip('.')} ({mutant.operator}), in {mutant.region.name}: "
-                   f"`{before}` -> `{after}`; {who}.")  # fmt: skip
-        excerpt = f"{mutant.original}\n# mutated ({mutant.operator}):\n{mutant.mutated}"
+        changes = "; ".join(f"`{_code(m.original)}` -> `{_code(m.mutated)}` ({m.operator}: {_mistake(m)})" for m in survivors)
+        count = "a wrong answer passes" if len(survivors) == 1 else f"{len(survivors)} wrong answers pass"
+        message = f"{count} every graded test, in {survivors[0].region.name}: {changes}; {who}."
+        excerpt = "\n".join(f"{m.original}\n# mutated ({m.operator}):\n{m.mutated}" for m in survivors)
         suggestion = "Assert on a value this mistake changes (computed independently), or, if no input can tell the two apart, suppress with `# audit: ignore[BITE006]` and the reason."
-        found.append(Finding(BITE006.code, BITE006.severity, module.display_path, mutant.line, message, excerpt, suggestion, BITE006.category))
+        found.append(Finding(BITE006.code, BITE006.severity, module.display_path, line, message, excerpt, suggestion, BITE006.category))
     return found
+
+
+def _code(lines: str) -> str:
+    """The code of a mutant's lines on one line, comments left out (a suppression's reason is not code)."""
+    kept = []
+    for line in lines.split("\n"):
+        try:
+            comments = [token for token in tokenize.generate_tokens(io.StringIO(line.strip() + "\n").readline) if token.type == tokenize.COMMENT]
+        except (tokenize.TokenError, SyntaxError):
+            comments = []
+        kept.append(line.strip()[: comments[0].start[1]].rstrip() if comments else line.strip())
+    return " ".join(" ".join(kept).split())
+
+
+def _mistake(mutant: Mutant) -> str:
+    """The operator's mistake, as a clause: "a sign error" from "A sign error: ..."."""
+    text = OPERATORS[mutant.operator].mistake.split(":")[0].rstrip(".")
+    return text[:1].lower() + text[1:]
+
+
+def equivalent(scores: "Scores", suppressed_lines: set[int]) -> int:
+    """Survivors on a line whose BITE006 finding was suppressed: the mutants declared equivalent."""
+    return sum(1 for region in scores.regions for mutant in region.survivors if mutant.line in suppressed_lines)
 
 
 @dataclass(frozen=True)

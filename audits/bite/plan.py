@@ -9,8 +9,10 @@ gets a plan that runs nothing and says why (`Plan.blocked`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from audits.bite.mutants import Mutant
+from audits.bite.mutation import choose
 from audits.model import Cell, ModuleSource
 from audits.solutions import (
     Region,
@@ -31,6 +33,7 @@ class Plan:
     cells: list[Cell]  # the code cells run, in order; the worker names them by position here
     regions: list[list[Region]]  # per cell, the regions knocked out one at a time (none in manually graded cells)
     blocked: tuple[int, str] | None = None  # (line, why) when nothing can be run as nbgrader would
+    mutants: list[list[Mutant]] = field(default_factory=list)  # per cell, the mutants run ("mutant:<cell>:<n>")
 
     @property
     def all_regions(self) -> list[tuple[int, int, Region]]:
@@ -53,21 +56,27 @@ class Plan:
     def job(self, root: str, limits: dict, cwd: str) -> dict:
         """The worker's input (see audits/bite/worker.py); `cwd` is the scratch copy of the notebook's folder.
 
-        Variants are named "solution", "student" and "knockout:<cell>:<region>"; the student
-        version is the release as autograding runs it (locked cells restored from the source)."""
+        Variants are named "solution", "student", "knockout:<cell>:<region>" and "mutant:<cell>:<n>";
+        the student version is the release as autograding runs it (locked cells restored from the
+        source). A mutant names its region (the knockout that must be caught before it runs) and
+        the lines the worker watches to tell which graded cells ran the mistake."""
         cells = []
-        for cell, regions in zip(self.cells, self.regions):
+        for position, (cell, regions) in enumerate(zip(self.cells, self.regions)):
+            spans = [(region.first, region.last) for region in regions]
+            mutants = self.mutants[position] if self.mutants else []
             cells.append({
                 "line": cell.body_start,
                 "graded": is_graded(cell),
                 "solution": cell.source,
                 "student": autograded_source(cell, keep_lines=True),
                 "knockouts": [stubbed_source(cell, [region], keep_lines=True) for region in regions],
+                "mutants": [{"source": m.source, "region": spans.index((m.region.first, m.region.last)), "first": m.line, "last": m.last} for m in mutants],
             })  # fmt: skip
         return {"path": str(self.module.path), "root": root, "cwd": cwd, "cells": cells, "first_change": self.first_change, **limits}
 
 
-def make_plan(module: ModuleSource) -> Plan:
+def make_plan(module: ModuleSource, mutants: bool = True, per_region: int | None = None) -> Plan:
+    """The plan of one module; with `mutants`, at most `per_region` mutants of each region (all with None)."""
     refusal = release_refusal(module)
     if refusal is not None:
         line, why = refusal
@@ -79,4 +88,4 @@ def make_plan(module: ModuleSource) -> Plan:
         return Plan(module, [], [], (autotest, why))
     cells = [cell for cell in module.code_cells() if cell.source.strip()]
     regions = [cell_regions(cell) if is_solution_cell(cell) and not is_manually_graded(cell) else [] for cell in cells]
-    return Plan(module, cells, regions)
+    return Plan(module, cells, regions, mutants=choose(regions, per_region) if mutants else [])

@@ -51,6 +51,7 @@ class Limits:
     memory_mb: int = 2048  # address space of each child
     file_size_mb: int = 256  # largest file a cell may write
     cpu_total: int = 3600  # hard CPU-time cap of one module's whole run
+    mutant_timeout: float = 10.0  # seconds one cell of a mutant may run (a mistake may loop forever)
     disk_mb: int = 512  # everything the run may write (the sandbox's scratch tmpfs)
     processes: int = 256  # processes (and threads) of one module's run at a time, in the sandbox
     sandboxed: bool = True  # False: no operating-system sandbox (--no-sandbox; the course code can reach the machine)
@@ -67,6 +68,7 @@ class Limits:
             "memory": self.memory_mb * 1024 * 1024,
             "file_size": self.file_size_mb * 1024 * 1024,
             "cpu_total": self.cpu_total,
+            "mutant_timeout": self.mutant_timeout,
         }
 
 
@@ -108,6 +110,9 @@ class Run:
     solution: dict[int, Outcome] = field(default_factory=dict)  # cell position -> outcome (failures and graded cells)
     student: dict[int, Outcome] = field(default_factory=dict)
     knockouts: dict[tuple[int, int], dict[int, Outcome]] = field(default_factory=dict)  # (cell, region) -> outcomes
+    mutants: dict[tuple[int, int], dict[int, Outcome]] = field(default_factory=dict)  # (cell, mutant) -> outcomes
+    hits: dict[tuple[int, int], set[int]] = field(default_factory=dict)  # (cell, mutant) -> graded cells that ran its lines
+    skipped: set[str] = field(default_factory=set)  # mutants not run: their region's knockout was not caught
     done: set[str] = field(default_factory=set)  # variants that finished
     last_start: dict[str, int] = field(default_factory=dict)  # variant -> cell it was running last
     latest: tuple[str, int] | None = None  # (variant, cell) of the last "start" event of all
@@ -129,23 +134,32 @@ class Run:
                 self.latest = (variant, event["cell"])
         elif kind == "done":
             self.done.add(variant)
+        elif kind == "skipped":
+            self.skipped.add(variant)
         elif kind == "error":
             self.stopped = "the bite worker failed: " + " ".join(str(event.get("message", "")).split())[-300:]
         elif kind == "result":
             outcome = Outcome(event["status"], event.get("message", ""), event.get("line", 0), event.get("type", ""))
             self.outcomes(variant)[event["cell"]] = outcome
+            if event.get("ran") is True and variant.startswith("mutant:"):
+                _, cell, number = variant.split(":")
+                self.hits.setdefault((int(cell), int(number)), set()).add(event["cell"])
 
     def check(self, variant: str, kind: str, event: dict) -> None:
         """Raise Tampered unless the event is the worker's next possible one (see the class docstring)."""
-        if variant in self.done:
+        if variant in self.done or variant in self.skipped:
             raise Tampered(f"a {kind!r} event of the {variant} version after it finished")
+        if kind == "skipped":
+            if not variant.startswith("mutant:") or variant in self.last_start or variant.split(":")[1] != str(self.last_start.get("solution", -1) + 1):
+                raise Tampered(f"the {variant} version skipped where it cannot be")
+            return
         if kind == "start":
             cell = event["cell"]
             if variant in self.last_start:
                 expected = self.last_start[variant] + 1
             else:
                 expected = self.last_start.get("solution", -1) + 1 if variant != "solution" else 0
-                if variant.startswith("knockout:") and variant.split(":")[1] != str(expected):
+                if variant.startswith(("knockout:", "mutant:")) and variant.split(":")[1] != str(expected):
                     raise Tampered(f"the {variant} version starting at cell {cell}")
             if cell != expected:
                 raise Tampered(f"cell {cell} of the {variant} version starting where cell {expected} was next")
@@ -171,8 +185,9 @@ class Run:
             return self.solution
         if variant == "student":
             return self.student
-        _, cell, region = variant.split(":")
-        return self.knockouts.setdefault((int(cell), int(region)), {})
+        kind, cell, number = variant.split(":")
+        table = self.mutants if kind == "mutant" else self.knockouts
+        return table.setdefault((int(cell), int(number)), {})
 
 
 def isolated_env(scratch: str) -> dict[str, str]:

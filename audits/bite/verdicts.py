@@ -203,7 +203,10 @@ def _version(plan: Plan, variant: str) -> str:
     """A worker variant's name in a message: "solution version", "student version", "knockout of <region>"."""
     if variant in ("solution", "student"):
         return f"{variant} version"
-    _, cell, number = variant.split(":")
+    kind, cell, number = variant.split(":")
+    if kind == "mutant":
+        mutant = plan.mutants[int(cell)][int(number)]
+        return f"mutant ({mutant.operator}, line {mutant.line}) of {mutant.region.name}"
     return f"knockout of {plan.regions[int(cell)][int(number)].name}"
 
 

@@ -22,10 +22,18 @@ size, no core files; per cell a wall-clock alarm and a CPU-time soft limit, both
 CellTimeout in the cell. A child that still runs `grace` seconds past its cell's limit
 (it swallowed the exception, or is stuck in C code) is killed, and the cell is reported.
 
-Events (every one has "variant": "solution" | "student" | "knockout:<cell>:<region>"):
+Mutants (a region's code with one student mistake, audits/bite/mutants.py) fork like knockouts,
+after them, and stop at their first failing graded cell too; each cell of a mutant has its own
+time limit (`mutant_timeout`: a mistake may loop forever). A mutant whose region's knockout no
+graded cell caught is not run ("skipped"): no graded cell reaches that code. While a mutant
+runs, a trace function watches the mutated lines, and each graded cell's result says whether
+the cell ran them ("ran").
+
+Events (every one has "variant": "solution" | "student" | "knockout:<cell>:<region>" | "mutant:<cell>:<n>"):
     {"event": "start", "cell": i}                       a cell begins (progress, for watchdogs)
     {"event": "result", "cell": i, "status": s, ...}    s: pass | fail | timeout | memory | killed
     {"event": "done"}                                   the variant finished (or stopped early)
+    {"event": "skipped"}                                a mutant not run (its region's knockout was not caught)
     {"event": "error", "message": "..."}                the worker itself failed
 """
 
@@ -167,7 +175,11 @@ class Worker:
         self.first_change = int(job["first_change"])  # where the student version forks (Plan.first_change)
         self.path = job["path"]
         self.timeout = float(job["timeout"])
+        self.mutant_timeout = min(self.timeout, float(job.get("mutant_timeout", self.timeout)))
         self.grace = float(job["grace"])
+        self.watched = None  # in a mutant: (first, last) lines of the mistake, and the graded cells that ran them
+        self.ran = set()
+        self.current = None
         self.out_fd = out_fd
         self.runner_fd = None  # in a forked variant: the runner's own pipe, for "start" events
         self.variant = "solution"
@@ -218,6 +230,7 @@ class Worker:
 
     def run_cell(self, index, source):
         cell = self.cells[index]
+        self.current = index
         self.emit("start", cell=index)
         blank, body = _body(source)
         offset = cell["line"] - 1 + blank
@@ -248,7 +261,33 @@ class Worker:
     def report(self, index, status, message, line, kind):
         graded = self.cells[index]["graded"]
         if graded or status in LIMIT_STATUSES or (status != "pass" and self.variant in ("solution", "student")):
-            self.emit("result", cell=index, status=status, message=message, line=line, type=kind, graded=graded)
+            extra = {"ran": index in self.ran} if self.watched is not None and graded else {}
+            self.emit("result", cell=index, status=status, message=message, line=line, type=kind, graded=graded, **extra)
+
+    def watch(self, first, last):
+        """Note every cell that runs a line in first..last of the module source (a mutant's mistake).
+
+        A trace function on calls only: frames of other files, and of code that has no line in
+        the range, are not traced line by line."""
+        path, spans = self.path, {}
+
+        def lines(frame, event, arg):
+            if event == "line" and first <= frame.f_lineno <= last:
+                self.ran.add(self.current)
+            return lines
+
+        def calls(frame, event, arg):
+            code = frame.f_code
+            if code.co_filename != path:
+                return None
+            span = spans.get(code)
+            if span is None:
+                numbers = [number for _, _, number in code.co_lines() if number is not None] or [0]
+                span = spans[code] = (min(numbers), max(numbers))
+            return lines if span[0] <= last and first <= span[1] else None
+
+        self.watched = (first, last)
+        sys.settrace(calls)
 
     # -- variants -----------------------------------------------------------------
 
@@ -261,7 +300,8 @@ class Worker:
             if stop_when_caught and self.cells[index]["graded"] and status != "pass":
                 break
 
-    def fork(self, variant, first, sources, stop_when_caught):
+    def fork(self, variant, first, sources, stop_when_caught, watch=None):
+        """Run a variant in a child process; True when a graded cell failed or a cell overran (it was caught)."""
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: run the variant, report on the pipe, never return
@@ -269,6 +309,9 @@ class Worker:
             try:
                 os.close(read_end)
                 self.runner_fd, self.out_fd, self.variant = self.out_fd, write_end, variant
+                if watch is not None:
+                    self.timeout = self.mutant_timeout
+                    self.watch(*watch)
                 self.run_variant(first, sources, stop_when_caught)
                 self.emit("done")
             except BaseException:  # noqa: BLE001 - the child must reach os._exit, whatever happened
@@ -276,12 +319,12 @@ class Worker:
             finally:
                 os._exit(code)
         os.close(write_end)
-        self.relay(pid, read_end, variant)
+        return self.relay(pid, read_end, variant, self.mutant_timeout if watch is not None else self.timeout)
 
-    def relay(self, pid, read_end, variant):
-        """Forward the child's events; kill it when a cell overruns; report how it ended."""
-        buffer, current, finished, done = b"", None, set(), False
-        deadline = time.monotonic() + self.timeout + self.grace
+    def relay(self, pid, read_end, variant, timeout):
+        """Forward the child's events; kill it when a cell overruns; report how it ended (True: caught)."""
+        buffer, current, finished, done, caught = b"", None, set(), False, False
+        deadline = time.monotonic() + timeout + self.grace
         killed_for_time = False
         while True:
             left = deadline - time.monotonic()
@@ -301,25 +344,27 @@ class Worker:
                 event = json.loads(raw)
                 if event["event"] == "start":
                     current = event["cell"]
-                    deadline = time.monotonic() + self.timeout + self.grace
+                    deadline = time.monotonic() + timeout + self.grace
                 elif event["event"] == "result":
                     finished.add(event["cell"])
+                    caught = caught or (event.get("graded") and event.get("status") != "pass") or event.get("status") in LIMIT_STATUSES
                 elif event["event"] == "done":
                     done = True
                 os.write(self.out_fd, raw + b"\n")
         os.close(read_end)
         _, status = os.waitpid(pid, 0)
         if done:
-            return
+            return caught
         saved, self.variant = self.variant, variant
         if current is not None and current not in finished:
             if killed_for_time:
-                message = f"still running {self.grace:g} s past the {self.timeout:g} s limit: killed"
+                message = f"still running {self.grace:g} s past the {timeout:g} s limit: killed"
                 self.emit("result", cell=current, status="timeout", message=message, line=0, type="", graded=self.cells[current]["graded"])
             else:
                 self.emit("result", cell=current, status="killed", message=_ending(status), line=0, type="", graded=self.cells[current]["graded"])
         self.emit("done")
         self.variant = saved
+        return True  # it ran past a limit or died: caught
 
     def warm(self):
         """Prepare every cell text of every variant once, here, so that the forks inherit the work:
@@ -328,7 +373,7 @@ class Worker:
 
         compiler = self.shell.compile
         for cell in self.cells:
-            for source in {cell["solution"], cell["student"], *cell["knockouts"]}:
+            for source in {cell["solution"], cell["student"], *cell["knockouts"], *(m["source"] for m in cell.get("mutants", ()))}:
                 blank, body = _body(source)
                 try:
                     transformed = self.shell.transform_cell(body) if body.count("\n") else None  # one-liners: automagic reads the namespace
@@ -348,9 +393,19 @@ class Worker:
             if index == self.first_change:
                 sources = [c["student"] for c in self.cells[index:]]
                 self.fork("student", index, sources, stop_when_caught=False)
+            caught = []
             for number, knockout in enumerate(cell["knockouts"]):
                 sources = [knockout] + [c["solution"] for c in self.cells[index + 1:]]
-                self.fork(f"knockout:{index}:{number}", index, sources, stop_when_caught=True)
+                caught.append(self.fork(f"knockout:{index}:{number}", index, sources, stop_when_caught=True))
+            for number, mutant in enumerate(cell.get("mutants", ())):
+                variant = f"mutant:{index}:{number}"
+                if not caught[mutant["region"]]:
+                    saved, self.variant = self.variant, variant
+                    self.emit("skipped")
+                    self.variant = saved
+                    continue
+                sources = [mutant["source"]] + [c["solution"] for c in self.cells[index + 1:]]
+                self.fork(variant, index, sources, stop_when_caught=True, watch=(mutant["first"], mutant["last"]))
             self.report(index, *self.run_cell(index, cell["solution"]))
         self.emit("done")
 

@@ -24,6 +24,15 @@ FIXTURES = Path(__file__).resolve().parent / "bite_fixtures"
 CHECKOUT = Path(__file__).resolve().parents[2]
 
 
+MUTATION_KEYS = ("mutants", "killed", "equivalent", "mutants_not_run", "mutation_regions")
+
+
+def mutation_counts(counts: dict) -> tuple:
+    """Take the mutation fields out of a module's "bite" block: (mutants, killed, equivalent, not run)."""
+    fields = {key: counts.pop(key) for key in MUTATION_KEYS}
+    return fields["mutants"], fields["killed"], fields["equivalent"], fields["mutants_not_run"]
+
+
 def run_json(capsys, *args):
     code = main([*args, "--format", "json"])
     out = capsys.readouterr().out
@@ -72,6 +81,7 @@ def test_defects_fixture_gives_exactly_its_four_defects(capsys):
         ("GR003", line_of(text, '"grade_id": "widget-helpers"')),       # an unlocked helper
     ])  # fmt: skip
     assert module["bite"].pop("seconds") > 0 and module["bite"].pop("isolation").startswith("bubblewrap: ")
+    assert mutation_counts(module["bite"]) == (9, 9, 0, 5)  # the 5 mutants of `shift` (BITE003) are not run
     assert module["bite"] == {"graded": 3, "solution_passed": 3, "student_failed": 2, "regions": 3, "caught": 2, "stopped": None}
     uncaught = next(f for f in module["findings"] if f["code"] == "BITE003")
     assert "`shift`" in uncaught["message"] and uncaught["excerpt"].splitlines()[-1].strip() == "### END SOLUTION"
@@ -92,6 +102,7 @@ def test_clean_fixture_bites(capsys):
     (module,) = report["modules"]
     assert code == 0 and module["findings"] == []
     assert module["bite"].pop("seconds") > 0 and module["bite"].pop("isolation").startswith("bubblewrap: ")
+    assert mutation_counts(module["bite"]) == (14, 14, 0, 0)
     assert module["bite"] == {"graded": 3, "solution_passed": 3, "student_failed": 3, "regions": 4, "caught": 4, "stopped": None}
 
 
@@ -182,7 +193,9 @@ def test_the_bite_check_covers_every_module_of_the_course():
 
 @pytest.mark.parametrize("folder", OUR_MODULES)
 def test_every_graded_test_of_our_modules_bites(capsys, folder):
-    code, report = run_json(capsys, "--root", str(CHECKOUT), folder[:2], "--jobs", "1")
+    # Two mutants of each region (every operator in turn, deterministic): a sample, so the suite stays
+    # fast; test_bite_mutation.py runs every mutant of module 02, `python -m audits.bite` all of them.
+    code, report = run_json(capsys, "--root", str(CHECKOUT), folder[:2], "--jobs", "1", "--mutants-per-region", "2")
     findings = [f"{f['path']}:{f['line']} {f['code']} {f['message']}" for m in report["modules"] for f in m["findings"]]
     assert code == 0 and findings == []
     (module,) = report["modules"]
@@ -192,3 +205,4 @@ def test_every_graded_test_of_our_modules_bites(capsys, folder):
     assert counts["graded"] > 0 and counts["regions"] > 0
     assert counts["solution_passed"] == counts["student_failed"] == counts["graded"]
     assert counts["caught"] == counts["regions"]
+    assert counts["mutants"] > 0 and counts["killed"] == counts["mutants"] - counts["equivalent"]

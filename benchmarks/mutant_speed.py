@@ -1,0 +1,124 @@
+"""Mutation testing speed: `python -m audits.bite` against mutmut on the same functions with the same tests.
+
+    python benchmarks/mutant_speed.py                    every module: bite's time with and without mutants
+    python benchmarks/mutant_speed.py --mutmut 01 02     also mutmut on modules 01 and 02 (pip install -e ".[bench]")
+
+Bite: `python -m audits.bite --format json --jobs N` over the chosen modules, once with its mutants
+and once with `--no-mutants`; mutants/s = mutants run / (time with - time without).
+
+mutmut (3.x) on the same functions with the same tests: for each module given to --mutmut, a scratch
+project holds `course.py` (the module's non-graded code cells, solutions in place, every line outside
+a solution region marked `# pragma: no mutate`, so mutmut mutates only what bite mutates) and
+`tests/test_course.py` (the module's graded cells, run by pytest); `mutmut run` there, timed, and its
+mutant count read back from `mutmut results`. mutmut runs each mutant through pytest in a forked
+worker; bite forks its worker just before the mutated cell. The two tools do not generate the same
+mutants (mutmut also mutates strings and numbers, bite models numerical mistakes), so the figure to
+compare is mutants per second, and each tool's count is printed beside it.
+
+Run on a quiet machine; on a loaded one every time grows and the script says nothing about it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from audits.auditor import Auditor  # noqa: E402
+from audits.parse import parse_module  # noqa: E402
+from audits.solutions import is_graded, solution_regions  # noqa: E402
+
+
+def run_bite(targets: list[str], jobs: int, mutants: bool) -> tuple[float, dict]:
+    """Wall-clock seconds of one bite run, and its JSON document."""
+    command = [sys.executable, "-m", "audits.bite", *targets, "--format", "json", "--jobs", str(jobs)]
+    if not mutants:
+        command.append("--no-mutants")
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"bite failed: {done.stderr.strip()[-500:]}")
+    return seconds, json.loads(done.stdout)
+
+
+def bite_counts(document: dict) -> tuple[int, int]:
+    blocks = [module.get("bite", {}) for module in document.get("modules", [])]
+    return sum(b.get("mutants", 0) for b in blocks), sum(b.get("killed", 0) for b in blocks)
+
+
+def mutmut_project(number: str, folder: Path) -> None:
+    """course.py + tests/test_course.py + setup.cfg for one module (see the module docstring)."""
+    auditor = Auditor(str(ROOT))
+    ref = next(r for r in auditor.refs if r.number == int(number))
+    module = parse_module(ref)
+    inside = {line for region in solution_regions(module) for line in range(region.first + 1, region.last)}
+    course, tests = [], ["import course", 'globals().update({k: v for k, v in vars(course).items() if not k.startswith("__")})', ""]
+    for cell in module.code_cells():
+        if is_graded(cell):
+            tests += [text for _, text in cell.lines()] + [""]
+            continue
+        for line, text in cell.lines():
+            if text.lstrip().startswith("#|"):
+                text = ""
+            elif line not in inside and text.strip() and not text.strip().startswith("#"):
+                text += "  # pragma: no mutate"
+            course.append(text)
+        course.append("")
+    (folder / "tests").mkdir(parents=True)
+    (folder / "course.py").write_text("\n".join(course), encoding="utf-8")
+    (folder / "tests" / "test_course.py").write_text("\n".join(tests), encoding="utf-8")
+    (folder / "setup.cfg").write_text("[mutmut]\npaths_to_mutate=course.py\ntests_dir=tests/\n", encoding="utf-8")
+
+
+def run_mutmut(number: str, jobs: int) -> tuple[float, int]:
+    """Seconds of `mutmut run` on one module's project, and the number of mutants it ran."""
+    if shutil.which("mutmut") is None:
+        raise SystemExit('mutmut is not installed: pip install -e ".[bench]"')
+    with tempfile.TemporaryDirectory(prefix="mutmut-") as scratch:
+        folder = Path(scratch)
+        mutmut_project(number, folder)
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        start = time.perf_counter()
+        subprocess.run(["mutmut", "run", "--max-children", str(jobs)], cwd=folder, env=env, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        listed = subprocess.run(["mutmut", "results", "--all", "true"], cwd=folder, env=env, capture_output=True, text=True).stdout
+        count = len(re.findall(r"^\s*\S+__mutmut_\d+: ", listed, re.MULTILINE))
+    return seconds, count
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("modules", nargs="*", help="module numbers for bite (default: every module)")
+    parser.add_argument("--mutmut", nargs="*", default=[], metavar="NN", help="also run mutmut on these modules (with bite on the same ones)")
+    parser.add_argument("--jobs", type=int, default=2, help="modules (bite) or mutants (mutmut) side by side (default: 2)")
+    args = parser.parse_args(argv)
+
+    with_time, document = run_bite(args.modules, args.jobs, mutants=True)
+    without_time, _ = run_bite(args.modules, args.jobs, mutants=False)
+    count, killed = bite_counts(document)
+    extra = max(with_time - without_time, 1e-9)
+    print(f"bite {' '.join(args.modules) or 'every module'}: {with_time:.1f} s with {count} mutants ({killed} killed), "
+          f"{without_time:.1f} s without: {count / extra:.1f} mutants/s")  # fmt: skip
+    for number in args.mutmut:
+        seconds, mutmut_count = run_mutmut(number, args.jobs)
+        bite_time, bite_document = run_bite([number], args.jobs, mutants=True)
+        bite_without, _ = run_bite([number], args.jobs, mutants=False)
+        bite_count, _ = bite_counts(bite_document)
+        print(f"module {number}: bite {bite_count} mutants, {bite_count / max(bite_time - bite_without, 1e-9):.1f} mutants/s "
+              f"({bite_time:.1f} s in all); mutmut {mutmut_count} mutants in {seconds:.1f} s: {mutmut_count / seconds:.2f} mutants/s")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

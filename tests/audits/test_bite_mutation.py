@@ -1,0 +1,102 @@
+"""`python -m audits.bite` with mutants: a wrong answer no graded test catches is BITE006, with its
+line, the code before and after and the graded cells that ran it; scores per module and region in
+every format; suppressed equivalent mutants listed; hanging mutants caught by their time limit.
+Also the mutation check of our own modules (all of module 02 here; a sample of every module in
+test_bite.py): CI fails when a graded test stops catching wrong answers."""
+
+import json
+from pathlib import Path
+
+from testkit.auditkit import line_of, make_checkout, marker, source
+
+from audits.bite.__main__ import main
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+IMPL = marker("double", "impl") + (
+    '\ndef double(x):\n    """TODO: twice x."""\n    ### BEGIN SOLUTION\n    y = x + x\n    return y\n    ### END SOLUTION\n'
+)
+STRICT = marker("test-double", "test") + "\nassert double(3) == 6 and double(-1) == -2\n"
+SHAPE_ONLY = marker("test-double", "test") + "\nassert double(3) is not None\n"
+
+
+def run(capsys, root, *args):
+    code = main(["1", "--root", str(root), *args])
+    return code, capsys.readouterr().out
+
+
+def test_a_test_that_checks_only_that_something_came_back_lets_wrong_answers_through(tmp_path, capsys):
+    text = source(IMPL, SHAPE_ONLY)
+    code, out = run(capsys, make_checkout(tmp_path, {"01_widget": text}), "--format", "json")
+    assert code == 1
+    (module,) = json.loads(out)["modules"]
+    survivors = [f for f in module["findings"] if f["code"] == "BITE006"]
+    assert {f["line"] for f in survivors} == {line_of(text, "y = x + x"), line_of(text, "return y")}
+    assert all("graded cells that ran it: `test-double`" in f["message"] for f in survivors)
+    assert any("`y = x + x` -> `y = (x - x)`" in f["message"] for f in survivors)
+    assert module["bite"]["killed"] == 0 and module["bite"]["mutants"] > len(survivors)  # one finding per line
+
+
+def test_a_strict_test_kills_every_mutant_and_every_format_shows_the_score(tmp_path, capsys):
+    root = make_checkout(tmp_path, {"01_widget": source(IMPL, STRICT)})
+    code, out = run(capsys, root)
+    assert code == 0
+    assert "killed (100%)" in out and "mutants killed by region:" in out and "`double` in cell double" in out
+    code, out = run(capsys, root, "--format", "markdown")
+    assert code == 0 and "## Mutation score: 01_widget" in out and "| `double` in cell double, lines" in out
+    code, out = run(capsys, root, "--format", "json")
+    bite = json.loads(out)["modules"][0]["bite"]
+    assert bite["mutants"] == bite["killed"] > 0 and bite["mutation_regions"][0]["killed"] == bite["killed"]
+    code, out = run(capsys, root, "--format", "json", "--no-mutants")
+    assert code == 0 and "mutants" not in json.loads(out)["modules"][0]["bite"]
+
+
+def test_an_equivalent_survivor_suppressed_on_its_line_is_listed_not_blocking(tmp_path, capsys):
+    impl = marker("absolute", "impl") + (
+        '\ndef absolute(x):\n    """TODO."""\n    ### BEGIN SOLUTION\n'
+        "    return x if x >= 0 else -x  # audit: ignore[BITE006] at 0 both branches give 0\n    ### END SOLUTION\n"
+    )
+    test = marker("test-absolute", "test") + "\nassert absolute(2) == 2 and absolute(-3) == 3\n"
+    code, out = run(capsys, make_checkout(tmp_path, {"01_widget": source(impl, test)}))
+    assert code == 0
+    assert "suppressed BITE006" in out and "(x > 0)" in out and "1 equivalent" in out
+
+
+def test_a_line_no_graded_cell_runs_is_named_so(tmp_path, capsys):
+    impl = marker("sign", "impl") + (
+        '\ndef sign(x):\n    """TODO."""\n    ### BEGIN SOLUTION\n    if x < 0:\n        return -1\n    return 1\n    ### END SOLUTION\n'
+    )
+    test = marker("test-sign", "test") + "\nassert sign(5) == 1\n"  # never a negative number
+    code, out = run(capsys, make_checkout(tmp_path, {"01_widget": source(impl, test)}))
+    assert code == 1
+    assert any("return -1" in line and "no graded cell ran this line" in line for line in out.splitlines() if "BITE006" in line)
+
+
+def test_a_mutant_that_loops_forever_is_caught_by_its_time_limit_not_reported(tmp_path, capsys):
+    impl = marker("count", "impl") + (
+        '\ndef count(n):\n    """TODO: the first even number >= n."""\n    ### BEGIN SOLUTION\n    i = 0\n    while i < n:\n        i += 2\n    return i\n    ### END SOLUTION\n'
+    )
+    test = marker("test-count", "test") + "\nassert count(3) == 4 and count(4) == 4\n"
+    code, out = run(capsys, make_checkout(tmp_path, {"01_widget": source(impl, test)}), "--format", "json", "--mutant-timeout", "0.5")
+    (module,) = json.loads(out)["modules"]
+    assert code == 0 and module["findings"] == []  # `i -= 2` never ends: caught, and no BITE004
+    assert module["bite"]["killed"] == module["bite"]["mutants"] > 0
+
+
+def test_the_planted_weak_creation_test_of_module_01_is_found(tmp_path, capsys):
+    """Issue 19's example: test-creation reduced to building a Tensor and asserting item() is not None."""
+    text = (CHECKOUT / "modules/01_tensor/tensor.py").read_text(encoding="utf-8")
+    start, end = text.index("def test_unit_creation():"), text.index('if __name__ == "__main__":\n    test_unit_creation()')
+    weak = "def test_unit_creation():\n    x = Tensor([[1.0, 2.0], [3.0, 4.0]])\n    assert Tensor(5.0).item() is not None\n\n\n"
+    root = make_checkout(tmp_path, {"01_tensor": text[:start] + weak + text[end:]})
+    code, out = run(capsys, root, "--format", "json")
+    assert code == 1
+    survivors = [f for f in json.loads(out)["modules"][0]["findings"] if f["code"] == "BITE006"]
+    assert survivors and all("`test-creation`" in f["message"] and "Tensor.__init__" in f["message"] for f in survivors)
+
+
+def test_every_mutant_of_our_module_02_is_killed(capsys):
+    code = main(["2", "--root", str(CHECKOUT), "--format", "json", "--jobs", "1"])
+    (module,) = json.loads(capsys.readouterr().out)["modules"]
+    assert code == 0 and [f for f in module["findings"] if f["code"] == "BITE006"] == []
+    assert module["bite"]["mutants"] >= 40 and module["bite"]["killed"] == module["bite"]["mutants"] - module["bite"]["equivalent"]
