@@ -104,6 +104,7 @@ class Sandbox:
         if self.process_limit != "pids cgroup":
             yield ""
             return
+        _sweep(Path(self.cgroups))
         folder = Path(self.cgroups, f"bite-{os.getpid()}-{next(_numbers)}")
         folder.mkdir()
         try:
@@ -114,6 +115,15 @@ class Sandbox:
 
 
 _numbers = itertools.count()
+
+
+def _sweep(cgroups: Path) -> None:
+    """Remove the empty cgroups of bite processes that are gone (killed before they could remove them)."""
+    for folder in cgroups.glob("bite-*-*"):
+        owner = folder.name.split("-")[1]
+        if owner.isdigit() and not Path("/proc", owner).exists():
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # fails, harmlessly, if anything still runs in it
 
 
 def _empty(folder: Path) -> None:

@@ -201,6 +201,15 @@ KILLING_TEST = (
 )
 
 
+@pytest.mark.skipif(sandbox.detect().process_limit != "pids cgroup", reason="root's pids cgroups only")
+def test_a_killed_bite_s_empty_cgroup_is_swept_by_the_next_run(tmp_path):
+    stale = Path(sandbox.detect().cgroups, "bite-999999999-0")  # above any pid_max: its bite is gone
+    stale.mkdir(exist_ok=True)
+    root, _ = hostile_course(tmp_path, {"quiet": "x = 1\n"})
+    assert run_bite(root).findings == []
+    assert not stale.exists()
+
+
 @pytest.mark.parametrize("kill", ["os.kill(os.getppid(), signal.SIGKILL)", "os.kill(-1, signal.SIGKILL)"])
 def test_killing_the_parent_or_every_process_stops_only_the_sandbox(tmp_path, kill):
     """The student version's test cell kills its parent (the worker) or sends SIGKILL to every process it
@@ -289,3 +298,38 @@ def test_the_command_line_limits_reach_the_sandbox(tmp_path, capsys):
     messages = {f["line"]: f["message"] for f in module["findings"]}
     assert "Resource temporarily unavailable" in messages[line_of(text, '"grade_id": "forks"')]
     assert "No space left on device" in messages[line_of(text, '"grade_id": "fills"')]
+
+
+# -- verdicts out of the course code's reach ----------------------------------------------------
+
+# Course code that writes events into every pipe it holds (the worker's report channel among them).
+FORGE = (
+    "import json, os, stat\n"
+    "def forge(*events):\n"
+    "    for fd in range(3, 64):\n"
+    "        try:\n"
+    "            if stat.S_ISFIFO(os.fstat(fd).st_mode):\n"
+    "                os.write(fd, b''.join(json.dumps(event).encode() + b'\\n' for event in events))\n"
+    "        except OSError:\n"
+    "            pass\n"
+)
+FAILING_TEST = marker("test-two", "test") + "\ndef test_unit_two():\n    assert two() == 3, 'two is not three'\n\ntest_unit_two()\n"
+TAMPERING = {
+    "a later cell passes": "forge({'event': 'result', 'variant': 'solution', 'cell': 3, 'status': 'pass', 'graded': True})\n",
+    "a cell is skipped": "forge({'event': 'start', 'variant': 'solution', 'cell': 3}, {'event': 'result', 'variant': 'solution', 'cell': 3, 'status': 'pass'})\n",
+    "the walk is done early": "forge({'event': 'done', 'variant': 'solution'})\nos._exit(0)\n",
+    "its own result first": "forge({'event': 'result', 'variant': 'solution', 'cell': 2, 'status': 'pass'})\nraise RuntimeError('fails after all')\n",
+}
+
+
+@pytest.mark.parametrize("attack", sorted(TAMPERING))
+def test_forged_reports_end_the_run_with_a_finding_on_the_forging_cell(tmp_path, attack):
+    """The runner checks the event sequence outside the sandbox: an event the worker would not write
+    next stops the run, with BITE004 on the cell that was running, and the failing test is not clean."""
+    impl = marker("two", "impl") + '\ndef two():\n    """TODO."""\n    ### BEGIN SOLUTION\n    return 2\n    ### END SOLUTION\n'
+    text = source(impl, marker("tamper") + "\n" + FORGE + TAMPERING[attack], FAILING_TEST)
+    root = make_checkout(tmp_path / "course", {"01_widget": text})
+    bite = run_bite(root)
+    (stop,) = [f for f in bite.findings if f.code == "BITE004"]
+    assert stop.line == line_of(text, '"grade_id": "tamper"') and "tampered with" in stop.message, stop.message
+    assert not bite.bites and bite.summary.solution_passed == 0
