@@ -10,7 +10,7 @@ from typing import Optional
 
 from audits.astutil import defined_tests, nodes, test_methods
 from audits.model import Rule, Severity
-from audits.rules._base import callee, file_finding, finding, last_name
+from audits.rules._base import callee, calls_in, file_finding, finding, last_name
 from audits.rules.test_swallows import is_broad
 
 ASSERTING_NAME = re.compile(r"^(?:assert|check|verify|expect)_|^assert[A-Z]|^fail$")
@@ -22,7 +22,9 @@ What it does: finds test functions that assert nothing: no `assert` on something
 false, no `pytest.raises`/`pytest.warns`/`pytest.fail`, no `np.testing.assert_*` (or any
 `assert_*`/`check_*` helper), no call to a helper in the same file that asserts, no helper
 imported from testkit, no `raise` of an exception (`raise NotImplementedError` is a
-placeholder). An assertion of a constant (`assert True`, `assert 1`, `assert "done"`) asserts
+placeholder). A `test_*` function that returns a verdict which its callers assert (`assert
+test_func_throws(f, ValueError)`, or nbgrader's `### AUTOTEST test_func_throws(...)` line, which
+stands for that assert) is a predicate, checked where it is called. An assertion of a constant (`assert True`, `assert 1`, `assert "done"`) asserts
 nothing. Checked for inline `test_*` functions in the module source and for `test_*` functions
 (and methods of `Test*` classes) in the module's test and checkpoint files; `test_module()`
 that calls the unit tests is fine.
@@ -63,6 +65,15 @@ def should_raise_failures(tree: ast.AST) -> list[ast.Assert]:
     return found
 
 
+def _own_statements(function: ast.AST):
+    """The nodes of a function's body, not those of the functions and classes it defines."""
+    stack = list(function.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(child for child in ast.iter_child_nodes(node) if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)))
+
+
 class Checker:
     """Decides whether a function checks something, following same-file helpers.
 
@@ -80,10 +91,20 @@ class Checker:
             self.testkit |= _testkit_names(tree)
             checks.extend(nodes(tree, ast.Assert, ast.Raise, ast.Call))
         checks.sort(key=operator.attrgetter("lineno"))
+        # Functions whose value an `assert` checks (`assert test_func_throws(...)`, an AUTOTEST line):
+        self.asserted = {callee(call) for node in checks if isinstance(node, ast.Assert) for call in calls_in(node.test)}
         self._should_raise = {id(node) for tree in trees for node in should_raise_failures(tree)}
         self._checks = checks
         self._lines = [node.lineno for node in checks]
         self._memo: dict[str, bool] = {}
+
+    def is_asserted_predicate(self, function: ast.AST) -> bool:
+        """A function that returns a value on some path and whose calls an `assert` checks: the
+        verdict is asserted where it is called (nbgrader's `test_func_throws` helper)."""
+        return function.name in self.asserted and any(
+            isinstance(node, ast.Return) and node.value is not None and not (isinstance(node.value, ast.Constant) and node.value.value is None)
+            for node in _own_statements(function)
+        )
 
     def asserts(self, function: ast.AST, seen: Optional[set[str]] = None) -> bool:
         seen = seen or set()
@@ -143,7 +164,7 @@ def check(module, index):
         if cell.tree is None:
             continue
         for node in defined_tests(cell.tree):
-            if not checker.asserts(node):
+            if not checker.asserts(node) and not checker.is_asserted_predicate(node):
                 yield finding(RULE, module, node.lineno, _message(node), suggestion=SUGGESTION)
     if index is None or module.number is None:
         return

@@ -75,10 +75,11 @@ def test_the_user_guide_notebooks_have_no_blocking_finding_from_any_folder(tmp_p
 
 def test_the_autotest_course_reads_its_autotest_lines(tmp_path, monkeypatch, capsys):
     """`nbgrader quickstart --autotest`: the `### AUTOTEST` cells test the student's functions (no GR001),
-    nbgrader locks grade cells itself (no NB005). What remains is TST001 on `test_func_throws`, a
-    predicate whose value the AUTOTEST lines check (TST001 belongs to issue 19's rule file)."""
+    nbgrader locks grade cells itself (no NB005), and `test_func_throws`, a predicate whose value the
+    AUTOTEST lines assert, is no placeholder test (no TST001): no blocking finding."""
     monkeypatch.setenv("AUDITS_NO_CACHE", "1")
     course = quickstart(tmp_path, autotest=True)
     runs = [run(folder, ["--root", str(course)], monkeypatch, capsys) for folder in (course, ROOT, Path("/"))]
     assert runs[0] == runs[1] == runs[2]
-    assert [(code, path) for code, path, _ in blocking(runs[0][1])] == [("TST001", "source/ps1/problem1.ipynb")]
+    assert [m["module"]["path"] for m in runs[0][1]["modules"]] == ["source/ps1/problem1.ipynb", "source/ps1/problem2.ipynb"]
+    assert (runs[0][0], blocking(runs[0][1])) == (0, [])

@@ -54,3 +54,38 @@ def test_unit_should_raise_but_catches_everything():  # expect: TST001
         assert False
     except Exception:
         return
+
+
+# A predicate whose verdict is asserted where it is called (nbgrader's --autotest example):
+def test_func_throws(func, ErrorType):
+    try:
+        func()
+    except ErrorType:
+        return True
+    else:
+        return False
+
+
+def test_unit_uses_the_predicate():
+    assert test_func_throws(lambda: np.ones(2).reshape(3), ValueError)
+
+
+# The same shape, but nothing asserts its value: it checks nothing.
+def test_unregarded_predicate(func):  # expect: TST001
+    try:
+        func()
+    except ValueError:
+        return True
+    return False
+
+
+def test_unit_calls_it_only():
+    test_unregarded_predicate(lambda: None)
+
+
+def test_asserted_but_returns_nothing():  # expect: TST001
+    print("checked")
+
+
+def test_unit_asserting_a_none():
+    assert test_asserted_but_returns_nothing() is None
