@@ -653,13 +653,17 @@ alive; in exchange, each needs its derivative written out here:
 ```
  gelu:        y = 0.5 x (1 + t),  t = tanh(u),  u = s (x + c x^3)
               dy/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) s (1 + 3 c x^2)
+                    = sig (1 + 2 x u' (1 - sig))   with sig = 0.5 (1 + t) = 1 / (1 + exp(-2u))
  linear:      y = x @ W + b       grad_x, grad_W as for x @ W (section 3);  grad_b = g summed over rows
  softmax:     p = softmax(x)      grad_x = p * (g - sum(g * p))       (sums along the axis)
  log_softmax: o = log_softmax(x)  grad_x = g - exp(o) * sum(g)        (exp(o) is the softmax)
 ```
 
 Softmax and log_softmax need only their output, which they keep (as `exp`
-does); GELU recomputes `t` from its input rather than keeping another array.
+does); GELU recomputes its gate `sig` from its input rather than keeping another
+array, with one `exp` (module 02 explains why not `tanh`) and a few work arrays
+updated in place: these rules run on the largest activations of a model, where
+every temporary array costs a full pass over memory.
 `LinearBackward` is a `MatmulBackward` with one more input: it reuses the
 matrix-product rule and adds the bias gradient.
 The gradient checks of this module's suite compare them with finite
@@ -671,16 +675,34 @@ differences, and with the same functions composed from primitives.
 class GeluBackward(Function):
     """out = gelu(x) (tanh approximation, module 02): g times the derivative above.
 
-    TODO: Recompute t = tanh(s (x + c x^3)) from x and return g * dy/dx.
-    HINTS: GELU_SCALE and GELU_CUBIC are s and c, imported from module 02.
+    TODO: Recompute sig = 0.5 (1 + tanh(s (x + c x^3))) from x and return g * dy/dx.
+    HINTS: GELU_SCALE and GELU_CUBIC are s and c, imported from module 02; sig = 1 / (1 + exp(-2u)),
+    and exp overflowing to inf (sig = 0) is the right limit, as in the forward pass.
     """
 
     def backward(self, grad_output):
         ### BEGIN SOLUTION
         x = self.inputs[0].data
-        t = np.tanh(GELU_SCALE * (x + GELU_CUBIC * (x * x * x)))
-        slope = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GELU_SCALE * (1.0 + 3.0 * GELU_CUBIC * (x * x))
-        return (grad_output * slope,)
+        # The forward's gate sig = 1 / (1 + exp(-2u)) = 0.5 (1 + t), recomputed from x. Each step writes
+        # into one of three work arrays (out=, *=): this rule runs on a model's largest activations.
+        e = np.multiply(x, x, out=np.empty_like(x))  # out=: an array even for 0-d x
+        e *= x
+        e *= GELU_CUBIC
+        e += x
+        e *= -2.0 * GELU_SCALE  # -2u
+        with np.errstate(over="ignore"):  # inf for x below about -10, where sig = 0: its limit, as in the forward
+            np.exp(e, out=e)
+        sig = 1.0 / (1.0 + e)
+        np.subtract(1.0, sig, out=e)  # 1 - sig
+        slope = np.multiply(x, x, out=np.empty_like(x))
+        slope *= 6.0 * GELU_SCALE * GELU_CUBIC
+        slope += 2.0 * GELU_SCALE  # 2 du/dx = 2 s (1 + 3 c x^2)
+        slope *= x
+        slope *= e
+        slope += 1.0
+        slope *= sig  # sig (1 + 2 x du/dx (1 - sig)) = 0.5 (1 + t) + 0.5 x (1 - t^2) du/dx
+        slope *= grad_output
+        return (slope,)
         ### END SOLUTION
 
 
@@ -706,7 +728,9 @@ class SoftmaxBackward(_SavesOutput):
     def backward(self, grad_output):
         ### BEGIN SOLUTION
         p = self.result
-        return (p * (grad_output - np.sum(grad_output * p, axis=self.axis, keepdims=True)),)
+        grad = grad_output * p  # one work array, updated in place (never edit grad_output: it may be shared)
+        grad -= p * np.sum(grad, axis=self.axis, keepdims=True)  # p * g - p * sum(g * p)
+        return (grad,)
         ### END SOLUTION
 
 

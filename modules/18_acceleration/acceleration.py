@@ -374,18 +374,19 @@ if __name__ == "__main__":
 Module 02's `GELU` computes
 
 ```
-GELU(x) = 0.5 * x * (1 + tanh(s * (x + c * x^3)))      s = sqrt(2/pi), c = 0.044715
+GELU(x) = 0.5 * x * (1 + tanh(u)) = x / (1 + exp(-2u))      u = s * (x + c * x^3),  s = sqrt(2/pi), c = 0.044715
 ```
 
-with NumPy expressions and records the result as *one* autograd node (Module 05's
-`GeluBackward`, which keeps only the input and recomputes the cheap tanh in
-backward). Written with nine Tensor operations instead, the graph would keep
-every intermediate alive until backward. But even Module 02's forward allocates a
-new array the size of x for every step and makes its own pass over memory:
+with NumPy expressions (the exp form: one `exp` is cheaper than a `tanh`) and records
+the result as *one* autograd node (Module 05's `GeluBackward`, which keeps only the
+input and recomputes the gate in backward). Written with a dozen Tensor operations
+instead, the graph would keep every intermediate alive until backward. But even
+Module 02's forward allocates a new array the size of x for every step and makes
+its own pass over memory:
 
 ```
-expression: x*x -> x^3 -> c*x^3 -> x+.. -> s*(..) -> tanh -> 1+.. -> 0.5*x -> *(..)
-             t1     t2      t3       t4      t5       t6      t7      t8      out
+expression: x*x -> x^3 -> c*x^3 -> x+.. -> s*(..) -> -2*u -> exp -> 1+.. -> 1/.. -> x*..
+             t1     t2      t3       t4      t5       t6      t7     t8      t9     out
 in place:   out = empty; multiply(x, x, out=out); out *= x; out *= c; out += x; ...
              one buffer, written in place by every step
 ```
@@ -395,28 +396,29 @@ do quite that (each in-place step is still its own sweep over the buffer), but
 with in-place operators and `out=` arguments it can allocate nothing except the
 result. That saves the allocation time and the peak memory of the temporaries.
 The backward rule is the same as Module 02's GELU, so `FusedGELU` reuses
-Module 05's `GeluBackward` (u = s * (x + c * x^3), t = tanh(u)):
+Module 05's `GeluBackward` (u = s * (x + c * x^3), t = tanh(u)), itself written
+with work arrays updated in place:
 
 ```
 d GELU / dx = 0.5 * (1 + t) + 0.5 * x * (1 - t^2) * s * (1 + 3 * c * x^2)
 ```
 
 The steps run in exactly the order Module 02 uses, with the same float32 operations
-(multiplying by 0.5 is exact, so where it happens does not change a bit), so
-`fused_gelu` returns the same numbers as `GELU`.
+(`a * b` and `b * a` round alike), so `fused_gelu` returns the same numbers as `GELU`.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "fused-gelu", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 def gelu_into_buffer(x):
-    """GELU (tanh approximation) of a float array, computed in one new buffer; x is not modified.
+    """GELU (tanh approximation, as x / (1 + exp(-2u))) of a float array, in one new buffer; x is not modified.
 
     TODO: Allocate one output buffer and apply every step of the formula to it in place.
 
     APPROACH:
     1. out = np.empty_like(x); np.multiply(x, x, out=out)      the only allocation
     2. out *= x; out *= GELU_CUBIC; out += x; out *= GELU_SCALE      (the inner u)
-    3. np.tanh(out, out=out); out += 1.0; out *= x; out *= 0.5
+    3. out *= -2.0; np.exp(out, out=out)   (inside np.errstate(over="ignore"), as Module 02)
+    4. out += 1.0; np.divide(1.0, out, out=out); out *= x           (x times the gate)
 
     EXAMPLE:
     >>> gelu_into_buffer(np.array([0.0, 1.0], dtype=np.float32))
@@ -435,10 +437,12 @@ def gelu_into_buffer(x):
     out *= GELU_CUBIC
     out += x
     out *= GELU_SCALE
-    np.tanh(out, out=out)
+    out *= -2.0
+    with np.errstate(over="ignore"):  # inf for x below about -10: the gate 1 / (1 + inf) = 0 is its limit
+        np.exp(out, out=out)
     out += 1.0
+    np.divide(1.0, out, out=out)
     out *= x
-    out *= 0.5
     return out
     ### END SOLUTION
 
@@ -582,7 +586,7 @@ How to read the tables:
 - **Module 02's GELU vs fused GELU.** The fused version is faster (no allocations,
   fewer sweeps) and its peak is about one output buffer instead of several. In
   training the two hold the same: each is one node that keeps only its input and
-  recomputes tanh in backward (a GELU composed of nine Tensor operations would
+  recomputes the gate in backward (a GELU composed of a dozen Tensor operations would
   hold every intermediate).
 
 Timings on a shared machine vary from run to run; compare ratios within one run,

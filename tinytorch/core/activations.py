@@ -68,7 +68,7 @@ class Tanh:
         return []
 
 
-# modules/02_activations/activations.py:316
+# modules/02_activations/activations.py:330
 GELU_SCALE = math.sqrt(2.0 / math.pi)
 GELU_CUBIC = 0.044715
 
@@ -80,8 +80,10 @@ class GELU:
         """Return 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))."""
         _require_tensor(x, "GELU")
         a = x.data
-        t = np.tanh(GELU_SCALE * (a + GELU_CUBIC * (a * a * a)))
-        return record("gelu", 0.5 * a * (1.0 + t), (x,))
+        u = GELU_SCALE * (a + GELU_CUBIC * (a * a * a))
+        with np.errstate(over="ignore"):  # exp(-2u) is inf for x below about -10: the gate is 1/inf = 0, its limit
+            gate = 1.0 / (1.0 + np.exp(-2.0 * u))  # = 0.5 * (1 + tanh(u)), with one exp instead of a tanh
+        return record("gelu", a * gate, (x,))
 
     def __call__(self, x):
         return self.forward(x)
@@ -91,7 +93,7 @@ class GELU:
         return []
 
 
-# modules/02_activations/activations.py:407
+# modules/02_activations/activations.py:424
 def _check_dim(x, dim, who):
     """Return dim as a non-negative axis of x, or raise ValueError."""
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
@@ -113,8 +115,11 @@ class Softmax:
         """Return exp(x - max) / sum(exp(x - max)) along self.dim."""
         _require_tensor(x, "Softmax")
         axis = _check_dim(x, self.dim, "Softmax")
-        exps = np.exp(x.data - x.data.max(axis=axis, keepdims=True))
-        return record("softmax", exps / exps.sum(axis=axis, keepdims=True), (x,), axis)
+        data = x.data.astype(np.float32, copy=False)  # integer scores compute in float
+        exps = data - data.max(axis=axis, keepdims=True)  # a fresh array: the steps below update it in place
+        np.exp(exps, out=exps)
+        exps /= exps.sum(axis=axis, keepdims=True)
+        return record("softmax", exps, (x,), axis)
 
     def __call__(self, x):
         return self.forward(x)

@@ -339,15 +339,32 @@ class MaximumBackward(Function):
         return (grad_output * (self.inputs[0].data > self.value),)
 
 
-# modules/05_autograd/autograd.py:671
+# modules/05_autograd/autograd.py:675
 class GeluBackward(Function):
     """out = gelu(x) (tanh approximation, module 02): g times the derivative above."""
 
     def backward(self, grad_output):
         x = self.inputs[0].data
-        t = np.tanh(GELU_SCALE * (x + GELU_CUBIC * (x * x * x)))
-        slope = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GELU_SCALE * (1.0 + 3.0 * GELU_CUBIC * (x * x))
-        return (grad_output * slope,)
+        # The forward's gate sig = 1 / (1 + exp(-2u)) = 0.5 (1 + t), recomputed from x. Each step writes
+        # into one of three work arrays (out=, *=): this rule runs on a model's largest activations.
+        e = np.multiply(x, x, out=np.empty_like(x))  # out=: an array even for 0-d x
+        e *= x
+        e *= GELU_CUBIC
+        e += x
+        e *= -2.0 * GELU_SCALE  # -2u
+        with np.errstate(over="ignore"):  # inf for x below about -10, where sig = 0: its limit, as in the forward
+            np.exp(e, out=e)
+        sig = 1.0 / (1.0 + e)
+        np.subtract(1.0, sig, out=e)  # 1 - sig
+        slope = np.multiply(x, x, out=np.empty_like(x))
+        slope *= 6.0 * GELU_SCALE * GELU_CUBIC
+        slope += 2.0 * GELU_SCALE  # 2 du/dx = 2 s (1 + 3 c x^2)
+        slope *= x
+        slope *= e
+        slope += 1.0
+        slope *= sig  # sig (1 + 2 x du/dx (1 - sig)) = 0.5 (1 + t) + 0.5 x (1 - t^2) du/dx
+        slope *= grad_output
+        return (slope,)
 
 
 class LinearBackward(MatmulBackward):
@@ -369,7 +386,9 @@ class SoftmaxBackward(_SavesOutput):
 
     def backward(self, grad_output):
         p = self.result
-        return (p * (grad_output - np.sum(grad_output * p, axis=self.axis, keepdims=True)),)
+        grad = grad_output * p  # one work array, updated in place (never edit grad_output: it may be shared)
+        grad -= p * np.sum(grad, axis=self.axis, keepdims=True)  # p * g - p * sum(g * p)
+        return (grad,)
 
 
 class LogSoftmaxBackward(SoftmaxBackward):
@@ -380,7 +399,7 @@ class LogSoftmaxBackward(SoftmaxBackward):
         return (grad_output - np.exp(self.result) * total,)
 
 
-# modules/05_autograd/autograd.py:782
+# modules/05_autograd/autograd.py:806
 def topological_order(root):
     """The Function nodes behind `root` (a Function), each before the nodes that produced its inputs."""
     post_order, visited = [], set()
@@ -449,7 +468,7 @@ def backward_pass(root, gradient=None):
                 pending[tensor._grad_fn] = grad
 
 
-# modules/05_autograd/autograd.py:918
+# modules/05_autograd/autograd.py:942
 BACKWARD_RULES = {
     "add": AddBackward, "sub": SubBackward, "mul": MulBackward, "div": DivBackward,
     "matmul": MatmulBackward, "neg": NegBackward, "pow": PowBackward,
@@ -469,7 +488,7 @@ def enable_autograd():
     AutogradSeam.backward_pass = backward_pass
 
 
-# modules/05_autograd/autograd.py:990
+# modules/05_autograd/autograd.py:1014
 # Deliberate import-time effect: API.md says autograd is on once tinytorch.core.autograd is imported.
 # It fills module 01's backward table (section 7); no Tensor method changes.
 enable_autograd()  # audit: ignore[SE001]

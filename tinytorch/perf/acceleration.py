@@ -95,9 +95,9 @@ def tiled_matmul(a, b, tile_size=64):
     return TiledMatmul(a, b, tile_size).forward()
 
 
-# modules/18_acceleration/acceleration.py:411
+# modules/18_acceleration/acceleration.py:412
 def gelu_into_buffer(x):
-    """GELU (tanh approximation) of a float array, computed in one new buffer; x is not modified."""
+    """GELU (tanh approximation, as x / (1 + exp(-2u))) of a float array, in one new buffer; x is not modified."""
     if np.asarray(x).dtype.kind != "f":
         raise TypeError(f"gelu_into_buffer needs a float array, got dtype {np.asarray(x).dtype}")
     out = np.empty_like(x)  # an ndarray even for 0-d x, where np.multiply would return a scalar
@@ -106,10 +106,12 @@ def gelu_into_buffer(x):
     out *= GELU_CUBIC
     out += x
     out *= GELU_SCALE
-    np.tanh(out, out=out)
+    out *= -2.0
+    with np.errstate(over="ignore"):  # inf for x below about -10: the gate 1 / (1 + inf) = 0 is its limit
+        np.exp(out, out=out)
     out += 1.0
+    np.divide(1.0, out, out=out)
     out *= x
-    out *= 0.5
     return out
 
 
