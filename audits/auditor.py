@@ -26,6 +26,8 @@ from typing import Optional
 from audits import score as scoring
 from audits.check import audit_source
 from audits.config import Config, load_config
+from audits.conventions import DEFAULT as DEFAULT_CONVENTIONS
+from audits.conventions import Conventions
 from audits.discover import SUFFIXES, detect_profile, find_module, find_root, parse_module_number
 from audits.files import recover
 from audits.index import RepoIndex
@@ -45,6 +47,7 @@ class Audit:
     suppressed: list[Finding] = field(default_factory=list)  # silenced by `# audit: ignore[...]`, for the reports
     parsed: Optional[ModuleSource] = field(default=None, repr=False)  # None when the findings came from the cache or a worker process
     profile: str = "tinytorch"  # the course conventions the audit applied ("tinytorch" or "nbgrader")
+    conventions: Conventions = DEFAULT_CONVENTIONS  # the course's package, layout, names and delimiters (audits.conventions)
 
     @property
     def module(self) -> ModuleSource:
@@ -52,6 +55,7 @@ class Audit:
         if self.parsed is None:
             self.parsed = parse_source(self.text, self.path, self.ref)
             self.parsed.profile = self.profile
+            self.parsed.conventions = self.conventions
         return self.parsed
 
     @cached_property
@@ -59,7 +63,7 @@ class Audit:
         """How the reports name and quote the audited source (its lines need no parse)."""
         if self.parsed is not None or self.path.suffix == ".ipynb":  # a notebook's lines are its rendering
             return ModuleInfo.from_source(self.module)
-        return ModuleInfo.from_source(ModuleSource(self.path, self.text, source_lines(self.text), [], self.ref, profile=self.profile))
+        return ModuleInfo.from_source(ModuleSource(self.path, self.text, source_lines(self.text), [], self.ref, profile=self.profile, conventions=self.conventions))
 
     @property
     def ready(self) -> bool:
@@ -74,25 +78,26 @@ class Audit:
 class Auditor:
     """Audits sources of one checkout, reusing its configuration, repository index and (optionally) cached results."""
 
-    def __init__(self, root: Path | str | None = None, cache: bool = False):
-        """root None: the checkout holding the current directory, found upward (the current directory if none)."""
+    def __init__(self, root: Path | str | None = None, cache: bool = False, config: Optional[Config] = None):
+        """root None: the checkout holding the current directory, found upward (the current directory if none).
+        `config`: the root's configuration when the command already loaded it (else read here)."""
         self.explicit_root = root is not None
         self.cache = cache
         self.selection: frozenset[str] = frozenset()  # codes the command line leaves out (--select/--ignore), in any checkout
         found = Path(root) if root is not None else find_root(Path.cwd())
-        self._load(found or Path("."), walk=found is not None)  # a current directory in no checkout: its layouts only
+        self._load(found or Path("."), walk=found is not None, config=config)  # a current directory in no checkout: its layouts only
 
     def leave_out(self, codes: frozenset[str]) -> None:
         """Never report these codes (the command line's --select/--ignore), whichever checkout a file brings."""
         self.selection = frozenset(codes)
         self.config = dataclasses.replace(self.config, ignore=self.config.ignore | self.selection)
 
-    def _load(self, root: Path, walk: bool = True) -> None:
+    def _load(self, root: Path, walk: bool = True, config: Optional[Config] = None) -> None:
         if not root.is_dir():
             raise InputError(f"root {root} is not a readable directory")
         self.root = root
         recover(self.root)  # an export or fix killed half-way is completed (or rolled back) before anything is read
-        self.config = load_config(self.root)  # the cache keys on it per call
+        self.config = config or load_config(self.root)  # the cache keys on it per call; it holds the course's conventions
         self.config = dataclasses.replace(self.config, ignore=self.config.ignore | getattr(self, "selection", frozenset()))
         self.index = RepoIndex.build(self.root, self.config, walk)  # discovery only; parsing is lazy and shared with the rules
         self.refs = list(self.index.all_refs)
@@ -111,6 +116,15 @@ class Auditor:
         """Whether `module` is a file of this checkout (else it is judged on its own)."""
         return module.ref is not None or bool(self.refs and _within(module.path, self.root))
 
+    @property
+    def conventions(self) -> Conventions:
+        """The course's conventions (package, test layout, module names, nbgrader delimiters), read once per root."""
+        return self.config.conventions
+
+    def conventions_of(self, module: ModuleSource) -> Conventions:
+        """The conventions that apply to `module`: the checkout's, or the defaults for a file outside it."""
+        return self.conventions if self.inside(module) else DEFAULT_CONVENTIONS
+
     def profile_of(self, module: ModuleSource) -> str:
         """The course conventions that apply to `module`: the checkout's, or, for a file outside it, its own
         (the static audit and `audits.bite` both name it in their reports)."""
@@ -122,11 +136,12 @@ class Auditor:
         default configuration, so the verdict does not depend on the folder the command runs in."""
         inside = self.inside(module)
         module.profile = self.profile_of(module)
+        module.conventions = self.conventions_of(module)
         config = self.config if inside else Config(ignore=self.selection)
         index = self.index if module.ref is not None else None
         suppressed: list[Finding] = []
         findings = audit_source(module, index, config, suppressed)
-        return Audit(module.path, module.ref, module.file_text, findings, suppressed, module, module.profile)
+        return Audit(module.path, module.ref, module.file_text, findings, suppressed, module, module.profile, module.conventions)
 
     def audit_ref(self, ref: ModuleRef) -> Audit:
         """Audit a discovered module as it is on disk now.
@@ -149,7 +164,7 @@ class Auditor:
 
     def audit_of(self, ref: ModuleRef, text: str, findings: list[Finding], suppressed: list[Finding]) -> Audit:
         """The Audit of findings made elsewhere (the cache, a worker process: audits.parallel); parsed again only if a report needs it."""
-        return Audit(ref.path, ref, text, findings, suppressed, profile=self.profile)
+        return Audit(ref.path, ref, text, findings, suppressed, profile=self.profile, conventions=self.conventions)
 
     def audit_text(self, ref: ModuleRef, text: str) -> Audit:
         """Audit `ref` as `text` (its content read from disk; the cache is not consulted)."""

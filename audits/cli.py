@@ -57,6 +57,13 @@ def guarded_main(body: Callable[[], int]) -> int:
     return EXIT_ERROR
 
 
+def warn(conventions) -> None:
+    """Print, once per command, what the course's conventions could not read (one line each on stderr):
+    a value in nbgrader_config.py that is not a literal (audits.config reads that file, never runs it)."""
+    for line in conventions.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+
+
 def exit_quickly(code: int) -> NoReturn:
     """End a `python -m` run without the interpreter's last garbage collection.
 

@@ -9,20 +9,59 @@
     per-file-ignores = { "modules/20_*/*.py" = ["REF002"] }   # codes ignored in the files a pattern
                                         # (.gitignore syntax, relative to the checkout) matches
 
+    # The course's conventions (audits.conventions; each defaults to today's value):
+    package = "tinytorch"               # the package module sources export into (<root>/tinytorch/)
+    tests = "tests"                     # the folder of per-module test folders (tests/16_compression/)
+    checkpoints = "tests/checkpoints"   # the folder of checkpoint_NN_name.py (default: <tests>/checkpoints)
+    module-synonyms = { compression = ["pruning", "sparsity"] }   # words prose uses for a module
+                                        # (replaces TinyTorch's table of twenty modules)
+    begin-solution = "BEGIN SOLUTION"   # nbgrader's delimiters and stub, as in nbgrader_config.py
+    end-solution = "END SOLUTION"
+    code-stub = "# YOUR CODE HERE\nraise NotImplementedError()"
+    begin-hidden-tests = "BEGIN HIDDEN TESTS"
+    end-hidden-tests = "END HIDDEN TESTS"
+
+The course's `nbgrader_config.py`, when present beside pyproject.toml, gives the same
+delimiters and stub the way nbgrader reads them (`c.ClearSolutions.begin_solution_delimeter`,
+`end_solution_delimeter`, `code_stub`, `text_stub`, `c.ClearHiddenTests.begin_test_delimeter`,
+`end_test_delimeter`): its literal values are read with `ast`, the file is never run; a value
+that is not a literal leaves the default and becomes a one-line warning (`Conventions.warnings`,
+printed by each command). `[tool.audits]` and `nbgrader_config.py` must agree where both set a key.
+
 A missing file or table means the defaults (every rule, default severities).
 Anything malformed is an InputError with one line saying what to change.
 """
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+import keyword
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Optional
 
+from audits.conventions import DEFAULT, Conventions
 from audits.model import InputError, Severity
 
-KNOWN_KEYS = ("ignore", "severity", "profile", "modules", "sources", "per-file-ignores")
+# [tool.audits] key -> Conventions field, for the course's conventions
+CONVENTION_KEYS = {
+    "package": "package", "tests": "tests", "checkpoints": "checkpoints", "module-synonyms": "synonyms",
+    "begin-solution": "begin_solution", "end-solution": "end_solution", "code-stub": "code_stub",
+    "begin-hidden-tests": "begin_hidden_tests", "end-hidden-tests": "end_hidden_tests",
+}  # fmt: skip
+KNOWN_KEYS = ("ignore", "severity", "profile", "modules", "sources", "per-file-ignores", *CONVENTION_KEYS)
+# nbgrader_config.py: (configurable class, trait) -> Conventions field. nbgrader spells "delimeter".
+NBGRADER_KEYS = {
+    ("ClearSolutions", "begin_solution_delimeter"): "begin_solution",
+    ("ClearSolutions", "end_solution_delimeter"): "end_solution",
+    ("ClearSolutions", "code_stub"): "code_stub",
+    ("ClearSolutions", "text_stub"): "text_stub",
+    ("ClearHiddenTests", "begin_test_delimeter"): "begin_hidden_tests",
+    ("ClearHiddenTests", "end_test_delimeter"): "end_hidden_tests",
+}
+NBGRADER_CONFIG = "nbgrader_config.py"
 PROFILES = ("tinytorch", "nbgrader")
 
 
@@ -35,6 +74,7 @@ class Config:
     modules: tuple[str, ...] = ()  # order of unnumbered modules, by folder name (or "assignment/notebook")
     sources: tuple[str, ...] = ()  # globs that replace discovery
     per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()  # (pattern, codes): codes ignored in the matching files
+    conventions: Conventions = DEFAULT  # the course's package, test layout, module names, nbgrader delimiters
 
     def ignored_in(self, path: str) -> frozenset[str]:
         """The codes ignored in one file (its path relative to the checkout): `ignore` plus its per-file ignores."""
@@ -60,8 +100,8 @@ def _known_code(code: object, where: str) -> str:
         raise InputError(f"{where}: {error}") from None
 
 
-def parse_config(table: object, where: str = "[tool.audits]") -> Config:
-    """A Config from the already-loaded `[tool.audits]` table."""
+def parse_config(table: object, where: str = "[tool.audits]", nbgrader: Optional["NbgraderValues"] = None) -> Config:
+    """A Config from the already-loaded `[tool.audits]` table (and what the course's nbgrader_config.py sets)."""
     if not isinstance(table, dict):
         raise InputError(f"{where} must be a table")
     unknown = sorted(set(table) - set(KNOWN_KEYS))
@@ -97,7 +137,8 @@ def parse_config(table: object, where: str = "[tool.audits]") -> Config:
     per_file_ignores = tuple(
         (pattern, frozenset(_known_code(code, f"{where} per-file-ignores {pattern!r}") for code in codes)) for pattern, codes in per_file.items()
     )
-    return Config(codes, severity, where, profile, modules, sources, per_file_ignores)
+    conventions = conventions_from(_convention_values(table, where), where, nbgrader)
+    return Config(codes, severity, where, profile, modules, sources, per_file_ignores, conventions)
 
 
 def _strings(table: dict, key: str, where: str, example: str) -> tuple[str, ...]:
@@ -107,20 +148,154 @@ def _strings(table: dict, key: str, where: str, example: str) -> tuple[str, ...]
     return tuple(item.strip() for item in value)
 
 
-def _inside_checkout(pattern: str, where: str) -> None:
-    """A `sources` glob must name files of the checkout: relative, no `..`, not the checkout itself."""
+def _inside_checkout(pattern: str, where: str, problem: str = "") -> None:
+    """A `sources` glob (or a configured folder) must name files of the checkout: relative, no `..`, not the checkout itself."""
     parts = [part for part in PurePosixPath(pattern.replace("\\", "/")).parts if part != "."]
     if pattern.startswith(("/", "\\")) or PureWindowsPath(pattern).drive or ".." in parts or not parts:
+        if problem:
+            raise InputError(f"{where} {problem}, not {pattern!r}")
         raise InputError(f"{where}: sources: {pattern!r} must match files inside the checkout, relative to it, e.g. sources = [\"lessons/*/*.py\"]")
 
 
+# -- the course's conventions ----------------------------------------------------------------
+
+
+def _folder(value: object, where: str, example: str) -> str:
+    """A folder of the course: relative to its root, inside it."""
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"{where} must be a folder relative to the course root, e.g. {example}, not {value!r}")
+    _inside_checkout(value, where, f"must be a folder inside the course, relative to its root, e.g. {example}")
+    return PurePosixPath(value.replace("\\", "/")).as_posix().strip("/")
+
+
+def _convention_value(name: str, value: object, where: str):
+    """One convention (by Conventions field) as read from [tool.audits] or nbgrader_config.py, checked:
+    InputError with one line naming `where` (the key and its file) otherwise."""
+    if name == "package":
+        if not isinstance(value, str) or not value.isidentifier() or keyword.iskeyword(value):
+            raise InputError(f'{where} must be a Python package name, e.g. package = "tinytorch", not {value!r}')
+        return value
+    if name in ("tests", "checkpoints"):
+        return _folder(value, where, f'{name} = "{getattr(DEFAULT, name)}"')
+    if name == "synonyms":
+        example = 'module-synonyms = { compression = ["pruning", "sparsity"] }'
+        if not isinstance(value, dict) or not all(
+            isinstance(words, list) and all(isinstance(word, str) and word.strip() for word in words) for words in value.values()
+        ):
+            raise InputError(f"{where} must be a table of module names to lists of words, e.g. {example}")
+        return tuple((str(module).lower(), tuple(word.strip().lower() for word in words)) for module, words in value.items())
+    if name == "code_stub" and isinstance(value, dict):  # nbgrader's form: one stub per kernel language
+        if not isinstance(value.get("python"), str):
+            raise InputError(f'{where} has no "python" stub (nbgrader needs one for Python notebooks), e.g. code_stub = {{"python": "..."}}')
+        value, where = value["python"], f'{where}["python"]'
+    multiline = name in ("code_stub", "text_stub")
+    if not isinstance(value, str) or not value.strip() or (not multiline and "\n" in value):
+        kind = "a non-empty string" if multiline else "a non-empty one-line string"
+        raise InputError(f"{where} must be {kind}, e.g. {getattr(DEFAULT, name)!r}, not {value!r}")
+    return value
+
+
+def _convention_values(table: dict, where: str) -> dict:
+    """The conventions `[tool.audits]` sets, by Conventions field."""
+    return {name: _convention_value(name, table[key], f"{where} {key}") for key, name in CONVENTION_KEYS.items() if key in table}
+
+
+@dataclass(frozen=True)
+class NbgraderValues:
+    """What a course's nbgrader_config.py sets that the conventions read: literal values by Conventions field."""
+
+    path: str  # how messages name the file
+    values: dict  # Conventions field -> (line, value)
+    warnings: tuple[str, ...] = ()
+
+
+def _trait(target: ast.expr) -> Optional[tuple[str, str, bool]]:
+    """`c.ClearSolutions.code_stub` -> ("ClearSolutions", "code_stub", False); `c.X.y["python"]` -> (..., True)."""
+    subscript = isinstance(target, ast.Subscript)
+    if subscript:
+        if not (isinstance(target.slice, ast.Constant) and target.slice.value == "python"):
+            return None
+        target = target.value
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Attribute) and isinstance(target.value.value, ast.Name):
+        return target.value.attr, target.attr, subscript
+    return None
+
+
+def read_nbgrader_config(root: Path | str) -> Optional[NbgraderValues]:
+    """The delimiters and stubs a course's nbgrader_config.py sets, read with `ast` (never run); None without the file.
+
+    Only top-level assignments of literals count (`c.ClearSolutions.begin_solution_delimeter = "..."`,
+    `c.ClearSolutions.code_stub = {"python": "..."}` or `c.ClearSolutions.code_stub["python"] = "..."`).
+    Anything else that sets one of those traits (a computed value, an assignment inside a block)
+    is a warning and the default stays; invalid Python or a literal of the wrong kind is an InputError.
+    """
+    path = Path(root) / NBGRADER_CONFIG
+    try:
+        data = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read ({error.strerror})") from None
+    try:
+        tree = ast.parse(data.decode("utf-8"), NBGRADER_CONFIG)
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8") from None
+    except (SyntaxError, ValueError) as error:
+        raise InputError(f"{path}: not valid Python (line {getattr(error, 'lineno', None) or 1}: {getattr(error, 'msg', error)})") from None
+    top = {id(node) for node in tree.body}
+    values: dict = {}
+    warnings: list[str] = []
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+        for target in targets:
+            trait = _trait(target)
+            if trait is None or trait[:2] not in NBGRADER_KEYS:
+                continue
+            name = NBGRADER_KEYS[trait[:2]]
+            spelled = f"c.{trait[0]}.{trait[1]}" + ('["python"]' if trait[2] else "")
+            why = "is set inside a block" if id(node) not in top else "is not a plain assignment" if isinstance(node, ast.AugAssign) or node.value is None else ""
+            try:
+                value = None if why else ast.literal_eval(node.value)
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                why = "is not set to a literal value"
+            if why:
+                warnings.append(f"{NBGRADER_CONFIG}:{node.lineno}: {spelled} {why} (the file is read, never run): "
+                                f"the audit uses {getattr(DEFAULT, name)!r}")  # fmt: skip
+                continue
+            if trait[2]:
+                value = {"python": value}
+            values[name] = (node.lineno, _convention_value(name, value, f"{NBGRADER_CONFIG}:{node.lineno}: {spelled}"))
+    return NbgraderValues(NBGRADER_CONFIG, values, tuple(warnings))
+
+
+def conventions_from(values: dict, where: str, nbgrader: Optional[NbgraderValues] = None) -> Conventions:
+    """The Conventions of `[tool.audits]` values (by field) and nbgrader_config.py's; they must agree where both set one."""
+    merged = dict(values)
+    for name, (line, value) in (nbgrader.values.items() if nbgrader else ()):
+        if name in values and values[name] != value:
+            key = next(key for key, field_name in CONVENTION_KEYS.items() if field_name == name)
+            raise InputError(f"{where} {key} = {values[name]!r} disagrees with {nbgrader.path}:{line} ({value!r}): set it in one place")
+        merged[name] = value
+    if "tests" in merged and "checkpoints" not in merged:
+        merged["checkpoints"] = f"{merged['tests']}/checkpoints"
+    conventions = dataclasses.replace(DEFAULT, **merged, warnings=nbgrader.warnings if nbgrader else ())
+    for begin, end, what in (("begin_solution", "end_solution", "solution"), ("begin_hidden_tests", "end_hidden_tests", "hidden-test")):
+        first, second = getattr(conventions, begin), getattr(conventions, end)
+        if first in second or second in first:
+            raise InputError(f"{where}: the {what} delimiters {first!r} and {second!r} must not contain each other (nbgrader "
+                             "could not tell a region's start from its end)")  # fmt: skip
+    return conventions
+
+
 def load_config(root: Path | str) -> Config:
-    """The audit configuration of the checkout at root (defaults without pyproject.toml or [tool.audits])."""
+    """The audit configuration of the checkout at root (defaults without pyproject.toml or [tool.audits]),
+    with the course's conventions from [tool.audits] and nbgrader_config.py."""
+    nbgrader = read_nbgrader_config(root)
     path = Path(root) / "pyproject.toml"
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        return Config()
+        return Config(conventions=conventions_from({}, NBGRADER_CONFIG, nbgrader))
     except OSError as error:
         raise InputError(f"{path}: cannot read ({error.strerror})") from None
     try:
@@ -131,5 +306,5 @@ def load_config(root: Path | str) -> Config:
         raise InputError(f"{path}: invalid TOML ({error})") from None
     tool = document.get("tool", {})
     if not isinstance(tool, dict) or "audits" not in tool:
-        return Config()
-    return parse_config(tool["audits"], f"{path.name} [tool.audits]")
+        return Config(conventions=conventions_from({}, NBGRADER_CONFIG, nbgrader))
+    return parse_config(tool["audits"], f"{path.name} [tool.audits]", nbgrader)

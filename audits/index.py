@@ -8,7 +8,8 @@ on first use and cached:
   cells define or import (read from the AST, never executed);
 - `targets`: export target -> module number;
 - `test_files(n)`: module n's tests (`tests/NN_name/**/*.py`,
-  `tests/checkpoints/checkpoint_NN_name.py`) with their ASTs (`test_paths(n)`:
+  `tests/checkpoints/checkpoint_NN_name.py`: the folders `conventions.tests` and
+  `conventions.checkpoints` name) with their ASTs (`test_paths(n)`:
   just their paths); a folder numbered for one module and named for another goes
   to the module of its name, or to nobody (`misplaced_tests(n)`); checkpoints numbered in
   a sequence of their own (capabilities, not modules) go only to a module they name;
@@ -20,14 +21,15 @@ from __future__ import annotations
 import ast
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Optional
 
 from audits.astutil import import_time_statements
 from audits.discover import Discovery, discover
-from audits.model import PACKAGE, InputError, ModuleRef, ModuleSource, NumberedLines, display_path
+from audits.conventions import DEFAULT as DEFAULT_CONVENTIONS
+from audits.model import InputError, ModuleRef, ModuleSource, NumberedLines, display_path
 from audits.parse import parse_module
 
 TEST_FOLDER = re.compile(r"^(\d{2,})_")
@@ -59,6 +61,7 @@ class ModuleExports:
 
     ref: ModuleRef
     target: Optional[str]  # "perf.compression", None without `#| default_exp` (or unreadable)
+    package: str = field(default=DEFAULT_CONVENTIONS.package, kw_only=True)  # the course's package (audits.conventions)
     names: frozenset[str]  # top-level names its export cells define (def, class, assignment)
     imported: frozenset[str]  # names its export cells import (importable from the target too)
     star_import: bool = False  # an export cell does `from x import *`: its names are open-ended
@@ -71,7 +74,7 @@ class ModuleExports:
     @property
     def dotted(self) -> Optional[str]:
         """The full import path, e.g. "tinytorch.perf.compression"."""
-        return f"{PACKAGE}.{self.target}" if self.target else None
+        return f"{self.package}.{self.target}" if self.target else None
 
     def provides(self, name: str) -> bool:
         return self.star_import or name in self.names or name in self.imported
@@ -100,9 +103,9 @@ def top_level_bindings(tree: ast.Module) -> tuple[set[str], set[str], bool]:
     return defined, imported, star
 
 
-def module_exports(ref: ModuleRef, module: Optional[ModuleSource], error: Optional[str] = None) -> ModuleExports:
+def module_exports(ref: ModuleRef, module: Optional[ModuleSource], error: Optional[str] = None, package: str = DEFAULT_CONVENTIONS.package) -> ModuleExports:
     if module is None:
-        return ModuleExports(ref, None, frozenset(), frozenset(), error=error)
+        return ModuleExports(ref, None, frozenset(), frozenset(), error=error, package=package)
     defined: set[str] = set()
     imported: set[str] = set()
     star = False
@@ -112,7 +115,7 @@ def module_exports(ref: ModuleRef, module: Optional[ModuleSource], error: Option
             defined |= d
             imported |= i
             star = star or s
-    return ModuleExports(ref, module.export_target, frozenset(defined), frozenset(imported), star)
+    return ModuleExports(ref, module.export_target, frozenset(defined), frozenset(imported), star, package=module.conventions.package)
 
 
 def _same_module(test_name: str, module_name: str) -> bool:
@@ -129,8 +132,9 @@ class RepoIndex:
     (`all_refs`, `source_of(ref)`); the duplicate is itself a finding (LAY001).
     """
 
-    def __init__(self, root: Path, refs: list[ModuleRef], discovery: Optional[Discovery] = None):
+    def __init__(self, root: Path, refs: list[ModuleRef], discovery: Optional[Discovery] = None, conventions=DEFAULT_CONVENTIONS):
         self.root = Path(root)
+        self.conventions = conventions  # the course's package and test layout (audits.conventions)
         self.discovery = discovery or Discovery(self.root, list(refs))
         self.all_refs: list[ModuleRef] = list(refs)  # every module, in course order
         self.refs: dict[int, ModuleRef] = {}
@@ -147,7 +151,7 @@ class RepoIndex:
         """Discover the modules under root (InputError if root is not a directory); nothing is parsed yet.
         `walk=False`: only the layouts' folders are looked at (a folder that is no checkout, see `discover`)."""
         discovery = discover(root, config, walk)
-        return cls(Path(root), discovery.refs, discovery)
+        return cls(Path(root), discovery.refs, discovery, config.conventions if config is not None else DEFAULT_CONVENTIONS)
 
     # -- modules -------------------------------------------------------------
 
@@ -157,6 +161,7 @@ class RepoIndex:
             return self._sources.get(ref.key)
         try:
             self._sources[ref.key] = parse_module(ref)
+            self._sources[ref.key].conventions = self.conventions
         except InputError as error:
             self._errors[ref.key] = str(error)
             return None
@@ -191,7 +196,7 @@ class RepoIndex:
             if ref is None:
                 return None
             module = self.source(number)
-            self._exports[number] = module_exports(ref, module, self._errors.get(ref.key))
+            self._exports[number] = module_exports(ref, module, self._errors.get(ref.key), self.conventions.package)
         return self._exports[number]
 
     @property
@@ -208,18 +213,23 @@ class RepoIndex:
                 found[info.target] = number
         return found
 
+    @property
+    def package(self) -> str:
+        """The course's package ("tinytorch")."""
+        return self.conventions.package
+
     def exporter(self, dotted: str) -> Optional[int]:
         """The module exporting an import path ("tinytorch.perf.compression" or "perf.compression")."""
-        target = dotted[len(PACKAGE) + 1 :] if dotted.startswith(PACKAGE + ".") else dotted
+        target = dotted[len(self.package) + 1 :] if dotted.startswith(self.package + ".") else dotted
         return self.targets.get(target)
 
     def is_package(self, dotted: str) -> bool:
         """True for "tinytorch" and for package folders such as "tinytorch.core" that hold some target."""
-        if dotted == PACKAGE:
+        if dotted == self.package:
             return True
-        if not dotted.startswith(PACKAGE + "."):
+        if not dotted.startswith(self.package + "."):
             return False
-        prefix = dotted[len(PACKAGE) + 1 :] + "."
+        prefix = dotted[len(self.package) + 1 :] + "."
         return any(target.startswith(prefix) for target in self.targets)
 
     def name_of(self, number: int) -> Optional[str]:
@@ -255,23 +265,21 @@ class RepoIndex:
         """(module number -> its test paths, module number -> test folders/files numbered for it but named for another)."""
         found: dict[int, list[Path]] = {}
         mismatched: dict[int, list[str]] = {}
-        tests = self.root / "tests"
-        if not tests.is_dir():
-            return found, mismatched
+        tests, checkpoint_folder = self.root / self.conventions.tests, self.root / self.conventions.checkpoints
         numbered: list[tuple[int, str, Path, list[Path]]] = []
-        for folder in sorted(tests.iterdir()):
+        for folder in sorted(tests.iterdir()) if tests.is_dir() else ():
             match = TEST_FOLDER.match(folder.name)
             if match and folder.is_dir():
                 numbered.append((int(match.group(1)), folder.name[match.end() :], folder, sorted(folder.rglob("*.py"))))
         checkpoints = []
-        if (tests / "checkpoints").is_dir():
-            for path in sorted((tests / "checkpoints").glob("checkpoint_*.py")):
+        if checkpoint_folder.is_dir():
+            for path in sorted(checkpoint_folder.glob("checkpoint_*.py")):
                 match = CHECKPOINT.match(path.name)
                 if match:
                     checkpoints.append((int(match.group(1)), path.stem[len("checkpoint_") + len(match.group(1)) + 1 :], path, [path]))
         sequence = self._capability_sequence(checkpoints)
         for number, name, place, paths in numbered + checkpoints:
-            if sequence and paths == [place] and place.parent.name == "checkpoints":
+            if sequence and paths == [place] and place.parent == checkpoint_folder:
                 owner = self._named_owner(name)  # numbered in its own sequence: only its name can tie it to a module
                 if owner is not None:
                     found.setdefault(owner, []).extend(paths)

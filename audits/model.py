@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
-PACKAGE = "tinytorch"  # the package the course's modules export into (tinytorch/ at the checkout root)
+from audits.conventions import DEFAULT as DEFAULT_CONVENTIONS
+from audits.conventions import Conventions
 
 
 class InputError(Exception):
@@ -133,6 +134,7 @@ class ModuleSource(NumberedLines):
     header_end: int = 0  # last line of the jupytext header block (0 when there is none)
     profile: str = "tinytorch"  # the course's conventions: "tinytorch" (ours) or "nbgrader" (course-agnostic rules only)
     notebook: Optional[Any] = None  # for an .ipynb source, its audits.notebook.NotebookFile (then `lines` are its percent rendering)
+    conventions: Conventions = DEFAULT_CONVENTIONS  # the course's package, layout, names and nbgrader delimiters (set by the index and the auditor)
 
     @property
     def number(self) -> Optional[int]:

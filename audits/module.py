@@ -57,6 +57,7 @@ from audits.cli import (
     guarded_main,
     ignored_codes,
     use_color,
+    warn,
 )
 from audits.discover import quoted, whole_number
 from audits.files import write_atomically
@@ -307,6 +308,7 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
     color = use_color(out)
     auditor = Auditor(args.root, cache=not args.no_cache)
     auditor.leave_out(ignored_codes(args, ()))
+    warn(auditor.conventions)  # what nbgrader_config.py sets without a literal: one line each, the defaults apply
     if args.sources_only:  # a commit's changed files: helpers, conftest.py and other files are not module sources
         args.targets = [target for target in args.targets if is_module_source(auditor, target)]
         if not args.targets:

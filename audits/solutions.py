@@ -13,6 +13,8 @@ nbgrader's ClearSolutions reads a cell line by line: a line containing
 `BEGIN SOLUTION` opens a region, a line containing `END SOLUTION` closes it, and
 the whole region (marker lines included) becomes the stub
 `# YOUR CODE HERE` / `raise NotImplementedError()`, indented like the BEGIN line.
+Those are nbgrader's defaults: the delimiters and stubs are the course's conventions
+(`conventions=`, `module.conventions`: `[tool.audits]` or its nbgrader_config.py).
 A solution cell without markers is replaced whole by the unindented stub.
 ClearHiddenTests then drops every `BEGIN HIDDEN TESTS` ... `END HIDDEN TESTS` region
 (marker lines included); autograding restores every locked cell (graded tests and
@@ -27,13 +29,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from audits.conventions import DEFAULT, Conventions
 from audits.model import Cell, ModuleSource
 
-BEGIN, END = "BEGIN SOLUTION", "END SOLUTION"
-HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"  # nbgrader's ClearHiddenTests delimiters
 AUTOTEST = "AUTOTEST"  # nbgrader's InstantiateTests delimiter, in a comment line of a code cell
-STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")  # nbgrader's ClearSolutions.code_stub["python"]
-TEXT_STUB = "YOUR ANSWER HERE"  # ... and its text_stub, for markdown solution cells
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -120,15 +119,15 @@ def graded_cells(module: ModuleSource) -> list[Cell]:
     return [cell for cell in module.cells if is_graded(cell)]
 
 
-def cell_regions(cell: Cell) -> list[Region]:
+def cell_regions(cell: Cell, conventions: Conventions = DEFAULT) -> list[Region]:
     """The regions of one code cell, as nbgrader pairs its markers (unbalanced markers are NB006's)."""
     if not cell.is_code:
         return []
     regions, opened = [], None
     for number, text in cell.lines():
-        if BEGIN in text:
+        if conventions.begin_solution in text:
             opened = number if opened is None else opened
-        elif END in text and opened is not None:
+        elif conventions.end_solution in text and opened is not None:
             regions.append(Region(cell, opened, number))
             opened = None
     if not regions and is_solution_cell(cell) and cell.source.strip():
@@ -138,14 +137,10 @@ def cell_regions(cell: Cell) -> list[Region]:
 
 def solution_regions(module: ModuleSource) -> list[Region]:
     """Every region of every solution cell, in source order."""
-    return [region for cell in module.code_cells() if is_solution_cell(cell) for region in cell_regions(cell)]
+    return [region for cell in module.code_cells() if is_solution_cell(cell) for region in cell_regions(cell, module.conventions)]
 
 
-def _stub(indent: str) -> list[str]:
-    return [indent + line for line in STUB]
-
-
-def stubbed_source(cell: Cell, regions: Iterable[Region], keep_lines: bool = False) -> str:
+def stubbed_source(cell: Cell, regions: Iterable[Region], keep_lines: bool = False, conventions: Conventions = DEFAULT) -> str:
     """The cell's body with `regions` replaced by nbgrader's stub (other regions kept solved).
 
     With `keep_lines`, blank lines pad each stub to the region's length, so every other
@@ -153,7 +148,7 @@ def stubbed_source(cell: Cell, regions: Iterable[Region], keep_lines: bool = Fal
     """
     regions = list(regions)
     if any(region.whole_cell for region in regions):
-        stub = list(STUB)
+        stub = list(conventions.stub_lines)
         if keep_lines:
             stub += [""] * (cell.end - cell.body_start + 1 - len(stub))
         return "\n".join(stub)
@@ -166,7 +161,7 @@ def stubbed_source(cell: Cell, regions: Iterable[Region], keep_lines: bool = Fal
         if region is None:
             out.append(text)
             continue
-        stub = _stub(re.match(r"\s*", text).group(0))
+        stub = [re.match(r"\s*", text).group(0) + line for line in conventions.stub_lines]
         if keep_lines:
             stub += [""] * (region.last - region.first + 1 - len(stub))
         out += stub
@@ -174,15 +169,15 @@ def stubbed_source(cell: Cell, regions: Iterable[Region], keep_lines: bool = Fal
     return "\n".join(out)
 
 
-def without_hidden_tests(text: str, keep_lines: bool = False) -> str:
+def without_hidden_tests(text: str, keep_lines: bool = False, conventions: Conventions = DEFAULT) -> str:
     """`text` without its hidden-test regions, marker lines included (blank lines in their place with `keep_lines`)."""
-    if HIDDEN_BEGIN not in text:
+    if conventions.begin_hidden_tests not in text:
         return text
     out, hidden = [], False
     for line in text.split("\n"):
-        if HIDDEN_BEGIN in line:
+        if conventions.begin_hidden_tests in line:
             hidden = True
-        elif HIDDEN_END in line:
+        elif conventions.end_hidden_tests in line:
             hidden = False
         elif not hidden:
             out.append(line)
@@ -192,7 +187,7 @@ def without_hidden_tests(text: str, keep_lines: bool = False) -> str:
     return "\n".join(out)
 
 
-def student_source(cell: Cell, keep_lines: bool = False) -> str:
+def student_source(cell: Cell, keep_lines: bool = False, conventions: Conventions = DEFAULT) -> str:
     """The cell as nbgrader's generate_assignment writes it for students.
 
     Every region is stubbed; a solution cell without markers becomes the stub alone;
@@ -200,17 +195,17 @@ def student_source(cell: Cell, keep_lines: bool = False) -> str:
     are removed. Other cells are unchanged.
     """
     if not cell.is_code:
-        text = TEXT_STUB if is_solution_cell(cell) and BEGIN not in cell.source else cell.source
+        text = conventions.text_stub if is_solution_cell(cell) and conventions.begin_solution not in cell.source else cell.source
     else:
-        regions = cell_regions(cell)
-        text = stubbed_source(cell, regions, keep_lines) if regions else cell.source
-    return without_hidden_tests(text, keep_lines)
+        regions = cell_regions(cell, conventions)
+        text = stubbed_source(cell, regions, keep_lines, conventions) if regions else cell.source
+    return without_hidden_tests(text, keep_lines, conventions)
 
 
-def autograded_source(cell: Cell, keep_lines: bool = False) -> str:
+def autograded_source(cell: Cell, keep_lines: bool = False, conventions: Conventions = DEFAULT) -> str:
     """The student's cell as `nbgrader autograde` runs it: a locked cell (a graded test, a read-only
     cell) restored from the source, hidden tests included; any other cell as released."""
-    return cell.source if is_locked_in_release(cell) else student_source(cell, keep_lines)
+    return cell.source if is_locked_in_release(cell) else student_source(cell, keep_lines, conventions)
 
 
 def autotest_line(module: ModuleSource) -> int | None:
@@ -246,12 +241,13 @@ def release_refusal(module: ModuleSource) -> tuple[int, str] | None:
     """
     from audits.rules.nbgrader import schema_problems  # nbgrader's own v3 validation, written once
 
+    conventions = module.conventions
     for cell in module.cells:
-        problem = _marker_problem(cell, BEGIN, END) if cell.is_code else None
+        problem = _marker_problem(cell, conventions.begin_solution, conventions.end_solution) if cell.is_code else None
         if problem:
             return problem
-        if cell.is_code and cell_regions(cell) and not is_solution_cell(cell):
-            return cell_regions(cell)[0].first, f"a solution region in `{cell_id(cell)}`, which is not a solution cell"
+        if cell.is_code and cell_regions(cell, conventions) and not is_solution_cell(cell):
+            return cell_regions(cell, conventions)[0].first, f"a solution region in `{cell_id(cell)}`, which is not a solution cell"
     seen: dict[str, int] = {}
     for cell in module.cells:
         if cell.nbgrader_text is not None and not isinstance(cell.nbgrader, dict):
@@ -267,10 +263,10 @@ def release_refusal(module: ModuleSource) -> tuple[int, str] | None:
                 return cell.start, f"grade_id `{grade_id}` is used twice (lines {seen[grade_id]} and {cell.start})"
             seen[grade_id] = cell.start
     for cell in module.cells:
-        problem = _marker_problem(cell, HIDDEN_BEGIN, HIDDEN_END)
+        problem = _marker_problem(cell, conventions.begin_hidden_tests, conventions.end_hidden_tests)
         if problem:
             return problem
-        if HIDDEN_BEGIN in cell.source and not _flag(cell, "grade"):
-            line = next(number for number, text in cell.lines() if HIDDEN_BEGIN in text)
+        if conventions.begin_hidden_tests in cell.source and not _flag(cell, "grade"):
+            line = next(number for number, text in cell.lines() if conventions.begin_hidden_tests in text)
             return line, f"hidden tests in `{cell_id(cell)}`, which is not a graded cell"
     return None

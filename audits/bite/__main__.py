@@ -41,7 +41,7 @@ from audits.bite.verdicts import RULES as BITE_RULES
 from audits.bite.verdicts import Summary, findings, summarize
 from audits.check import apply
 from audits.discover import nothing_found
-from audits.cli import EXIT_BLOCKED, EXIT_READY, Parser, add_selection, guarded_main, ignored_codes
+from audits.cli import EXIT_BLOCKED, EXIT_READY, Parser, add_selection, guarded_main, ignored_codes, warn
 from audits.model import Finding, InputError, ModuleSource
 from audits.parse import parse_file, parse_module
 from audits import report
@@ -96,6 +96,7 @@ def bite_module(auditor: Auditor, module: ModuleSource, limits: Limits, mutants:
     """Run one module (in child processes) and collect static and dynamic findings."""
     index = auditor.index if module.ref is not None else None
     module.profile = auditor.profile_of(module)  # every report names it, as the static audit's do
+    module.conventions = auditor.conventions_of(module)  # the course's delimiters and stub (audits.conventions)
     plan = make_plan(module, mutants=mutants, per_region=per_region)
     run = run_plan(plan, auditor.root, limits) if plan.blocked is None else Run()
     static = [found for rule in STATIC_RULES for found in rule.check(module, index)]
@@ -249,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             raise InputError("python -m audits.bite needs a POSIX system (Linux or macOS): it runs cells in forked, resource-limited child processes")
         auditor = Auditor(args.root)
         auditor.leave_out(ignored_codes(args, ()))
+        warn(auditor.conventions)  # what nbgrader_config.py sets without a literal: one line each, the defaults apply
         modules = targets(auditor, args.target)
         limits = Limits(timeout=args.timeout, memory_mb=args.memory_mb, disk_mb=args.disk_mb, processes=args.processes,
                         sandboxed=not args.no_sandbox, mutant_timeout=args.mutant_timeout)

@@ -44,11 +44,12 @@ class Plan:
     def first_change(self) -> int:
         """Position of the first cell the student version changes (len(cells) when none):
         the worker forks the student version there, so earlier cells ran once for both."""
-        return next((i for i, cell in enumerate(self.cells) if autograded_source(cell, keep_lines=True) != cell.source), len(self.cells))
+        conventions = self.module.conventions
+        return next((i for i, cell in enumerate(self.cells) if autograded_source(cell, True, conventions) != cell.source), len(self.cells))
 
     def student_regions(self, position: int) -> list[Region]:
         """Every region the student version stubs in this cell (manually graded answers included)."""
-        return cell_regions(self.cells[position])
+        return cell_regions(self.cells[position], self.module.conventions)
 
     def graded(self) -> list[int]:
         return [i for i, cell in enumerate(self.cells) if is_graded(cell)]
@@ -60,7 +61,7 @@ class Plan:
         the student version is the release as autograding runs it (locked cells restored from the
         source). A mutant names its region (the knockout that must be caught before it runs) and
         the lines the worker watches to tell which graded cells ran the mistake."""
-        cells = []
+        cells, conventions = [], self.module.conventions
         for position, (cell, regions) in enumerate(zip(self.cells, self.regions)):
             spans = [(region.first, region.last) for region in regions]
             mutants = self.mutants[position] if self.mutants else []
@@ -68,8 +69,8 @@ class Plan:
                 "line": cell.body_start,
                 "graded": is_graded(cell),
                 "solution": cell.source,
-                "student": autograded_source(cell, keep_lines=True),
-                "knockouts": [stubbed_source(cell, [region], keep_lines=True) for region in regions],
+                "student": autograded_source(cell, True, conventions),
+                "knockouts": [stubbed_source(cell, [region], True, conventions) for region in regions],
                 "mutants": [{"source": m.source, "region": spans.index((m.region.first, m.region.last)), "first": m.line, "last": m.last} for m in mutants],
             })  # fmt: skip
         return {"path": str(self.module.path), "root": root, "cwd": cwd, "cells": cells, "first_change": self.first_change, **limits}
@@ -87,5 +88,5 @@ def make_plan(module: ModuleSource, mutants: bool = True, per_region: int | None
                "in a kernel; bite does not generate them, so it cannot grade this notebook as nbgrader would")  # fmt: skip
         return Plan(module, [], [], (autotest, why))
     cells = [cell for cell in module.code_cells() if cell.source.strip()]
-    regions = [cell_regions(cell) if is_solution_cell(cell) and not is_manually_graded(cell) else [] for cell in cells]
+    regions = [cell_regions(cell, module.conventions) if is_solution_cell(cell) and not is_manually_graded(cell) else [] for cell in cells]
     return Plan(module, cells, regions, mutants=choose(regions, per_region) if mutants else [])

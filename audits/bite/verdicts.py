@@ -245,12 +245,13 @@ def findings(plan: Plan, run: Run) -> list[Finding]:
         cell, outcome = plan.cells[first], run.solution[first]
         detail = f" ({outcome.message})" if cause == NETWORK else ""  # which host, which error: the cause alone says little
         found.append(_finding(BITE008, plan, cell.start, f"`{cell_id(cell)}` cannot run here: {cause}{detail}{_where(outcome)}{tail}."))
+    offset, stub_error = plan.module.conventions.stub_raise  # the course's stub: nbgrader's raises NotImplementedError on its 2nd line
     for position, outcome in sorted(run.student.items()):
         cell = plan.cells[position]
         if outcome.status in LIMITS:
             limit(position, outcome, "student version")
-        elif outcome.type == "NotImplementedError" and any(region.first + 1 == outcome.line and region.defines for region in plan.student_regions(position)):
-            found.append(_finding(BITE005, plan, outcome.line - 1, f"the student version of `{cell_id(cell)}` raises NotImplementedError "
+        elif stub_error and outcome.type == stub_error and any(region.first + offset == outcome.line and region.defines for region in plan.student_regions(position)):
+            found.append(_finding(BITE005, plan, outcome.line - offset, f"the student version of `{cell_id(cell)}` raises {stub_error} "
                                   f"from its stub (line {outcome.line}) while the cell runs: what it defines is never defined."))  # fmt: skip
     for position in graded:
         outcome = student_outcome(plan, run, position)

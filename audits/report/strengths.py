@@ -66,7 +66,8 @@ def strengths(module: ModuleSource, findings: Iterable[Finding], rules: Iterable
     if code_cells and not codes & {"NB001", "NB002", "NB003", "NB004", "NB005"}:
         found.append(f"All {len(code_cells)} code cells carry complete nbgrader v3 metadata with unique grade_ids.")
 
-    solutions = [cell.start for cell in code_cells if "BEGIN SOLUTION" in cell.source and "END SOLUTION" in cell.source]
+    begin, end = module.conventions.begin_solution, module.conventions.end_solution
+    solutions = [cell.start for cell in code_cells if begin in cell.source and end in cell.source]
     if solutions and "NB006" not in codes:
         found.append(f"{len(solutions)} solution cell(s) with balanced BEGIN/END SOLUTION markers: {line_list(solutions)}.")
 
@@ -77,5 +78,5 @@ def strengths(module: ModuleSource, findings: Iterable[Finding], rules: Iterable
                     if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_")
                     and node.lineno not in flagged]  # fmt: skip
         if exported:
-            found.append(f"Clean export to `tinytorch.{target}`: {_names([f'`{name}`' for name in exported])}.")
+            found.append(f"Clean export to `{module.conventions.package}.{target}`: {_names([f'`{name}`' for name in exported])}.")
     return found

@@ -78,7 +78,7 @@ def _definitions(module: ModuleSource) -> dict[str, list[Definition]]:
     for cell in module.code_cells():
         if cell.tree is None:
             continue
-        regions = cell_regions(cell)
+        regions = cell_regions(cell, module.conventions)
         for node, _ in import_time_statements(cell.tree.body):
             first, last = node.lineno, node.end_lineno or node.lineno
             in_solution = any(r.whole_cell or (r.first <= last and first <= r.last) for r in regions)

@@ -97,8 +97,8 @@ def check(module, index):
             continue
         yield finding(
             RULE, module, region.first, message, last=region.last,
-            suggestion="Keep `class`/`def` lines and docstrings outside the region; put one ### BEGIN SOLUTION / "
-            "### END SOLUTION region inside each method or function body.",
+            suggestion=f"Keep `class`/`def` lines and docstrings outside the region; put one {module.conventions.begin_marker} / "
+            f"{module.conventions.end_marker} region inside each method or function body.",
         )  # fmt: skip
 
 

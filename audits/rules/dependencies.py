@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from audits.model import PACKAGE
+from audits.conventions import DEFAULT
 from audits.model import Rule, Severity
 from audits.rules._base import finding, parsed_code_cells
 from audits.rules._usage import import_reading_lines, usage_lines
@@ -65,7 +65,7 @@ higher, itself included. Numbers come from the checkout's folder names.
 Why it matters: students build modules in order, so module N must work with only modules
 1..N-1 built; `pytest --module N` and the export of a partial course break otherwise. A
 self-import fails when the package is first built.
-Example: `from {PACKAGE}.perf.memoization import KVCache` inside module 16, while memoization
+Example: `from {DEFAULT.package}.perf.memoization import KVCache` inside module 16, while memoization
 is module 17.
 How to fix: import only from earlier modules; move shared code down, or move the feature up.""",
     check=check_order,
@@ -78,13 +78,13 @@ DEP002 = Rule(
     severity=Severity.HIGH,
     category=CATEGORY,
     doc=f"""\
-What it does: finds imports of a `{PACKAGE}.` path (or a name from it) that no module in the
+What it does: finds imports of a `{DEFAULT.package}.` path (or a name from it) that no module in the
 checkout exports: no module has that `#| default_exp` target, or the target's export cells
 do not define the name.
 Why it matters: the import fails as soon as the exported package is used, typically after a
 module was renamed or renumbered.
-Example: `from {PACKAGE}.optimization.compression import ...` after compression moved to
-`{PACKAGE}.perf.compression`.
+Example: `from {DEFAULT.package}.optimization.compression import ...` after compression moved to
+`{DEFAULT.package}.perf.compression`.
 How to fix: import from the path and name the exporting module really has (the suggestion
 names it when it can).""",
     check=check_exists,

@@ -1,4 +1,5 @@
-"""Shared reading of `tinytorch` imports, for DEP001/DEP002 (module sources) and API001 (tests)."""
+"""Shared reading of imports of the course's package (`tinytorch`, `conventions.package`), for DEP001/DEP002
+(module sources) and API001 (tests)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from typing import Iterator, Optional
 
 from audits.astutil import nodes
 from audits.index import RepoIndex
-from audits.model import PACKAGE
 from audits.rules._usage import imported_names
 
 
@@ -26,17 +26,18 @@ class Resolved:
     problem: Optional[str]  # why the import cannot work, None when it resolves
 
 
-def tinytorch_imports(tree: ast.AST) -> Iterator[ast.stmt]:
+def package_imports(tree: ast.AST, package: str) -> Iterator[ast.stmt]:
+    """The import statements of `tree` that import from the course's package."""
     for node in nodes(tree, ast.ImportFrom, ast.Import):
-        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == PACKAGE:
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == package:
             yield node
-        elif isinstance(node, ast.Import) and any(a.name.split(".")[0] == PACKAGE for a in node.names):
+        elif isinstance(node, ast.Import) and any(a.name.split(".")[0] == package for a in node.names):
             yield node
 
 
 def resolved_imports(tree: ast.AST, index: RepoIndex) -> Iterator[Resolved]:
-    """Every path/name the tinytorch imports of `tree` ask for, resolved against the index."""
-    for node in tinytorch_imports(tree):
+    """Every path/name the package imports of `tree` ask for, resolved against the index."""
+    for node in package_imports(tree, index.package):
         yield from resolve(node, index)
 
 
@@ -88,17 +89,18 @@ def hand_written_exports(index: RepoIndex, dotted: str) -> Optional[tuple[str, f
 
 
 def resolve(node: ast.stmt, index: RepoIndex) -> Iterator[Resolved]:
-    """Each path/name a tinytorch import statement asks for, resolved against the index."""
+    """Each path/name a package import statement asks for, resolved against the index."""
+    package = index.package  # the course's package, e.g. "tinytorch"
     if isinstance(node, ast.Import):
         for alias in node.names:
             path = alias.name
-            if path.split(".")[0] != PACKAGE:
+            if path.split(".")[0] != package:
                 continue
             number = index.exporter(path)
             known = number is not None or index.is_package(path) or hand_written_exports(index, path) is not None
             yield Resolved(node, path, None, number, None if known else f"no module exports `{path}`")
         return
-    base = node.module or PACKAGE
+    base = node.module or package
     for alias in node.names:
         name = alias.name
         if name == "*":
@@ -113,7 +115,7 @@ def resolve(node: ast.stmt, index: RepoIndex) -> Iterator[Resolved]:
             yield Resolved(node, base, name, number, problem)
         elif index.exporter(f"{base}.{name}") is not None:  # from tinytorch.core import tensor
             yield Resolved(node, f"{base}.{name}", None, index.exporter(f"{base}.{name}"), None)
-        elif index.is_package(f"{base}.{name}") or (base == PACKAGE and name == "__version__"):
+        elif index.is_package(f"{base}.{name}") or (base == package and name == "__version__"):
             yield Resolved(node, f"{base}.{name}", None, None, None)
         elif hand_written_exports(index, base) is not None:  # a tracked package file, e.g. tinytorch/nn/__init__.py
             file, names = hand_written_exports(index, base)
@@ -126,18 +128,19 @@ def resolve(node: ast.stmt, index: RepoIndex) -> Iterator[Resolved]:
 
 def replacement(index: RepoIndex, resolved: Resolved) -> str:
     """A one-sentence fix for an import that does not resolve."""
+    package = index.package  # the course's package, e.g. "tinytorch"
     if resolved.name:
         homes = exporters_of(index, resolved.name)
         if homes:
             number, target = homes[0]
-            return f"from {PACKAGE}.{target} import {resolved.name}  # exported by module {number:02d}"
+            return f"from {package}.{target} import {resolved.name}  # exported by module {number:02d}"
         candidates = {name: (n, info.target) for n, info in index.modules.items() if info.target for name in info.public_names}
         close = difflib.get_close_matches(resolved.name, list(candidates), n=1, cutoff=0.6)
         if close:
             number, target = candidates[close[0]]
-            return f"from {PACKAGE}.{target} import {close[0]}  # closest exported name (module {number:02d}); check it is the intended API"
+            return f"from {package}.{target} import {close[0]}  # closest exported name (module {number:02d}); check it is the intended API"
         return f"Import a name the package exports (see API.md); no module defines `{resolved.name}`."
-    close = difflib.get_close_matches(resolved.path.removeprefix(PACKAGE + "."), list(index.targets), n=1, cutoff=0.5)
+    close = difflib.get_close_matches(resolved.path.removeprefix(package + "."), list(index.targets), n=1, cutoff=0.5)
     if close:
-        return f"import {PACKAGE}.{close[0]}  # the closest exported module path"
-    return "Import from one of the exported paths: " + ", ".join(f"{PACKAGE}.{t}" for t in sorted(index.targets)) + "."
+        return f"import {package}.{close[0]}  # the closest exported module path"
+    return "Import from one of the exported paths: " + ", ".join(f"{package}.{t}" for t in sorted(index.targets)) + "."

@@ -12,8 +12,10 @@ import ast
 import dataclasses
 import json
 import re
+from functools import lru_cache
 from typing import Iterable, Optional
 
+from audits.conventions import DEFAULT, Conventions
 from audits.model import Cell, Edit, Fix, Rule, Safety, Severity
 from audits.astutil import defined_tests, nodes, runs_only_as_script
 from audits.rules._base import finding
@@ -102,8 +104,8 @@ def complete_metadata(module, cell: Cell, used_ids: Optional[Iterable[str]] = No
     """
     meta = cell.nbgrader if isinstance(cell.nbgrader, dict) else salvaged_metadata(cell.nbgrader_text)
     is_test = bool(defined_tests(cell.tree)) if cell.tree is not None else TEST_DEF.search(cell.source) is not None
-    markers = bool(solution_markers(cell))
-    if is_test and (is_mixed(cell) or meta.get("solution") is True):
+    markers = bool(solution_markers(cell, module.conventions))
+    if is_test and (is_mixed(cell, module.conventions) or meta.get("solution") is True):
         is_test, markers = False, True  # never grade or lock what students write: the test part is split off instead
     if is_test:
         flags = {"grade": True, "locked": True, "solution": False, "task": False}
@@ -207,7 +209,7 @@ def check_missing(module, index):
         yield finding(
             NB001, module, cell.start, f"code cell {where}: nbgrader cannot grade, lock or strip it.",
             excerpt=cell.marker or module.line(cell.start), suggestion=suggested_marker(cell, meta),
-            fix=split_fix(module, cell) if is_mixed(cell) else _marker_fix(cell, meta, f"added complete nbgrader metadata (grade_id {meta['grade_id']!r})"),
+            fix=split_fix(module, cell) if is_mixed(cell, module.conventions) else _marker_fix(cell, meta, f"added complete nbgrader metadata (grade_id {meta['grade_id']!r})"),
         )  # fmt: skip
 
 
@@ -289,7 +291,7 @@ def schema_problems(meta: dict, kind: Optional[str] = None) -> list[str]:
 def _schema_fix(module, cell: Cell, taken: set[str]) -> Optional[Fix]:
     """Add the missing keys (safe: existing values stay); when none is missing, rewriting the
     wrong values is an unsafe fix, since only a person knows which value was meant."""
-    if is_mixed(cell) and split_fix(module, cell) is not None:
+    if is_mixed(cell, module.conventions) and split_fix(module, cell) is not None:
         return split_fix(module, cell)
     existing = cell.nbgrader
     merged = with_missing_keys(module, cell, taken)
@@ -352,13 +354,13 @@ def _implementations(cell: Cell) -> list[str]:
     ]
 
 
-def is_mixed(cell: Cell) -> bool:
+def is_mixed(cell: Cell, conventions: Conventions = DEFAULT) -> bool:
     """A cell holding both `def test_*` and code students write (solution markers, or an
     implementation in a cell that is exported or marked `"solution": true`): grading or locking
     it would lock the solution."""
     if not (cell.is_code and cell.tree is not None and defined_tests(cell.tree)):
         return False
-    if solution_markers(cell):
+    if solution_markers(cell, conventions):
         return True
     marked = isinstance(cell.nbgrader, dict) and cell.nbgrader.get("solution") is True
     return (cell.exported or marked) and bool(_implementations(cell))
@@ -383,7 +385,7 @@ def split_fix(module, cell: Cell) -> Optional[Fix]:
     test definitions, main guards and test calls; every solution marker sits in the first part;
     the metadata (if any) is on a `nbgrader=` marker line. Else None: the fix plan explains.
     """
-    if not is_mixed(cell) or not cell.marker or (cell.nbgrader_text is not None and cell.nbgrader is None):
+    if not is_mixed(cell, module.conventions) or not cell.marker or (cell.nbgrader_text is not None and cell.nbgrader is None):
         return None
     if cell.nbgrader_text and cell.nbgrader_text not in cell.marker:
         return None  # jupytext's `{"nbgrader": ...}` form: left to a person
@@ -393,9 +395,9 @@ def split_fix(module, cell: Cell) -> Optional[Fix]:
         return None
     node = body[first_test]
     split = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-    while split - 1 > body[first_test - 1].end_lineno and module.line(split - 1).startswith("#") and "SOLUTION" not in module.line(split - 1):
+    while split - 1 > body[first_test - 1].end_lineno and module.line(split - 1).startswith("#") and not solution_markers_in(module.line(split - 1), module.conventions):
         split -= 1  # comments right above the first test go with it
-    if any(line >= split for line, _ in solution_markers(cell)):
+    if any(line >= split for line, _ in solution_markers(cell, module.conventions)):
         return None
     taken = _ids_except(module, cell)
     solution = complete_metadata(module, cell, taken)  # solution flags: the cell is mixed
@@ -421,7 +423,7 @@ def check_test_cells(module, index):
         meta = cell.nbgrader
         if not tests or not isinstance(meta, dict):
             continue
-        if is_mixed(cell):
+        if is_mixed(cell, module.conventions):
             if meta.get("grade") is True and meta.get("locked") is True and meta.get("solution") is not True:
                 message = f"cell defining `{tests[0].name}` is graded and locked but also holds the solution code students write: they cannot edit it."
             else:
@@ -454,28 +456,38 @@ def check_test_cells(module, index):
 # nbgrader (ClearSolutions) reads every line of every cell: a line containing "BEGIN SOLUTION"
 # opens a region, else a line containing "END SOLUTION" closes it. Case-sensitive substrings,
 # so strings, docstrings and markdown prose count, and "### begin solution" does not.
-BEGIN_TEXT, END_TEXT = "BEGIN SOLUTION", "END SOLUTION"
-NEAR_MISS = re.compile(r"^\s*#+\s*(?:BEGIN|END)[\s_-]*SOLUTION\b", re.IGNORECASE)
+# The delimiters are the course's (conventions.begin_solution / end_solution, nbgrader_config.py).
 
 
-def solution_markers(cell: Cell) -> list[tuple[int, str]]:
+def solution_markers_in(text: str, conventions: Conventions = DEFAULT) -> bool:
+    """Whether nbgrader reads this line as a solution marker."""
+    return conventions.begin_solution in text or conventions.end_solution in text
+
+
+def solution_markers(cell: Cell, conventions: Conventions = DEFAULT) -> list[tuple[int, str]]:
     """(line, "BEGIN" | "END") for each line nbgrader reads as a solution marker, in any cell."""
     found = []
     for number, text in cell.lines():
-        if BEGIN_TEXT in text:
+        if conventions.begin_solution in text:
             found.append((number, "BEGIN"))
-        elif END_TEXT in text:
+        elif conventions.end_solution in text:
             found.append((number, "END"))
     return found
 
 
-def _near_misses(cell: Cell) -> list[tuple[int, str]]:
+@lru_cache(maxsize=16)
+def _near_miss(begin: str, end: str) -> re.Pattern:
+    """A comment line that spells a delimiter with other case or spacing (`### begin solution`)."""
+    def loose(delimiter: str) -> str:
+        return r"[\s_-]*".join(re.escape(word) for word in delimiter.lstrip("#").split())
+    return re.compile(rf"^\s*#+\s*(?:{loose(begin)}|{loose(end)})(?!\w)", re.IGNORECASE)
+
+
+def _near_misses(cell: Cell, conventions: Conventions = DEFAULT) -> list[tuple[int, str]]:
     """Comment lines meant as markers that nbgrader does not recognise (`### begin solution`)."""
-    return [
-        (number, text.strip())
-        for number, text in cell.lines()
-        if NEAR_MISS.match(text) and BEGIN_TEXT not in text and END_TEXT not in text
-    ]
+    begin, end = conventions.begin_solution, conventions.end_solution
+    near_miss = _near_miss(begin, end)
+    return [(number, text.strip()) for number, text in cell.lines() if near_miss.match(text) and begin not in text and end not in text]
 
 
 def _indent(text: str) -> str:
@@ -502,25 +514,33 @@ def _prose_marker_finding(module, cell: Cell, line: int):
     )  # fmt: skip
 
 
+def _opens(text: str, conventions: Conventions) -> bool:
+    """Whether a near-miss marker line was meant to open a region (it starts like the begin delimiter)."""
+    first = (conventions.begin_solution.lstrip("#").split() or [""])[0].lower()
+    return text.lstrip("#").strip().lower().startswith(first)
+
+
 def check_markers(module, index):
+    conventions = module.conventions
+    begin, end = conventions.begin_marker, conventions.end_marker
     for cell in module.cells:
         if cell.kind == "raw":
             continue
-        markers = solution_markers(cell)
+        markers = solution_markers(cell, module.conventions)
         if cell.kind == "markdown":
             meta = cell.nbgrader if isinstance(cell.nbgrader, dict) else {}
             if markers and meta.get("solution") is not True:
                 yield _prose_marker_finding(module, cell, markers[0][0])
             continue
         meta = cell.nbgrader if isinstance(cell.nbgrader, dict) else None
-        for line, text in _near_misses(cell):
+        for line, text in _near_misses(cell, module.conventions):
             yield finding(
                 NB006, module, line,
-                f"`{text}` is not a solution marker: nbgrader only recognises the exact upper-case words "
-                f"`{BEGIN_TEXT}` / `{END_TEXT}`, so "
+                f"`{text}` is not a solution marker: nbgrader only recognises the exact{' upper-case' if conventions.begin_solution.isupper() else ''} words "
+                f"`{conventions.begin_solution}` / `{conventions.end_solution}`, so "
                 + ("it replaces the whole solution cell, scaffolding included, with a stub." if meta and meta.get("solution") is True
                    else "the solution stays in the student version."),
-                suggestion=_indent(module.line(line)) + ("### BEGIN SOLUTION" if "begin" in text.lower() else "### END SOLUTION"),
+                suggestion=_indent(module.line(line)) + (conventions.begin_marker if _opens(text, conventions) else conventions.end_marker),
             )  # fmt: skip
         if meta is None:
             continue  # NB001/NB002 first: without metadata we cannot tell what the cell is
@@ -543,12 +563,12 @@ def check_markers(module, index):
         if not markers:
             if module.profile != "tinytorch":
                 continue  # nbgrader replaces a marker-less solution cell whole: legitimate outside our scaffolding convention
-            if cell.tree is None or _is_blank(cell) or _near_misses(cell):
+            if cell.tree is None or _is_blank(cell) or _near_misses(cell, module.conventions):
                 continue  # a near-miss marker was reported above
             defined = [n.name for n in cell.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
             if defined:
-                message = f"solution cell defines `{defined[0]}` but has no ### BEGIN SOLUTION / ### END SOLUTION markers: nbgrader replaces the whole cell, scaffolding included."
-                fix = "Wrap the code students write (after the TODO/APPROACH/EXAMPLE/HINTS docstring) in ### BEGIN SOLUTION / ### END SOLUTION."
+                message = f"solution cell defines `{defined[0]}` but has no {begin} / {end} markers: nbgrader replaces the whole cell, scaffolding included."
+                fix = f"Wrap the code students write (after the TODO/APPROACH/EXAMPLE/HINTS docstring) in {begin} / {end}."
             else:
                 message = "solution cell has no solution markers and nothing for students to write: nbgrader replaces the whole cell (imports included) with a stub; it should not be a solution cell."
                 fix = suggested_marker(cell, {**complete_metadata(module, cell), "solution": False})
@@ -561,18 +581,18 @@ def check_markers(module, index):
         open_line: Optional[int] = None
         for line, kind in markers:
             if kind == "BEGIN" and open_line is not None:
-                yield finding(NB006, module, line, f"nested ### BEGIN SOLUTION: the one at line {open_line} is not closed yet.",
-                              suggestion=f"Close the block at line {open_line} with ### END SOLUTION before opening another.")  # fmt: skip
+                yield finding(NB006, module, line, f"nested {begin}: the one at line {open_line} is not closed yet.",
+                              suggestion=f"Close the block at line {open_line} with {end} before opening another.")  # fmt: skip
             elif kind == "END" and open_line is None:
-                yield finding(NB006, module, line, "### END SOLUTION without a matching ### BEGIN SOLUTION before it.",
-                              suggestion="Add ### BEGIN SOLUTION before the solution code, or remove this marker.")  # fmt: skip
+                yield finding(NB006, module, line, f"{end} without a matching {begin} before it.",
+                              suggestion=f"Add {begin} before the solution code, or remove this marker.")  # fmt: skip
             elif kind == "BEGIN":
                 open_line = line
             else:
                 open_line = None
         if open_line is not None:
-            yield finding(NB006, module, open_line, f"### BEGIN SOLUTION at line {open_line} is never closed in its cell.",
-                          suggestion="Add ### END SOLUTION after the last line of the solution, inside this cell.")  # fmt: skip
+            yield finding(NB006, module, open_line, f"{begin} at line {open_line} is never closed in its cell.",
+                          suggestion=f"Add {end} after the last line of the solution, inside this cell.")  # fmt: skip
 
 
 def _rule(code, name, doc, check, effort_minutes, profiles=("tinytorch", "nbgrader")):
@@ -644,7 +664,9 @@ markdown prose included. A `"solution": true` cell that defines a function or cl
 the student part in `### BEGIN SOLUTION` / `### END SOLUTION`; a solution cell with code but
 nothing to fill in (an imports cell) should not be a solution cell; markers come in order,
 BEGIN then END, never nested or unclosed; a comment such as `### begin solution` is not a
-marker at all. Empty or comment-only solution cells are fine.
+marker at all. Empty or comment-only solution cells are fine. These are nbgrader's default
+delimiters; a course's own come from its nbgrader_config.py or `[tool.audits]` (begin-solution,
+end-solution).
 Why it matters: without markers nbgrader replaces the whole cell, scaffolding included, with a
 stub; a region in a cell that is not a solution cell, or in prose or a string, makes nbgrader
 refuse to generate the student version or cut text.

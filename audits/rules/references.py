@@ -6,9 +6,11 @@ import ast
 import io
 import re
 import tokenize
+from functools import lru_cache
 from typing import Iterator, Optional
 
 from audits.astutil import nodes
+from audits.conventions import DEFAULT, Conventions
 from audits.model import Rule, Severity
 from audits.parse import DIRECTIVE
 from audits.rules._base import finding
@@ -25,43 +27,28 @@ MODULE_REF = re.compile(
 # Words that follow "Module NN (" or "Module NN:" in a sentence without naming the module.
 NOT_NAMES = {"a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "is", "it", "of", "on", "or",
              "see", "so", "that", "the", "then", "this", "to", "we", "where", "which", "with", "you"}
-SLASH_PATH = re.compile(
-    r"(?<![\w./-])((?:modules|tests|tinytorch|audits|benchmarks|src|milestones|docs|examples|scripts)/[\w./-]*\w)"
-)
+# Top folders whose paths prose cites, besides the course's package and test folder (audits.conventions).
+PATH_FOLDERS = ("modules", "audits", "benchmarks", "src", "milestones", "docs", "examples", "scripts")
+
+
+@lru_cache(maxsize=16)
+def slash_path(package: str, tests: str) -> re.Pattern:
+    """A path under one of the folders prose cites (`modules/...`, `tinytorch/...`, `tests/...`)."""
+    folders = sorted({*PATH_FOLDERS, package, tests.split("/")[0]})
+    return re.compile(r"(?<![\w./-])((?:" + "|".join(re.escape(folder) for folder in folders) + r")/[\w./-]*\w)")
+
+
 BARE_PY = re.compile(r"(?<![\w./-])([A-Za-z_][\w-]*\.py)\b(?![\w/])")
 PLACEHOLDER = re.compile(r"NN|XX|\bname\b|<|\*|\.\.\.|\{")
 HEADING = re.compile(r"^\s*(?:#\s*)?#+\s")
-# Words prose uses for a module other than its folder name.
-SYNONYMS = {
-    "tensor": {"tensors"},
-    "activations": {"activation", "relu", "sigmoid", "tanh", "softmax", "gelu", "nonlinearity", "nonlinearities"},
-    "layers": {"layer", "linear", "dense"},
-    "losses": {"loss"},
-    "autograd": {"autodiff", "backprop", "backpropagation", "gradients", "differentiation"},
-    "optimizers": {"optimizer", "optim", "sgd", "adam"},
-    "training": {"trainer", "train"},
-    "dataloader": {"data", "dataloading", "dataset", "datasets", "loader"},
-    "spatial": {"cnn", "cnns", "conv", "convolution", "convolutions", "convolutional"},
-    "tokenization": {"tokenizer", "tokenizers"},
-    "embeddings": {"embedding"},
-    "transformers": {"transformer", "gpt"},
-    "profiling": {"profiler"},
-    "quantization": {"int8"},
-    "compression": {"pruning", "prune", "sparsity", "distillation"},
-    "memoization": {"kv", "kv-cache", "cache", "caching"},
-    "acceleration": {"vectorization", "kernels", "speed"},
-    "benchmarking": {"benchmark", "benchmarks", "mlperf", "tinymlperf"},
-    "capstone": {"olympics", "torchperf", "project"},
-}
-
-
 def _stem(word: str) -> str:
     word = word.lower().strip("-")
     return word[:-1] if word.endswith("s") else word
 
 
-def name_matches(word: str, folder_name: str) -> bool:
-    """Does the word prose uses ("Compression", "KV") name the module folder ("compression")?"""
+def name_matches(word: str, folder_name: str, conventions: Conventions = DEFAULT) -> bool:
+    """Does the word prose uses ("Compression", "KV") name the module folder ("compression")?
+    The course's synonyms (`module-synonyms`, TinyTorch's by default) count too."""
     a, b = _stem(word), _stem(folder_name)
     if not a:
         return False
@@ -72,7 +59,7 @@ def name_matches(word: str, folder_name: str) -> bool:
         if x != y:
             break
         common += 1
-    return common >= 5 or word.lower() in SYNONYMS.get(folder_name, set())
+    return common >= 5 or word.lower() in conventions.synonyms_of(folder_name)
 
 
 def _title_line(module) -> Optional[int]:
@@ -121,9 +108,9 @@ def check_modules(module, index):
             if not words or index is None:
                 continue
             ref = refs.get(cited)
-            if ref is not None and any(name_matches(word, ref.name) for word in words):
+            if ref is not None and any(name_matches(word, ref.name, module.conventions) for word in words):
                 continue
-            elsewhere = [(n, word) for word in words for n, r in sorted(refs.items()) if name_matches(word, r.name)]
+            elsewhere = [(n, word) for word in words for n, r in sorted(refs.items()) if name_matches(word, r.name, module.conventions)]
             if not elsewhere:
                 continue  # a name this checkout does not know (or a module it does not have): cannot judge
             right, word = elsewhere[0]
@@ -168,6 +155,7 @@ def _comment_part(text: str) -> str:
 def check_paths(module, index):
     if index is None:
         return
+    paths = slash_path(module.conventions.package, module.conventions.tests)
     for number, text, prose in _prose_lines(module):
         if "/" not in text and ".py" not in text:
             continue
@@ -176,7 +164,7 @@ def check_paths(module, index):
             if not text:
                 continue
         missing = []
-        for match in SLASH_PATH.finditer(text):
+        for match in paths.finditer(text):
             path = match.group(1).rstrip(".")
             if not (PLACEHOLDER.search(path) or index.exists(path)) and path not in missing:
                 missing.append(path)
@@ -199,7 +187,7 @@ way that contradicts the checkout's numbering, which comes from the modules/NN_n
 the module's own title gives another number than its folder, or "Module NN: Name" /
 "Module NN (Name)" names a module that is not module NN here (a word of the name, up to three
 words, matches another module's folder or a known synonym, "KV cache" for memoization, and
-none matches module NN). A name the checkout does not know is not judged; bare "Module NN"
+none matches module NN; synonyms are the course's `[tool.audits] module-synonyms`, TinyTorch's by default). A name the checkout does not know is not judged; bare "Module NN"
 without a name is only checked in the title.
 Why it matters: renumberings leave such references behind and send students to the wrong
 module.
@@ -209,8 +197,8 @@ right number is known).""", check_modules, effort_minutes=3)
 
 REF002 = Rule("REF002", "file path in prose that does not exist", Severity.MEDIUM, CATEGORY, """\
 What it does: finds prose (markdown, comments, docstrings) naming a file that is not in the
-checkout: a path under modules/, tests/, tinytorch/, audits/, benchmarks/, src/, milestones/,
-docs/ ... that does not exist, or a bare `something.py` that no file in the checkout is called.
+checkout: a path under modules/, tests/, tinytorch/ (the course's test folder and package:
+`[tool.audits] tests`, `package`), audits/, benchmarks/, src/, milestones/, docs/ ... that does not exist, or a bare `something.py` that no file in the checkout is called.
 Placeholders such as `modules/NN_name/name.py` are ignored.
 Why it matters: readers follow these paths and find nothing.
 Example: a `compression_dev.py` from an older layout.

@@ -64,19 +64,19 @@ DELIBERATE = "If the call is a deliberate, documented import-time effect (like e
 
 
 def _module_names(module) -> tuple[set[str], set[str]]:
-    """(functions/classes defined at the top level of any cell, names imported from tinytorch)."""
+    """(functions/classes defined at the top level of any cell, names imported from the course's package)."""
     local: set[str] = set()
-    tinytorch: set[str] = set()
+    packaged: set[str] = set()
     for _, tree in parsed_code_cells(module):
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 local.add(node.name)
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "tinytorch":
-                tinytorch.update(alias.asname or alias.name for alias in node.names)
-    return local, tinytorch
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == module.conventions.package:
+                packaged.update(alias.asname or alias.name for alias in node.names)
+    return local, packaged
 
 
-def classify(call: ast.Call, local: set[str], tinytorch: set[str]) -> Optional[str]:
+def classify(call: ast.Call, local: set[str], packaged: set[str], package: str = "tinytorch") -> Optional[str]:
     """Why this call is an import-time side effect, or None when it just computes a value."""
     name = callee(call)
     if name is None:
@@ -102,8 +102,8 @@ def classify(call: ast.Call, local: set[str], tinytorch: set[str]) -> Optional[s
             return f"`{name}(...)` builds a {last} object"
     if name in local:
         return f"`{name}()` runs this module's own code"
-    if name in tinytorch:
-        return f"`{name}()` runs tinytorch code"
+    if name in packaged:
+        return f"`{name}()` runs {package} code"
     return None
 
 
@@ -142,7 +142,9 @@ def _statements(tree: ast.Module) -> Iterator[tuple[ast.stmt, list[ast.AST], Opt
 
 
 def check(module, index):
-    local, tinytorch = _module_names(module)
+    local, packaged = _module_names(module)
+    package = module.conventions.package
+    ours = ("own code", f"{package} code")  # calls of the course's own code: maybe deliberate (DELIBERATE)
     for cell, tree in parsed_code_cells(module):
         # Blocks TI001 already asks to guard whole: guarding them removes their other effects too.
         test_blocks = set(import_time_test_calls(tree))  # a set: a cell may hold thousands of them
@@ -183,7 +185,7 @@ def check(module, index):
                 for call in calls_in(expression):
                     if _is_test_call(call):
                         continue
-                    reason = classify(call, local, tinytorch)
+                    reason = classify(call, local, packaged, package)
                     if reason:
                         line = call.lineno
                         break
@@ -201,13 +203,13 @@ def check(module, index):
             elif bare and _seeds(callee(statement.value)):
                 suggestion = "Seed a local generator where randomness is needed (`rng = np.random.default_rng(42)` inside the function or test, or a `seed` parameter) instead of seeding the global one at import."
             elif bare and (callee(statement.value) or "").startswith("sys.path."):
-                suggestion = "Import earlier modules through the package (`from tinytorch.core.tensor import Tensor`) instead of editing sys.path at import."
+                suggestion = f"Import earlier modules through the package (`from {package}.core.tensor import Tensor`) instead of editing sys.path at import."
             elif bare or isinstance(statement, (ast.If, ast.Match)):
                 suggestion = guarded(module, first, last) if not isinstance(statement, (ast.If, ast.Match)) else f"Move the condition's work into a function, or under `{MAIN_GUARD}`."
-                if bare and ("own code" in reason or "tinytorch code" in reason or "bare call" in reason):
+                if bare and (any(word in reason for word in ours) or "bare call" in reason):
                     suggestion += "\n" + DELIBERATE_COMMENT  # a comment, so the suggestion stays code
             else:
-                suggestion = f"Create the value inside the function or test that uses it (or under `{MAIN_GUARD}`); module level keeps only constants. {DELIBERATE if 'own code' in reason or 'tinytorch code' in reason else ''}".strip()
+                suggestion = f"Create the value inside the function or test that uses it (or under `{MAIN_GUARD}`); module level keeps only constants. {DELIBERATE if any(word in reason for word in ours) else ''}".strip()
             yield finding(
                 RULE, module, line, f"{reason} at import time.", last=last if last - first < 8 else line, suggestion=suggestion
             )

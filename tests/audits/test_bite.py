@@ -18,7 +18,8 @@ from audits.auditor import Auditor
 from audits.bite.__main__ import bite_module, main
 from audits.bite.runner import Limits
 from audits.parse import parse_text
-from audits.solutions import STUB, solution_regions, stubbed_source, student_source
+from audits.conventions import DEFAULT
+from audits.solutions import solution_regions, stubbed_source, student_source
 
 FIXTURES = Path(__file__).resolve().parent / "bite_fixtures"
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -60,7 +61,7 @@ def test_student_version_stubs_each_region_at_its_markers_indentation():
 
 def test_a_solution_cell_without_markers_is_replaced_whole():
     module = parse_text(source(marker("g", "impl") + "\ndef g():\n    return 1\n"))
-    assert student_source(module.code_cells()[-1]) == "\n".join(STUB)
+    assert student_source(module.code_cells()[-1]) == DEFAULT.code_stub
 
 
 # -- fixture courses ---------------------------------------------------------------------
