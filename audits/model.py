@@ -16,6 +16,11 @@ from audits.conventions import DEFAULT as DEFAULT_CONVENTIONS
 from audits.conventions import Conventions
 
 
+# The rules reference, generated from the registry (`python -m audits.rules --markdown`), relative to the
+# repository root: one `## CODE` section per rule, the anchor of each rule's help_uri.
+RULES_DOC = "audits/RULES.md"
+
+
 class InputError(Exception):
     """Bad input from the user (missing module, unreadable file, non-UTF-8 source...).
 
@@ -255,3 +260,8 @@ class Rule:
     examples: dict = field(default_factory=dict)  # optional {"bad": "...", "good": "..."} fixtures
     effort_minutes: int = 10  # typical time for an author to fix one finding, for the review's effort estimate
     profiles: tuple[str, ...] = ("tinytorch", "nbgrader")  # course profiles the rule applies to (house rules: ("tinytorch",))
+
+    @property
+    def help_uri(self) -> str:
+        """Where its documentation is: "audits/RULES.md#nb006", relative to the repository root (SARIF's helpUri)."""
+        return f"{RULES_DOC}#{self.code.lower()}"

@@ -4,7 +4,8 @@
     render(...)                          the same for one module, with the uniform renderer signature
 
 One run of the tool `tinyaudit`. `tool.driver.rules` lists every rule (id, name,
-short and full description, help text with the `--explain` command, default
+short and full description, help text with the `--explain` command, `helpUri` (its section
+of audits/RULES.md, relative to the repository root: `audits/RULES.md#nb006`), default
 level, category tag, severity, `security-severity` and `precision` properties), and each
 result points at its rule by id and index, with level, message, file (relative to the
 repository root, `%SRCROOT%`: the git work tree holding the audited checkout), line,
@@ -47,6 +48,7 @@ def _rule(rule: Rule) -> dict:
             "text": f"{summary}\n\nMore: python -m audits.rules --explain {rule.code}",
             "markdown": f"{rule.doc}\n\nMore: `python -m audits.rules --explain {rule.code}`",
         },
+        "helpUri": rule.help_uri,
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {
             "tags": [rule.category],
