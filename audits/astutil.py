@@ -167,3 +167,20 @@ def dotted_name(node: ast.AST) -> Optional[str]:
         parts.append(node.id)
         return ".".join(reversed(parts))
     return None
+
+
+def char_column(text: str, byte_offset: int) -> int:
+    """The 1-based character column of an AST column offset (which counts UTF-8 bytes) in `text`,
+    at most one past the end of the line (a cell IPython transformed may disagree with its line)."""
+    if text.isascii():
+        return min(byte_offset, len(text)) + 1
+    return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")) + 1
+
+
+def name_span(text: str, node: ast.AST) -> Optional[tuple[int, int]]:
+    """(column, end column) of `def name` / `class name` on a definition's own line, 1-based
+    characters, end exclusive; None when the name is not on that line as written."""
+    start = char_column(text, node.col_offset)
+    at = text.find(node.name, start - 1)
+    return (start, at + len(node.name) + 1) if at >= 0 else None
+

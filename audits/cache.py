@@ -154,10 +154,11 @@ def config_fingerprint(config: Config) -> str:
 
 
 def finding_to_json(finding: Finding) -> dict:
-    data = dataclasses.asdict(finding)
+    data = dataclasses.asdict(dataclasses.replace(finding, folded=()))
     data["severity"] = finding.severity.name
     if finding.fix is not None:
         data["fix"]["safety"] = finding.fix.safety.value
+    data["folded"] = [finding_to_json(part) for part in finding.folded]
     return data
 
 
@@ -165,7 +166,8 @@ def finding_from_json(data: dict) -> Finding:
     fix = data.get("fix")
     if fix is not None:
         fix = Fix(fix["description"], tuple(Edit(**edit) for edit in fix["edits"]), Safety(fix["safety"]))
-    return Finding(**{**data, "severity": Severity[data["severity"]], "fix": fix, "impact": tuple(data.get("impact", ()))})
+    folded = tuple(finding_from_json(part) for part in data.get("folded", ()))
+    return Finding(**{**data, "severity": Severity[data["severity"]], "fix": fix, "impact": tuple(data.get("impact", ())), "folded": folded})
 
 
 class ResultCache:

@@ -1,6 +1,6 @@
 """Run every rule on a parsed module and apply suppressions and configuration.
 
-    audit_source(module, index, config) -> sorted, deduplicated findings
+    audit_source(module, index, config) -> sorted, deduplicated, folded findings
 
 `audits.auditor.Auditor` is the one way to audit a checkout's module (it
 discovers, parses once and calls `audit_source`).
@@ -12,6 +12,11 @@ missing metadata are reported at the marker line anyway). In test files the
 comment works the same way on the reported line. A comment that names an unknown
 code or silences nothing is itself a finding (SUP001/SUP002, `audits.rules.suppressions`),
 and the findings a comment silenced are handed back to the caller for the reports.
+
+Folding (`audit_source`): the findings of one rule in one cell of the module become one finding (`fold`): the
+first, with the others in its `folded` (each keeping its line, range, excerpt, message and
+fix). Suppression comes first, line by line, so `# audit: ignore[CODE]` silences exactly the
+line it is on; `--fix` opens the folded findings up again (`Finding.parts`).
 The audited code is never run.
 """
 
@@ -24,7 +29,7 @@ from typing import Iterable, Optional
 
 from audits.config import Config
 from audits.index import RepoIndex
-from audits.model import Finding, ModuleSource
+from audits.model import Finding, ModuleSource, unfold
 from audits.rules import ALL_RULES, every_rule, internal, suppressions as hygiene_rules
 
 SUPPRESS = hygiene_rules.SUPPRESS  # `# audit: ignore[CODE, ...]`
@@ -93,7 +98,7 @@ def apply(
     """
     config = config or Config()
     sources = _line_source(module, index)
-    findings = list(findings)
+    findings = unfold(findings)  # a caller may hand back findings folded by an earlier audit (bite does)
     used: set[tuple[str, int, str]] = set()
     silenced: list[Finding] = []
     markers = _marker_suppressions(module)
@@ -125,11 +130,34 @@ def apply(
     return sorted(kept.values(), key=lambda f: (f.path, f.line, f.code))
 
 
+def fold(findings: list[Finding], module: ModuleSource) -> list[Finding]:
+    """Each rule's findings in one cell of the module as one finding, the first (in line order)
+    holding the others in `folded`; findings in no cell, or in another file, stay as they are.
+    The order of `findings` is kept (a folded finding takes its first place)."""
+    groups: dict[tuple[str, int], list[Finding]] = {}
+    order: list[object] = []
+    for found in findings:
+        cell = module.cell_at(found.line) if found.path == module.display_path else None
+        if cell is None:
+            order.append(found)
+            continue
+        key = (found.code, cell.start)
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(found)
+    return [
+        item if isinstance(item, Finding) else dataclasses.replace(groups[item][0], folded=tuple(groups[item][1:]))
+        for item in order
+    ]
+
+
 def audit_source(
     module: ModuleSource, index: Optional[RepoIndex], config: Optional[Config] = None, suppressed: Optional[list[Finding]] = None
 ) -> list[Finding]:
     """Every finding of every rule on one parsed module, suppressions and config applied
-    (the silenced findings go to `suppressed` when a list is given).
+    (the silenced findings go to `suppressed` when a list is given), each rule's findings in one
+    cell folded into one (`fold`; bite calls `apply` itself and keeps its findings one per place).
 
     `index` (the checkout's RepoIndex) enables the cross-module rules
     (dependencies, stale references, API conformance, test files); with None
@@ -150,5 +178,5 @@ def audit_source(
             if os.environ.get("AUDITS_DEBUG"):
                 raise
             findings.append(internal.crashed(rule, module, error))
-    return apply(findings, module, index, config, suppressed)
+    return fold(apply(findings, module, index, config, suppressed), module)
 

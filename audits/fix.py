@@ -10,7 +10,8 @@ applies those edits; it never works out a change itself:
    retried in the next round, on the fixed text).
 2. Apply them together and check the result: every code cell that parsed still
    parses, the text can be written as UTF-8, and a re-audit finds fewer problems
-   (fewer blocking findings, or as many blocking and fewer in all). If the batch
+   (fewer blocking findings, or as many blocking and fewer in all, counted place by
+   place: a folded finding is opened up into its parts). If the batch
    fails the check, each fix is tried alone and kept only if it passes.
 3. Repeat on the fixed text until no fix is accepted. So the result never has
    more blocking findings than the input, and fixing the result again changes
@@ -29,7 +30,7 @@ from typing import Callable, Iterable, Optional
 
 from audits import score as scoring
 from audits.files import replace_files
-from audits.model import Edit, Finding, Fix, InputError, ModuleSource, Safety
+from audits.model import Edit, Finding, Fix, InputError, ModuleSource, Safety, unfold
 
 MAX_ROUNDS = 10  # each accepted round removes at least one finding; this only bounds pathological inputs
 LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -126,7 +127,7 @@ def _encodable(text: str) -> bool:
 
 
 def _cost(findings: list[Finding]) -> tuple[int, int]:
-    """What a fix must lower: (blocking findings, all findings)."""
+    """What a fix must lower: (blocking findings, all findings), counted place by place (unfolded)."""
     return len(scoring.blocking(findings)), len(findings)
 
 
@@ -140,7 +141,7 @@ class _State:
     """One version of the text with its parse and audit."""
 
     def __init__(self, text: str, module: ModuleSource, findings: list[Finding]):
-        self.text, self.module, self.findings = text, module, findings
+        self.text, self.module, self.findings = text, module, unfold(findings)  # every place: each has its own fix
         self.cost = _cost(findings)
         self.broken = sum(1 for cell in module.code_cells() if cell.syntax_error is not None)
 
@@ -166,7 +167,7 @@ def fix_source(
     if len(raw_lines(raw_text)) != len(module.lines):
         raise ValueError("raw text and parsed module disagree on the number of lines")
     audit = audit or _default_audit
-    findings = list(findings)
+    findings = unfold(findings)  # a folded finding's places each carry their own fix
     codes = {finding.code for finding in findings}
     result = FixResult(raw_text)
     current = _State(raw_text, module, audit(module))
@@ -243,7 +244,7 @@ def fix_file(module: ModuleSource, findings: Iterable[Finding], *, audit: Option
         # name, so it is left alone and its fixable findings wait for a person, as the log says.
         result = FixResult(module.text)
         why = "not applied: nbformat rejects this notebook (SYN002); repair it first, then run --fix again"
-        result.needs_human = [(finding, why) for finding in findings if finding.fix is not None]
+        result.needs_human = [(finding, why) for finding in unfold(findings) if finding.fix is not None]
         return result
     if module.notebook is not None:  # the fixes edit the notebook's percent rendering; the notebook writer maps them back
         from audits.notebook import write_source

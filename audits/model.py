@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import bisect
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
@@ -228,7 +228,18 @@ class Fix:
 
 @dataclass(frozen=True)
 class Finding:
-    """One violation of one rule at one line."""
+    """One violation of one rule, at one place of one file, or at several places of one cell.
+
+    The place is a range: `line`, `column` (1-based, in characters) to `end_line`, `end_column`
+    (the column just past the last character, as SARIF counts), taken from the AST node or the
+    text the finding is about. 0 in `end_line`/`end_column` means "not given": `span` then
+    falls back to the excerpt's lines (whole lines).
+
+    Findings of one rule in one cell are folded into the first of them (`audits.check.fold`):
+    the others are kept whole in `folded`, each with its own line, columns, excerpt, message
+    and fix, so suppression and `--fix` still work place by place (`parts`), while reports,
+    counts and the score see one finding with its lines listed (`lines`).
+    """
 
     code: str
     severity: Severity
@@ -241,6 +252,37 @@ class Finding:
     column: int = 1  # 1-based column of the offending node (1 when the finding is about a whole line)
     fix: Optional[Fix] = None  # the rule's own edits, when the change is mechanical
     impact: tuple[str, ...] = ()  # where the flagged thing is used, e.g. "tests/16_compression/test_x.py:12 builds Sequential(...)"
+    end_line: int = 0  # last line of the offending range (0: the excerpt's last line)
+    end_column: int = 0  # 1-based column just past the range on end_line (0: the end of that line)
+    folded: tuple["Finding", ...] = ()  # the other findings of this rule in this cell, in line order
+
+    @property
+    def span(self) -> tuple[int, int, int, int]:
+        """(line, column, end line, end column): the range as given, else the excerpt's whole lines."""
+        lines = self.excerpt.split("\n") if self.excerpt else [""]
+        end_line = self.end_line or self.line + len(lines) - 1
+        end_column = self.end_column or (len(lines[-1].rstrip()) + 1 if end_line == self.line + len(lines) - 1 else 1)
+        column = max(1, self.column)
+        if end_line < self.line or (end_line == self.line and end_column < column):
+            end_line, end_column = self.line, column
+        return self.line, column, end_line, end_column
+
+    @property
+    def parts(self) -> tuple["Finding", ...]:
+        """This finding and the ones folded into it, each alone (what suppressions and `--fix` act on)."""
+        if not self.folded:
+            return (self,)
+        return (replace(self, folded=()), *(replace(part, severity=self.severity, folded=()) for part in self.folded))
+
+    @property
+    def lines(self) -> tuple[int, ...]:
+        """Every line this finding is about: its own, then the folded ones'."""
+        return (self.line, *(part.line for part in self.folded))
+
+
+def unfold(findings: Iterable[Finding]) -> list[Finding]:
+    """Every place of every finding, one Finding each (folded findings opened up)."""
+    return [part for finding in findings for part in finding.parts]
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ from audits.cli import (
 )
 from audits.discover import quoted, whole_number
 from audits.files import write_atomically
-from audits.model import Finding, InputError, display_path
+from audits.model import Finding, InputError, display_path, unfold
 from audits.parallel import audit_refs, jobs_wanted
 from audits.parse import read_source
 from audits.rules import ALL_RULES
@@ -123,7 +123,9 @@ def _unnumbered(message: str) -> str:
 
 
 def describe_fixes(result: FixResult, before: list[Finding], after: list[Finding]) -> list[str]:
-    """What --fix did, and what is left for a person among the mechanical codes."""
+    """What --fix did, and what is left for a person among the mechanical codes (place by place:
+    folded findings are opened up, as the fixer does)."""
+    before, after = unfold(before), unfold(after)
     lines = []
     if result.fixed:
         lines.append(f"fixed {len(result.fixed)} finding(s):")

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-from audits.model import Finding, ModuleSource, Rule, Safety
+from audits.model import Finding, ModuleSource, Rule, Safety, unfold
 
 OTHER_CATEGORY = "Other"
 
@@ -50,12 +50,13 @@ FORMATS = {
 
 @dataclass(frozen=True)
 class Options:
-    """What a command tells every format: the date printed in reviews, colour (terminal text only),
-    who reviewed (the Markdown review's reviewer line; None: the static audit), whether the review
+    """What a command tells every format: the date printed in reviews, colour and source context
+    (terminal text only), who reviewed (the Markdown review's reviewer line; None: the static audit), whether the review
     lists strengths, and whether JSON is one repository document even for one module."""
 
     date: _dt.date | str = ""
     color: bool = False
+    source: bool = True  # terminal text: the offending lines under each finding, carets under its range
     reviewer: Optional[str] = None
     strengths: bool = True
     repository: bool = False
@@ -145,13 +146,23 @@ class ModuleInfo:
     def file_position(self, finding: Finding) -> tuple[int, int]:
         """(line, column) of a finding in the file itself: for a notebook's own findings, inside the
         cell's source in the .ipynb JSON; otherwise the finding's line and column as they are."""
-        line, column = max(1, finding.line), max(1, finding.column)
-        at = self.cell_at(finding.line) if finding.path == self.path else None
+        return self.file_span(finding)[:2]
+
+    def file_span(self, finding: Finding) -> tuple[int, int, int, int]:
+        """(line, column, end line, end column) of a finding's range in the file itself (`Finding.span`,
+        end column exclusive): a notebook's own findings are mapped into the cell's source in the
+        .ipynb JSON, as `file_position` maps their start."""
+        line, column, end_line, end_column = finding.span
+        at = self.cell_at(line) if finding.path == self.path else None
         if at is None or at[0] >= len(self._ipynb_cells):
-            return line, column
+            return max(1, line), column, max(1, end_line), end_column
         from audits.report.locations import position_in_file
 
-        return position_in_file(self.notebook_json, self._ipynb_cells[at[0]], at[2], column)
+        cell = self._ipynb_cells[at[0]]
+        start = position_in_file(self.notebook_json, cell, at[2], column)
+        end_at = self.cell_at(end_line)
+        end = position_in_file(self.notebook_json, cell, end_at[2], end_column) if end_at is not None and end_at[0] == at[0] else start
+        return (*start, *max(end, start))
 
     @property
     def line_count(self) -> int:
@@ -243,10 +254,11 @@ MECHANICAL_MINUTES = 1  # reading the diff `--fix` made, per finding
 
 def effort_minutes(findings: Iterable[Finding], rules: Mapping[str, Rule]) -> int:
     """The author's time for these findings: each rule's `effort_minutes` per finding, 1 for a mechanical one;
-    findings that one edit fixes together (same lines, same required change) count once."""
+    findings that one edit fixes together (same lines, same required change) count once; each line of
+    a folded finding counts (each needs its own change)."""
     total = 0
     changes: set[tuple[str, int, str]] = set()
-    for finding in findings:
+    for finding in unfold(findings):
         change = (finding.path, finding.line, finding.suggestion.strip())
         if finding.suggestion.strip() and change in changes:
             continue

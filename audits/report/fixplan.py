@@ -2,7 +2,8 @@
 
 One numbered fix per violated rule, most serious first, with its estimated
 effort and a short reason (the full rule: `python -m audits.rules --explain CODE`);
-under it every finding with its line, the current code (the excerpt,
+under it every finding with its line (each line of a finding folded from several lines
+of one cell is listed on its own: each has its own edit), the current code (the excerpt,
 line-numbered), where the flagged thing is used, and the required change (the
 finding's suggestion; a change already given for the same lines is referred to,
 not repeated). Then an implementation checklist and the validation steps: the
@@ -58,14 +59,14 @@ def render(
 
     earlier: dict[tuple[str, int, str], str] = {}
     for number, code in enumerate(codes, start=1):
-        hits = [f for f in findings if f.code == code]
+        hits = [part for f in findings if f.code == code for part in f.parts]  # every place: each has its own change
         severity = violated[code]
         rule = rules.get(code)
         add("---")
         add("")
         add(f"## Fix {number}: {code} {rule_name(code, rules)} ({severity.label.upper()})")
         add("")
-        add(f"{len(hits)} finding(s), {line_list(f.line for f in hits)}."
+        add(f"{sum(1 for f in findings if f.code == code)} finding(s), {line_list(f.line for f in hits)}."
             + (" Applied by `--fix`." if all(is_mechanical(f) for f in hits) else " Needs a person.")
             + f" Effort: {duration(effort_minutes(hits, rules))}.")
         add("")
@@ -104,7 +105,7 @@ def render(
     for number, code in enumerate(codes, start=1):
         severity = violated[code]
         blocking = "blocks export" if Severity(severity).blocks_export else "does not block export"
-        count = sum(1 for f in findings if f.code == code)
+        count = sum(len(f.parts) for f in findings if f.code == code)
         add(f"- [ ] Fix {number}: {code} {rule_name(code, rules)} ({count} place(s), {severity.label}, {blocking})")
     add("")
 

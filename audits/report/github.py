@@ -1,6 +1,12 @@
 """GitHub Actions workflow commands: one annotation per finding, shown on the pull request's diff.
 
-    ::error file=modules/16_compression/compression.py,line=77,col=1,title=TI001 test or analysis call at import time::test_unit_...
+    ::error file=modules/16_compression/compression.py,line=77,col=1,endLine=77,endColumn=19,title=TI001 test or analysis call at import time::test_unit_...
+
+The range is the finding's (`endColumn` exclusive; GitHub uses columns only within one line,
+so a range over several lines gives its lines). A finding folded from several lines of one
+cell is one annotation at its first line whose message lists the others ("also at lines 14,
+19"): GitHub shows at most 10 annotations of each kind per step, so one per line would hide the
+rest of the run's findings.
 
 critical and high -> `error`, medium -> `warning`, low -> `notice`. Values are
 escaped as the runner expects (`%`, CR and LF everywhere; `:` and `,` in properties).
@@ -11,7 +17,7 @@ from __future__ import annotations
 from typing import Iterable, Mapping, Optional
 
 from audits.model import Finding, Rule, Severity
-from audits.report import ModuleInfo, Options, ordered, rule_map, rule_name
+from audits.report import ModuleInfo, Options, line_list, ordered, rule_map, rule_name
 from audits.report.locations import relative_to, repository_root
 
 COMMANDS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "notice"}
@@ -29,11 +35,14 @@ def annotation(finding: Finding, rules: Mapping[str, Rule], info: Optional[Modul
     """One annotation; with the module's `info`, a notebook's finding points into its .ipynb file and
     the path is relative to the repository root (where the workflow checks it out)."""
     title = f"{finding.code} {rule_name(finding.code, rules)}"
-    line, column = info.file_position(finding) if info is not None else (max(1, finding.line), max(1, finding.column))
+    line, column, end_line, end_column = info.file_span(finding) if info is not None else finding.span
     path = relative_to(finding.path, info.root, repository_root(info.root)) if info is not None and info.root else finding.path
-    where = f"file={_property(path)},line={line},col={column},title={_property(title)}"
+    where = f"file={_property(path)},line={line}" + (f",col={column},endLine={end_line},endColumn={end_column}" if end_line == line else f",endLine={end_line}")
+    where += f",title={_property(title)}"
     note = info.cell_note(finding.line) if info is not None and finding.path == info.path else ""
-    message = finding.message + note + (f"\n{finding.suggestion}" if finding.suggestion else "")
+    others = [info.file_position(part)[0] if info is not None else part.line for part in finding.parts[1:]]
+    also = f" (also at {line_list(others)})" if others else ""
+    message = finding.message + note + also + (f"\n{finding.suggestion}" if finding.suggestion else "")
     return f"::{COMMANDS[Severity(finding.severity)]} {where}::{_data(message)}"
 
 

@@ -13,8 +13,14 @@ Schema "tinytorch-audit/1" (keys always present, always in this order):
       "findings": [{"code", "severity", "category", "path", "line",
                     "message", "excerpt", "suggestion",
                     "column", "impact": [...],              # 1-based column; where the flagged thing is used
-                    "cell": {"index", "id", "line", "file_line", "file_column"},   # notebooks only: the cell,
-                                                            # the line within it, and where it is in the .ipynb
+                    "end_line", "end_column",               # the range's end (column just past it, in characters)
+                    "lines": [12, 14, 19],                  # every line the finding is about (its own first)
+                    "locations": [{"line", "column", "end_line", "end_column", "message", "excerpt"}, ...],
+                                                            # each of those places: one, or several when findings
+                                                            # of one rule in one cell were folded into this one
+                    "cell": {"index", "id", "line", "file_line", "file_column",   # notebooks only: the cell,
+                             "file_end_line", "file_end_column"},               # the line within it, and where
+                                                            # the range is in the .ipynb
                     "fix": null | {"description", "safety": "safe" | "unsafe",
                                    "edits": [{"start", "end", "text"}]}}, ...],   # by path, line, severity, code
       "rules_violated": [{"code", "name", "severity", "category", "count"}, ...],  # worst first, then code
@@ -27,7 +33,9 @@ document, schema "tinytorch-audit-repo/1": {"schema", "status", "counts",
 files (notebooks, `.py` with `# %%` cells) a whole-checkout run did not audit, and why (present
 whenever the run covered the whole checkout); `REPO_SCHEMA` is its JSON Schema.
 
-Severities are lower-case labels. The output is deterministic: same findings,
+A finding is one rule's problem in one place, or in one cell: the findings of one rule in one
+cell are folded into one (`audits.check.fold`), listed in its "lines" and "locations", and
+counted once in "counts", "rules_violated" and the score. Severities are lower-case labels. The output is deterministic: same findings,
 same bytes (no date, no absolute paths unless the path given was absolute).
 Adding keys bumps nothing; renaming or removing one makes it "tinytorch-audit/2".
 `SCHEMA` below is the JSON Schema of this document (tests validate against it).
@@ -47,7 +55,9 @@ SEVERITIES = [severity.label for severity in scoring.SEVERITY_ORDER]
 
 REPO_SCHEMA_ID = "tinytorch-audit-repo/1"
 
-_FINDING_KEYS = ["code", "severity", "category", "path", "line", "message", "excerpt", "suggestion", "column", "impact", "fix"]
+_FINDING_KEYS = ["code", "severity", "category", "path", "line", "message", "excerpt", "suggestion", "column", "impact", "fix",
+                 "end_line", "end_column", "lines", "locations"]
+_LOCATION_KEYS = ["line", "column", "end_line", "end_column", "message", "excerpt"]
 _RULE_KEYS = ["code", "name", "severity", "category", "count"]
 
 SCHEMA = {
@@ -93,17 +103,39 @@ SCHEMA = {
                     "suggestion": {"type": "string"},
                     "column": {"type": "integer", "minimum": 1},
                     "impact": {"type": "array", "items": {"type": "string"}},
+                    "end_line": {"type": "integer", "minimum": 0},
+                    "end_column": {"type": "integer", "minimum": 1},
+                    "lines": {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1},
+                    "locations": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "required": _LOCATION_KEYS,
+                            "properties": {
+                                "line": {"type": "integer", "minimum": 0},
+                                "column": {"type": "integer", "minimum": 1},
+                                "end_line": {"type": "integer", "minimum": 0},
+                                "end_column": {"type": "integer", "minimum": 1},
+                                "message": {"type": "string"},
+                                "excerpt": {"type": "string"},
+                            },
+                            "additionalProperties": False,
+                        },
+                    },
                     # a notebook's own finding: its cell (index, nbformat id, line within: 0 is the cell itself)
                     # and where that is in the .ipynb file; absent for a script's findings
                     "cell": {
                         "type": "object",
-                        "required": ["index", "id", "line", "file_line", "file_column"],
+                        "required": ["index", "id", "line", "file_line", "file_column", "file_end_line", "file_end_column"],
                         "properties": {
                             "index": {"type": "integer", "minimum": 0},
                             "id": {"type": ["string", "null"]},
                             "line": {"type": "integer", "minimum": 0},
                             "file_line": {"type": "integer", "minimum": 1},
                             "file_column": {"type": "integer", "minimum": 1},
+                            "file_end_line": {"type": "integer", "minimum": 1},
+                            "file_end_column": {"type": "integer", "minimum": 1},
                         },
                     },
                     "fix": {
@@ -225,9 +257,13 @@ def document(
                 "message": f.message,
                 "excerpt": f.excerpt,
                 "suggestion": f.suggestion,
-                "column": f.column,
+                "column": f.span[1],
                 "impact": list(f.impact),
                 "fix": _fix(f.fix),
+                "end_line": f.span[2],
+                "end_column": f.span[3],
+                "lines": list(f.lines),
+                "locations": [_location(part) for part in f.parts],
             })
             for f in findings
         ],
@@ -245,12 +281,18 @@ def document(
     }
 
 
+def _location(part: Finding) -> dict:
+    line, column, end_line, end_column = part.span
+    return {"line": line, "column": column, "end_line": end_line, "end_column": end_column, "message": part.message, "excerpt": part.excerpt}
+
+
 def _with_cell(info: ModuleInfo, finding: Finding, item: dict) -> dict:
     """The finding's JSON, with "cell" when it is about a cell of a notebook (see SCHEMA)."""
     at = info.cell_at(finding.line) if info.cells and finding.path == info.path else None
     if at is not None:
-        line, column = info.file_position(finding)
-        item["cell"] = {"index": at[0], "id": at[1], "line": at[2], "file_line": line, "file_column": column}
+        line, column, end_line, end_column = info.file_span(finding)
+        item["cell"] = {"index": at[0], "id": at[1], "line": at[2], "file_line": line, "file_column": column,
+                        "file_end_line": end_line, "file_end_column": end_column}  # fmt: skip
     return item
 
 

@@ -7,7 +7,8 @@ evidence), one section per rule category (per rule: a short "why it matters" and
 the `--explain` command for the full doc; per finding: its line and message, the
 line-numbered excerpt with context, the impact (where the flagged thing is used)
 and the required change; a change already shown for the same lines is not
-repeated), compliance checklist (every category, passed ones included), action
+repeated; a finding folded from several lines of one cell is one block that
+quotes each line and says what each other line is about), compliance checklist (every category, passed ones included), action
 plan by priority with the effort of each phase, and the final verdict.
 
 A clean module gets a short review: status, strengths, checklist, verdict.
@@ -73,6 +74,26 @@ def excerpt_block(info: ModuleInfo, finding: Finding, context: int = CONTEXT) ->
     return fence("\n".join(rows))
 
 
+def folded_block(info: ModuleInfo, finding: Finding) -> str:
+    """The lines of every place of a folded finding, numbered as in the file, marked with `>`
+    (no context: the places are the point), `...` between places that are not adjacent."""
+    rows, previous = [], None
+    own = finding.path == info.path and bool(info.source_lines)
+    for part in finding.parts:
+        body = part.excerpt.splitlines() or [""]
+        span = min(len(body), MAX_EXCERPT)
+        if previous is not None and part.line > previous + 1:
+            rows.append("  ...")
+        for offset in range(span):
+            number = part.line + offset
+            if previous is not None and number <= previous:
+                continue  # a line two places share
+            text = info.source_lines[number - 1] if own and 1 <= number <= len(info.source_lines) else body[offset]
+            rows.append(f"> {number:>4} | {text}")
+            previous = number
+    return fence("\n".join(rows))
+
+
 def suggestion_block(suggestion: str) -> str:
     """A suggestion is code (rendered as a block) or one sentence (rendered as text)."""
     if not suggestion.strip():
@@ -119,7 +140,7 @@ def _finding_block(info: ModuleInfo, finding: Finding, earlier: dict, add, like:
     offending lines are quoted (the fix plan shows every edit).
     """
     note = info.cell_note(finding.line) if finding.path == info.path else ""  # the notebook cell, for .ipynb sources
-    add(f"#### Line {finding.line}{note}: {finding.message}")
+    add(f"#### {line_list(finding.lines).capitalize()}{note}: {finding.message}")
     add("")
     key = (finding.path, finding.line, finding.suggestion.strip())
     if finding.suggestion.strip() and key in earlier:
@@ -128,20 +149,30 @@ def _finding_block(info: ModuleInfo, finding: Finding, earlier: dict, add, like:
         return
     earlier[key] = f"{finding.code} at line {finding.line}"
     if like is not None and not finding.impact:
-        add(excerpt_block(info, finding, context=0))
+        add(folded_block(info, finding) if finding.folded else excerpt_block(info, finding, context=0))
         add("")
         add(f"Required change: the same kind as at line {like.line} (`--fix` applies it; the fix plan shows each edit).")
         add("")
         return
-    add(excerpt_block(info, finding))
+    # A folded finding: every line quoted once, and what each other line is about when it differs.
+    add(folded_block(info, finding) if finding.folded else excerpt_block(info, finding))
     add("")
+    different = [part for part in finding.parts[1:] if part.message != finding.message]
+    for part in different:
+        add(f"- Line {part.line}: {part.message}")
+    if different:
+        add("")
     if finding.impact:
         add("**Impact:** where it is used")
         add("")
         for place in finding.impact:
             add(f"- {place}")
         add("")
-    add("**Required change:**" + (" (`--fix` applies it)" if is_mechanical(finding) else ""))
+    if finding.folded:
+        add(f"**Required change** (line {finding.line}; each other line needs its own, the fix plan lists them):"
+            + (" (`--fix` applies them)" if all(is_mechanical(part) for part in finding.parts) else ""))
+    else:
+        add("**Required change:**" + (" (`--fix` applies it)" if is_mechanical(finding) else ""))
     add("")
     add(suggestion_block(finding.suggestion))
     add("")
@@ -256,7 +287,7 @@ def render(
         mark = MARK["fail"] if severity.blocks_export else MARK["warn"]
         hits = grouped[code]
         add(f"- {mark} **{code}** {rule_name(code, rules)} ({severity.label}): "
-            f"{len(hits)} finding(s), {line_list(f.line for f in hits)}")
+            f"{len(hits)} finding(s), {line_list(n for f in hits for n in f.lines)}")
     add("")
     _strengths(strengths, add)
 
@@ -272,7 +303,7 @@ def render(
         for code, hits in _rules_by_code(found).items():
             rule = rules.get(code)
             severity = max(Severity(f.severity) for f in hits)
-            add(f"### {code} {rule_name(code, rules)} ({severity.label}): {line_list(f.line for f in hits)}")
+            add(f"### {code} {rule_name(code, rules)} ({severity.label}): {line_list(n for f in hits for n in f.lines)}")
             add("")
             if rule is not None:
                 add(f"**Why it matters:** {short_doc(rule.doc)} Full rule: `python -m audits.rules --explain {code}`.")
@@ -293,7 +324,7 @@ def render(
             add("Nothing to do.")
         for step, code in enumerate(sorted(codes, key=lambda c: (-int(violated[c]), c)), start=1):
             how = " (mechanical: `--fix` applies it)" if all(is_mechanical(f) for f in grouped[code]) else ""
-            add(f"{step}. **{code}** {rule_name(code, rules)}: {line_list(f.line for f in grouped[code])}{how}")
+            add(f"{step}. **{code}** {rule_name(code, rules)}: {line_list(n for f in grouped[code] for n in f.lines)}{how}")
         add("")
 
     add("## Final verdict")

@@ -8,8 +8,11 @@ short and full description, help text with the `--explain` command, `helpUri` (i
 of audits/RULES.md, relative to the repository root: `audits/RULES.md#nb006`), default
 level, category tag, severity, `security-severity` and `precision` properties), and each
 result points at its rule by id and index, with level, message, file (relative to the
-repository root, `%SRCROOT%`: the git work tree holding the audited checkout), line,
-column and the offending lines as a snippet. A notebook's finding points into the
+repository root, `%SRCROOT%`: the git work tree holding the audited checkout), its
+range (start line and column to end line and column, end exclusive, in characters) and
+the offending lines as a snippet. A finding folded from several lines of one cell is one
+result whose other lines are `relatedLocations`, linked from its message ("Also at
+[line 14](1)"), which GitHub code scanning shows as links. A notebook's finding points into the
 `.ipynb` file itself, at the line of the cell's source it is about (the cell's index, id
 and line within it are in its properties). Findings silenced by `# audit: ignore[...]` are
 kept as results with an in-source suppression, as SARIF intends, so viewers can
@@ -67,22 +70,37 @@ def _fingerprint(finding: Finding) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]  # a lone surrogate from JSON metadata too
 
 
-def _result(finding: Finding, info: ModuleInfo, index: dict[str, int], suppressed: bool) -> dict:
-    line, column = info.file_position(finding)  # a notebook's finding: inside its cell's source in the .ipynb
+def _location(finding: Finding, info: ModuleInfo) -> dict:
+    """The finding's physical location: its range in the file (a notebook's: inside its cell's source
+    in the .ipynb), end column exclusive as SARIF counts; an empty range (a whole notebook cell) gives
+    its start only."""
+    line, column, end_line, end_column = info.file_span(finding)
     region = {"startLine": line, "startColumn": column}
-    cell = info.cell_at(finding.line) if finding.path == info.path else None
-    if finding.excerpt and cell is None:
-        region["endLine"] = region["startLine"] + max(0, len(finding.excerpt.splitlines()) - 1)
+    if (end_line, end_column) != (line, column):
+        region.update(endLine=end_line, endColumn=end_column)
     if finding.excerpt:
         region["snippet"] = {"text": finding.excerpt}
     uri = relative_to(finding.path, info.root, repository_root(info.root)) if info.root else finding.path
+    return {"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": SOURCE_ROOT}, "region": region}}
+
+
+def _result(finding: Finding, info: ModuleInfo, index: dict[str, int], suppressed: bool) -> dict:
+    parts = finding.parts
+    message = finding.message
+    if len(parts) > 1:  # a folded finding: one result, its other lines as related locations linked from the message
+        message += " Also at " + ", ".join(f"[line {info.file_position(part)[0]}]({number})" for number, part in enumerate(parts[1:], start=1)) + "."
+    cell = info.cell_at(finding.line) if finding.path == info.path else None
     result = {
         "ruleId": finding.code,
         "level": LEVELS[Severity(finding.severity)],
-        "message": {"text": finding.message},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": SOURCE_ROOT}, "region": region}}],
+        "message": {"text": message},
+        "locations": [_location(finding, info)],
         "partialFingerprints": {"tinyauditFinding/v1": _fingerprint(finding)},
     }
+    if len(parts) > 1:
+        result["relatedLocations"] = [
+            {"id": number, **_location(part, info), "message": {"text": part.message}} for number, part in enumerate(parts[1:], start=1)
+        ]
     if cell is not None:
         index_, cell_id, within = cell
         result["properties"] = {"cell": {"index": index_, "id": cell_id, "line": within}}

@@ -11,7 +11,7 @@ import re
 import textwrap
 from typing import Iterator, Optional
 
-from audits.astutil import dotted_name, is_try
+from audits.astutil import char_column, dotted_name, is_try, name_span
 from audits.model import Cell, Finding, Fix, ModuleSource, Rule
 
 MAIN_GUARD = 'if __name__ == "__main__":'
@@ -51,9 +51,14 @@ def finding(
     path: Optional[str] = None,
     fix: Optional[Fix] = None,
     impact: tuple[str, ...] = (),
+    node: Optional[ast.AST] = None,
+    columns: Optional[tuple[int, int]] = None,
 ) -> Finding:
     """A Finding of `rule` at `line` of `module`; the excerpt defaults to lines line..last as written.
-    `impact` lists where the flagged thing is used ("path:line `code`", see rules._usage)."""
+    `impact` lists where the flagged thing is used ("path:line `code`", see rules._usage).
+
+    The range is the AST `node`'s (a definition's: its `def name`), else `columns` (column, end
+    column) of `line`, else the text of lines line..last without their indentation."""
     return Finding(
         code=rule.code,
         severity=rule.severity,
@@ -65,12 +70,35 @@ def finding(
         category=rule.category,
         fix=fix,
         impact=impact,
+        **location(module.line, line, last, node, columns),
     )
 
 
-def file_finding(rule: Rule, file, line: int, message: str, *, last: Optional[int] = None, suggestion: str = "") -> Finding:
+def file_finding(
+    rule: Rule, file, line: int, message: str, *, last: Optional[int] = None, suggestion: str = "", node: Optional[ast.AST] = None
+) -> Finding:
     """A Finding of `rule` in one of the module's test files (an `audits.index.TestFile`)."""
-    return Finding(rule.code, rule.severity, file.rel, line, message, file.excerpt(line, last), suggestion, rule.category)
+    return Finding(
+        rule.code, rule.severity, file.rel, line, message, file.excerpt(line, last), suggestion, rule.category,
+        **location(file.line, line, last, node, None),
+    )  # fmt: skip
+
+
+def location(line_of, line: int, last: Optional[int], node: Optional[ast.AST], columns: Optional[tuple[int, int]]) -> dict:
+    """{column, end_line, end_column} of a finding (1-based characters, end exclusive): see `finding`."""
+    if node is not None and getattr(node, "lineno", None) == line and getattr(node, "end_lineno", None) is not None:
+        text = line_of(line)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            span = name_span(text, node)
+            if span is not None:
+                return {"column": span[0], "end_line": line, "end_column": span[1]}
+        end_text = text if node.end_lineno == line else line_of(node.end_lineno)
+        return {"column": char_column(text, node.col_offset), "end_line": node.end_lineno, "end_column": char_column(end_text, node.end_col_offset)}
+    if columns is not None:
+        return {"column": columns[0], "end_line": line, "end_column": columns[1]}
+    text, end = line_of(line), last if last is not None and last >= line else line
+    end_text = text if end == line else line_of(end)
+    return {"column": len(text) - len(text.lstrip()) + 1, "end_line": end, "end_column": max(len(end_text.rstrip()), 0) + 1}
 
 
 def parsed_code_cells(module: ModuleSource) -> Iterator[tuple[Cell, ast.Module]]:

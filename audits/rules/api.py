@@ -31,7 +31,7 @@ def check(module, index):
                 node = resolved.node
                 yield file_finding(
                     RULE, test, node.lineno, f"{test.path.name} imports what the package does not export: {resolved.problem}.",
-                    last=node.end_lineno, suggestion=replacement(index, resolved),
+                    last=node.end_lineno, suggestion=replacement(index, resolved), node=node,
                 )  # fmt: skip
 
 

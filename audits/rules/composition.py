@@ -206,7 +206,7 @@ def check(module, index):
                     used, first = usages(module, index, node.name, skip=(node.lineno, end))
                     yield finding(
                         RULE, module, node.lineno, f"class `{node.name}` {how}: modules must not define composition containers.",
-                        last=end,  # the excerpt is the whole class: it is what the fix deletes
+                        last=end, node=node,  # the excerpt is the whole class: it is what the fix deletes
                         suggestion=f"# Delete `{node.name}`; where a model is needed, write a small named class:\n" + explicit_model(node.name, first),
                         impact=used,
                     )  # fmt: skip
@@ -216,11 +216,12 @@ def check(module, index):
                         yield finding(
                             RULE, module, node.lineno, f"imports the composition container `{alias.name}` from `{node.module}`.",
                             last=node.end_lineno, suggestion=f"Remove the `{alias.name}` import and chain the layers explicitly in a small named model class.",
+                            node=alias if getattr(alias, "lineno", None) == node.lineno else node,
                         )  # fmt: skip
             elif isinstance(node, ast.Attribute) and node.attr in CONTAINER_NAMES:
                 yield finding(
                     RULE, module, node.lineno, f"uses the composition container `{dotted_name(node) or node.attr}`.",
-                    suggestion="Chain the layers explicitly in a small named model class instead.",
+                    suggestion="Chain the layers explicitly in a small named model class instead.", node=node,
                 )  # fmt: skip
 
 

@@ -40,7 +40,7 @@ def check_order(module, index):
                        f"which comes after this module ({own:02d}): modules import only from earlier modules.")  # fmt: skip
             fix = (f"Remove the dependency on module {number:02d}: move the needed code into module {own:02d} or an earlier one, "
                    f"or move this feature to module {number:02d} or later.")  # fmt: skip
-        yield finding(DEP001, module, node.lineno, message, last=node.end_lineno, suggestion=fix, impact=_uses(module, node))
+        yield finding(DEP001, module, node.lineno, message, last=node.end_lineno, suggestion=fix, impact=_uses(module, node), node=node)
 
 
 def check_exists(module, index):
@@ -50,7 +50,7 @@ def check_exists(module, index):
         node = resolved.node
         yield finding(
             DEP002, module, node.lineno, f"imports from a path the package does not have: {resolved.problem}.",
-            last=node.end_lineno, suggestion=replacement(index, resolved), impact=_uses(module, node),
+            last=node.end_lineno, suggestion=replacement(index, resolved), impact=_uses(module, node), node=node,
         )  # fmt: skip
 
 

@@ -73,6 +73,7 @@ def check_export_completeness(module, index):
             EX004, module, line, f"{what}: the generated package raises NameError.",
             suggestion=" ".join(dict.fromkeys(_how(module, name, provided[name]) for name in names)),
             impact=usage_lines(module, sorted({read.lineno for name in names for read in missing[name]})),
+            node=missing[names[0]][0],  # the first read on this line
         )  # fmt: skip
 
 

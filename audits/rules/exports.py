@@ -45,7 +45,7 @@ def check_tests_exported(module, index):
                 yield finding(
                     EX002, module, node.lineno, f"`{node.name}` is defined in an `#| export` cell, so the test ships inside the package.",
                     suggestion=f"Move `{node.name}` (and its call under the main guard) into its own graded, locked test cell without `#| export`.",
-                    fix=split_fix(module, cell),
+                    fix=split_fix(module, cell), node=node,
                 )  # fmt: skip
 
 
@@ -81,7 +81,7 @@ def check_duplicates(module, index):
             if name in seen:
                 yield finding(
                     EX003, module, node.lineno, f"`{name}` is defined again in the export cells (first at line {seen[name]}): the package keeps only the last one.",
-                    suggestion=f"Keep one definition of `{name}`: delete or rename this one (or the one at line {seen[name]}).",
+                    suggestion=f"Keep one definition of `{name}`: delete or rename this one (or the one at line {seen[name]}).", node=node,
                 )  # fmt: skip
             else:
                 seen[name] = node.lineno

@@ -159,35 +159,36 @@ def check(module, index):
                 yield finding(
                     RULE, module, first,
                     f"a `{word}` block runs at import time: put it in a function or under `{MAIN_GUARD}`.",
-                    last=last if last - first < 8 else first,
+                    last=last if last - first < 8 else first, node=statement,
                     suggestion=guarded(module, first, last) if short else f"Move the `{word}` block (lines {first}-{last}) into a function, or indent {'the block at line ' + str(outer.lineno) if outer is not None else 'it'} under `{MAIN_GUARD}`.",
                 )  # fmt: skip
                 continue
             if isinstance(statement, ast.Assert):
                 yield finding(
                     RULE, module, first, f"an `assert` runs at import time: checks belong in a test function called under `{MAIN_GUARD}`.",
-                    last=last, suggestion=guarded(module, first, last) if outer is None else f"Move the check into a test function, or guard the block at line {outer.lineno} with `{MAIN_GUARD}`.",
+                    last=last, node=statement,
+                    suggestion=guarded(module, first, last) if outer is None else f"Move the check into a test function, or guard the block at line {outer.lineno} with `{MAIN_GUARD}`.",
                 )  # fmt: skip
                 continue
             patched = _patched_target(statement)
             if patched:
                 yield finding(
                     RULE, module, first, f"`{patched}` is assigned at import time: importing this module changes another object's behaviour.",
-                    last=last if last - first < 8 else first,
+                    last=last if last - first < 8 else first, node=statement,
                     suggestion="Define the method in its class, or do the patching in a function called deliberately (like module 05's enable_autograd()) and mark that call `# audit: ignore[SE001]` with a comment saying why.",
                 )  # fmt: skip
                 continue
             bare = isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)
             if bare and _is_test_call(statement.value):
                 continue  # TI001 reports it
-            reason, line = None, first
+            reason, line, node = None, first, statement.value if bare else statement
             for expression in expressions:
                 for call in calls_in(expression):
                     if _is_test_call(call):
                         continue
                     reason = classify(call, local, packaged, package)
                     if reason:
-                        line = call.lineno
+                        line, node = call.lineno, call
                         break
                 if reason:
                     break
@@ -211,7 +212,7 @@ def check(module, index):
             else:
                 suggestion = f"Create the value inside the function or test that uses it (or under `{MAIN_GUARD}`); module level keeps only constants. {DELIBERATE if any(word in reason for word in ours) else ''}".strip()
             yield finding(
-                RULE, module, line, f"{reason} at import time.", last=last if last - first < 8 else line, suggestion=suggestion
+                RULE, module, line, f"{reason} at import time.", last=last if last - first < 8 else line, suggestion=suggestion, node=node
             )
 
 

@@ -48,6 +48,7 @@ def check_student_copies(module, index):
                 f"(line {other.lineno}): the notebook and its tests use one, the package ships the other.",
                 suggestion=f"Keep one `{node.name}`: put the real implementation in this export cell and delete "
                            f"the copy at line {other.lineno} (or make the two identical).",
+                node=node,
             )  # fmt: skip
 
 

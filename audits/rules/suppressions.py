@@ -112,7 +112,7 @@ def hygiene(
                 UNKNOWN.code, UNKNOWN.severity, comment.path, comment.line,
                 f"`# audit: ignore[...]` names no rule {', '.join(unknown)}" + (f" ({hint})" if hint else "")
                 + ": it silences nothing.",
-                comment.text, suggestion, UNKNOWN.category, column=comment.column,
+                comment.text, suggestion, UNKNOWN.category, column=comment.column, **_comment_end(comment),
             ))  # fmt: skip
         if unused:
             fixed_line = _without(comment.text, set(unused))
@@ -124,9 +124,16 @@ def hygiene(
                 UNUSED.code, UNUSED.severity, comment.path, comment.line,
                 f"`# audit: ignore[...]` silences nothing: {', '.join(unused)} report(s) nothing here.",
                 comment.text, fixed_line.strip() or "Delete the comment.", UNUSED.category,
-                column=comment.column, fix=fix,
+                column=comment.column, fix=fix, **_comment_end(comment),
             ))  # fmt: skip
     return found
+
+
+def _comment_end(comment: Suppression) -> dict:
+    """The end of a finding's range about a comment: the end of its `# audit: ignore[...]`."""
+    match = SUPPRESS.search(comment.text, max(0, comment.column - 1))
+    end = match.end() + 1 if match is not None else len(comment.text.rstrip()) + 1
+    return {"end_line": comment.line, "end_column": max(end, comment.column)}
 
 
 def _applied_by_check(module, index):

@@ -72,6 +72,7 @@ def check(module, index):
             statement.lineno,
             f"`from __future__` imports must come first in the {where}: running it stops with a SyntaxError.",
             last=statement.end_lineno,
+            node=statement,
             suggestion=f"Move this import to the top of the {where} (after the docstring, before any other statement).",
         )
 

@@ -153,7 +153,8 @@ def check(module, index):
                 suggestion = f"This statement shares a line with another statement (`;`): put it on its own line, then call it only under `{MAIN_GUARD}`."
             else:
                 suggestion = guarded(module, first, last)
-            yield finding(RULE, module, first, message, last=last, suggestion=suggestion, fix=fixes.get(statement))
+            node = statement if type(statement) in BLOCKS else calls[0]
+            yield finding(RULE, module, first, message, last=last, suggestion=suggestion, fix=fixes.get(statement), node=node)
 
 
 RULE = Rule(

@@ -165,7 +165,7 @@ def check(module, index):
             continue
         for node in defined_tests(cell.tree):
             if not checker.asserts(node) and not checker.is_asserted_predicate(node):
-                yield finding(RULE, module, node.lineno, _message(node), suggestion=SUGGESTION)
+                yield finding(RULE, module, node.lineno, _message(node), suggestion=SUGGESTION, node=node)
     if index is None or module.number is None:
         return
     for test in index.test_files(module.number):
@@ -174,7 +174,7 @@ def check(module, index):
         file_checker = Checker([test.tree])
         for node in [*defined_tests(test.tree), *test_methods(test.tree)]:
             if not file_checker.asserts(node):
-                yield file_finding(RULE, test, node.lineno, _message(node), suggestion=SUGGESTION)
+                yield file_finding(RULE, test, node.lineno, _message(node), suggestion=SUGGESTION, node=node)
 
 
 RULE = Rule(

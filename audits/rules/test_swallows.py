@@ -112,7 +112,7 @@ def check(module, index):
             for node, message in swallows(root):
                 if node.lineno not in seen:
                     seen.add(node.lineno)
-                    yield finding(RULE, module, node.lineno, message, suggestion=SUGGESTION)
+                    yield finding(RULE, module, node.lineno, message, suggestion=SUGGESTION, node=node)
     if index is None or module.number is None:
         return
     for test in index.test_files(module.number):
@@ -120,7 +120,7 @@ def check(module, index):
             continue
         for function in [*defined_tests(test.tree), *test_methods(test.tree)]:
             for node, message in swallows(function):
-                yield file_finding(RULE, test, node.lineno, message, suggestion=SUGGESTION)
+                yield file_finding(RULE, test, node.lineno, message, suggestion=SUGGESTION, node=node)
 
 
 SUGGESTION = "Let the error fail the test; to check that an error is raised, catch exactly that one (`with pytest.raises(ValueError):`)."

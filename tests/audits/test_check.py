@@ -7,7 +7,7 @@ from audits.auditor import Auditor
 from audits.check import audit_source, suppressed_codes
 from audits.config import Config
 from audits.discover import find_module
-from audits.model import Severity
+from audits.model import Severity, unfold
 from audits.parse import parse_file
 from testkit.auditkit import audit_text, found, line_of, make_checkout, marker, run_command, source
 
@@ -56,7 +56,7 @@ def test_seed_like_fixture_findings_with_codes_and_lines(tmp_path):
     text = (FIXTURES / "bad_compression.py").read_text(encoding="utf-8")
     layers = source(marker("linear") + "\n#| export\nclass Linear:\n    pass\n", target="core.layers")
     root = make_checkout(tmp_path, {"03_layers": layers, "16_compression": text, "17_memoization": source(marker("kv") + "\n#| export\nclass KVCache:\n    pass\n", target="perf.memoization")})
-    findings = Auditor(root).audit_ref(find_module(root, 16)).findings
+    findings = unfold(Auditor(root).audit_ref(find_module(root, 16)).findings)  # every line of a folded finding
     at = lambda needle, nth=1: line_of(text, needle, nth)  # noqa: E731
     assert found(findings) == sorted(
         [
@@ -132,3 +132,31 @@ def test_rules_cli_lists_and_explains():
     assert explained.returncode == 0 and "Sequential" in explained.stdout
     unknown = run("--explain", "ZZ1")
     assert unknown.returncode == 2 and unknown.stderr.count("\n") == 1 and "unknown rule code" in unknown.stderr
+
+
+def test_findings_of_one_rule_in_one_cell_fold_into_one_with_their_lines():
+    """Issue 20: one cell with many prints gave one SE001 finding per print; now one finding lists
+    the lines, each place keeping its own range, excerpt and message; another cell's stay apart."""
+    prints = "".join(f"print({k})\n" for k in range(5))
+    text = source(marker("demo") + "\n" + prints, marker("other") + "\nprint('other')\n")
+    findings = [f for f in audit_text(text) if f.code == "SE001"]
+    first = line_of(text, "print(0)")
+    assert [f.lines for f in findings] == [tuple(range(first, first + 5)), (line_of(text, "print('other')"),)]
+    folded = findings[0]
+    assert [(p.line, p.column, p.end_column, p.excerpt) for p in folded.parts] == [
+        (first + k, 1, len(f"print({k})") + 1, f"print({k})") for k in range(5)
+    ]
+    assert all(p.folded == () and p.severity == folded.severity for p in folded.parts)
+    from audits import score as scoring
+
+    assert scoring.counts(findings)[folded.severity.label] == 2  # the folded finding counts once
+
+
+def test_a_suppression_silences_only_its_own_line_of_a_folded_finding():
+    text = source(marker("demo") + "\nprint(0)\nprint(1)  # audit: ignore[SE001]\nprint(2)\n")
+    suppressed = []
+    from audits.parse import parse_text
+
+    findings = [f for f in audit_source(parse_text(text, "widget.py"), None, None, suppressed) if f.code == "SE001"]
+    assert [f.lines for f in findings] == [(line_of(text, "print(0)"), line_of(text, "print(2)"))]
+    assert [(f.code, f.line) for f in suppressed] == [("SE001", line_of(text, "print(1)"))]

@@ -30,7 +30,8 @@ def run(main, args, capsys):
 def test_tinyaudit_with_targets_prints_the_findings_and_writes_no_reports(root, capsys):
     code, out, _ = run(audits_main, ["--root", root, "1"], capsys)
     assert code == 1 and not (root / "reports").exists()
-    assert out.count(" SE001 ") == 2
+    assert out.count(" SE001 ") == 1 and f"(lines {line_of(PRINTS, 'print(f())')}, {line_of(PRINTS, 'print(f() + 1)')})" in out  # one cell: one finding
+    assert "print(f() + 1)\n" in out  # each line shown under it
     code, out, _ = run(audits_main, ["--root", root, "1", "--reports"], capsys)
     assert sorted(path.name for path in (root / "reports").iterdir()) == ["01_widget.fixes.md", "01_widget.json", "01_widget.review.md"]
 
@@ -57,14 +58,16 @@ def test_a_file_that_is_no_module_source_is_refused(root, capsys, monkeypatch):
 def test_statistics_counts_findings_per_rule(root, capsys):
     code, out, _ = run(audits_main, ["--root", root, "--statistics"], capsys)
     assert code == 1
-    assert out.splitlines()[0].split() == ["2", "SE001", "side", "effect", "at", "import", "time"]
+    assert out.splitlines()[0].split() == ["1", "SE001", "side", "effect", "at", "import", "time"]  # the two prints of one cell: one finding
 
 
 def test_quiet_prints_only_the_findings(root, capsys):
     code, out, _ = run(audits_main, ["--root", root, "--quiet"], capsys)
     lines = out.splitlines()
-    assert code == 1 and len(lines) == 2 and all(" SE001 " in line for line in lines)
-    assert lines[0].endswith(f"modules/01_widget/widget.py:{line_of(PRINTS, 'print(f())')}:1: SE001 " + lines[0].split(" SE001 ", 1)[1])
+    assert code == 1 and len(lines) == 1 and " SE001 " in lines[0]  # no source context; the two prints of one cell are one finding
+    first, second = line_of(PRINTS, "print(f())"), line_of(PRINTS, "print(f() + 1)")
+    assert lines[0].endswith(f"modules/01_widget/widget.py:{first}:1: SE001 " + lines[0].split(" SE001 ", 1)[1])
+    assert lines[0].endswith(f" (lines {first}, {second})")
     assert run(module_main, ["2", "--root", root, "-q"], capsys)[1] == ""
 
 
@@ -89,7 +92,7 @@ def test_per_file_ignores(root, capsys):
     code, out, _ = run(audits_main, ["--root", root, "--statistics"], capsys)
     assert code == 0 and out == ""
     (root / "pyproject.toml").write_text('[tool.audits]\nper-file-ignores = { "modules/02_*/*.py" = ["SE001"] }\n', encoding="utf-8")
-    assert run(audits_main, ["--root", root, "--statistics"], capsys)[1].split()[:2] == ["2", "SE001"]
+    assert run(audits_main, ["--root", root, "--statistics"], capsys)[1].split()[:2] == ["1", "SE001"]
     (root / "pyproject.toml").write_text('[tool.audits]\nper-file-ignores = { "modules/01_*/*.py" = ["SE01"] }\n', encoding="utf-8")
     code, _, err = run(audits_main, ["--root", root], capsys)
     assert_one_line_error(code, err, "per-file-ignores", "SE01")

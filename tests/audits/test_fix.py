@@ -13,7 +13,7 @@ import pytest
 
 from audits.check import audit_source
 from audits.fix import fix_file, fix_source
-from audits.model import Safety
+from audits.model import Safety, unfold
 from audits.parse import parse_file, parse_text
 from audits.rules._base import MAIN_GUARD
 from testkit.auditkit import marker
@@ -31,8 +31,9 @@ def nb(code, line):
 
 
 def reported(text, wanted):
-    """The audit's findings of text at the wanted (code, line) places; each must be reported."""
-    findings = [f for f in audit_source(parse_text(text, "m.py"), None) if (f.code, f.line) in wanted]
+    """The audit's findings of text at the wanted (code, line) places (findings folded in one cell
+    opened up into their places); each must be reported."""
+    findings = [f for f in unfold(audit_source(parse_text(text, "m.py"), None)) if (f.code, f.line) in wanted]
     assert sorted((f.code, f.line) for f in findings) == sorted(wanted)
     return findings
 
@@ -285,10 +286,11 @@ def test_a_long_run_of_unguarded_calls_gets_bounded_guards_and_all_are_fixed():
 
     calls = "".join(f"test_unit_{k}()\n" for k in range(3 * GROUP_LIMIT + 2))
     module = parse_text(marker("c0") + "\n" + calls, "many.py")
-    findings = [f for f in audit_source(module, None) if f.code == "TI001"]
+    [folded] = [f for f in audit_source(module, None) if f.code == "TI001"]  # one cell: one finding, every call's line
+    findings = folded.parts
     assert len(findings) == 3 * GROUP_LIMIT + 2
     spans = {(e.start, e.end) for f in findings for e in f.fix.edits}
     assert len(spans) == 4 and max(end - start + 1 for start, end in spans) == GROUP_LIMIT
-    result = fix_source(module, findings)
-    assert result.text.count(MAIN_GUARD) == 4
+    result = fix_source(module, [folded])  # the folded finding: --fix applies the edit of every line
+    assert result.text.count(MAIN_GUARD) == 4 and len(result.fixed) == len(findings)
     assert [f for f in audit_source(parse_text(result.text, "many.py"), None) if f.code == "TI001"] == []

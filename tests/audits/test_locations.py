@@ -65,7 +65,8 @@ def test_github_annotations_and_text_point_into_the_ipynb(course, capsys, monkey
     expected = next(number for number, text in enumerate(raw, 1) if text.strip() == '"class Stack:\\n",')
     audits_main(["--root", str(repo / "course"), "--format", "github", "--exit-zero"])
     annotation = next(line for line in capsys.readouterr().out.splitlines() if "CC001" in line)
-    assert annotation.startswith(f"::error file=course/source/ps1/squares.ipynb,line={expected},col=")
+    column = raw[expected - 1].index("class Stack") + 1  # the class's name, inside the JSON string
+    assert annotation.startswith(f"::error file=course/source/ps1/squares.ipynb,line={expected},col={column},endLine={expected},endColumn={column + len('class Stack')},")
     assert "(cell 3, id stack-demo, line 2)" in annotation
     monkeypatch.chdir(repo / "course" / "source")
     module_main(["--root", str(repo / "course"), "ps1/squares.ipynb", "--format", "text"])
@@ -80,6 +81,10 @@ def test_json_names_the_cell_and_its_place_in_the_file(course, capsys):
     raw = path.read_text(encoding="utf-8").splitlines()
     assert finding["cell"]["index"] == 3 and finding["cell"]["id"] == "stack-demo" and finding["cell"]["line"] == 2
     assert raw[finding["cell"]["file_line"] - 1].strip() == '"class Stack:\\n",'
+    # the range: `class Stack` in the cell's source, and the same characters inside the JSON string
+    cell, line = finding["cell"], raw[finding["cell"]["file_line"] - 1]
+    assert (finding["line"], finding["end_line"]) == (finding["line"], finding["line"]) and finding["end_column"] - finding["column"] == len("class Stack")
+    assert cell["file_end_line"] == cell["file_line"] and line[cell["file_column"] - 1 : cell["file_end_column"] - 1] == "class Stack"
 
 
 SCRIPT = source(marker("f", "impl") + "\ndef f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n\nprint(f())\n")

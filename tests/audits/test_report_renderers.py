@@ -1,5 +1,6 @@
 """The four renderers on hand-built findings: same facts in every format, exact lines, pure functions."""
 
+import dataclasses
 import datetime
 import json
 
@@ -42,14 +43,46 @@ def test_text_summary_names_status_score_counts_and_worst_findings_first():
     assert lines[0] == "modules/16_compression/compression.py (40 lines, tinytorch profile)"
     assert lines[1].startswith("NOT READY FOR EXPORT  score 4.8/10")
     assert "critical 3, high 1, medium 1, low 0" in lines[1]
-    assert lines[2] == "modules/16_compression/compression.py:10:1: CC001 class Sequential chains layers"
-    assert lines[-1] == "modules/16_compression/compression.py:2:1: REF001 says Module 17, this is module 16"
+    headers = [line for line in lines[2:] if line.startswith("modules/")]
+    assert headers[0] == "modules/16_compression/compression.py:10:1: CC001 class Sequential chains layers"
+    assert headers[-1] == "modules/16_compression/compression.py:2:1: REF001 says Module 17, this is module 16"
+    assert len(headers) == len(FINDINGS)
+
+
+def test_text_shows_the_offending_lines_with_carets_under_the_range():
+    """As ruff: under each finding its source lines, numbered as in the file, carets from the column to the end column."""
+    sequential = Finding("CC001", Severity.CRITICAL, INFO.path, 10, "class Sequential chains layers", "class Sequential:", column=7, end_line=10, end_column=17)
+    out = text.render(INFO, [sequential], RULES).splitlines()
+    assert out[2:] == [
+        "modules/16_compression/compression.py:10:7: CC001 class Sequential chains layers",
+        "   |",
+        "10 | class Sequential:",
+        "   |       ^^^^^^^^^^",
+        "   |",
+    ]
+    assert text.render(INFO, [sequential], RULES, source=False).splitlines()[2:] == out[2:3]
+
+
+def test_text_lists_every_line_of_a_folded_finding_and_shows_each():
+    first, second = (Finding("TI001", Severity.CRITICAL, INFO.path, n, f"{SOURCE[n - 1]} runs at import time", SOURCE[n - 1]) for n in (20, 30))
+    folded = dataclasses.replace(first, folded=(second,))
+    out = text.render(INFO, [folded], RULES).splitlines()
+    assert out[2] == "modules/16_compression/compression.py:20:1: TI001 test_unit_a() runs at import time (lines 20, 30)"
+    assert out[3:] == [
+        "   |",
+        "20 | test_unit_a()",
+        "   | ^^^^^^^^^^^^^",
+        "30 | test_unit_b()",
+        "   | ^^^^^^^^^^^^^ test_unit_b() runs at import time",  # a place that says something else says it
+        "   |",
+    ]
+    assert "critical 1," in out[1]  # counted once
 
 
 def test_text_summary_elides_beyond_top_only_when_a_written_review_has_the_rest():
     out = text.render(INFO, FINDINGS, RULES, top=2, see="reports/16_compression.review.md")
     assert out.splitlines()[-1] == "... and 3 more (see reports/16_compression.review.md)"
-    everything = text.render(INFO, FINDINGS, RULES, top=2).splitlines()
+    everything = text.render(INFO, FINDINGS, RULES, top=2, source=False).splitlines()
     assert len(everything) == 2 + len(FINDINGS) and not any("more" in line for line in everything)
 
 
@@ -144,10 +177,27 @@ def test_json_follows_the_schema_with_stable_key_order():
                               "path": "modules/16_compression/compression.py", "lines": 40, "profile": "tinytorch"}
     assert [(f["line"], f["code"]) for f in data["findings"]] == [(2, "REF001"), (5, "NB001"), (10, "CC001"), (20, "TI001"), (30, "TI001")]
     assert list(data["findings"][0]) == ["code", "severity", "category", "path", "line", "message", "excerpt", "suggestion",
-                                         "column", "impact", "fix"]
+                                         "column", "impact", "fix", "end_line", "end_column", "lines", "locations"]
     assert [(r["code"], r["count"]) for r in data["rules_violated"]] == [("CC001", 1), ("TI001", 2), ("NB001", 1), ("REF001", 1)]
     assert data["counts"] == {"critical": 3, "high": 1, "medium": 1, "low": 0}
     assert data["status"] == "NOT READY FOR EXPORT" and data["score"] == 4.8
+    # a finding without a range given covers its excerpt's line
+    assert {key: data["findings"][2][key] for key in ("line", "column", "end_line", "end_column", "lines")} == {
+        "line": 10, "column": 1, "end_line": 10, "end_column": len("class Sequential:") + 1, "lines": [10]}
+
+
+def test_json_lists_every_place_of_a_folded_finding_and_counts_it_once():
+    first, second = (f for f in FINDINGS if f.code == "TI001")
+    folded = dataclasses.replace(second, column=1, end_line=20, end_column=14, folded=(dataclasses.replace(first, column=1, end_line=30, end_column=14),))
+    data = json.loads(json_report.render(INFO, [folded], RULES))
+    jsonschema.validate(data, json_report.SCHEMA)
+    (finding,) = data["findings"]
+    assert finding["lines"] == [20, 30]
+    assert finding["locations"] == [
+        {"line": 20, "column": 1, "end_line": 20, "end_column": 14, "message": "test_unit_a() runs at import time", "excerpt": "test_unit_a()"},
+        {"line": 30, "column": 1, "end_line": 30, "end_column": 14, "message": "test_unit_b() runs at import time", "excerpt": "test_unit_b()"},
+    ]
+    assert data["counts"]["critical"] == 1 and data["rules_violated"][0]["count"] == 1
 
 
 @pytest.mark.parametrize("renderer", [text.render, markdown.render, fixplan.render, json_report.render])

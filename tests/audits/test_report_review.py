@@ -184,3 +184,28 @@ def test_replacement_code_chains_the_layers_whether_passed_one_by_one_or_as_a_li
     assert "        x = self.linear1.forward(x)\n        x = self.relu1.forward(x)\n" in code
     assert "return [*self.linear1.parameters()]" in code  # ReLU has no parameters
     ast.parse(code)
+
+
+def test_a_folded_finding_is_one_block_quoting_each_line_once_and_the_fix_plan_lists_each():
+    """Issue 20: one cell's findings of one rule are one review block, not one block each."""
+    from audits.report import fixplan
+
+    lines = tuple(f"module line {n}" for n in range(1, 41))
+    info = ModuleInfo("modules/16_compression/compression.py", lines, 16, "compression", "16_compression")
+
+    def call(line: int, message: str) -> Finding:
+        guard = Fix("guard the call", (Edit(line, line, f'if __name__ == "__main__":\n    f{line}()'),), Safety.SAFE)
+        return Finding("SE001", Severity.HIGH, info.path, line, message, lines[line - 1], f'if __name__ == "__main__":\n    f{line}()', fix=guard)
+
+    folded = dataclasses.replace(call(10, "prints at import"), folded=(call(11, "prints at import"), call(14, "seeds at import")))
+    review = markdown.render(info, [folded], ALL_RULES, DATE)
+    assert review.count("#### ") == 1 and "#### Lines 10, 11, 14: prints at import" in review
+    block = review[review.index("#### Lines"):review.index("## Compliance checklist")]
+    assert [row for row in block.splitlines() if row.startswith(("> ", "  ..."))] == [
+        ">   10 | module line 10", ">   11 | module line 11", "  ...", ">   14 | module line 14"]
+    assert "- Line 14: seeds at import" in block and "- Line 11" not in block  # only what differs is said again
+    assert "**SE001** side effect at import time (high): 1 finding(s), lines 10, 11, 14" in review
+    plan = fixplan.render(info, [folded], ALL_RULES, DATE)
+    assert [row for row in plan.splitlines() if row.startswith("### 1.")] == [
+        "### 1.1 Line 10: prints at import", "### 1.2 Line 11: prints at import", "### 1.3 Line 14: seeds at import"]
+    assert "f14()" in plan and "(3 place(s)," in plan

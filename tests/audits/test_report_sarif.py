@@ -5,6 +5,7 @@ final 2.1.0 schema, shipped under tests/audits/data/ from Microsoft's MIT-licens
 @microsoft/jest-sarif package).
 """
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -54,14 +55,43 @@ def test_every_finding_is_a_result_with_rule_level_message_file_line_and_column(
     assert len(results) == len(audit.findings) and len(audit.findings) >= 22
     # paths relative to the repository root (the git work tree holding the audited checkout)
     home = FLAWED.resolve().relative_to(REPO_ROOT).as_posix()
-    expected = sorted((f.code, LEVELS[f.severity.label], f.message, f"{home}/{f.path}", f.line, f.column) for f in audit.findings)
+    also = lambda f: "".join(f" Also at [line {p.line}]({n})" if n == 1 else f", [line {p.line}]({n})" for n, p in enumerate(f.parts[1:], 1))  # noqa: E731
+    expected = sorted(
+        (f.code, LEVELS[f.severity.label], f.message + (also(f) + "." if f.folded else ""), f"{home}/{f.path}", f.span, tuple(f.lines))
+        for f in audit.findings
+    )
     got = []
     for result in results:
         location = result["locations"][0]["physicalLocation"]
+        region = location["region"]
+        related = tuple(r["physicalLocation"]["region"]["startLine"] for r in result.get("relatedLocations", ()))
         got.append((result["ruleId"], result["level"], result["message"]["text"], location["artifactLocation"]["uri"],
-                    location["region"]["startLine"], location["region"]["startColumn"]))
+                    (region["startLine"], region["startColumn"], region.get("endLine", region["startLine"]), region.get("endColumn", region["startColumn"])),
+                    (region["startLine"], *related)))
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
     assert sorted(got) == expected
+
+
+def test_a_folded_finding_is_one_result_with_related_locations_and_exact_regions():
+    from audits.parse import parse_text
+    from audits.report import sarif as sarif_report
+    from testkit.auditkit import audit_text, line_of, marker, source
+
+    text = source(marker("demo") + "\nprint('a')\nx = 1\nresult = np.random.rand(3)\n")
+    module = parse_text(text, "widget.py")
+    findings = [f for f in audit_text(text) if f.code == "SE001"]
+    log = json.loads(sarif_report.render(ModuleInfo.from_source(module), findings, ALL_RULES))
+    jsonschema.Draft4Validator(SCHEMA).validate(log)
+    (result,) = log["runs"][0]["results"]
+    first, second = line_of(text, "print('a')"), line_of(text, "np.random.rand")
+    assert result["message"]["text"].endswith(f" Also at [line {second}](1).")
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert (region["startLine"], region["startColumn"], region["endLine"], region["endColumn"]) == (first, 1, first, len("print('a')") + 1)
+    (related,) = result["relatedLocations"]
+    region = related["physicalLocation"]["region"]
+    start = "result = ".__len__() + 1  # the call, not the assignment
+    assert (related["id"], region["startLine"], region["startColumn"], region["endColumn"]) == (1, second, start, start + len("np.random.rand(3)"))
+    assert "random" in related["message"]["text"]
 
 
 def test_rules_carry_metadata_and_help(sarif):
@@ -91,13 +121,24 @@ def test_sarif_for_the_whole_repository_and_suppressed_findings(tmp_path, capsys
 
 
 def test_github_annotations_name_file_line_column_and_escape_their_values():
-    finding = Finding("TI001", Severity.CRITICAL, "modules/16_x/x.py", 77, "100% bad: runs, at import", "f()",
-                      "guard it\nlike this", column=5)
+    finding = Finding("TI001", Severity.CRITICAL, "modules/16_x/x.py", 77, "100% bad: runs, at import", "    f()",
+                      "guard it\nlike this", column=5, end_line=77, end_column=8)
     line = github.render(ModuleInfo("modules/16_x/x.py"), [finding], ALL_RULES)
-    assert line == ("::error file=modules/16_x/x.py,line=77,col=5,title=TI001 test or analysis call at import time"
+    assert line == ("::error file=modules/16_x/x.py,line=77,col=5,endLine=77,endColumn=8,title=TI001 test or analysis call at import time"
                     "::100%25 bad: runs, at import%0Aguard it%0Alike this\n")
     low = Finding("SUP002", Severity.LOW, "a,b:c.py", 3, "m")
     assert github.render(ModuleInfo("a.py"), [low], ALL_RULES).startswith("::notice file=a%2Cb%3Ac.py,line=3,col=1,")
+    # a range over several lines: GitHub takes columns only within one line, so the lines alone
+    block = Finding("SE001", Severity.HIGH, "x.py", 4, "a loop", "for i in x:\n    f(i)", column=1, end_line=5, end_column=9)
+    assert github.render(ModuleInfo("x.py"), [block], ALL_RULES).startswith("::error file=x.py,line=4,endLine=5,title=SE001 ")
+
+
+def test_a_folded_finding_is_one_annotation_listing_its_other_lines():
+    parts = [Finding("SE001", Severity.HIGH, "x.py", n, f"print {n}", "print()", column=1, end_line=n, end_column=8) for n in (3, 5, 9)]
+    folded = dataclasses.replace(parts[0], folded=tuple(parts[1:]))
+    (line,) = github.render(ModuleInfo("x.py"), [folded], ALL_RULES).splitlines()
+    assert line.startswith("::error file=x.py,line=3,col=1,endLine=3,endColumn=8,title=SE001 ")
+    assert line.endswith("::print 3 (also at lines 5, 9)")
 
 
 def test_github_format_for_a_module_has_one_annotation_per_finding(audit):
@@ -106,4 +147,4 @@ def test_github_format_for_a_module_has_one_annotation_per_finding(audit):
     assert len(lines) == len(audit.findings)
     assert all(line.startswith(("::error file=", "::warning file=", "::notice file=")) for line in lines)
     home = FLAWED.resolve().relative_to(REPO_ROOT).as_posix()  # relative to the repository root, where the workflow runs
-    assert f"::error file={home}/modules/16_compression/compression.py,line=77,col=1,title=TI001 " in out
+    assert f"::error file={home}/modules/16_compression/compression.py,line=77,col=1,endLine=77,endColumn=29,title=TI001 " in out

@@ -14,14 +14,18 @@ in a small checkout built in tmp_path from CHECKOUT below, and the module is aud
 there. Adding a rule = one rule file + one fixture file + one line in RULE_FILES.
 """
 
+import ast
 import re
 from pathlib import Path
 
 import pytest
 
 from audits.auditor import Auditor
+from audits.astutil import char_column
 from audits.check import audit_source
+from audits.model import unfold
 from audits.parse import parse_text
+from audits.rules import every_rule
 from testkit.auditkit import line_of, make_checkout, marker, source
 
 FIXTURES = Path(__file__).resolve().parent / "rule_fixtures"
@@ -54,9 +58,10 @@ def expected(text: str) -> set[tuple[str, int]]:
 
 
 def audited(path: Path, tmp_path: Path) -> tuple[set[tuple[str, int]], str]:
-    """(code, line) of every finding in the fixture file, audited alone or in the fixture checkout."""
+    """(code, line) of every place of every finding in the fixture file (a finding folded from
+    several lines of one cell counts at each), audited alone or in the fixture checkout."""
     findings, text = fixture_findings(path, tmp_path)
-    return {(f.code, f.line) for f in findings}, text
+    return {(f.code, f.line) for f in unfold(findings)}, text
 
 
 def fixture_findings(path: Path, tmp_path: Path) -> tuple[list, str]:
@@ -116,7 +121,7 @@ NOT_IN_A_NOTEBOOK = {"NB002"}
 def _cell_locations(module, findings) -> set[tuple[str, str, object]]:
     """(code, cell source, "cell" for the cell's first line or marker, else the line within the body)."""
     located = set()
-    for found in findings:
+    for found in unfold(findings):
         cell = module.cell_at(found.line)
         assert cell is not None, f"{found.code} at line {found.line} lies in no cell"
         offset = "cell" if found.line == cell.start else found.line - cell.body_start
@@ -159,7 +164,7 @@ def test_rule_fixture_as_a_notebook_gives_the_same_findings_in_the_same_cells(pa
 def impact(code: str, mentioning: str, tmp_path: Path) -> tuple[tuple[str, ...], str, str]:
     """(impact of the `code` finding whose message mentions `mentioning`, the fixture text, its path in findings)."""
     findings, text = fixture_findings(FIXTURES / f"{code}.py", tmp_path)
-    [found] = [f for f in findings if f.code == code and mentioning in f.message]
+    [found] = [f for f in unfold(findings) if f.code == code and mentioning in f.message]
     return found.impact, text, found.path
 
 
@@ -219,7 +224,7 @@ def test_a_dotted_import_lists_only_the_lines_using_its_own_path(tmp_path):
     )
     text = source(impl)
     root = make_checkout(tmp_path, {**CHECKOUT, "03_widget": text})
-    findings = [f for f in Auditor(root).audit_target("3").findings if f.code == "DEP002"]
+    findings = [f for f in unfold(Auditor(root).audit_target("3").findings) if f.code == "DEP002"]
     path = "modules/03_widget/widget.py"
     assert {f.line: f.impact for f in findings} == {
         line_of(text, "as compression"): (f"{path}:{line_of(text, 'compression.prune(t)')} `c = compression.prune(t)`",),
@@ -227,3 +232,125 @@ def test_a_dotted_import_lists_only_the_lines_using_its_own_path(tmp_path):
             f"{path}:{line_of(text, 'pruning.prune(c)')} `return tinytorch.optimization.pruning.prune(c)`",
         ),  # not the line using tinytorch.core.tensor, which binds the same name `tinytorch`
     }
+
+
+# Exact ranges (issue 21): every rule's findings say where, to the column, what they are about.
+# A rule whose finding is about an AST node (a call, a statement, an import, a definition) gives
+# that node's range: start and end line and column, 1-based characters, end exclusive (a
+# definition: its `def name` / `class name`). A rule about a line, a cell marker, a comment or
+# prose gives that text without its indentation. The registry is enumerated: a new rule must be
+# placed in one of the tables below, and its fixture's findings are checked against its table.
+
+# Rules whose findings are about an AST node: the range is the node's.
+NODE_RULES = {
+    "API001": "the import statement of a test file",
+    "CC001": "the container class (its `class Name`), the import name or the attribute",
+    "DEP001": "the import statement",
+    "DEP002": "the import statement",
+    "EX002": "the test function's `def name`",
+    "EX003": "the second definition's `def name`",
+    "EX004": "the first read of the missing name on the line",
+    "EX005": "the exported definition's `def name` / `class Name`",
+    "SE001": "the call, assignment, assert or block that runs at import time",
+    "TI001": "the test or analysis call (a block: the whole block)",
+    "TST001": "the test function's `def name`",
+    "TST002": "the `except` handler or `with suppress(...)` statement",
+}
+# Rules whose findings are about text: a line, a cell's marker line, a comment, prose.
+TEXT_RULES = {
+    "EX001": "the `#| default_exp` line (or the first code cell's marker)",
+    "GR001": "the graded cell's marker line",
+    "GR002": "the solution region's lines",
+    "GR003": "the unlocked cell's marker line",
+    "NB001": "the cell's marker (or first) line",
+    "NB002": "the cell's marker line",
+    "NB003": "the cell's marker line",
+    "NB004": "the cell's marker line",
+    "NB005": "the cell's marker line",
+    "NB006": "the marker (or near-miss) line",
+    "REF001": "the prose line",
+    "REF002": "the prose line",
+    "SUP001": "the `# audit: ignore[...]` comment",
+    "SUP002": "the `# audit: ignore[...]` comment",
+    "SYN001": "the line that does not parse (a late `from __future__` import: the statement)",
+    "SYN002": "the notebook cell nbformat rejects",
+    "LAY001": "the module's first line (a folder-level problem)",
+    "LAY002": "the module's first line (a folder-level problem)",
+    "LAY003": "the test folder (no source line)",
+    "INT001": "the module (a rule that raised)",
+}
+BITE_RULES = {"BITE001", "BITE002", "BITE003", "BITE004", "BITE005", "BITE006", "BITE007", "BITE008"}  # lines of a run: cells, regions, mutated lines
+
+
+def test_every_rule_of_the_registry_says_what_its_range_is():
+    codes = {rule.code for rule in every_rule()}
+    placed = set(NODE_RULES) | set(TEXT_RULES) | BITE_RULES
+    assert codes == placed, f"place the rule in NODE_RULES or TEXT_RULES: missing {sorted(codes - placed)}, unknown {sorted(placed - codes)}"
+    assert not set(NODE_RULES) & set(TEXT_RULES)
+
+
+def _fixture(code):
+    path = FIXTURES / f"{code}.py"
+    return path if path.exists() else None
+
+
+def _node_ranges(text: str) -> set[tuple[int, int, int, int]]:
+    """Every node's range in the fixture's code (1-based characters, end exclusive), definitions'
+    `def name` too: parsed here with `ast`, independently of the rules."""
+    lines = text.split("\n")
+    module = parse_text(text, "fixture.py")
+    at = AT.match(text)
+    if at is not None and at.group(1).startswith("tests/"):
+        trees = [ast.parse(text)]  # a test file: plain Python
+    else:
+        trees = [cell.tree for cell in module.code_cells() if cell.tree is not None]
+    ranges = set()
+    for tree in trees:
+        for node in ast.walk(tree):
+            if getattr(node, "end_lineno", None) is None:
+                continue
+            start = char_column(lines[node.lineno - 1], node.col_offset)
+            end = char_column(lines[node.end_lineno - 1], node.end_col_offset)
+            ranges.add((node.lineno, start, node.end_lineno, end))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                at = lines[node.lineno - 1].index(node.name, start - 1)
+                ranges.add((node.lineno, start, node.lineno, at + len(node.name) + 1))
+    return ranges
+
+
+@pytest.mark.parametrize("code", sorted(code for code in NODE_RULES if _fixture(code)))
+def test_a_node_rule_gives_its_nodes_exact_range(code, tmp_path):
+    findings, text = fixture_findings(_fixture(code), tmp_path)
+    places = [f for f in unfold(findings) if f.code == code]
+    assert places, f"{code}'s fixture gives no {code} finding"
+    ranges = _node_ranges(text)
+    for place in places:
+        assert place.span in ranges, f"{code} at line {place.line}: {place.span} is no node's range"
+    lines = text.split("\n")
+    assert all(not lines[p.line - 1][p.column - 1].isspace() for p in places)
+
+
+@pytest.mark.parametrize("code", sorted(code for code in TEXT_RULES if _fixture(code)))
+def test_a_text_rule_gives_the_text_without_indentation(code, tmp_path):
+    findings, text = fixture_findings(_fixture(code), tmp_path)
+    places = [f for f in unfold(findings) if f.code == code]
+    assert places, f"{code}'s fixture gives no {code} finding"
+    lines = text.split("\n")
+    for place in places:
+        line, column, end_line, end_column = place.span
+        first, last = lines[line - 1], lines[end_line - 1]
+        assert column == len(first) - len(first.lstrip()) + 1 or code.startswith("SUP"), (code, place.span)
+        assert not first[column - 1].isspace() and not last[end_column - 2].isspace() and end_column <= len(last) + 1, (code, place.span)
+        if code.startswith("SUP"):
+            assert first[column - 1 : end_column - 1].startswith("# audit: ignore[") and first[end_column - 2] == "]"
+
+
+def test_columns_count_characters_not_bytes():
+    """AST offsets count UTF-8 bytes; a range is in characters (as SARIF's columnKind says)."""
+    from audits.check import audit_source
+    from testkit.auditkit import marker, source
+
+    text = source(marker("demo") + '\nlabel = "é✓"; print(label)\n')
+    (found,) = [f for f in audit_source(parse_text(text, "widget.py"), None) if f.code == "SE001"]
+    line = text.split("\n")[found.line - 1]
+    assert line[found.column - 1 : found.end_column - 1] == "print(label)"

@@ -14,6 +14,7 @@ from audits.discover import LAYOUTS as DISCOVERY_LAYOUTS
 from audits.check import audit_source
 from audits.index import RepoIndex
 from audits.parse import parse_text
+from audits.model import unfold
 
 HEADER = """# ---
 # jupyter:
@@ -72,8 +73,9 @@ def audit_text(text: str, index: RepoIndex | None = None, config=None, path: str
 
 
 def found(findings, code: str | None = None) -> list[tuple[str, int]]:
-    """(code, line) pairs, optionally only for one code."""
-    return [(f.code, f.line) for f in findings if code is None or f.code == code]
+    """(code, line) of every place, optionally only for one code: a finding folded from several
+    lines of one cell (audits.check.fold) gives each of its lines."""
+    return [(f.code, f.line) for f in unfold(findings) if code is None or f.code == code]
 
 
 # Where a module source lives in each layout discovery understands, read from its table

@@ -2,6 +2,7 @@
 
 import pytest
 
+from audits.model import unfold
 from testkit.auditkit import audit_text, found, line_of, marker, source
 
 DEMO_IMPORT = marker("demo") + "\nfrom dataclasses import dataclass\nfrom collections import OrderedDict as OD\nLIMIT = 3\n"
@@ -12,7 +13,7 @@ def test_names_only_a_demo_cell_provides_are_reported_once_at_their_first_use():
         DEMO_IMPORT,
         marker("stats", "impl") + "\n#| export\n@dataclass\nclass Stats:\n    n: int\n\n\ndef table():\n    return OD(limit=LIMIT, again=LIMIT)\n",
     )
-    findings = audit_text(text)
+    findings = unfold(audit_text(text))  # one place per line (both lines are in one cell: one folded finding)
     assert found(findings, "EX004") == [
         ("EX004", line_of(text, "@dataclass")),
         ("EX004", line_of(text, "return OD(")),
