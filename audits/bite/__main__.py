@@ -236,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-sandbox", action="store_true", help="run the course code without the operating-system sandbox: it can then read, write and delete your files, use the network and signal your processes (only for code you trust, where bubblewrap cannot run)")
     parser.add_argument("--jobs", type=_positive(int), default=os.cpu_count() or 1, help="modules run side by side (default: the CPU count)")
     parser.add_argument("--no-mutants", action="store_true", help="skip the mutants (BITE006): only the solution, student and knockout versions run")
-    parser.add_argument("--mutants-per-region", type=_positive(int), default=None, help="at most N mutants of each region, every operator in turn (default: all)")
+    parser.add_argument("--mutants-per-region", type=_positive(int), default=None, help="at most N mutants of each region, every operator in turn, none on a line whose BITE006 is suppressed (default: all)")
     parser.add_argument("--mutant-timeout", type=_positive(float), default=Limits.mutant_timeout, help="seconds one cell of a mutant may run before the mutant counts as caught (default: %(default)s)")
     add_selection(parser)
     return parser

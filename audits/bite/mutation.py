@@ -56,8 +56,15 @@ and the reason.""",
 RULES = [BITE006]
 
 
-def choose(regions: list[list[Region]], limit: int | None) -> list[list[Mutant]]:
-    """Per cell, the mutants of its regions (at most `limit` per region, chosen by `mutants.sample`)."""
+def choose(regions: list[list[Region]], limit: int | None, equivalent: frozenset[int] = frozenset()) -> list[list[Mutant]]:
+    """Per cell, the mutants of its regions (at most `limit` per region, chosen by `mutants.sample`).
+
+    A sample (`limit` given) leaves out the mutants on the lines in `equivalent` (the lines whose
+    BITE006 is suppressed: their survivors are known and declared equivalent). A known survivor
+    tells a sample nothing, and it is the costliest mutant to run: it runs every graded cell to
+    the end of the notebook. Without a limit every mutant runs, those lines' included."""
+    if limit is not None and equivalent:
+        return [[m for region in cell_regions for m in sample([m for m in mutants(region) if m.line not in equivalent], limit)] for cell_regions in regions]
     return [[mutant for region in cell_regions for mutant in sample(mutants(region), limit)] for cell_regions in regions]
 
 

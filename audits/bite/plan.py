@@ -77,7 +77,8 @@ class Plan:
 
 
 def make_plan(module: ModuleSource, mutants: bool = True, per_region: int | None = None) -> Plan:
-    """The plan of one module; with `mutants`, at most `per_region` mutants of each region (all with None)."""
+    """The plan of one module; with `mutants`, at most `per_region` mutants of each region (all with None;
+    a sample leaves out the lines marked equivalent, see mutation.choose)."""
     refusal = release_refusal(module)
     if refusal is not None:
         line, why = refusal
@@ -89,4 +90,11 @@ def make_plan(module: ModuleSource, mutants: bool = True, per_region: int | None
         return Plan(module, [], [], (autotest, why))
     cells = [cell for cell in module.code_cells() if cell.source.strip()]
     regions = [cell_regions(cell, module.conventions) if is_solution_cell(cell) and not is_manually_graded(cell) else [] for cell in cells]
-    return Plan(module, cells, regions, mutants=choose(regions, per_region) if mutants else [])
+    return Plan(module, cells, regions, mutants=choose(regions, per_region, _equivalent_lines(module) if per_region else frozenset()) if mutants else [])
+
+
+def _equivalent_lines(module: ModuleSource) -> frozenset[int]:
+    """Lines whose BITE006 is suppressed (`# audit: ignore[BITE006]`: their surviving mutants are equivalent)."""
+    from audits.check import suppressed_codes
+
+    return frozenset(number for number, text in enumerate(module.lines, 1) if "BITE006" in text and "BITE006" in suppressed_codes(text))

@@ -40,6 +40,7 @@ WORKER = Path(__file__).with_name("worker.py")
 # and its largest file (CourseDirectory.max_file_size, 100000 KB).
 IGNORED = (".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".git")
 MAX_FILE_SIZE = 100_000 * 1024
+STARTUP = 60.0  # seconds the worker may take before its first event (no course code runs before it)
 
 
 @dataclass(frozen=True)
@@ -272,15 +273,20 @@ def _command(root: Path | str, scratch: str, limits: Limits, cwd: str):
 
 
 def _collect(process: subprocess.Popen, run: Run, limits: Limits) -> None:
-    """Read events until the worker closes its output; kill it when it goes silent too long."""
+    """Read events until the worker closes its output; kill it when it goes silent too long.
+
+    Silent for longer than a cell may run (its limit and the grace the worker gives it, twice)
+    once cells run; before its first event the worker only starts (the sandbox, the interpreter,
+    IPython, reading every cell): no course code runs yet, and on a busy machine that may take
+    longer than a short cell limit, so it gets STARTUP seconds at least."""
     patience = limits.timeout + 2 * limits.grace  # the worker itself kills a child after timeout + grace
     stream = process.stdout
     buffer = b""
     last = time.monotonic()
     while True:
-        ready, _, _ = select.select([stream], [], [], 1.0)
+        ready, _, _ = select.select([stream], [], [], min(1.0, patience / 4))
         if not ready:
-            if time.monotonic() - last > patience:
+            if time.monotonic() - last > (patience if run.last_start else max(patience, STARTUP)):
                 running = ", ".join(f"{variant} at cell {cell}" for variant, cell in run.last_start.items() if variant not in run.done)
                 run.stopped = f"no progress for {patience:g} s ({running or 'starting'}): killed"
                 return

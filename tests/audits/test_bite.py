@@ -13,6 +13,7 @@ from testkit.auditkit import (
     marker,
     source,
 )
+from testkit.bitekit import reuse_bite_runs
 
 from audits.auditor import Auditor
 from audits.bite.__main__ import bite_module, main
@@ -67,7 +68,14 @@ def test_a_solution_cell_without_markers_is_replaced_whole():
 # -- fixture courses ---------------------------------------------------------------------
 
 
-def test_defects_fixture_gives_exactly_its_four_defects(capsys):
+@pytest.fixture
+def one_run_of_defects(monkeypatch):
+    """The defects fixture runs once (on one xdist worker) for the JSON report and the Markdown review."""
+    reuse_bite_runs(monkeypatch)
+
+
+@pytest.mark.xdist_group("bite-defects")
+def test_defects_fixture_gives_exactly_its_four_defects(capsys, one_run_of_defects):
     code, report = run_json(capsys, "--root", str(FIXTURES / "defects"))
     assert code == 1
     (module,) = report["modules"]
@@ -88,7 +96,8 @@ def test_defects_fixture_gives_exactly_its_four_defects(capsys):
     assert "`shift`" in uncaught["message"] and uncaught["excerpt"].splitlines()[-1].strip() == "### END SOLUTION"
 
 
-def test_markdown_review_names_the_dynamic_check_and_each_finding(capsys):
+@pytest.mark.xdist_group("bite-defects")
+def test_markdown_review_names_the_dynamic_check_and_each_finding(capsys, one_run_of_defects):
     code = main(["--root", str(FIXTURES / "defects"), "--format", "markdown"])
     review = capsys.readouterr().out
     assert code == 1
@@ -123,7 +132,9 @@ def test_nbgrader_quickstart_notebook(capsys):
 def test_cells_that_hang_or_hoard_memory_become_findings_not_a_hung_run():
     auditor = Auditor(FIXTURES / "limits")
     module = auditor.index.source(1)
-    bite = bite_module(auditor, module, Limits(timeout=1.0, grace=1.0, memory_mb=700))
+    # No mutants (a mutant that hangs is test_bite_mutation.py's): the forks that overrun are the
+    # student version and the knockouts, each killed `grace` after its cell's limit.
+    bite = bite_module(auditor, module, Limits(timeout=1.0, grace=0.5, memory_mb=700), mutants=False)
     text = "\n".join(module.lines)
     limits = {f.line: f.message for f in bite.findings if f.code == "BITE004"}
     assert set(limits) == {line_of(text, '"grade_id": "test-forever"'), line_of(text, '"grade_id": "test-hoard"')}
@@ -138,7 +149,7 @@ def test_a_solution_cell_deaf_to_every_limit_stops_the_run_with_a_finding(tmp_pa
     hang = marker("hang") + "\nimport signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\nwhile True:\n    pass\n"
     root = make_checkout(tmp_path / "course", {"01_widget": source(IMPL_TWO, hang, TEST_TWO)})
     auditor = Auditor(root)
-    bite = bite_module(auditor, auditor.index.source(1), Limits(timeout=1.0, grace=1.0))
+    bite = bite_module(auditor, auditor.index.source(1), Limits(timeout=1.0, grace=0.5), mutants=False)
     assert bite.summary.stopped is not None and "no progress" in bite.summary.stopped
     (finding,) = bite.findings  # one finding for the cell, though it also overran in the student version and a knockout
     assert finding.code == "BITE004" and not bite.bites

@@ -168,6 +168,20 @@ def test_sample_is_deterministic_and_gives_every_operator_a_turn():
     assert sample(found, None) == found and sample(found, len(found) + 5) == found
 
 
+def test_a_sample_leaves_out_the_lines_marked_equivalent_and_a_full_run_keeps_them():
+    """A sample (--mutants-per-region) skips mutants of a line whose BITE006 is suppressed: known
+    survivors, and the costliest to run; without a limit they run (and are listed as equivalent)."""
+    from audits.bite.plan import make_plan
+
+    body = solution("y = x + w  # audit: ignore[BITE006] the reason", "return y * b")
+    text = source(marker("f", "impl") + "\n" + body, marker("test-f", "test") + "\nassert f(1, 2, 3, 0) == 9\n")
+    marked = text.splitlines().index("    y = x + w  # audit: ignore[BITE006] the reason") + 1
+    lines = lambda text, limit=None: [m.line for cell in make_plan(parse_text(text), per_region=limit).mutants for m in cell]  # noqa: E731
+    sampled = lines(text, 2)
+    assert marked in lines(text) and len(sampled) == 2 and marked not in sampled
+    assert marked in lines(text.replace("  # audit: ignore[BITE006] the reason", ""), 2)
+
+
 # -- what a run of the mutants means (audits.bite.mutation), on a hand-made run ----------------
 
 

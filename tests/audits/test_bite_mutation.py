@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from testkit.auditkit import line_of, make_checkout, marker, source
+from testkit.bitekit import reuse_bite_runs
 
 from audits.bite.__main__ import main
 
@@ -37,7 +38,8 @@ def test_a_test_that_checks_only_that_something_came_back_lets_wrong_answers_thr
     assert module["bite"]["killed"] == 0 and module["bite"]["mutants"] > len(survivors)  # one finding per line
 
 
-def test_a_strict_test_kills_every_mutant_and_every_format_shows_the_score(tmp_path, capsys):
+def test_a_strict_test_kills_every_mutant_and_every_format_shows_the_score(tmp_path, capsys, monkeypatch):
+    reuse_bite_runs(monkeypatch)  # one run in every format, one without mutants
     root = make_checkout(tmp_path, {"01_widget": source(IMPL, STRICT)})
     code, out = run(capsys, root)
     assert code == 0

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from testkit.auditkit import assert_one_line_error, line_of, make_checkout, marker, source
+from testkit.bitekit import reuse_bite_runs
 
 from audits.auditor import Auditor
 from audits.bite import sandbox
@@ -265,6 +266,7 @@ HEADERS = {  # format (None: the table) -> how its header names the isolation
 
 
 def test_no_sandbox_runs_unisolated_and_every_header_says_so(tmp_path, monkeypatch, capsys):
+    reuse_bite_runs(monkeypatch)  # one run, rendered in every format
     monkeypatch.setattr(sandbox, "detect", lambda: pytest.fail("--no-sandbox must not look for a sandbox"))
     root, _ = hostile_course(tmp_path, {"pid": "import os\nassert os.getpid() > 3  # not a PID namespace's first processes\n"})
     for fmt, header in HEADERS.items():
@@ -274,7 +276,8 @@ def test_no_sandbox_runs_unisolated_and_every_header_says_so(tmp_path, monkeypat
         assert fmt not in (None, "text") or out.startswith("isolation: none (--no-sandbox)\n")
 
 
-def test_the_sandbox_is_named_in_every_header(tmp_path, capsys):
+def test_the_sandbox_is_named_in_every_header(tmp_path, capsys, monkeypatch):
+    reuse_bite_runs(monkeypatch)  # one run, rendered in every format (and one with other limits)
     root, _ = hostile_course(tmp_path, {"pid": "import os\nassert os.getpid() <= 3  # the sandbox's PID namespace\n"})
     for fmt, header in HEADERS.items():
         assert main(["--root", str(root), *(["--format", fmt] if fmt else [])]) == 0

@@ -6,13 +6,22 @@ tests/audits/test_bite_nbgrader.py's business."""
 import json
 from pathlib import Path
 
+import pytest
 from testkit.auditkit import line_of, marker, source
+from testkit.bitekit import reuse_bite_runs
 
 from audits.bite.__main__ import main
 from audits.bite.plan import make_plan
 from audits.parse import parse_text
 
 COURSE = Path(__file__).resolve().parent / "nbcourse"
+# The course runs once in the file, on one xdist worker: each test renders that run as it needs.
+pytestmark = pytest.mark.xdist_group("bite-nbcourse")
+
+
+@pytest.fixture(autouse=True)
+def one_run_of_the_course(monkeypatch):
+    reuse_bite_runs(monkeypatch)
 
 
 def bite_json(capsys, *args):
