@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from audits.astutil import nodes
+from audits.astutil import children, nodes
 from audits.rules._usage import imported_names
 
 # Nodes that open a scope of their own: names bound inside them are not globals.
@@ -61,6 +61,21 @@ def _outside(scope: ast.AST, lazy_annotations: bool) -> list[ast.AST]:
     return [scope.generators[0].iter]
 
 
+_CACHE = "_audit_scope"  # on a scope node: {lazy_annotations: (own nodes, nested scopes, bindings)}
+_READS = "_audit_reads"  # on a tree or statement: what free_loads / global_reads found, by lazy_annotations
+
+
+def _scope(scope: ast.AST, lazy_annotations: bool) -> tuple[list[ast.AST], list[ast.AST], set[str]]:
+    """(own nodes, nested scopes, bindings) of a scope, computed once per scope node: GR001, GR003
+    and EX004 ask about the same cells and functions again and again."""
+    cached = scope.__dict__.setdefault(_CACHE, {})
+    found = cached.get(lazy_annotations)
+    if found is None:
+        own, nested = _scope_nodes(scope, lazy_annotations)
+        found = cached[lazy_annotations] = (own, nested, bindings(own))
+    return found
+
+
 def _scope_nodes(scope: ast.AST, lazy_annotations: bool = False) -> tuple[list[ast.AST], list[ast.AST]]:
     """(the nodes that belong to `scope` itself, the scopes nested directly in it)."""
     own: list[ast.AST] = []
@@ -76,7 +91,7 @@ def _scope_nodes(scope: ast.AST, lazy_annotations: bool = False) -> tuple[list[a
         elif isinstance(node, ast.AnnAssign) and (in_function or lazy_annotations):
             stack.extend(filter(None, [node.target, node.value]))  # a local variable's annotation is never evaluated
         elif not isinstance(node, ast.arg):  # a parameter's annotation is read where its function is defined
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(children(node))
     return own, nested
 
 
@@ -106,8 +121,7 @@ def bindings(own: list[ast.AST]) -> set[str]:
 def module_bindings(tree: ast.Module) -> set[str]:
     """The globals a module-level tree binds, names its functions declare `global` included
     (they may bind them when called)."""
-    own, _ = _scope_nodes(tree)
-    names = bindings(own)
+    names = set(_scope(tree, False)[2])
     for node in nodes(tree, ast.Global):
         names.update(node.names)
     return names
@@ -118,20 +132,34 @@ def free_loads(scope: ast.AST, visible: tuple[set[str], ...], lazy_annotations: 
 
     `visible` holds the bindings of the enclosing function scopes and of the module.
     As in Python, a class body sees its own names, but the methods inside it do not.
+    The reads of a whole tree (`visible` empty) are found once and kept on it.
     """
-    own, nested = _scope_nodes(scope, lazy_annotations)
-    here = visible + (bindings(own),)
+    if visible:
+        return _free_loads(scope, visible, lazy_annotations)
+    reads = scope.__dict__.setdefault(_READS, {})
+    if lazy_annotations not in reads:
+        reads[lazy_annotations] = list(_free_loads(scope, visible, lazy_annotations))
+    return iter(reads[lazy_annotations])
+
+
+def _free_loads(scope: ast.AST, visible: tuple[set[str], ...], lazy_annotations: bool) -> Iterator[ast.Name]:
+    own, nested, bound = _scope(scope, lazy_annotations)
+    here = visible + (bound,)
     for node in own:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and not any(node.id in names for names in here):
             yield node
     for inner in nested:
-        yield from free_loads(inner, visible if isinstance(scope, ast.ClassDef) else here, lazy_annotations)
+        yield from _free_loads(inner, visible if isinstance(scope, ast.ClassDef) else here, lazy_annotations)
 
 
 def global_reads(statement: ast.stmt) -> set[str]:
     """The global names a module-level statement reads, at import time or when its functions run
-    (a function's parameters and locals are not globals; the names the statement binds itself are left out)."""
-    return {node.id for node in free_loads(ast.Module(body=[statement], type_ignores=[]), ())}
+    (a function's parameters and locals are not globals; the names the statement binds itself are left out).
+    Found once per statement (a definition is reached from many graded tests): do not change the set."""
+    reads = statement.__dict__.setdefault(_READS, {})
+    if "global" not in reads:
+        reads["global"] = {node.id for node in _free_loads(ast.Module(body=[statement], type_ignores=[]), (), False)}
+    return reads["global"]
 
 
 def has_future_annotations(tree: ast.Module) -> bool:
