@@ -71,9 +71,19 @@ def _runs_code(statements: list[ast.stmt]) -> bool:
     return any(isinstance(node, (ast.Call, ast.Assert, ast.Import, ast.ImportFrom)) for statement in statements for node in ast.walk(statement))
 
 
-def swallows(root: ast.AST) -> Iterator[tuple[ast.AST, str]]:
-    """(node, message) for every place under `root` that swallows the failure it should report."""
-    for node in nodes(root, ast.Try, ast.With):
+def _blocks_in(root: ast.AST, tree: ast.AST | None) -> list:
+    """The `try` and `with` statements under `root`, in source order. Given the tree that holds
+    `root`, they are read from the tree's node index (walked once for every rule) and kept when
+    their span lies within root's: indexing each test function again re-walked every test file."""
+    if tree is None:
+        return nodes(root, ast.Try, ast.With)
+    start, end = (root.lineno, root.col_offset), (root.end_lineno, root.end_col_offset)
+    return [node for node in nodes(tree, ast.Try, ast.With) if start <= (node.lineno, node.col_offset) and (node.end_lineno, node.end_col_offset) <= end]
+
+
+def swallows(root: ast.AST, tree: ast.AST | None = None) -> Iterator[tuple[ast.AST, str]]:
+    """(node, message) for every place under `root` (a node of `tree`, when given) that swallows the failure it should report."""
+    for node in _blocks_in(root, tree):
         if isinstance(node, ast.With):
             for item in node.items:
                 call = item.context_expr
@@ -109,7 +119,7 @@ def check(module, index):
         if is_graded(cell):
             roots += _graded_cell_statements(cell)
         for root in roots:
-            for node, message in swallows(root):
+            for node, message in swallows(root, cell.tree):
                 if node.lineno not in seen:
                     seen.add(node.lineno)
                     yield finding(RULE, module, node.lineno, message, suggestion=SUGGESTION, node=node)
@@ -119,7 +129,7 @@ def check(module, index):
         if test.tree is None or not test.is_test_module:
             continue
         for function in [*defined_tests(test.tree), *test_methods(test.tree)]:
-            for node, message in swallows(function):
+            for node, message in swallows(function, test.tree):
                 yield file_finding(RULE, test, node.lineno, message, suggestion=SUGGESTION, node=node)
 
 
