@@ -39,21 +39,18 @@ in the checkout. The guarantee covers a killed process, not a power cut (nothing
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
-import hashlib
 import json
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Iterator, Mapping, Optional
 
-import filelock
-import platformdirs
-
 from audits.model import InputError
+
+# filelock, platformdirs, ctypes, hashlib, shutil and tempfile are imported by the functions that
+# write: every command imports this module (the auditor calls `recover`), most only read, and
+# these imports cost about a tenth of a cold audit's start-up.
 
 JOURNAL = ".audits-journal"
 MANIFEST = "manifest.json"
@@ -78,6 +75,8 @@ def write_atomically(path: Path | str, text: str, errors: str = "strict") -> Non
     `errors` is the encoder's handler for what UTF-8 cannot hold (a lone surrogate): strict
     (UnicodeEncodeError, nothing written) for sources and the package, a replacement for reports.
     """
+    import tempfile
+
     path = Path(path)
     data = text.encode("utf-8", errors)  # before anything is created: text that cannot be encoded changes nothing
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,12 +95,17 @@ def write_atomically(path: Path | str, text: str, errors: str = "strict") -> Non
 def user_cache_folder() -> Path:
     """This user's cache folder for the harness (XDG_CACHE_HOME or ~/.cache/audits on Linux,
     ~/Library/Caches/audits on macOS, %LOCALAPPDATA%\\audits\\Cache on Windows)."""
+    import platformdirs
+
     return Path(platformdirs.user_cache_dir("audits", appauthor=False))
 
 
 def lock_path(root: Path | str) -> Path:
     """The lock file of one checkout: in the user's cache folder (a temporary folder when that is not
     writable), named by the checkout's resolved path."""
+    import hashlib
+    import tempfile
+
     name = hashlib.sha256(str(Path(root).resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:32] + ".lock"
     for folder in (user_cache_folder() / "locks", Path(tempfile.gettempdir()) / "audits-locks"):
         try:
@@ -115,6 +119,8 @@ def lock_path(root: Path | str) -> Path:
 @contextlib.contextmanager
 def locked(root: Path | str) -> Iterator[None]:
     """Hold the root's change lock (exclusive; waits for another command holding it)."""
+    import filelock
+
     with filelock.FileLock(lock_path(root)):
         yield
 
@@ -135,6 +141,8 @@ def recover(root: Path | str) -> list[Path]:
 
 
 def _recover_locked(root: Path) -> list[Path]:
+    import shutil
+
     journal = root / JOURNAL
     if not journal.exists():
         return []
@@ -197,6 +205,8 @@ def replace_tree(root: Path | str, folder: Path | str, changes: Mapping[Path, Op
     holding only caches by the deletions goes too. Text that cannot be encoded raises
     before anything is copied.
     """
+    import shutil
+
     root, folder = Path(root), Path(folder)
     encoded = {Path(path): None if text is None else text.encode("utf-8") for path, text in changes.items()}
     relative = {path: path.resolve().relative_to(folder.resolve()) for path in encoded}
@@ -229,6 +239,8 @@ def replace_tree(root: Path | str, folder: Path | str, changes: Mapping[Path, Op
 
 def _prune(folder: Path, top: Path) -> None:
     """Delete `folder` and its parents below `top` while they hold nothing but `__pycache__`."""
+    import shutil
+
     while folder != top and folder.is_dir() and all(child.name == "__pycache__" for child in folder.iterdir()):
         shutil.rmtree(folder)
         folder = folder.parent
@@ -252,6 +264,8 @@ def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths atomically (Linux renameat2 with RENAME_EXCHANGE); False where the system cannot."""
     if not sys.platform.startswith("linux"):
         return False
+    import ctypes
+
     libc = ctypes.CDLL(None, use_errno=True)
     renameat2 = getattr(libc, "renameat2", None)  # glibc 2.28 and later
     if renameat2 is None:
