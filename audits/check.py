@@ -76,7 +76,7 @@ def _suppressed_at(found: Finding, module: ModuleSource, sources, markers) -> Op
 
 
 def _suppression_comments(module: ModuleSource, index: Optional[RepoIndex]) -> list:
-    comments = hygiene_rules.suppressions(module.display_path, module.text, module.lines)
+    comments = hygiene_rules.module_suppressions(module)
     if index is not None and module.ref is not None:
         for test in index.test_files(module.ref.number):
             if "audit:" in test.text:

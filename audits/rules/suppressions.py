@@ -64,12 +64,97 @@ def _comments(text: str) -> Iterator[tuple[int, int, str]]:
                 yield number, at + 1, line[at:]
 
 
-def suppressions(path: str, text: str, lines: list[str]) -> list[Suppression]:
-    """Every suppression comment of one file."""
+def _tokens(lines: list[str], first: int):
+    """The tokens of lines[first - 1:] read as a file of their own, or None when it does not tokenize."""
+    chunk = iter([line + "\n" for line in lines])
+    try:
+        tokens = list(tokenize.generate_tokens(lambda: next(chunk, "")))
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return [(token.type, token.start[0] + first - 1, token.start[1] + 1, token.string) for token in tokens]
+
+
+def _cell_comments(module, wanted: set[int]):
+    """(line, 1-based column, comment) of the comments on the `wanted` lines of a percent-format
+    source, read cell by cell; None when the cells cannot show that it is what tokenizing the
+    whole file gives (then the caller tokenizes the whole file).
+
+    Tokenizing every line costs about a tenth of an audit, yet its answer is already known for
+    most of them: a code cell that parses tokenizes without error, starts at column 0 and ends
+    outside any string or bracket, as does each of its top-level statements. So only the lines
+    around the code cells (markers, markdown and raw cells, the header) are tokenized, each run
+    on its own, and then the statements that hold a wanted line. A run that fails, or indents (so the whole file could dedent where no
+    block began), leaves the decision to the whole file; so do notebooks, unparsed cells,
+    nbgrader's AUTOTEST lines (the parsed cell text is not the file's) and backslash
+    continuations (where Python's parser and `tokenize` disagree about indentation).
+    """
+    if module.notebook is not None or "AUTOTEST" in module.text or "\\\n" in module.text or module.text.endswith("\\"):
+        return None
+    bodies = []  # (first, last) line of each code cell body, in file order
+    for cell in module.cells:
+        if cell.is_code:
+            if cell.tree is None:
+                return None
+            if cell.end >= cell.body_start:
+                bodies.append((cell.body_start, cell.end))
+    found = []
+    runs, line = [], 1  # the lines outside code cell bodies, as (first, last) runs
+    for first, last in bodies + [(len(module.lines) + 1, len(module.lines))]:
+        if line < first:
+            runs.append((line, first - 1))
+        line = last + 1
+    for first, last in runs:
+        tokens = _tokens(module.lines[first - 1 : last], first)
+        if tokens is None or any(kind == tokenize.INDENT for kind, _, _, _ in tokens):
+            return None
+        found += [(at, column, text) for kind, at, column, text in tokens if kind == tokenize.COMMENT and at in wanted]
+    for cell in module.cells:
+        if not cell.is_code or not any(cell.body_start <= at <= cell.end for at in wanted):
+            continue
+        for first, last in _statement_blocks(cell.tree, [at for at in wanted if cell.body_start <= at <= cell.end]):
+            tokens = _tokens(module.lines[first - 1 : last], first)
+            if tokens is None:
+                return None
+            found += [(at, column, text) for kind, at, column, text in tokens if kind == tokenize.COMMENT and at in wanted]
+    return sorted(found)
+
+
+def _statement_blocks(tree, lines: list[int]) -> list[tuple[int, int]]:
+    """The (first, last) lines to tokenize for `lines` of a parsed cell: the top-level statements
+    holding them (those sharing a line taken together, decorators included), each from its first
+    line at column 0; a line between statements holds only a comment, read on its own."""
+    blocks: list[list[int]] = []
+    for node in tree.body:
+        first = min([node.lineno] + [decorator.lineno for decorator in getattr(node, "decorator_list", ())])
+        last = node.end_lineno or node.lineno
+        if blocks and first <= blocks[-1][1]:
+            blocks[-1][1] = max(blocks[-1][1], last)
+        else:
+            blocks.append([first, last])
+    wanted = []
+    for line in lines:
+        block = next(((first, last) for first, last in blocks if first <= line <= last), (line, line))
+        if block not in wanted:
+            wanted.append(block)
+    return wanted
+
+
+def module_suppressions(module) -> list[Suppression]:
+    """Every suppression comment of a parsed source (audits.model.ModuleSource): as `suppressions`,
+    tokenizing only the cells that need it when its cells allow (see `_cell_comments`)."""
+    if SUPPRESS.search(module.text) is None:
+        return []
+    wanted = {number for number, line in enumerate(module.lines, start=1) if "audit:" in line and SUPPRESS.search(line)}
+    comments = _cell_comments(module, wanted)
+    return suppressions(module.display_path, module.text, module.lines, comments)
+
+
+def suppressions(path: str, text: str, lines: list[str], comments=None) -> list[Suppression]:
+    """Every suppression comment of one file (`comments`: its comments, when already known)."""
     if SUPPRESS.search(text) is None:
         return []  # most files have none: skip tokenizing them (a fifth of a whole-course audit)
     found = []
-    for number, column, comment in _comments(text):
+    for number, column, comment in _comments(text) if comments is None else comments:
         for match in SUPPRESS.finditer(comment):
             codes = tuple(code.strip().upper() for code in match.group(1).split(",") if code.strip())
             found.append(Suppression(path, number, column + match.start(), codes, lines[number - 1] if number <= len(lines) else ""))
