@@ -179,8 +179,13 @@ class ModuleSource(NumberedLines):
 
     @property
     def display_path(self) -> str:
-        """The path to show users: relative to the checkout root when the module has one."""
-        return display_path(self.path, self.ref.root if self.ref else None)
+        """The path to show users: relative to the checkout root when the module has one.
+        Kept for the path and root it was made from: every finding asks, and resolving costs system calls."""
+        key = (self.path, self.ref.root if self.ref else None)
+        cached = self.__dict__.get("_display_path")
+        if cached is None or cached[0] != key:
+            cached = self.__dict__["_display_path"] = (key, display_path(*key))
+        return cached[1]
 
 
 def display_path(path: Path, root: Optional[Path]) -> str:
