@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Optional
 
 from audits import score as scoring
-from audits.check import audit_source
 from audits.config import Config, load_config
 from audits.conventions import DEFAULT as DEFAULT_CONVENTIONS
 from audits.conventions import Conventions
@@ -138,6 +137,8 @@ class Auditor:
         module.profile = self.profile_of(module)
         module.conventions = self.conventions_of(module)
         config = self.config if inside else Config(ignore=self.selection)
+        from audits.check import audit_source  # the rules: imported by the first audit (a cached run needs none)
+
         index = self.index if module.ref is not None else None
         suppressed: list[Finding] = []
         findings = audit_source(module, index, config, suppressed)

@@ -64,7 +64,6 @@ from audits.files import write_atomically
 from audits.model import Finding, InputError, display_path, unfold
 from audits.parallel import audit_refs, jobs_wanted
 from audits.parse import read_source
-from audits.rules import ALL_RULES
 from audits import report
 from audits.report import text as text_report
 
@@ -77,13 +76,20 @@ WRITTEN = ("markdown", "fixplan", "json")  # the reports a reviewer's run writes
 
 def render(audit: Audit, fmt: str, date: _dt.date | str, **options) -> str:
     """One module in one format of the registry (audits.report.FORMATS)."""
-    return report.render(fmt, [audit], ALL_RULES, report.Options(date, **options))
+    return report.render(fmt, [audit], _rules(), report.Options(date, **options))
 
 
 def render_all(audits: list[Audit], fmt: str, date: _dt.date | str, color: bool = False, skipped=None) -> str:
     """Every module of a run in one format of the registry: one document for JSON and SARIF, one block per module
     otherwise; `skipped` lists the course files a whole-checkout run did not audit (text and JSON show them)."""
-    return report.render(fmt, audits, ALL_RULES, report.Options(date, color=color, skipped=None if skipped is None else tuple(skipped)))
+    return report.render(fmt, audits, _rules(), report.Options(date, color=color, skipped=None if skipped is None else tuple(skipped)))
+
+
+def _rules():
+    """The static rules (imported when a report needs them: a run whose findings all come from the cache never does)."""
+    from audits.rules import ALL_RULES
+
+    return ALL_RULES
 
 
 def write_reports(audit: Audit, root: Path, date: _dt.date | str) -> list[Path]:
@@ -375,7 +381,7 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
         return verdict(audits)
     for audit in audits:  # the reviewer's command (audits.module), or tinyaudit --reports
         written = write_reports(audit, auditor.root, date)
-        out.write(text_report.render(audit.info, audit.findings, ALL_RULES, top=text_report.TOP, see=shown_path(written[0]), color=color, suppressed=audit.suppressed))
+        out.write(text_report.render(audit.info, audit.findings, _rules(), top=text_report.TOP, see=shown_path(written[0]), color=color, suppressed=audit.suppressed))
         print("reports: " + ", ".join(shown_path(p) for p in written), file=out)
     return verdict(audits)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-import audits.auditor
 import audits.cache
+import audits.check
 from audits.auditor import Auditor
 from audits.cache import CACHE_DIR, finding_from_json, finding_to_json
 from audits.model import Edit, Finding, Fix, Safety, Severity
@@ -31,13 +31,13 @@ def cached(tmp_path, monkeypatch):
     monkeypatch.delenv("AUDITS_NO_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     runs = []
-    real = audits.auditor.audit_source
+    real = audits.check.audit_source
 
     def counting(module, index, config=None, suppressed=None):
         runs.append(module.path.name)
         return real(module, index, config, suppressed)
 
-    monkeypatch.setattr(audits.auditor, "audit_source", counting)
+    monkeypatch.setattr(audits.check, "audit_source", counting)  # the auditor imports it when it first audits
     root = make_checkout(tmp_path / "course", {"01_widget": FLAWED, "02_gadget": CLEAN})
     return root, runs
 
