@@ -79,9 +79,26 @@ def audit_refs(auditor: Auditor, refs: list[ModuleRef], jobs: int = 1) -> list[R
     groups = split(auditor, refs, texts, jobs)
     if len(groups) < 2 or not can_fork():
         groups = [sorted(texts)]
+    else:
+        _load_before_forking(refs[at] for at in texts)
     for at, result in Team(auditor, refs, texts, groups).run().items():
         results[at] = result
     return results
+
+
+def _load_before_forking(refs) -> None:
+    """Import what every process will need (the rules, jupytext's cell reader, nbformat for a notebook)
+    once, before the fork: loaded lazily after it, each process would pay for the same imports."""
+    import audits.check  # noqa: F401  (the rules)
+    from audits.parse import _percent_reader_class
+
+    suffixes = {ref.path.suffix for ref in refs}
+    if ".py" in suffixes:
+        _percent_reader_class()
+    if ".ipynb" in suffixes:
+        import audits.notebook  # noqa: F401
+
+        import nbformat  # noqa: F401
 
 
 def split(auditor: Auditor, refs: list[ModuleRef], texts: dict[int, str], jobs: int) -> list[list[int]]:
