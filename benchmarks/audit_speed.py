@@ -1,6 +1,6 @@
 """How fast does the auditor review the whole course? (a script, not a test: it prints figures)
 
-    python benchmarks/audit_speed.py [--root DIR] [--repeat N] [--profile]
+    python benchmarks/audit_speed.py [--root DIR | --modules N] [--repeat N] [--profile]
 
 Measurements of `python -m audits` over every module of the checkout, and ruff
 on the same files for scale:
@@ -24,8 +24,14 @@ on the same files for scale:
   excluded: it is paid once, by notebook courses only).
 Each figure is the median of N runs, with the min and max; the subprocess runs
 also show their CPU time (every process of the audit, every thread of ruff).
-Targets (issue 13): cold at most 2x ruff on the same files, cached at most
-0.2 s. On a shared machine the numbers are noisy; compare ratios taken in the
+Targets (issue 23), checked and printed as "holds" or "MISSED" (exit 1 when one
+is missed): cold at most 1.2x ruff's wall time and 1.5x its CPU time on the same
+files, cached at most 0.1 s. `--modules N` audits a synthetic checkout of N
+modules built in a temporary folder from copies of this one's (module k is a copy
+of module (k-1) % 20 + 1, renumbered k, with its tests and checkpoint; the copies
+export to targets of their own), so the growth with the course shows: the
+targets hold at 20 and at 200 modules. The load average is printed before and
+after: on a shared machine the figures are noisy, so compare ratios taken in the
 same run. --profile adds a cProfile of one warm run.
 """
 
@@ -37,6 +43,7 @@ import gc
 import io
 import os
 import pstats
+import re
 import resource
 import shutil
 import statistics
@@ -56,6 +63,58 @@ from audits.parallel import jobs_wanted  # noqa: E402
 
 
 CPU: dict[str, list[float]] = {}  # CPU seconds of the subprocess runs, by measurement
+WALL_TARGET, CPU_TARGET, CACHED_TARGET = 1.2, 1.5, 0.1  # cold / ruff (wall, CPU), cached seconds (issue 23)
+MODULE = re.compile(r"^(\d+)_(.+)$")
+# What the audit of a checkout reads besides modules/ and tests/: configuration, the package
+# (hand-written re-exports), and the files prose may name (stale-reference rules).
+CHECKOUT_FILES = ("pyproject.toml", "README.md", "CONTRIBUTING.md", "LICENSE", "conftest.py", "pytest.ini")
+CHECKOUT_FOLDERS = ("tinytorch", "benchmarks", "audits")
+
+
+def _copy_module(source: Path, into: Path, number: int, copy: int) -> None:
+    """Module `source` (modules/NN_name) as module `number` of the synthetic checkout, with its tests.
+    A copy after the first exports to a target of its own (`core.tensor` -> `core.tensor_c2`), and
+    its title gives its new number ("# Module 19: ..." -> "# Module 199: ...")."""
+    old = MODULE.match(source.name)
+    name = old.group(2) if copy == 0 else f"{old.group(2)}_c{copy}"
+    folder = f"{number:02d}_{name}"
+    shutil.copytree(source, into / "modules" / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    if copy:
+        for path in (into / "modules" / folder).glob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            text = re.sub(r"^(#\s*\|\s*default_exp\s+\S+)", rf"\1_c{copy}", text, flags=re.MULTILINE)
+            text = re.sub(rf"^(#+\s*)Module 0*{int(old.group(1))}\b", rf"\g<1>Module {number:02d}", text, count=1, flags=re.MULTILINE)
+            path.write_text(text, encoding="utf-8")
+    tests = ROOT / "tests" / source.name
+    if tests.is_dir():
+        shutil.copytree(tests, into / "tests" / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    checkpoint = ROOT / "tests" / "checkpoints" / f"checkpoint_{source.name}.py"
+    if checkpoint.is_file():
+        shutil.copyfile(checkpoint, into / "tests" / "checkpoints" / f"checkpoint_{folder}.py")
+
+
+def synthetic_checkout(modules: int, into: Path) -> Path:
+    """A checkout of `modules` modules under `into`, from copies of this one's (see the module doc)."""
+    ours = sorted(path for path in (ROOT / "modules").iterdir() if MODULE.match(path.name) and path.is_dir())
+    for name in CHECKOUT_FILES:
+        if (ROOT / name).is_file():
+            shutil.copyfile(ROOT / name, into / name)
+    for name in CHECKOUT_FOLDERS:
+        shutil.copytree(ROOT / name, into / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    (into / "tests" / "checkpoints").mkdir(parents=True)
+    for number in range(1, modules + 1):
+        _copy_module(ours[(number - 1) % len(ours)], into, number, (number - 1) // len(ours))
+    return into
+
+
+def load() -> str:
+    """The 1, 5 and 15 minute load averages, and the CPUs (the machine may be shared)."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def verdict(holds: bool) -> str:
+    return "holds" if holds else "MISSED"
 
 
 def _children_cpu() -> float:
@@ -121,11 +180,22 @@ def summary(name: str, times: list[float]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--root", default=str(ROOT), help="checkout to audit (default: this repository)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--root", default=str(ROOT), help="checkout to audit (default: this repository)")
+    where.add_argument("--modules", type=int, metavar="N", help="audit a synthetic checkout of N modules (copies of ours, renumbered)")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each measurement")
     parser.add_argument("--profile", action="store_true", help="profile one warm run")
     args = parser.parse_args()
-    root = Path(args.root).resolve()
+    if args.modules is not None:
+        if args.modules < 1:
+            parser.error("--modules: expected 1 or more")
+        with tempfile.TemporaryDirectory() as folder:
+            return measure(synthetic_checkout(args.modules, Path(folder)), args)
+    return measure(Path(args.root).resolve(), args)
+
+
+def measure(root: Path, args: argparse.Namespace) -> int:
+    before = load()
     auditor = Auditor(root)
     sources = [ref.path for ref in auditor.refs]
     tests = audited_tests(auditor)
@@ -133,7 +203,11 @@ def main() -> int:
     audit = [sys.executable, "-m", "audits", "--root", str(root)]
 
     with tempfile.TemporaryDirectory() as user_cache:  # a private cache secret: the user's own cache is untouched
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": user_cache}
+        # The harness's bytecode is compiled once, by the first run, into a private folder, as pip
+        # compiles an installed package: with PYTHONDONTWRITEBYTECODE set (as on some CI machines),
+        # every timed run would compile all of `audits` again, which ruff, a binary, never pays.
+        env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+        env.update(PYTHONPATH=str(ROOT), XDG_CACHE_HOME=user_cache, PYTHONPYCACHEPREFIX=os.path.join(user_cache, "bytecode"))
         cold_env = {**env, "AUDITS_NO_CACHE": "1"}
         cached_env = {key: value for key, value in env.items() if key != "AUDITS_NO_CACHE"}
         timed(audit, cached_env)  # fills the cache
@@ -151,22 +225,30 @@ def main() -> int:
                 ruff.append(timed(ruff_check([str(path) for path in sources + tests]), env, "ruff"))
                 ruff_modules.append(timed(ruff_check(folders), env, "ruff mod"))
 
+    print(f"before: {before}; after: {load()}")
     print(f"files the audit reads: {len(sources)} module sources ({lines} lines) under {root}")
     print(f"  and {len(tests)} test and checkpoint files assigned to them ({line_count(tests)} lines)")
     print(summary("cold", cold) + f"  {jobs_wanted()} processes")
     print(summary("cold -j1", serial) + "  one process")
     print(summary("warm", warm))
     print(summary("cached", cached))
+    held = statistics.median(cached) <= CACHED_TARGET
     if have_ruff:
         base = statistics.median(ruff)
+        wall = statistics.median(cold) / base
+        cpu = statistics.median(CPU["cold"]) / statistics.median(CPU["ruff"])
         print(summary("ruff", ruff) + "  same files as the audit")
         print(summary("ruff mod", ruff_modules) + "  module folders only (for reference)")
-        print(f"cold / ruff   {statistics.median(cold) / base:.2f}x  same files (the target: at most 2x)")
+        print(f"cold / ruff   {wall:.2f}x wall time  same files (target: at most {WALL_TARGET}x): {verdict(wall <= WALL_TARGET)}")
+        print(f"cold / ruff   {cpu:.2f}x CPU time   same files (target: at most {CPU_TARGET}x): {verdict(cpu <= CPU_TARGET)}")
+        print(f"cold -j1 / ruff {statistics.median(serial) / base:.2f}x wall, {statistics.median(CPU['cold -j1']) / statistics.median(CPU['ruff']):.2f}x CPU  (one process, for reference)")
         print(f"cached / ruff {statistics.median(cached) / base:.2f}x  same files")
         print(f"cold / ruff   {statistics.median(cold) / statistics.median(ruff_modules):.2f}x  module folders only (not the target)")
+        held = held and wall <= WALL_TARGET and cpu <= CPU_TARGET
     else:
         print("ruff not installed: no ratio (pip install ruff)")
-    print(f"cached run {'meets' if statistics.median(cached) <= 0.2 else 'misses'} the 0.2 s target")
+        held = False
+    print(f"cached        {statistics.median(cached):.3f} s (target: at most {CACHED_TARGET} s): {verdict(statistics.median(cached) <= CACHED_TARGET)}")
     notebooks = sorted(NOTEBOOKS.glob("*.ipynb"))
     if notebooks:
         import nbformat  # noqa: F401  (imported once before timing)
@@ -184,7 +266,7 @@ def main() -> int:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
         print(out.getvalue())
-    return 0
+    return 0 if held else 1
 
 
 if __name__ == "__main__":
