@@ -48,6 +48,7 @@ from tinytorch.perf.profiling import unique_parameters
 
 INT8_MIN, INT8_MAX = -128, 127
 FLOAT32_EXACT_INTEGERS = 2**24  # every integer of magnitude up to 2**24 is exact in float32
+FLOAT32_TINY = float(np.finfo(np.float32).tiny)  # the smallest normal float32 (about 1.2e-38)
 
 # %% [markdown]
 """
@@ -80,7 +81,7 @@ the full range.
 def _as_array(values):
     """The float ndarray behind a Tensor, array or list (float32, or float64 if it was)."""
     data = np.asarray(values.data if isinstance(values, Tensor) else values)
-    return data if data.dtype == np.float64 else data.astype(np.float32)
+    return data if data.dtype == np.float64 else data.astype(np.float32, copy=False)  # callers only read it
 
 
 def quantization_params(lo, hi, symmetric=False):
@@ -314,11 +315,12 @@ class QuantizedLinear(Layer):
             # subtracting zero_point is clipping round(x / scale) to [-128 - zero_point, 127 - zero_point].
             # Divide in float32 (half the memory traffic of float64) unless the scale is too small for
             # float32's normal range, where it would underflow (the reason quantize_int8 uses float64).
-            divide_as = np.float32 if self.input_scale >= np.finfo(np.float32).tiny else np.float64  # audit: ignore[BITE006] float64 for normal scales is equivalent (only slower)
-            steps = np.round(data / divide_as(self.input_scale))
-            shifted = np.clip(steps, INT8_MIN - zero_point, INT8_MAX - zero_point, out=steps)
+            divide_as = np.float32 if self.input_scale >= FLOAT32_TINY else np.float64  # audit: ignore[BITE006] float64 for normal scales is equivalent (only slower)
+            steps = np.divide(data, divide_as(self.input_scale))  # the one new input-sized array: in place below
+            np.rint(steps, out=steps)
+            np.clip(steps, INT8_MIN - zero_point, INT8_MAX - zero_point, out=steps)
             exact = exact_accumulator_dtype(self.in_features)  # integers held as floats: BLAS, exact sums
-            out = shifted.astype(exact) @ self.weight_q.data.astype(exact)
+            out = steps.astype(exact, copy=False) @ self.weight_q.data.astype(exact)
             out *= self.input_scale * self.weight_scale
         else:
             out = data @ dequantize_int8(self.weight_q, self.weight_scale, self.weight_zero_point).data
@@ -635,7 +637,11 @@ its range must reach the outlier on both sides). This is why real systems quanti
 per output channel and clip outliers. The ratio approaches 4 as the layer grows,
 because the float32 bias is a smaller share of the bytes. The int8 forward pass is
 a little *slower* than the float one, not faster: it runs the same float matmul (on
-integer values) plus the work of quantizing the input. The last two columns show
+integer values) plus the work of quantizing the input: three passes over it (divide by
+the scale, round, clip; written in place, so no temporaries) and one over the output
+(rescale). NumPy cannot fuse them into one pass, so they cost the most where the
+matmul is cheapest (small layers, few rows); hardware int8 kernels do all of it
+while loading the values. The last two columns show
 why it holds the integers in float32: numpy hands float matmuls to an optimised
 BLAS library but has no such kernel for integers, so the identical int32 product is
 many times slower. The speed of int8 comes from hardware with int8 instructions;

@@ -1,5 +1,5 @@
 # Generated from modules/15_quantization/quantization.py by `python -m audits.export`: edit the source, not this file.
-__all__ = ["FLOAT32_EXACT_INTEGERS", "quantization_params", "quantize_int8", "dequantize_int8", "exact_accumulator_dtype", "QuantizedLinear", "quantize_model", "model_bytes", "compare_model_sizes", "Quantizer"]
+__all__ = ["FLOAT32_EXACT_INTEGERS", "FLOAT32_TINY", "quantization_params", "quantize_int8", "dequantize_int8", "exact_accumulator_dtype", "QuantizedLinear", "quantize_model", "model_bytes", "compare_model_sizes", "Quantizer"]
 
 
 # modules/15_quantization/quantization.py:40
@@ -14,13 +14,14 @@ from tinytorch.perf.profiling import unique_parameters
 
 INT8_MIN, INT8_MAX = -128, 127
 FLOAT32_EXACT_INTEGERS = 2**24  # every integer of magnitude up to 2**24 is exact in float32
+FLOAT32_TINY = float(np.finfo(np.float32).tiny)  # the smallest normal float32 (about 1.2e-38)
 
 
-# modules/15_quantization/quantization.py:80
+# modules/15_quantization/quantization.py:81
 def _as_array(values):
     """The float ndarray behind a Tensor, array or list (float32, or float64 if it was)."""
     data = np.asarray(values.data if isinstance(values, Tensor) else values)
-    return data if data.dtype == np.float64 else data.astype(np.float32)
+    return data if data.dtype == np.float64 else data.astype(np.float32, copy=False)  # callers only read it
 
 
 def quantization_params(lo, hi, symmetric=False):
@@ -57,7 +58,7 @@ def dequantize_int8(q_tensor, scale, zero_point):
     return Tensor(((q.astype(np.int32) - zero_point) * scale).astype(np.float32))
 
 
-# modules/15_quantization/quantization.py:225
+# modules/15_quantization/quantization.py:226
 def exact_accumulator_dtype(in_features):
     """float32 when every sum of `in_features` int8 products is provably exact in float32, else float64."""
     largest_product = (INT8_MAX - INT8_MIN) * -INT8_MIN  # |x_q - zx| <= 255 times |w_q| <= 128
@@ -113,11 +114,12 @@ class QuantizedLinear(Layer):
             # subtracting zero_point is clipping round(x / scale) to [-128 - zero_point, 127 - zero_point].
             # Divide in float32 (half the memory traffic of float64) unless the scale is too small for
             # float32's normal range, where it would underflow (the reason quantize_int8 uses float64).
-            divide_as = np.float32 if self.input_scale >= np.finfo(np.float32).tiny else np.float64  # audit: ignore[BITE006] float64 for normal scales is equivalent (only slower)
-            steps = np.round(data / divide_as(self.input_scale))
-            shifted = np.clip(steps, INT8_MIN - zero_point, INT8_MAX - zero_point, out=steps)
+            divide_as = np.float32 if self.input_scale >= FLOAT32_TINY else np.float64  # audit: ignore[BITE006] float64 for normal scales is equivalent (only slower)
+            steps = np.divide(data, divide_as(self.input_scale))  # the one new input-sized array: in place below
+            np.rint(steps, out=steps)
+            np.clip(steps, INT8_MIN - zero_point, INT8_MAX - zero_point, out=steps)
             exact = exact_accumulator_dtype(self.in_features)  # integers held as floats: BLAS, exact sums
-            out = shifted.astype(exact) @ self.weight_q.data.astype(exact)
+            out = steps.astype(exact, copy=False) @ self.weight_q.data.astype(exact)
             out *= self.input_scale * self.weight_scale
         else:
             out = data @ dequantize_int8(self.weight_q, self.weight_scale, self.weight_zero_point).data
@@ -136,7 +138,7 @@ class QuantizedLinear(Layer):
         return {"original_bytes": original, "quantized_bytes": stored, "compression_ratio": original / stored}
 
 
-# modules/15_quantization/quantization.py:396
+# modules/15_quantization/quantization.py:398
 # Objects whose attributes are not part of a model: never searched for layers.
 _NOT_MODEL_PARTS = (Tensor, np.ndarray, str, bytes, int, float, type, types.ModuleType,
                     types.FunctionType, types.MethodType, types.BuiltinFunctionType)
