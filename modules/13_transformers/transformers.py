@@ -176,8 +176,10 @@ class LayerNormFunction(Function):
         rows = x.data.reshape(-1, n).astype(np.float32, copy=False)  # one row per token vector; ints become floats
         centered = rows - row_means(rows)
         self.inv_std = 1.0 / np.sqrt(row_means(centered * centered) + self.eps)
-        self.x_hat = centered * self.inv_std
-        y = self.x_hat * gamma.data.reshape(-1) + beta.data.reshape(-1)
+        centered *= self.inv_std  # in place: centered is ours, and becomes x_hat (no second array)
+        self.x_hat = centered
+        y = self.x_hat * gamma.data.reshape(-1)
+        y += beta.data.reshape(-1)
         return self.output(y.reshape(x.shape))
         ### END SOLUTION
 
@@ -206,7 +208,10 @@ class LayerNormFunction(Function):
         grad_x = None
         if self.needs_grad(0):
             dx_hat = g * gamma.data.reshape(-1)
-            grad_x = self.inv_std * (dx_hat - row_means(dx_hat) - self.x_hat * row_means(dx_hat * self.x_hat))
+            # inv_std * (dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat)), updating one fresh array
+            grad_x = dx_hat - row_means(dx_hat)
+            grad_x -= self.x_hat * row_means(dx_hat * self.x_hat)
+            grad_x *= self.inv_std
             grad_x = grad_x.reshape(x.shape)
         return grad_x, grad_gamma, grad_beta
         ### END SOLUTION

@@ -45,8 +45,10 @@ class LayerNormFunction(Function):
         rows = x.data.reshape(-1, n).astype(np.float32, copy=False)  # one row per token vector; ints become floats
         centered = rows - row_means(rows)
         self.inv_std = 1.0 / np.sqrt(row_means(centered * centered) + self.eps)
-        self.x_hat = centered * self.inv_std
-        y = self.x_hat * gamma.data.reshape(-1) + beta.data.reshape(-1)
+        centered *= self.inv_std  # in place: centered is ours, and becomes x_hat (no second array)
+        self.x_hat = centered
+        y = self.x_hat * gamma.data.reshape(-1)
+        y += beta.data.reshape(-1)
         return self.output(y.reshape(x.shape))
 
     def backward(self, grad_output):
@@ -58,7 +60,10 @@ class LayerNormFunction(Function):
         grad_x = None
         if self.needs_grad(0):
             dx_hat = g * gamma.data.reshape(-1)
-            grad_x = self.inv_std * (dx_hat - row_means(dx_hat) - self.x_hat * row_means(dx_hat * self.x_hat))
+            # inv_std * (dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat)), updating one fresh array
+            grad_x = dx_hat - row_means(dx_hat)
+            grad_x -= self.x_hat * row_means(dx_hat * self.x_hat)
+            grad_x *= self.inv_std
             grad_x = grad_x.reshape(x.shape)
         return grad_x, grad_gamma, grad_beta
 
@@ -93,7 +98,7 @@ class LayerNorm(Layer):
         return [self.gamma, self.beta]
 
 
-# modules/13_transformers/transformers.py:342
+# modules/13_transformers/transformers.py:347
 class MLP(Layer):
     """Position-wise feed-forward network: Linear -> GELU -> Linear."""
 
@@ -133,7 +138,7 @@ class TransformerBlock(Layer):
         return self.ln1.parameters() + self.attention.parameters() + self.ln2.parameters() + self.mlp.parameters()
 
 
-# modules/13_transformers/transformers.py:493
+# modules/13_transformers/transformers.py:498
 def prepare_prompt(prompt_ids, max_new_tokens, temperature):
     """Check generate()'s arguments; return (ids as int64 (batch, seq), was_one_sequence)."""
     ids = np.asarray(prompt_ids.data if isinstance(prompt_ids, Tensor) else prompt_ids)
