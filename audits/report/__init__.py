@@ -239,9 +239,17 @@ def categories(rules: Mapping[str, Rule], findings: Iterable[Finding] = ()) -> l
 
 
 def line_list(numbers: Iterable[int]) -> str:
-    """"line 7" or "lines 3, 7, 12"."""
+    """"line 7", "lines 3, 7, 12", or with runs of three or more consecutive lines as ranges,
+    "lines 3, 16-43" (a folded finding of a cell with 28 prints)."""
     numbers = sorted(set(numbers))
-    return ("line " if len(numbers) == 1 else "lines ") + ", ".join(str(n) for n in numbers)
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    parts = [f"{run[0]}-{run[-1]}" if len(run) >= 3 else ", ".join(map(str, run)) for run in runs]
+    return ("line " if len(numbers) == 1 else "lines ") + ", ".join(parts)
 
 
 def is_mechanical(finding: Finding) -> bool:

@@ -212,3 +212,12 @@ def test_unknown_rule_codes_land_in_other():
     out = markdown.render(ModuleInfo("m.py", ("x",)), [f], RULES, DATE)
     assert "## 6. Other ⚠️" in out
     assert json.loads(json_report.render(ModuleInfo("m.py", ("x",)), [f], RULES))["findings"][0]["category"] == "Other"
+
+
+def test_line_lists_name_runs_of_three_or_more_lines_as_ranges():
+    from audits.report import line_list
+
+    assert line_list([7]) == "line 7"
+    assert line_list([12, 3, 7, 3]) == "lines 3, 7, 12"
+    assert line_list(range(16, 44)) == "lines 16-43"  # one cell's 28 prints, folded
+    assert line_list([1, 2, 4, 5, 6, 9]) == "lines 1, 2, 4-6, 9"
