@@ -102,7 +102,7 @@ def check_modules(module, index):
                 fixed = text[: match.start(1)] + f"{own:02d}" + text[match.end(1) :]
                 yield finding(
                     REF001, module, number, f"the module's title calls it Module {cited}, but its folder {module.ref.folder} makes it module {own:02d}.",
-                    suggestion=fixed,
+                    suggestion=fixed, columns=_citation(text, match),
                 )  # fmt: skip
                 continue
             if not words or index is None:
@@ -118,7 +118,13 @@ def check_modules(module, index):
             message = f"\"{cited_text}\" is stale: {word} is module {right:02d} ({refs[right].folder}) in this checkout"
             message += f", and module {cited:02d} is {ref.name}." if ref else "."
             fixed = text[: match.start(1)] + f"{right:02d}" + text[match.end(1) :]
-            yield finding(REF001, module, number, message, suggestion=fixed)
+            yield finding(REF001, module, number, message, suggestion=fixed, columns=_citation(text, match))  # the citation
+
+
+def _citation(text: str, match: re.Match) -> tuple[int, int]:
+    """(column, end column) of a citation in its line, 1-based: "Module 01 (Later)" with its parenthesis."""
+    end = match.end() + (1 if "(" in match.group(0) and text[match.end() : match.end() + 1] == ")" else 0)
+    return match.start() + 1, end + 1
 
 
 def _prose_lines(module) -> Iterator[tuple[int, str, bool]]:

@@ -268,7 +268,6 @@ TEXT_RULES = {
     "NB004": "the cell's marker line",
     "NB005": "the cell's marker line",
     "NB006": "the marker (or near-miss) line",
-    "REF001": "the prose line",
     "REF002": "the prose line",
     "SUP001": "the `# audit: ignore[...]` comment",
     "SUP002": "the `# audit: ignore[...]` comment",
@@ -279,14 +278,18 @@ TEXT_RULES = {
     "LAY003": "the test folder (no source line)",
     "INT001": "the module (a rule that raised)",
 }
+# Rules whose findings are about a span of text within a line: the range is that span.
+SPAN_RULES = {
+    "REF001": ("the citation `Module NN: Name`", re.compile(r"[Mm]odule \d\d(: \w+| \(\w+\))")),
+}
 BITE_RULES = {"BITE001", "BITE002", "BITE003", "BITE004", "BITE005", "BITE006", "BITE007", "BITE008"}  # lines of a run: cells, regions, mutated lines
 
 
 def test_every_rule_of_the_registry_says_what_its_range_is():
     codes = {rule.code for rule in every_rule()}
-    placed = set(NODE_RULES) | set(TEXT_RULES) | BITE_RULES
-    assert codes == placed, f"place the rule in NODE_RULES or TEXT_RULES: missing {sorted(codes - placed)}, unknown {sorted(placed - codes)}"
-    assert not set(NODE_RULES) & set(TEXT_RULES)
+    placed = set(NODE_RULES) | set(TEXT_RULES) | set(SPAN_RULES) | BITE_RULES
+    assert codes == placed, f"place the rule in NODE_RULES, TEXT_RULES or SPAN_RULES: missing {sorted(codes - placed)}, unknown {sorted(placed - codes)}"
+    assert not set(NODE_RULES) & set(TEXT_RULES) and not (set(NODE_RULES) | set(TEXT_RULES)) & set(SPAN_RULES)
 
 
 def _fixture(code):
@@ -354,3 +357,16 @@ def test_columns_count_characters_not_bytes():
     (found,) = [f for f in audit_source(parse_text(text, "widget.py"), None) if f.code == "SE001"]
     line = text.split("\n")[found.line - 1]
     assert line[found.column - 1 : found.end_column - 1] == "print(label)"
+
+
+@pytest.mark.parametrize("code", sorted(code for code in SPAN_RULES if _fixture(code)))
+def test_a_span_rule_gives_the_span_it_is_about(code, tmp_path):
+    findings, text = fixture_findings(_fixture(code), tmp_path)
+    places = [f for f in unfold(findings) if f.code == code]
+    assert places, f"{code}'s fixture gives no {code} finding"
+    lines = text.split("\n")
+    for place in places:
+        line, column, end_line, end_column = place.span
+        assert end_line == line and SPAN_RULES[code][1].fullmatch(lines[line - 1][column - 1 : end_column - 1]), (code, place.span)
+        assert column > len(lines[line - 1]) - len(lines[line - 1].lstrip()) + 1 or lines[line - 1].lstrip().startswith(("Module", "module"))
+
