@@ -221,3 +221,14 @@ def test_line_lists_name_runs_of_three_or_more_lines_as_ranges():
     assert line_list([12, 3, 7, 3]) == "lines 3, 7, 12"
     assert line_list(range(16, 44)) == "lines 16-43"  # one cell's 28 prints, folded
     assert line_list([1, 2, 4, 5, 6, 9]) == "lines 1, 2, 4-6, 9"
+
+
+def test_text_shows_the_first_places_of_a_long_folded_finding_and_counts_the_rest():
+    from audits.report.text import SOURCE_PLACES
+
+    parts = [Finding("SE001", Severity.HIGH, INFO.path, n, "prints", SOURCE[n - 1]) for n in range(11, 11 + SOURCE_PLACES + 2)]
+    folded = dataclasses.replace(parts[0], folded=tuple(parts[1:]))
+    out = text.render(INFO, [folded], RULES).splitlines()
+    assert out[2].endswith(f"(lines 11-{10 + SOURCE_PLACES + 2})")
+    assert [row.split(" | ")[0].strip() for row in out if row.split(" | ")[0].strip().isdigit()] == [str(n) for n in range(11, 11 + SOURCE_PLACES)]
+    assert out[-2] == "   | ... and 2 more places"
