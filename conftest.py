@@ -12,7 +12,8 @@ can run ``pytest --module 5`` without the later package files existing.
 
 Also set here for every run: one BLAS thread per process, numpy's and Python's RNG seeded
 from each test's id, and the hypothesis profiles ("default", bounded and the same examples
-every run; ``HYPOTHESIS_PROFILE=thorough`` for many more, new examples each run).
+every run; ``HYPOTHESIS_PROFILE=thorough`` for many more, new examples each run). And for
+speed: compiled test modules cached in the temp folder.
 """
 
 import os
@@ -26,9 +27,33 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import random  # noqa: E402  (after the thread settings, which must precede numpy)
 import re  # noqa: E402
+import sys  # noqa: E402
 import tempfile  # noqa: E402
 import zlib  # noqa: E402
 from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent
+
+# Compiled code is cached in the temp folder (`sys.pycache_prefix`, never the checkout) and written
+# while the suite is collected: in each process (every xdist worker) collection compiles every test
+# module, pytest rewriting its asserts first, and what they import, 5-10 s of CPU when nothing is
+# cached (as under PYTHONDONTWRITEBYTECODE=1, which keeps Python from writing bytecode at all).
+# Python and pytest check each cached file against its source's size and time, and write it
+# atomically (two workers may write one file). Writing stops once collected (pytest_collection):
+# a test's own short-lived modules are never cached. Not for a checkout in the temp folder itself
+# (the throwaway ones of tests/plugin), whose files would only pile up in the cache.
+PYCACHE = Path(tempfile.gettempdir()) / "tinytorch-qa-pycache"
+if not ROOT.is_relative_to(tempfile.gettempdir()):
+    sys.pycache_prefix = sys.pycache_prefix or str(PYCACHE)
+    sys.dont_write_bytecode = False
+
+# jsonschema (imported by nbformat, jupytext and nbgrader) loads `rfc3987_syntax` when it is installed,
+# only to check the "iri" format; the test extra has it (nbgrader -> jupyter-events ->
+# jsonschema[format-nongpl]). Its import builds an Earley parser: 1.5-2 s of CPU in every process
+# that imports nbformat, every xdist worker included. No test checks formats (nbformat, nbgrader and
+# our schema checks pass no format checker), and the harness alone never has it installed. Hidden
+# here (an ImportError for jsonschema, which then leaves "iri" unchecked), unless already imported.
+sys.modules.setdefault("rfc3987_syntax", None)
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -37,7 +62,6 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 threadpool_limits(limits=1, user_api="blas")
 
-ROOT = Path(__file__).resolve().parent
 NUMBERED = re.compile(r"^(?:checkpoint_)?(\d{2})_")
 SELECTION = pytest.StashKey[set | None]()  # the modules to run, None for everything
 THOROUGH_FACTOR = 10  # under the thorough profile, a test's own example bound is multiplied by this
@@ -69,6 +93,15 @@ def pytest_cmdline_main(config):
     is built once instead of once per worker. Before xdist's own hook, which would pick `load`."""
     if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", None) == "no":
         config.option.dist = "loadgroup"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_collection(session):
+    """Once collected, no more compiled code is written (see PYCACHE)."""
+    try:
+        yield
+    finally:
+        sys.dont_write_bytecode = True
 
 
 def course_modules():
