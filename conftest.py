@@ -13,7 +13,7 @@ can run ``pytest --module 5`` without the later package files existing.
 Also set here for every run: one BLAS thread per process, numpy's and Python's RNG seeded
 from each test's id, and the hypothesis profiles ("default", bounded and the same examples
 every run; ``HYPOTHESIS_PROFILE=thorough`` for many more, new examples each run). And for
-speed: compiled test modules cached in the temp folder.
+speed: compiled test modules cached in the temp folder, `pytest -n` distributed by xdist group.
 """
 
 import os
@@ -64,6 +64,7 @@ threadpool_limits(limits=1, user_api="blas")
 
 NUMBERED = re.compile(r"^(?:checkpoint_)?(\d{2})_")
 SELECTION = pytest.StashKey[set | None]()  # the modules to run, None for everything
+TEST_ID = pytest.StashKey[str]()  # a test's id as collected, before a worker adds its xdist group (seeded_rng)
 THOROUGH_FACTOR = 10  # under the thorough profile, a test's own example bound is multiplied by this
 
 # pytester runs the plugin's own tests (tests/plugin) as inner pytest sessions.
@@ -93,6 +94,17 @@ def pytest_cmdline_main(config):
     is built once instead of once per worker. Before xdist's own hook, which would pick `load`."""
     if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", None) == "no":
         config.option.dist = "loadgroup"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """(xdist, in the controller, for each worker) Tell the worker how tests are distributed.
+
+    A worker re-reads the command line, not the controller's options: without this, it never learns
+    of the `loadgroup` chosen above and never adds the group to its tests' ids, which is how the
+    controller sees the groups (the tests of a group then went to both workers, each building the
+    expensive fixture again)."""
+    node.workerinput["tinytorch_dist"] = node.config.option.dist
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -145,6 +157,8 @@ def selected_modules(config):
 
 def pytest_configure(config):
     config.stash[SELECTION] = selected_modules(config)
+    if getattr(config, "workerinput", {}).get("tinytorch_dist") == "loadgroup":
+        config.option.loadgroup = True  # read by xdist's worker when the suite is collected
     if config.pluginmanager.hasplugin("randomly"):
         # pytest-randomly shuffles the order; the seeding stays ours (`seeded_rng`:
         # from the test id alone), so a test draws the same numbers in every order.
@@ -183,6 +197,23 @@ def pytest_collection_modifyitems(config, items):
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+    for item in items:
+        item.stash[TEST_ID] = item.nodeid
+    if getattr(config.option, "loadgroup", False):  # an xdist worker of a loadgroup run
+        _add_groups_to_ids(items)
+
+
+def _add_groups_to_ids(items):
+    """Append each test's xdist_group to its id (`...::test_x[a]@group`): the controller finds the groups there.
+
+    xdist 3.8 does this by setting `item._nodeid`, which pytest 9.2 no longer reads (a node's id is
+    `str(item._id)`), so the groups were lost and their tests spread over both workers, each building
+    the group's expensive fixture again. Nothing is done where the id already ends with the group."""
+    for item in items:
+        names = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default")) for mark in item.iter_markers("xdist_group")})
+        suffix = "@" + "_".join(names)
+        if names and not item.nodeid.endswith(suffix) and hasattr(item, "_id"):
+            item._id = type(item._id).parse(item.nodeid + suffix)
 
 
 def _scale_examples(item):
@@ -200,7 +231,7 @@ def _scale_examples(item):
 @pytest.fixture(autouse=True)
 def seeded_rng(request):
     """Seed numpy's and Python's global RNG from the test's id: same numbers in any order, on any worker."""
-    seed = zlib.crc32(request.node.nodeid.encode("utf-8"))
+    seed = zlib.crc32(request.node.stash.get(TEST_ID, request.node.nodeid).encode("utf-8"))
     np.random.seed(seed)
     random.seed(seed)
     yield seed

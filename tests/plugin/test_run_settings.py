@@ -1,8 +1,11 @@
 """How the suite runs: every test under a time limit (pytest-timeout, set in pytest.ini: a test that
 loops forever fails at it), and workers distributed by xdist group (conftest.py)."""
 
+import shutil
+import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,3 +39,40 @@ def test_workers_run_the_tests_of_an_xdist_group_together_unless_a_dist_is_named
     config = SimpleNamespace(option=SimpleNamespace(numprocesses=workers, dist=dist))
     _root_conftest(pytestconfig).pytest_cmdline_main(config)
     assert config.option.dist == expected
+
+
+GROUPED = '''\
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.xdist_group("together")
+
+
+@pytest.mark.parametrize("n", range(6))
+def test_member(n):
+    (Path(os.environ["RAN_IN"]) / str(n)).write_text(f"{os.environ['PYTEST_XDIST_WORKER']} {np.random.rand()!r}", encoding="utf-8")
+'''
+
+
+def test_with_workers_a_group_runs_on_one_worker_and_draws_what_it_draws_serially(pytester, monkeypatch, tmp_path):
+    """End to end, `-n 2` with the real conftest: every test of an xdist group on one worker (the
+    worker adds the group to the test ids the controller reads), and each test's random numbers still
+    seeded from its own id, as in a serial run."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.setenv("RAN_IN", str(tmp_path))
+    shutil.copy(ROOT / "conftest.py", pytester.path)
+    shutil.copy(ROOT / "pytest.ini", pytester.path)
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests" / "test_grouped.py").write_text(GROUPED, encoding="utf-8")
+    (pytester.path / "tests" / "test_alone.py").write_text(
+        "import pytest\n\n\n@pytest.mark.parametrize('n', range(6))\ndef test_alone(n):\n    assert n >= 0\n", encoding="utf-8")
+    result = pytester.runpytest("-p", "xdist.plugin", "-p", "pytest_timeout", "-n", "2", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=12)
+    ran = {int(path.name): path.read_text(encoding="utf-8").split() for path in tmp_path.iterdir()}
+    assert sorted(ran) == list(range(6)) and len({worker for worker, _ in ran.values()}) == 1, ran
+    for n, (_, drawn) in ran.items():
+        np.random.seed(zlib.crc32(f"tests/test_grouped.py::test_member[{n}]".encode("utf-8")))
+        assert float(drawn) == np.random.rand()
