@@ -28,6 +28,9 @@ from packaging.utils import canonicalize_name
 REPO = Path(__file__).resolve().parents[2]
 HARNESS = REPO / "audits"
 COPY_IGNORE = shutil.ignore_patterns("__pycache__", "build", "*.egg-info", ".pytest_cache")
+# One worker runs the file (conftest.py: `-n` distributes by loadgroup): the harness wheel, a module
+# fixture, is built once, not once on each worker that runs a test needing it.
+pytestmark = pytest.mark.xdist_group("test_distribution")
 # What must never arrive with the harness: the course's package name, and the notebook servers nbgrader pulls in.
 FORBIDDEN = {"tinytorch", "tinytorch-qa", "numpy", "nbgrader", "jupyterlab", "notebook", "jupyter-server"}
 

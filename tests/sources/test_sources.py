@@ -2,7 +2,10 @@
 
 Both checks of a module share one interpreter (`checked`): it imports the source first
 (any output of the file descriptor 1 captured), then runs it as `__main__`. One process
-start per module instead of two; the import still happens in a fresh interpreter.
+start per module instead of two; the import still happens in a fresh interpreter. The
+cache lives in one worker, so a module's two tests are one xdist group: with `pytest -n`
+they run on the same worker and the second reads the first's result (issue 23: apart,
+each worker started the same child, and the file cost twice its serial time).
 """
 
 import functools
@@ -17,7 +20,10 @@ import pytest
 from audits.discover import find_modules
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULES = [pytest.param(ref, id=ref.folder, marks=pytest.mark.module(ref.number)) for ref in find_modules(ROOT)]
+MODULES = [
+    pytest.param(ref, id=ref.folder, marks=[pytest.mark.module(ref.number), pytest.mark.xdist_group(f"source-{ref.folder}")])
+    for ref in find_modules(ROOT)
+]
 
 # argv: source, report path. Imports the source with stdout (fd 1) captured and writes what it
 # printed and any error to the report; then runs the source as a script would run.
