@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -153,20 +154,28 @@ def test_report():
 '''
 
 
+@pytest.fixture
+def profile_restored():
+    """The inner session's conftest loads its hypothesis profile for this whole process: ours is loaded
+    again after it (in this process, not a child: a second interpreter with numpy, hypothesis and pytest
+    cost a second per run)."""
+    saved = settings.get_current_profile_name()
+    yield
+    settings.load_profile(saved)
+    assert settings.default.max_examples == settings.get_profile(saved).max_examples
+
+
 @pytest.mark.parametrize("profile, expected", [
     ("default", ["COUNT small 4 4 True", "COUNT large 150 150 True"]),  # each test's own bound, derandomized
     # thorough: 10x a test's own bound, capped by the profile's 1000, with new examples each run
     ("thorough", ["COUNT small 40 40 False", "COUNT large 1000 1000 False"]),
 ])
-def test_hypothesis_profile_sets_each_tests_example_count(pytester, checkout, monkeypatch, profile, expected):
-    """The conftest's profiles: `default` keeps a test's @settings; `thorough` scales it (THOROUGH_FACTOR).
-
-    A subprocess: loading a profile changes hypothesis's settings for the whole process.
-    """
+def test_hypothesis_profile_sets_each_tests_example_count(pytester, checkout, monkeypatch, profile, expected, profile_restored):
+    """The conftest's profiles: `default` keeps a test's @settings; `thorough` scales it (THOROUGH_FACTOR)."""
     (checkout / "tests" / "examples").mkdir()
     (checkout / "tests" / "examples" / "test_counts.py").write_text(EXAMPLE_COUNTS, encoding="utf-8")
     monkeypatch.setenv("HYPOTHESIS_PROFILE", profile)
-    result = pytester.runpytest_subprocess("-q", "-s", "-p", "no:cacheprovider", "tests/examples")
+    result = pytester.runpytest("-q", "-s", "-p", "no:cacheprovider", "tests/examples")
     assert result.ret == 0, result.stdout.str() + result.stderr.str()
     printed = [line[line.index("COUNT"):] for line in result.outlines if "COUNT" in line]  # after pytest's progress dots
     assert printed == expected
