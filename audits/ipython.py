@@ -105,7 +105,10 @@ def python_lines(body: list[str]) -> Optional[list[str]]:
     if head.startswith("%%"):
         name = head[2:].split(maxsplit=1)[0] if head[2:].strip() else ""
         return [""] * (first + 1) + body[first + 1 :] if name in PYTHON_BODY_MAGICS else None
-    lines = _manager().transform_cell("\n".join(body) + "\n").split("\n")[:-1]
+    try:
+        lines = _manager().transform_cell("\n".join(body) + "\n").split("\n")[:-1]
+    except UnicodeError:  # a lone surrogate escaped in the notebook's JSON: Python 3.13's tokenizer refuses it
+        return body  # not IPython syntax either: the cell stays as it is, and its syntax error is reported
     if len(lines) != len(body):  # a `!cmd \` continuation joined lines: keep the places, blank the commands
         return ["" if LEGACY_MAGIC.match(line) else line for line in body]
     code = [i for i, line in enumerate(lines) if line.strip()]
