@@ -97,7 +97,7 @@ class Cell:
     nbgrader_error: Optional[str] = None  # why nbgrader_text is not a JSON object
     directives: tuple[str, ...] = ()  # `#| ...` directives from the first lines, e.g. ("export",)
     tree: Optional[ast.Module] = None  # AST of a code cell, line numbers already file-relative
-    syntax_error: Optional[tuple[int, str]] = None  # (line, message) when the code does not parse
+    syntax_error: Optional[tuple] = None  # (line, message, column, end column) when the code does not parse (columns None when unknown)
     id: Optional[str] = None  # the notebook cell's id (notebook sources with nbformat >= 4.5 only)
 
     @property

@@ -167,8 +167,10 @@ def autotests(body: list[str]) -> list[str]:
     return lines
 
 
-def _compile(body_start: int, body: list[str]) -> tuple[ast.Module | None, tuple[int, str] | None]:
-    """The cell's AST with file line numbers, or (None, (line, message)).
+def _compile(body_start: int, body: list[str]) -> tuple[ast.Module | None, tuple | None]:
+    """The cell's AST with file line numbers, or (None, (line, message, column, end column)): the
+    columns of the error on that line (1-based characters, end exclusive, as SyntaxError gives
+    them for text), None when the error is not on a line of the body as written.
 
     nbgrader's AUTOTEST lines are read as the assertions they stand for (`autotests`).
     Blank lines in front of the body put every node at its line in the file
@@ -182,9 +184,15 @@ def _compile(body_start: int, body: list[str]) -> tuple[ast.Module | None, tuple
         tree = ast.parse("\n" * (body_start - 1 - shift) + "\n".join(body))
     except SyntaxError as error:
         line = min(max((error.lineno or 1) + shift, body_start), body_start + max(len(body) - 1, 0))
-        return None, (line, error.msg or "invalid syntax")
+        columns = None
+        if error.lineno is not None and error.lineno + shift == line and error.offset:
+            text = body[line - body_start] if 0 <= line - body_start < len(body) else ""
+            column = min(max(error.offset, 1), len(text) + 1)
+            same = error.end_lineno == error.lineno and error.end_offset and error.end_offset > error.offset
+            columns = (column, min(error.end_offset, len(text) + 1) if same else min(column + 1, len(text) + 1))
+        return None, (line, error.msg or "invalid syntax", *(columns or (None, None)))
     except (ValueError, RecursionError, MemoryError) as error:  # null bytes, absurd nesting
-        return None, (body_start, f"cannot be parsed ({type(error).__name__}: {error})")
+        return None, (body_start, f"cannot be parsed ({type(error).__name__}: {error})", None, None)
     return (ast.increment_lineno(tree, shift) if shift else tree), None
 
 

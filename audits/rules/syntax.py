@@ -56,13 +56,14 @@ def late_future_imports(module) -> Iterator[ast.ImportFrom]:
 def check(module, index):
     for cell in module.cells:
         if cell.is_code and cell.syntax_error is not None:
-            line, message = cell.syntax_error
+            line, message, column, end_column = cell.syntax_error
             yield finding(
                 RULE,
                 module,
                 line,
                 f"code cell at line {cell.start} does not parse: {message}.",
                 suggestion="Correct the syntax at this line so the cell parses.",
+                columns=(column, max(end_column, column)) if column is not None else None,  # where the parser stopped
             )
     where = "cell" if module.notebook is not None else "file"
     for statement in late_future_imports(module):
