@@ -297,6 +297,14 @@ def _fixture(code):
     return path if path.exists() else None
 
 
+def _places(code: str, tmp_path) -> tuple[list, str]:
+    """Every place of the rule's findings in its fixture (at least one), and the fixture's text."""
+    findings, text = fixture_findings(_fixture(code), tmp_path)
+    places = [f for f in unfold(findings) if f.code == code]
+    assert places, f"{code}'s fixture gives no {code} finding"
+    return places, text
+
+
 def _node_ranges(text: str) -> set[tuple[int, int, int, int]]:
     """Every node's range in the fixture's code (1-based characters, end exclusive), definitions'
     `def name` too: parsed here with `ast`, independently of the rules."""
@@ -323,9 +331,7 @@ def _node_ranges(text: str) -> set[tuple[int, int, int, int]]:
 
 @pytest.mark.parametrize("code", sorted(code for code in NODE_RULES if _fixture(code)))
 def test_a_node_rule_gives_its_nodes_exact_range(code, tmp_path):
-    findings, text = fixture_findings(_fixture(code), tmp_path)
-    places = [f for f in unfold(findings) if f.code == code]
-    assert places, f"{code}'s fixture gives no {code} finding"
+    places, text = _places(code, tmp_path)
     ranges = _node_ranges(text)
     for place in places:
         assert place.span in ranges, f"{code} at line {place.line}: {place.span} is no node's range"
@@ -335,9 +341,7 @@ def test_a_node_rule_gives_its_nodes_exact_range(code, tmp_path):
 
 @pytest.mark.parametrize("code", sorted(code for code in TEXT_RULES if _fixture(code)))
 def test_a_text_rule_gives_the_text_without_indentation(code, tmp_path):
-    findings, text = fixture_findings(_fixture(code), tmp_path)
-    places = [f for f in unfold(findings) if f.code == code]
-    assert places, f"{code}'s fixture gives no {code} finding"
+    places, text = _places(code, tmp_path)
     lines = text.split("\n")
     for place in places:
         line, column, end_line, end_column = place.span
@@ -361,9 +365,7 @@ def test_columns_count_characters_not_bytes():
 
 @pytest.mark.parametrize("code", sorted(code for code in SPAN_RULES if _fixture(code)))
 def test_a_span_rule_gives_the_span_it_is_about(code, tmp_path):
-    findings, text = fixture_findings(_fixture(code), tmp_path)
-    places = [f for f in unfold(findings) if f.code == code]
-    assert places, f"{code}'s fixture gives no {code} finding"
+    places, text = _places(code, tmp_path)
     lines = text.split("\n")
     for place in places:
         line, column, end_line, end_column = place.span
