@@ -79,7 +79,7 @@ class Plan:
 def make_plan(module: ModuleSource, mutants: bool = True, per_region: int | None = None) -> Plan:
     """The plan of one module; with `mutants`, at most `per_region` mutants of each region (all with None;
     a sample leaves out the lines marked equivalent, see mutation.choose)."""
-    refusal = release_refusal(module)
+    refusal = schema_refusal(module) or release_refusal(module)
     if refusal is not None:
         line, why = refusal
         return Plan(module, [], [], (line, f"nbgrader's generate_assignment refuses this notebook: {why}"))
@@ -91,6 +91,34 @@ def make_plan(module: ModuleSource, mutants: bool = True, per_region: int | None
     cells = [cell for cell in module.code_cells() if cell.source.strip()]
     regions = [cell_regions(cell, module.conventions) if is_solution_cell(cell) and not is_manually_graded(cell) else [] for cell in cells]
     return Plan(module, cells, regions, mutants=choose(regions, per_region, _equivalent_lines(module) if per_region else frozenset()) if mutants else [])
+
+
+def schema_refusal(module: ModuleSource) -> tuple[int, str] | None:
+    """(line, why) when nbgrader cannot convert this notebook, else None.
+
+    nbgrader converts a notebook with nbconvert, which validates it against nbformat's schema after
+    every preprocessor, unknown keys allowed (`relax_add_props`): a notebook that fails that check
+    (a code cell without `outputs`, as nbgrader's own cell-type-changed.ipynb) is never released.
+    Only notebooks nbformat's strict check already rejected (the audit's SYN002) are checked again."""
+    notebook = module.notebook
+    if notebook is None or notebook.invalid is None:
+        return None
+    import copy
+    import warnings
+
+    import nbformat
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nbformat.validate(copy.deepcopy(notebook.node), relax_add_props=True)
+    except nbformat.ValidationError as error:
+        where = [str(step) for step in getattr(error, "absolute_path", ()) or ()]
+        index = int(where[1]) if len(where) > 1 and where[0] == "cells" and where[1].isdigit() else None
+        line = next((cell.start for cell in module.cells if index is not None and cell.index == index), 1)
+        message = " ".join(str(getattr(error, "message", error)).split())[:200]
+        return line, f"nbformat's schema rejects it ({message}{', at ' + '/'.join(where) if where else ''}), and nbconvert checks it after every step"
+    return None
 
 
 def _equivalent_lines(module: ModuleSource) -> frozenset[int]:

@@ -9,8 +9,10 @@ the source, as autograding restores them (hidden tests included). A region is ca
 when a graded cell that passes on the solution fails with the region stubbed; regions
 of manually graded cells are not knocked out (no test is meant to check them). A cell
 that fails on the solution for want of a package, a data file or the network is one
-BITE008 per cause, listing the later solution failures it explains (a NameError for a name
-a failed cell defines) instead of one BITE001 each.
+BITE008 per cause, listing the later solution failures it explains instead of one BITE001 each:
+the same cause again, a NameError for a name such a cell should have bound, or any error in a
+cell that reads such a name (an AttributeError or a failed assert on the placeholder left in
+its place).
 """
 
 from __future__ import annotations
@@ -117,8 +119,10 @@ How to fix: fix what the message names (the static audit's NB rules show the sam
 BITE008 = _rule("BITE008", "cell needs what this machine lacks", Severity.HIGH, """\
 What it does: reports a cell that fails on the solution version because a package cannot be
 imported, a file it reads is missing, or the network is unreachable: one finding per cause,
-naming the cells that failed after it on the solution version for a name it should have
-defined (its consequences).
+naming the cells that failed after it on the solution version because of it (its
+consequences): the same cause again (another import of the package), a NameError for a name
+it should have bound, or any error in a cell that reads such a name (an AttributeError on a
+placeholder such as `table = None` bound before, an assert on it).
 
 Why it matters: until the notebook runs, no graded cell after it can be judged; the later
 failures are noise, not defects of their own.
@@ -164,17 +168,37 @@ def catchers(plan: Plan, run: Run, cell: int, region: int) -> list[int]:
     ]  # fmt: skip
 
 
-def bound_names(cell) -> set[str]:
-    """Names a cell binds (assignments, imports, defs, loop and `with` targets), as far as its AST shows."""
+def bound_names(cell, after: int = 0) -> set[str]:
+    """Names a cell binds (assignments, imports, defs, loop and `with` targets), as far as its AST shows,
+    in its statements that end at or after line `after` (0: all of them): for a cell that failed at
+    that line, the names it left unbound."""
     names: set[str] = set()
-    for node in ast.walk(cell.tree) if cell.tree is not None else ():
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, ast.alias):
-            names.add(node.asname or node.name.split(".")[0])
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
+    for statement in cell.tree.body if cell.tree is not None else ():
+        if after and (statement.end_lineno or statement.lineno) < after:
+            continue
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.alias):
+                names.add(node.asname or node.name.split(".")[0])
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
     return names
+
+
+def read_names(cell) -> list[str]:
+    """Names a cell reads, in the order its AST holds them."""
+    return [node.id for node in ast.walk(cell.tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)] if cell.tree is not None else []
+
+
+def inherited_cause(cell, outcome: Outcome, unbound: dict[str, str]) -> str | None:
+    """The cause a failing cell owes to an earlier one that failed for want of something (`unbound`: a name
+    such a cell left unbound -> its cause): a NameError for such a name, or any error in a cell that reads
+    one (an AttributeError on the placeholder bound before, `None`; an assert on it). Else None."""
+    missing = re.match(r"NameError: name '(\w+)' is not defined", outcome.message)
+    if missing is not None and missing.group(1) in unbound:
+        return unbound[missing.group(1)]
+    return next((unbound[name] for name in read_names(cell) if name in unbound), None)
 
 
 def environment_cause(outcome: Outcome) -> str | None:
@@ -222,26 +246,25 @@ def findings(plan: Plan, run: Run) -> list[Finding]:
         line, why = plan.blocked
         return [_finding(BITE007, plan, line, f"{why}; bite ran nothing and gives no verdicts.")]
     # What the machine lacks -> the cells failing on the solution for it (the first is reported), then
-    # its consequences: later cells failing with a NameError for a name such a failed cell defines.
+    # its consequences (inherited_cause): later cells failing for what such a failed cell left unbound.
     causes: dict[str, list[int]] = {}
-    undefined: dict[str, str] = {}  # a name a failed cell should have defined -> the cause it failed for
+    unbound: dict[str, str] = {}  # a name a failed cell should have bound -> the cause it failed for
     for position, outcome in sorted(run.solution.items()):
         cell = plan.cells[position]
-        cause = environment_cause(outcome) if not outcome.passed else None
-        missing = re.match(r"NameError: name '(\w+)' is not defined", outcome.message)
-        if cause is None and missing is not None:
-            cause = undefined.get(missing.group(1))
+        cause = None
+        if not outcome.passed and outcome.status not in LIMITS:
+            cause = environment_cause(outcome) or inherited_cause(cell, outcome, unbound)
         if outcome.status in LIMITS:
             limit(position, outcome, "solution version")
         elif cause is not None:
             causes.setdefault(cause, []).append(position)
-            undefined.update(dict.fromkeys(bound_names(cell), cause))
+            unbound.update(dict.fromkeys(bound_names(cell, outcome.line), cause))
         elif not outcome.passed:
             kind = "graded cell" if position in graded else "cell"
             found.append(_finding(BITE001, plan, cell.start, f"{kind} `{cell_id(cell)}` fails on the solution version: {outcome.message}{_where(outcome)}."))
     for cause, (first, *later) in causes.items():
         names = ", ".join(f"`{cell_id(plan.cells[p])}`" for p in later)
-        tail = f"; the cells that fail after it on the solution version for the same reason or a name it defines: {names}" if later else ""
+        tail = f"; the cells that fail after it on the solution version for the same reason or for what it left unbound: {names}" if later else ""
         cell, outcome = plan.cells[first], run.solution[first]
         detail = f" ({outcome.message})" if cause == NETWORK else ""  # which host, which error: the cause alone says little
         found.append(_finding(BITE008, plan, cell.start, f"`{cell_id(cell)}` cannot run here: {cause}{detail}{_where(outcome)}{tail}."))

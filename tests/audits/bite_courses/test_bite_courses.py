@@ -12,7 +12,7 @@ from testkit.bitekit import reuse_bite_runs
 
 from audits.bite.__main__ import main
 from audits.bite.plan import make_plan
-from audits.parse import parse_text
+from audits.parse import parse_file, parse_text
 
 COURSE = Path(__file__).resolve().parent / "nbcourse"
 # The course runs once in the file, on one xdist worker: each test renders that run as it needs.
@@ -39,16 +39,18 @@ def by_code(module):
 def test_the_notebook_runs_as_in_jupyter_and_only_real_defects_are_reported(capsys):
     """helper.py and data.csv beside the notebook, %env, `squares?`, `!ls`, exec(In[-2]), hidden tests:
     no cell fails on the solution but those needing a package nobody installed and a file nobody
-    shipped, which are one BITE008 each with their consequence, not four BITE001."""
-    code, (module, _) = bite_json(capsys)
+    shipped, which are one BITE008 each with their consequences, not six BITE001: a NameError for
+    what the failed cell should have bound, the same missing package imported again, and the
+    AttributeError and failed assert on the placeholder (`table = None`) the failed load left."""
+    code, (module, _, _) = bite_json(capsys)
     found = by_code(module)
     assert code == 1 and module["module"]["profile"] == "nbgrader"
     assert set(found) == {"BITE002", "BITE008", "GR001"}
     (provided,) = found["BITE002"]
     assert "`test-provided`" in provided["message"]  # a test of provided code only (helper.double)
     missing = [f["message"] for f in found["BITE008"]]
-    assert "package `bite_fixture_package_nobody_installs`" in missing[0] and "`test-value`" in missing[0]
-    assert "file `table_nobody_shipped.csv`" in missing[1] and "`test-table`" in missing[1]
+    assert "package `bite_fixture_package_nobody_installs`" in missing[0] and missing[0].endswith("`test-value`, `again`.")
+    assert "file `table_nobody_shipped.csv`" in missing[1] and missing[1].endswith("`test-table`, `rows-of-table`.")
     # 7 graded cells; 2 fail on the solution for want of a package and a file; on the student version
     # every one fails but test-provided, test-hidden-only by its hidden test alone (autograde restores
     # it). The region of `answer-t` (t = 5, a plain answer: no BITE005) is caught; `value` cannot be
@@ -59,17 +61,28 @@ def test_the_notebook_runs_as_in_jupyter_and_only_real_defects_are_reported(caps
 
 
 def test_a_notebook_nbgrader_refuses_is_one_finding_and_no_verdicts(capsys):
-    code, (_, module) = bite_json(capsys)
+    code, (_, module, _) = bite_json(capsys)
     (finding,) = module["findings"]
     assert code == 1 and finding["code"] == "BITE007"
     assert "generate_assignment refuses" in finding["message"] and "`test-f`" in finding["message"] and "points is missing" in finding["message"]
     assert module["bite"]["graded"] == 0 and module["bite"]["regions"] == 0
 
 
+def test_a_notebook_nbformat_rejects_is_one_finding_and_no_verdicts(capsys):
+    """nbgrader's own cell-type-changed.ipynb: a code cell without `outputs` (its metadata says it was
+    markdown). nbformat's schema rejects it, so nbconvert stops generate_assignment; bite judges nothing."""
+    code, (_, _, module) = bite_json(capsys)
+    (finding,) = module["findings"]
+    (cell,) = parse_file(COURSE / "source/ps3/cell-type-changed.ipynb").cells
+    assert code == 1 and finding["code"] == "BITE007" and finding["line"] == cell.start  # the cell nbformat names
+    assert "generate_assignment refuses" in finding["message"] and "'outputs' is a required property" in finding["message"]
+    assert module["bite"]["graded"] == 0 and module["bite"]["regions"] == 0
+
+
 def test_text_report_names_each_modules_profile(capsys):
     assert main(["--root", str(COURSE)]) == 1
     rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("ps")]
-    assert [(row[0], row[1]) for row in rows] == [("ps1", "nbgrader"), ("ps2", "nbgrader")]
+    assert [(row[0], row[1]) for row in rows] == [("ps1", "nbgrader"), ("ps2", "nbgrader"), ("ps3", "nbgrader")]
 
 
 IMPL = marker("two", "impl") + '\ndef two():\n    """TODO."""\n    ### BEGIN SOLUTION\n    return 2\n    ### END SOLUTION\n'
