@@ -1,6 +1,7 @@
 """How long does `python -m audits.bite` take over the whole course? (a script, not a test: it prints figures)
 
-    python benchmarks/bite_speed.py [--root DIR] [--jobs N] [--repeat N] [--no-sandbox]
+    python benchmarks/bite_speed.py [--root DIR] [--jobs N] [--repeat N] [--no-sandbox] [--no-mutants]
+    python benchmarks/bite_speed.py --against OLD [--rounds N] ...   this bite against another copy's
 
 Runs `python -m audits.bite --format json` over every module of the checkout in a fresh
 subprocess (interpreter start, parsing, the static grading rules, and for each module one
@@ -12,6 +13,12 @@ knocked out) and the slowest modules. Best of N runs. Target: well under two min
 wall-clock figures side by side are what the sandbox costs. The CPU time is printed only then:
 processes in the sandbox's PID namespace are reaped by bubblewrap's init, and their CPU time
 never reaches this process's RUSAGE_CHILDREN.
+
+`--against OLD` compares two versions of bite on the same modules: OLD is another copy of the
+repository (`git archive <commit> | tar -x -C OLD`), whose `audits` package runs instead of
+this one's (the command runs in that folder). The two alternate, N rounds, in the same minutes,
+so a busy machine weighs on both alike; each round prints both times and the load average,
+then the medians and their ratio.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -33,12 +41,13 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def one_run(root: Path, jobs: int, extra: list[str]) -> tuple[float, float, dict]:
-    """(wall seconds, CPU seconds, the JSON report) of one bite run over every module."""
+def one_run(root: Path, jobs: int, extra: list[str], code: Path = ROOT) -> tuple[float, float, dict]:
+    """(wall seconds, CPU seconds, the JSON report) of one bite run over every module, with the
+    `audits` package of the copy `code` (this repository by default)."""
     cpu, start = _children_cpu(), time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "audits.bite", "--root", str(root), "--jobs", str(jobs), "--format", "json", *extra],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=code, capture_output=True, text=True, check=False,
     )  # fmt: skip
     elapsed = time.perf_counter() - start
     if result.returncode == 2:
@@ -52,9 +61,16 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="modules side by side (default: CPU count)")
     parser.add_argument("--repeat", type=int, default=1, help="runs; the best is reported (default: 1)")
     parser.add_argument("--no-sandbox", action="store_true", help="run bite without its sandbox (to see what the sandbox costs)")
+    parser.add_argument("--no-mutants", action="store_true", help="run bite without mutants (the solution, student and knockout versions only)")
+    parser.add_argument("--against", type=Path, help="another copy of the repository: its bite and this one alternate (see the module doc)")
+    parser.add_argument("--rounds", type=int, default=3, help="with --against: rounds of one run each (default: %(default)s)")
     args = parser.parse_args()
+    extra = (["--no-sandbox"] if args.no_sandbox else []) + (["--no-mutants"] if args.no_mutants else [])
+    if args.against is not None:
+        compare(args, extra)
+        return
 
-    runs = [one_run(args.root, args.jobs, ["--no-sandbox"] if args.no_sandbox else []) for _ in range(max(1, args.repeat))]
+    runs = [one_run(args.root, args.jobs, extra) for _ in range(max(1, args.repeat))]
     wall, cpu, report = min(runs, key=lambda run: run[0])
     modules = report["modules"]
     graded = sum(m["bite"]["graded"] for m in modules)
@@ -70,6 +86,31 @@ def main() -> None:
     print(f"  findings    {findings}")
     slowest = sorted(modules, key=lambda m: -m["bite"]["seconds"])[:5]
     print("  slowest modules: " + ", ".join(f"{m['module']['folder']} {m['bite']['seconds']:.1f} s" for m in slowest))
+
+
+def compare(args, extra: list[str]) -> None:
+    """This bite and the one in `args.against`, alternated, on the same modules (see the module doc)."""
+    print(f"bite {' '.join(extra) or '(defaults)'} --jobs {args.jobs} over {args.root}: this copy ({ROOT}) against {args.against}, {args.rounds} rounds alternated")
+    print(f"CPU: {os.cpu_count()} x {_cpu_model()}")
+    times: dict[str, list[float]] = {"this": [], "old": []}
+    for number in range(1, max(1, args.rounds) + 1):
+        row = []
+        for name, code in (("this", ROOT), ("old", args.against)) if number % 2 else (("old", args.against), ("this", ROOT)):
+            load = os.getloadavg()[0]
+            wall, cpu, report = one_run(args.root, args.jobs, extra, code)
+            findings = sum(len(m["findings"]) for m in report["modules"])
+            times[name].append(wall)
+            row.append(f"{name} {wall:5.1f} s" + (f" ({cpu:5.1f} s CPU)" if args.no_sandbox else "") + f", {findings} findings, load {load:.1f}")
+        print(f"  round {number}: " + "; ".join(row))
+    this, old = statistics.median(times["this"]), statistics.median(times["old"])
+    print(f"median wall-clock: this {this:.1f} s, old {old:.1f} s: this / old = {this / old:.2f}")
+
+
+def _cpu_model() -> str:
+    try:
+        return next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return "unknown CPU"
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ Events (every one has "variant": "solution" | "student" | "knockout:<cell>:<regi
     {"event": "error", "message": "..."}                the worker itself failed
 """
 
+import __future__
 import ast
 import functools
 import json
@@ -55,6 +56,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
 LIMIT_STATUSES = ("timeout", "memory", "killed")
+FUTURES = [getattr(__future__, name) for name in __future__.all_feature_names]
 
 
 class CellTimeout(BaseException):
@@ -79,6 +81,7 @@ class CellCompiler(CachingCompiler):
         self.offset = 0
         self.file_lines = []  # the file's lines as run so far, for linecache (tracebacks, inspect)
         self.trees = {}  # (text, offset, flags, mode) -> parsed tree: each cell text is parsed once, forks included
+        self.codes = {}  # (id(statement), mode, flags, filename) -> (statement, code): each statement compiled once, forks included
         self.shell = None
 
     def get_code_name(self, raw_code, transformed_code, number):
@@ -92,6 +95,23 @@ class CellCompiler(CachingCompiler):
         self.file_lines[self.offset:end] = lines
         linecache.cache[self.path] = (sum(map(len, self.file_lines)), None, self.file_lines, self.path)
         return self.path
+
+    def __call__(self, source, filename, symbol, **kwargs):
+        """Compile one statement of a cell (IPython compiles a cell statement by statement), once per
+        statement, mode and flags: the parsed statements are shared (`trees`), and so are their code
+        objects, in this process and in every fork made after (Worker.warm compiles the solution's)."""
+        if kwargs or not isinstance(source, (ast.Module, ast.Interactive)) or len(source.body) != 1:
+            return super().__call__(source, filename, symbol, **kwargs)
+        statement = source.body[0]
+        key = (id(statement), symbol, self.flags, filename)
+        entry = self.codes.get(key)
+        if entry is None or entry[0] is not statement:  # the entry keeps its statement alive: an id is never reused under it
+            entry = self.codes[key] = (statement, super().__call__(source, filename, symbol))
+        else:  # what compiling does besides: a __future__ import holds for the cells after it
+            for feature in FUTURES:
+                if entry[1].co_flags & feature.compiler_flag:
+                    self.flags |= feature.compiler_flag
+        return entry[1]
 
     def ast_parse(self, source, filename="<unknown>", symbol="exec"):
         offset, self.offset = self.offset, 0  # the cell's own parse; a magic parsing more code later gets 0
@@ -128,16 +148,28 @@ def _share_async_check():
     interactiveshell._should_be_async = should_be_async
 
 
+class CellShell(InteractiveShell):
+    """IPython's shell without tab completion (IPCompleter and its import: a batch run completes nothing)."""
+
+    def init_completer(self):
+        self.Completer = None
+
+
 def make_shell(path):
     """An IPython shell as a kernel has it, minus what costs time and shows nothing here: no history
-    database (In/Out still kept), no traceback rendering (the output goes to /dev/null)."""
+    database (In/Out still kept), no traceback rendering and no display formatting (the output goes
+    to /dev/null: a value's text, HTML or PNG forms are never made; `_`, `Out` and a trailing `;` as
+    in Jupyter), no tab completion."""
     _share_async_check()
     config = Config()
     config.HistoryManager.enabled = False
-    shell = InteractiveShell(config=config, compiler_class=CellCompiler)
+    config.DisplayFormatter.active_types = []  # every mime-type formatter off
+    shell = CellShell(config=config, compiler_class=CellCompiler)
     shell.compile.path = path
     shell.compile.shell = shell
     shell.input_transformer_manager.transform_cell = _cached_transform(shell.input_transformer_manager.transform_cell)
+    # The displayhook tokenizes the cell's text at every value it shows, for a trailing `;`: once per text.
+    shell.displayhook.semicolon_at_end_of_expression = functools.lru_cache(maxsize=None)(shell.displayhook.semicolon_at_end_of_expression)
     quiet = lambda *args, **kwargs: None  # noqa: E731
     shell.showtraceback = shell.showsyntaxerror = shell.showindentationerror = quiet
     # IPython 9 also renders each error's traceback (pygments, ~0.5 s) to keep it in the history; a name only here.
@@ -368,10 +400,12 @@ class Worker:
 
     def warm(self):
         """Prepare every cell text of every variant once, here, so that the forks inherit the work:
-        IPython's transforms, its top-level-await check and the parsed tree."""
+        IPython's transforms, its top-level-await check, the parsed tree, the trailing-`;` check, and
+        the compiled statements of the solution's cells (which every fork after them runs again)."""
         import IPython.core.interactiveshell as interactiveshell
 
         compiler = self.shell.compile
+        flags = running = compiler.flags  # `running`: the __future__ flags the solution's cells will have set by then
         for cell in self.cells:
             for source in {cell["solution"], cell["student"], *cell["knockouts"], *(m["source"] for m in cell.get("mutants", ()))}:
                 blank, body = _body(source)
@@ -380,12 +414,29 @@ class Worker:
                     if transformed is None:
                         continue
                     interactiveshell._should_be_async(transformed)
+                    self.shell.displayhook.semicolon_at_end_of_expression(transformed)
                     compiler.offset = cell["line"] - 1 + blank
-                    compiler.ast_parse(transformed, compiler.path)
+                    tree = compiler.ast_parse(transformed, compiler.path)
+                    if source == cell["solution"] and tree.body:
+                        compiler.flags = running
+                        self._compile(tree.body)
+                        running = compiler.flags
                 except Exception:  # noqa: BLE001 - the cell reports it when it runs
                     pass
                 finally:
-                    compiler.offset = 0
+                    compiler.offset, compiler.flags = 0, flags
+
+    def _compile(self, statements):
+        """Compile a cell's statements as IPython's run_ast_nodes will (the last one in "single" mode when
+        it is an expression, the others in "exec" mode, top-level await allowed), into the compiler's store."""
+        compiler = self.shell.compile
+        last = len(statements) - 1 if isinstance(statements[-1], ast.Expr) and self.shell.ast_node_interactivity == "last_expr" else None
+        with compiler.extra_flags(getattr(ast, "PyCF_ALLOW_TOP_LEVEL_AWAIT", 0) if self.shell.autoawait else 0):
+            for number, statement in enumerate(statements):
+                if number == last:
+                    compiler(ast.Interactive([statement]), compiler.path, "single")
+                else:
+                    compiler(ast.Module([statement], []), compiler.path, "exec")
 
     def run(self):
         self.warm()
