@@ -283,14 +283,14 @@ def _listing(folder: Path) -> tuple[list[Path], list[Path]]:
     return sorted(files), sorted(folders)
 
 
-def _walk(root: Path, top: Path):
+def _walk(root: Path, top: Path, tests: frozenset[str] = frozenset()):
     """(folder, its course files) under `top`, in sorted order, without hidden folders or folders that
-    hold no course sources (NOT_COURSE)."""
+    hold no course sources (NOT_COURSE, and the course's own test folders `tests`, relative to root)."""
     files, folders = _listing(top)
     yield top, [path for path in files if path.suffix in SUFFIXES and _is_course_file(path)]
     for child in folders:
-        if child.name not in NOT_COURSE and not child.name.endswith(".egg-info"):
-            yield from _walk(root, child)
+        if child.name not in NOT_COURSE and not child.name.endswith(".egg-info") and _rel(child, root) not in tests:
+            yield from _walk(root, child, tests)
 
 
 def _source_folders(root: Path, base: str) -> list[Path]:
@@ -306,7 +306,7 @@ def _source_folders(root: Path, base: str) -> list[Path]:
     return sorted(found, key=lambda folder: (folder.name != base, folder.name))
 
 
-def _notebook_candidates(root: Path, skipped: dict[Path, str]) -> list[_Candidate]:
+def _notebook_candidates(root: Path, skipped: dict[Path, str], tests: frozenset[str] = frozenset()) -> list[_Candidate]:
     """nbgrader's `source/<assignment>/<name>.ipynb`: every notebook of an assignment is a module, in
     every source folder (`source (Fall2020)/` beside `source/`: its assignments keep the folder's name)
     and at any depth (`source/Project/<topic>/<name>.ipynb`: the assignment is `Project/<topic>`)."""
@@ -316,7 +316,7 @@ def _notebook_candidates(root: Path, skipped: dict[Path, str]) -> list[_Candidat
             continue
         for base in _source_folders(root, layout.base):
             prefix = "" if base.name == layout.base else base.name + "/"
-            for folder, files in _walk(root, base):
+            for folder, files in _walk(root, base, tests):
                 notebooks = [path for path in files if path.suffix == ".ipynb"]
                 if folder == base:
                     for path in notebooks:
@@ -330,12 +330,12 @@ def _notebook_candidates(root: Path, skipped: dict[Path, str]) -> list[_Candidat
     return found
 
 
-def _loose_candidates(root: Path) -> tuple[list[_Candidate], list[_Candidate]]:
+def _loose_candidates(root: Path, tests: frozenset[str] = frozenset()) -> tuple[list[_Candidate], list[_Candidate]]:
     """A course without any layout's folder: every notebook, and every `.py` with nbgrader cell metadata
     (old-style percent sources, `# %% {"nbgrader": ...}`), in any folder (`ps1/`, `Notebooks/`), is a module;
     numbered by its folder (`02_loops/`) when it is the only one there. nbgrader's output folders are not sources."""
     numbered, unnumbered = [], []
-    for folder, files in _walk(root, root):
+    for folder, files in _walk(root, root, tests):
         if folder != root and folder.relative_to(root).parts[0] in NBGRADER_OUTPUT:
             continue
         sources = [path for path in files if path.suffix == ".ipynb" or _nbgrader_percent(path)]
@@ -434,16 +434,18 @@ def discover(root: Path | str = ".", config=None, walk: bool = True) -> Discover
         raise InputError(f"root {root} is not a readable directory")
     patterns = config.sources if config is not None else ()
     order = config.modules if config is not None else ()
+    # the course's test folders (audits.conventions) hold tests, never module sources
+    tests = frozenset((config.conventions.tests, config.conventions.checkpoints)) if config is not None else frozenset()
     skipped: dict[Path, str] = {}
     if patterns:
         numbered, unnumbered = _glob_candidates(root, patterns)
     else:
         numbered, unnumbered = _folder_candidates(root)
-        notebooks = _notebook_candidates(root, skipped)
+        notebooks = _notebook_candidates(root, skipped, tests)
         numbered += [c for c in notebooks if c.number is not None]
         unnumbered += [c for c in notebooks if c.number is None]
         if not numbered and not unnumbered and walk:
-            numbered, unnumbered = _loose_candidates(root)  # a course without source/ or modules/
+            numbered, unnumbered = _loose_candidates(root, tests)  # a course without source/ or modules/
     ignored = _GitIgnore(root)
     generated: list[Path] = []
 
@@ -493,7 +495,7 @@ def discover(root: Path | str = ".", config=None, walk: bool = True) -> Discover
                 skipped.setdefault(path, f"a second source of {ref.key} ({_rel(ref.path, root)} is audited)")
     for path in generated:
         skipped[path] = "a generated copy (the checkout's .gitignore ignores it; the tracked source is audited)"
-    listed = _skipped(root, refs, skipped, bool(patterns)) if walk else sorted((_rel(path, root), why) for path, why in skipped.items())
+    listed = _skipped(root, refs, skipped, bool(patterns), tests) if walk else sorted((_rel(path, root), why) for path, why in skipped.items())
     return Discovery(root, refs, duplicates, sorted(set(generated)), order_note=note, skipped=listed)
 
 
@@ -504,12 +506,12 @@ def _rel(path: Path, root: Path) -> str:
         return Path(path).as_posix()
 
 
-def _skipped(root: Path, refs: list[ModuleRef], known: dict[Path, str], configured: bool) -> list[tuple[str, str]]:
+def _skipped(root: Path, refs: list[ModuleRef], known: dict[Path, str], configured: bool, tests: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
     """(path, reason) for every course-looking file under root that is not audited."""
     audited = {ref.path for ref in refs}
     listed = dict(known)
     has_source = any(root.joinpath(layout.base).is_dir() for layout in LAYOUTS if layout.kind == "notebooks")
-    for folder, files in _walk(root, root):
+    for folder, files in _walk(root, root, tests):
         top = folder.relative_to(root).parts[0] if folder != root else ""
         for path in files:
             if path in audited or path in listed:

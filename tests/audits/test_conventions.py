@@ -134,6 +134,20 @@ def test_export_writes_the_courses_package(tmp_path):
     assert not (root / "tinytorch").exists()
 
 
+def test_the_courses_test_folder_holds_no_module_sources(tmp_path):
+    """A course without modules/ or source/: its notebooks anywhere are modules, but never those in its test folder."""
+    notebook = json.dumps({"cells": [{"cell_type": "code", "execution_count": None, "id": "c1", "metadata": {}, "outputs": [],
+                                      "source": "x = 1\n"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})  # fmt: skip
+    for relative in ("lessons/loops.ipynb", "spec/loops_check.ipynb"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(notebook, encoding="utf-8")
+    assert sorted(ref.path.name for ref in Auditor(tmp_path).refs) == ["loops.ipynb", "loops_check.ipynb"]
+    (tmp_path / "pyproject.toml").write_text('[tool.audits]\ntests = "spec"\n', encoding="utf-8")
+    auditor = Auditor(tmp_path)
+    assert [ref.path.name for ref in auditor.refs] == ["loops.ipynb"]
+    assert "spec/loops_check.ipynb" not in dict(auditor.index.discovery.skipped)  # a test, not a course file left out
+
+
 # -- nbgrader_config.py is read, never run -------------------------------------------------------
 
 
