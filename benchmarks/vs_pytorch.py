@@ -56,7 +56,7 @@ from tinytorch.core.autograd import MatmulBackward, no_grad, topological_order  
 from tinytorch.core.layers import Linear  # noqa: E402
 from tinytorch.core.losses import CrossEntropyLoss  # noqa: E402
 from tinytorch.core.optimizers import SGD, Adam  # noqa: E402
-from tinytorch.core.spatial import Conv2d, Conv2dFunction, MaxPool2d, im2col  # noqa: E402
+from tinytorch.core.spatial import Conv2d, Conv2dFunction, MaxPool2d  # noqa: E402
 from tinytorch.core.tensor import Tensor  # noqa: E402
 from tinytorch.core.transformer import GPT  # noqa: E402
 from tinytorch.perf.memoization import enable_kv_cache  # noqa: E402
@@ -247,7 +247,7 @@ def graph_products(loss):
         elif isinstance(node, Conv2dFunction):
             weight = node.inputs[1].data
             matrix = weight.reshape(weight.shape[0], -1)
-            cols = im2col(node.xp, weight.shape[2:], node.stride)
+            cols = node.columns(weight.shape[2:])  # the matrices the step multiplies (wide rows at stride 1)
             g = np.ones((cols.shape[0], matrix.shape[0], cols.shape[2]), dtype=np.float32)
             products += [(matrix, cols), (g, cols.transpose(0, 2, 1)), (matrix.T, g)]
     return products

@@ -39,7 +39,7 @@ import math
 import numbers
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from tinytorch.core.autograd import Function
 from tinytorch.core.layers import Layer, positive_int
@@ -258,6 +258,103 @@ if __name__ == "__main__":
 
 # %% [markdown]
 """
+## Wide rows: stride 1 with long copies
+
+im2col's copy and col2im's adds move one output row (Wo pixels) at a time: 16 pixels
+for a 16x16 feature map, so numpy spends much of its time starting short loops. With
+stride 1 there is a layout whose copies move whole images instead. Flatten each padded
+plane (Hp x Wp) row by row and let every output row be Wp wide instead of Wo: window
+(y, x) at kernel offset (i, j) reads flat pixel (y + i) * Wp + x + j, so for a fixed
+offset the Ho * Wp "wide" windows read ONE contiguous run of the flat plane, starting
+at i * Wp + j:
+
+```
+padded plane 4x4, kernel 3, Ho = Wo = 2          offset (i, j) reads flat[i*4 + j : i*4 + j + Ho*Wp]
+ a b c d                                         (0, 0): a b c d e f g h    columns x = 0, 1 are windows,
+ e f g h     flat: a b c d e f g h i j ...        (0, 1): b c d e f g h i    x = 2, 3 are junk
+ i j k l                                          (1, 0): e f g h i j k l
+ m n o p
+```
+
+The Wp - Wo junk columns per row are windows that wrap around the row's edge. Forward
+computes them and crops them off; backward gives them a zero gradient, so they add
+nothing when col2im adds the runs back. Reading the last offset's run runs kw - 1
+pixels past the plane, so the padded input keeps that many spare zeros at its end.
+The price: matrices Wp / Wo wider (18 / 16 for a padded 16x16 map), about that much more
+matmul work, to replace kh*kw*C*Ho short copies by kh*kw*C long ones.
+"""
+
+# %% nbgrader={"grade": false, "grade_id": "wide-rows", "locked": true, "schema_version": 3, "solution": false, "task": false}
+#| export
+def pad_rows(data, padding, spare):
+    """Zero-padded NCHW images, each padded plane flattened row by row plus `spare` zeros: (N, C, Hp*Wp + spare)."""
+    n, c, height, width = data.shape
+    ph, pw = padding
+    padded_hw = (height + 2 * ph, width + 2 * pw)
+    rows = np.zeros((n, c, padded_hw[0] * padded_hw[1] + spare), dtype=np.float32)
+    plane_view(rows, padded_hw)[:, :, ph:ph + height, pw:pw + width] = data
+    return rows
+
+
+def plane_view(rows, padded_hw):
+    """The (N, C, Hp, Wp) padded images inside flattened planes (a view without the spare zeros)."""
+    hp, wp = padded_hw
+    return rows[:, :, :hp * wp].reshape(rows.shape[0], rows.shape[1], hp, wp)
+
+
+def im2col_rows(rows, padded_hw, kernel):
+    """Stride-1 im2col on flattened planes: (N, C*kh*kw, Ho*Wp); column y*Wp + x is window (y, x).
+
+    Columns with x >= Wo are junk (windows wrapping around a row's edge): crop them from the product.
+    """
+    (hp, wp), (kh, kw) = padded_hw, kernel
+    n, c, _ = rows.shape
+    run = (hp - kh + 1) * wp  # Ho wide output rows
+    step_n, step_c, step = rows.strides
+    # Offset (i, j) of every window is one contiguous run starting at pixel i * Wp + j: a view, copied once.
+    runs = as_strided(rows, (n, c, kh, kw, run), (step_n, step_c, wp * step, step, step), writeable=False)
+    return runs.reshape(n, c * kh * kw, run)
+
+
+def col2im_rows(cols, padded_shape, kernel):
+    """Adjoint of im2col_rows for stride 1: (N, C*kh*kw, Ho*Wp) -> padded images (N, C, Hp, Wp).
+
+    The junk columns must hold zeros (backward gives them a zero output gradient).
+    """
+    n, c, hp, wp = padded_shape
+    kh, kw = kernel
+    run = (hp - kh + 1) * wp
+    grads = cols.reshape(n, c, kh, kw, run)
+    rows = np.zeros((n, c, hp * wp + kw - 1), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            start = i * wp + j
+            rows[:, :, start:start + run] += grads[:, :, i, j]  # one long add per offset and plane
+    return plane_view(rows, (hp, wp))
+
+# %% nbgrader={"grade": true, "grade_id": "test-wide-rows", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+def test_unit_wide_rows():
+    """Wide-row im2col holds im2col's columns plus junk ones; its col2im is col2im when the junk is zero."""
+    x = np.random.randn(2, 3, 4, 5).astype(np.float32)
+    rows = pad_rows(x, (1, 2), spare=2)
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (2, 2)))
+    assert rows.shape == (2, 3, 6 * 9 + 2) and np.array_equal(plane_view(rows, (6, 9)), xp)
+    assert not rows[:, :, 6 * 9:].any()  # the spare zeros
+    wide = im2col_rows(rows, (6, 9), (2, 3))  # Ho = 5, Wo = 7, Wp = 9
+    assert wide.shape == (2, 18, 5 * 9)
+    cols = wide.reshape(2, 18, 5, 9)[..., :7].reshape(2, 18, 35)
+    assert np.array_equal(cols, im2col(xp, (2, 3), (1, 1)))
+    grads = np.zeros((2, 18, 5, 9), dtype=np.float32)
+    grads[..., :7] = np.random.randn(2, 18, 5, 7)
+    back = col2im_rows(grads.reshape(2, 18, 45), xp.shape, (2, 3))
+    assert np.allclose(back, col2im(grads[..., :7].reshape(2, 18, 35), xp.shape, (5, 7), (2, 3), (1, 1)), atol=1e-5)
+    print("✅ wide rows work")
+
+if __name__ == "__main__":
+    test_unit_wide_rows()
+
+# %% [markdown]
+"""
 ## Conv2d
 
 With the input as im2col matrices, the convolution is one matmul, and its result
@@ -301,6 +398,18 @@ class Conv2dFunction(Function):
     def __init__(self, x, weight, bias, stride, padding):
         super().__init__(x, weight, bias)
         self.stride, self.padding = stride, padding
+        self.wide = stride == (1, 1)  # stride 1: wide rows, whose copies move whole planes
+
+    @property
+    def xp(self):
+        """The padded input (N, C, Hp, Wp), a view into the kept flattened planes."""
+        return plane_view(self.rows, self.padded_shape[2:])
+
+    def columns(self, kernel):
+        """The im2col matrices of the padded input: Ho*Wp wide-row columns for stride 1, else Ho*Wo."""
+        if self.wide:
+            return im2col_rows(self.rows, self.padded_shape[2:], kernel)
+        return im2col(self.xp, kernel, self.stride)
 
     def forward(self):
         """Compute the convolution of the inputs and wrap it with self.output.
@@ -308,42 +417,48 @@ class Conv2dFunction(Function):
         TODO: Pad, im2col, one matmul, add the bias, reshape to NCHW.
 
         APPROACH:
-        1. self.xp = _pad(x.data, padding) (kept: backward rebuilds cols from it); remember (Ho, Wo).
-        2. cols = im2col(self.xp, (kh, kw), stride)                 (N, C*kh*kw, Ho*Wo), not kept
-        3. out = weight.reshape(O, -1) @ cols (+ bias[:, None]), shape (N, O, Ho*Wo).
-        4. return self.output(out.reshape(N, O, Ho, Wo)).
+        1. self.rows = pad_rows(x.data, padding, kw - 1) (kept: backward rebuilds cols from it);
+           remember the padded shape and (Ho, Wo).
+        2. cols = self.columns((kh, kw))           (N, C*kh*kw, Ho*Wp) for stride 1, else (N, C*kh*kw, Ho*Wo)
+        3. out = weight.reshape(O, -1) @ cols (+ bias[:, None]), shape (N, O, columns).
+        4. Wide rows: crop out.reshape(N, O, Ho, Wp)[..., :Wo] into a contiguous array;
+           otherwise out.reshape(N, O, Ho, Wo). return self.output(that).
 
         EXAMPLE:
         >>> Conv2dFunction(x, w, None, (1, 1), (0, 0)).forward().shape   # x (2,3,5,5), w (4,3,3,3)
         (2, 4, 3, 3)
 
         HINTS:
-        - Add the bias in place (`out += ...`): no second (N, O, Ho*Wo) array.
+        - Add the bias in place (`out += ...`): no second (N, O, columns) array.
         """
         ### BEGIN SOLUTION
         x, weight, bias = self.inputs
-        n = x.shape[0]
+        n, channels = x.shape[:2]
         out_channels, _, kh, kw = weight.shape
-        self.xp = _pad(x.data, self.padding)  # kh*kw times smaller than cols, which backward rebuilds
-        self.out_hw = ((self.xp.shape[2] - kh) // self.stride[0] + 1, (self.xp.shape[3] - kw) // self.stride[1] + 1)  # audit: ignore[BITE006] `kh - H` is equivalent: numpy infers a negative size in every reshape of out_hw
-        cols = im2col(self.xp, (kh, kw), self.stride)
-        out = weight.data.reshape(out_channels, -1) @ cols  # (N, O, Ho*Wo): one product per image
+        self.rows = pad_rows(x.data, self.padding, kw - 1)  # kw - 1 spare zeros: the last wide run reads them
+        hp, wp = x.shape[2] + 2 * self.padding[0], x.shape[3] + 2 * self.padding[1]
+        self.padded_shape = (n, channels, hp, wp)
+        self.out_hw = ((hp - kh) // self.stride[0] + 1, (wp - kw) // self.stride[1] + 1)  # audit: ignore[BITE006] `kh - H` is equivalent: numpy infers a negative size in every reshape of out_hw
+        out = weight.data.reshape(out_channels, -1) @ self.columns((kh, kw))  # one product per image
         if bias is not None:
             out += bias.data[:, None]
+        if self.wide:  # drop the junk columns x >= Wo of every wide row
+            return self.output(np.ascontiguousarray(out.reshape(n, out_channels, self.out_hw[0], wp)[..., :self.out_hw[1]]))
         return self.output(out.reshape(n, out_channels, *self.out_hw))
         ### END SOLUTION
 
     def backward(self, grad_output):
         """Gradients for (x, weight, bias) from the output gradient (N, O, Ho, Wo).
 
-        TODO: Flatten the output gradient like the forward output and apply the three formulas.
+        TODO: Lay the output gradient out like the forward product and apply the three formulas.
 
         APPROACH:
-        1. g = grad_output.reshape(N, O, Ho*Wo)
-        2. grad_w: cols = im2col(self.xp, ...) again; (g @ cols.transpose(0, 2, 1)).sum(axis=0),
+        1. g = grad_output.reshape(N, O, Ho*Wo); for wide rows, (N, O, Ho, Wp) zeros with
+           grad_output in [..., :Wo], reshaped to (N, O, Ho*Wp): junk columns get no gradient.
+        2. grad_w: cols = self.columns(...) again; (g @ cols.transpose(0, 2, 1)).sum(axis=0),
            reshaped to weight.shape; then drop cols (None when weight needs no gradient).
         3. grad_b = g.sum(axis=(0, 2)) (None without bias).
-        4. grad_x: col2im(W_mat.T @ g, ...) then cut the padding off (skip if x needs no gradient).
+        4. grad_x: col2im_rows / col2im of W_mat.T @ g, then cut the padding off (skip if x needs no gradient).
 
         EXAMPLE:
         >>> fn.backward(np.ones(out.shape))   # -> (dx, dW, db) with the shapes of x, weight, bias
@@ -354,18 +469,27 @@ class Conv2dFunction(Function):
         """
         ### BEGIN SOLUTION
         x, weight, bias = self.inputs
+        n = grad_output.shape[0]
         out_channels, _, kh, kw = weight.shape
-        g = grad_output.reshape(grad_output.shape[0], out_channels, -1)  # (N, O, Ho*Wo)
+        if self.wide:
+            g = np.zeros((n, out_channels, self.out_hw[0], self.padded_shape[3]), dtype=np.float32)
+            g[..., :self.out_hw[1]] = grad_output  # junk columns: zero gradient, so they add nothing below
+            g = g.reshape(n, out_channels, -1)  # (N, O, Ho*Wp)
+        else:
+            g = grad_output.reshape(n, out_channels, -1)  # (N, O, Ho*Wo)
         grad_w = grad_b = grad_x = None
         if self.needs_grad(1):
-            cols = im2col(self.xp, (kh, kw), self.stride)  # rebuilt, not kept since forward
+            cols = self.columns((kh, kw))  # rebuilt, not kept since forward
             grad_w = (g @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape)
             del cols  # at most one kh*kw-times-the-input matrix alive at a time
         if self.needs_grad(2):
             grad_b = g.sum(axis=(0, 2))
         if self.needs_grad(0):
-            dcols = weight.data.reshape(out_channels, -1).T @ g  # (N, C*kh*kw, Ho*Wo)
-            dxp = col2im(dcols, self.xp.shape, self.out_hw, (kh, kw), self.stride)
+            dcols = weight.data.reshape(out_channels, -1).T @ g  # (N, C*kh*kw, columns)
+            if self.wide:
+                dxp = col2im_rows(dcols, self.padded_shape, (kh, kw))
+            else:
+                dxp = col2im(dcols, self.padded_shape, self.out_hw, (kh, kw), self.stride)
             (ph, pw), (height, width) = self.padding, x.shape[2:]
             grad_x = dxp[:, :, ph:ph + height, pw:pw + width]
         return grad_x, grad_w, grad_b
@@ -453,6 +577,29 @@ def test_unit_conv2d():
         for j in range(3):
             spread[i:i + 2, 2 * j:2 * j + 2] += narrow.weight.data[0, 0]  # each window sends back the kernel
     assert np.allclose(pixels.grad[0, 0], spread, atol=1e-5)
+    # Stride 1 takes the wide-row path (Wp = 10 > Wo = 8): output and every gradient against naive loops.
+    same = Conv2d(2, 3, kernel_size=(2, 3), padding=(1, 2))
+    image = np.random.randn(2, 2, 4, 6)
+    pixels = Tensor(image, requires_grad=True)
+    out = same(pixels)
+    assert out.shape == (2, 3, 5, 8)
+    assert out._grad_fn.rows.shape == (2, 2, 6 * 10 + 2)  # kept: the padded planes and kw - 1 spare zeros
+    xp, w = np.pad(image, ((0, 0), (0, 0), (1, 1), (2, 2))), same.weight.data
+    probe = np.random.randn(*out.shape)
+    expected, dxp, dw = np.zeros(out.shape), np.zeros(xp.shape), np.zeros(w.shape)
+    for n in range(2):
+        for o in range(3):
+            for i in range(5):
+                for j in range(8):
+                    window = xp[n, :, i:i + 2, j:j + 3]
+                    expected[n, o, i, j] = np.sum(window * w[o]) + same.bias.data[o]
+                    dxp[n, :, i:i + 2, j:j + 3] += probe[n, o, i, j] * w[o]
+                    dw[o] += probe[n, o, i, j] * window
+    assert np.allclose(out.data, expected, atol=1e-5)
+    (out * Tensor(probe)).sum().backward()
+    assert np.allclose(pixels.grad, dxp[:, :, 1:-1, 2:-2], atol=1e-4)
+    assert np.allclose(same.weight.grad, dw, atol=1e-4)
+    assert np.allclose(same.bias.grad, probe.sum(axis=(0, 2, 3)), atol=1e-4)
     try:
         conv(Tensor(np.zeros((1, 3, 5, 5))))
         raise AssertionError("3 channels into a 2-channel Conv2d must fail")
@@ -1014,6 +1161,7 @@ def test_module():
     from tinytorch.core.losses import CrossEntropyLoss
 
     test_unit_im2col()
+    test_unit_wide_rows()
     test_unit_conv2d()
     test_unit_pooling()
     test_unit_batchnorm()
@@ -1049,7 +1197,8 @@ if __name__ == "__main__":
 
 - `im2col` turns every convolution window into a column (one matrix per image), so a
   whole convolution is one matmul whose result is already NCHW; `col2im` (one strided add
-  per kernel offset) is its exact adjoint for backward.
+  per kernel offset) is its exact adjoint for backward. At stride 1, wide rows (output rows as
+  wide as the padded plane) make each of those copies and adds one long contiguous run.
 - `Conv2d` keeps only the padded input for backward and rebuilds the kh*kw-times-larger
   im2col matrices there: a little recomputation for much less memory held per layer.
 - `Conv2d`, `MaxPool2d` and `AvgPool2d` are module-05 `Function`s with

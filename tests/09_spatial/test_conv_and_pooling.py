@@ -158,7 +158,9 @@ def test_conv_node_keeps_the_padded_input_not_the_im2col_matrices():
     conv = Conv2d(3, 4, 3, padding=1)
     x = np.random.randn(2, 3, 8, 8)
     node = conv(Tensor(x))._grad_fn  # recorded: the weight requires grad
-    padded_bytes = 2 * 3 * 10 * 10 * 4  # float32; the im2col matrices: 2 * 27 * 64 * 4 bytes, 5.8x that
+    # float32, each padded 10x10 plane plus kw - 1 = 2 spare zeros (wide rows); the im2col matrices:
+    # 2 * 27 * 64 * 4 bytes, 5.6x that
+    padded_bytes = 2 * 3 * (10 * 10 + 2) * 4
     held = [value.nbytes for value in vars(node).values() if isinstance(value, np.ndarray)]
     assert held and max(held) == padded_bytes
 

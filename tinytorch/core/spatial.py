@@ -1,5 +1,5 @@
 # Generated from modules/09_spatial/spatial.py by `python -m audits.export`: edit the source, not this file.
-__all__ = ["output_size", "offset_pixels", "extract_windows", "scatter_windows", "im2col", "col2im", "Conv2dFunction", "conv2d", "Conv2d", "MaxPool2dFunction", "AvgPool2dFunction", "MaxPool2d", "AvgPool2d", "BatchNorm2dFunction", "BatchNorm2d"]
+__all__ = ["output_size", "offset_pixels", "extract_windows", "scatter_windows", "im2col", "col2im", "pad_rows", "plane_view", "im2col_rows", "col2im_rows", "Conv2dFunction", "conv2d", "Conv2d", "MaxPool2dFunction", "AvgPool2dFunction", "MaxPool2d", "AvgPool2d", "BatchNorm2dFunction", "BatchNorm2d"]
 
 
 # modules/09_spatial/spatial.py:38
@@ -7,7 +7,7 @@ import math
 import numbers
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from tinytorch.core.autograd import Function
 from tinytorch.core.layers import Layer, positive_int
@@ -91,42 +91,114 @@ def col2im(cols, padded_shape, out_hw, kernel, stride):
     return scatter_windows(windows, padded_shape, stride)
 
 
-# modules/09_spatial/spatial.py:298
+# modules/09_spatial/spatial.py:289
+def pad_rows(data, padding, spare):
+    """Zero-padded NCHW images, each padded plane flattened row by row plus `spare` zeros: (N, C, Hp*Wp + spare)."""
+    n, c, height, width = data.shape
+    ph, pw = padding
+    padded_hw = (height + 2 * ph, width + 2 * pw)
+    rows = np.zeros((n, c, padded_hw[0] * padded_hw[1] + spare), dtype=np.float32)
+    plane_view(rows, padded_hw)[:, :, ph:ph + height, pw:pw + width] = data
+    return rows
+
+
+def plane_view(rows, padded_hw):
+    """The (N, C, Hp, Wp) padded images inside flattened planes (a view without the spare zeros)."""
+    hp, wp = padded_hw
+    return rows[:, :, :hp * wp].reshape(rows.shape[0], rows.shape[1], hp, wp)
+
+
+def im2col_rows(rows, padded_hw, kernel):
+    """Stride-1 im2col on flattened planes: (N, C*kh*kw, Ho*Wp); column y*Wp + x is window (y, x).
+
+    Columns with x >= Wo are junk (windows wrapping around a row's edge): crop them from the product.
+    """
+    (hp, wp), (kh, kw) = padded_hw, kernel
+    n, c, _ = rows.shape
+    run = (hp - kh + 1) * wp  # Ho wide output rows
+    step_n, step_c, step = rows.strides
+    # Offset (i, j) of every window is one contiguous run starting at pixel i * Wp + j: a view, copied once.
+    runs = as_strided(rows, (n, c, kh, kw, run), (step_n, step_c, wp * step, step, step), writeable=False)
+    return runs.reshape(n, c * kh * kw, run)
+
+
+def col2im_rows(cols, padded_shape, kernel):
+    """Adjoint of im2col_rows for stride 1: (N, C*kh*kw, Ho*Wp) -> padded images (N, C, Hp, Wp).
+
+    The junk columns must hold zeros (backward gives them a zero output gradient).
+    """
+    n, c, hp, wp = padded_shape
+    kh, kw = kernel
+    run = (hp - kh + 1) * wp
+    grads = cols.reshape(n, c, kh, kw, run)
+    rows = np.zeros((n, c, hp * wp + kw - 1), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            start = i * wp + j
+            rows[:, :, start:start + run] += grads[:, :, i, j]  # one long add per offset and plane
+    return plane_view(rows, (hp, wp))
+
+
+# modules/09_spatial/spatial.py:395
 class Conv2dFunction(Function):
     """2-D convolution as one autograd node: im2col + matmul forward, matmul + col2im backward."""
 
     def __init__(self, x, weight, bias, stride, padding):
         super().__init__(x, weight, bias)
         self.stride, self.padding = stride, padding
+        self.wide = stride == (1, 1)  # stride 1: wide rows, whose copies move whole planes
+
+    @property
+    def xp(self):
+        """The padded input (N, C, Hp, Wp), a view into the kept flattened planes."""
+        return plane_view(self.rows, self.padded_shape[2:])
+
+    def columns(self, kernel):
+        """The im2col matrices of the padded input: Ho*Wp wide-row columns for stride 1, else Ho*Wo."""
+        if self.wide:
+            return im2col_rows(self.rows, self.padded_shape[2:], kernel)
+        return im2col(self.xp, kernel, self.stride)
 
     def forward(self):
         """Compute the convolution of the inputs and wrap it with self.output."""
         x, weight, bias = self.inputs
-        n = x.shape[0]
+        n, channels = x.shape[:2]
         out_channels, _, kh, kw = weight.shape
-        self.xp = _pad(x.data, self.padding)  # kh*kw times smaller than cols, which backward rebuilds
-        self.out_hw = ((self.xp.shape[2] - kh) // self.stride[0] + 1, (self.xp.shape[3] - kw) // self.stride[1] + 1)  # audit: ignore[BITE006] `kh - H` is equivalent: numpy infers a negative size in every reshape of out_hw
-        cols = im2col(self.xp, (kh, kw), self.stride)
-        out = weight.data.reshape(out_channels, -1) @ cols  # (N, O, Ho*Wo): one product per image
+        self.rows = pad_rows(x.data, self.padding, kw - 1)  # kw - 1 spare zeros: the last wide run reads them
+        hp, wp = x.shape[2] + 2 * self.padding[0], x.shape[3] + 2 * self.padding[1]
+        self.padded_shape = (n, channels, hp, wp)
+        self.out_hw = ((hp - kh) // self.stride[0] + 1, (wp - kw) // self.stride[1] + 1)  # audit: ignore[BITE006] `kh - H` is equivalent: numpy infers a negative size in every reshape of out_hw
+        out = weight.data.reshape(out_channels, -1) @ self.columns((kh, kw))  # one product per image
         if bias is not None:
             out += bias.data[:, None]
+        if self.wide:  # drop the junk columns x >= Wo of every wide row
+            return self.output(np.ascontiguousarray(out.reshape(n, out_channels, self.out_hw[0], wp)[..., :self.out_hw[1]]))
         return self.output(out.reshape(n, out_channels, *self.out_hw))
 
     def backward(self, grad_output):
         """Gradients for (x, weight, bias) from the output gradient (N, O, Ho, Wo)."""
         x, weight, bias = self.inputs
+        n = grad_output.shape[0]
         out_channels, _, kh, kw = weight.shape
-        g = grad_output.reshape(grad_output.shape[0], out_channels, -1)  # (N, O, Ho*Wo)
+        if self.wide:
+            g = np.zeros((n, out_channels, self.out_hw[0], self.padded_shape[3]), dtype=np.float32)
+            g[..., :self.out_hw[1]] = grad_output  # junk columns: zero gradient, so they add nothing below
+            g = g.reshape(n, out_channels, -1)  # (N, O, Ho*Wp)
+        else:
+            g = grad_output.reshape(n, out_channels, -1)  # (N, O, Ho*Wo)
         grad_w = grad_b = grad_x = None
         if self.needs_grad(1):
-            cols = im2col(self.xp, (kh, kw), self.stride)  # rebuilt, not kept since forward
+            cols = self.columns((kh, kw))  # rebuilt, not kept since forward
             grad_w = (g @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape)
             del cols  # at most one kh*kw-times-the-input matrix alive at a time
         if self.needs_grad(2):
             grad_b = g.sum(axis=(0, 2))
         if self.needs_grad(0):
-            dcols = weight.data.reshape(out_channels, -1).T @ g  # (N, C*kh*kw, Ho*Wo)
-            dxp = col2im(dcols, self.xp.shape, self.out_hw, (kh, kw), self.stride)
+            dcols = weight.data.reshape(out_channels, -1).T @ g  # (N, C*kh*kw, columns)
+            if self.wide:
+                dxp = col2im_rows(dcols, self.padded_shape, (kh, kw))
+            else:
+                dxp = col2im(dcols, self.padded_shape, self.out_hw, (kh, kw), self.stride)
             (ph, pw), (height, width) = self.padding, x.shape[2:]
             grad_x = dxp[:, :, ph:ph + height, pw:pw + width]
         return grad_x, grad_w, grad_b
@@ -172,7 +244,7 @@ class Conv2d(Layer):
                 f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None})")
 
 
-# modules/09_spatial/spatial.py:507
+# modules/09_spatial/spatial.py:654
 class MaxPool2dFunction(Function):
     """Window maxima; the gradient flows only to each window's (first) maximum."""
 
@@ -267,7 +339,7 @@ class AvgPool2d(_Pool2d):
     function = AvgPool2dFunction
 
 
-# modules/09_spatial/spatial.py:722
+# modules/09_spatial/spatial.py:869
 class BatchNorm2dFunction(Function):
     """Per-channel normalization with given statistics; `batch_stats` says they came from x itself."""
 
