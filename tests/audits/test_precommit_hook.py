@@ -27,6 +27,7 @@ from audits.discover import precommit_pattern
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 SEEDLIKE = HERE / "seedlike"
+HIDDEN = REPO / "tests" / "testkit" / "hidden"
 
 
 def git(cwd, *args):
@@ -39,7 +40,7 @@ def env(tmp_path):
     return {
         **os.environ,
         "PATH": scripts + os.pathsep + os.environ.get("PATH", ""),
-        "PYTHONPATH": str(REPO),
+        "PYTHONPATH": os.pathsep.join([str(REPO), str(HIDDEN)]),  # HIDDEN: see tests/testkit/hidden
         "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-cache"),
         "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
         "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org",

@@ -133,7 +133,7 @@ def nbgrader_run(course: Path, grade: tuple[str, ...] = ("ps1",), scratch: Path 
             "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", os.defpath),
             "HOME": str(home), "JUPYTER_CONFIG_DIR": str(home / "jupyter"), "JUPYTER_DATA_DIR": str(home / "data"),
             "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "IPYTHONDIR": str(home / "ipython"),
-            "LANG": "C.UTF-8", "PYTHONPATH": str(Path(__file__).resolve().parent),
+            "LANG": "C.UTF-8", "PYTHONPATH": os.pathsep.join(str(Path(__file__).resolve().parent / part) for part in ("", "hidden")),
         }  # fmt: skip
         code = f"import json, sys, nbgraderkit; json.dump(nbgraderkit._child({str(copy)!r}, {list(grade)!r}, {cell_timeout!r}), sys.stdout)"
         done = subprocess.run([sys.executable, "-c", code], cwd=home, env=env, capture_output=True, text=True, timeout=timeout, check=False)
