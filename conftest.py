@@ -39,10 +39,12 @@ ROOT = Path(__file__).resolve().parent
 # module, pytest rewriting its asserts first, and what they import, 5-10 s of CPU when nothing is
 # cached (as under PYTHONDONTWRITEBYTECODE=1, which keeps Python from writing bytecode at all).
 # Python and pytest check each cached file against its source's size and time, and write it
-# atomically (two workers may write one file). Writing stops once collected (pytest_collection):
-# a test's own short-lived modules are never cached. Not for a checkout in the temp folder itself
-# (the throwaway ones of tests/plugin), whose files would only pile up in the cache.
+# atomically (two workers may write one file). Once collected, Python's own settings are back
+# (pytest_collection): a test's own short-lived modules are never cached there, and a package a test
+# imports later is read from its usual __pycache__ (pip compiled it), not compiled again. Not for a
+# checkout in the temp folder itself (tests/plugin's throwaway ones): its files would pile up there.
 PYCACHE = Path(tempfile.gettempdir()) / "tinytorch-qa-pycache"
+BYTECODE = sys.dont_write_bytecode, sys.pycache_prefix  # Python's own settings, restored once collected
 if not ROOT.is_relative_to(tempfile.gettempdir()):
     sys.pycache_prefix = sys.pycache_prefix or str(PYCACHE)
     sys.dont_write_bytecode = False
@@ -112,11 +114,11 @@ def pytest_configure_node(node):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_collection(session):
-    """Once collected, no more compiled code is written (see PYCACHE)."""
+    """Once collected, Python's own bytecode settings again (see PYCACHE)."""
     try:
         yield
     finally:
-        sys.dont_write_bytecode = True
+        sys.dont_write_bytecode, sys.pycache_prefix = BYTECODE
 
 
 def course_modules():
