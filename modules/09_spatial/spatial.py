@@ -644,7 +644,10 @@ Backward: max pooling sends each output gradient to the one input that won
 (the first maximum on ties); average pooling spreads it evenly, 1/(kh*kw) to
 each window element. Both add their gradients back one kernel offset at a time, as
 `scatter_windows` does (average pooling calls it), so overlapping windows
-(stride < kernel) accumulate correctly. Padding counts as -inf for max (never
+(stride < kernel) accumulate correctly. When max pooling's windows tile the image
+(kernel == stride, no padding, sizes divisible) each pixel belongs to exactly one window,
+so backward writes every pixel once through a (N, C, Ho, kh, Wo, kw) view of the
+gradient: no zeroed image, no adds. Padding counts as -inf for max (never
 wins) and as 0 for average (the divisor stays kh*kw, as in PyTorch's default);
 padding may be at most half the kernel so every window holds a real pixel.
 """

@@ -244,7 +244,7 @@ class Conv2d(Layer):
                 f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None})")
 
 
-# modules/09_spatial/spatial.py:654
+# modules/09_spatial/spatial.py:657
 class MaxPool2dFunction(Function):
     """Window maxima; the gradient flows only to each window's (first) maximum."""
 
@@ -348,7 +348,7 @@ class AvgPool2d(_Pool2d):
     function = AvgPool2dFunction
 
 
-# modules/09_spatial/spatial.py:892
+# modules/09_spatial/spatial.py:895
 class BatchNorm2dFunction(Function):
     """Per-channel normalization with given statistics; `batch_stats` says they came from x itself."""
 
