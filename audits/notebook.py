@@ -32,6 +32,32 @@ from typing import Any, Optional
 from audits.model import Cell, InputError, ModuleRef, ModuleSource
 from audits.parse import normalize_newlines
 
+# jsonschema (which nbformat imports) imports `rfc3987_syntax` when it is installed, as it is in
+# every environment with nbgrader (through jupyter-events), and builds a grammar parser for the
+# "iri" string format on import: about 1.2 s, four times a whole cold audit of a notebook.
+# nbformat's schemas use no "iri" format, so the audit loads nbformat with that module hidden.
+_SLOW_OPTIONAL = "rfc3987_syntax"
+
+
+def import_nbformat():
+    """nbformat, imported without jsonschema's optional `rfc3987_syntax` (see above).
+
+    Only the first import is affected: a process that imported jsonschema or rfc3987_syntax
+    before keeps them as they are, and rfc3987_syntax stays importable afterwards.
+    """
+    import sys
+
+    hide = _SLOW_OPTIONAL not in sys.modules
+    if hide:
+        sys.modules[_SLOW_OPTIONAL] = None  # an import of it raises ImportError, which jsonschema expects
+    try:
+        import nbformat
+    finally:
+        if hide and sys.modules.get(_SLOW_OPTIONAL, 0) is None:
+            del sys.modules[_SLOW_OPTIONAL]
+    return nbformat
+
+
 KINDS = {"code": "", "markdown": " [markdown]", "raw": " [raw]"}
 
 
@@ -66,7 +92,7 @@ def _depth(value: Any) -> int:
 
 def _upgrade(data: dict, path: Path | str):
     """An nbformat 1-3 notebook converted to version 4, as Jupyter converts it, or an InputError quoting nbformat."""
-    import nbformat
+    nbformat = import_nbformat()
 
     version = data["nbformat"]
     try:
@@ -89,7 +115,7 @@ def _read(text: str, path: Path | str) -> NotebookFile:
     schema rejects but the audit can still read (a code cell without `outputs`, an unknown
     key) is kept as `invalid`, nbformat's own words, for the audit to report.
     """
-    import nbformat  # only notebook courses pay for nbformat's import
+    nbformat = import_nbformat()  # only notebook courses pay for nbformat's import
 
     try:
         data = json.loads(text)
@@ -128,7 +154,7 @@ def _invalid(node) -> tuple[Optional[str], Optional[int]]:
 
     Validated on a copy: nbformat's validate repairs some things in place (duplicate cell ids).
     """
-    import nbformat
+    nbformat = import_nbformat()
 
     minor = node.get("nbformat_minor", 0)
     if type(minor) is not int:  # nbformat's validator asserts it is one (AssertionError)
@@ -239,7 +265,7 @@ def parse_rendering(text: str, notebook: ModuleSource) -> ModuleSource:
 
 
 def _new_cell(kind: str, nbformat_minor: int):
-    from nbformat import v4
+    v4 = import_nbformat().v4
 
     cell = {"code": v4.new_code_cell, "markdown": v4.new_markdown_cell, "raw": v4.new_raw_cell}[kind]()
     if nbformat_minor < 5:
@@ -273,7 +299,7 @@ def write_source(module: ModuleSource, new_text: str) -> None:
     new cells, removed ones are dropped. InputError, and nothing written, when
     the result is not a valid notebook.
     """
-    import nbformat
+    nbformat = import_nbformat()
 
     from audits.files import write_atomically
     from audits.parse import parse_text

@@ -96,9 +96,9 @@ def _load_before_forking(refs) -> None:
     if ".py" in suffixes:
         _percent_reader_class()
     if ".ipynb" in suffixes:
-        import audits.notebook  # noqa: F401
+        from audits.notebook import import_nbformat
 
-        import nbformat  # noqa: F401
+        import_nbformat()
 
 
 def split(auditor: Auditor, refs: list[ModuleRef], texts: dict[int, str], jobs: int) -> list[list[int]]:

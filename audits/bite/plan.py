@@ -106,7 +106,9 @@ def schema_refusal(module: ModuleSource) -> tuple[int, str] | None:
     import copy
     import warnings
 
-    import nbformat
+    from audits.notebook import import_nbformat
+
+    nbformat = import_nbformat()
 
     try:
         with warnings.catch_warnings():

@@ -74,3 +74,41 @@ def test_auditing_the_whole_checkout_in_parallel_only_forks_its_workers(tmp_path
     assert result.returncode == 0, result.stderr
     assert "READY" in result.stdout
     assert [line for line in logged if line.startswith("event")] == ["event os.fork ()"] * 2
+
+
+# Stands in for the installed rfc3987_syntax (whose import builds a grammar parser: over a second):
+# it logs that it was imported, and offers what jsonschema takes from it.
+SLOW_OPTIONAL = """
+import os
+
+with open(os.environ["AUDIT_HOOK_LOG"], "a", encoding="utf-8") as log:
+    log.write("loaded rfc3987_syntax\\n")
+
+
+def is_valid_syntax(syntax_rule, input_string):
+    return True
+"""
+
+
+def test_a_notebook_audit_loads_nbformat_without_jsonschemas_slow_optional_module(tmp_path):
+    """jsonschema imports rfc3987_syntax when installed (every nbgrader environment has it); the audit hides it."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "rfc3987_syntax.py").write_text(SLOW_OPTIONAL, encoding="utf-8")
+    notebook = REPO / "tests" / "audits" / "notebooks" / "squares.ipynb"
+    result, logged = run_with_hook(tmp_path, "-m", "audits.module", str(notebook), "--format", "json")
+    assert result.returncode in (0, 1), result.stderr
+    assert '"findings"' in result.stdout
+    assert logged[-1] == "imported jsonschema nbformat"  # nbformat really loaded, with its validator
+    assert "loaded rfc3987_syntax" not in logged
+
+
+def test_the_hidden_module_is_importable_again_after_nbformat_is_loaded(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "rfc3987_syntax.py").write_text(SLOW_OPTIONAL, encoding="utf-8")
+    code = "from audits.notebook import import_nbformat; import_nbformat(); import rfc3987_syntax; print(rfc3987_syntax.is_valid_syntax('iri', 'x'))"
+    result, logged = run_with_hook(tmp_path, "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+    assert logged.count("loaded rfc3987_syntax") == 1  # once: asked for by this code, not by jsonschema
