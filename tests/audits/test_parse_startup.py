@@ -112,3 +112,17 @@ def test_the_hidden_module_is_importable_again_after_nbformat_is_loaded(tmp_path
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
     assert logged.count("loaded rfc3987_syntax") == 1  # once: asked for by this code, not by jsonschema
+
+
+def test_a_process_that_loaded_the_module_first_keeps_it_and_jsonschemas_iri_check(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "rfc3987_syntax.py").write_text(SLOW_OPTIONAL, encoding="utf-8")
+    code = (
+        "import rfc3987_syntax; from audits.notebook import import_nbformat; import_nbformat(); import jsonschema, sys;"
+        "print('iri' in jsonschema.FormatChecker.checkers, sys.modules['rfc3987_syntax'] is rfc3987_syntax)"
+    )
+    result, logged = run_with_hook(tmp_path, "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
+    assert logged.count("loaded rfc3987_syntax") == 1
