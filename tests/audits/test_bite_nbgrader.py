@@ -63,7 +63,7 @@ def test_bite_agrees_with_nbgrader(tmp_path):
     # Per-cell verdicts on both versions, as Jupyter and autograde give them.
     ours = bite_run(course, "ps1/kernel.ipynb")
     compared, differences = compare("ps1/kernel.ipynb", ours, theirs)
-    assert differences == [] and compared == 2 * len(sources["kernel"].code_cells())
+    assert differences == [] and compared == 2 * len(sources["kernel"].code_cells()), theirs.get("failed")
     solution = theirs["cells"]["ps1/kernel.ipynb"]["solution"]
     failing = [cell.nbgrader["grade_id"] for cell, failed in zip(sources["kernel"].code_cells(), solution) if failed]
     assert failing == ["missing-import", "test-value", "load", "test-table", "rows-of-table", "again"]  # only what this machine lacks

@@ -71,8 +71,10 @@ def _lighten() -> None:
         connection.execute("PRAGMA synchronous=OFF")
 
 
-def _child(course: str, grade: list[str], timeout: float = 60) -> dict:
-    """Runs in the subprocess: nbgrader's API on the course, results as JSON-able data."""
+def _child(course: str, grade: list[str], timeout: float = 60, sockets: str = "") -> dict:
+    """Runs in the subprocess: nbgrader's API on the course, results as JSON-able data. The kernels
+    listen on Unix sockets named `sockets`-1, -2, ... (an absolute path: a kernel runs in its
+    notebook's folder, nbgrader in another)."""
     import logging
 
     _lighten()
@@ -87,6 +89,11 @@ def _child(course: str, grade: list[str], timeout: float = 60) -> dict:
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.course_id = "bite"
     config.Execute.timeout = timeout
+    # Kernels talk over Unix sockets, not TCP ports: a kernel's TCP ports are picked free, released,
+    # then bound by the kernel a moment later, and another process that binds port 0 in that moment
+    # (the sandbox test's listener, under xdist) takes one of them; the kernel then fails to start.
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = sockets
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     api.log.setLevel(logging.ERROR)
     # released: notebook -> its code cells; cells: notebook -> version -> raised?, per code cell; errors: the same, the error's name
@@ -126,6 +133,7 @@ def nbgrader_run(course: Path, grade: tuple[str, ...] = ("ps1",), scratch: Path 
     import tempfile
 
     home = Path(tempfile.mkdtemp(prefix="nbgrader-", dir=scratch))
+    sockets = tempfile.mkdtemp(prefix="nbk-")  # in /tmp: a Unix socket's path is at most 107 bytes
     try:
         copy = home / "course"
         shutil.copytree(course, copy, ignore=shutil.ignore_patterns("release", "submitted", "autograded", "feedback", "gradebook.db"))
@@ -135,13 +143,14 @@ def nbgrader_run(course: Path, grade: tuple[str, ...] = ("ps1",), scratch: Path 
             "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "IPYTHONDIR": str(home / "ipython"),
             "LANG": "C.UTF-8", "PYTHONPATH": os.pathsep.join(str(Path(__file__).resolve().parent / part) for part in ("", "hidden")),
         }  # fmt: skip
-        code = f"import json, sys, nbgraderkit; json.dump(nbgraderkit._child({str(copy)!r}, {list(grade)!r}, {cell_timeout!r}), sys.stdout)"
+        code = f"import json, sys, nbgraderkit; json.dump(nbgraderkit._child({str(copy)!r}, {list(grade)!r}, {cell_timeout!r}, {sockets + '/kernel'!r}), sys.stdout)"
         done = subprocess.run([sys.executable, "-c", code], cwd=home, env=env, capture_output=True, text=True, timeout=timeout, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"nbgrader run failed: {done.stderr[-3000:]}")
         return json.loads(done.stdout)
     finally:
         shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(sockets, ignore_errors=True)
 
 
 def bite_run(course: Path, notebook: str, cell_timeout: float = 60) -> dict:
