@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from audits.bite.plan import Plan
 from audits.bite.runner import Outcome, Run
 from audits.model import Finding, Rule, Severity
+from audits.rules._scopes import global_reads
 from audits.solutions import cell_id
 
 CATEGORY = "Graded tests (bite)"
@@ -168,27 +169,46 @@ def catchers(plan: Plan, run: Run, cell: int, region: int) -> list[int]:
     ]  # fmt: skip
 
 
-def bound_names(cell, after: int = 0) -> set[str]:
-    """Names a cell binds (assignments, imports, defs, loop and `with` targets), as far as its AST shows,
-    in its statements that end at or after line `after` (0: all of them): for a cell that failed at
-    that line, the names it left unbound."""
+def _binds(statement: ast.stmt) -> set[str]:
+    """Names a statement binds (assignments, imports, defs, loop and `with` targets), as far as its AST shows."""
     names: set[str] = set()
-    for statement in cell.tree.body if cell.tree is not None else ():
-        if after and (statement.end_lineno or statement.lineno) < after:
-            continue
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                names.add(node.id)
-            elif isinstance(node, ast.alias):
-                names.add(node.asname or node.name.split(".")[0])
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names.add(node.name)
+    for node in ast.walk(statement):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.alias):
+            names.add(node.asname or node.name.split(".")[0])
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
     return names
 
 
+def bound_names(cell, after: int = 0) -> set[str]:
+    """Names a cell binds in its statements that end at or after line `after` (0: all of them): for a
+    cell that failed at that line, the names it left unbound."""
+    statements = cell.tree.body if cell.tree is not None else ()
+    return {name for statement in statements if not after or (statement.end_lineno or statement.lineno) >= after for name in _binds(statement)}
+
+
 def read_names(cell) -> list[str]:
-    """Names a cell reads, in the order its AST holds them."""
-    return [node.id for node in ast.walk(cell.tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)] if cell.tree is not None else []
+    """Names a cell reads from earlier cells, in source order: what each statement reads (its functions'
+    bodies included) that no statement before it in the cell bound. A name the statement binds before it
+    reads it is its own (`with open(...) as out: out.write(...)`, `for row in rows: print(row)`), but an
+    assignment reads its value before it binds its target (`table = table.dropna()`, `total += 1`)."""
+    bound: set[str] = set()
+    reads: list[str] = []
+    for statement in cell.tree.body if cell.tree is not None else ():
+        names = set(global_reads(statement))
+        if isinstance(statement, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and statement.value is not None:
+            names.update(node.id for node in ast.walk(statement.value) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load))
+        loads = [node for node in ast.walk(statement) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)]
+        if isinstance(statement, ast.AugAssign) and isinstance(statement.target, ast.Name):
+            names.add(statement.target.id)
+            loads.append(statement.target)  # `total += 1` reads `total` first
+        for node in sorted(loads, key=lambda node: (node.lineno, node.col_offset)):
+            if node.id in names and node.id not in bound and node.id not in reads:
+                reads.append(node.id)
+        bound |= _binds(statement)
+    return reads
 
 
 def inherited_cause(cell, outcome: Outcome, unbound: dict[str, str]) -> str | None:
