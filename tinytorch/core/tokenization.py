@@ -3,12 +3,13 @@ __all__ = ["Tokenizer", "corpus_texts", "UNK_TOKEN", "UNK_ID", "UNK_TEXT", "Char
 
 
 # modules/10_tokenization/tokenization.py:36
+import heapq
 import operator
 import re
 from collections import Counter
 
 
-# modules/10_tokenization/tokenization.py:56
+# modules/10_tokenization/tokenization.py:57
 class Tokenizer:
     """Base class: turns text into integer ids and back.
 
@@ -51,7 +52,7 @@ class Tokenizer:
         return ids
 
 
-# modules/10_tokenization/tokenization.py:99
+# modules/10_tokenization/tokenization.py:100
 def corpus_texts(corpus):
     """A corpus as a list of strings: one `str`, or a list/tuple of `str`."""
     if isinstance(corpus, str):
@@ -61,7 +62,7 @@ def corpus_texts(corpus):
     raise TypeError(f"corpus must be a str or a list of str, got {type(corpus).__name__}")
 
 
-# modules/10_tokenization/tokenization.py:166
+# modules/10_tokenization/tokenization.py:167
 UNK_TOKEN = "<unk>"
 UNK_ID = 0
 UNK_TEXT = "\ufffd"  # what decode writes for the <unk> id
@@ -111,7 +112,7 @@ class CharTokenizer(Tokenizer):
         return "".join(UNK_TEXT if i == UNK_ID else self.vocab[i] for i in ids)
 
 
-# modules/10_tokenization/tokenization.py:320
+# modules/10_tokenization/tokenization.py:321
 CHUNK_PATTERN = re.compile(r"\s*\S+|\s+")  # a word with its leading whitespace, or trailing whitespace
 
 
@@ -142,7 +143,7 @@ def merge_pair(word, pair, new_id):
     return tuple(merged)
 
 
-# modules/10_tokenization/tokenization.py:437
+# modules/10_tokenization/tokenization.py:439
 BYTE_VOCAB = 256  # base alphabet: one id per byte value
 
 
@@ -175,21 +176,29 @@ class BPETokenizer(Tokenizer):
             raise ValueError("cannot train on an empty corpus")
         words = {tuple(chunk.encode("utf-8")): frequency for chunk, frequency in chunks.items()}
         pairs = count_pairs(words)
-        while len(self.vocab) < self.max_vocab_size and pairs:
-            pair, count = max(pairs.items(), key=lambda kv: (kv[1], -kv[0][0], -kv[0][1]))
-            if count < self.min_frequency:
+        heap = [(-count, pair) for pair, count in pairs.items()]
+        heapq.heapify(heap)  # the most frequent pair first, the smallest pair among equals
+        while len(self.vocab) < self.max_vocab_size and heap:
+            negative, pair = heapq.heappop(heap)
+            if pairs[pair] != -negative:
+                continue  # out of date: this pair's count changed after the entry was pushed
+            if -negative < self.min_frequency:
                 break
             new_id = len(self.vocab)
             self.ranks[pair] = len(self.merges)
             self.merges.append(pair)
             self.vocab.append(self.vocab[pair[0]] + self.vocab[pair[1]])
+            changed = Counter()  # pair -> how much this merge changed its count
             for word in [w for w in words if pair[0] in w]:  # only these can change  # audit: ignore[BITE006] `pair[1] in w` is equivalent: a word holding the pair holds both ids
                 merged = merge_pair(word, pair, new_id)
                 if merged != word:
                     frequency = words.pop(word)
                     words[merged] = frequency
-                    pairs.subtract(count_pairs({word: frequency}))
-                    pairs.update(count_pairs({merged: frequency}))
+                    changed.subtract(count_pairs({word: frequency}))
+                    changed.update(count_pairs({merged: frequency}))
+            pairs.update(changed)
+            for changed_pair in changed:  # a count of 0 sorts last: popped, it ends training as an empty heap would
+                heapq.heappush(heap, (-pairs[changed_pair], changed_pair))
 
     def _encode_chunk(self, chunk):
         """Ids of one chunk: apply the earliest-learned present merge until none applies."""
