@@ -135,12 +135,14 @@ def add_selection(parser: argparse.ArgumentParser) -> None:
 
 
 def ignored_codes(args: argparse.Namespace, configured: Iterable[str]) -> frozenset[str]:
-    """The codes a run skips: the checkout's `[tool.audits] ignore`, --ignore, and every code --select leaves out."""
-    from audits.rules import every_rule
-
+    """The codes a run skips: the checkout's `[tool.audits] ignore`, --ignore, and every code --select leaves out.
+    The rules are imported only when a selection names codes: a plain run whose findings all come
+    from the cache never loads them."""
     ignored = set(configured)
     if args.ignore:
         ignored |= rule_codes(args.ignore, "--ignore")
     if args.select:
+        from audits.rules import every_rule
+
         ignored |= {rule.code for rule in every_rule()} - rule_codes(args.select, "--select")
     return frozenset(ignored)
