@@ -22,6 +22,10 @@ file per module under `<root>/.audits_cache/<state>/`, written atomically so two
 audits running at once never read a torn entry; the folders of earlier states
 are removed, so the cache holds one state of the checkout. A corrupt or
 unreadable entry is a miss. Set `AUDITS_NO_CACHE=1` to turn the cache off.
+
+The content hashes of the checkout's files are kept too, in the user's cache
+folder (`ContentHashes`), so an unchanged file is not read again to know it is
+unchanged: a fully cached run only looks at the files' status.
 """
 
 from __future__ import annotations
@@ -33,10 +37,8 @@ import importlib.util
 import json
 import os
 import re
-import secrets
-import shutil
 import sys
-import tempfile
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -48,6 +50,8 @@ from audits.model import Edit, Finding, Fix, ModuleRef, Safety, Severity
 CACHE_DIR = ".audits_cache"
 FORMAT = 1  # bump when the entry layout changes
 SECRET_BYTES = 32
+HASHES_FORMAT = 1  # bump when the layout of the kept content hashes changes (audits.cache.ContentHashes)
+RACY_SECONDS = 2  # a file changed this recently is hashed again next time (see ContentHashes)
 STATE = re.compile(r"^[0-9a-f]{24}$")  # the name of a state folder
 READ_CONTENT = frozenset({".py", ".ipynb", ".toml", ".gitignore"})  # files whose content a rule or discovery reads
 AUDITS = Path(__file__).resolve().parent
@@ -57,40 +61,146 @@ def enabled() -> bool:
     return os.environ.get("AUDITS_NO_CACHE", "") in ("", "0")
 
 
-def _hash_files(digest, root: str, relative_paths) -> None:
-    """Each path (relative to root, posix form) and, for the files rules read, their content."""
+def _hash_files(digest, root: str, relative_paths, hashes: Optional["ContentHashes"] = None) -> None:
+    """Each path (relative to root, posix form) and, for the files rules read, their content
+    (its SHA-256, from `hashes` when the file is unchanged since it was last read)."""
     for relative in relative_paths:
         digest.update(relative.encode("utf-8", "surrogateescape") + b"\0")
         name = relative.rsplit("/", 1)[-1]
         if os.path.splitext(name)[1] in READ_CONTENT or name in READ_CONTENT:
+            path = os.path.join(root, relative)
+            content = hashes.of(path) if hashes is not None else _content_hash(path)
+            digest.update(content if content is not None else b"unreadable")
+
+
+def _content_hash(path: str) -> Optional[bytes]:
+    """The SHA-256 of a file's bytes, or None when it cannot be read."""
+    try:
+        with open(path, "rb") as stream:
+            return hashlib.sha256(stream.read()).digest()
+    except OSError:
+        return None
+
+
+class ContentHashes:
+    """The content hashes of a checkout's files, reused while a file's status is unchanged (as git's index does).
+
+        hashes = ContentHashes.load(root)     the hashes the last run of this user on this checkout kept
+        hashes.of(path)                       SHA-256 of the file's bytes (read only when its status changed)
+        hashes.save()                         keep them for the next run (only when something changed)
+
+    Reading and hashing every file a rule reads is most of what a fully cached run does, so a file
+    is read again only when its status changed: size, modification and change times (nanoseconds),
+    inode and device. Any write changes the change time (ctime), which no program can set back, so
+    an edit that restores the modification time and the size is still seen; a copied checkout has
+    other inodes. A file changed within RACY_SECONDS of being hashed could change again within the
+    file system's clock tick without a new status, so its hash is not kept (git's "racily clean"
+    entries). The hashes live in the user's cache folder, one file per checkout (never in the
+    checkout: a planted file could make a changed file look unchanged); a missing, corrupt or
+    unwritable file only means reading everything, as without it.
+    """
+
+    def __init__(self, file: Path, known: dict):
+        self.file = file
+        self.known = known  # path -> [size, mtime_ns, ctime_ns, inode, device, sha256 hex], from the last run
+        self.seen: dict[str, list] = {}  # what this run found, kept by save()
+        self.changed = False
+
+    @classmethod
+    def load(cls, root: Path) -> "ContentHashes":
+        name = hashlib.sha256(str(root).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        file = user_cache_folder() / "hashes" / f"{name}.json"
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+            known = data["files"] if data.get("format") == HASHES_FORMAT and isinstance(data["files"], dict) else {}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            known = {}
+        return cls(file, known)
+
+    def of(self, path: str) -> Optional[bytes]:
+        """The SHA-256 of the file at `path` (None when it cannot be read)."""
+        try:
+            status = os.stat(path)
+        except OSError:
+            return None
+        key = [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev]
+        entry = self.known.get(path)
+        if isinstance(entry, list) and len(entry) == 6 and entry[:5] == key:
             try:
-                with open(os.path.join(root, relative), "rb") as stream:
-                    digest.update(hashlib.sha256(stream.read()).digest())
-            except OSError:
-                digest.update(b"unreadable")
+                content = bytes.fromhex(entry[5])
+            except (TypeError, ValueError):
+                content = b""
+            if len(content) == hashlib.sha256().digest_size:
+                self.seen[path] = entry
+                return content
+        content = _content_hash(path)
+        if content is not None and max(status.st_mtime_ns, status.st_ctime_ns) < time.time_ns() - RACY_SECONDS * 1_000_000_000:
+            self.seen[path] = [*key, content.hex()]
+            self.changed = True
+        return content
+
+    def save(self) -> None:
+        """Keep this run's hashes for the next run (files gone since are dropped); skipped when nothing changed."""
+        if not self.changed and self.seen.keys() == self.known.keys():
+            return
+        try:
+            write_atomically(self.file, json.dumps({"format": HASHES_FORMAT, "files": self.seen}))
+        except (OSError, ValueError):
+            pass
 
 
-def auditor_fingerprint() -> str:
-    """Changes whenever the auditor could give other findings for the same input."""
+def auditor_fingerprint(hashes: Optional[ContentHashes] = None) -> str:
+    """Changes whenever the auditor could give other findings for the same input (`hashes`: as for checkout_fingerprint)."""
     digest = hashlib.sha256(f"{FORMAT} {sys.version}".encode())
     sources = sorted(p.relative_to(AUDITS).as_posix() for p in AUDITS.rglob("*.py") if "__pycache__" not in p.parts)
-    _hash_files(digest, str(AUDITS), sources)
+    _hash_files(digest, str(AUDITS), sources, hashes)
     spec = importlib.util.find_spec("jupytext")
     if spec is not None and spec.submodule_search_locations:
-        _hash_files(digest, spec.submodule_search_locations[0], ["cell_reader.py"])
+        _hash_files(digest, spec.submodule_search_locations[0], ["cell_reader.py"], hashes)
     return digest.hexdigest()
 
 
-def checkout_fingerprint(root: Path) -> str:
-    """Every path under root and the content of the files rules read (the folders RepoIndex skips are skipped)."""
+def checkout_fingerprint(root: Path, hashes: Optional[ContentHashes] = None) -> str:
+    """Every path under root and the content of the files rules read (the folders RepoIndex skips are skipped);
+    `hashes` supplies the content hashes of the files unchanged since the last run."""
     digest = hashlib.sha256()
-    paths = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
-        prefix = os.path.relpath(folder, root).replace(os.sep, "/") + "/" if folder != str(root) else ""
-        paths.extend(prefix + name for name in dirs + sorted(files))
-    _hash_files(digest, str(root), paths)
+    _hash_files(digest, str(root), checkout_paths(str(root)), hashes)
     return digest.hexdigest()
+
+
+def checkout_paths(root: str) -> list[str]:
+    """Every folder and file under root (posix, relative), each folder's sorted folders then sorted files, then
+    its folders' contents in order (os.walk's order); symbolic links to folders are listed, not entered."""
+    paths: list[str] = []
+
+    def visit(folder: str, prefix: str) -> None:
+        try:
+            with os.scandir(folder) as entries:
+                listing = list(entries)
+        except OSError:
+            return
+        dirs, files, enter = [], [], set()
+        for entry in listing:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if not is_dir:
+                files.append(entry.name)
+            elif entry.name not in SKIPPED_DIRS and not entry.name.startswith("."):
+                dirs.append(entry.name)
+                if not entry.is_symlink():
+                    enter.add(entry.name)
+        dirs.sort()
+        files.sort()
+        paths.extend(prefix + name for name in dirs)
+        paths.extend(prefix + name for name in files)
+        for name in dirs:
+            if name in enter:
+                visit(os.path.join(folder, name), prefix + name + "/")
+
+    visit(root, "")
+    return paths
 
 
 def _read_secret(path: Path) -> Optional[bytes]:
@@ -114,6 +224,9 @@ def _secret() -> Optional[bytes]:
     if secret is not None:
         return secret
     damaged = os.path.lexists(path)
+    import secrets  # creating a secret is rare: a run that reads its secret never imports these
+    import tempfile
+
     try:
         home.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=home, prefix=".secret.")  # private (0600) and complete before it is linked
@@ -178,6 +291,7 @@ class ResultCache:
         self.base_key = base_key
         self.entries = folder / base_key[:24]  # this state of the checkout and auditor; older states are pruned
         self._prepared = False
+        self._config: tuple[Optional[Config], str] = (None, "")  # the last configuration keyed, and its fingerprint
 
     @classmethod
     def open(cls, root: Path | str) -> Optional["ResultCache"]:
@@ -187,11 +301,15 @@ class ResultCache:
         if secret is None:
             return None
         root = Path(root).resolve()
-        parts = (secret.hex(), auditor_fingerprint(), checkout_fingerprint(root))
+        hashes = ContentHashes.load(root)
+        parts = (secret.hex(), auditor_fingerprint(hashes), checkout_fingerprint(root, hashes))
+        hashes.save()
         return cls(root / CACHE_DIR, hashlib.sha256("\0".join(parts).encode()).hexdigest())
 
     def _entry(self, ref: ModuleRef, text: str, config: Config) -> Path:
-        digest = hashlib.sha256(f"{self.base_key}\0{config_fingerprint(config)}\0{ref.path.resolve()}\0".encode("utf-8", "surrogateescape"))
+        if self._config[0] is not config:  # one configuration for every module of a run: its fingerprint is made once
+            self._config = (config, config_fingerprint(config))
+        digest = hashlib.sha256(f"{self.base_key}\0{self._config[1]}\0{ref.path.resolve()}\0".encode("utf-8", "surrogateescape"))
         digest.update(text.encode("utf-8", "surrogatepass"))  # the text as audited now (a --fix may have changed it)
         return self.entries / f"{digest.hexdigest()}.json"
 
@@ -221,6 +339,8 @@ class ResultCache:
         and, once per run, remove the entries of earlier states of the checkout: they can never match again."""
         if self._prepared:
             return
+        import shutil  # only a run that writes entries prunes (a fully cached run never imports it)
+
         if self.folder.is_symlink():  # planted in an untrusted checkout, it could point anywhere: never write or prune there
             raise OSError(f"{self.folder} is a symbolic link")
         if not (self.folder / ".gitignore").exists():

@@ -5,7 +5,9 @@ by benchmarks/audit_speed.py.
 """
 
 import dataclasses
+import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +16,7 @@ import pytest
 
 import audits.cache
 import audits.check
+import audits.index
 from audits.auditor import Auditor
 from audits.cache import CACHE_DIR, finding_from_json, finding_to_json
 from audits.model import Edit, Finding, Fix, Safety, Severity
@@ -123,7 +126,7 @@ def test_suppressed_findings_are_cached_too(cached):
 def test_a_new_auditor_version_re_audits(cached, monkeypatch):
     root, runs = cached
     warm(root, runs)
-    monkeypatch.setattr(audits.cache, "auditor_fingerprint", lambda: "another auditor")
+    monkeypatch.setattr(audits.cache, "auditor_fingerprint", lambda hashes=None: "another auditor")
     audit_all(root)
     assert len(runs) == 4
 
@@ -219,3 +222,104 @@ def test_two_audits_at_once_agree_and_leave_only_whole_entries(cached, tmp_path)
     assert all(path.suffix == ".json" for path in state.iterdir())  # no temporary file left
     entries = [json.loads(path.read_text(encoding="utf-8")) for path in (root / CACHE_DIR).glob("*/*.json")]
     assert len(entries) == 2 and all("findings" in entry for entry in entries)
+
+
+# The content hashes kept between runs (audits.cache.ContentHashes): an unchanged file is not read again.
+
+
+@pytest.fixture
+def hashed(tmp_path, monkeypatch):
+    """A file, this test's own user cache, and no "recently changed" window (a file written now is kept at once)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    monkeypatch.setattr(audits.cache, "RACY_SECONDS", -1)
+    path = tmp_path / "course" / "widget.py"
+    path.parent.mkdir()
+    path.write_text("x = 1\n", encoding="utf-8")
+    return path
+
+
+def kept(path, content_hash: bytes) -> list:
+    """The entry ContentHashes keeps for `path` as it is now, with the given hash."""
+    status = path.stat()
+    return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev, content_hash.hex()]
+
+
+def test_a_kept_hash_is_used_while_the_status_is_unchanged(hashed, monkeypatch):
+    hashes = audits.cache.ContentHashes.load(hashed.parent)
+    real = hashes.of(str(hashed))
+    assert real == hashlib.sha256(b"x = 1\n").digest()
+    hashes.save()
+    monkeypatch.setattr(audits.cache, "_content_hash", lambda path: pytest.fail(f"{path} read again"))
+    assert audits.cache.ContentHashes.load(hashed.parent).of(str(hashed)) == real
+
+
+@pytest.mark.parametrize("field", range(5), ids=["size", "mtime", "ctime", "inode", "device"])
+def test_any_change_of_status_reads_the_file_again(hashed, field):
+    """A kept hash whose status differs in any one field (e.g. an edit that put the size and modification time back) is not used."""
+    hashes = audits.cache.ContentHashes.load(hashed.parent)
+    entry = kept(hashed, b"\1" * 32)
+    hashes.known[str(hashed)] = entry
+    assert hashes.of(str(hashed)) == b"\1" * 32  # the forged entry is believed while it matches
+    entry[field] += 1
+    assert hashes.of(str(hashed)) == hashlib.sha256(b"x = 1\n").digest()
+
+
+def test_a_recently_changed_file_is_not_kept(hashed, monkeypatch):
+    monkeypatch.setattr(audits.cache, "RACY_SECONDS", 3600)  # written within the hour: it could change again unseen
+    hashes = audits.cache.ContentHashes.load(hashed.parent)
+    hashes.of(str(hashed))
+    hashes.save()
+    assert audits.cache.ContentHashes.load(hashed.parent).known == {}
+
+
+@pytest.mark.parametrize("garbage", ["{", "[]", '{"format": 1, "files": []}', '{"format": 1, "files": {"%s": ["a", 1]}}'])
+def test_corrupt_kept_hashes_only_mean_reading_again(hashed, garbage):
+    hashes = audits.cache.ContentHashes.load(hashed.parent)
+    hashes.file.parent.mkdir(parents=True)
+    hashes.file.write_text(garbage.replace("%s", str(hashed)), encoding="utf-8")
+    assert audits.cache.ContentHashes.load(hashed.parent).of(str(hashed)) == hashlib.sha256(b"x = 1\n").digest()
+
+
+def test_the_kept_hashes_give_the_fingerprint_of_the_files(cached, monkeypatch):
+    root, _ = cached
+    monkeypatch.setattr(audits.cache, "RACY_SECONDS", -1)
+    plain = audits.cache.checkout_fingerprint(root)
+    for _ in range(2):  # hashing, then from the kept hashes
+        hashes = audits.cache.ContentHashes.load(root)
+        assert audits.cache.checkout_fingerprint(root, hashes) == plain
+        hashes.save()
+    read = [path for path in audits.cache.checkout_paths(str(root)) if os.path.splitext(path)[1] in audits.cache.READ_CONTENT]
+    assert len(read) >= 2 and len(audits.cache.ContentHashes.load(root).known) == len(read)  # every file rules read is kept
+    (root / "modules/02_gadget/gadget.py").write_text(FLAWED, encoding="utf-8")
+    assert audits.cache.checkout_fingerprint(root, audits.cache.ContentHashes.load(root)) != plain
+
+
+def test_the_checkout_is_listed_in_os_walks_order(tmp_path):
+    """checkout_paths is os.walk without the folders the index skips: links to folders listed, not entered."""
+    for name in ("b/z.py", "b/a/x.txt", "a.py", ".hidden/h.py", "__pycache__/c.pyc", "c/d/e.ipynb"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("", encoding="utf-8")
+    (tmp_path / "link").symlink_to(tmp_path / "c", target_is_directory=True)
+    expected = []
+    for folder, dirs, files in os.walk(tmp_path):
+        dirs[:] = sorted(d for d in dirs if d not in audits.index.SKIPPED_DIRS and not d.startswith("."))
+        prefix = os.path.relpath(folder, tmp_path).replace(os.sep, "/") + "/" if folder != str(tmp_path) else ""
+        expected += [prefix + name for name in dirs + sorted(files)]
+    assert audits.cache.checkout_paths(str(tmp_path)) == expected
+    assert expected == ["b", "c", "link", "a.py", "b/a", "b/z.py", "b/a/x.txt", "c/d", "c/d/e.ipynb"]
+
+
+def test_a_fully_cached_run_loads_no_rule(cached, tmp_path):
+    """The rules are most of the harness's imports: a run whose findings all come from the cache never needs them."""
+    root, _ = cached
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(tmp_path / "user-cache")}
+    show = (
+        "import runpy, sys\n"
+        f"sys.argv = ['audits', '--root', {str(root)!r}]\n"
+        "try:\n    runpy.run_module('audits', run_name='__main__')\n"
+        "finally:\n    print('loaded:', sorted(name for name in sys.modules if name.startswith(('audits.rules', 'audits.check'))))\n"
+    )
+    runs = [subprocess.run([sys.executable, "-c", show], capture_output=True, text=True, env=env, timeout=120) for _ in range(2)]
+    assert [run.returncode for run in runs] == [1, 1], runs[1].stderr  # TI001 blocks module 01
+    assert "audits.check" in runs[0].stdout  # the first run audits, so the check above can see a rule loaded
+    assert runs[1].stdout.splitlines()[-1] == "loaded: []" and runs[1].stdout.split("loaded:")[0] == runs[0].stdout.split("loaded:")[0]
