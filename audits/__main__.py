@@ -52,9 +52,9 @@ def table(audits: list[Audit], unreadable: Sequence[module.Unreadable] = (), ski
         counts = scoring.counts(audit.findings)
         for key in COLUMNS:
             totals[key] += counts[key]
-        lines_total += audit.info.line_count
+        lines_total += audit.line_count
         rows.append(
-            f"{name:<{width}}  {audit.info.line_count:>6}  "
+            f"{name:<{width}}  {audit.line_count:>6}  "
             + "  ".join(f"{counts[key]:>4}" for key in COLUMNS)
             + f"  {scoring.score(audit.findings):>5.1f}  {scoring.status(audit.findings)}"
         )

@@ -31,7 +31,7 @@ from audits.discover import SUFFIXES, detect_profile, find_module, find_root, pa
 from audits.files import recover
 from audits.index import RepoIndex
 from audits.model import Finding, InputError, ModuleRef, ModuleSource
-from audits.parse import normalize_newlines, parse_file, parse_source, read_source, source_lines
+from audits.parse import line_count, normalize_newlines, parse_file, parse_source, read_source, source_lines
 from audits.report import ModuleInfo
 
 
@@ -63,6 +63,14 @@ class Audit:
         if self.parsed is not None or self.path.suffix == ".ipynb":  # a notebook's lines are its rendering
             return ModuleInfo.from_source(self.module)
         return ModuleInfo.from_source(ModuleSource(self.path, self.text, source_lines(self.text), [], self.ref, profile=self.profile, conventions=self.conventions))
+
+    @property
+    def line_count(self) -> int:
+        """The source's lines as the reports count them (`info.line_count`); counted in the text
+        when nothing was parsed, so a table of cached findings splits no source into lines."""
+        if "info" in self.__dict__ or self.parsed is not None or self.path.suffix == ".ipynb":
+            return self.info.line_count
+        return line_count(self.text)
 
     @property
     def ready(self) -> bool:

@@ -195,7 +195,7 @@ def _children(base: Path) -> list[Path]:
 def _sources_in(folder: Path, name: str) -> list[Path]:
     """The folder's module source files, in order of preference (.py before .ipynb)."""
     stems = (name, f"{name}_dev", folder.name)
-    return [folder / f"{stem}{suffix}" for suffix in SUFFIXES for stem in dict.fromkeys(stems) if (folder / f"{stem}{suffix}").is_file()]
+    return [path for path in (folder / f"{stem}{suffix}" for suffix in SUFFIXES for stem in dict.fromkeys(stems)) if path.is_file()]
 
 
 def _named_source(folder: Path) -> Optional[tuple[str, list[Path]]]:
@@ -255,11 +255,12 @@ def _is_course_file(path: Path) -> bool:
     if path.suffix != ".py":
         return False
     try:
-        with open(path, "rb") as stream:
-            head = stream.read(HEAD).decode("utf-8", errors="replace")
+        with open(path, "rb", buffering=0) as stream:  # one read: discovery looks at every .py of the checkout
+            head = stream.read(HEAD)
     except OSError:
         return False
-    return "%%" in head and bool(PERCENT_CELL.search(head))  # the substring test first: the regex is 100x slower
+    # The substring test first, on the bytes (a `%` byte is `%` whatever surrounds it): the regex is 100x slower
+    return b"%%" in head and bool(PERCENT_CELL.search(head.decode("utf-8", errors="replace")))
 
 
 def _course_files_in(folder: Path) -> list[Path]:
@@ -269,28 +270,36 @@ def _course_files_in(folder: Path) -> list[Path]:
 
 
 def _listing(folder: Path) -> tuple[list[Path], list[Path]]:
-    """(files, sub-folders) of a folder, sorted; sub-folders without hidden ones and symbolic links."""
+    """(source-suffixed files, sub-folders) of a folder, sorted; sub-folders without hidden ones and symbolic links.
+    Only files with a source suffix (SUFFIXES) are listed: no caller looks at others, and discovery
+    walks the whole checkout, so the rest are not made into paths."""
     files, folders = [], []
     try:
         with os.scandir(folder) as entries:
             for entry in entries:
                 if entry.is_file():
-                    files.append(Path(entry.path))
+                    if os.path.splitext(entry.name)[1] in SUFFIXES:
+                        files.append(entry.name)
                 elif entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
-                    folders.append(Path(entry.path))
+                    folders.append(entry.name)
     except OSError:
         pass
-    return sorted(files), sorted(folders)
+    # sorted by name: the same order as sorting the paths, which share their folder
+    return [folder / name for name in sorted(files)], [folder / name for name in sorted(folders)]
 
 
-def _walk(root: Path, top: Path, tests: frozenset[str] = frozenset()):
+def _walk(root: Path, top: Path, tests: frozenset[str] = frozenset(), relative: Optional[str] = None):
     """(folder, its course files) under `top`, in sorted order, without hidden folders or folders that
-    hold no course sources (NOT_COURSE, and the course's own test folders `tests`, relative to root)."""
+    hold no course sources (NOT_COURSE, and the course's own test folders `tests`, relative to root).
+    `relative`: top's path relative to root (posix, "" for root), when the caller knows it."""
+    if relative is None:
+        relative = "" if top == root else _rel(top, root)
     files, folders = _listing(top)
     yield top, [path for path in files if path.suffix in SUFFIXES and _is_course_file(path)]
     for child in folders:
-        if child.name not in NOT_COURSE and not child.name.endswith(".egg-info") and _rel(child, root) not in tests:
-            yield from _walk(root, child, tests)
+        inside = f"{relative}/{child.name}" if relative else child.name
+        if child.name not in NOT_COURSE and not child.name.endswith(".egg-info") and inside not in tests:
+            yield from _walk(root, child, tests, inside)
 
 
 def _source_folders(root: Path, base: str) -> list[Path]:

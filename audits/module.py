@@ -65,7 +65,6 @@ from audits.model import Finding, InputError, display_path, unfold
 from audits.parallel import audit_refs, jobs_wanted
 from audits.parse import read_source
 from audits import report
-from audits.report import text as text_report
 
 if TYPE_CHECKING:
     from audits.fix import FixResult
@@ -365,6 +364,8 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
         out.write(statistics(audits))
         return verdict(audits)
     if args.quiet:
+        from audits.report import text as text_report  # the renderers are loaded when a run renders (a table needs none)
+
         out.write("".join(text_report.finding_line(f, color, a.info) + "\n" for a in audits for f in a.findings))
         return verdict(audits)
     if args.format and not args.output:
@@ -379,6 +380,8 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
         if args.output:
             print(f"wrote {args.output}", file=out)
         return verdict(audits)
+    from audits.report import text as text_report
+
     for audit in audits:  # the reviewer's command (audits.module), or tinyaudit --reports
         written = write_reports(audit, auditor.root, date)
         out.write(text_report.render(audit.info, audit.findings, _rules(), top=text_report.TOP, see=shown_path(written[0]), color=color, suppressed=audit.suppressed))

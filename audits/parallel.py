@@ -31,9 +31,7 @@ reported exactly as the serial run reports it. Nothing audited is ever run.
 from __future__ import annotations
 
 import os
-import pickle
 import sys
-import threading
 from dataclasses import dataclass
 from typing import BinaryIO, NoReturn, Union
 
@@ -60,6 +58,8 @@ def jobs_wanted() -> int:
 
 def can_fork() -> bool:
     """Forking is safe here: POSIX, and no other thread that the child would inherit half-way."""
+    import threading  # here, not at the top: a run whose findings all come from the cache never forks
+
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
@@ -89,6 +89,8 @@ def audit_refs(auditor: Auditor, refs: list[ModuleRef], jobs: int = 1) -> list[R
 def _load_before_forking(refs) -> None:
     """Import what every process will need (the rules, jupytext's cell reader, nbformat for a notebook)
     once, before the fork: loaded lazily after it, each process would pay for the same imports."""
+    import pickle  # noqa: F401  (the pipes between the processes)
+
     import audits.check  # noqa: F401  (the rules)
     from audits.parse import _percent_reader_class
 
@@ -231,6 +233,8 @@ class Team:
 
 def _send(stream: BinaryIO, value) -> None:
     """One pickled value down a pipe; a reader that is gone is not an error (it is a failed child, handled by its reader)."""
+    import pickle  # only a run that forks pays for it (imported before the fork: _load_before_forking)
+
     try:
         pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
         stream.flush()
@@ -240,6 +244,8 @@ def _send(stream: BinaryIO, value) -> None:
 
 def _receive(stream: BinaryIO):
     """The next pickled value from a pipe, or None when the writer failed or is gone."""
+    import pickle
+
     try:
         return pickle.load(stream)
     except Exception:  # noqa: BLE001 - nothing, or a torn value, from a child that died: it counts as failed

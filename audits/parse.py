@@ -300,6 +300,12 @@ def source_lines(text: str) -> list[str]:
     return lines
 
 
+def line_count(text: str) -> int:
+    """len(source_lines(text)), without making the lines (the table of a cached run needs only the count)."""
+    text = normalize_newlines(text)
+    return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+
+
 def parse_text(text: str, path: Path | str = "<source>", ref: ModuleRef | None = None) -> ModuleSource:
     """Parse module source text into a ModuleSource. Never raises on any text."""
     text = normalize_newlines(text)

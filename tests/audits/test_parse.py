@@ -215,3 +215,12 @@ def test_cell_at_finds_the_cell_of_each_line_and_none_between_cells():
     expected = {n: code for n in range(code.start, code.end + 1)} | {n: prose for n in range(prose.start, prose.end + 1)}
     assert [module.cell_at(n) for n in range(0, len(module.lines) + 2)] == [expected.get(n) for n in range(0, len(module.lines) + 2)]
     assert module.cell_at(line_of(text, "x = 1") + 1) is None  # the blank lines after a cell belong to none
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab\r\n", max_size=12))
+def test_line_count_is_the_number_of_source_lines(text):
+    """The table of a cached run counts lines without splitting them: it must agree with what the reports count."""
+    from audits.parse import line_count, source_lines
+
+    assert line_count(text) == len(source_lines(text))
