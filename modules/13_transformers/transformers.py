@@ -35,6 +35,8 @@ with Module 04 (Losses: `CrossEntropyLoss`) and Module 06 (Optimizers: `Adam`).
 # %% nbgrader={"grade": false, "grade_id": "transformer-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| default_exp core.transformer
 #| export
+import functools
+
 import numpy as np
 
 from tinytorch.core.activations import GELU
@@ -134,14 +136,23 @@ matrix-vector product that BLAS runs over every row at once (`row_means`).
 
 # %% nbgrader={"grade": false, "grade_id": "layer-norm", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
+@functools.lru_cache(maxsize=None)
+def _mean_column(n, dtype):
+    """The (n, 1) column of 1/n that row_means multiplies by: built once per size and dtype, not per
+    call (a LayerNorm runs row_means twice per forward, and generation runs one token at a time).
+    Read-only, since every caller shares it."""
+    column = np.full((n, 1), 1.0 / n, dtype=dtype)
+    column.flags.writeable = False
+    return column
+
+
 def row_means(rows):
     """The mean of every row of a 2-D float array, as a (rows, 1) column: one matrix-vector product.
 
     The column of 1/n takes the rows' dtype, so integer rows would get a column of zeros:
     callers convert to float first.
     """
-    n = rows.shape[1]
-    return rows @ np.full((n, 1), 1.0 / n, dtype=rows.dtype)
+    return rows @ _mean_column(rows.shape[1], rows.dtype)
 
 
 class LayerNormFunction(Function):

@@ -3,6 +3,8 @@ __all__ = ["create_causal_mask", "row_means", "LayerNormFunction", "LayerNorm", 
 
 
 # modules/13_transformers/transformers.py:38
+import functools
+
 import numpy as np
 
 from tinytorch.core.activations import GELU
@@ -13,22 +15,31 @@ from tinytorch.core.layers import Layer, Linear, positive_int
 from tinytorch.core.tensor import Tensor
 
 
-# modules/13_transformers/transformers.py:66
+# modules/13_transformers/transformers.py:68
 def create_causal_mask(seq_len):
     """A (seq_len, seq_len) Tensor with 1 on and below the diagonal (keep), 0 above (masked)."""
     positive_int(seq_len, "seq_len")
     return Tensor(np.tril(np.ones((seq_len, seq_len), dtype=np.float32)))
 
 
-# modules/13_transformers/transformers.py:137
+# modules/13_transformers/transformers.py:139
+@functools.lru_cache(maxsize=None)
+def _mean_column(n, dtype):
+    """The (n, 1) column of 1/n that row_means multiplies by: built once per size and dtype, not per
+    call (a LayerNorm runs row_means twice per forward, and generation runs one token at a time).
+    Read-only, since every caller shares it."""
+    column = np.full((n, 1), 1.0 / n, dtype=dtype)
+    column.flags.writeable = False
+    return column
+
+
 def row_means(rows):
     """The mean of every row of a 2-D float array, as a (rows, 1) column: one matrix-vector product.
 
     The column of 1/n takes the rows' dtype, so integer rows would get a column of zeros:
     callers convert to float first.
     """
-    n = rows.shape[1]
-    return rows @ np.full((n, 1), 1.0 / n, dtype=rows.dtype)
+    return rows @ _mean_column(rows.shape[1], rows.dtype)
 
 
 class LayerNormFunction(Function):
@@ -98,7 +109,7 @@ class LayerNorm(Layer):
         return [self.gamma, self.beta]
 
 
-# modules/13_transformers/transformers.py:347
+# modules/13_transformers/transformers.py:358
 class MLP(Layer):
     """Position-wise feed-forward network: Linear -> GELU -> Linear."""
 
@@ -138,7 +149,7 @@ class TransformerBlock(Layer):
         return self.ln1.parameters() + self.attention.parameters() + self.ln2.parameters() + self.mlp.parameters()
 
 
-# modules/13_transformers/transformers.py:498
+# modules/13_transformers/transformers.py:509
 def prepare_prompt(prompt_ids, max_new_tokens, temperature):
     """Check generate()'s arguments; return (ids as int64 (batch, seq), was_one_sequence)."""
     ids = np.asarray(prompt_ids.data if isinstance(prompt_ids, Tensor) else prompt_ids)
