@@ -115,7 +115,7 @@ class KVCache:
         APPROACH:
         1. Every size must be a positive integer (`positive_int`, module 03).
         2. keys = values = zeros of shape (layers, batch, heads, max_seq_len, head_dim), float32.
-        3. seq_pos = 0; `_filled[layer]` = positions written so far in each layer.
+        3. seq_pos = 0; `_filled[layer]` = positions written so far in each layer (a list of ints).
 
         EXAMPLE:
         >>> cache = KVCache(batch_size=1, max_seq_len=8, num_layers=2, num_heads=4, head_dim=16)
@@ -123,7 +123,9 @@ class KVCache:
         (2, 1, 4, 8, 16)
 
         HINTS:
-        - `_filled` lets `advance()` check that every layer was updated this step.
+        - `_filled` lets `advance()` check that every layer was updated this step. It is a plain
+          list: a handful of counters, read and written every step, cost less as Python ints
+          than as a numpy array (each numpy call on a tiny array costs about a microsecond).
         """
         ### BEGIN SOLUTION
         self.batch_size = positive_int(batch_size, "batch_size")
@@ -135,7 +137,7 @@ class KVCache:
         self.keys = np.zeros(shape, dtype=np.float32)
         self.values = np.zeros(shape, dtype=np.float32)
         self.seq_pos = 0
-        self._filled = np.zeros(self.num_layers, dtype=np.int64)
+        self._filled = [0] * self.num_layers
         ### END SOLUTION
 
     def _layer(self, layer_idx):
@@ -182,10 +184,10 @@ class KVCache:
         if self._filled[layer] != self.seq_pos:
             raise ValueError(f"layer {layer} was already updated at position {self.seq_pos}; call advance() first")
         end = self.seq_pos + key.shape[2]
-        written = self._filled[self._filled > self.seq_pos]
-        if written.size and written[0] != end:
+        written = [filled for filled in self._filled if filled > self.seq_pos]
+        if written and written[0] != end:
             raise ValueError(f"every layer must write the same number of positions in one step: "
-                             f"earlier layers wrote {int(written[0]) - self.seq_pos}, layer {layer} writes {key.shape[2]}")
+                             f"earlier layers wrote {written[0] - self.seq_pos}, layer {layer} writes {key.shape[2]}")
         if end > self.max_seq_len:
             raise ValueError(f"KV cache overflow: writing {key.shape[2]} position(s) at position {self.seq_pos} "
                              f"exceeds max_seq_len {self.max_seq_len}; reset() or allocate a longer cache")
@@ -220,13 +222,13 @@ class KVCache:
         3
 
         HINTS:
-        - np.flatnonzero finds the layers that are behind.
+        - A list comprehension over enumerate(self._filled) finds the layers that are behind.
         """
         ### BEGIN SOLUTION
-        behind = np.flatnonzero(self._filled == self.seq_pos)
-        if behind.size:
-            raise ValueError(f"advance() needs every layer updated this step; not updated: layers {behind.tolist()}")
-        self.seq_pos = int(self._filled[0])  # audit: ignore[BITE006] any layer's count is equivalent: the check above makes them equal
+        behind = [layer for layer, filled in enumerate(self._filled) if filled == self.seq_pos]
+        if behind:
+            raise ValueError(f"advance() needs every layer updated this step; not updated: layers {behind}")
+        self.seq_pos = self._filled[0]  # audit: ignore[BITE006] any layer's count is equivalent: the check above makes them equal
         ### END SOLUTION
 
     def reset(self):
@@ -234,7 +236,7 @@ class KVCache:
         self.keys.fill(0.0)
         self.values.fill(0.0)
         self.seq_pos = 0
-        self._filled[:] = 0
+        self._filled = [0] * self.num_layers
 
     def get_memory_usage(self):
         """Bytes held by the cache, read from the arrays themselves.
@@ -332,7 +334,7 @@ def create_kv_cache(batch_size, max_seq_len, num_layers, num_heads, head_dim):
 
 GPT_PARTS = ("token_embedding", "position_encoding", "blocks", "ln_f", "lm_head", "max_seq_len")
 BLOCK_PARTS = ("ln1", "attention", "ln2", "mlp")
-ATTENTION_PARTS = ("q_proj", "k_proj", "v_proj", "out_proj", "num_heads", "head_dim", "split_heads")
+ATTENTION_PARTS = ("q_proj", "k_proj", "v_proj", "out_proj", "num_heads", "head_dim")
 
 
 def _require(obj, parts, where, model):
@@ -415,7 +417,8 @@ def cached_attention(attention, x, cache, layer_idx):
     TODO: project the new positions, store their k/v, attend to every cached position.
 
     APPROACH:
-    1. q, k, v = the attention's q_proj/k_proj/v_proj of x, each split by its own split_heads.
+    1. q, k, v = the attention's q_proj/k_proj/v_proj of x, each split into heads as module 12's
+       split_heads does: reshape to (batch, t, heads, head_dim), swap axes 1 and 2.
     2. start = cache.seq_pos; cache.update(layer_idx, k, v); K, V = cache.get(layer_idx).
     3. mask = None when t == 1, else the shifted causal mask np.tril(ones((t, start + t)), k=start).
     4. out, _ = scaled_dot_product_attention(q, K, V, mask); merge heads; out_proj.
@@ -427,20 +430,24 @@ def cached_attention(attention, x, cache, layer_idx):
     (1, 2, 16)
 
     HINTS:
-    - Merge heads as module 12 does: transpose(1, 2), then reshape(batch, t, E).
+    - Merge heads as module 12 does: swap axes 1 and 2, then reshape(batch, t, E).
+    - Nothing here is differentiated (generation runs under no_grad), so the head split and
+      merge can work on the plain arrays (`.data`): the same numpy calls without a Tensor
+      wrapper per step, which a one-token step would otherwise pay for six times per layer.
     """
     ### BEGIN SOLUTION
     batch, t, embed_dim = x.shape
-    q = attention.split_heads(attention.q_proj(x), batch, t)  # module 12's own head split
-    k = attention.split_heads(attention.k_proj(x), batch, t)
-    v = attention.split_heads(attention.v_proj(x), batch, t)
+    heads = (batch, t, attention.num_heads, attention.head_dim)  # module 12's split_heads layout, on arrays
+    q = attention.q_proj(x).data.reshape(heads).swapaxes(1, 2)
+    k = attention.k_proj(x).data.reshape(heads).swapaxes(1, 2)
+    v = attention.v_proj(x).data.reshape(heads).swapaxes(1, 2)
     start = cache.seq_pos
     cache.update(layer_idx, k, v)
     keys, values = cache.get(layer_idx)  # (batch, heads, start + t, head_dim)
     mask = None if t == 1 else np.tril(np.ones((t, start + t), dtype=np.float32), k=start)
     attended, _ = scaled_dot_product_attention(q, keys, values, mask)
-    merged = attended.transpose(1, 2).reshape(batch, t, embed_dim)
-    return attention.out_proj(merged)
+    merged = attended.data.swapaxes(1, 2).reshape(batch, t, embed_dim)
+    return attention.out_proj(Tensor(merged))
     ### END SOLUTION
 
 

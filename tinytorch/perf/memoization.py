@@ -32,7 +32,7 @@ class KVCache:
         self.keys = np.zeros(shape, dtype=np.float32)
         self.values = np.zeros(shape, dtype=np.float32)
         self.seq_pos = 0
-        self._filled = np.zeros(self.num_layers, dtype=np.int64)
+        self._filled = [0] * self.num_layers
 
     def _layer(self, layer_idx):
         if isinstance(layer_idx, bool) or not isinstance(layer_idx, (int, np.integer)):
@@ -59,10 +59,10 @@ class KVCache:
         if self._filled[layer] != self.seq_pos:
             raise ValueError(f"layer {layer} was already updated at position {self.seq_pos}; call advance() first")
         end = self.seq_pos + key.shape[2]
-        written = self._filled[self._filled > self.seq_pos]
-        if written.size and written[0] != end:
+        written = [filled for filled in self._filled if filled > self.seq_pos]
+        if written and written[0] != end:
             raise ValueError(f"every layer must write the same number of positions in one step: "
-                             f"earlier layers wrote {int(written[0]) - self.seq_pos}, layer {layer} writes {key.shape[2]}")
+                             f"earlier layers wrote {written[0] - self.seq_pos}, layer {layer} writes {key.shape[2]}")
         if end > self.max_seq_len:
             raise ValueError(f"KV cache overflow: writing {key.shape[2]} position(s) at position {self.seq_pos} "
                              f"exceeds max_seq_len {self.max_seq_len}; reset() or allocate a longer cache")
@@ -82,17 +82,17 @@ class KVCache:
 
     def advance(self):
         """Commit the current step: move seq_pos past the positions every layer just wrote."""
-        behind = np.flatnonzero(self._filled == self.seq_pos)
-        if behind.size:
-            raise ValueError(f"advance() needs every layer updated this step; not updated: layers {behind.tolist()}")
-        self.seq_pos = int(self._filled[0])  # audit: ignore[BITE006] any layer's count is equivalent: the check above makes them equal
+        behind = [layer for layer, filled in enumerate(self._filled) if filled == self.seq_pos]
+        if behind:
+            raise ValueError(f"advance() needs every layer updated this step; not updated: layers {behind}")
+        self.seq_pos = self._filled[0]  # audit: ignore[BITE006] any layer's count is equivalent: the check above makes them equal
 
     def reset(self):
         """Forget every position (for a new sequence); the arrays are kept and zeroed."""
         self.keys.fill(0.0)
         self.values.fill(0.0)
         self.seq_pos = 0
-        self._filled[:] = 0
+        self._filled = [0] * self.num_layers
 
     def get_memory_usage(self):
         """Bytes held by the cache, read from the arrays themselves.
@@ -123,7 +123,7 @@ def _array(x, name):
     raise TypeError(f"{name} must be a Tensor or numpy array, got {type(x).__name__}")
 
 
-# modules/17_memoization/memoization.py:328
+# modules/17_memoization/memoization.py:330
 def create_kv_cache(batch_size, max_seq_len, num_layers, num_heads, head_dim):
     """A new, empty KVCache of the given sizes (same arguments as the class)."""
     return KVCache(batch_size, max_seq_len, num_layers, num_heads, head_dim)
@@ -131,7 +131,7 @@ def create_kv_cache(batch_size, max_seq_len, num_layers, num_heads, head_dim):
 
 GPT_PARTS = ("token_embedding", "position_encoding", "blocks", "ln_f", "lm_head", "max_seq_len")
 BLOCK_PARTS = ("ln1", "attention", "ln2", "mlp")
-ATTENTION_PARTS = ("q_proj", "k_proj", "v_proj", "out_proj", "num_heads", "head_dim", "split_heads")
+ATTENTION_PARTS = ("q_proj", "k_proj", "v_proj", "out_proj", "num_heads", "head_dim")
 
 
 def _require(obj, parts, where, model):
@@ -158,20 +158,21 @@ def kv_cache_for_model(model, batch_size, max_seq_len=None):
     return KVCache(batch_size, max_seq_len, len(model.blocks), attention.num_heads, attention.head_dim)
 
 
-# modules/17_memoization/memoization.py:412
+# modules/17_memoization/memoization.py:414
 def cached_attention(attention, x, cache, layer_idx):
     """MultiHeadAttention over the new positions x (batch, t, E), past keys/values from the cache."""
     batch, t, embed_dim = x.shape
-    q = attention.split_heads(attention.q_proj(x), batch, t)  # module 12's own head split
-    k = attention.split_heads(attention.k_proj(x), batch, t)
-    v = attention.split_heads(attention.v_proj(x), batch, t)
+    heads = (batch, t, attention.num_heads, attention.head_dim)  # module 12's split_heads layout, on arrays
+    q = attention.q_proj(x).data.reshape(heads).swapaxes(1, 2)
+    k = attention.k_proj(x).data.reshape(heads).swapaxes(1, 2)
+    v = attention.v_proj(x).data.reshape(heads).swapaxes(1, 2)
     start = cache.seq_pos
     cache.update(layer_idx, k, v)
     keys, values = cache.get(layer_idx)  # (batch, heads, start + t, head_dim)
     mask = None if t == 1 else np.tril(np.ones((t, start + t), dtype=np.float32), k=start)
     attended, _ = scaled_dot_product_attention(q, keys, values, mask)
-    merged = attended.transpose(1, 2).reshape(batch, t, embed_dim)
-    return attention.out_proj(merged)
+    merged = attended.data.swapaxes(1, 2).reshape(batch, t, embed_dim)
+    return attention.out_proj(Tensor(merged))
 
 
 def cached_forward(model, ids, cache):
@@ -199,7 +200,7 @@ def cached_forward(model, ids, cache):
         return model.lm_head(model.ln_f(x))
 
 
-# modules/17_memoization/memoization.py:554
+# modules/17_memoization/memoization.py:561
 def generate_with_cache(model, prompt_ids, max_new_tokens, temperature=1.0, fallback=None):
     """GPT.generate's result, computed with a KV cache.
 
