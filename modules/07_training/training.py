@@ -666,7 +666,7 @@ the weights, plus a small header per saved array.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "analyze-schedule", "locked": false, "schema_version": 3, "solution": false, "task": false}
-def analyze_schedule_and_checkpoint_size(epochs=40):
+def analyze_schedule_and_checkpoint_size(epochs=20, batch_size=32):
     """Loss curves with and without cosine annealing; checkpoint bytes vs parameter bytes."""
     import os
     import tempfile
@@ -682,7 +682,7 @@ def analyze_schedule_and_checkpoint_size(epochs=40):
         shuffle = np.random.default_rng(0)
         for _ in range(epochs):
             order = shuffle.permutation(len(labels))
-            trainer.train_epoch(make_batches(features[order], labels[order], batch_size=16))
+            trainer.train_epoch(make_batches(features[order], labels[order], batch_size=batch_size))
         loss, accuracy = trainer.evaluate(make_batches(features, labels, batch_size=64))
         curves[name] = trainer.history["train_loss"]
         print(f"{name:<22} loss on the full set {loss:.4f}  accuracy {accuracy:.3f}")
