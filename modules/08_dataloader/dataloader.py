@@ -400,11 +400,11 @@ if __name__ == "__main__":
 Every batch pays a fixed Python overhead (slicing the order, building Tensors),
 so an epoch of many tiny batches costs more than an epoch of a few large ones,
 even though both touch every row once. And the generic per-example path pays
-its overhead per *example*. Let us measure both on the same 4,096 rows.
+its overhead per *example*. Let us measure both on the same 1,024 rows.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "analyze-batch-size", "locked": false, "schema_version": 3, "solution": false, "task": false}
-def analyze_batch_size_vs_epoch_time(n_rows=4096, n_features=64):
+def analyze_batch_size_vs_epoch_time(n_rows=1024, n_features=64):
     """Time one shuffled epoch for several batch sizes, fast path vs generic path."""
     import time
 
