@@ -472,20 +472,22 @@ memory grows linearly with the vocabulary, lookup time does not.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "analyze-embedding-memory", "locked": false, "schema_version": 3, "solution": false, "task": false}
-def analyze_embedding_memory(vocab_sizes=(1_000, 10_000, 50_000), embed_dim=128, batch=32, seq=64, repeats=20):
+def analyze_embedding_memory(vocab_sizes=(100, 1_000, 10_000), embed_dim=128, batch=32, seq=64, repeats=20):
     """Measure table memory (bytes actually allocated) and lookup time per vocabulary size."""
     import time
 
-    print(f"{'vocab':>8} {'table MB':>9} {'Adam state MB':>14} {'lookup ms':>10}")
+    print(f"{'vocab':>8} {'table MB':>9} {'Adam state MB':>14} {'lookup ms':>10}  (lookup: fastest of {repeats})")
     results = []
     for vocab in vocab_sizes:
         emb = Embedding(vocab, embed_dim)
         ids = np.random.randint(0, vocab, size=(batch, seq))
         emb(ids)  # warm-up
-        start = time.perf_counter()
-        for _ in range(repeats):
+        times = []
+        for _ in range(repeats):  # the fastest run: load on a shared machine only ever adds time
+            start = time.perf_counter()
             emb(ids)
-        lookup_ms = (time.perf_counter() - start) / repeats * 1e3
+            times.append(time.perf_counter() - start)
+        lookup_ms = min(times) * 1e3
         table_mb = emb.weight.data.nbytes / 1e6
         results.append((vocab, table_mb, lookup_ms))
         print(f"{vocab:>8} {table_mb:>9.2f} {2 * table_mb:>14.2f} {lookup_ms:>10.3f}")
