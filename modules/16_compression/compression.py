@@ -795,7 +795,7 @@ def to_csr(matrix):
     return matrix[rows, cols], cols.astype(np.int32), indptr.astype(np.int32)
 
 
-def best_times(functions, repeats=15):
+def best_times(functions, repeats=5):
     """Fastest wall time (s) of each function over `repeats` runs, timed round-robin under no_grad.
 
     On a shared machine load only ever adds time, so the fastest run is the
@@ -813,7 +813,7 @@ def best_times(functions, repeats=15):
     return [min(bucket) for bucket in times]
 
 
-def analyze_sparse_storage(size=512):
+def analyze_sparse_storage(size=256):
     """Dense vs CSR bytes of a magnitude-pruned weight at several sparsity levels."""
     weight = Linear(size, size)  # a single layer is a model too: forward + parameters()
     original = weight.weight.data.copy()
@@ -829,7 +829,7 @@ def analyze_sparse_storage(size=512):
         print(f"{measure_sparsity(weight):9.0%} {dense_bytes / 1024:9.1f} {csr_bytes / 1024:9.1f}  {winner}")
 
 
-def analyze_pruning_speed(batch=256, n_in=512, hidden=1024, n_out=256):
+def analyze_pruning_speed(batch=256, n_in=256, hidden=512, n_out=128, repeats=5):
     """Forward time of one 2-layer MLP: dense, 90% unstructured, 50% structured (zeros kept / neurons cut)."""
     def copy_of(model):
         twin = TinyMLP(n_in, hidden, n_out)
@@ -852,8 +852,8 @@ def analyze_pruning_speed(batch=256, n_in=512, hidden=1024, n_out=256):
 
     variants = [("dense", dense), ("90% magnitude-pruned (zeros)", unstructured),
                 ("50% structured, zeros kept", structured), ("50% structured, neurons cut", small)]
-    seconds = best_times([lambda m=model: m.forward(x) for _, model in variants])
-    print(f"\nForward time, batch {batch}, {n_in}->{hidden}->{n_out} (best of 15, round-robin)")
+    seconds = best_times([lambda m=model: m.forward(x) for _, model in variants], repeats)
+    print(f"\nForward time, batch {batch}, {n_in}->{hidden}->{n_out} (best of {repeats}, round-robin)")
     for (name, _), t in zip(variants, seconds):
         print(f"  {name:<30} {t * 1e3:7.2f} ms  (x{seconds[0] / t:.2f} vs dense)")
 
