@@ -513,7 +513,7 @@ class _Kernel:
         return self.function(*arguments)
 
 
-def _median_ms(function, arguments, warmup=2, iterations=7):
+def _median_ms(function, arguments, warmup=1, iterations=5):
     return Profiler().measure_latency(_Kernel(function), arguments, warmup=warmup, iterations=iterations)
 
 
@@ -546,8 +546,8 @@ def analyze_acceleration():
     for n, tile in ((128, 16), (128, 64), (200, 64), (256, 64), (256, 256)):
         a, b = rng.normal(size=(n, n)).astype(np.float32), rng.normal(size=(n, n)).astype(np.float32)
         tiles = (-(-n // tile)) ** 3  # ceil(n / tile) tiles along each of the three loops
-        tiled = _median_ms(lambda x, y: tiled_matmul(x, y, tile_size=tile), (a, b), iterations=5)
-        fast = _median_ms(vectorized_matmul, (a, b), iterations=5)
+        tiled = _median_ms(lambda x, y: tiled_matmul(x, y, tile_size=tile), (a, b), iterations=3)
+        fast = _median_ms(vectorized_matmul, (a, b), iterations=3)
         print(f"{n:>6}{tile:>6}{tiles:>7}{tiled:>10.3f}{fast:>15.3f}{tiled / fast:>8.1f}")
 
     print("\n3. Module 02's GELU (NumPy expression) vs fused_gelu on 2**20 float32 values (4 MiB)")
