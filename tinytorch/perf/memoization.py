@@ -162,10 +162,10 @@ def kv_cache_for_model(model, batch_size, max_seq_len=None):
 def cached_attention(attention, x, cache, layer_idx):
     """MultiHeadAttention over the new positions x (batch, t, E), past keys/values from the cache."""
     batch, t, embed_dim = x.shape
-    heads = (batch, t, attention.num_heads, attention.head_dim)  # module 12's split_heads layout, on arrays
-    q = attention.q_proj(x).data.reshape(heads).swapaxes(1, 2)
-    k = attention.k_proj(x).data.reshape(heads).swapaxes(1, 2)
-    v = attention.v_proj(x).data.reshape(heads).swapaxes(1, 2)
+    by_head = (batch, t, attention.num_heads, attention.head_dim)  # module 12's split_heads layout, on arrays
+    q = attention.q_proj(x).data.reshape(by_head).swapaxes(1, 2)  # (batch, heads, t, head_dim)
+    k = attention.k_proj(x).data.reshape(by_head).swapaxes(1, 2)
+    v = attention.v_proj(x).data.reshape(by_head).swapaxes(1, 2)
     start = cache.seq_pos
     cache.update(layer_idx, k, v)
     keys, values = cache.get(layer_idx)  # (batch, heads, start + t, head_dim)
