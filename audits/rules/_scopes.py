@@ -22,6 +22,12 @@ from audits.rules._usage import imported_names
 # Nodes that open a scope of their own: names bound inside them are not globals.
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef) + _COMPREHENSIONS
+_SCOPE_TYPES = frozenset(_SCOPES)
+# The node types that can bind a name (`bindings` looks no further at any other node).
+_BINDERS = frozenset(
+    (ast.Name, ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal)
+    + (ast.ExceptHandler, ast.MatchAs, ast.MatchStar, ast.MatchMapping) + _COMPREHENSIONS
+)
 
 
 def _parameters(arguments: ast.arguments) -> list[ast.arg]:
@@ -81,24 +87,30 @@ def _scope_nodes(scope: ast.AST, lazy_annotations: bool = False) -> tuple[list[a
     own: list[ast.AST] = []
     nested: list[ast.AST] = []
     stack = list(_inside(scope))
+    pop, extend = stack.pop, stack.extend
     in_function = isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef))
+    scopes = _SCOPE_TYPES
     while stack:
-        node = stack.pop()
+        node = pop()
         own.append(node)
-        if isinstance(node, _SCOPES):
+        kind = type(node)  # the exact type (parsed trees hold no subclasses): a set lookup, not isinstance chains
+        if kind in scopes:
             nested.append(node)
-            stack.extend(_outside(node, lazy_annotations))
-        elif isinstance(node, ast.AnnAssign) and (in_function or lazy_annotations):
-            stack.extend(filter(None, [node.target, node.value]))  # a local variable's annotation is never evaluated
-        elif not isinstance(node, ast.arg):  # a parameter's annotation is read where its function is defined
-            stack.extend(children(node))
+            extend(_outside(node, lazy_annotations))
+        elif kind is ast.AnnAssign and (in_function or lazy_annotations):
+            extend(filter(None, [node.target, node.value]))  # a local variable's annotation is never evaluated
+        elif kind is not ast.arg:  # a parameter's annotation is read where its function is defined
+            extend(children(node))
     return own, nested
 
 
 def bindings(own: list[ast.AST]) -> set[str]:
     """The names a scope binds, from its own nodes (parameters, assignments, imports, defs, ...)."""
     names: set[str] = set()
+    binders = _BINDERS
     for node in own:
+        if type(node) not in binders:  # most nodes bind nothing: one set lookup instead of the chain below
+            continue
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
             names.add(node.id)
         elif isinstance(node, ast.arg):
