@@ -113,8 +113,11 @@ def apply(
     comments = _suppression_comments(module, index)
     if comments:
         # Any code of the registry may be named (bite's too: `python -m audits.bite` honours the comment);
-        # only the static rules that ran can be judged unused here.
-        known = [rule.code for rule in every_rule()]
+        # only the static rules that ran can be judged unused here. Bite's rules are loaded (most of
+        # audits.bite) only when a comment names a code that is not a static rule's.
+        static = [rule.code for rule in ALL_RULES]
+        named = {code for comment in comments for code in comment.codes}
+        known = static if named <= set(static) else [rule.code for rule in every_rule()]
         enabled = [rule.code for rule in ALL_RULES if rule.code not in ignored[module.display_path]]
         findings += hygiene_rules.hygiene(comments, used, known, enabled, module.display_path)
     silenced_ids = {id(found) for found in silenced}
