@@ -157,9 +157,15 @@ def free_loads(scope: ast.AST, visible: tuple[set[str], ...], lazy_annotations: 
 def _free_loads(scope: ast.AST, visible: tuple[set[str], ...], lazy_annotations: bool) -> Iterator[ast.Name]:
     own, nested, bound = _scope(scope, lazy_annotations)
     here = visible + (bound,)
+    Name, Load = ast.Name, ast.Load
     for node in own:
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and not any(node.id in names for names in here):
-            yield node
+        if type(node) is Name and type(node.ctx) is Load:  # exact types, as parsed: the hottest loop of the scope rules
+            name = node.id
+            for names in here:
+                if name in names:
+                    break
+            else:
+                yield node
     for inner in nested:
         yield from _free_loads(inner, visible if isinstance(scope, ast.ClassDef) else here, lazy_annotations)
 
