@@ -195,7 +195,9 @@ def _children(base: Path) -> list[Path]:
 def _sources_in(folder: Path, name: str) -> list[Path]:
     """The folder's module source files, in order of preference (.py before .ipynb)."""
     stems = (name, f"{name}_dev", folder.name)
-    return [path for path in (folder / f"{stem}{suffix}" for suffix in SUFFIXES for stem in dict.fromkeys(stems)) if path.is_file()]
+    names = [f"{stem}{suffix}" for suffix in SUFFIXES for stem in dict.fromkeys(stems)]
+    where = str(folder)  # a path is made only for the files that are there (discovery asks this of every module folder)
+    return [folder / name for name in names if os.path.isfile(os.path.join(where, name))]
 
 
 def _named_source(folder: Path) -> Optional[tuple[str, list[Path]]]:
@@ -498,8 +500,11 @@ def discover(root: Path | str = ".", config=None, walk: bool = True) -> Discover
                 "so forward-dependency and module-number checks are off"
             )
         refs.extend(sorted(unnumbered_refs, key=lambda ref: ref.number))
+    by_first: dict[Path, list[_Candidate]] = {}  # candidates by their first source (one pass, not one per module)
+    for candidate in numbered + unnumbered:
+        by_first.setdefault(candidate.paths[0], []).append(candidate)
     for ref in refs:
-        for candidate in (c for c in numbered + unnumbered if c.paths[0] == ref.path):
+        for candidate in by_first.get(ref.path, ()):
             for path in candidate.paths[1:]:
                 skipped.setdefault(path, f"a second source of {ref.key} ({_rel(ref.path, root)} is audited)")
     for path in generated:
@@ -520,6 +525,7 @@ def _skipped(root: Path, refs: list[ModuleRef], known: dict[Path, str], configur
     audited = {ref.path for ref in refs}
     listed = dict(known)
     has_source = any(root.joinpath(layout.base).is_dir() for layout in LAYOUTS if layout.kind == "notebooks")
+    module_folders = {ref.path.parent for ref in refs}
     for folder, files in _walk(root, root, tests):
         top = folder.relative_to(root).parts[0] if folder != root else ""
         for path in files:
@@ -529,7 +535,7 @@ def _skipped(root: Path, refs: list[ModuleRef], known: dict[Path, str], configur
                 listed[path] = "not matched by [tool.audits] sources"
             elif top in NBGRADER_OUTPUT and has_source:
                 listed[path] = f"nbgrader output ({top}/ is made from source/)"
-            elif path.parent != root and path.parent in {ref.path.parent for ref in refs}:
+            elif path.parent != root and path.parent in module_folders:
                 listed[path] = "a second course file in a module folder (the folder's module source is audited)"
             else:
                 listed[path] = f"not in a module layout ({looked_in()})"

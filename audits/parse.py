@@ -289,6 +289,8 @@ def _decided(lines: list[str], pos: int, next_start: int, window: int, kind: str
 
 def normalize_newlines(text: str) -> str:
     """The text with every line ending as "\n" (what ModuleSource.text holds)."""
+    if "\r" not in text:  # the usual case: one scan instead of two
+        return text
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
