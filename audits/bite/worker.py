@@ -40,6 +40,7 @@ Events (every one has "variant": "solution" | "student" | "knockout:<cell>:<regi
 import __future__
 import ast
 import functools
+import gc
 import json
 import linecache
 import math
@@ -51,9 +52,14 @@ import sys
 import time
 import traceback
 
-from IPython.core.compilerop import CachingCompiler
-from IPython.core.interactiveshell import InteractiveShell
-from traitlets.config import Config
+if __name__ == "__main__":
+    # No garbage collection while IPython loads and the shell is built (no course object exists yet:
+    # nothing of theirs to collect); Worker.run freezes what they made and turns it on before the first cell.
+    gc.disable()
+
+from IPython.core.compilerop import CachingCompiler  # noqa: E402 - after gc.disable, on purpose
+from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
+from traitlets.config import Config  # noqa: E402
 
 LIMIT_STATUSES = ("timeout", "memory", "killed")
 FUTURES = [getattr(__future__, name) for name in __future__.all_feature_names]
@@ -129,6 +135,20 @@ class CellCompiler(CachingCompiler):
         # IPython only reads the nodes; a new body list keeps the cached one intact when it appends to it.
         return ast.Module(body=list(tree.body), type_ignores=list(tree.type_ignores)) if isinstance(tree, ast.Module) else tree
 
+    def parses(self, source):
+        """Whether `source` is Python as it stands (at the current offset and flags). The tree is kept for
+        ast_parse, which IPython calls next on the same text: a cell that needs no transform is parsed once."""
+        key = (source, self.offset, self.flags, "exec")
+        if key in self.trees:
+            return True
+        try:
+            tree = super().ast_parse("\n" * self.offset + source, self.path, "exec")
+        except (SyntaxError, ValueError):
+            return False
+        if self.shell is None or not self.shell.ast_transformers:
+            self.trees[key] = tree
+        return True
+
 
 def _share_async_check():
     """IPython compiles every cell a second time to see whether it awaits at top level; the answer depends
@@ -167,9 +187,11 @@ def make_shell(path):
     shell = CellShell(config=config, compiler_class=CellCompiler)
     shell.compile.path = path
     shell.compile.shell = shell
-    shell.input_transformer_manager.transform_cell = _cached_transform(shell.input_transformer_manager.transform_cell)
-    # The displayhook tokenizes the cell's text at every value it shows, for a trailing `;`: once per text.
-    shell.displayhook.semicolon_at_end_of_expression = functools.lru_cache(maxsize=None)(shell.displayhook.semicolon_at_end_of_expression)
+    shell.input_transformer_manager.transform_cell = _cached_transform(shell.input_transformer_manager.transform_cell, shell.compile)
+    # The displayhook tokenizes the cell's text at every value it shows, for a trailing `;`: once per text,
+    # and never for a text without a `;` (its last token cannot be one).
+    semicolon = functools.lru_cache(maxsize=None)(shell.displayhook.semicolon_at_end_of_expression)
+    shell.displayhook.semicolon_at_end_of_expression = lambda text: ";" in text and semicolon(text)
     quiet = lambda *args, **kwargs: None  # noqa: E731
     shell.showtraceback = shell.showsyntaxerror = shell.showindentationerror = quiet
     # IPython 9 also renders each error's traceback (pygments, ~0.5 s) to keep it in the history; a name only here.
@@ -177,24 +199,23 @@ def make_shell(path):
     return shell
 
 
-def _cached_transform(transform):
+def _cached_transform(transform, compiler):
     """IPython's input transformers (magics, `!`, `?`, prompts), cached by text.
 
     They tokenize every cell in pure Python, the costliest step of running a cell, and they
     read nothing but the text: one cache serves every fork (Worker.warm fills it before
-    forking). Text that already compiles as Python and does not start indented is left as
+    forking). Text that already parses as Python and does not start indented is left as
     it is by every one of them (each rewrites only syntax Python rejects: escapes, `?`,
     prompts, cell magics), so it skips the tokenizer; only the trailing newline is added.
+    That parse is the one IPython's compiler needs next (CellCompiler.parses keeps it).
     """
 
     @functools.lru_cache(maxsize=None)
     def cached(cell):
         if cell[:1] not in (" ", "\t"):
-            try:
-                compile(cell, "<cell>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-                return cell if cell.endswith("\n") else cell + "\n"
-            except (SyntaxError, ValueError):
-                pass
+            text = cell if cell.endswith("\n") else cell + "\n"
+            if compiler.parses(text):
+                return text
         return transform(cell)
 
     return cached
@@ -409,16 +430,17 @@ class Worker:
         for cell in self.cells:
             for source in {cell["solution"], cell["student"], *cell["knockouts"], *(m["source"] for m in cell.get("mutants", ()))}:
                 blank, body = _body(source)
+                if not body.count("\n"):
+                    continue  # one-liners: automagic reads the namespace, their transform waits for the cell to run
                 try:
-                    transformed = self.shell.transform_cell(body) if body.count("\n") else None  # one-liners: automagic reads the namespace
-                    if transformed is None:
-                        continue
+                    # At the offset and __future__ flags the cell will run with, so that the parse is the one it reuses.
+                    compiler.offset, compiler.flags = cell["line"] - 1 + blank, running
+                    transformed = self.shell.transform_cell(body)
                     interactiveshell._should_be_async(transformed)
                     self.shell.displayhook.semicolon_at_end_of_expression(transformed)
                     compiler.offset = cell["line"] - 1 + blank
                     tree = compiler.ast_parse(transformed, compiler.path)
                     if source == cell["solution"] and tree.body:
-                        compiler.flags = running
                         self._compile(tree.body)
                         running = compiler.flags
                 except Exception:  # noqa: BLE001 - the cell reports it when it runs
@@ -440,6 +462,11 @@ class Worker:
 
     def run(self):
         self.warm()
+        # Everything made so far (IPython, the shell, the prepared cells) lives as long as the process. Frozen,
+        # the collector never walks it again, here or in a fork (where walking it would copy its pages too);
+        # the course's own objects, made from now on, are collected as in a kernel.
+        gc.freeze()
+        gc.enable()
         for index, cell in enumerate(self.cells):
             if index == self.first_change:
                 sources = [c["student"] for c in self.cells[index:]]

@@ -1,0 +1,37 @@
+"""What bite's worker does to save time (audits/bite/worker.py) leaves a cell's semantics as a kernel's:
+one module, run once in its sandbox, whose graded cells check the parts those savings touch."""
+
+from testkit.auditkit import make_checkout, marker, source
+
+from audits.auditor import Auditor
+from audits.bite.__main__ import bite_module
+from audits.bite.runner import Limits
+
+IMPL = marker("two", "impl") + '\ndef two():\n    """TODO."""\n    ### BEGIN SOLUTION\n    return 2\n    ### END SOLUTION\n'
+CELLS = (
+    IMPL,
+    marker("test-two", "test") + "\nassert two() == 2\n",
+    # The collector is off while IPython loads and what it made is frozen: the course's own garbage
+    # cycles are still collected, with their finalizers, as in a kernel.
+    marker("test-gc", "test")
+    + "\nimport gc, weakref\nassert gc.isenabled()\nclass Node:\n    pass\n"
+    + "node = Node(); node.me = node; gone = []\nweakref.finalize(node, gone.append, 1)\ndel node\n"
+    + "gc.collect()\nassert gone == [1]\n",
+    # The trailing-`;` check (skipped for text without a `;`): a value is kept in Out unless the
+    # cell's last token is a `;`; a `;` elsewhere, in a string or between statements, does not count.
+    marker("shown") + "\n1 + 2",
+    marker("hidden") + "\n4 + 5;",
+    marker("semicolon-inside") + '\nx = 6; x + 1\n"a;b"',
+    marker("test-out", "test") + '\nassert sorted(Out.values(), key=str) == [3, "a;b"], Out\nassert _ == "a;b"\n',
+    # __future__ flags carry from cell to cell (the worker parses each text once, ahead, with them).
+    marker("future") + "\nfrom __future__ import annotations\ndef f(x: NotDefinedAnywhere) -> int:\n    return 1\n",
+    marker("test-future", "test") + "\ndef g(y: AlsoNotDefined):\n    return f(y)\n\nassert g(0) == 1\n",
+)
+
+
+def test_a_cells_semantics_survive_the_workers_savings(tmp_path):
+    root = make_checkout(tmp_path / "course", {"01_widget": source(*CELLS)})
+    auditor = Auditor(root)
+    bite = bite_module(auditor, auditor.index.source(1), Limits(timeout=20), mutants=False)
+    assert bite.run.stopped is None and bite.run.solution and all(outcome.passed for outcome in bite.run.solution.values()), bite.run.solution
+    assert bite.summary.graded == 4 and bite.summary.solution_passed == 4
