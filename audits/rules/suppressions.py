@@ -104,6 +104,12 @@ def _cell_comments(module, wanted: set[int]):
             runs.append((line, first - 1))
         line = last + 1
     for first, last in runs:
+        if all(_comment_or_blank(line) for line in module.lines[first - 1 : last]):  # markdown cells, markers: no tokenizing
+            for at in sorted(wanted):
+                if first <= at <= last:
+                    line = module.lines[at - 1]
+                    found.append((at, line.index("#") + 1, line[line.index("#") :]))
+            continue
         tokens = _tokens(module.lines[first - 1 : last], first)
         if tokens is None or any(kind == tokenize.INDENT for kind, _, _, _ in tokens):
             return None
@@ -117,6 +123,13 @@ def _cell_comments(module, wanted: set[int]):
                 return None
             found += [(at, column, text) for kind, at, column, text in tokens if kind == tokenize.COMMENT and at in wanted]
     return sorted(found)
+
+
+def _comment_or_blank(line: str) -> bool:
+    """Is the line blank or a comment alone (spaces and tabs before it)? A run of such lines tokenizes
+    as its comments, each from its `#` to the end of the line, whatever comes before or after it."""
+    stripped = line.lstrip(" \t")
+    return not stripped or stripped[0] == "#"
 
 
 def _statement_blocks(tree, lines: list[int]) -> list[tuple[int, int]]:

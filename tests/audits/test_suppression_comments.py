@@ -87,3 +87,18 @@ def test_an_indented_line_between_cells_leaves_the_decision_to_the_whole_file():
     module = parse_text(text, "m.py")
     assert hygiene._cell_comments(module, _wanted(module)) is None
     assert hygiene.module_suppressions(module) == hygiene.suppressions(module.display_path, module.text, module.lines)
+
+
+def test_a_run_of_comment_lines_is_read_without_tokenizing(monkeypatch):
+    """Markdown cells and markers (comments alone, after spaces or tabs) give their comments as tokenizing them would."""
+    text = (
+        "# %% [markdown]\n# A title with a ''' quote\n\t# audit: ignore[TI001] after a tab\n\n"
+        "   #   audit: ignore[SE001, TI001]  \n# %%\nx = 1  # audit: ignore[TI001]\n"
+    )
+    module = parse_text(text, "m.py")
+    expected = [comment for comment in hygiene._comments(module.text) if comment[0] in _wanted(module)]
+    tokenized = []
+    real = hygiene._tokens
+    monkeypatch.setattr(hygiene, "_tokens", lambda lines, first: tokenized.append(first) or real(lines, first))
+    assert hygiene._cell_comments(module, _wanted(module)) == expected and len(expected) == 3
+    assert tokenized == [7]  # only the code cell's statement; the markdown run was not tokenized
