@@ -21,7 +21,11 @@ on the same files for scale:
   ratio is printed on its own, clearly labelled line, and is not the target);
 - notebooks: the notebook fixtures (tests/audits/notebooks/*.ipynb) read with
   nbformat and audited in this process, per notebook (nbformat's import
-  excluded: it is paid once, by notebook courses only).
+  excluded: it is paid once, by notebook courses only);
+- notebook cold: `python -m audits.module <notebook>` in a fresh subprocess,
+  cache off, for each notebook fixture in turn (interpreter start, nbformat's
+  import, the audit, the report), as an editor or a pre-commit hook runs it on
+  one changed notebook; and ruff on the same notebook for scale (no target).
 Each figure is the median of N runs, with the min and max; the subprocess runs
 also show their CPU time (every process of the audit, every thread of ruff).
 Targets (issue 23), checked and printed as "holds" or "MISSED" (exit 1 when one
@@ -212,10 +216,11 @@ def measure(root: Path, args: argparse.Namespace) -> int:
         cached_env = {key: value for key, value in env.items() if key != "AUDITS_NO_CACHE"}
         timed(audit, cached_env)  # fills the cache
         # Interleaved rounds, so a burst of load on the machine hits every measurement alike.
-        cold, serial, warm, cached, ruff, ruff_modules = [], [], [], [], [], []
+        cold, serial, warm, cached, ruff, ruff_modules, notebook_cold, notebook_ruff = [], [], [], [], [], [], [], []
         have_ruff = shutil.which("ruff") is not None
         folders = sorted({str(path.parent.parent) for path in sources})
-        for _ in range(args.repeat):
+        notebooks = sorted(NOTEBOOKS.glob("*.ipynb"))
+        for round_number in range(args.repeat):
             cold.append(timed(audit, cold_env, "cold"))
             serial.append(timed([*audit, "--jobs", "1"], cold_env, "cold -j1"))
             os.environ["AUDITS_NO_CACHE"] = "1"
@@ -224,6 +229,11 @@ def measure(root: Path, args: argparse.Namespace) -> int:
             if have_ruff:
                 ruff.append(timed(ruff_check([str(path) for path in sources + tests]), env, "ruff"))
                 ruff_modules.append(timed(ruff_check(folders), env, "ruff mod"))
+            if notebooks:
+                notebook = str(notebooks[round_number % len(notebooks)])
+                notebook_cold.append(timed([sys.executable, "-m", "audits.module", notebook], cold_env, "nb cold"))
+                if have_ruff:
+                    notebook_ruff.append(timed(ruff_check([notebook]), env, "nb ruff"))
 
     print(f"before: {before}; after: {load()}")
     print(f"files the audit reads: {len(sources)} module sources ({lines} lines) under {root}")
@@ -249,12 +259,16 @@ def measure(root: Path, args: argparse.Namespace) -> int:
         print("ruff not installed: no ratio (pip install ruff)")
         held = False
     print(f"cached        {statistics.median(cached):.3f} s (target: at most {CACHED_TARGET} s): {verdict(statistics.median(cached) <= CACHED_TARGET)}")
-    notebooks = sorted(NOTEBOOKS.glob("*.ipynb"))
     if notebooks:
         import nbformat  # noqa: F401  (imported once before timing)
 
         per_notebook = [notebook_run(notebooks) for _ in range(args.repeat)]
         print(summary("notebook", per_notebook) + f"  per notebook, warm ({len(notebooks)} fixtures)")
+        print(summary("nb cold", notebook_cold) + "  one notebook, `python -m audits.module`, fresh process")
+        if notebook_ruff:
+            print(summary("nb ruff", notebook_ruff) + "  ruff on the same notebook")
+            ratio = statistics.median(notebook_cold) / statistics.median(notebook_ruff)
+            print(f"nb cold / ruff {ratio:.2f}x wall  one notebook (for reference: no target)")
 
     if args.profile:
         profiler = cProfile.Profile()
