@@ -421,8 +421,9 @@ class Worker:
 
     def warm(self):
         """Prepare every cell text of every variant once, here, so that the forks inherit the work:
-        IPython's transforms, its top-level-await check, the parsed tree, the trailing-`;` check, and
-        the compiled statements of the solution's cells (which every fork after them runs again)."""
+        IPython's transforms, its top-level-await check, the parsed tree, the trailing-`;` check (for a
+        text ending in an expression: no other asks for it), and the compiled statements of the solution's
+        cells (which every fork after them runs again)."""
         import IPython.core.interactiveshell as interactiveshell
 
         compiler = self.shell.compile
@@ -437,9 +438,10 @@ class Worker:
                     compiler.offset, compiler.flags = cell["line"] - 1 + blank, running
                     transformed = self.shell.transform_cell(body)
                     interactiveshell._should_be_async(transformed)
-                    self.shell.displayhook.semicolon_at_end_of_expression(transformed)
                     compiler.offset = cell["line"] - 1 + blank
                     tree = compiler.ast_parse(transformed, compiler.path)
+                    if tree.body and isinstance(tree.body[-1], ast.Expr):  # only a value shown asks for the trailing `;`
+                        self.shell.displayhook.semicolon_at_end_of_expression(transformed)
                     if source == cell["solution"] and tree.body:
                         self._compile(tree.body)
                         running = compiler.flags
