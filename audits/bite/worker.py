@@ -25,9 +25,10 @@ CellTimeout in the cell. A child that still runs `grace` seconds past its cell's
 Mutants (a region's code with one student mistake, audits/bite/mutants.py) fork like knockouts,
 after them, and stop at their first failing graded cell too; each cell of a mutant has its own
 time limit (`mutant_timeout`: a mistake may loop forever). A mutant whose region's knockout no
-graded cell caught is not run ("skipped"): no graded cell reaches that code. While a mutant
-runs, a trace function watches the mutated lines, and each graded cell's result says whether
-the cell ran them ("ran").
+graded cell caught is not run ("skipped"): no graded cell reaches that code. A mutant runs untraced, its events held
+back until it ends: caught, they go out as they were; survived, it runs again with a trace
+function watching the mutated lines, and each graded cell's result says whether the cell ran
+them ("ran"), for the report on the survivor.
 
 Events (every one has "variant": "solution" | "student" | "knockout:<cell>:<region>" | "mutant:<cell>:<n>"):
     {"event": "start", "cell": i}                       a cell begins (progress, for watchdogs)
@@ -354,7 +355,22 @@ class Worker:
                 break
 
     def fork(self, variant, first, sources, stop_when_caught, watch=None):
-        """Run a variant in a child process; True when a graded cell failed or a cell overran (it was caught)."""
+        """Run a variant in a child process; True when a graded cell failed or a cell overran (it was caught).
+
+        A mutant (`watch`: the lines of its mistake) runs untraced first, its events held back: a
+        trace on every call costs a third of a mutant's time, and only a survivor's report says
+        which graded cells ran the mistake. Caught, its events go out as they were; survived, they
+        are dropped and it runs again with the trace on, reporting live."""
+        if watch is None:
+            return self._fork(variant, first, sources, stop_when_caught)
+        caught, held = self._fork(variant, first, sources, stop_when_caught, mutant=True, hold=True)
+        if not caught:
+            return self._fork(variant, first, sources, stop_when_caught, mutant=True, watch=watch)
+        for raw in held:
+            os.write(self.out_fd, raw + b"\n")
+        return caught
+
+    def _fork(self, variant, first, sources, stop_when_caught, mutant=False, watch=None, hold=False):
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: run the variant, report on the pipe, never return
@@ -362,8 +378,9 @@ class Worker:
             try:
                 os.close(read_end)
                 self.runner_fd, self.out_fd, self.variant = self.out_fd, write_end, variant
-                if watch is not None:
+                if mutant:
                     self.timeout = self.mutant_timeout
+                if watch is not None:
                     self.watch(*watch)
                 self.run_variant(first, sources, stop_when_caught)
                 self.emit("done")
@@ -372,11 +389,12 @@ class Worker:
             finally:
                 os._exit(code)
         os.close(write_end)
-        return self.relay(pid, read_end, variant, self.mutant_timeout if watch is not None else self.timeout)
+        return self.relay(pid, read_end, variant, self.mutant_timeout if mutant else self.timeout, hold)
 
-    def relay(self, pid, read_end, variant, timeout):
-        """Forward the child's events; kill it when a cell overruns; report how it ended (True: caught)."""
-        buffer, current, finished, done, caught = b"", None, set(), False, False
+    def relay(self, pid, read_end, variant, timeout, hold=False):
+        """Forward the child's events; kill it when a cell overruns; report how it ended (True: caught).
+        With `hold`, the events are kept instead, and returned with the verdict: (caught, events)."""
+        buffer, current, finished, done, caught, held = b"", None, set(), False, False, []
         deadline = time.monotonic() + timeout + self.grace
         killed_for_time = False
         while True:
@@ -403,11 +421,16 @@ class Worker:
                     caught = caught or (event.get("graded") and event.get("status") != "pass") or event.get("status") in LIMIT_STATUSES
                 elif event["event"] == "done":
                     done = True
-                os.write(self.out_fd, raw + b"\n")
+                if hold:
+                    held.append(raw)
+                else:
+                    os.write(self.out_fd, raw + b"\n")
         os.close(read_end)
         _, status = os.waitpid(pid, 0)
         if done:
-            return caught
+            return (caught, held) if hold else caught
+        for raw in held:  # it ran past a limit or died: caught, what it reported goes out first
+            os.write(self.out_fd, raw + b"\n")
         saved, self.variant = self.variant, variant
         if current is not None and current not in finished:
             if killed_for_time:
@@ -417,7 +440,7 @@ class Worker:
                 self.emit("result", cell=current, status="killed", message=_ending(status), line=0, type="", graded=self.cells[current]["graded"])
         self.emit("done")
         self.variant = saved
-        return True  # it ran past a limit or died: caught
+        return (True, []) if hold else True  # it ran past a limit or died: caught
 
     def warm(self):
         """Prepare every cell text of every variant once, here, so that the forks inherit the work:

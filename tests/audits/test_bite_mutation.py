@@ -64,6 +64,18 @@ def test_an_equivalent_survivor_suppressed_on_its_line_is_listed_not_blocking(tm
     assert "suppressed BITE006" in out and "(x > 0)" in out and "1 equivalent" in out
 
 
+def test_only_a_survivor_runs_under_the_trace_that_names_the_graded_cells_that_ran_it(tmp_path, capsys):
+    """A mutant runs untraced first (the trace costs a third of its time); only a survivor runs again,
+    traced, to name the graded cells that ran it (the test above). This graded test passes under a
+    trace whatever the answer: run untraced, every mutant is caught; traced from the start, every
+    one would survive."""
+    test = marker("test-double", "test") + "\nimport sys\nassert double(3) == 6 or sys.gettrace() is not None\n"
+    code, out = run(capsys, make_checkout(tmp_path, {"01_widget": source(IMPL, test)}), "--format", "json")
+    (module,) = json.loads(out)["modules"]
+    assert code == 0 and module["findings"] == []
+    assert module["bite"]["killed"] == module["bite"]["mutants"] > 0
+
+
 def test_a_line_no_graded_cell_runs_is_named_so(tmp_path, capsys):
     impl = marker("sign", "impl") + (
         '\ndef sign(x):\n    """TODO."""\n    ### BEGIN SOLUTION\n    if x < 0:\n        return -1\n    return 1\n    ### END SOLUTION\n'
@@ -79,7 +91,7 @@ def test_a_mutant_that_loops_forever_is_caught_by_its_time_limit_not_reported(tm
         '\ndef count(n):\n    """TODO: the first even number >= n."""\n    ### BEGIN SOLUTION\n    i = 0\n    while i < n:\n        i += 2\n    return i\n    ### END SOLUTION\n'
     )
     test = marker("test-count", "test") + "\nassert count(3) == 4 and count(4) == 4\n"
-    code, out = run(capsys, make_checkout(tmp_path, {"01_widget": source(impl, test)}), "--format", "json", "--mutant-timeout", "0.5")
+    code, out = run(capsys, make_checkout(tmp_path, {"01_widget": source(impl, test)}), "--format", "json", "--mutant-timeout", "0.2")
     (module,) = json.loads(out)["modules"]
     assert code == 0 and module["findings"] == []  # `i -= 2` never ends: caught, and no BITE004
     assert module["bite"]["killed"] == module["bite"]["mutants"] > 0
@@ -91,7 +103,7 @@ def test_the_planted_weak_creation_test_of_module_01_is_found(tmp_path, capsys):
     start, end = text.index("def test_unit_creation():"), text.index('if __name__ == "__main__":\n    test_unit_creation()')
     weak = "def test_unit_creation():\n    x = Tensor([[1.0, 2.0], [3.0, 4.0]])\n    assert Tensor(5.0).item() is not None\n\n\n"
     root = make_checkout(tmp_path, {"01_tensor": text[:start] + weak + text[end:]})
-    code, out = run(capsys, root, "--format", "json")
+    code, out = run(capsys, root, "--format", "json", "--mutants-per-region", "2")  # the sample test_bite.py runs on every module
     assert code == 1
     survivors = [f for f in json.loads(out)["modules"][0]["findings"] if f["code"] == "BITE006"]
     assert survivors and all("`test-creation`" in f["message"] and "Tensor.__init__" in f["message"] for f in survivors)
