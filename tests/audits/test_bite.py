@@ -134,7 +134,7 @@ def test_cells_that_hang_or_hoard_memory_become_findings_not_a_hung_run():
     module = auditor.index.source(1)
     # No mutants (a mutant that hangs is test_bite_mutation.py's): the forks that overrun are the
     # student version and the knockouts, each killed `grace` after its cell's limit.
-    bite = bite_module(auditor, module, Limits(timeout=1.0, grace=0.5, memory_mb=700), mutants=False)
+    bite = bite_module(auditor, module, Limits(timeout=0.5, grace=0.25, memory_mb=700), mutants=False)
     text = "\n".join(module.lines)
     limits = {f.line: f.message for f in bite.findings if f.code == "BITE004"}
     assert set(limits) == {line_of(text, '"grade_id": "test-forever"'), line_of(text, '"grade_id": "test-hoard"')}
@@ -149,7 +149,7 @@ def test_a_solution_cell_deaf_to_every_limit_stops_the_run_with_a_finding(tmp_pa
     hang = marker("hang") + "\nimport signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\nwhile True:\n    pass\n"
     root = make_checkout(tmp_path / "course", {"01_widget": source(IMPL_TWO, hang, TEST_TWO)})
     auditor = Auditor(root)
-    bite = bite_module(auditor, auditor.index.source(1), Limits(timeout=1.0, grace=0.5), mutants=False)
+    bite = bite_module(auditor, auditor.index.source(1), Limits(timeout=0.3, grace=0.15), mutants=False)
     assert bite.summary.stopped is not None and "no progress" in bite.summary.stopped
     (finding,) = bite.findings  # one finding for the cell, though it also overran in the student version and a knockout
     assert finding.code == "BITE004" and not bite.bites
