@@ -10,7 +10,9 @@ from pathlib import Path
 from testkit.auditkit import line_of, make_checkout, marker, source
 from testkit.bitekit import reuse_bite_runs
 
-from audits.bite.__main__ import main
+from audits.auditor import Auditor
+from audits.bite.__main__ import bite_module, main
+from audits.bite.runner import Limits
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 
@@ -86,15 +88,32 @@ def test_a_line_no_graded_cell_runs_is_named_so(tmp_path, capsys):
     assert any("return -1" in line and "no graded cell ran this line" in line for line in out.splitlines() if "BITE006" in line)
 
 
+COUNT = marker("count", "impl") + (
+    '\ndef count(n):\n    """TODO: the first even number >= n."""\n    ### BEGIN SOLUTION\n    i = 0\n    while i < n:\n        i += 2\n    return i\n    ### END SOLUTION\n'
+)
+
+
 def test_a_mutant_that_loops_forever_is_caught_by_its_time_limit_not_reported(tmp_path, capsys):
-    impl = marker("count", "impl") + (
-        '\ndef count(n):\n    """TODO: the first even number >= n."""\n    ### BEGIN SOLUTION\n    i = 0\n    while i < n:\n        i += 2\n    return i\n    ### END SOLUTION\n'
-    )
     test = marker("test-count", "test") + "\nassert count(3) == 4 and count(4) == 4\n"
-    code, out = run(capsys, make_checkout(tmp_path, {"01_widget": source(impl, test)}), "--format", "json", "--mutant-timeout", "0.2")
+    code, out = run(capsys, make_checkout(tmp_path, {"01_widget": source(COUNT, test)}), "--format", "json", "--mutant-timeout", "0.2")
     (module,) = json.loads(out)["modules"]
     assert code == 0 and module["findings"] == []  # `i -= 2` never ends: caught, and no BITE004
     assert module["bite"]["killed"] == module["bite"]["mutants"] > 0
+
+
+def test_a_mutant_deaf_to_its_time_limit_is_killed_and_caught(tmp_path):
+    """The same loop with the alarm and SIGXCPU ignored: the worker kills the mutant's process past the
+    grace, and what it reported before (held back while it ran) comes before the timeout, in order."""
+    test = marker("test-count", "test") + (
+        "\nimport signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\n"
+        "assert count(3) == 4 and count(4) == 4\n"
+    )
+    root = make_checkout(tmp_path, {"01_widget": source(COUNT, test)})
+    auditor = Auditor(root)
+    bite = bite_module(auditor, auditor.index.source(1), Limits(timeout=5, grace=0.1, mutant_timeout=0.1))
+    assert bite.findings == [] and bite.summary.stopped is None
+    statuses = [outcome.status for outcomes in bite.run.mutants.values() for outcome in outcomes.values()]
+    assert "timeout" in statuses and set(statuses) <= {"timeout", "fail"}
 
 
 def test_the_planted_weak_creation_test_of_module_01_is_found(tmp_path, capsys):
