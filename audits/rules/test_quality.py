@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import functools
 import operator
 import re
 from typing import Optional
@@ -78,10 +79,14 @@ class Checker:
     """Decides whether a function checks something, following same-file helpers.
 
     Works from line spans over the trees' cached node lists (line numbers of a
-    module's cells never overlap), so no function body is walked twice.
+    module's cells never overlap), so no function body is walked twice. What only
+    some functions need (`asserted`, `_should_raise`) is found on first use: walking
+    every assert's expression for its calls was most of this rule's time, and it is
+    needed only for a test that asserts nothing.
     """
 
     def __init__(self, trees: list[ast.Module]):
+        self.trees = trees
         self.functions: dict[str, ast.FunctionDef] = {}
         self.testkit: set[str] = set()
         checks = []
@@ -91,12 +96,19 @@ class Checker:
             self.testkit |= _testkit_names(tree)
             checks.extend(nodes(tree, ast.Assert, ast.Raise, ast.Call))
         checks.sort(key=operator.attrgetter("lineno"))
-        # Functions whose value an `assert` checks (`assert test_func_throws(...)`, an AUTOTEST line):
-        self.asserted = {callee(call) for node in checks if isinstance(node, ast.Assert) for call in calls_in(node.test)}
-        self._should_raise = {id(node) for tree in trees for node in should_raise_failures(tree)}
         self._checks = checks
         self._lines = [node.lineno for node in checks]
         self._memo: dict[str, bool] = {}
+
+    @functools.cached_property
+    def asserted(self) -> set[Optional[str]]:
+        """Functions whose value an `assert` checks (`assert test_func_throws(...)`, an AUTOTEST line)."""
+        return {callee(call) for node in self._checks if isinstance(node, ast.Assert) for call in calls_in(node.test)}
+
+    @functools.cached_property
+    def _should_raise(self) -> set[int]:
+        """The ids of the `assert False` of should-raise checks (`should_raise_failures`)."""
+        return {id(node) for tree in self.trees for node in should_raise_failures(tree)}
 
     def is_asserted_predicate(self, function: ast.AST) -> bool:
         """A function that returns a value on some path and whose calls an `assert` checks: the
