@@ -24,7 +24,7 @@ _POSITION = operator.attrgetter("lineno", "col_offset")
 
 # Fields that never hold child nodes (names, flags, the Load/Store context): not worth a look.
 _LEAF_FIELDS = frozenset({"ctx", "id", "attr", "name", "arg", "module", "level", "kind", "type_comment", "conversion", "is_async"})
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # node type -> its node-holding fields (`child_fields`); read directly by the hot walks
 _CHILD_FIELDS_BACKWARDS: dict[type, tuple[str, ...]] = {}  # the same, last first (the walk in `_index`)
 
 
@@ -52,7 +52,7 @@ def _index(tree: ast.AST) -> dict[type, list[ast.AST]]:
             bucket.append(node)
         fields = backwards.get(kind)
         if fields is None:
-            fields = backwards[kind] = _child_fields(kind)[::-1]
+            fields = backwards[kind] = child_fields(kind)[::-1]
         for field in fields:
             value = getattr(node, field, None)
             if type(value) is list:
@@ -64,11 +64,11 @@ def _index(tree: ast.AST) -> dict[type, list[ast.AST]]:
     return buckets
 
 
-def _child_fields(kind: type) -> tuple[str, ...]:
+def child_fields(kind: type) -> tuple[str, ...]:
     """The fields of a node type that can hold child nodes, in order."""
-    fields = _CHILD_FIELDS.get(kind)
+    fields = CHILD_FIELDS.get(kind)
     if fields is None:
-        fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
+        fields = CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
     return fields
 
 
@@ -76,9 +76,9 @@ def children(node: ast.AST) -> list[ast.AST]:
     """The direct child nodes of `node`, in `ast.iter_child_nodes` order but without the Load/Store
     context markers (read through a table of the node-holding fields of each node type: several
     times faster than `ast.iter_child_nodes`)."""
-    fields = _CHILD_FIELDS.get(type(node))  # looked up here, not in a call: children() runs for most nodes
+    fields = CHILD_FIELDS.get(type(node))  # looked up here, not in a call: children() runs for most nodes
     if fields is None:
-        fields = _child_fields(type(node))
+        fields = child_fields(type(node))
     found = []
     AST = ast.AST
     for field in fields:

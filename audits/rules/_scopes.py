@@ -16,14 +16,14 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from audits.astutil import children, nodes
+from audits.astutil import CHILD_FIELDS, child_fields, nodes
 from audits.rules._usage import imported_names
 
 # Nodes that open a scope of their own: names bound inside them are not globals.
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef) + _COMPREHENSIONS
 _SCOPE_TYPES = frozenset(_SCOPES)
-# The node types that can bind a name (`bindings` looks no further at any other node).
+# The node types that can bind a name (`_scope_parts` looks no further at any other node).
 _BINDERS = frozenset(
     (ast.Name, ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal)
     + (ast.ExceptHandler, ast.MatchAs, ast.MatchStar, ast.MatchMapping) + _COMPREHENSIONS
@@ -67,67 +67,82 @@ def _outside(scope: ast.AST, lazy_annotations: bool) -> list[ast.AST]:
     return [scope.generators[0].iter]
 
 
-_CACHE = "_audit_scope"  # on a scope node: {lazy_annotations: (own nodes, nested scopes, bindings)}
+_CACHE = "_audit_scope"  # on a scope node: {lazy_annotations: (name reads, nested scopes, bindings)}
 _READS = "_audit_reads"  # on a tree or statement: what free_loads / global_reads found, by lazy_annotations
 
 
-def _scope(scope: ast.AST, lazy_annotations: bool) -> tuple[list[ast.AST], list[ast.AST], set[str]]:
-    """(own nodes, nested scopes, bindings) of a scope, computed once per scope node: GR001, GR003
+def _scope(scope: ast.AST, lazy_annotations: bool) -> tuple[list[ast.Name], list[ast.AST], set[str]]:
+    """(names read, nested scopes, bindings) of a scope, computed once per scope node: GR001, GR003
     and EX004 ask about the same cells and functions again and again."""
     cached = scope.__dict__.setdefault(_CACHE, {})
     found = cached.get(lazy_annotations)
     if found is None:
-        own, nested = _scope_nodes(scope, lazy_annotations)
-        found = cached[lazy_annotations] = (own, nested, bindings(own))
+        found = cached[lazy_annotations] = _scope_parts(scope, lazy_annotations)
     return found
 
 
-def _scope_nodes(scope: ast.AST, lazy_annotations: bool = False) -> tuple[list[ast.AST], list[ast.AST]]:
-    """(the nodes that belong to `scope` itself, the scopes nested directly in it)."""
-    own: list[ast.AST] = []
+def _scope_parts(scope: ast.AST, lazy_annotations: bool = False) -> tuple[list[ast.Name], list[ast.AST], set[str]]:
+    """(the names `scope` itself reads, the scopes nested directly in it, the names it binds).
+
+    One walk over the scope's own nodes finds all three (this walk visits every node of every
+    cell: the reads and the bindings are picked up on the way rather than by a second and a
+    third pass over a list of all the nodes). The reads are in the walk's order.
+    """
+    loads: list[ast.Name] = []
     nested: list[ast.AST] = []
+    names: set[str] = set()
     stack = list(_inside(scope))
-    pop, extend = stack.pop, stack.extend
+    pop, push, extend = stack.pop, stack.append, stack.extend
     in_function = isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef))
-    scopes = _SCOPE_TYPES
+    scopes, binders, fields_of, AST = _SCOPE_TYPES, _BINDERS, CHILD_FIELDS, ast.AST
+    Name, Load, AnnAssign, arg = ast.Name, ast.Load, ast.AnnAssign, ast.arg
     while stack:
         node = pop()
-        own.append(node)
         kind = type(node)  # the exact type (parsed trees hold no subclasses): a set lookup, not isinstance chains
+        if kind is Name:  # the most common node, and it has no child nodes
+            if type(node.ctx) is Load:
+                loads.append(node)
+            else:
+                names.add(node.id)
+            continue
+        if kind in binders:  # most nodes bind nothing: one set lookup instead of the chain in `_bind`
+            _bind(node, names)
         if kind in scopes:
             nested.append(node)
             extend(_outside(node, lazy_annotations))
-        elif kind is ast.AnnAssign and (in_function or lazy_annotations):
+        elif kind is AnnAssign and (in_function or lazy_annotations):
             extend(filter(None, [node.target, node.value]))  # a local variable's annotation is never evaluated
-        elif kind is not ast.arg:  # a parameter's annotation is read where its function is defined
-            extend(children(node))
-    return own, nested
+        elif kind is not arg:  # a parameter's annotation is read where its function is defined
+            fields = fields_of.get(kind)  # `children(node)`, inlined: it runs for every node
+            if fields is None:
+                fields = child_fields(kind)
+            for field in fields:
+                value = getattr(node, field, None)
+                if type(value) is list:
+                    for item in value:
+                        if isinstance(item, AST):
+                            push(item)
+                elif isinstance(value, AST):
+                    push(value)
+    return loads, nested, names
 
 
-def bindings(own: list[ast.AST]) -> set[str]:
-    """The names a scope binds, from its own nodes (parameters, assignments, imports, defs, ...)."""
-    names: set[str] = set()
-    binders = _BINDERS
-    for node in own:
-        if type(node) not in binders:  # most nodes bind nothing: one set lookup instead of the chain below
-            continue
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            names.add(node.id)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update(imported_names(node))
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            names.update(node.names)
-        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
-            names.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            names.add(node.rest)
-        elif isinstance(node, _COMPREHENSIONS):  # `:=` in a comprehension binds in the scope around it
-            names.update(sub.target.id for sub in ast.walk(node) if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name))
-    return names
+def _bind(node: ast.AST, names: set[str]) -> None:
+    """Add the names a node (other than a Name) binds in its scope: parameters, imports, defs, ..."""
+    if isinstance(node, ast.arg):
+        names.add(node.arg)
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        names.add(node.name)
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        names.update(imported_names(node))
+    elif isinstance(node, (ast.Global, ast.Nonlocal)):
+        names.update(node.names)
+    elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+        names.add(node.name)
+    elif isinstance(node, ast.MatchMapping) and node.rest:
+        names.add(node.rest)
+    elif isinstance(node, _COMPREHENSIONS):  # `:=` in a comprehension binds in the scope around it
+        names.update(sub.target.id for sub in ast.walk(node) if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name))
 
 
 def module_bindings(tree: ast.Module) -> set[str]:
@@ -155,17 +170,15 @@ def free_loads(scope: ast.AST, visible: tuple[set[str], ...], lazy_annotations: 
 
 
 def _free_loads(scope: ast.AST, visible: tuple[set[str], ...], lazy_annotations: bool) -> Iterator[ast.Name]:
-    own, nested, bound = _scope(scope, lazy_annotations)
+    loads, nested, bound = _scope(scope, lazy_annotations)
     here = visible + (bound,)
-    Name, Load = ast.Name, ast.Load
-    for node in own:
-        if type(node) is Name and type(node.ctx) is Load:  # exact types, as parsed: the hottest loop of the scope rules
-            name = node.id
-            for names in here:
-                if name in names:
-                    break
-            else:
-                yield node
+    for node in loads:  # the hottest loop of the scope rules
+        name = node.id
+        for names in here:
+            if name in names:
+                break
+        else:
+            yield node
     for inner in nested:
         yield from _free_loads(inner, visible if isinstance(scope, ast.ClassDef) else here, lazy_annotations)
 
