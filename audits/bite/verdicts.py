@@ -20,12 +20,16 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from audits.bite.plan import Plan
-from audits.bite.runner import Outcome, Run
 from audits.model import Finding, Rule, Severity
 from audits.rules._scopes import global_reads
 from audits.solutions import cell_id
+
+if TYPE_CHECKING:  # the rules' documentation (RULES) is loaded by the static audit too: it never runs cells,
+    # so the plan and the runner (subprocess, the sandbox) are imported by the functions that use them
+    from audits.bite.plan import Plan
+    from audits.bite.runner import Outcome, Run
 
 CATEGORY = "Graded tests (bite)"
 
@@ -162,6 +166,8 @@ def student_outcome(plan: Plan, run: Run, position: int) -> Outcome | None:
 
 def catchers(plan: Plan, run: Run, cell: int, region: int) -> list[int]:
     """Graded cells that pass on the solution version and failed with this region knocked out."""
+    from audits.bite.runner import Outcome
+
     graded = set(plan.graded())
     return [
         position for position, outcome in run.knockouts.get((cell, region), {}).items()
@@ -255,6 +261,8 @@ def _version(plan: Plan, variant: str) -> str:
 
 
 def findings(plan: Plan, run: Run) -> list[Finding]:
+    from audits.bite.runner import Outcome
+
     found: list[Finding] = []
     graded = plan.graded()
     overruns: dict[int, list[tuple[str, Outcome]]] = {}  # cell position -> (version, outcome): one finding per cell
