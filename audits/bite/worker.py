@@ -40,6 +40,7 @@ Events (every one has "variant": "solution" | "student" | "knockout:<cell>:<regi
 
 import __future__
 import ast
+import copy
 import functools
 import gc
 import json
@@ -135,6 +136,82 @@ class CellCompiler(CachingCompiler):
             self.trees[key] = tree
         # IPython only reads the nodes; a new body list keeps the cached one intact when it appends to it.
         return ast.Module(body=list(tree.body), type_ignores=list(tree.type_ignores)) if isinstance(tree, ast.Module) else tree
+
+    def derive(self, source, solution, first):
+        """Prepare the tree of `source`, a version of the cell `solution` with the same lines, from the
+        solution's own tree (parsed already, its first line after file line `first`): the solution's
+        statements whose lines the version leaves as they are are reused as they are (their code
+        objects too, CellCompiler.__call__), and only the statements holding a changed line are parsed
+        again, the innermost class or function body that holds them (a knockout or a mutant changes one
+        region, inside one method: parsing the whole cell again for each was most of the work of preparing
+        a module's versions).
+
+        Text after a statement boundary that the solution has at an unchanged line parses the same
+        there whatever came before, so the tree made is the one a full parse gives
+        (tests/audits/test_bite_speed_derive.py checks them equal on every version of our modules).
+        Nothing is prepared (the full parse happens as before) when the line counts differ, a changed
+        line is outside every top-level statement (a comment between them may become code), a changed
+        statement does not parse alone, or the cell names __future__ (a feature may change parsing)."""
+        lines, old = source.split("\n"), solution.split("\n")
+        if len(lines) != len(old) or "__future__" in source or "__future__" in solution:
+            return
+        blank = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+        base = next((i for i, line in enumerate(old) if line.strip()), len(old))
+        text, base_text = ("\n".join(part) for part in (lines[blank:], old[base:]))
+        text, base_text = (t if t.endswith("\n") else t + "\n" for t in (text, base_text))
+        tree = self.trees.get((base_text, first + base, self.flags, "exec"))
+        key = (text, first + blank, self.flags, "exec")
+        changed = [i for i, (line, was) in enumerate(zip(lines, old)) if line != was]
+        if tree is None or key in self.trees or not changed:
+            return
+        body = self._splice(tree.body, lines, old, changed, first, nested=False)
+        if body is not None:
+            self.trees[key] = ast.Module(body=body, type_ignores=[])
+
+    def _splice(self, statements, lines, old, changed, first, nested):
+        """`statements` (the solution's, one body) as the version `lines` has them, or None (see derive).
+        Line indexes count from the cell's first line, after file line `first`."""
+        blocks = []  # [first index, last index, statements]: statements sharing a line are one block
+        for statement in statements:
+            start = _start(statement) - first - 1
+            end = statement.end_lineno - first - 1
+            if blocks and start <= blocks[-1][1]:
+                blocks[-1][1] = max(blocks[-1][1], end)
+                blocks[-1][2].append(statement)
+            else:
+                blocks.append([start, end, [statement]])
+        if not all(any(a <= i <= b for a, b, _ in blocks) for i in changed):
+            return None
+        body = []
+        for a, b, group in blocks:
+            inside = [i for i in changed if a <= i <= b]
+            if not inside:
+                body += group
+                continue
+            node = group[0]
+            if len(group) == 1 and isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                head = _start(node.body[0]) - first - 1  # the body's first line: it must hold nothing of the header
+                line = old[head]
+                if all(i >= head for i in inside) and len(line) - len(line.lstrip()) == _column(node.body[0]):
+                    inner = self._splice(node.body, lines, old, inside, first, nested=True)
+                    if inner:
+                        node = copy.copy(node)
+                        node.body = inner
+                        node.end_lineno, node.end_col_offset = inner[-1].end_lineno, inner[-1].end_col_offset
+                        body.append(node)
+                        continue
+            # A nested body is parsed under a header of its own on the line before (the body keeps its lines and columns).
+            head = "\n" * (first + a - 1) + "if 1:\n" if nested else "\n" * (first + a)
+            try:
+                parsed = super().ast_parse(head + "\n".join(lines[a:b + 1]) + "\n", self.path, "exec").body
+            except (SyntaxError, ValueError):
+                return None
+            if nested:
+                if len(parsed) != 1 or not isinstance(parsed[0], ast.If):
+                    return None
+                parsed = parsed[0].body
+            body += parsed
+        return body
 
     def parses(self, source):
         """Whether `source` is Python as it stands (at the current offset and flags). The tree is kept for
@@ -444,34 +521,39 @@ class Worker:
 
     def warm(self):
         """Prepare every cell text of every variant once, here, so that the forks inherit the work:
-        IPython's transforms, its top-level-await check, the parsed tree, the trailing-`;` check (for a
-        text ending in an expression: no other asks for it), and the compiled statements of the solution's
-        cells (which every fork after them runs again)."""
+        IPython's transforms, its top-level-await check, the parsed tree (a version's from the solution's,
+        CellCompiler.derive), the trailing-`;` check (for a text ending in an expression: no other asks
+        for it), and the compiled statements of the solution's cells (which every fork after them runs again)."""
         import IPython.core.interactiveshell as interactiveshell
 
         compiler = self.shell.compile
         flags = running = compiler.flags  # `running`: the __future__ flags the solution's cells will have set by then
         for cell in self.cells:
-            for source in {cell["solution"], cell["student"], *cell["knockouts"], *(m["source"] for m in cell.get("mutants", ()))}:
+            first, after = cell["line"] - 1, running
+            others = {cell["student"], *cell["knockouts"], *(m["source"] for m in cell.get("mutants", ()))} - {cell["solution"]}
+            for source in [cell["solution"], *others]:
                 blank, body = _body(source)
                 if not body.count("\n"):
                     continue  # one-liners: automagic reads the namespace, their transform waits for the cell to run
                 try:
                     # At the offset and __future__ flags the cell will run with, so that the parse is the one it reuses.
-                    compiler.offset, compiler.flags = cell["line"] - 1 + blank, running
+                    compiler.offset, compiler.flags = first + blank, running
+                    if source != cell["solution"]:
+                        compiler.derive(source, cell["solution"], first)
                     transformed = self.shell.transform_cell(body)
                     interactiveshell._should_be_async(transformed)
-                    compiler.offset = cell["line"] - 1 + blank
+                    compiler.offset = first + blank
                     tree = compiler.ast_parse(transformed, compiler.path)
                     if tree.body and isinstance(tree.body[-1], ast.Expr):  # only a value shown asks for the trailing `;`
                         self.shell.displayhook.semicolon_at_end_of_expression(transformed)
                     if source == cell["solution"] and tree.body:
                         self._compile(tree.body)
-                        running = compiler.flags
+                        after = compiler.flags
                 except Exception:  # noqa: BLE001 - the cell reports it when it runs
                     pass
                 finally:
                     compiler.offset, compiler.flags = 0, flags
+            running = after
 
     def _compile(self, statements):
         """Compile a cell's statements as IPython's run_ast_nodes will (the last one in "single" mode when
@@ -511,6 +593,17 @@ class Worker:
                 self.fork(variant, index, sources, stop_when_caught=True, watch=(mutant["first"], mutant["last"]))
             self.report(index, *self.run_cell(index, cell["solution"]))
         self.emit("done")
+
+
+def _start(statement):
+    """The first line of a statement, its decorators included."""
+    return min([statement.lineno] + [decorator.lineno for decorator in getattr(statement, "decorator_list", ())])
+
+
+def _column(statement):
+    """The column a statement starts at (a decorated one: its first `@`)."""
+    decorators = getattr(statement, "decorator_list", ())
+    return min(decorator.col_offset for decorator in decorators) - 1 if decorators else statement.col_offset
 
 
 def _body(source):
