@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import json
+import math
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -118,14 +120,66 @@ def targets(auditor: Auditor, target: str | None) -> list[ModuleSource]:
 
 
 def run_all(auditor: Auditor, modules: list[ModuleSource], limits: Limits, jobs: int, progress=None, mutants: bool = True, per_region: int | None = None) -> list[Bite]:
-    """Every module, `jobs` at a time (each is one child process with its forks), in the order given;
-    `progress(done, total, bite)` is called as each one finishes."""
+    """Every module, `jobs` at a time (each is one child process with its forks), started longest
+    expected first (`longest_first`) and returned in the order given; `progress(done, total, bite)`
+    is called as each one finishes."""
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(bite_module, auditor, module, limits, mutants, per_region) for module in modules]
+        futures = [None] * len(modules)
+        for number in longest_first(modules, mutants):
+            futures[number] = pool.submit(bite_module, auditor, modules[number], limits, mutants, per_region)
         for done, future in enumerate(as_completed(futures), 1):
             if progress is not None:
                 progress(done, len(futures), future.result())
-        return [future.result() for future in futures]
+        bites = [future.result() for future in futures]
+    remember_seconds(bites, mutants)
+    return bites
+
+
+SECONDS = "bite-seconds.json"  # in the user's cache folder: {"mutants"|"no-mutants": {module source path: seconds}}
+
+
+def longest_first(modules: list[ModuleSource], mutants: bool) -> list[int]:
+    """The positions of `modules`, longest expected run first: jobs side by side then end together
+    (started in the order given, the last long module could run alone at the end). The expected
+    run is the module's time in the last run of the same kind (`remember_seconds`); a module not
+    run before comes first, the longer source first."""
+    past = _past_seconds().get(_kind(mutants), {})
+    return sorted(range(len(modules)), key=lambda n: (-past.get(str(modules[n].path), math.inf), -len(modules[n].text)))
+
+
+def remember_seconds(bites: list[Bite], mutants: bool) -> None:
+    """Keep each module's time for the next run's order (nothing when the cache is off: AUDITS_NO_CACHE)."""
+    from audits.cache import enabled
+    from audits.files import user_cache_folder, write_atomically
+
+    if not enabled() or not bites:
+        return
+    kept = _past_seconds()
+    kept.setdefault(_kind(mutants), {}).update({str(bite.module.path): round(bite.summary.seconds, 2) for bite in bites})
+    try:
+        write_atomically(user_cache_folder() / SECONDS, json.dumps(kept, sort_keys=True))
+    except OSError:
+        pass  # only an order is lost
+
+
+def _past_seconds() -> dict:
+    from audits.cache import enabled
+    from audits.files import user_cache_folder
+
+    if not enabled():
+        return {}
+    try:
+        kept = json.loads((user_cache_folder() / SECONDS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(kept, dict):
+        return {}
+    return {kind: {path: seconds for path, seconds in table.items() if isinstance(seconds, (int, float))}
+            for kind, table in kept.items() if isinstance(table, dict)}  # fmt: skip
+
+
+def _kind(mutants: bool) -> str:
+    return "mutants" if mutants else "no-mutants"
 
 
 def progress_line(done: int, total: int, bite: Bite) -> None:
