@@ -11,6 +11,7 @@ every other rule has run (`hygiene` below); their `check` yields nothing on its 
 
 from __future__ import annotations
 
+import ast
 import difflib
 import io
 import re
@@ -117,11 +118,11 @@ def _cell_comments(module, wanted: set[int]):
     for cell in module.cells:
         if not cell.is_code or not any(cell.body_start <= at <= cell.end for at in wanted):
             continue
-        for first, last in _statement_blocks(cell.tree, [at for at in wanted if cell.body_start <= at <= cell.end]):
+        for (first, last), lines in _statement_blocks(cell.tree, [at for at in wanted if cell.body_start <= at <= cell.end], module.lines).items():
             tokens = _tokens(module.lines[first - 1 : last], first)
             if tokens is None:
                 return None
-            found += [(at, column, text) for kind, at, column, text in tokens if kind == tokenize.COMMENT and at in wanted]
+            found += [(at, column, text) for kind, at, column, text in tokens if kind == tokenize.COMMENT and at in lines]
     return sorted(found)
 
 
@@ -132,24 +133,70 @@ def _comment_or_blank(line: str) -> bool:
     return not stripped or stripped[0] == "#"
 
 
-def _statement_blocks(tree, lines: list[int]) -> list[tuple[int, int]]:
-    """The (first, last) lines to tokenize for `lines` of a parsed cell: the top-level statements
-    holding them (those sharing a line taken together, decorators included), each from its first
-    line at column 0; a line between statements holds only a comment, read on its own."""
-    blocks: list[list[int]] = []
-    for node in tree.body:
+def _statement_blocks(tree, lines: list[int], text: list[str]) -> dict[tuple[int, int], list[int]]:
+    """(first, last) lines to tokenize -> the wanted `lines` of a parsed cell read from them.
+
+    For each line, the innermost statement holding it that begins its line (only spaces and tabs
+    before it) and shares no line with another statement (those sharing a line are taken
+    together, decorators included): it begins outside any string or bracket, so `tokenize`
+    reads its lines as it reads them in the whole file (a comment inside a method of a long
+    class no longer costs tokenizing the class). A top-level statement of the cell is always
+    such a block; a line in no statement of the cell holds only a comment, read on its own.
+    """
+    blocks: dict[tuple[int, int], list[int]] = {}
+    for line in lines:
+        blocks.setdefault(_block(tree.body, line, text, top=True) or (line, line), []).append(line)
+    return blocks
+
+
+def _block(statements: list, line: int, text: list[str], top: bool = False):
+    """The block (see `_statement_blocks`) of `line` among `statements` and the statements inside
+    them, or None when no statement holds it or (below the top level) none that begins its line does."""
+    for first, last, members in _groups(statements):
+        if not first <= line <= last:
+            continue
+        if len(members) == 1:
+            for body in _bodies(members[0]):
+                inner = _block(body, line, text)
+                if inner is not None:
+                    return inner
+        return (first, last) if top or _begins_line(members[0], first, text) else None
+    return None
+
+
+def _groups(statements: list) -> list[tuple[int, int, list]]:
+    """(first, last, statements) of the runs of statements that share lines, decorators included."""
+    groups: list[tuple[int, int, list]] = []
+    for node in statements:
         first = min([node.lineno] + [decorator.lineno for decorator in getattr(node, "decorator_list", ())])
         last = node.end_lineno or node.lineno
-        if blocks and first <= blocks[-1][1]:
-            blocks[-1][1] = max(blocks[-1][1], last)
+        if groups and first <= groups[-1][1]:
+            groups[-1] = (groups[-1][0], max(groups[-1][1], last), groups[-1][2] + [node])
         else:
-            blocks.append([first, last])
-    wanted = []
-    for line in lines:
-        block = next(((first, last) for first, last in blocks if first <= line <= last), (line, line))
-        if block not in wanted:
-            wanted.append(block)
-    return wanted
+            groups.append((first, last, [node]))
+    return groups
+
+
+def _bodies(node) -> list[list]:
+    """The statement lists inside a compound statement (its body, else, finally, handlers and cases)."""
+    found = []
+    for _, value in ast.iter_fields(node):
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, ast.stmt):
+                    found.append(value)
+                    break
+                if isinstance(item, (ast.excepthandler, ast.match_case)):
+                    found.append(item.body)
+    return found
+
+
+def _begins_line(node, first: int, text: list[str]) -> bool:
+    """Does the statement (or its first decorator) begin line `first`, after spaces and tabs only?"""
+    line = text[first - 1] if first <= len(text) else ""
+    if getattr(node, "decorator_list", None) and first < node.lineno:
+        return line.lstrip(" \t\f").startswith("@")
+    return node.lineno == first and not line.encode("utf-8")[: node.col_offset].strip(b" \t\f")
 
 
 def module_suppressions(module) -> list[Suppression]:
