@@ -29,7 +29,8 @@ _CHILD_FIELDS_BACKWARDS: dict[type, tuple[str, ...]] = {}  # the same, last firs
 
 
 def _index(tree: ast.AST) -> dict[type, list[ast.AST]]:
-    """Every node under `tree` bucketed by type, each bucket in source (pre-)order.
+    """Every node under `tree` (not `tree` itself: see `nodes`) bucketed by type, each bucket in
+    source (pre-)order.
 
     A hand-rolled depth-first walk that looks only at fields which can hold
     nodes (`children`, inlined: it runs for every node of every tree, about a
@@ -38,7 +39,7 @@ def _index(tree: ast.AST) -> dict[type, list[ast.AST]]:
     so the stack pops its children in source order.
     """
     buckets: dict[type, list[ast.AST]] = {}
-    stack: list[ast.AST] = [tree]
+    stack: list[ast.AST] = children(tree)[::-1]
     pop, push = stack.pop, stack.append
     AST = ast.AST
     backwards = _CHILD_FIELDS_BACKWARDS
@@ -93,15 +94,19 @@ def children(node: ast.AST) -> list[ast.AST]:
 
 
 def nodes(tree: ast.AST, *types: type) -> list:
-    """Every node of `types` in `tree`, in source order. Rules ask one tree many
-    questions, so the tree is walked once and the buckets are kept on it."""
+    """Every node of `types` in `tree` (`tree` itself included), in source order. Rules ask one
+    tree many questions, so the tree is walked once and the buckets are kept on it. The buckets
+    never hold `tree` itself: a tree holding a list holding the tree is a reference cycle, and
+    with the cyclic garbage collector off while an audit runs (audits.cli) every tree would stay
+    in memory to the end of the run, whatever let go of it."""
     buckets = getattr(tree, _CACHE, None)
     if buckets is None:
         buckets = _index(tree)
         setattr(tree, _CACHE, buckets)
+    root = type(tree)
     if len(types) == 1:
-        return buckets.get(types[0], [])
-    found = [node for kind in types for node in buckets.get(kind, [])]
+        return [tree, *buckets.get(root, ())] if types[0] is root else buckets.get(types[0], [])
+    found = [node for kind in types for node in ([tree, *buckets.get(kind, ())] if kind is root else buckets.get(kind, []))]
     try:
         found.sort(key=_POSITION)  # read in C: most node types have positions
     except AttributeError:  # some do not (ast.arguments, a node built by hand): they sort first

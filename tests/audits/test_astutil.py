@@ -1,6 +1,7 @@
 """audits.astutil's node index: every node of a type, in source (pre-)order, as a plain recursive walk finds them."""
 
 import ast
+import gc
 
 from audits.astutil import children, nodes
 
@@ -59,3 +60,18 @@ def test_every_node_type_is_listed_in_source_order():
 def test_children_are_ast_iter_child_nodes_without_contexts():
     for node in preorder(ast.parse(SOURCE)):
         assert children(node) == [child for child in ast.iter_child_nodes(node) if not isinstance(child, ast.expr_context)]
+
+
+def test_a_tree_and_its_index_form_no_reference_cycle():
+    """The audit runs with the cyclic garbage collector off: a tree holding its own index must be
+    freed by reference counting alone, so nothing is left for the collector to find."""
+    gc.collect()
+    gc.disable()
+    try:
+        tree = ast.parse(SOURCE * 20)
+        assert nodes(tree, ast.Module) == [tree] and nodes(tree, ast.Module, ast.ClassDef)[0] is tree
+        nodes(tree, ast.Name)
+        del tree
+        assert gc.collect() < 50  # with the tree in its own index: every node of it, thousands
+    finally:
+        gc.enable()
