@@ -182,6 +182,15 @@ class Auditor:
             module = parse_source(text, ref.path, ref)
         return self.audit_source(module)
 
+    def release(self, audit: Audit) -> None:
+        """Free the parse of an audited module of a whole-checkout run (see RepoIndex.release): the
+        Audit keeps its text and findings, and parses again if a report asks for the parse, as
+        for findings from the cache or a worker process. A notebook keeps its parse (the table
+        counts the lines of its rendering)."""
+        if audit.ref is not None and audit.path.suffix == ".py":
+            audit.parsed = None
+            self.index.release(audit.ref)
+
     def remember(self, ref: ModuleRef, text: str, findings: list[Finding], suppressed: list[Finding]) -> None:
         """Put the findings of `ref` as `text` in the result cache (when it is on)."""
         if self._cache is not None:

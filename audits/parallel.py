@@ -11,11 +11,14 @@ up. So the modules left to audit (not in the result cache) are split into `jobs`
 groups of about equal size, and one process per group (this one, and jobs - 1
 children forked after the imports and discovery are done):
 
-1. parses its modules and their test files, and reads the modules' exports;
+1. parses its modules (and, when there are other processes to wait for, their
+   test files), and reads the modules' exports;
 2. swaps exports with the others: each child sends its modules' exports up a
    pipe, the parent sends every module's exports back down, so every process
    knows the whole checkout without parsing it;
-3. audits its modules and, in a child, sends the findings up the pipe
+3. audits its modules, letting go of each parse once its findings are made (so
+   the trees of a large course are never all in memory), and, in a child, sends
+   the findings up the pipe
    (pickled: it runs between our own processes, nothing is ever read from a
    file). Exports are a few kilobytes, findings about half a kilobyte each.
 
@@ -170,8 +173,10 @@ class Team:
 
     def exports(self, group: list[int]) -> dict:
         """Step 1: parse the group's modules, and read the exports of those a module number names.
-        Their test files are parsed too: not needed for the exports, but it is work no other
-        process waits for, done before this one may have to wait for the others' exports."""
+        With other processes, their test files are parsed too: not needed for the exports, but
+        it is work no other process waits for, done before this one may have to wait for the
+        others' exports. Alone, each module's test files are parsed when it is audited, and let
+        go with it (step 3), so they are never all in memory at once."""
         index = self.auditor.index
         found = {}
         for at in group:
@@ -179,18 +184,21 @@ class Team:
             index.source_of(ref)
             if index.refs.get(ref.number) == ref:
                 found[ref.number] = index.exports(ref.number)
-        for at in group:
-            index.test_files(self.refs[at].number)
+        if len(self.groups) > 1:
+            for at in group:
+                index.test_files(self.refs[at].number)
         return found
 
     def audit(self, group: list[int]) -> dict[int, Result]:
-        """Step 3: audit the group's modules."""
+        """Step 3: audit the group's modules, each parse let go once its findings are made."""
         results: dict[int, Result] = {}
         for at in group:
             try:
                 results[at] = self.auditor.audit_text(self.refs[at], self.texts[at])
             except InputError as error:
                 results[at] = error
+            else:
+                self.auditor.release(results[at])
         return results
 
     def _fork(self, group: list[int], siblings: list[Child]) -> Child:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import audits.check
+import audits.index
 import audits.parallel
 import audits.rules.syntax
 from audits.auditor import Auditor
@@ -77,8 +78,11 @@ def test_without_fork_the_audit_is_serial_in_this_process(monkeypatch, forks):
     """Where os.fork is missing or unsafe (Windows, a threaded process) every module is audited here."""
     monkeypatch.setattr(audits.parallel, "can_fork", lambda: False)
     serial = audit_every_module(Auditor(CHECKOUTS["source_layout"]), jobs=1)[0]
+    parsed = []
+    real = audits.index.parse_module
+    monkeypatch.setattr(audits.index, "parse_module", lambda ref: parsed.append(ref) or real(ref))
     fallback = audit_every_module(Auditor(CHECKOUTS["source_layout"]), jobs=2)[0]
-    assert all(audit.parsed is not None for audit in fallback) and forks == []
+    assert len(parsed) == len(fallback) == 5 and forks == []  # every module parsed here, once
     assert [audit.findings for audit in fallback] == [audit.findings for audit in serial]
     assert sum(len(unfold(audit.findings)) for audit in serial) == 11  # places (findings of one rule in one cell fold into one)
 
@@ -90,18 +94,35 @@ def test_the_fixtures_have_findings_to_compare():
 
 
 def test_the_workers_audit_part_of_the_modules():
-    """In a fresh process (single-threaded, so it may fork): the modules audited by a child come back
-    as findings without a parse (Audit.parsed is None), the parent's own with it."""
+    """In a fresh process (single-threaded, so it may fork): the parent parses only part of the
+    modules (a child parses and audits the others)."""
     script = (
-        "from audits.auditor import Auditor; from audits.module import audit_every_module; "
+        "import audits.index; from audits.auditor import Auditor; from audits.module import audit_every_module; "
+        "parsed = []; real = audits.index.parse_module; "
+        "audits.index.parse_module = lambda ref: parsed.append(ref) or real(ref); "
         f"audits, _ = audit_every_module(Auditor({str(REPO)!r}), jobs=2); "
-        "print(sum(a.parsed is None for a in audits), len(audits))"
+        "print(len(parsed), len(audits))"
     )
     env = {"PYTHONPATH": str(REPO), "AUDITS_NO_CACHE": "1", "PATH": "/usr/bin:/bin"}
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    from_child, total = map(int, result.stdout.split())
-    assert total == 20 and 0 < from_child < total
+    parsed_here, total = map(int, result.stdout.split())
+    assert total == 20 and 0 < parsed_here < total
+
+
+def test_a_whole_checkout_audit_lets_go_of_each_parse(monkeypatch):
+    """Once a module is audited its parse and test files are let go (at 200 modules they would hold
+    hundreds of megabytes to the end); its exports stay, and its findings are those of auditing
+    it alone."""
+    monkeypatch.setenv("AUDITS_NO_CACHE", "1")
+    auditor = Auditor(CHECKOUTS["source_layout"])
+    whole = audit_every_module(auditor, jobs=1)[0]
+    assert all(audit.parsed is None for audit in whole)
+    assert auditor.index._sources == {} and auditor.index._tests == {}
+    assert sorted(auditor.index._exports) == sorted(auditor.index.refs)
+    alone = Auditor(CHECKOUTS["source_layout"])
+    assert [audit.findings for audit in whole] == [alone.audit_ref(ref).findings for ref in alone.refs]
+    assert [audit.info for audit in whole] == [audit.info for audit in (alone.audit_ref(ref) for ref in alone.refs)]
 
 
 def test_cache_entries_are_those_of_the_serial_run(tmp_path, monkeypatch, forks):
