@@ -58,7 +58,7 @@ def dequantize_int8(q_tensor, scale, zero_point):
     return Tensor(((q.astype(np.int32) - zero_point) * scale).astype(np.float32))
 
 
-# modules/15_quantization/quantization.py:226
+# modules/15_quantization/quantization.py:256
 def exact_accumulator_dtype(in_features):
     """float32 when every sum of `in_features` int8 products is provably exact in float32, else float64."""
     largest_product = (INT8_MAX - INT8_MIN) * -INT8_MIN  # |x_q - zx| <= 255 times |w_q| <= 128
@@ -79,10 +79,23 @@ class QuantizedLinear(Layer):
             raise TypeError(f"QuantizedLinear wraps a Linear layer, got {type(linear).__name__}")
         self.in_features, self.out_features = linear.weight.shape
         self.weight_q, self.weight_scale, self.weight_zero_point = quantize_int8(linear.weight, symmetric=True)
+        # The same integers as floats for BLAS (numpy has no int8 matrix product): a working copy
+        # made once from weight_q, not stored (see memory_usage and the text above).
+        self.weight_for_blas = self.weight_q.data.astype(exact_accumulator_dtype(self.in_features))
         self.bias = None if linear.bias is None else Tensor(linear.bias.data.copy())
         self.input_scale = None
         self.input_zero_point = None
+        self.input_constants = None  # (lo, hi, 1 / input_scale, input_scale * weight_scale): set_input_range
         self.observed_range = None  # [lo, hi] of the inputs seen while quantize_model calibrates
+
+    def set_input_range(self, lo, hi):
+        """Quantize inputs over [lo, hi] from now on: input scale and zero point, and forward's constants."""
+        scale, zero_point = quantization_params(lo, hi)
+        self.input_scale, self.input_zero_point = scale, zero_point
+        work = np.float32 if scale >= FLOAT32_TINY else np.float64  # audit: ignore[BITE006] at exactly FLOAT32_TINY both types hold 1 / scale
+        constants = ((INT8_MIN - zero_point) * scale, (INT8_MAX - zero_point) * scale,
+                     1.0 / scale, scale * self.weight_scale)
+        self.input_constants = tuple(np.array(value, dtype=work) for value in constants)
 
     def calibrate(self, inputs):
         """Learn the input range from representative inputs (a Tensor or a list of them)."""
@@ -94,11 +107,11 @@ class QuantizedLinear(Layer):
             raise ValueError("calibration inputs must be non-empty and finite")
         lo = min(float(a.min()) for a in arrays)
         hi = max(float(a.max()) for a in arrays)
-        self.input_scale, self.input_zero_point = quantization_params(lo, hi)
+        self.set_input_range(lo, hi)
 
     @property
     def calibrated(self):
-        return self.input_scale is not None
+        return self.input_constants is not None
 
     def forward(self, x):
         """y = x @ W + b, computed from the int8 weight (and int8 input once calibrated)."""
@@ -108,38 +121,34 @@ class QuantizedLinear(Layer):
         if self.observed_range is not None:  # quantize_model is calibrating: remember the range
             self.observed_range = [min(self.observed_range[0], float(data.min())),
                                    max(self.observed_range[1], float(data.max()))]
-        if self.calibrated:
-            zero_point = self.input_zero_point
-            # x_q - zero_point in one go: clipping round(x / scale) + zero_point to [-128, 127] and then
-            # subtracting zero_point is clipping round(x / scale) to [-128 - zero_point, 127 - zero_point].
-            # Divide in float32 (half the memory traffic of float64) unless the scale is too small for
-            # float32's normal range, where it would underflow (the reason quantize_int8 uses float64).
-            divide_as = np.float32 if self.input_scale >= FLOAT32_TINY else np.float64  # audit: ignore[BITE006] float64 for normal scales is equivalent (only slower)
-            steps = np.divide(data, divide_as(self.input_scale))  # the one new input-sized array: in place below
-            np.rint(steps, out=steps)
-            # The array's own clip method: np.clip reaches the same loop through several Python layers.
-            steps.clip(INT8_MIN - zero_point, INT8_MAX - zero_point, out=steps)
-            exact = exact_accumulator_dtype(self.in_features)  # integers held as floats: BLAS, exact sums
-            out = steps.astype(exact, copy=False) @ self.weight_q.data.astype(exact)
-            out *= self.input_scale * self.weight_scale
-        else:
+        if self.input_constants is None:
             out = data @ dequantize_int8(self.weight_q, self.weight_scale, self.weight_zero_point).data
+        else:
+            low, high, to_steps, to_output = self.input_constants
+            # The array's own clip method: np.clip reaches the same loop through several Python layers.
+            steps = data.clip(low, high)  # the one new input-sized array: scaled and rounded in place
+            steps *= to_steps
+            np.rint(steps, out=steps)  # the integers x_q - input_zero_point, in [-128 - zx, 127 - zx]
+            out = steps @ self.weight_for_blas  # integers held as floats: BLAS, exact sums (see above)
+            out *= to_output
         if self.bias is not None:
             out += self.bias.data
-        return Tensor(out.astype(np.float32, copy=False))
+        return Tensor(out)  # float32 (a float64 product of a wide layer is stored as float32)
 
     def parameters(self):
         """What the layer stores: the int8 weight and the float bias (not trainable)."""
         return [self.weight_q] + ([self.bias] if self.bias is not None else [])
 
     def memory_usage(self):
-        """Bytes of the float32 layer this replaced vs bytes stored now, from the arrays."""
+        """Bytes of the float32 layer this replaced vs bytes stored now, from the arrays; and the
+        bytes of the float working copy BLAS multiplies (held in memory only, not stored)."""
         stored = sum(p.data.nbytes for p in self.parameters())
         original = self.weight_q.data.size * 4 + (self.bias.data.nbytes if self.bias is not None else 0)
-        return {"original_bytes": original, "quantized_bytes": stored, "compression_ratio": original / stored}
+        return {"original_bytes": original, "quantized_bytes": stored, "compression_ratio": original / stored,
+                "working_bytes": self.weight_for_blas.nbytes}
 
 
-# modules/15_quantization/quantization.py:399
+# modules/15_quantization/quantization.py:464
 # Objects whose attributes are not part of a model: never searched for layers.
 _NOT_MODEL_PARTS = (Tensor, np.ndarray, str, bytes, int, float, type, types.ModuleType,
                     types.FunctionType, types.MethodType, types.BuiltinFunctionType)
@@ -188,7 +197,7 @@ def _calibrate_in_place(model, quantized_layers, calibration_data):
         for layer in quantized_layers:
             lo, hi = layer.observed_range
             if lo <= hi:  # a layer the data never reached stays weight-only
-                layer.input_scale, layer.input_zero_point = quantization_params(lo, hi)
+                layer.set_input_range(lo, hi)
     finally:
         for layer in quantized_layers:
             layer.observed_range = None
