@@ -141,6 +141,53 @@ def test_integer_path_equals_integer_arithmetic_on_both_sides_of_the_float32_bou
     assert np.allclose(layer(Tensor(x)).data, expected, rtol=1e-6, atol=1e-6)
 
 
+def test_the_weights_float_copy_holds_the_int8_integers_and_is_reported_as_memory_not_storage():
+    """BLAS multiplies weight_for_blas: the int8 integers as floats, counted in working_bytes, not in what is stored."""
+    narrow, wide = QuantizedLinear(Linear(64, 32)), QuantizedLinear(Linear(600, 3))
+    for layer, dtype in ((narrow, np.float32), (wide, np.float64)):
+        assert layer.weight_for_blas.dtype == dtype and np.array_equal(layer.weight_for_blas, layer.weight_q.data)
+        assert layer.memory_usage()["working_bytes"] == layer.weight_q.data.size * np.dtype(dtype).itemsize
+    assert all(p.data.dtype != np.float32 or p.data.ndim == 1 for p in narrow.parameters())  # stored: int8 + bias
+    assert compare_model_sizes(Linear(64, 32), narrow)["quantized_bytes"] == 64 * 32 + 32 * 4
+
+
+def test_set_input_range_is_what_calibrate_sets_and_its_bounds_land_on_the_extreme_levels():
+    """clip(x, low, high) * (1 / scale) rounds to -128 - zero_point at low and 127 - zero_point at high."""
+    x = np.array([[-0.7, 0.1, 2.3]], dtype=np.float32)
+    by_data, by_range = QuantizedLinear(Linear(3, 2)), QuantizedLinear(Linear(3, 2))
+    by_data.calibrate(Tensor(x))
+    by_range.set_input_range(-0.7, 2.3)
+    assert (by_range.input_scale, by_range.input_zero_point) == asymmetric_params(-0.7, 2.3)
+    assert by_data.input_scale == pytest.approx(by_range.input_scale)
+    assert by_data.input_zero_point == by_range.input_zero_point
+    low, high, to_steps, to_output = by_range.input_constants
+    zero = by_range.input_zero_point
+    assert np.rint(low * to_steps) == -128 - zero and np.rint(high * to_steps) == 127 - zero
+    assert to_steps == pytest.approx(1 / by_range.input_scale, rel=1e-6)
+    assert to_output == pytest.approx(by_range.input_scale * by_range.weight_scale, rel=1e-6)
+    assert all(c.dtype == np.float32 for c in by_range.input_constants)
+    by_range.set_input_range(-1e-44, 1e-44)  # a scale below float32's normal range: worked in float64
+    assert all(c.dtype == np.float64 for c in by_range.input_constants)
+
+
+def test_every_input_level_matches_the_formula_to_within_one_step_at_exact_halves():
+    """Inputs on every level and exactly halfway between levels: the integers the layer multiplies are
+    the formula's, or one level apart where float rounding of the scale decides a tie."""
+    linear = Linear(1, 1)
+    linear.weight.data[:] = 1.0
+    linear.bias.data[:] = 0.0
+    layer = QuantizedLinear(linear)
+    layer.set_input_range(0.0, 1.0)
+    scale, zero = layer.input_scale, layer.input_zero_point
+    levels = np.arange(-128, 128) - zero
+    inputs = np.concatenate([levels * scale, (levels[:-1] + 0.5) * scale]).astype(np.float32)[:, None]
+    expected_steps = np.clip(np.round(inputs.astype(np.float64) / scale) + zero, -128, 127) - zero
+    steps = layer(Tensor(inputs)).data / (scale * layer.weight_scale * 127)  # the weight 1.0 quantizes to 127
+    assert np.max(np.abs(steps - expected_steps)) <= 1 + 1e-4
+    on_levels = len(levels)
+    assert np.allclose(steps[:on_levels], expected_steps[:on_levels], atol=1e-4), "inputs on a level land on it"
+
+
 def test_integer_path_divides_in_float64_when_the_scale_is_below_float32_range():
     """Inputs around 1e-44 give an input scale that is 0 in float32 (0 / 0 would be NaN)."""
     linear = Linear(3, 2)
