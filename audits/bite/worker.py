@@ -150,8 +150,8 @@ class CellCompiler(CachingCompiler):
         there whatever came before, so the tree made is the one a full parse gives
         (tests/audits/test_bite_speed_derive.py checks them equal on every version of our modules).
         Nothing is prepared (the full parse happens as before) when the line counts differ, a changed
-        line is outside every top-level statement (a comment between them may become code), a changed
-        statement does not parse alone, or the cell names __future__ (a feature may change parsing)."""
+        line between statements is not blank or a comment alone in both (a comment may become code), a
+        changed statement does not parse alone, or the cell names __future__ (a feature may change parsing)."""
         lines, old = source.split("\n"), solution.split("\n")
         if len(lines) != len(old) or "__future__" in source or "__future__" in solution:
             return
@@ -180,8 +180,8 @@ class CellCompiler(CachingCompiler):
                 blocks[-1][2].append(statement)
             else:
                 blocks.append([start, end, [statement]])
-        if not all(any(a <= i <= b for a, b, _ in blocks) for i in changed):
-            return None
+        if not all(any(a <= i <= b for a, b, _ in blocks) or _inert(lines[i]) and _inert(old[i]) for i in changed):
+            return None  # a changed line between statements may only be blank or a comment, before and after
         body = []
         for a, b, group in blocks:
             inside = [i for i in changed if a <= i <= b]
@@ -598,6 +598,12 @@ class Worker:
 def _start(statement):
     """The first line of a statement, its decorators included."""
     return min([statement.lineno] + [decorator.lineno for decorator in getattr(statement, "decorator_list", ())])
+
+
+def _inert(line):
+    """A line that makes no token between statements: blank, or a comment alone (an end-of-region marker)."""
+    text = line.strip()
+    return not text or text.startswith("#")
 
 
 def _column(statement):

@@ -70,6 +70,10 @@ VERSIONS = {
     "decorator changed": SOLUTION.replace("@property", "@staticmethod"),
     "docstring changed": SOLUTION.replace('"""A shape."""', '"""A round shape."""'),
     "first line changed": SOLUTION.replace("import math", "import cmath"),
+    "region and its markers replaced by a stub and blank lines (a comment after the method's last statement)": SOLUTION.replace(
+        "        ### BEGIN SOLUTION\n        return math.pi * self.r ** 2\n        ### END SOLUTION\n", "        raise NotImplementedError()\n\n\n"
+    ),
+    "comment between statements emptied": SOLUTION.replace("# a comment between statements", ""),
 }
 
 
@@ -81,10 +85,11 @@ def test_a_derived_tree_is_the_full_parse(name):
     assert _same(tree, _full(version)), name
 
 
-def test_the_statements_a_version_leaves_alone_are_the_solutions_own_nodes():
+@pytest.mark.parametrize("name", ["region stubbed inside a method", next(name for name in VERSIONS if name.startswith("region and its markers"))])
+def test_the_statements_a_version_leaves_alone_are_the_solutions_own_nodes(name):
     compiler = _compiler()
     solution = compiler.trees[(_parsed(SOLUTION)[0], FIRST, compiler.flags, "exec")]
-    tree = _derived(compiler, VERSIONS["region stubbed inside a method"])
+    tree = _derived(compiler, VERSIONS[name])
     shape, old_shape = tree.body[1], solution.body[1]
     assert tree.body[0] is solution.body[0] and tree.body[2:] == solution.body[2:]  # untouched top-level statements
     assert shape is not old_shape and shape.body[0] is old_shape.body[0] and shape.body[2] is old_shape.body[2]  # docstring, `name`
