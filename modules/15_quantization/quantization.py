@@ -221,8 +221,8 @@ float64 (exact up to 2**53): either way the sums are exactly the int32 sums, whi
 the tests check. Only the final rescaling `acc * (sx * sw)` rounds, as it always did.
 
 Quantizing the input is where the int8 path pays: numpy makes one full pass over
-the input per operation and cannot fuse them. Two rewrites keep it to three passes,
-all cheap, with the same integers as the formula:
+the input per operation and cannot fuse them. Two rewrites keep it to three passes
+and one new array, with the same integers as the formula:
 
 ```
 x_q - zx = clip(round(x / sx) + zx, -128, 127) - zx      the formula
@@ -231,7 +231,7 @@ x_q - zx = clip(round(x / sx) + zx, -128, 127) - zx      the formula
 ```
 
 Clipping first, in input units, folds the zero point into the bounds; multiplying
-by the reciprocal replaces a division (several times slower per element). `lo`,
+by the reciprocal replaces a division (which costs more per element). `lo`,
 `hi`, `1 / sx` and `sx * sw` depend only on the calibrated range, so they are
 worked out once, when the range is set, not on every call. (They can differ from
 the formula in the last bit of a float, which moves an input lying exactly halfway
