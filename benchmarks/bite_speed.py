@@ -12,7 +12,9 @@ knocked out) and the slowest modules. Best of N runs. Target: well under two min
 2 cores with `--jobs 2`. `--no-sandbox` runs bite without its bubblewrap sandbox: the two
 wall-clock figures side by side are what the sandbox costs. The CPU time is printed only then:
 processes in the sandbox's PID namespace are reaped by bubblewrap's init, and their CPU time
-never reaches this process's RUSAGE_CHILDREN.
+never reaches this process's RUSAGE_CHILDREN. Bite starts the modules longest expected first, from
+each module's time in the previous run (kept in the user cache folder): a copy's first run has
+only the sources' sizes to go by, so its wall-clock may be a little longer than the next ones'.
 
 `--against OLD` compares two versions of bite on the same modules: OLD is another copy of the
 repository (`git archive <commit> | tar -x -C OLD`), whose `audits` package runs instead of
