@@ -667,8 +667,8 @@ class MaxPool2dFunction(Function):
         APPROACH:
         1. windows = extract_windows(_pad(x, padding, -inf), kernel, stride) -> (N, C, Ho, Wo, kh, kw), a view
         2. best = a copy of windows[..., 0, 0]; self.argmax = zeros (the winning offset i * kw + j)
-        3. for each offset k = i * kw + j: better = windows[..., i, j] > best; best = max(best, windows[..., i, j])
-           in place (np.maximum with out=best); self.argmax = k where better
+        3. for each offset k = i * kw + j after the first: better = windows[..., i, j] > best;
+           best = max(best, windows[..., i, j]) in place (np.maximum with out=best); self.argmax = k where better
         4. return self.output(best)
 
         EXAMPLE:
@@ -691,6 +691,8 @@ class MaxPool2dFunction(Function):
         self.argmax = np.zeros(best.shape, dtype=np.min_scalar_type(kh * kw - 1))  # uint8 up to 16x16  # audit: ignore[BITE006] any type that holds kh * kw - 1 is equivalent
         for i in range(kh):
             for j in range(kw):
+                if i == j == 0:
+                    continue  # best and argmax start as offset 0's: comparing it with itself changes nothing
                 candidate = windows[..., i, j]
                 better = candidate > best  # strict: on ties the first maximum keeps the gradient
                 np.maximum(best, candidate, out=best)

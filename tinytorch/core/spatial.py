@@ -262,6 +262,8 @@ class MaxPool2dFunction(Function):
         self.argmax = np.zeros(best.shape, dtype=np.min_scalar_type(kh * kw - 1))  # uint8 up to 16x16  # audit: ignore[BITE006] any type that holds kh * kw - 1 is equivalent
         for i in range(kh):
             for j in range(kw):
+                if i == j == 0:
+                    continue  # best and argmax start as offset 0's: comparing it with itself changes nothing
                 candidate = windows[..., i, j]
                 better = candidate > best  # strict: on ties the first maximum keeps the gradient
                 np.maximum(best, candidate, out=best)
@@ -348,7 +350,7 @@ class AvgPool2d(_Pool2d):
     function = AvgPool2dFunction
 
 
-# modules/09_spatial/spatial.py:895
+# modules/09_spatial/spatial.py:897
 class BatchNorm2dFunction(Function):
     """Per-channel normalization with given statistics; `batch_stats` says they came from x itself."""
 
