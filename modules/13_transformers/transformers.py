@@ -647,7 +647,8 @@ class GPT(Layer):
 
 # %% nbgrader={"grade": true, "grade_id": "test-gpt", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
 def test_unit_gpt():
-    """Logit shape, causality, and generation length / validity / greedy determinism."""
+    """Logit shape, causality, and generation length / validity / greedy determinism / context cropping."""
+    np.random.seed(0)  # the weights: the cropping check below needs a model whose answer depends on the 10th id back
     model = GPT(vocab_size=12, embed_dim=8, num_layers=2, num_heads=2, max_seq_len=10)
     ids = np.array([[1, 5, 7, 2, 9]])
     logits = model(ids).data
@@ -667,6 +668,10 @@ def test_unit_gpt():
     assert len(model.blocks) == 2
     full = np.array([[3, 1, 4, 1, 5, 9, 2, 6, 5, 3]])  # exactly max_seq_len ids: the whole prompt is the context
     assert model.generate(full, max_new_tokens=1, temperature=0)[0, -1] == model(full).data[0, -1].argmax()
+    long = np.array([[3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8]])  # 12 ids: the context is exactly the last 10
+    last_ten = model(long[:, -10:]).data[0, -1].argmax()
+    assert model(long[:, -9:]).data[0, -1].argmax() != last_ten  # this model tells 9 ids of context from 10
+    assert model.generate(long, max_new_tokens=1, temperature=0)[0, -1] == last_ten
     print("✅ GPT works")
 
 
