@@ -8,6 +8,9 @@ a change of load on a shared machine hits both alike. Prints each run's wall tim
 CPU time (user + system of pytest and its workers) and pass count, the median of
 each, the ratio serial / workers, how much more CPU the workers spend than the
 serial run (work done twice: each worker imports and collects the whole suite),
+the whole machine's busy and idle CPU time over each run (Linux, /proc/stat: it
+counts what pytest's own figure cannot, bite's sandboxed workers, which pytest
+never waits for; on a quiet machine, idle time near zero says the run is CPU-bound),
 and the slowest tests of the serial runs (setup + call + teardown, from pytest's
 JUnit XML). The runs write nothing into the checkout (`-p no:cacheprovider`, XML in
 a temporary folder).
@@ -39,19 +42,35 @@ SUMMARY = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|dese
 BUDGET_SECONDS, BUDGET_RATIO = 45.0, 1.6  # -n auto under 45 s and at least 1.6x faster than serial (quiet 2-core machine)
 
 
-def run_suite(mode: str, workers: str, extra: list[str], xml: Path) -> tuple[float, float, dict[str, int], int]:
-    """(wall seconds, CPU seconds, {outcome: count}, exit code) of one pytest run."""
+def machine_cpu() -> tuple[float, float] | None:
+    """(busy, idle) CPU seconds of the whole machine since boot, every CPU summed (None off Linux)."""
+    try:
+        fields = [int(value) for value in Path("/proc/stat").read_text(encoding="ascii").split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + fields[4]  # idle and iowait
+    return (sum(fields[:8]) - idle) / tick, idle / tick
+
+
+def run_suite(mode: str, workers: str, extra: list[str], xml: Path) -> tuple[float, float, dict[str, int], int, str]:
+    """(wall seconds, CPU seconds, {outcome: count}, exit code, the machine's busy and idle CPU time
+    over the run, or "" off Linux) of one pytest run."""
     parallel = ["-n", workers] if mode == "workers" else ["-p", "no:xdist"]
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={xml}", *parallel, *extra]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, machine_before = resource.getrusage(resource.RUSAGE_CHILDREN), machine_cpu()
     start = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # pytest and every process it waited for (the workers)
+    after, machine_after = resource.getrusage(resource.RUSAGE_CHILDREN), machine_cpu()  # pytest and every process it waited for (the workers)
+    whole = ""
+    if machine_before and machine_after:
+        busy, idle = (end - begin for begin, end in zip(machine_before, machine_after))
+        whole = f"; the machine: {busy:.1f} s CPU busy, {idle:.1f} s idle"
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     last = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr.strip()
     counts = {outcome.rstrip("s") if outcome.startswith("error") else outcome: int(n) for n, outcome in SUMMARY.findall(last)}
-    return elapsed, cpu, counts, result.returncode
+    return elapsed, cpu, counts, result.returncode, whole
 
 
 def machine() -> str:
@@ -95,12 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         for repeat in range(args.repeats):
             for mode in ("serial", "workers"):
                 xml = Path(folder) / f"{mode}-{repeat}.xml"
-                elapsed, cpu, counts, code = run_suite(mode, args.workers, args.pytest_args, xml)
+                elapsed, cpu, counts, code, whole = run_suite(mode, args.workers, args.pytest_args, xml)
                 walls[mode].append(elapsed)
                 cpus[mode].append(cpu)
                 outcome = ", ".join(f"{n} {what}" for what, n in counts.items()) or "no summary line"
                 label = "serial" if mode == "serial" else f"-n {args.workers}"
-                print(f"run {repeat + 1} {label:>8}: {elapsed:7.1f} s wall, {cpu:7.1f} s CPU  exit {code}  {outcome}", flush=True)
+                print(f"run {repeat + 1} {label:>8}: {elapsed:7.1f} s wall, {cpu:7.1f} s CPU  exit {code}  {outcome}{whole}", flush=True)
                 if mode == "serial" and xml.exists():
                     for name, seconds in test_times(xml).items():
                         slowest[name].append(seconds)
