@@ -22,13 +22,17 @@ audited in one process per CPU (--jobs N or AUDITS_JOBS=N, 1 = serial; audits.pa
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import NoReturn, Sequence
+import sys
 
-from audits import score as scoring
-from audits import module
-from audits.auditor import Audit, Auditor
-from audits.cli import exit_quickly
+# Nothing else is imported before the command knows it has work to do: a run that replays its
+# table (audits.cache.recorded_table) never loads the auditor.
+TYPE_CHECKING = False  # typing's constant, without importing typing
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import NoReturn, Sequence
+
+    from audits import module
+    from audits.auditor import Audit
 
 COLUMNS = ("critical", "high", "medium", "low")
 HEADERS = ("crit", "high", "med", "low")
@@ -36,11 +40,16 @@ HEADERS = ("crit", "high", "med", "low")
 
 def audit_all(root: Path | str | None = None, jobs: int = 1) -> list[Audit]:
     """Every readable module of the checkout, audited in `jobs` processes (InputError when none is readable)."""
+    from audits import module
+    from audits.auditor import Auditor
+
     return module.audit_every_module(Auditor(root, cache=True), jobs)[0]
 
 
 def table(audits: list[Audit], unreadable: Sequence[module.Unreadable] = (), skipped: Sequence[tuple[str, str]] = ()) -> str:
     """One row per module (an unreadable one shows its error), the totals, then the course files not audited and why."""
+    from audits import score as scoring
+
     names = [a.stem for a in audits] + [row.stem for row in unreadable]
     count = len(audits) + len(unreadable)
     total_label = f"total ({count} module{'s' if count != 1 else ''})"
@@ -72,13 +81,30 @@ def table(audits: list[Audit], unreadable: Sequence[module.Unreadable] = (), ski
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m audits") -> int:
+    from audits import module
+
     return module.main(argv, prog=prog, table=table)
 
 
-def command() -> NoReturn:
-    """The installed `tinyaudit` command: `main` under the name the user typed, ended as `python -m audits` ends."""
-    exit_quickly(main(prog="tinyaudit"))
+def command(prog: str = "tinyaudit") -> NoReturn:
+    """The installed `tinyaudit` command (and `python -m audits`): the table a run with the same arguments
+    printed for this same checkout and auditor, replayed when there is one, else `main` under the name the
+    user typed."""
+    from audits.cache import recorded_table
+
+    replayed = recorded_table(sys.argv[1:])
+    if replayed is not None:
+        output, code = replayed
+        try:  # as audits.cli.printable_streams (not imported here): `?` for what the stream cannot show
+            sys.stdout.reconfigure(errors="replace")
+        except (AttributeError, ValueError, OSError):
+            pass
+        sys.stdout.write(output)
+        sys.exit(code)
+    from audits.cli import exit_quickly
+
+    exit_quickly(main(prog=prog))
 
 
 if __name__ == "__main__":
-    exit_quickly(main())
+    command("python -m audits")

@@ -196,6 +196,18 @@ class Auditor:
         if self._cache is not None:
             self._cache.put(ref, text, self.config, findings, suppressed)
 
+    def record_table(self, options: dict, printed: str, code: int) -> None:
+        """Keep the table a whole-checkout run printed (and its exit status) in the result cache, when it
+        is on, so the same command on the same checkout replays it (audits.cache.recorded_table)."""
+        if self._cache is not None:
+            import os
+
+            from audits.cache import table_request
+
+            request = table_request(options, os.getcwd(), os.environ)
+            if request is not None:
+                self._cache.record(request, printed, code)
+
     def resolve(self, target: str) -> tuple[Optional[ModuleRef], Path]:
         """A module number ("16"), a module folder ("20_competition") or a file path -> (its ModuleRef
         if it is a module of the root, its path). Without an explicit root, a file's own checkout is the root."""

@@ -3,6 +3,7 @@
     cache = ResultCache.open(root)                 None when caching is off or impossible
     cache.get(ref, text, config)                   (findings, suppressed findings) or None
     cache.put(ref, text, config, findings, suppressed)
+    recorded_table(argv)                           (stdout, exit status) of the same table run on the same checkout, or None
 
 What a module's findings depend on is hashed into its key:
 - the auditor: the source of every `audits` file, the Python version and
@@ -26,28 +27,36 @@ unreadable entry is a miss. Set `AUDITS_NO_CACHE=1` to turn the cache off.
 The content hashes of the checkout's files are kept too, in the user's cache
 folder (`ContentHashes`), so an unchanged file is not read again to know it is
 unchanged: a fully cached run only looks at the files' status.
+
+A whole-checkout table run (`tinyaudit`, `python -m audits`) also keeps what it printed, in
+the same state folder (`run-<key>.json`, keyed with the secret, the arguments and the current
+folder): the same command on the same checkout replays it (`recorded_table`) after one walk of
+the checkout, without loading the auditor, discovery or a single entry.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import hashlib
-import importlib.util
 import json
 import os
 import re
 import sys
 import time
 from pathlib import Path
-from typing import Optional
 
-from audits.config import Config
-from audits.files import user_cache_folder, write_atomically
-from audits.index import SKIPPED_DIRS
-from audits.model import Edit, Finding, Fix, ModuleRef, Safety, Severity
+from audits.files import JOURNAL, SKIPPED_DIRS, CHECKOUT_MARKERS, user_cache_folder, write_atomically
+
+# Only what a fully cached run needs is imported here (the auditor's records, its configuration and
+# the rules are not): `recorded_table` replays such a run without them (see its doc).
+TYPE_CHECKING = False  # typing's constant, without importing typing
+if TYPE_CHECKING:
+    from typing import Optional
+
+    from audits.config import Config
+    from audits.model import Finding, ModuleRef
 
 CACHE_DIR = ".audits_cache"
+RECORD = "run-"  # the file-name prefix of a recorded table run in a state folder (ResultCache.record)
 FORMAT = 1  # bump when the entry layout changes
 SECRET_BYTES = 32
 HASHES_FORMAT = 1  # bump when the layout of the kept content hashes changes (audits.cache.ContentHashes)
@@ -151,6 +160,8 @@ class ContentHashes:
 
 def auditor_fingerprint(hashes: Optional[ContentHashes] = None) -> str:
     """Changes whenever the auditor could give other findings for the same input (`hashes`: as for checkout_fingerprint)."""
+    import importlib.util
+
     digest = hashlib.sha256(f"{FORMAT} {sys.version}".encode())
     sources = sorted(p.relative_to(AUDITS).as_posix() for p in AUDITS.rglob("*.py") if "__pycache__" not in p.parts)
     _hash_files(digest, str(AUDITS), sources, hashes)
@@ -250,6 +261,8 @@ def _secret() -> Optional[bytes]:
 
 def _stable(value):
     """A JSON-able form of a setting that is the same in every run (sets sorted, enums by name)."""
+    import enum
+
     if isinstance(value, (set, frozenset)):
         return sorted(_stable(item) for item in value)
     if isinstance(value, dict):
@@ -263,10 +276,14 @@ def _stable(value):
 
 def config_fingerprint(config: Config) -> str:
     """Every setting of the configuration (a new setting is keyed without a change here)."""
+    import dataclasses
+
     return json.dumps({f.name: _stable(getattr(config, f.name)) for f in dataclasses.fields(config)}, sort_keys=True)
 
 
 def finding_to_json(finding: Finding) -> dict:
+    import dataclasses
+
     data = dataclasses.asdict(dataclasses.replace(finding, folded=()))
     data["severity"] = finding.severity.name
     if finding.fix is not None:
@@ -276,6 +293,8 @@ def finding_to_json(finding: Finding) -> dict:
 
 
 def finding_from_json(data: dict) -> Finding:
+    from audits.model import Edit, Finding, Fix, Safety, Severity
+
     fix = data.get("fix")
     if fix is not None:
         fix = Fix(fix["description"], tuple(Edit(**edit) for edit in fix["edits"]), Safety(fix["safety"]))
@@ -300,11 +319,39 @@ class ResultCache:
         secret = _secret()
         if secret is None:
             return None
-        root = Path(root).resolve()
+        return cls.of_state(Path(root).resolve(), secret)
+
+    @classmethod
+    def of_state(cls, root: Path, secret: bytes) -> "ResultCache":
+        """The cache of the checkout at `root` (resolved) as it is now, keyed with `secret`."""
         hashes = ContentHashes.load(root)
         parts = (secret.hex(), auditor_fingerprint(hashes), checkout_fingerprint(root, hashes))
         hashes.save()
         return cls(root / CACHE_DIR, hashlib.sha256("\0".join(parts).encode()).hexdigest())
+
+    def _record(self, request: str) -> Path:
+        key = hashlib.sha256(f"{self.base_key}\0{request}".encode("utf-8", "surrogateescape")).hexdigest()
+        return self.entries / f"{RECORD}{key}.json"
+
+    def record(self, request: str, output: str, code: int) -> None:
+        """Keep what a whole-checkout table run printed (stdout) and its exit status, for `recorded_table`
+        (`request`: see `table_request`); silently skipped when the folder is not writable."""
+        try:
+            self._prepare()
+            write_atomically(self._record(request), json.dumps({"output": output, "code": code}, ensure_ascii=True))
+        except (OSError, ValueError):
+            return
+
+    def recorded(self, request: str) -> Optional[tuple[str, int]]:
+        """(stdout, exit status) of the run `record` kept for this request in this state, or None."""
+        if self.folder.is_symlink():
+            return None
+        try:
+            data = json.loads(self._record(request).read_text(encoding="utf-8"))
+            output, code = data["output"], data["code"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return (output, code) if isinstance(output, str) and code in (0, 1) else None
 
     def _entry(self, ref: ModuleRef, text: str, config: Config) -> Path:
         if self._config[0] is not config:  # one configuration for every module of a run: its fingerprint is made once
@@ -352,3 +399,81 @@ class ResultCache:
                 shutil.rmtree(stale, ignore_errors=True)  # an audit still writing there just skips its entry
         self.entries.mkdir(exist_ok=True)
         self._prepared = True
+
+
+# -- replaying a whole-checkout table run --------------------------------------------------------
+
+def table_request(options: dict, cwd: str, environ) -> Optional[str]:
+    """What a `tinyaudit` run that prints the table of every module depends on besides the checkout and
+    the auditor, as one string; None for any other run (targets, a format, --fix, --reports...), which is
+    never recorded. `options` are the command's parsed options (argparse's namespace as a dict)."""
+    plain = not any(options.get(name) for name in ("targets", "format", "output", "quiet", "statistics", "fix", "diff", "reports", "explain", "sources_only", "no_cache"))
+    if not plain or not _jobs_valid(None if options.get("jobs") else environ.get("AUDITS_JOBS")):
+        return None
+    return _request(cwd, options.get("root"), bool(options.get("exit_zero")), options.get("select"), options.get("ignore"))
+
+
+def _request(cwd: str, root: Optional[str], exit_zero: bool, select: Optional[str], ignore: Optional[str]) -> str:
+    return json.dumps([cwd, root, exit_zero, select, ignore])
+
+
+def _jobs_valid(text: Optional[str]) -> bool:
+    """AUDITS_JOBS unset, blank, or a plain number of processes (a value the command would refuse is never replayed)."""
+    text = (text or "").strip()
+    return not text or (text.isascii() and text.isdigit() and len(text) < 6 and int(text) > 0)
+
+
+def _argv_request(argv: list[str], cwd: str, environ) -> Optional[tuple[Optional[str], str]]:
+    """(--root, table_request) for a command line of only `--root DIR`, `--jobs N`, `--exit-zero`,
+    `--select CODES` and `--ignore CODES`, each at most once and spelt out; None for any other."""
+    values: dict[str, Optional[str]] = {}
+    at = 0
+    while at < len(argv):
+        word = argv[at]
+        if word == "--exit-zero" and word not in values:
+            values[word], at = "", at + 1
+        elif word in ("--root", "--jobs", "--select", "--ignore") and word not in values and at + 1 < len(argv) and not argv[at + 1].startswith("-"):
+            values[word], at = argv[at + 1], at + 2
+        else:
+            return None
+    if "--jobs" in values and not (values["--jobs"].isascii() and values["--jobs"].isdigit() and 0 < len(values["--jobs"]) < 6 and int(values["--jobs"]) > 0):
+        return None
+    if "--jobs" not in values and not _jobs_valid(environ.get("AUDITS_JOBS")):
+        return None
+    root = values.get("--root")
+    return root, _request(cwd, root, "--exit-zero" in values, values.get("--select"), values.get("--ignore"))
+
+
+def recorded_table(argv: list[str], cwd: Optional[str] = None, environ=None) -> Optional[tuple[str, int]]:
+    """(stdout, exit status) of `tinyaudit ARGV` when a run with the same arguments, from the same
+    folder, already printed the table of this very checkout with this very auditor; else None.
+
+    A fully cached run still pays for the interpreter, the auditor's imports, discovery and a
+    second walk of the checkout to know it is unchanged. This replay needs only the walk:
+    the run that printed the table recorded it (ResultCache.record) in the state folder of the
+    checkout's and the auditor's fingerprints, under a name keyed with the secret and the
+    arguments, so any change to a file, a path, the auditor, the arguments or the folder the
+    command runs in finds no record and runs the audit. Only plain table runs are recorded
+    (`table_request`), and only when they printed nothing else; the command that wrote no
+    record (an interrupted change to complete, a checkout found above the current folder, a
+    damaged secret) runs as usual, warnings and repairs included.
+    """
+    environ = os.environ if environ is None else environ
+    if environ.get("AUDITS_NO_CACHE", "") not in ("", "0"):
+        return None
+    cwd = os.getcwd() if cwd is None else cwd
+    parsed = _argv_request(argv, cwd, environ)
+    if parsed is None:
+        return None
+    given, request = parsed
+    if given is None:  # the checkout holding the current folder: replayed only when it is the current folder itself
+        if not any(os.path.exists(os.path.join(cwd, marker)) for marker in CHECKOUT_MARKERS):
+            return None
+        given = cwd
+    root = Path(cwd, given).resolve()
+    if not root.is_dir() or os.path.lexists(root / JOURNAL):
+        return None
+    secret = _read_secret(user_cache_folder() / "secret")
+    if secret is None:
+        return None
+    return ResultCache.of_state(root, secret).recorded(request)

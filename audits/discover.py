@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
+from audits.files import CHECKOUT_MARKERS
 from audits.model import InputError, ModuleRef
 
 if TYPE_CHECKING:  # imported for real only when a .gitignore must be read (see _GitIgnore)
@@ -110,7 +111,6 @@ NBGRADER_PERCENT = re.compile(r"^#\s*%%.*(?:\bnbgrader\s*=|\"nbgrader\")", re.MU
 NOT_COURSE = {"tests", "test", "node_modules", "__pycache__", "site-packages", "build", "dist", "venv", "env", "reports"}
 # What nbgrader makes from source/: copies of the assignments, never their source.
 NBGRADER_OUTPUT = ("release", "submitted", "autograded", "feedback", "downloaded")
-CHECKOUT_MARKERS = (".git", "pyproject.toml", "nbgrader_config.py", "modules")
 
 
 @dataclass

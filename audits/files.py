@@ -43,14 +43,17 @@ import errno
 import json
 import os
 import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Iterator, Mapping, Optional
-
-from audits.model import InputError
 
 # filelock, platformdirs, ctypes, hashlib, shutil and tempfile are imported by the functions that
 # write: every command imports this module (the auditor calls `recover`), most only read, and
-# these imports cost about a tenth of a cold audit's start-up.
+# these imports cost about a tenth of a cold audit's start-up. It imports no other module of the
+# harness, so a cached run's replay (audits.cache.recorded_table) can use it without the auditor.
+
+# What every walk of a checkout shares (discovery, the repository index, the cache's fingerprint):
+CHECKOUT_MARKERS = (".git", "pyproject.toml", "nbgrader_config.py", "modules")  # a folder holding one is a checkout
+SKIPPED_DIRS = {".git", ".venv", "venv", "__pycache__", "node_modules", "build", "dist", ".pytest_cache", ".hypothesis"}  # never entered
 
 JOURNAL = ".audits-journal"
 MANIFEST = "manifest.json"
@@ -137,6 +140,8 @@ def recover(root: Path | str) -> list[Path]:
         with locked(root):
             return _recover_locked(root)
     except OSError as error:
+        from audits.model import InputError
+
         raise InputError(f"cannot complete the interrupted change recorded in {root / JOURNAL}: {error.strerror or error}") from None
 
 
@@ -169,7 +174,7 @@ def _recover_locked(root: Path) -> list[Path]:
     return completed
 
 
-def replace_files(root: Path | str, changes: Mapping[Path, Optional[str]]) -> None:
+def replace_files(root: Path | str, changes: Mapping[Path, str | None]) -> None:
     """Write (text) or delete (None) every file in `changes`, all under `root`, as one change.
 
     Text is written as exact UTF-8 bytes; an existing file keeps its permission bits.
@@ -197,7 +202,7 @@ def replace_files(root: Path | str, changes: Mapping[Path, Optional[str]]) -> No
         _recover_locked(root)
 
 
-def replace_tree(root: Path | str, folder: Path | str, changes: Mapping[Path, Optional[str]]) -> None:
+def replace_tree(root: Path | str, folder: Path | str, changes: Mapping[Path, str | None]) -> None:
     """Write (text) or delete (None) files under `folder` (inside `root`) by swapping in a changed copy.
 
     The copy (caches included: they stay valid for the unchanged files) is made in the

@@ -28,13 +28,13 @@ from typing import Optional
 
 from audits.astutil import import_time_statements
 from audits.discover import Discovery, discover
+from audits.files import SKIPPED_DIRS
 from audits.conventions import DEFAULT as DEFAULT_CONVENTIONS
 from audits.model import InputError, ModuleRef, ModuleSource, NumberedLines, display_path
 from audits.parse import parse_module
 
 TEST_FOLDER = re.compile(r"^(\d{2,})_")
 CHECKPOINT = re.compile(r"^checkpoint_(\d{2,})_.*\.py$")
-SKIPPED_DIRS = {".git", ".venv", "venv", "__pycache__", "node_modules", "build", "dist", ".pytest_cache", ".hypothesis"}
 
 
 @dataclass

@@ -372,7 +372,10 @@ def run(args: argparse.Namespace, out=None, table: Optional[Callable[[list[Audit
         out.write(report.for_stream(args.format, render_all(audits, args.format, date, color, skipped), out))
         return verdict(audits)
     if everything and table is not None and not args.output:
-        out.write(table(audits, unreadable, skipped or ()))
+        printed = table(audits, unreadable, skipped or ())
+        out.write(printed)
+        if not auditor.conventions.warnings:  # a run that printed only the table: the next one may replay it
+            auditor.record_table(vars(args), printed, verdict(audits))
         return verdict(audits)
     if args.output or (table is not None and not getattr(args, "reports", False)):
         # tinyaudit with targets, or a rendering sent to a file: the findings on screen, no reports/ written

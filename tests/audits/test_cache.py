@@ -4,8 +4,10 @@ Correctness only (hits, misses, invalidation, safety); how fast it is is printed
 by benchmarks/audit_speed.py.
 """
 
+import contextlib
 import dataclasses
 import hashlib
+import io
 import json
 import os
 import subprocess
@@ -16,9 +18,11 @@ import pytest
 
 import audits.cache
 import audits.check
+import audits.files
 import audits.index
+from audits.__main__ import main as audits_main
 from audits.auditor import Auditor
-from audits.cache import CACHE_DIR, finding_from_json, finding_to_json
+from audits.cache import CACHE_DIR, RECORD, finding_from_json, finding_to_json, recorded_table
 from audits.model import Edit, Finding, Fix, Safety, Severity
 from testkit.auditkit import make_checkout, marker, source
 
@@ -220,8 +224,10 @@ def test_two_audits_at_once_agree_and_leave_only_whole_entries(cached, tmp_path)
     assert sorted(path.name for path in (root / CACHE_DIR).iterdir() if path.is_file()) == [".gitignore", "CACHEDIR.TAG"]
     (state,) = [path for path in (root / CACHE_DIR).iterdir() if path.is_dir()]
     assert all(path.suffix == ".json" for path in state.iterdir())  # no temporary file left
-    entries = [json.loads(path.read_text(encoding="utf-8")) for path in (root / CACHE_DIR).glob("*/*.json")]
+    entries = [json.loads(path.read_text(encoding="utf-8")) for path in state.glob("*.json") if not path.name.startswith(RECORD)]
     assert len(entries) == 2 and all("findings" in entry for entry in entries)
+    (record,) = [json.loads(path.read_text(encoding="utf-8")) for path in state.glob(RECORD + "*.json")]  # the table, for a replay
+    assert record == {"output": results[0][1], "code": 1}
 
 
 # The content hashes kept between runs (audits.cache.ContentHashes): an unchanged file is not read again.
@@ -309,17 +315,78 @@ def test_the_checkout_is_listed_in_os_walks_order(tmp_path):
     assert expected == ["b", "c", "link", "a.py", "b/a", "b/z.py", "b/a/x.txt", "c/d", "c/d/e.ipynb"]
 
 
-def test_a_fully_cached_run_loads_no_rule(cached, tmp_path):
-    """The rules are most of the harness's imports: a run whose findings all come from the cache never needs them."""
+def test_a_fully_cached_run_loads_no_rule_and_a_replay_not_even_the_auditor(cached, tmp_path):
+    """The rules are most of the harness's imports: a run whose findings all come from the cache never needs
+    them; a run that replays its table (the same command again) loads only the cache."""
     root, _ = cached
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(tmp_path / "user-cache")}
-    show = (
-        "import runpy, sys\n"
-        f"sys.argv = ['audits', '--root', {str(root)!r}]\n"
-        "try:\n    runpy.run_module('audits', run_name='__main__')\n"
-        "finally:\n    print('loaded:', sorted(name for name in sys.modules if name.startswith(('audits.rules', 'audits.check'))))\n"
-    )
-    runs = [subprocess.run([sys.executable, "-c", show], capture_output=True, text=True, env=env, timeout=120) for _ in range(2)]
-    assert [run.returncode for run in runs] == [1, 1], runs[1].stderr  # TI001 blocks module 01
-    assert "audits.check" in runs[0].stdout  # the first run audits, so the check above can see a rule loaded
-    assert runs[1].stdout.splitlines()[-1] == "loaded: []" and runs[1].stdout.split("loaded:")[0] == runs[0].stdout.split("loaded:")[0]
+
+    def run(*options):
+        show = (
+            "import runpy, sys\n"
+            f"sys.argv = ['audits', '--root', {str(root)!r}, *{options!r}]\n"
+            "try:\n    runpy.run_module('audits', run_name='__main__')\n"
+            "finally:\n    print('loaded:', sorted(name for name in sys.modules if name.startswith(('audits.rules', 'audits.check', 'audits.auditor'))))\n"
+        )
+        done = subprocess.run([sys.executable, "-c", show], capture_output=True, text=True, env=env, timeout=120)
+        table, loaded = done.stdout.split("loaded:")
+        return done.returncode, table, loaded.strip()
+
+    first, cached_findings, replayed = run(), run("--exit-zero"), run()  # --exit-zero: another command, so no replay
+    assert first[0] == 1 and "audits.check" in first[2]  # TI001 blocks module 01; the first run audits, so a rule is seen loaded
+    assert cached_findings == (0, first[1], "['audits.auditor']")
+    assert replayed == (1, first[1], "[]")
+
+
+def table_run(root, *options):
+    """`tinyaudit --root ROOT OPTIONS` in this process: (stdout, exit status)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = audits_main(["--root", str(root), *options])
+    return out.getvalue(), code
+
+
+def test_a_table_run_is_replayed_for_the_same_command_on_the_same_checkout(cached, tmp_path, monkeypatch):
+    """The table a run printed is replayed (audits.cache.recorded_table) by the same arguments from the same
+    folder on the very same checkout, and by nothing else: any change runs the audit."""
+    root, runs = cached
+    monkeypatch.chdir(tmp_path)
+    assert recorded_table(["--root", str(root)]) is None  # nothing recorded yet
+    printed = table_run(root)
+    assert printed[1] == 1 and "NOT READY" in printed[0]
+    assert recorded_table(["--root", str(root)]) == printed
+    assert recorded_table(["--root", str(root), "--jobs", "2"]) == printed  # how many processes audit changes no output
+    unlike = [["--root", str(root), "--exit-zero"], ["--root", str(root), "--select", "TI"], ["--root", str(root), "01"], ["--root=" + str(root)],
+              ["--root", str(root), "--format", "json"], ["--root", str(root), "--jobs", "0"], ["--root", str(root), "--root", str(root)]]  # fmt: skip
+    assert [recorded_table(argv) for argv in unlike] == [None] * len(unlike)
+    for name, value in (("AUDITS_JOBS", "x"), ("AUDITS_NO_CACHE", "1")):  # an AUDITS_JOBS the command refuses is an error, never a replay
+        assert recorded_table(["--root", str(root)], environ={name: value}) is None
+    assert recorded_table(["--root", str(root)], cwd=str(root)) is None  # another folder: a relative path could mean another file
+    (root / ".audits-journal").mkdir()  # a change a killed run left: the command completes it first
+    assert recorded_table(["--root", str(root)]) is None
+    (root / ".audits-journal").rmdir()
+    source = root / "modules/01_widget/widget.py"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text + "\n", encoding="utf-8")
+    assert recorded_table(["--root", str(root)]) is None
+    source.write_text(text, encoding="utf-8")  # the same checkout again: its record is still there
+    assert recorded_table(["--root", str(root)]) == printed
+    (root / "notes.txt").write_text("a new path\n", encoding="utf-8")  # rules read which files exist
+    assert recorded_table(["--root", str(root)]) is None
+    assert table_run(root) == printed and recorded_table(["--root", str(root)]) == printed
+
+
+@pytest.mark.parametrize("layout", ["modules/NN_name/name.py", "src/NN_name/NN_name.py"])
+def test_without_root_only_a_folder_with_a_checkout_marker_is_replayed(cached, tmp_path, monkeypatch, layout):
+    """Without --root the command audits the checkout holding the current folder: replayed when a marker
+    (pyproject.toml, modules/...) makes the current folder that checkout; a checkout known by its src/
+    layout alone, which the replay does not look for, is always audited."""
+    root = make_checkout(tmp_path / "plain", {"01_widget": FLAWED}, layout=layout)
+    monkeypatch.chdir(root)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = audits_main([])
+    assert code == 1 and "NOT READY" in out.getvalue()
+    marked = any((root / marker).exists() for marker in audits.files.CHECKOUT_MARKERS)
+    assert marked == (layout == "modules/NN_name/name.py")
+    assert recorded_table([]) == ((out.getvalue(), code) if marked else None)

@@ -19,7 +19,7 @@ import audits.index
 import audits.parallel
 import audits.rules.syntax
 from audits.auditor import Auditor
-from audits.cache import CACHE_DIR
+from audits.cache import CACHE_DIR, RECORD
 from audits.model import unfold
 from audits.module import audit_every_module
 from audits.parallel import jobs_wanted
@@ -140,7 +140,8 @@ def test_cache_entries_are_those_of_the_serial_run(tmp_path, monkeypatch, forks)
     shutil.rmtree(root / CACHE_DIR)
     parallel = audit(root, 2)
     assert len(forks) == 1  # the entries of the worker's modules came up its pipe
-    assert sum(name.endswith(".json") for name in written) == 5  # one entry per module
+    assert sum(name.endswith(".json") and not name.split("/")[-1].startswith(RECORD) for name in written) == 5  # one entry per module
+    assert sum(name.split("/")[-1].startswith(RECORD) for name in written) == 1  # and the table (--jobs is not part of its key)
     assert entries() == written
     assert (parallel.returncode, parallel.stdout) == (serial.returncode, serial.stdout)
 
