@@ -649,7 +649,7 @@ measure the memory of the same matrix in float32 and float64.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "analyze-tensor", "locked": false, "schema_version": 3, "solution": false, "task": false}
-def analyze_vectorization_and_memory(n=64):
+def analyze_vectorization_and_memory(n=32):
     """Print the loop vs numpy matmul time and the float32 vs float64 memory."""
     import time
 
@@ -672,7 +672,7 @@ def analyze_vectorization_and_memory(n=64):
     assert np.allclose(loops, product.data, atol=1e-3)
     print(f"{n}x{n} matmul: Python loops {loop_time * 1e3:.1f} ms, numpy {numpy_time * 1e3:.3f} ms "
           f"({loop_time / max(numpy_time, 1e-9):.0f}x faster)")
-    big = np.random.randn(1000, 1000)
+    big = np.ones((1000, 1000))  # float64, numpy's default
     print(f"1000x1000 matrix: float64 {big.nbytes / 1e6:.1f} MB, "
           f"Tensor (float32) {Tensor(big).data.nbytes / 1e6:.1f} MB")
 

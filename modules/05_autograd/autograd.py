@@ -1025,7 +1025,7 @@ keeps alive (without recording they would be freed as soon as they are used).
 """
 
 # %% nbgrader={"grade": false, "grade_id": "analyze-autograd", "locked": false, "schema_version": 3, "solution": false, "task": false}
-def analyze_graph_cost(batch=256, width=512, repeats=5):
+def analyze_graph_cost(batch=128, width=256, repeats=5):
     """Print forward time with/without recording, backward time, and the memory the graph holds."""
     import time
 

@@ -1141,7 +1141,7 @@ def analyze_conv_costs():
     print(f"   a Conv2d node keeps {node.xp.nbytes / 2**20:.2f} MiB (the padded input) until backward, "
           f"instead of the {cols.nbytes / 2**20:.2f} MiB im2col matrices it rebuilds there")
 
-    print("2) copying those matrices: im2col's order vs window by window (fastest of 5)")
+    print("2) copying those matrices: im2col's order vs window by window (fastest of 3)")
     windows = extract_windows(xp, (3, 3), (1, 1))
     copies = {
         "runs of pixels (im2col)": lambda: im2col(xp, (3, 3), (1, 1)),  # its reshape makes the copy
@@ -1153,7 +1153,7 @@ def analyze_conv_costs():
     for name, copy in copies.items():
         assert np.array_equal(copy(), cols)  # the same matrix either way
         times = []
-        for _ in range(5):
+        for _ in range(3):
             start = time.perf_counter()
             copy()
             times.append(time.perf_counter() - start)
@@ -1161,14 +1161,14 @@ def analyze_conv_costs():
         print(f"   {name:>25}: {best[name] * 1e3:6.2f} ms")
     print(f"   window by window is {best['window by window, kw at a time'] / best['runs of pixels (im2col)']:.1f}x slower")
 
-    print("3) forward time vs channels, batch 8, 32x32, 3x3, padding 1 (fastest of 5)")
+    print("3) forward time vs channels, batch 8, 32x32, 3x3, padding 1 (fastest of 3)")
     seconds, flops = [], []
     sweep = (4, 8, 16, 32)
     for channels in sweep:
         conv = Conv2d(channels, channels, 3, padding=1)
         x = Tensor(np.random.randn(8, channels, 32, 32))
         times = []
-        for _ in range(5):  # the fastest run: load on a shared machine only ever adds time
+        for _ in range(3):  # the fastest run: load on a shared machine only ever adds time
             start = time.perf_counter()
             conv(x)
             times.append(time.perf_counter() - start)

@@ -363,7 +363,7 @@ of taking it on faith.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "analyze-attention-scaling", "locked": false, "schema_version": 3, "solution": false, "task": false}
-def analyze_attention_scaling(seq_lengths=(64, 128, 256, 512), heads=4, head_dim=32, repeats=10):
+def analyze_attention_scaling(seq_lengths=(64, 128, 256, 512), heads=4, head_dim=32, repeats=3):
     """Time scaled_dot_product_attention and measure its weights' bytes for growing sequences.
 
     The time is the fastest of `repeats` runs: on a shared machine the minimum is the

@@ -717,7 +717,7 @@ def analyze_gpt_parameters(vocab_size=2000, embed_dim=128, num_layers=4, num_hea
     print(f"per block: {count(block.parameters()):,} vs 12*d^2 = {12 * embed_dim**2:,}")
 
     with no_grad():
-        for seq in (64, 128):
+        for seq in (32, 64):
             ids = np.random.randint(0, vocab_size, size=(1, seq))
             runs = []
             for _ in range(3):  # fastest of three: the least disturbed run on a shared machine

@@ -674,7 +674,7 @@ def analyze_layer_memory():
     print(f"{'layer':<12}{'float32 KiB':>12}{'int8 KiB':>10}{'ratio':>7}{'float ms':>10}{'int8 ms':>9}"
           f"{'int32 @ ms':>12}{'as float32 @ ms':>17}")
     rng = np.random.default_rng(0)
-    for size in (64, 256, 512):
+    for size in (64, 128, 256):
         linear = Linear(size, size)
         layer = QuantizedLinear(linear)
         x = Tensor(rng.normal(size=(32, size)))

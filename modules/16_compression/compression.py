@@ -813,7 +813,7 @@ def best_times(functions, repeats=5):
     return [min(bucket) for bucket in times]
 
 
-def analyze_sparse_storage(size=256):
+def analyze_sparse_storage(size=128):
     """Dense vs CSR bytes of a magnitude-pruned weight at several sparsity levels."""
     weight = Linear(size, size)  # a single layer is a model too: forward + parameters()
     original = weight.weight.data.copy()
