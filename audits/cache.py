@@ -59,10 +59,11 @@ CACHE_DIR = ".audits_cache"
 RECORD = "run-"  # the file-name prefix of a recorded table run in a state folder (ResultCache.record)
 FORMAT = 1  # bump when the entry layout changes
 SECRET_BYTES = 32
+SHA256_BYTES = 32  # the size of a kept content hash
 HASHES_FORMAT = 1  # bump when the layout of the kept content hashes changes (audits.cache.ContentHashes)
 RACY_SECONDS = 2  # a file changed this recently is hashed again next time (see ContentHashes)
 STATE = re.compile(r"^[0-9a-f]{24}$")  # the name of a state folder
-READ_CONTENT = frozenset({".py", ".ipynb", ".toml", ".gitignore"})  # files whose content a rule or discovery reads
+READ_CONTENT = (".py", ".ipynb", ".toml", ".gitignore")  # the endings of the files whose content a rule or discovery reads
 AUDITS = Path(__file__).resolve().parent
 
 
@@ -73,13 +74,13 @@ def enabled() -> bool:
 def _hash_files(digest, root: str, relative_paths, hashes: Optional["ContentHashes"] = None) -> None:
     """Each path (relative to root, posix form) and, for the files rules read, their content
     (its SHA-256, from `hashes` when the file is unchanged since it was last read)."""
-    for relative in relative_paths:
-        digest.update(relative.encode("utf-8", "surrogateescape") + b"\0")
-        name = relative.rsplit("/", 1)[-1]
-        if os.path.splitext(name)[1] in READ_CONTENT or name in READ_CONTENT:
-            path = os.path.join(root, relative)
-            content = hashes.of(path) if hashes is not None else _content_hash(path)
-            digest.update(content if content is not None else b"unreadable")
+    base = root if root.endswith(os.sep) else root + os.sep
+    update, read = digest.update, hashes.of if hashes is not None else _content_hash
+    for relative in relative_paths:  # a fully cached run's loop: one per file of the checkout
+        update(relative.encode("utf-8", "surrogateescape") + b"\0")
+        if relative.endswith(READ_CONTENT):
+            content = read(base + relative)
+            update(content if content is not None else b"unreadable")
 
 
 def _content_hash(path: str) -> Optional[bytes]:
@@ -139,7 +140,7 @@ class ContentHashes:
                 content = bytes.fromhex(entry[5])
             except (TypeError, ValueError):
                 content = b""
-            if len(content) == hashlib.sha256().digest_size:
+            if len(content) == SHA256_BYTES:
                 self.seen[path] = entry
                 return content
         content = _content_hash(path)

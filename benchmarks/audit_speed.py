@@ -11,7 +11,8 @@ on the same files for scale:
 - warm: the serial audit in this process once the imports are done (cache off,
   cyclic garbage collector off as the command line runs it): the work itself;
 - cached: a fresh subprocess when the result cache already holds this checkout
-  (interpreter start, hashing the checkout, reading the entries, the table);
+  and the table of the same command (interpreter start, hashing the checkout,
+  the recorded table replayed: audits.cache.recorded_table);
 - ruff: `ruff check <files> --select ALL --no-cache` in a subprocess, when ruff
   is installed, on exactly the files the audit reads and parses: the module
   sources and the test and checkpoint files the repository index assigns to

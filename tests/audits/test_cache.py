@@ -294,7 +294,7 @@ def test_the_kept_hashes_give_the_fingerprint_of_the_files(cached, monkeypatch):
         hashes = audits.cache.ContentHashes.load(root)
         assert audits.cache.checkout_fingerprint(root, hashes) == plain
         hashes.save()
-    read = [path for path in audits.cache.checkout_paths(str(root)) if os.path.splitext(path)[1] in audits.cache.READ_CONTENT]
+    read = [path for path in audits.cache.checkout_paths(str(root)) if path.endswith(audits.cache.READ_CONTENT)]
     assert len(read) >= 2 and len(audits.cache.ContentHashes.load(root).known) == len(read)  # every file rules read is kept
     (root / "modules/02_gadget/gadget.py").write_text(FLAWED, encoding="utf-8")
     assert audits.cache.checkout_fingerprint(root, audits.cache.ContentHashes.load(root)) != plain
@@ -351,6 +351,7 @@ def test_a_table_run_is_replayed_for_the_same_command_on_the_same_checkout(cache
     folder on the very same checkout, and by nothing else: any change runs the audit."""
     root, runs = cached
     monkeypatch.chdir(tmp_path)
+    (root / ".gitignore").write_text("build/\n", encoding="utf-8")
     assert recorded_table(["--root", str(root)]) is None  # nothing recorded yet
     printed = table_run(root)
     assert printed[1] == 1 and "NOT READY" in printed[0]
@@ -371,6 +372,8 @@ def test_a_table_run_is_replayed_for_the_same_command_on_the_same_checkout(cache
     assert recorded_table(["--root", str(root)]) is None
     source.write_text(text, encoding="utf-8")  # the same checkout again: its record is still there
     assert recorded_table(["--root", str(root)]) == printed
+    (root / ".gitignore").write_text("dist/\n", encoding="utf-8")  # discovery reads it: its content is keyed too
+    assert recorded_table(["--root", str(root)]) is None
     (root / "notes.txt").write_text("a new path\n", encoding="utf-8")  # rules read which files exist
     assert recorded_table(["--root", str(root)]) is None
     assert table_run(root) == printed and recorded_table(["--root", str(root)]) == printed
