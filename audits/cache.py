@@ -30,8 +30,9 @@ unchanged: a fully cached run only looks at the files' status.
 
 A whole-checkout table run (`tinyaudit`, `python -m audits`) also keeps what it printed, in
 the same state folder (`run-<key>.json`, keyed with the secret, the arguments and the current
-folder): the same command on the same checkout replays it (`recorded_table`) after one walk of
-the checkout, without loading the auditor, discovery or a single entry.
+folder), unless a file changed while it ran: the same command on the same checkout replays it
+(`recorded_table`) after one walk of the checkout, without loading the auditor, discovery or a
+single entry.
 """
 
 from __future__ import annotations
@@ -312,6 +313,7 @@ class ResultCache:
         self.entries = folder / base_key[:24]  # this state of the checkout and auditor; older states are pruned
         self._prepared = False
         self._config: tuple[Optional[Config], str] = (None, "")  # the last configuration keyed, and its fingerprint
+        self._state: Optional[tuple[Path, bytes]] = None  # (root, secret) it was keyed with (see `record`)
 
     @classmethod
     def open(cls, root: Path | str) -> Optional["ResultCache"]:
@@ -328,7 +330,9 @@ class ResultCache:
         hashes = ContentHashes.load(root)
         parts = (secret.hex(), auditor_fingerprint(hashes), checkout_fingerprint(root, hashes))
         hashes.save()
-        return cls(root / CACHE_DIR, hashlib.sha256("\0".join(parts).encode()).hexdigest())
+        cache = cls(root / CACHE_DIR, hashlib.sha256("\0".join(parts).encode()).hexdigest())
+        cache._state = (root, secret)
+        return cache
 
     def _record(self, request: str) -> Path:
         key = hashlib.sha256(f"{self.base_key}\0{request}".encode("utf-8", "surrogateescape")).hexdigest()
@@ -336,7 +340,11 @@ class ResultCache:
 
     def record(self, request: str, output: str, code: int) -> None:
         """Keep what a whole-checkout table run printed (stdout) and its exit status, for `recorded_table`
-        (`request`: see `table_request`); silently skipped when the folder is not writable."""
+        (`request`: see `table_request`). Skipped when a file changed while the run audited (the table
+        may then be of neither state: the checkout is hashed again, a walk that a cold run hardly
+        notices), or when the folder is not writable."""
+        if self._state is None or ResultCache.of_state(*self._state).base_key != self.base_key:
+            return
         try:
             self._prepare()
             write_atomically(self._record(request), json.dumps({"output": output, "code": code}, ensure_ascii=True))

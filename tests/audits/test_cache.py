@@ -393,3 +393,21 @@ def test_without_root_only_a_folder_with_a_checkout_marker_is_replayed(cached, t
     marked = any((root / marker).exists() for marker in audits.files.CHECKOUT_MARKERS)
     assert marked == (layout == "modules/NN_name/name.py")
     assert recorded_table([]) == ((out.getvalue(), code) if marked else None)
+
+
+def test_a_table_is_not_recorded_when_the_checkout_changed_during_the_run(cached, tmp_path, monkeypatch):
+    """The table is keyed by the state hashed when the run began: a file changed before it is printed
+    makes it a table of neither state, so nothing is recorded (the next run audits)."""
+    root, _ = cached
+    monkeypatch.chdir(tmp_path)
+    real = audits.check.audit_source
+
+    def editing(module, index, config=None, suppressed=None):
+        (root / "notes.txt").write_text("written while the audit ran\n", encoding="utf-8")
+        return real(module, index, config, suppressed)
+
+    monkeypatch.setattr(audits.check, "audit_source", editing)
+    printed = table_run(root)
+    assert printed[1] == 1 and not list((root / CACHE_DIR).glob(f"*/{RECORD}*"))
+    (root / "notes.txt").unlink()  # the state the run began in: still nothing to replay
+    assert recorded_table(["--root", str(root)]) is None
