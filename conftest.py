@@ -13,7 +13,8 @@ can run ``pytest --module 5`` without the later package files existing.
 Also set here for every run: one BLAS thread per process, numpy's and Python's RNG seeded
 from each test's id, and the hypothesis profiles ("default", bounded and the same examples
 every run; ``HYPOTHESIS_PROFILE=thorough`` for many more, new examples each run). And for
-speed: compiled test modules cached in the temp folder, `pytest -n` distributed by xdist group.
+speed: compiled test modules cached in the temp folder, `pytest -n` distributed by xdist group,
+in batches (tests/testkit/batched_groups.py).
 """
 
 import os
@@ -99,6 +100,16 @@ def pytest_cmdline_main(config):
     is built once instead of once per worker. Before xdist's own hook, which would pick `load`."""
     if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", None) == "no":
         config.option.dist = "loadgroup"
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """(xdist, in the controller) `loadgroup` with its work sent in batches (tests/testkit/batched_groups.py)."""
+    if config.getvalue("dist") == "loadgroup":
+        from testkit.batched_groups import BatchedGroupScheduling
+
+        return BatchedGroupScheduling(config, log)
+    return None
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -67,7 +67,8 @@ def test_with_workers_a_group_runs_on_one_worker_and_draws_what_it_draws_seriall
     monkeypatch.setenv("RAN_IN", str(tmp_path))
     shutil.copy(ROOT / "conftest.py", pytester.path)
     shutil.copy(ROOT / "pytest.ini", pytester.path)
-    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests" / "testkit").mkdir(parents=True)
+    shutil.copy(ROOT / "tests" / "testkit" / "batched_groups.py", pytester.path / "tests" / "testkit")  # the scheduler
     (pytester.path / "tests" / "test_grouped.py").write_text(GROUPED, encoding="utf-8")
     (pytester.path / "tests" / "test_alone.py").write_text(
         "import pytest\n\n\n@pytest.mark.parametrize('n', range(6))\ndef test_alone(n):\n    assert n >= 0\n", encoding="utf-8")
