@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from testkit.auditkit import marker, source
+from testkit.auditkit import bare_env, marker, source
 
 REPO = Path(__file__).resolve().parents[2]
 SHOW = (
@@ -18,7 +18,7 @@ SHOW = (
 def audit_in_a_fresh_process(tmp_path, comment: str) -> str:
     path = tmp_path / "lone.py"
     path.write_text(source(f'{marker("demo")}\nx = 1  # audit: ignore[{comment}]\n'), encoding="utf-8")
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "AUDITS_NO_CACHE": "1"}
+    env = bare_env(AUDITS_NO_CACHE="1")
     run = subprocess.run([sys.executable, "-c", SHOW, str(path)], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
     assert run.returncode == 0, run.stderr
     return run.stdout.strip()

@@ -24,7 +24,7 @@ from audits.__main__ import main as audits_main
 from audits.auditor import Auditor
 from audits.cache import CACHE_DIR, RECORD, finding_from_json, finding_to_json, recorded_table
 from audits.model import Edit, Finding, Fix, Safety, Severity
-from testkit.auditkit import make_checkout, marker, source
+from testkit.auditkit import bare_env, make_checkout, marker, source
 
 REPO = Path(__file__).resolve().parents[2]
 TEST_CELL = marker("t", "test") + "\ndef test_unit_w():\n    assert 2 + 2 == 4\n"
@@ -212,7 +212,7 @@ def test_a_fix_in_between_is_seen_by_the_same_auditor(cached):
 
 def test_two_audits_at_once_agree_and_leave_only_whole_entries(cached, tmp_path):
     root, _ = cached
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(tmp_path / "user-cache")}
+    env = bare_env(XDG_CACHE_HOME=str(tmp_path / "user-cache"))
     command = [sys.executable, "-m", "audits", "--root", str(root)]
     children = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(2)]
     results = [(child.wait(timeout=120), child.stdout.read(), child.stderr.read()) for child in children]
@@ -319,7 +319,7 @@ def test_a_fully_cached_run_loads_no_rule_and_a_replay_not_even_the_auditor(cach
     """The rules are most of the harness's imports: a run whose findings all come from the cache never needs
     them; a run that replays its table (the same command again) loads only the cache."""
     root, _ = cached
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(tmp_path / "user-cache")}
+    env = bare_env(XDG_CACHE_HOME=str(tmp_path / "user-cache"))
 
     def run(*options):
         show = (

@@ -23,7 +23,7 @@ from audits.cache import CACHE_DIR, RECORD
 from audits.model import unfold
 from audits.module import audit_every_module
 from audits.parallel import jobs_wanted
-from testkit.auditkit import assert_one_line_error, run_command
+from testkit.auditkit import assert_one_line_error, bare_env, run_command
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -103,7 +103,7 @@ def test_the_workers_audit_part_of_the_modules():
         f"audits, _ = audit_every_module(Auditor({str(REPO)!r}), jobs=2); "
         "print(len(parsed), len(audits))"
     )
-    env = {"PYTHONPATH": str(REPO), "AUDITS_NO_CACHE": "1", "PATH": "/usr/bin:/bin"}
+    env = bare_env(AUDITS_NO_CACHE="1")
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     parsed_here, total = map(int, result.stdout.split())

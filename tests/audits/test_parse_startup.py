@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from testkit.auditkit import bare_env
+
 REPO = Path(__file__).resolve().parents[2]
 PROCESS_EVENTS = ("subprocess.Popen", "os.posix_spawn", "os.exec", "os.system", "os.spawn", "os.fork")
 HOOK = f"""
@@ -41,7 +43,7 @@ def run_with_hook(tmp_path, *args):
     log = tmp_path / "hook.log"
     log.unlink(missing_ok=True)
     # AUDITS_NO_CACHE: the audit of the checkout must not leave a result cache in it.
-    env = {"PYTHONPATH": f"{site}:{REPO}", "AUDIT_HOOK_LOG": str(log), "PATH": "/usr/bin:/bin", "AUDITS_NO_CACHE": "1"}
+    env = bare_env(PYTHONPATH=f"{site}:{REPO}", AUDIT_HOOK_LOG=str(log), AUDITS_NO_CACHE="1")
     result = subprocess.run([sys.executable, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     return result, log.read_text(encoding="utf-8").splitlines()
 

@@ -7,6 +7,7 @@ import importlib
 import io
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from audits.check import audit_source
 from audits.index import RepoIndex
 from audits.parse import parse_text
 from audits.model import unfold
+
+REPO = Path(__file__).resolve().parents[2]
+PYCACHE = Path(tempfile.gettempdir()) / "tinytorch-qa-pycache"  # where conftest.py caches the suite's bytecode
 
 HEADER = """# ---
 # jupyter:
@@ -145,3 +149,11 @@ def run_command(command: str, *args, cwd: Path | str | None = None) -> CommandRe
     finally:
         os.chdir(previous)
     return CommandResult(code, stdout.getvalue(), stderr.getvalue())
+
+
+def bare_env(**variables: str) -> dict[str, str]:
+    """The whole environment of a child Python that must not inherit this one's: a PATH, the checkout
+    importable, and the bytecode cache conftest.py chose in the temp folder (the child compiles nothing
+    already compiled there, and writes no `__pycache__` into the checkout); then `variables`."""
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "PYTHONPYCACHEPREFIX": str(PYCACHE)}
+    return {**env, **variables}
