@@ -90,20 +90,39 @@ def command(prog: str = "tinyaudit") -> NoReturn:
     """The installed `tinyaudit` command (and `python -m audits`): the table a run with the same arguments
     printed for this same checkout and auditor, replayed when there is one, else `main` under the name the
     user typed."""
-    from audits.cache import recorded_table
-
-    replayed = recorded_table(sys.argv[1:])
-    if replayed is not None:
-        output, code = replayed
-        try:  # as audits.cli.printable_streams (not imported here): `?` for what the stream cannot show
-            sys.stdout.reconfigure(errors="replace")
-        except (AttributeError, ValueError, OSError):
-            pass
-        sys.stdout.write(output)
+    code = replay(sys.argv[1:])
+    if code is not None:
         sys.exit(code)
     from audits.cli import exit_quickly
 
     exit_quickly(main(prog=prog))
+
+
+def replay(argv: list[str]) -> int | None:
+    """Print the table recorded for this command on this checkout and return its exit status
+    (None when there is none: the command runs). Ends as audits.cli.guarded_main ends a run
+    (not imported here): a closed output or an interrupt is one line and exit 2, never a traceback."""
+    import os
+
+    try:
+        from audits.cache import recorded_table
+
+        replayed = recorded_table(argv)
+        if replayed is None:
+            return None
+        try:  # as audits.cli.printable_streams: `?` for what the stream cannot show
+            sys.stdout.reconfigure(errors="replace")
+        except (AttributeError, ValueError, OSError):
+            pass
+        sys.stdout.write(replayed[0])
+        sys.stdout.flush()
+        return replayed[1]
+    except BrokenPipeError:  # stdout closed early (piped into `head`): nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -411,3 +411,17 @@ def test_a_table_is_not_recorded_when_the_checkout_changed_during_the_run(cached
     assert printed[1] == 1 and not list((root / CACHE_DIR).glob(f"*/{RECORD}*"))
     (root / "notes.txt").unlink()  # the state the run began in: still nothing to replay
     assert recorded_table(["--root", str(root)]) is None
+
+
+def test_a_replay_into_a_closed_pipe_is_exit_2_without_a_traceback(cached, tmp_path, monkeypatch):
+    root, _ = cached
+    monkeypatch.chdir(tmp_path)
+    table_run(root)  # recorded from this folder, as the command below runs
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(tmp_path / "user-cache")}
+    read, write = os.pipe()
+    os.close(read)  # nobody will read what the replay prints
+    try:
+        done = subprocess.run([sys.executable, "-m", "audits", "--root", str(root)], stdout=write, stderr=subprocess.PIPE, text=True, env=env, timeout=120)
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (2, "")
