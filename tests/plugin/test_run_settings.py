@@ -16,6 +16,11 @@ def test_the_suite_sets_a_time_limit_for_every_test(pytestconfig):
     assert 0 < float(pytestconfig.getini("timeout")) <= 300 and pytestconfig.getini("timeout_method") == "signal"
 
 
+def test_the_suite_leaves_out_anyios_plugin(pytestconfig):
+    """No test is async; anyio's plugin (jupyter-server installs it) only costs time in every process."""
+    assert pytestconfig.pluginmanager.is_blocked("anyio") and not pytestconfig.pluginmanager.hasplugin("anyio")
+
+
 def test_a_test_that_loops_forever_fails_at_the_limit_and_the_run_goes_on(pytester, monkeypatch):
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     pytester.makeini((ROOT / "pytest.ini").read_text(encoding="utf-8"))
