@@ -203,11 +203,19 @@ def test_the_bite_check_covers_every_module_of_the_course():
     assert len(OUR_MODULES) == 20 and OUR_MODULES[0] == "01_tensor" and OUR_MODULES[-1] == "20_capstone"
 
 
-@pytest.mark.parametrize("folder", OUR_MODULES)
-def test_every_graded_test_of_our_modules_bites(capsys, folder):
+# Module 02 runs every one of its mutants here, not a sample: test_bite_mutation.py checks that run
+# too (one run for both, in this process: the same xdist group).
+EVERY_MUTANT = "02_activations"
+
+
+@pytest.mark.parametrize("folder", [pytest.param(f, marks=pytest.mark.xdist_group("bite-module-02")) if f == EVERY_MUTANT else f for f in OUR_MODULES])
+def test_every_graded_test_of_our_modules_bites(capsys, monkeypatch, folder):
     # Two mutants of each region (every operator in turn, deterministic): a sample, so the suite stays
-    # fast; test_bite_mutation.py runs every mutant of module 02, `python -m audits.bite` all of them.
-    code, report = run_json(capsys, "--root", str(CHECKOUT), folder[:2], "--jobs", "1", "--mutants-per-region", "2")
+    # fast; every mutant of module 02 (shared with test_bite_mutation.py); `python -m audits.bite` all of them.
+    if folder == EVERY_MUTANT:
+        reuse_bite_runs(monkeypatch)
+    sample = [] if folder == EVERY_MUTANT else ["--mutants-per-region", "2"]
+    code, report = run_json(capsys, "--root", str(CHECKOUT), folder[:2], "--jobs", "1", *sample)
     findings = [f"{f['path']}:{f['line']} {f['code']} {f['message']}" for m in report["modules"] for f in m["findings"]]
     assert code == 0 and findings == []
     (module,) = report["modules"]

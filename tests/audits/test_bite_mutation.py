@@ -1,12 +1,13 @@
 """`python -m audits.bite` with mutants: a wrong answer no graded test catches is BITE006, with its
 line, the code before and after and the graded cells that ran it; scores per module and region in
 every format; suppressed equivalent mutants listed; hanging mutants caught by their time limit.
-Also the mutation check of our own modules (all of module 02 here; a sample of every module in
-test_bite.py): CI fails when a graded test stops catching wrong answers."""
+Also the mutation check of our own modules (every mutant of module 02 here, from the run test_bite.py
+makes of it; a sample of every other module there): CI fails when a graded test stops catching wrong answers."""
 
 import json
 from pathlib import Path
 
+import pytest
 from testkit.auditkit import line_of, make_checkout, marker, source
 from testkit.bitekit import reuse_bite_runs
 
@@ -128,7 +129,9 @@ def test_the_planted_weak_creation_test_of_module_01_is_found(tmp_path, capsys):
     assert survivors and all("`test-creation`" in f["message"] and "Tensor.__init__" in f["message"] for f in survivors)
 
 
-def test_every_mutant_of_our_module_02_is_killed(capsys):
+@pytest.mark.xdist_group("bite-module-02")
+def test_every_mutant_of_our_module_02_is_killed(capsys, monkeypatch):
+    reuse_bite_runs(monkeypatch)  # the run test_bite.py's check of module 02 makes (every mutant there too)
     code = main(["2", "--root", str(CHECKOUT), "--format", "json", "--jobs", "1"])
     (module,) = json.loads(capsys.readouterr().out)["modules"]
     assert code == 0 and [f for f in module["findings"] if f["code"] == "BITE006"] == []

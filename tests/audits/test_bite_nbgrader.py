@@ -1,10 +1,10 @@
-"""Bite agrees with nbgrader itself, which runs once for every assertion here (it is the slow part):
-`generate_assignment` on every module of ours, the bite fixtures, the odd shapes nbgrader allows and
-the notebook course tests/audits/bite_courses/nbcourse; then `autograde` of that course's source
-(Jupyter running the solution) and of its release (the student version, locked cells and hidden
-tests restored). Our student version must equal nbgrader's release cell by cell; bite's per-cell
-verdicts (raised or not, on each version) must equal nbgrader's; a notebook nbgrader refuses to
-release, bite refuses to judge."""
+"""Bite agrees with nbgrader itself, which runs here (it is the slow part, in two tests that xdist runs
+side by side): `generate_assignment` on every module of ours, the bite fixtures and the odd shapes
+nbgrader allows, whose releases must equal our student versions cell by cell; and on the notebook
+course tests/audits/bite_courses/nbcourse, then `autograde` of its source (Jupyter running the
+solution) and of its release (the student version, locked cells and hidden tests restored): bite's
+per-cell verdicts (raised or not, on each version) must equal nbgrader's, and a notebook nbgrader
+refuses to release, bite refuses to judge."""
 
 import shutil
 from pathlib import Path
@@ -34,38 +34,55 @@ ODD_SHAPES = source(
 )
 
 
-@pytest.mark.timeout(900)  # nbgrader itself runs here (generate_assignment, two autogrades), with its own 900 s limit
-def test_bite_agrees_with_nbgrader(tmp_path):
+def student_versions_equal_releases(sources: dict, released: dict) -> None:
+    """Each source's student version is nbgrader's release of it, code cell by code cell (`released`:
+    the notebook's key in nbgrader_run's "released" for each name of `sources`)."""
+    for name, module in sources.items():
+        theirs = released[name]
+        ours = [student_source(cell) for cell in module.code_cells()]
+        assert len(theirs) == len(ours), name
+        for position, (their, our) in enumerate(zip(theirs, ours)):
+            assert our == their, f"{name}: code cell {position} differs"
+        assert any(student_source(cell) != cell.source for cell in module.code_cells()), name  # real stubs compared
+
+
+@pytest.mark.timeout(900)  # nbgrader itself runs here (generate_assignment), with its own 900 s limit
+def test_the_student_version_of_every_module_is_nbgraders_release(tmp_path):
     course = tmp_path / "course"
-    shutil.copytree(NBCOURSE, course)
+    (course / "source" / "modules").mkdir(parents=True)
+    shutil.copy(NBCOURSE / "nbgrader_config.py", course)
     sources = {ref.folder: parse_file(ref.path) for ref in find_modules(CHECKOUT)}
     assert len(sources) == 20
     for fixture in ("defects", "clean"):
         (ref,) = find_modules(FIXTURES / fixture)
         sources[f"fixture_{fixture}"] = parse_file(ref.path)
     sources["odd_shapes"] = parse_text(ODD_SHAPES)
-    (course / "source" / "modules").mkdir()
     for name, module in sources.items():
         jupytext.write(jupytext.reads(module.text, fmt="py:percent"), course / "source" / "modules" / f"{name}.ipynb")
-    sources["kernel"] = parse_file(NBCOURSE / "source" / "ps1" / "kernel.ipynb")
+
+    theirs = nbgrader_run(course, grade=(), scratch=tmp_path)
+
+    assert theirs["refused"] == {}
+    student_versions_equal_releases(sources, {name: theirs["released"][f"modules/{name}.ipynb"] for name in sources})
+
+
+@pytest.mark.timeout(900)  # nbgrader itself runs here (generate_assignment, two autogrades), with its own 900 s limit
+def test_bite_agrees_with_nbgrader(tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree(NBCOURSE, course)
+    kernel = parse_file(NBCOURSE / "source" / "ps1" / "kernel.ipynb")
 
     theirs = nbgrader_run(course, grade=("ps1",), scratch=tmp_path)
 
     # The student version, cell by cell, is nbgrader's release.
-    for name, module in sources.items():
-        released = theirs["released"]["ps1/kernel.ipynb" if name == "kernel" else f"modules/{name}.ipynb"]
-        ours = [student_source(cell) for cell in module.code_cells()]
-        assert len(released) == len(ours), name
-        for position, (their, our) in enumerate(zip(released, ours)):
-            assert our == their, f"{name}: code cell {position} differs"
-        assert any(student_source(cell) != cell.source for cell in module.code_cells()), name  # real stubs compared
+    student_versions_equal_releases({"kernel": kernel}, {"kernel": theirs["released"]["ps1/kernel.ipynb"]})
 
     # Per-cell verdicts on both versions, as Jupyter and autograde give them.
     ours = bite_run(course, "ps1/kernel.ipynb")
     compared, differences = compare("ps1/kernel.ipynb", ours, theirs)
-    assert differences == [] and compared == 2 * len(sources["kernel"].code_cells()), theirs.get("failed")
+    assert differences == [] and compared == 2 * len(kernel.code_cells()), theirs.get("failed")
     solution = theirs["cells"]["ps1/kernel.ipynb"]["solution"]
-    failing = [cell.nbgrader["grade_id"] for cell, failed in zip(sources["kernel"].code_cells(), solution) if failed]
+    failing = [cell.nbgrader["grade_id"] for cell, failed in zip(kernel.code_cells(), solution) if failed]
     assert failing == ["missing-import", "test-value", "load", "test-table", "rows-of-table", "again"]  # only what this machine lacks
     assert sum(theirs["cells"]["ps1/kernel.ipynb"]["student"]) > sum(solution)  # the stubs fail cells too
 

@@ -11,10 +11,10 @@ benchmarks/bite_agreement.py).
 
 nbgrader runs in a child process with its own HOME and Jupyter folders: it reads and writes
 configuration and a gradebook, and one process serves every notebook (one import, one
-gradebook) to keep the cost low. Three costs of that process that have nothing to do with
+gradebook) to keep the cost low. Four costs of that process that have nothing to do with
 what nbgrader decides are cut there (see `_lighten`): the IRI grammar jsonschema compiles
-at import, the `alembic heads` subprocess that stamps a new gradebook, and a disk sync per
-gradebook commit.
+at import, the `alembic heads` subprocess that stamps a new gradebook, a disk sync per
+gradebook commit, and checking nbgrader's metadata schema itself again for every cell.
 """
 
 from __future__ import annotations
@@ -51,10 +51,19 @@ def _lighten() -> None:
       here with alembic's own API.
     - The gradebook is an SQLite file that nbgrader commits after almost every cell; each commit
       waits for the disk. Nothing reads it after this process, so the commits are not synced.
+    - nbgrader checks each cell's metadata with `jsonschema.validate(metadata, schema)`, which
+      first checks the schema itself against JSON Schema's metaschema, every time (twice per cell
+      in `generate_assignment`: most of its CheckCellMetadata step). Its schema is checked once
+      here and its validator kept; each cell gets the same check and the same error, as
+      `jsonschema.validate` picks it (`best_match`).
     """
     sys.modules["rfc3987_syntax"] = None  # an import of it raises ImportError
 
+    import types
+
+    import jsonschema
     import nbgrader.api
+    import nbgrader.nbgraderformat.common
     from alembic.config import Config as AlembicConfig
     from alembic.script import ScriptDirectory
     from sqlalchemy import event
@@ -69,6 +78,21 @@ def _lighten() -> None:
     @event.listens_for(Engine, "connect")
     def unsynced(connection, record):
         connection.execute("PRAGMA synchronous=OFF")
+
+    validators: dict[str, object] = {}  # the schema as JSON -> its validator (each metadata validator loads its own copy)
+
+    def validate(instance, schema):
+        key = json.dumps(schema, sort_keys=True)
+        validator = validators.get(key)
+        if validator is None:
+            kind = jsonschema.validators.validator_for(schema)
+            kind.check_schema(schema)
+            validator = validators[key] = kind(schema)
+        error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+        if error is not None:
+            raise error
+
+    nbgrader.nbgraderformat.common.jsonschema = types.SimpleNamespace(validate=validate)
 
 
 def _child(course: str, grade: list[str], timeout: float = 60, sockets: str = "") -> dict:
