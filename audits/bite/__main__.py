@@ -96,11 +96,21 @@ class Bite:
 
 def bite_module(auditor: Auditor, module: ModuleSource, limits: Limits, mutants: bool = True, per_region: int | None = None) -> Bite:
     """Run one module (in child processes) and collect static and dynamic findings."""
-    index = auditor.index if module.ref is not None else None
+    return judge(auditor, *run_module(auditor, module, limits, mutants, per_region), mutants)
+
+
+def run_module(auditor: Auditor, module: ModuleSource, limits: Limits, mutants: bool = True, per_region: int | None = None) -> tuple[ModuleSource, Plan, Run]:
+    """Plan one module and run it in child processes: (the module, its plan, what ran)."""
     module.profile = auditor.profile_of(module)  # every report names it, as the static audit's do
     module.conventions = auditor.conventions_of(module)  # the course's delimiters and stub (audits.conventions)
     plan = make_plan(module, mutants=mutants, per_region=per_region)
     run = run_plan(plan, auditor.root, limits) if plan.blocked is None else Run()
+    return module, plan, run
+
+
+def judge(auditor: Auditor, module: ModuleSource, plan: Plan, run: Run, mutants: bool = True) -> Bite:
+    """The module's static grading findings and the verdicts on what ran (no child process)."""
+    index = auditor.index if module.ref is not None else None
     static = [found for rule in STATIC_RULES for found in rule.check(module, index)]
     suppressed: list[Finding] = []
     kept = apply(static + findings(plan, run) + mutation.findings(plan, run), module, index, auditor.config, suppressed)
@@ -122,15 +132,18 @@ def targets(auditor: Auditor, target: str | None) -> list[ModuleSource]:
 def run_all(auditor: Auditor, modules: list[ModuleSource], limits: Limits, jobs: int, progress=None, mutants: bool = True, per_region: int | None = None) -> list[Bite]:
     """Every module, `jobs` at a time (each is one child process with its forks), started longest
     expected first (`longest_first`) and returned in the order given; `progress(done, total, bite)`
-    is called as each one finishes."""
+    is called as each one finishes.
+
+    The `jobs` threads only plan and run modules; each finished module is judged here, in this
+    thread, while its thread starts the next module's child: the children never wait for the
+    verdicts of the module before."""
+    bites: list[Bite | None] = [None] * len(modules)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [None] * len(modules)
-        for number in longest_first(modules, mutants):
-            futures[number] = pool.submit(bite_module, auditor, modules[number], limits, mutants, per_region)
+        futures = {pool.submit(run_module, auditor, modules[number], limits, mutants, per_region): number for number in longest_first(modules, mutants)}
         for done, future in enumerate(as_completed(futures), 1):
+            bite = bites[futures[future]] = judge(auditor, *future.result(), mutants)
             if progress is not None:
-                progress(done, len(futures), future.result())
-        bites = [future.result() for future in futures]
+                progress(done, len(modules), bite)
     remember_seconds(bites, mutants)
     return bites
 

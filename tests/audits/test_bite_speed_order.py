@@ -59,11 +59,12 @@ def test_a_damaged_record_is_ignored(monkeypatch, tmp_path):
 def test_run_all_starts_longest_first_and_reports_in_the_order_given(monkeypatch):
     started = []
 
-    def fake_bite_module(auditor, module, limits, mutants, per_region):
+    def fake_run_module(auditor, module, limits, mutants, per_region):
         started.append(module.path.parent.name)
-        return _bite(module, 0.0)
+        return module, None, None
 
-    monkeypatch.setattr(bite, "bite_module", fake_bite_module)
+    monkeypatch.setattr(bite, "run_module", fake_run_module)
+    monkeypatch.setattr(bite, "judge", lambda auditor, module, plan, run, mutants: _bite(module, 0.0))
     modules = [_module("01_a", 10), _module("02_b", 30), _module("03_c", 20)]
     bites = bite.run_all(None, modules, Limits(), jobs=1, mutants=False)
     assert started == ["02_b", "03_c", "01_a"]
