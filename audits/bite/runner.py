@@ -3,7 +3,8 @@
     run_plan(plan, root, limits) -> Run
 
 The child is `python -I audits/bite/worker.py` (isolated mode: no user site, no
-PYTHON* variables, no script directory on sys.path) in a fresh scratch directory
+PYTHON* variables, no script directory on sys.path; in the sandbox, the same interpreter
+first prepares the sandbox's scratch, then runs the worker script) in a fresh scratch directory
 with a stripped environment, in its own session so that it and every process it
 forks can be killed together, inside the operating-system sandbox of
 audits/bite/sandbox.py (bubblewrap: course read-only, only the scratch directory
@@ -263,11 +264,10 @@ def run_plan(plan: Plan, root: Path | str, limits: Limits = Limits()) -> Run:
 def _command(root: Path | str, scratch: str, limits: Limits, cwd: str):
     """The worker's command line, run in `cwd` (the notebook folder's copy in `scratch`): in the sandbox
     (a context: the sandbox may hold a cgroup while it runs), or bare."""
-    argv = [sys.executable, "-I", str(WORKER)]
     if not limits.sandboxed:
-        return contextlib.nullcontext(argv)
+        return contextlib.nullcontext([sys.executable, "-I", str(WORKER)])
     return sandbox.detect().command(
-        argv, root=str(Path(root).resolve()), workdir=scratch, cwd=cwd, env=isolated_env(scratch), readable=(str(WORKER),),
+        str(WORKER), root=str(Path(root).resolve()), workdir=scratch, cwd=cwd, env=isolated_env(scratch), readable=(str(WORKER),),
         quota=limits.disk_mb * 1024 * 1024, processes=limits.processes,
     )  # fmt: skip
 

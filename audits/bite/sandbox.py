@@ -1,8 +1,8 @@
 """The operating-system sandbox every bite worker runs in: bubblewrap (`bwrap`).
 
     sandbox = detect()                       # a Sandbox, or SandboxUnavailable with one line saying why
-    with sandbox.command(argv, root=..., workdir=..., cwd=..., env=..., quota=..., processes=...) as cmd:
-        subprocess.Popen(cmd, ...)           # argv, run inside the sandbox
+    with sandbox.command(script, root=..., workdir=..., cwd=..., env=..., quota=..., processes=...) as cmd:
+        subprocess.Popen(cmd, ...)           # `python -I script`, run inside the sandbox
 
 Inside, the worker sees a new root holding only what it needs, read-only: the system's
 /usr (and the /bin, /lib... links into it), a few files of /etc, the Python installation
@@ -48,16 +48,19 @@ SEED = "/.bite-seed"  # where the workdir's files are visible, read-only, before
 ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "passwd", "group", "nsswitch.conf", "hosts", "mime.types", "fonts")  # what Python, numpy and matplotlib read
 SYSTEM = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")  # links into /usr on merged-/usr systems
 
-# Runs first inside the sandbox (`python -I -S -c STUB seed workdir cwd processes argv...`): fills
-# the tmpfs with the seed's files, goes to cwd, limits the process count, then becomes the worker.
+# Runs inside the sandbox as `python -I -c STUB seed workdir cwd processes script`: fills the tmpfs
+# with the seed's files, goes to cwd, limits the process count, then runs the script in this same
+# interpreter, as `python -I script` would (same flags, sys.path and sys.argv). Exec'ing a second
+# interpreter for it cost a whole Python startup per module run (~20 ms of CPU).
 STUB = """\
-import os, resource, shutil, sys
-seed, workdir, cwd, processes = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+import os, resource, runpy, shutil, sys
+seed, workdir, cwd, processes, script = sys.argv[1:6]
 shutil.copytree(seed, workdir, symlinks=True, dirs_exist_ok=True)
 os.chdir(cwd)
-if processes:
-    resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
-os.execv(sys.argv[5], sys.argv[5:])
+if int(processes):
+    resource.setrlimit(resource.RLIMIT_NPROC, (int(processes), int(processes)))
+sys.argv = [script]
+runpy.run_path(script, run_name="__main__")
 """
 
 
@@ -82,9 +85,10 @@ class Sandbox:
         return f"{self.name}: course read-only, only scratch writable ({quota // (1024 * 1024)} MiB), no network, own PID namespace, {limit}"
 
     @contextlib.contextmanager
-    def command(self, argv: list[str], *, root: str, workdir: str, cwd: str, env: dict[str, str], quota: int, processes: int, readable: tuple[str, ...] = ()):
-        """The command that runs `argv` in `cwd` (workdir or a folder in it) in the sandbox (yielded),
-        and the cgroup it needs while it runs."""
+    def command(self, script: str, *, root: str, workdir: str, cwd: str, env: dict[str, str], quota: int, processes: int, readable: tuple[str, ...] = ()):
+        """The command that runs `python -I script` (this interpreter) in `cwd` (workdir or a folder in
+        it) in the sandbox (yielded), and the cgroup it needs while it runs. The script must be readable
+        there (`readable`)."""
         with self._cgroup(processes) as procs:
             args = [self.bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL",
                     "--die-with-parent", "--new-session", "--clearenv"]  # fmt: skip
@@ -94,7 +98,7 @@ class Sandbox:
             args += ["--size", str(quota), "--tmpfs", workdir, "--ro-bind", workdir, SEED]
             args += ["--remount-ro", "/", "--chdir", "/"]  # the new root itself (a tmpfs bwrap made) is read-only too
             limit = processes if self.process_limit == "RLIMIT_NPROC" else 0
-            args += [sys.executable, "-I", "-S", "-c", STUB, SEED, workdir, cwd, str(limit), *argv]
+            args += [sys.executable, "-I", "-c", STUB, SEED, workdir, cwd, str(limit), script]
             if procs:  # join the cgroup before bwrap forks anything: every process of the sandbox is counted
                 args = ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', procs, *args]
             yield args
@@ -108,7 +112,7 @@ class Sandbox:
         folder = Path(self.cgroups, f"bite-{os.getpid()}-{next(_numbers)}")
         folder.mkdir()
         try:
-            (folder / "pids.max").write_text(f"{processes + 3}\n")  # + the sh/bwrap, bwrap's init and the stub's exec
+            (folder / "pids.max").write_text(f"{processes + 3}\n")  # + the sh/bwrap, bwrap's init and the stub that runs the worker
             yield str(folder / "cgroup.procs")
         finally:
             _empty(folder)

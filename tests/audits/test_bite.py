@@ -162,7 +162,7 @@ def test_course_code_runs_isolated_in_a_scratch_directory(tmp_path, monkeypatch)
     checks = (
         "import os, sys\n"
         "def test_unit_isolated():\n"
-        "    assert sys.flags.isolated == 1\n"
+        "    assert sys.flags.isolated == 1 and sys.flags.no_site == 0\n"  # python -I's flags: a child interpreter finds the packages too
         "    assert 'BITE_SECRET' not in os.environ and 'PYTHONPATH' not in os.environ\n"
         f"    assert not os.getcwd().startswith({str(tmp_path)!r})\n"
         "    open('written-by-the-course.txt', 'w').close()\n"
