@@ -752,7 +752,7 @@ def test_module():
     model = GPT(vocab_size=6, embed_dim=16, num_layers=1, num_heads=2, max_seq_len=32)
     optimizer, loss_fn = Adam(model.parameters(), lr=0.01), CrossEntropyLoss()
     losses = []
-    for _ in range(40):
+    for _ in range(20):
         logits = model(inputs)
         loss = loss_fn(logits.reshape(-1, 6), Tensor(targets.reshape(-1)))
         optimizer.zero_grad()
