@@ -483,7 +483,7 @@ def analyze_cross_entropy_memory(batch=64, vocab_sizes=(10, 1000, 50_000)):
     """Peak memory of one cross-entropy call against the size of the logits themselves."""
     print(f"{'classes':>8} {'logits MB':>10} {'peak extra MB':>14}")
     for classes in vocab_sizes:
-        logits = Tensor(np.random.default_rng(2).standard_normal((batch, classes)).astype(np.float32))
+        logits = Tensor(np.random.default_rng(2).standard_normal((batch, classes), dtype=np.float32))
         labels = np.zeros(batch, dtype=np.int64)
         tracemalloc.start()
         CrossEntropyLoss()(logits, labels)
