@@ -829,7 +829,7 @@ def analyze_sparse_storage(size=128):
         print(f"{measure_sparsity(weight):9.0%} {dense_bytes / 1024:9.1f} {csr_bytes / 1024:9.1f}  {winner}")
 
 
-def analyze_pruning_speed(batch=256, n_in=256, hidden=512, n_out=128, repeats=5):
+def analyze_pruning_speed(batch=256, n_in=256, hidden=256, n_out=128, repeats=5):
     """Forward time of one 2-layer MLP: dense, 90% unstructured, 50% structured (zeros kept / neurons cut)."""
     def copy_of(model):
         twin = TinyMLP(n_in, hidden, n_out)

@@ -692,7 +692,7 @@ Two measurements, nothing quoted:
 import time
 
 
-def median_ms(fn, repeats=5, setup=None):
+def median_ms(fn, repeats=3, setup=None):
     """Median wall time of fn(setup()) in milliseconds, after one warm-up; setup is not timed."""
     setup = setup or (lambda: None)
     fn(setup())
@@ -709,7 +709,7 @@ def analyze_step_time(lengths=(16, 32, 64, 128)):
     """Time to produce one new token at context length N, without and with the cache."""
     model = GPT(vocab_size=64, embed_dim=64, num_layers=2, num_heads=4, max_seq_len=max(lengths))
     ids = np.random.randint(0, 64, size=(1, max(lengths)))
-    print("\nTime per generated token (median of 5), GPT embed 64, 2 layers, 4 heads")
+    print("\nTime per generated token (median of 3), GPT embed 64, 2 layers, 4 heads")
     print(f"{'context N':>9} {'uncached ms':>12} {'cached ms':>10} {'speedup':>8}")
     with no_grad():
         for n in lengths:
