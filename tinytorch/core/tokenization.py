@@ -143,7 +143,7 @@ def merge_pair(word, pair, new_id):
     return tuple(merged)
 
 
-# modules/10_tokenization/tokenization.py:439
+# modules/10_tokenization/tokenization.py:448
 BYTE_VOCAB = 256  # base alphabet: one id per byte value
 
 
