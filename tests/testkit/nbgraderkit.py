@@ -177,9 +177,10 @@ def nbgrader_run(course: Path, grade: tuple[str, ...] = ("ps1",), scratch: Path 
         shutil.rmtree(sockets, ignore_errors=True)
 
 
-def bite_run(course: Path, notebook: str, cell_timeout: float = 60) -> dict:
+def bite_run(course: Path, notebook: str, cell_timeout: float = 60, mutants: bool = True) -> dict:
     """audits.bite's verdicts on one notebook of `course` ("ps1/kernel.ipynb"): whether it would be
-    released, and per code cell (by position in the notebook) whether it raised, per version."""
+    released, and per code cell (by position in the notebook) whether it raised, per version. Mutants
+    change none of these verdicts (they are their own variants): `mutants=False` leaves them out."""
     from audits.auditor import Auditor
     from audits.bite.__main__ import bite_module
     from audits.bite.runner import Limits
@@ -189,7 +190,7 @@ def bite_run(course: Path, notebook: str, cell_timeout: float = 60) -> dict:
     auditor = Auditor(course)
     module = parse_file(course / "source" / notebook)
     started = time.perf_counter()
-    bite = bite_module(auditor, module, Limits(timeout=cell_timeout))
+    bite = bite_module(auditor, module, Limits(timeout=cell_timeout), mutants=mutants)
     seconds = time.perf_counter() - started
     plan, run = bite.plan, bite.run
     if plan.blocked is not None:
