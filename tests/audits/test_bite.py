@@ -146,7 +146,8 @@ def test_cells_that_hang_or_hoard_memory_become_findings_not_a_hung_run():
 def test_a_solution_cell_deaf_to_every_limit_stops_the_run_with_a_finding(tmp_path):
     """The solution walk itself hangs (signals ignored): the watchdog kills the child's whole
     process group and the report says where it stopped, instead of hanging the auditor."""
-    hang = marker("hang") + "\nimport signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\nwhile True:\n    pass\n"
+    # It sleeps while it hangs: the watchdog goes by progress over time, and waiting for it costs the suite no CPU.
+    hang = marker("hang") + "\nimport signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.005)\n"
     root = make_checkout(tmp_path / "course", {"01_widget": source(IMPL_TWO, hang, TEST_TWO)})
     auditor = Auditor(root)
     bite = bite_module(auditor, auditor.index.source(1), Limits(timeout=0.3, grace=0.15), mutants=False)
