@@ -32,29 +32,35 @@ from typing import Any, Optional
 from audits.model import Cell, InputError, ModuleRef, ModuleSource
 from audits.parse import normalize_newlines
 
-# jsonschema (which nbformat imports) imports `rfc3987_syntax` when it is installed, as it is in
-# every environment with nbgrader (through jupyter-events), and builds a grammar parser for the
-# "iri" string format on import: about 1.2 s, four times a whole cold audit of a notebook.
-# nbformat's schemas use no "iri" format, so the audit loads nbformat with that module hidden.
-_SLOW_OPTIONAL = "rfc3987_syntax"
+# jsonschema (which nbformat imports) imports the checkers of its optional string formats when
+# their packages are installed, as they are in every environment with nbgrader (through
+# jupyter-events): `rfc3987_syntax` builds a grammar parser on import (about 1.2 s, four times a whole
+# cold audit of a notebook), `isoduration` brings `arrow` and `dateutil`, the others are smaller
+# (about 0.1 s together). Formats are checked only when a format checker is asked for, which neither
+# nbformat nor the audit does, so the audit loads nbformat with these modules hidden.
+_FORMAT_ONLY = ("rfc3987_syntax", "rfc3987", "rfc3986_validator", "rfc3339_validator", "isoduration",
+                "fqdn", "idna", "jsonpointer", "uri_template", "webcolors")
 
 
 def import_nbformat():
-    """nbformat, imported without jsonschema's optional `rfc3987_syntax` (see above).
+    """nbformat, imported without jsonschema's optional format checkers' modules (see above).
 
-    Only the first import is affected: a process that imported jsonschema or rfc3987_syntax
-    before keeps them as they are, and rfc3987_syntax stays importable afterwards.
+    Only the first import is affected: a process that imported jsonschema or one of those modules
+    before keeps them as they are, and they stay importable afterwards (jsonschema then leaves those
+    formats unchecked in this process, as it does where they are not installed).
     """
     import sys
 
-    hide = _SLOW_OPTIONAL not in sys.modules
-    if hide:
-        sys.modules[_SLOW_OPTIONAL] = None  # an import of it raises ImportError, which jsonschema expects
+    hidden = [name for name in _FORMAT_ONLY if name not in sys.modules] if "jsonschema" not in sys.modules else []
+    for name in hidden:
+        sys.modules[name] = None  # an import of it raises ImportError, which jsonschema expects
     try:
         import nbformat
+        import nbformat.validator  # imports jsonschema (nbformat's own import may leave it for later)
     finally:
-        if hide and sys.modules.get(_SLOW_OPTIONAL, 0) is None:
-            del sys.modules[_SLOW_OPTIONAL]
+        for name in hidden:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
     return nbformat
 
 

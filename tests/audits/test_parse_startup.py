@@ -31,7 +31,7 @@ def hook(event, args):
 
 
 sys.addaudithook(hook)
-atexit.register(lambda: write("imported " + " ".join(sorted(n for n in ("jupytext", "nbformat", "jsonschema") if n in sys.modules))))
+atexit.register(lambda: write("imported " + " ".join(sorted(n for n in ("jupytext", "nbformat", "jsonschema", "isoduration", "webcolors") if n in sys.modules))))
 """
 
 
@@ -93,7 +93,8 @@ def is_valid_syntax(syntax_rule, input_string):
 
 
 def test_a_notebook_audit_loads_nbformat_without_jsonschemas_slow_optional_module(tmp_path):
-    """jsonschema imports rfc3987_syntax when installed (every nbgrader environment has it); the audit hides it."""
+    """jsonschema imports rfc3987_syntax and the other format checkers' modules (isoduration, webcolors...)
+    when installed (every nbgrader environment has them); the audit hides them."""
     site = tmp_path / "site"
     site.mkdir()
     (site / "rfc3987_syntax.py").write_text(SLOW_OPTIONAL, encoding="utf-8")
@@ -101,7 +102,7 @@ def test_a_notebook_audit_loads_nbformat_without_jsonschemas_slow_optional_modul
     result, logged = run_with_hook(tmp_path, "-m", "audits.module", str(notebook), "--format", "json")
     assert result.returncode in (0, 1), result.stderr
     assert '"findings"' in result.stdout
-    assert logged[-1] == "imported jsonschema nbformat"  # nbformat really loaded, with its validator
+    assert logged[-1] == "imported jsonschema nbformat"  # nbformat really loaded, with its validator; no format checker's module
     assert "loaded rfc3987_syntax" not in logged
 
 
