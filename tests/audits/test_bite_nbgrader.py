@@ -9,7 +9,6 @@ refuses to release, bite refuses to judge."""
 import shutil
 from pathlib import Path
 
-import jupytext
 import pytest
 from testkit.nbgraderkit import bite_run, compare, nbgrader_run
 from testkit.auditkit import marker, source
@@ -57,6 +56,8 @@ def test_the_student_version_of_every_module_is_nbgraders_release(tmp_path):
         (ref,) = find_modules(FIXTURES / fixture)
         sources[f"fixture_{fixture}"] = parse_file(ref.path)
     sources["odd_shapes"] = parse_text(ODD_SHAPES)
+    import jupytext  # here, not at the top: every xdist worker imports this file, one runs this test
+
     for name, module in sources.items():
         jupytext.write(jupytext.reads(module.text, fmt="py:percent"), course / "source" / "modules" / f"{name}.ipynb")
 
