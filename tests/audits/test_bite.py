@@ -129,6 +129,7 @@ def test_nbgrader_quickstart_notebook(capsys):
     assert (bite["graded"], bite["solution_passed"], bite["student_failed"], bite["regions"], bite["caught"]) == (4, 4, 4, 2, 2)
 
 
+@pytest.mark.xdist_group("limit-hang-hoard")  # seconds long: started early (conftest.py)
 def test_cells_that_hang_or_hoard_memory_become_findings_not_a_hung_run():
     auditor = Auditor(FIXTURES / "limits")
     module = auditor.index.source(1)
@@ -143,6 +144,7 @@ def test_cells_that_hang_or_hoard_memory_become_findings_not_a_hung_run():
     assert bite.summary.solution_passed == 2 and bite.summary.stopped is None
 
 
+@pytest.mark.xdist_group("limit-deaf-cell")  # seconds long: started early (conftest.py)
 def test_a_solution_cell_deaf_to_every_limit_stops_the_run_with_a_finding(tmp_path):
     """The solution walk itself hangs (signals ignored): the watchdog kills the child's whole
     process group and the report says where it stopped, instead of hanging the auditor."""
@@ -209,7 +211,8 @@ def test_the_bite_check_covers_every_module_of_the_course():
 EVERY_MUTANT = "02_activations"
 
 
-@pytest.mark.parametrize("folder", [pytest.param(f, marks=pytest.mark.xdist_group("bite-module-02")) if f == EVERY_MUTANT else f for f in OUR_MODULES])
+# Each module's run is a group of its own: seconds long, so sent first (conftest.py), never left for the end.
+@pytest.mark.parametrize("folder", [pytest.param(f, marks=pytest.mark.xdist_group("bite-module-02" if f == EVERY_MUTANT else f"bite-{f}")) for f in OUR_MODULES])
 def test_every_graded_test_of_our_modules_bites(capsys, monkeypatch, folder):
     # Two mutants of each region (every operator in turn, deterministic): a sample, so the suite stays
     # fast; every mutant of module 02 (shared with test_bite_mutation.py); `python -m audits.bite` all of them.

@@ -117,6 +117,7 @@ def test_a_mutant_deaf_to_its_time_limit_is_killed_and_caught(tmp_path):
     assert "timeout" in statuses and set(statuses) <= {"timeout", "fail"}
 
 
+@pytest.mark.xdist_group("planted-weak-test")  # seconds long: started early (conftest.py)
 def test_the_planted_weak_creation_test_of_module_01_is_found(tmp_path, capsys):
     """Issue 19's example: test-creation reduced to building a Tensor and asserting item() is not None."""
     text = (CHECKOUT / "modules/01_tensor/tensor.py").read_text(encoding="utf-8")

@@ -45,6 +45,7 @@ def student_versions_equal_releases(sources: dict, released: dict) -> None:
         assert any(student_source(cell) != cell.source for cell in module.code_cells()), name  # real stubs compared
 
 
+@pytest.mark.xdist_group("nbgrader-release")  # the longest tests: started first (conftest.py)
 @pytest.mark.timeout(900)  # nbgrader itself runs here (generate_assignment), with its own 900 s limit
 def test_the_student_version_of_every_module_is_nbgraders_release(tmp_path):
     course = tmp_path / "course"
@@ -67,6 +68,7 @@ def test_the_student_version_of_every_module_is_nbgraders_release(tmp_path):
     student_versions_equal_releases(sources, {name: theirs["released"][f"modules/{name}.ipynb"] for name in sources})
 
 
+@pytest.mark.xdist_group("nbgrader-autograde")  # the longest tests: started first (conftest.py)
 @pytest.mark.timeout(900)  # nbgrader itself runs here (generate_assignment, two autogrades), with its own 900 s limit
 def test_bite_agrees_with_nbgrader(tmp_path):
     course = tmp_path / "course"

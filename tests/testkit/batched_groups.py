@@ -6,7 +6,8 @@ worker per test, a scheduling pass over everything already assigned after each t
 suite's size), and a worker that waits for each next test. At 2,500 tests that was 5 s of the
 controller's CPU and as many wake-ups of the workers. Here the units are the same (a group, or one
 test), and a worker that is about to run dry gets either the next group alone (groups come first,
-one at a time, so both workers get their share of the expensive ones) or a batch of single tests: a
+one at a time, so both workers get their share of the expensive ones; a test that takes seconds has
+a group of its own, so it starts early, not last) or a batch of single tests: a
 quarter of its even share of what is left, as xdist's own `load` scheduler sends them. The batches
 shrink as the queue empties, so both workers still finish close together. The bookkeeping is counts,
 kept as tests finish."""
