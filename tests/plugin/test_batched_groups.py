@@ -78,13 +78,22 @@ def test_batches_shrink_and_far_fewer_messages_go_out_than_tests():
     assert singles == sorted(singles, reverse=True) and singles[0] > 1 and singles[-1] == 1
 
 
-def test_a_worker_that_crashes_hands_its_unfinished_tests_back():
+def test_a_worker_that_crashes_hands_back_what_it_had_not_run_but_the_test_it_crashed_in():
+    """xdist hands a crashed worker's units back whole, finished ones included; its own loadgroup then
+    sent them as empty batches and the run never ended. Here: the crashed test is reported by xdist,
+    never run again, nothing finished is sent twice, and the run ends."""
     scheduler, (first, second) = _scheduled()
-    scheduler.mark_test_complete(second, second.batches[0][0])
-    crashed_at = scheduler.remove_node(second)
-    assert crashed_at == COLLECTION[second.batches[0][1]]  # the first test it had not finished
-    scheduler._reschedule(first)
-    assert not scheduler.tests_finished and scheduler.has_pending
+    scheduler.mark_test_complete(second, second.batches[0][0])  # the second worker ran one test...
+    crashed_at = scheduler.remove_node(second)  # ...and died in the next
+    assert crashed_at == COLLECTION[second.batches[0][1]]
+    finished_by_second = {second.batches[0][0], second.batches[0][1]}
+    first.log.clear()
+    _run_everything(scheduler, [first])
+    sent_after = [i for batch in first.log for i in batch]
+    assert sent_after and all(batch for batch in first.log)  # no empty batch
+    assert not finished_by_second & set(sent_after)  # neither the finished test nor the crashed one again
+    assert sorted(set(second.batches[0]) - finished_by_second) == sorted(set(sent_after) & set(second.batches[0]))
+    assert scheduler.tests_finished and first.shutting_down
 
 
 def test_conftest_picks_it_for_loadgroup_only(pytestconfig):

@@ -49,8 +49,16 @@ class BatchedGroupScheduling(LoadGroupScheduling):
         return bool(self.workqueue) or any(self.pending.get(node, 0) > 0 for node in self.assigned_work)
 
     def remove_node(self, node):
+        """A worker gone: at shutdown, nothing to do; after a crash, its unfinished tests go back to the
+        queue, all but the one it crashed in (xdist reports that one as failed). Sent again, that test
+        would crash the next worker too, and the run would never end (xdist's own loadgroup hangs so)."""
         self.pending.pop(node, None)
-        return super().remove_node(node)
+        crashed = super().remove_node(node)
+        if crashed is not None:
+            for work_unit in self.workqueue.values():
+                if crashed in work_unit:
+                    work_unit[crashed] = True
+        return crashed
 
     def _reschedule(self, node):
         if node.shutting_down:
@@ -66,17 +74,25 @@ class BatchedGroupScheduling(LoadGroupScheduling):
         """Send the node a group alone, or a batch of single tests from the front of the queue.
 
         Groups come first (xdist orders the queue by size) and one at a time, so that both workers
-        get their share of the expensive fixtures; then batches of single tests."""
+        get their share of the expensive fixtures; then batches of single tests. A unit with nothing
+        left to run (a crashed worker's finished units come back whole) is dropped, never sent: an
+        empty batch would leave the worker waiting for work that never comes."""
         batch = max(1, len(self.workqueue) // (SHARE * len(self.nodes)))
         assigned, positions, indexes = self.assigned_work.setdefault(node, {}), self.positions[node], []
         while self.workqueue and batch > 0:
-            scope = next(iter(self.workqueue))
+            scope, work_unit = next(iter(self.workqueue.items()))
+            todo = [positions[nodeid] for nodeid, done in work_unit.items() if not done]
             group = "::" not in scope  # a group's scope is its name; a single test's, its id
-            if group and indexes:
+            if todo and group and indexes:
                 break  # a group goes alone, in the next batch
-            scope, work_unit = self.workqueue.popitem(last=False)
+            del self.workqueue[scope]
+            if not todo:
+                continue
             assigned[scope] = work_unit
-            indexes.extend(positions[nodeid] for nodeid, done in work_unit.items() if not done)
+            indexes.extend(todo)
             batch = 0 if group else batch - 1
+        if not indexes:  # only finished units were left
+            node.shutdown()
+            return
         self.pending[node] = self.pending.get(node, 0) + len(indexes)
         node.send_runtest_some(indexes)
