@@ -2,11 +2,14 @@
 loops forever fails at it), and workers distributed by xdist group (conftest.py)."""
 
 import shutil
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
+from testkit.auditkit import PYCACHE, bare_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -14,6 +17,15 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_suite_sets_a_time_limit_for_every_test(pytestconfig):
     assert pytestconfig.pluginmanager.hasplugin("timeout")
     assert 0 < float(pytestconfig.getini("timeout")) <= 300 and pytestconfig.getini("timeout_method") == "signal"
+
+
+def test_a_bare_child_python_caches_its_bytecode_in_the_suites_temp_folder_not_the_checkout():
+    """testkit's bare_env (children that must not inherit this environment): bytecode goes to conftest.py's
+    temp-folder cache, so no __pycache__ lands in the checkout and nothing is compiled twice."""
+    show = "import sys; print(sys.pycache_prefix); print(sys.dont_write_bytecode)"
+    result = subprocess.run([sys.executable, "-c", show], env=bare_env(), capture_output=True, text=True, timeout=60)
+    prefix, dont_write = result.stdout.split()
+    assert Path(prefix) == PYCACHE and not PYCACHE.is_relative_to(ROOT) and dont_write == "False"
 
 
 def test_the_suite_leaves_out_anyios_plugin(pytestconfig):
