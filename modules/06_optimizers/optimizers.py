@@ -126,9 +126,10 @@ class Optimizer:
        `id`), in first-seen order. `self.state = {}`.
     2. `zero_grad()`: set every parameter's `.grad` to `None`.
     3. `step()`: for each index `i`, parameter `p` with a gradient: get the
-       mask, zero masked entries of `p.data`, of a copy of the gradient and of
-       every array in `self.state[i]`; call `self._update(p, grad, state)`;
-       zero masked entries of `p.data` again.
+       mask, zero masked entries of `p.data` and of every array in
+       `self.state[i]`, and mask the gradient into a new array (never edit
+       `.grad`); call `self._update(p, grad, state)`; zero masked entries of
+       `p.data` again.
 
     EXAMPLE:
     >>> w = Tensor([1.0, 2.0], requires_grad=True)
@@ -172,14 +173,15 @@ class Optimizer:
         for index, param in enumerate(self.params):
             if param.grad is None:
                 continue
-            grad = np.array(param.grad, dtype=param.data.dtype)  # a copy: never edit .grad
+            # No copy unless the dtype differs: `_update` only reads `grad`, and masking makes a new array.
+            grad = np.asarray(param.grad, dtype=param.data.dtype)
             if grad.shape != param.data.shape:
                 raise ValueError(f"parameter {index} has shape {param.data.shape} but its gradient has shape {grad.shape}")
             state = self.state.setdefault(index, {})
             mask = _prune_mask(param)
             if mask is not None:
                 param.data *= mask
-                grad *= mask
+                grad = grad * mask  # a new array: never edit .grad
                 for buffer in state.values():
                     if isinstance(buffer, np.ndarray) and buffer.shape == mask.shape:
                         buffer *= mask
@@ -189,6 +191,7 @@ class Optimizer:
         ### END SOLUTION
 
     def _update(self, param, grad, state):
+        """Change `param.data` in place from `grad`, which may be `param.grad` itself: read it, never write it."""
         raise NotImplementedError("an Optimizer subclass must implement _update(param, grad, state)")
 
     def state_dict(self):
@@ -236,9 +239,11 @@ def test_unit_optimizer_base():
     assert np.allclose(w.data, [0.0, 1.0, 2.0]), "a parameter listed twice is stepped once"
     assert np.allclose(b.data, [0.5]), "a parameter without gradient is skipped"
     w.prune_mask = np.array([1.0, 0.0, 1.0])
+    w.grad = np.ones(3, dtype=w.data.dtype)  # the parameter's dtype: step() need not copy it
     opt.step()
     assert w.data[1] == 0.0 and np.allclose(w.data[[0, 2]], [-1.0, 1.0])
     assert w.data is before, "masking must be in place too"
+    assert np.array_equal(w.grad, [1.0, 1.0, 1.0]), "step() masks a new array, never .grad itself"
 
     class Drift(Optimizer):  # an update that ignores the mask: step() still holds pruned entries at zero
         def _update(self, param, grad, state):

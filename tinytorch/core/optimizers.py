@@ -65,14 +65,15 @@ class Optimizer:
         for index, param in enumerate(self.params):
             if param.grad is None:
                 continue
-            grad = np.array(param.grad, dtype=param.data.dtype)  # a copy: never edit .grad
+            # No copy unless the dtype differs: `_update` only reads `grad`, and masking makes a new array.
+            grad = np.asarray(param.grad, dtype=param.data.dtype)
             if grad.shape != param.data.shape:
                 raise ValueError(f"parameter {index} has shape {param.data.shape} but its gradient has shape {grad.shape}")
             state = self.state.setdefault(index, {})
             mask = _prune_mask(param)
             if mask is not None:
                 param.data *= mask
-                grad *= mask
+                grad = grad * mask  # a new array: never edit .grad
                 for buffer in state.values():
                     if isinstance(buffer, np.ndarray) and buffer.shape == mask.shape:
                         buffer *= mask
@@ -81,6 +82,7 @@ class Optimizer:
                 param.data *= mask
 
     def _update(self, param, grad, state):
+        """Change `param.data` in place from `grad`, which may be `param.grad` itself: read it, never write it."""
         raise NotImplementedError("an Optimizer subclass must implement _update(param, grad, state)")
 
     def state_dict(self):
@@ -110,7 +112,7 @@ class Optimizer:
             self.lr = float(saved["lr"])
 
 
-# modules/06_optimizers/optimizers.py:288
+# modules/06_optimizers/optimizers.py:293
 class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum and L2 weight decay."""
 
@@ -131,7 +133,7 @@ class SGD(Optimizer):
         param.data -= self.lr * grad
 
 
-# modules/06_optimizers/optimizers.py:397
+# modules/06_optimizers/optimizers.py:402
 class Adam(Optimizer):
     """Adam: bias-corrected first/second moment estimates, with optional L2 weight decay."""
 
@@ -181,7 +183,7 @@ class Adam(Optimizer):
         param.data -= scratch
 
 
-# modules/06_optimizers/optimizers.py:473
+# modules/06_optimizers/optimizers.py:478
 class AdamW(Adam):
     """Adam with decoupled weight decay: shrink the weights, leave the moments alone."""
 
