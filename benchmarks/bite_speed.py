@@ -2,6 +2,7 @@
 
     python benchmarks/bite_speed.py [--root DIR] [--jobs N] [--repeat N] [--no-sandbox] [--no-mutants]
     python benchmarks/bite_speed.py --against OLD [--rounds N] ...   this bite against another copy's
+    python benchmarks/bite_speed.py --startup N [--against OLD]      what one module's worker costs before its first cell
 
 Runs `python -m audits.bite --format json` over every module of the checkout in a fresh
 subprocess (interpreter start, parsing, the static grading rules, and for each module one
@@ -21,6 +22,12 @@ repository (`git archive <commit> | tar -x -C OLD`), whose `audits` package runs
 this one's (the command runs in that folder). The two alternate, N rounds, in the same minutes,
 so a busy machine weighs on both alike; each round prints both times and the load average,
 then the medians and their ratio (wall-clock; with --no-sandbox CPU time too).
+
+`--startup N` measures the fixed cost every module pays once, whatever its cells: the CPU time of
+the worker (`python -I audits/bite/worker.py`, unsandboxed) on a job of one cell holding `pass`
+(the interpreter, the worker's imports, IPython's shell), N runs alternated with the other copy's
+worker (`--against`) and with a bare `python -I -c pass`; it prints the minimum and the median of
+each (the minimum is the steadier figure on a shared machine).
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -66,7 +74,11 @@ def main() -> None:
     parser.add_argument("--no-mutants", action="store_true", help="run bite without mutants (the solution, student and knockout versions only)")
     parser.add_argument("--against", type=Path, help="another copy of the repository: its bite and this one alternate (see the module doc)")
     parser.add_argument("--rounds", type=int, default=3, help="with --against: rounds of one run each (default: %(default)s)")
+    parser.add_argument("--startup", type=int, metavar="N", help="measure instead the worker's CPU time before a module's first cell, N runs (see the module doc)")
     args = parser.parse_args()
+    if args.startup:
+        startup(args)
+        return
     extra = (["--no-sandbox"] if args.no_sandbox else []) + (["--no-mutants"] if args.no_mutants else [])
     if args.against is not None:
         compare(args, extra)
@@ -111,6 +123,31 @@ def compare(args, extra: list[str]) -> None:
     if args.no_sandbox:  # the steadier figure on a shared machine (not visible through the sandbox, see above)
         this, old = statistics.median(cpus["this"]), statistics.median(cpus["old"])
         print(f"median CPU time: this {this:.1f} s, old {old:.1f} s: this / old = {this / old:.2f}")
+
+
+def startup(args) -> None:
+    """The worker's CPU time on a one-cell job (this copy's, the --against copy's) and a bare interpreter's."""
+    from audits.bite.runner import Limits, isolated_env
+
+    commands = {"this worker": [sys.executable, "-I", str(ROOT / "audits" / "bite" / "worker.py")]}
+    if args.against is not None:
+        commands["old worker"] = [sys.executable, "-I", str(args.against.resolve() / "audits" / "bite" / "worker.py")]
+    commands["python -I -c pass"] = [sys.executable, "-I", "-c", "pass"]
+    cpus: dict[str, list[float]] = {name: [] for name in commands}
+    with tempfile.TemporaryDirectory(prefix="bite-startup-") as scratch:
+        cell = {"line": 1, "graded": False, "solution": "pass", "student": "pass", "knockouts": [], "mutants": []}
+        job = {"path": str(Path(scratch, "module.py")), "root": str(args.root.resolve()), "cwd": scratch, "cells": [cell], "first_change": 1, **Limits().job_fields()}
+        data = json.dumps(job).encode("utf-8")
+        for _ in range(args.startup):
+            for name, command in commands.items():
+                cpu = _children_cpu()
+                result = subprocess.run(command, input=data, capture_output=True, cwd=scratch, env=isolated_env(scratch), check=False)
+                cpus[name].append(_children_cpu() - cpu)
+                if name != "python -I -c pass" and b'"done"' not in result.stdout:
+                    raise SystemExit(f"{name} did not run the cell: {(result.stdout + result.stderr).decode(errors='replace').strip()[-300:]}")
+    print(f"CPU time before a module's first cell, {args.startup} runs each, alternated (load {os.getloadavg()[0]:.1f}; {os.cpu_count()} x {_cpu_model()})")
+    for name, values in cpus.items():
+        print(f"  {name:18} min {1000 * min(values):6.1f} ms, median {1000 * statistics.median(values):6.1f} ms")
 
 
 def _cpu_model() -> str:
