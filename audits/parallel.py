@@ -90,17 +90,13 @@ def audit_refs(auditor: Auditor, refs: list[ModuleRef], jobs: int = 1) -> list[R
 
 
 def _load_before_forking(refs) -> None:
-    """Import what every process will need (the rules, jupytext's cell reader, nbformat for a notebook)
-    once, before the fork: loaded lazily after it, each process would pay for the same imports."""
+    """Import what every process will need (the rules, nbformat for a notebook) once, before the
+    fork: loaded lazily after it, each process would pay for the same imports."""
     import pickle  # noqa: F401  (the pipes between the processes)
 
     import audits.check  # noqa: F401  (the rules)
-    from audits.parse import _percent_reader_class
 
-    suffixes = {ref.path.suffix for ref in refs}
-    if ".py" in suffixes:
-        _percent_reader_class()
-    if ".ipynb" in suffixes:
+    if any(ref.path.suffix == ".ipynb" for ref in refs):
         from audits.notebook import import_nbformat
 
         import_nbformat()

@@ -3,14 +3,13 @@
 `parse_file` reads percent-format scripts (here) and notebooks (audits.notebook,
 into the same records).
 
-The cell split is jupytext's own: we drive its percent-format cell reader
-(`DoublePercentScriptCellReader`) over the file's lines and keep the position
-where each cell starts, so every line number we report is the line in the file,
-and a `# %%` inside a string or a markdown code fence is not mistaken for a
-marker. We skip `jupytext.reads` itself because it validates every cell against
-the notebook schema, which costs ten times more than the split, and we load the
-reader without the rest of jupytext (see `_load_percent_reader`): no pandoc
-probe, no nbformat import, nothing but the split.
+The cell split is jupytext's (`_split`): the same cells, kinds and line spans as
+its percent-format reader (`DoublePercentScriptCellReader`) gives, read in one pass
+over the file's lines, so every line number we report is the line in the file, and
+a `# %%` inside a string or a markdown code fence is not mistaken for a marker.
+Marker options of an unusual form are read by jupytext's own reader, loaded
+without the rest of jupytext (see `_load_percent_reader`): no pandoc probe, no
+nbformat import, and only when such an option line turns up.
 
 Nothing here raises on odd text: bad nbgrader JSON and syntax errors become
 data on the cell (`nbgrader_error`, `syntax_error`) for the rules to report.
@@ -39,9 +38,7 @@ CODING = re.compile(r"^[ \t\f]*#.*?coding[:=]")
 FORMAT = {"extension": ".py", "format_name": "percent"}
 PRIVATE_JUPYTEXT = "audits._jupytext"  # where _load_percent_reader puts jupytext's reader modules
 NBBASE = "nbformat.v4.nbbase"
-WINDOW = 256  # lines of the file the cell reader sees at first (see _decided)
 PAD_LIMIT = 5000  # below this line, a cell is parsed after blank lines (see _compile)
-FENCE = re.compile(r"```|~~~")
 AUTOTEST = "AUTOTEST"  # nbgrader's InstantiateTests delimiter (its default autotest_delimiter)
 _READER = None  # the reader class, loaded on first parse
 
@@ -239,52 +236,203 @@ def _percent_reader_class():
 
 
 def _split(lines: list[str], first: int) -> list[tuple[int, int, str]]:
-    """(start index, next start index, kind) per cell, 0-based, from jupytext's percent reader.
+    """(start index, next start index, kind) per cell, 0-based: jupytext's percent-format split.
 
-    A marker whose options jupytext cannot read (it raises on a few malformed
-    option lines) still starts a cell: a code cell, whose nbgrader text the
-    rules then report.
+    What jupytext's `DoublePercentScriptCellReader.find_cell_end` does, cell after cell,
+    read in one pass over the file: a cell runs to the next marker line (`# %%`,
+    `# In[1]:`, `# <codecell>`) that does not start inside a string (`_Quotes`), and
+    a markdown or raw cell also goes on past a marker inside a fenced code block whose
+    closing fence comes later in the file. Each cell's kind comes from its marker's
+    options (`_cell_kind`). The reader itself, driven line by line, cost a tenth of a
+    cold audit; tests/audits/test_parse_split.py checks that the cells are jupytext's
+    on every fixture and module source, and on generated texts.
     """
-    reader_class = _percent_reader_class()
-    spans = []
-    pos = first
-    while pos < len(lines):
-        window = WINDOW
-        while True:
-            next_start, kind = _cell_end(reader_class, lines[pos : pos + window])
-            if pos + window >= len(lines) or _decided(lines, pos, next_start, window, kind):
-                break
-            window *= 4  # the cell may go on past the window: read more of the file
-        spans.append((pos, pos + next_start, kind))
-        pos += next_start
+    spans: list[tuple[int, int, str]] = []
+    if first >= len(lines):
+        return spans
+    start, kind = first, _cell_kind(lines[first])
+    quotes = _Quotes()
+    fences = _Fences(lines)
+    fence = None  # the open fence of a markdown or raw cell: (character, length)
+    for at in range(first, len(lines)):
+        line = lines[at]
+        if quotes.triple is not None:  # the line starts inside a string: no marker, no fence
+            quotes.read(line)
+            continue
+        quotes.read(line)
+        if kind != "code":
+            if fence is not None:
+                if ("```" in line or "~~~" in line) and _closes_fence(_uncomment(line), fence):
+                    fence = None
+                continue
+            if "```" in line or "~~~" in line:
+                opening = _opening_fence(_uncomment(line))
+                if opening is not None and fences.closed_after(at, opening):
+                    fence = opening
+                    continue
+        if at > start and "#" in line and (START_CODE.match(line) or OTHER_START.match(line)):
+            spans.append((start, at, kind))
+            start, kind = at, _cell_kind(line)  # a marker line opens no string and no fence
+    spans.append((start, len(lines), kind))
     return spans
 
 
-def _cell_end(reader_class, chunk: list[str]) -> tuple[int, str]:
-    """(offset of the next cell's first line, this cell's kind) as jupytext reads `chunk`."""
-    reader = reader_class(FORMAT, "python")
+# jupytext's percent-format patterns for Python (its reader's start_code_re and
+# alternative_start_code_re, and cell_reader._CODE_FENCE).
+START_CODE = re.compile(r"^\s*\#\s*%%(%*)\s(.*)$")
+OTHER_START = re.compile(r"^\s*\#\s*(%%|<codecell>|In\[[0-9 ]*\]:?)\s*$")
+CODE_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+CELL_TYPES = (("markdown", "markdown"), ("raw", "raw"), ("md", "markdown"))  # `[markdown]` in a marker's title, in jupytext's order
+
+
+def _uncomment(line: str) -> str:
+    """The line without its comment mark: "# " or "#" (jupytext's `uncomment`)."""
+    return line[2:] if line.startswith("# ") else line[1:] if line.startswith("#") else line
+
+
+def _opening_fence(text: str) -> tuple[str, int] | None:
+    """(character, length) when the text opens a fenced code block (jupytext's `_opening_fence`)."""
+    match = CODE_FENCE.match(text)
+    if not match or (match.group(1)[0] == "`" and "`" in match.group(2)):
+        return None
+    return match.group(1)[0], len(match.group(1))
+
+
+def _closes_fence(text: str, fence: tuple[str, int]) -> bool:
+    """Does the text close the fence: same character, at least as long, nothing after it (jupytext's `_closes_fence`)."""
+    match = CODE_FENCE.match(text)
+    return bool(match) and match.group(1)[0] == fence[0] and len(match.group(1)) >= fence[1] and not match.group(2).strip()
+
+
+class _Fences:
+    """Where the fences of a file close: an opening fence counts only when a later line closes it
+    (jupytext looks at every line below). One scan of the file per kind of fence, not one per opening."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        self.last: dict[tuple[str, int], int] = {}  # fence -> the last line that closes it (-1: none)
+
+    def closed_after(self, at: int, fence: tuple[str, int]) -> bool:
+        if fence not in self.last:
+            self.last[fence] = -1
+            for number in range(len(self.lines) - 1, -1, -1):
+                line = self.lines[number]
+                if ("```" in line or "~~~" in line) and _closes_fence(_uncomment(line), fence):
+                    self.last[fence] = number
+                    break
+        return self.last[fence] > at
+
+
+class _Quotes:
+    """Whether a line starts inside a string, read as jupytext's `StringParser` reads Python:
+    a quote after a backslash is escaped, `#` outside a string ends the line, a string in single
+    quotes ends with its line, and a comment line changes nothing. Only the quote and `#`
+    characters of a line are looked at (jupytext visits every character, to the same effect)."""
+
+    SPECIAL = re.compile(r"[\"'#]")
+
+    def __init__(self):
+        self.triple: str | None = None  # the quote character of the triple-quoted string a line starts in
+
+    def read(self, line: str) -> None:
+        triple = self.triple
+        if triple is None:
+            if ('"' not in line and "'" not in line) or line.lstrip().startswith("#"):
+                return
+        elif 3 * triple not in line:
+            return
+        single = None
+        triple_start = -1
+        for match in self.SPECIAL.finditer(line):
+            at = match.start()
+            char = line[at]
+            if char == "#":
+                if single is None and triple is None:
+                    break
+                continue
+            if line[at - 1 : at] == "\\":
+                continue
+            if single == char:
+                single = None
+                continue
+            if single is not None:
+                continue
+            if line[at - 2 : at + 1] == 3 * char and at >= triple_start + 3:
+                if triple == char:
+                    triple, triple_start = None, at
+                    continue
+                if triple is not None:
+                    continue
+                triple, triple_start = char, at
+                continue
+            if triple is not None:
+                continue
+            single = char
+        self.triple = triple
+
+
+def _cell_kind(line: str) -> str:
+    """"code", "markdown" or "raw": the kind of the cell whose first line this is, as jupytext reads
+    its marker's options. The options the course writes (none, `[markdown]`, a title,
+    `nbgrader={...}`) are read here (`_plain_kind`); any other is read by jupytext itself
+    (`_jupytext_kind`), so every option line gets jupytext's answer."""
+    if not START_CODE.match(line):
+        return "code"  # no options (`# %%`, `# In[1]:`, or the text before the first marker)
+    options = _uncomment(line)
+    options = options[options.find("%%") + 2 :]
+    kind = _plain_kind(options)
+    return kind if kind is not None else _jupytext_kind(line)
+
+
+def _plain_kind(options: str) -> str | None:
+    """The cell kind of marker options whose reading is simple: a title (`[markdown]`, words) with
+    at most one `nbgrader=<JSON object>` after it. None for any other options: attributes
+    (`.class`), other keys (`tags=`, `active=`, `cell_type=`...), JSON metadata, a value jupytext
+    would read as Python: their reading (and its errors) is left to jupytext.
+
+    This follows jupytext's `text_to_metadata(options, allow_title=True)` step by step for these
+    forms: the title is the words before the key, and the metadata ({} or {"nbgrader": ...})
+    holds nothing that makes the cell inactive, so the title alone gives the kind."""
+    text = options.strip()
+    if "{" not in text and "=" not in text:
+        words = text.split(" ")
+        if words[-1].startswith("."):
+            return None
+        title = text
+    else:
+        equal, curly = text.find("="), text.find("{")
+        if text.count("=") != 1 or curly < equal or not text.endswith("}"):
+            return None
+        words = text[:equal].split(" ")
+        while words and not words[-1]:
+            words.pop()
+        if not words or words.pop() != "nbgrader":
+            return None
+        while words and not words[-1].strip():
+            words.pop()
+        if words and words[-1].startswith("."):
+            return None
+        try:
+            json.loads(text[equal + 1 :].strip())
+        except Exception:  # noqa: BLE001 - jupytext would try Python's literals next: its reading decides
+            return None
+        title = " ".join(words)
+    for name, kind in CELL_TYPES:
+        if f"[{name}]" in title:
+            return kind
+    return "code"
+
+
+def _jupytext_kind(line: str) -> str:
+    """The kind jupytext's percent reader gives the cell this marker line starts (its options
+    parsed by jupytext: `_load_percent_reader`). Options jupytext trips on start a code cell."""
+    reader = _percent_reader_class()(FORMAT, "python")
     try:
-        reader.metadata_and_language_from_option_line(chunk[0])
-        _, next_start, _ = reader.find_cell_end(chunk)
-    except Exception:  # jupytext trips on the options of this marker line
-        reader = reader_class(FORMAT, "python")
-        reader.metadata = {}
-        _, next_start, _ = reader.find_cell_end(chunk)
-    return max(next_start, 1), reader.cell_type or "code"  # a cell holds at least its first line
-
-
-def _decided(lines: list[str], pos: int, next_start: int, window: int, kind: str) -> bool:
-    """Is the split of a window of the file the same as the split of the whole rest of it?
-
-    jupytext reads a cell up to the next marker, so a marker found in the window
-    settles a code cell (reading each cell against the whole rest of the file
-    would make the split quadratic in the number of cells). A markdown or raw
-    cell with a code fence is the exception: jupytext looks for the closing
-    fence anywhere below, so such a cell is read against the whole rest.
-    """
-    if next_start >= window:
-        return False  # no marker in the window
-    return kind == "code" or not any(FENCE.search(line) for line in lines[pos : pos + next_start])
+        reader.metadata_and_language_from_option_line(line)
+        reader.find_cell_end([line])  # sets the cell type from the options
+    except Exception:  # noqa: BLE001 - jupytext raises on a few malformed option lines: a code cell, whose nbgrader text the rules report
+        return "code"
+    return reader.cell_type if reader.cell_type in ("markdown", "raw") else "code"
 
 
 def normalize_newlines(text: str) -> str:

@@ -134,7 +134,7 @@ def test_never_raises_and_spans_are_ordered(text):
         previous_end = cell.end
 
 
-def test_the_split_is_jupytexts_own_percent_reader():
+def test_odd_marker_options_are_read_by_jupytexts_own_percent_reader():
     from audits.parse import _percent_reader_class
 
     reader = _percent_reader_class()  # before jupytext is imported here: the privately loaded copy
@@ -174,28 +174,6 @@ def test_a_whole_checkout_audit_parses_each_cell_and_test_file_once(tmp_path, mo
     assert len(sources) == 2 + 2 + 1  # two code cells per module, one test file
     # Each source is parsed once; rules may parse texts they derive (e.g. the student version), never a source again.
     assert sorted(text.lstrip("\n") for text in parsed if text.lstrip("\n") in sources) == sorted(sources)
-
-
-SPLIT_TEXTS = st.lists(
-    st.sampled_from(["# %%", "# %% [markdown]", "x = 1", '"""', "# ```", "```", "~~~", "# %% [raw]", "", "s = '''", "'''"]), max_size=40
-).map("\n".join)
-
-
-@settings(max_examples=60, deadline=None)
-@given(SPLIT_TEXTS)
-def test_reading_the_file_in_windows_splits_it_as_jupytext_does_on_the_whole(text):
-    """The split reads a window of the file per cell (linear time); the cells must be those of reading all of it."""
-    import audits.parse as parse
-
-    def spans(window):
-        old = parse.WINDOW
-        parse.WINDOW = window
-        try:
-            return [(c.kind, c.start, c.end) for c in parse_text(text).cells]
-        finally:
-            parse.WINDOW = old
-
-    assert spans(1) == spans(2) == spans(10**9)
 
 
 def test_cells_far_down_a_long_file_keep_exact_lines():
