@@ -105,6 +105,10 @@ def replay(argv: list[str]) -> int | None:
     import os
 
     try:
+        from audits.files import cache_enabled
+
+        if not cache_enabled():
+            return None  # the cache is off: not even loaded
         from audits.cache import recorded_table
 
         replayed = recorded_table(argv)

@@ -28,7 +28,7 @@ from audits.config import Config, load_config
 from audits.conventions import DEFAULT as DEFAULT_CONVENTIONS
 from audits.conventions import Conventions
 from audits.discover import SUFFIXES, detect_profile, find_module, find_root, parse_module_number
-from audits.files import recover
+from audits.files import cache_enabled, recover
 from audits.index import RepoIndex
 from audits.model import Finding, InputError, ModuleRef, ModuleSource
 from audits.parse import line_count, normalize_newlines, parse_file, parse_source, read_source, source_lines
@@ -113,7 +113,7 @@ class Auditor:
 
     @cached_property
     def _cache(self):
-        if not self.cache:
+        if not self.cache or not cache_enabled():
             return None
         from audits.cache import ResultCache  # only the commands that ask for it pay for hashing the checkout
 

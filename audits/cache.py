@@ -46,6 +46,7 @@ import time
 from pathlib import Path
 
 from audits.files import JOURNAL, SKIPPED_DIRS, CHECKOUT_MARKERS, user_cache_folder, write_atomically
+from audits.files import cache_enabled as enabled  # noqa: F401  (audits.cache.enabled: bite asks it here)
 
 # Only what a fully cached run needs is imported here (the auditor's records, its configuration and
 # the rules are not): `recorded_table` replays such a run without them (see its doc).
@@ -66,10 +67,6 @@ RACY_SECONDS = 2  # a file changed this recently is hashed again next time (see 
 STATE = re.compile(r"^[0-9a-f]{24}$")  # the name of a state folder
 READ_CONTENT = (".py", ".ipynb", ".toml", ".gitignore")  # the endings of the files whose content a rule or discovery reads
 AUDITS = Path(__file__).resolve().parent
-
-
-def enabled() -> bool:
-    return os.environ.get("AUDITS_NO_CACHE", "") in ("", "0")
 
 
 def _hash_files(digest, root: str, relative_paths, hashes: Optional["ContentHashes"] = None) -> None:

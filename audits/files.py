@@ -95,6 +95,12 @@ def write_atomically(path: Path | str, text: str, errors: str = "strict") -> Non
         raise
 
 
+def cache_enabled() -> bool:
+    """Is the result cache on (AUDITS_NO_CACHE unset, empty or 0)? Asked before `audits.cache` is
+    imported: a run with the cache off never loads it (nor hashlib, a tenth of the imports)."""
+    return os.environ.get("AUDITS_NO_CACHE", "") in ("", "0")
+
+
 def user_cache_folder() -> Path:
     """This user's cache folder for the harness (XDG_CACHE_HOME or ~/.cache/audits on Linux,
     ~/Library/Caches/audits on macOS, %LOCALAPPDATA%\\audits\\Cache on Windows)."""
