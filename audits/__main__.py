@@ -89,7 +89,12 @@ def main(argv: list[str] | None = None, prog: str = "python -m audits") -> int:
 def command(prog: str = "tinyaudit") -> NoReturn:
     """The installed `tinyaudit` command (and `python -m audits`): the table a run with the same arguments
     printed for this same checkout and auditor, replayed when there is one, else `main` under the name the
-    user typed."""
+    user typed. The cyclic garbage collector is off from the start, imports included (as
+    audits.cli.guarded_main runs a command: the imports build the rules and dataclasses, and
+    free nothing cyclic the collector would find)."""
+    import gc
+
+    gc.disable()
     code = replay(sys.argv[1:])
     if code is not None:
         sys.exit(code)
