@@ -100,7 +100,8 @@ def nodes(tree: ast.AST, *types: type) -> list:
     tree many questions, so the tree is walked once and the buckets are kept on it. The buckets
     never hold `tree` itself: a tree holding a list holding the tree is a reference cycle, and
     with the cyclic garbage collector off while an audit runs (audits.cli) every tree would stay
-    in memory to the end of the run, whatever let go of it."""
+    in memory to the end of the run, whatever let go of it. The lists returned are kept and
+    shared: callers read them, never change them."""
     buckets = getattr(tree, _CACHE, None)
     if buckets is None:
         buckets = _index(tree)
@@ -108,11 +109,15 @@ def nodes(tree: ast.AST, *types: type) -> list:
     root = type(tree)
     if len(types) == 1:
         return [tree, *buckets.get(root, ())] if types[0] is root else buckets.get(types[0], [])
-    found = [node for kind in types for node in ([tree, *buckets.get(kind, ())] if kind is root else buckets.get(kind, []))]
-    try:
-        found.sort(key=_POSITION)  # read in C: most node types have positions
-    except AttributeError:  # some do not (ast.arguments, a node built by hand): they sort first
-        found.sort(key=lambda node: (getattr(node, "lineno", 0), getattr(node, "col_offset", 0)))
+    found = buckets.get(types)  # a question asked before (TST002 asks a test file's tree once per test function)
+    if found is None:
+        found = [node for kind in types for node in ([tree, *buckets.get(kind, ())] if kind is root else buckets.get(kind, []))]
+        try:
+            found.sort(key=_POSITION)  # read in C: most node types have positions
+        except AttributeError:  # some do not (ast.arguments, a node built by hand): they sort first
+            found.sort(key=lambda node: (getattr(node, "lineno", 0), getattr(node, "col_offset", 0)))
+        if root not in types:  # kept unless it holds the tree itself (a reference cycle: see above)
+            buckets[types] = found
     return found
 
 

@@ -327,10 +327,23 @@ class RepoIndex:
                     tree, error = None, (exc.lineno or 1, exc.msg or "invalid syntax")
                 except (ValueError, RecursionError, MemoryError) as exc:
                     tree, error = None, (1, str(exc))
-                rel = display_path(path, self.root)
+                rel = self._display_path(path)
                 files.append(TestFile(path, rel, number, text, text.splitlines(), tree, error))
             self._tests[number] = files
         return self._tests[number]
+
+    @cached_property
+    def _resolved_root(self) -> Optional[Path]:
+        """The root resolved, once per index (resolving costs a system call per folder of the path,
+        and every test file asks); None when it cannot be resolved."""
+        try:
+            return self.root.resolve()
+        except OSError:
+            return None
+
+    def _display_path(self, path: Path) -> str:
+        """`display_path(path, self.root)`, with the root resolved once."""
+        return display_path(path, self._resolved_root, resolved=True)
 
     # -- files ---------------------------------------------------------------
 

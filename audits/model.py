@@ -109,8 +109,12 @@ class Cell:
         return "export" in self.directives
 
     def lines(self) -> list[tuple[int, str]]:
-        """(line number, text) for each body line."""
-        return list(enumerate(self.source.splitlines(), start=self.body_start))
+        """(line number, text) for each body line. Made once per source (a dozen rules read them):
+        the list is shared, callers read it and never change it."""
+        cached = self.__dict__.get("_lines")
+        if cached is None or cached[0] is not self.source or cached[1] != self.body_start:
+            cached = self.__dict__["_lines"] = (self.source, self.body_start, list(enumerate(self.source.splitlines(), start=self.body_start)))
+        return cached[2]
 
 
 class NumberedLines:
@@ -188,12 +192,13 @@ class ModuleSource(NumberedLines):
         return cached[1]
 
 
-def display_path(path: Path, root: Optional[Path]) -> str:
-    """`path` relative to `root` (posix form) when it lies inside it, else as given."""
+def display_path(path: Path, root: Optional[Path], resolved: bool = False) -> str:
+    """`path` relative to `root` (posix form) when it lies inside it, else as given (`resolved`: the
+    caller resolved `root` already)."""
     path = Path(path)
     if root is not None:
         try:
-            return path.resolve().relative_to(Path(root).resolve()).as_posix()
+            return path.resolve().relative_to(root if resolved else Path(root).resolve()).as_posix()
         except (ValueError, OSError):
             pass
     return path.as_posix()

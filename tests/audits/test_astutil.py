@@ -78,3 +78,12 @@ def test_a_tree_and_its_index_form_no_reference_cycle():
         assert gc.collect() < 50  # with the tree in its own index: every node of it, thousands
     finally:
         gc.enable()
+
+
+def test_a_question_of_several_types_is_answered_once_per_tree():
+    """TST002 asks a test file's tree for its try and with blocks once per test function: the sorted
+    answer is kept on the tree (unless it holds the tree itself, which would be a reference cycle)."""
+    tree = ast.parse(SOURCE)
+    first = nodes(tree, ast.Try, ast.AsyncWith)
+    assert [type(node) for node in first] == [ast.Try, ast.AsyncWith] and nodes(tree, ast.Try, ast.AsyncWith) is first
+    assert nodes(tree, ast.Module, ast.Try) is not nodes(tree, ast.Module, ast.Try)

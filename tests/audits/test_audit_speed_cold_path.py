@@ -43,3 +43,14 @@ def test_the_exports_step_parses_no_test_file(tmp_path):
     exports = team.exports([0, 1])
     assert sorted(exports) == [1, 2] and auditor.index._tests == {}
     assert sorted(team.audit([0, 1])) == [0, 1] and auditor.index._tests == {}  # parsed, audited, let go
+
+
+def test_a_cells_numbered_lines_are_made_once_and_follow_its_source():
+    from audits.parse import parse_text
+
+    cell = parse_text("# %%\nx = 1\ny = 2\n").cells[0]
+    assert cell.lines() == [(2, "x = 1"), (3, "y = 2")] and cell.lines() is cell.lines()
+    cell.source = "z = 3"
+    assert cell.lines() == [(2, "z = 3")]
+    cell.body_start = 5
+    assert cell.lines() == [(5, "z = 3")]
