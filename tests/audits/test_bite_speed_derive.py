@@ -6,8 +6,6 @@ import ast
 
 import pytest
 
-from audits.bite.worker import CellCompiler
-
 FIRST = 40  # the file line before the cell: trees carry file lines
 
 SOLUTION = '''import math
@@ -39,6 +37,10 @@ def _parsed(source):
 
 
 def _compiler(solution=SOLUTION):
+    # Imported here, not at the top: the worker's module imports IPython (~65 ms of CPU), and every xdist
+    # worker imports this file to collect it, while one of them runs these tests.
+    from audits.bite.worker import CellCompiler
+
     compiler = CellCompiler()
     compiler.path = "/course/shape.py"
     text, compiler.offset = _parsed(solution)
