@@ -34,14 +34,20 @@ def git(cwd, *args):
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=True).stdout
 
 
-@pytest.fixture
-def env(tmp_path):
+# The hook repository and the course repository with the hook installed are made once for the file
+# (`pre-commit install` starts an interpreter that imports pre-commit: most of the course's cost) and
+# each test gets its own copy of the course: one worker runs the file, so they are made once.
+pytestmark = pytest.mark.xdist_group("test_precommit_hook")
+
+
+def environment(scratch):
+    """The environment of git and pre-commit; pre-commit's cache (the hook repository's clone) under `scratch`."""
     scripts = str(Path(sys.executable).parent)  # pre-commit and the python that has the harness's dependencies
     return {
         **os.environ,
         "PATH": scripts + os.pathsep + os.environ.get("PATH", ""),
         "PYTHONPATH": os.pathsep.join([str(REPO), str(HIDDEN)]),  # HIDDEN: see tests/testkit/hidden
-        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-cache"),
+        "PRE_COMMIT_HOME": str(scratch / "pre-commit-cache"),
         "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
         "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org",
         "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
@@ -50,21 +56,33 @@ def env(tmp_path):
 
 
 @pytest.fixture
-def hooks(tmp_path, env):
-    """A git repository holding only our .pre-commit-hooks.yaml, committed; returns (path, commit)."""
-    repo = tmp_path / "hooks"
-    repo.mkdir()
+def env(tmp_path):
+    return environment(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def hooks(tmp_path_factory):
+    """A git repository holding only our .pre-commit-hooks.yaml, committed; returns (path, commit). Read only."""
+    repo = tmp_path_factory.mktemp("hooks")
     shutil.copy(REPO / ".pre-commit-hooks.yaml", repo)
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "hooks"]):
-        subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, timeout=60)
+        subprocess.run(["git", *args], cwd=repo, env=environment(repo.parent), check=True, capture_output=True, timeout=60)
     return repo, git(repo, "rev-parse", "HEAD").strip()
 
 
 @pytest.fixture
-def course(tmp_path, env, hooks):
+def course(tmp_path, course_template):
     """A course repository (a clean module 01 and the seed-like flawed module 16, committed before
-    the hook existed) whose .pre-commit-config.yaml uses our hook, installed as its git hook."""
-    repo = tmp_path / "course"
+    the hook existed) whose .pre-commit-config.yaml uses our hook, installed as its git hook: a copy of
+    `course_template` of the test's own (the hook pre-commit installs finds its folder when it runs)."""
+    return shutil.copytree(course_template, tmp_path / "course", symlinks=True)
+
+
+@pytest.fixture(scope="module")
+def course_template(tmp_path_factory, hooks):
+    scratch = tmp_path_factory.mktemp("course-template")
+    env = environment(scratch)
+    repo = scratch / "course"
     shutil.copytree(SEEDLIKE / "clean", repo)
     shutil.copytree(SEEDLIKE / "flawed" / "modules" / "16_compression", repo / "modules" / "16_compression")
     (repo / "README.md").write_text("A course.\n", encoding="utf-8")
