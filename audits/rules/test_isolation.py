@@ -89,6 +89,8 @@ def _guard_fixes(module, tree: ast.Module, statements) -> dict[ast.stmt, Fix]:
     A statement sharing a line with another (`a = 1; test_a()`) gets no fix; one
     holding a multi-line string gets an unsafe fix (indenting changes the string).
     """
+    if not statements:
+        return {}  # most cells: nothing to guard, no string to look for
     body = tree.body
     position = {id(node): i for i, node in enumerate(body)}
     strings = _multiline_string_lines(tree)

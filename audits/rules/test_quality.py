@@ -171,11 +171,12 @@ def _message(function: ast.AST) -> str:
 
 def check(module, index):
     trees = [cell.tree for cell in module.code_cells() if cell.tree is not None]
-    checker = Checker(trees)
+    checker = None  # made for the first inline test (most modules have none: their tests are in test files)
     for cell in module.code_cells():
         if cell.tree is None:
             continue
         for node in defined_tests(cell.tree):
+            checker = checker or Checker(trees)
             if not checker.asserts(node) and not checker.is_asserted_predicate(node):
                 yield finding(RULE, module, node.lineno, _message(node), suggestion=SUGGESTION, node=node)
     if index is None or module.number is None:
