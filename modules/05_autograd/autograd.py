@@ -43,7 +43,7 @@ import functools
 
 import numpy as np
 
-from tinytorch.core.activations import GELU_CUBIC, GELU_SCALE
+from tinytorch.core.activations import GELU_CUBIC, GELU_SCALE, sums_along
 from tinytorch.core.tensor import AutogradSeam, Tensor
 
 # %% [markdown]
@@ -729,7 +729,7 @@ class SoftmaxBackward(_SavesOutput):
         ### BEGIN SOLUTION
         p = self.result
         grad = grad_output * p  # one work array, updated in place (never edit grad_output: it may be shared)
-        grad -= p * np.sum(grad, axis=self.axis, keepdims=True)  # p * g - p * sum(g * p)
+        grad -= p * sums_along(grad, self.axis)  # p * g - p * sum(g * p)
         return (grad,)
         ### END SOLUTION
 

@@ -7,7 +7,7 @@ import functools
 
 import numpy as np
 
-from tinytorch.core.activations import GELU_CUBIC, GELU_SCALE
+from tinytorch.core.activations import GELU_CUBIC, GELU_SCALE, sums_along
 from tinytorch.core.tensor import AutogradSeam, Tensor
 
 
@@ -387,7 +387,7 @@ class SoftmaxBackward(_SavesOutput):
     def backward(self, grad_output):
         p = self.result
         grad = grad_output * p  # one work array, updated in place (never edit grad_output: it may be shared)
-        grad -= p * np.sum(grad, axis=self.axis, keepdims=True)  # p * g - p * sum(g * p)
+        grad -= p * sums_along(grad, self.axis)  # p * g - p * sum(g * p)
         return (grad,)
 
 
