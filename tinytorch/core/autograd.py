@@ -347,16 +347,16 @@ class GeluBackward(Function):
         x = self.inputs[0].data
         # The forward's gate sig = 1 / (1 + exp(-2u)) = 0.5 (1 + t), recomputed from x. Each step writes
         # into one of three work arrays (out=, *=): this rule runs on a model's largest activations.
-        e = np.multiply(x, x, out=np.empty_like(x))  # out=: an array even for 0-d x
-        e *= x
+        slope = np.multiply(x, x, out=np.empty_like(x))  # x^2, needed twice; out=: an array even for 0-d x
+        e = np.multiply(slope, x, out=np.empty_like(x))  # x^3
         e *= GELU_CUBIC
         e += x
         e *= -2.0 * GELU_SCALE  # -2u
         with np.errstate(over="ignore"):  # inf for x below about -10, where sig = 0: its limit, as in the forward
             np.exp(e, out=e)
-        sig = 1.0 / (1.0 + e)
+        e += 1.0
+        sig = np.divide(1.0, e, out=np.empty_like(x))
         np.subtract(1.0, sig, out=e)  # 1 - sig
-        slope = np.multiply(x, x, out=np.empty_like(x))
         slope *= 6.0 * GELU_SCALE * GELU_CUBIC
         slope += 2.0 * GELU_SCALE  # 2 du/dx = 2 s (1 + 3 c x^2)
         slope *= x
