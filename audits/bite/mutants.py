@@ -3,6 +3,7 @@
     mutants(region) -> list[Mutant]        every mutant of one region, in source order
     OPERATORS                               the registry: name -> Operator (its doc names the mistake)
     sample(mutants, limit) -> list[Mutant]  at most `limit` of them, chosen deterministically
+    sampled_mutants(region, limit)          the same sample, building only the mutants it takes
 
 A knockout (the region replaced by nbgrader's stub) proves that a graded test *runs* the
 student's code; a mutant proves that it *checks* it. Each operator models one mistake
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -380,6 +382,8 @@ def _walk(tree: ast.Module, region: Region) -> Iterator[tuple[ast.AST, Where]]:
         node, where = stack.pop()
         function = node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else where.function
         first, last = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        if first is not None and ((last or first) < region.first or first > region.last):
+            continue  # wholly outside the region, and so is everything under it
         inside = first is not None and region.first <= first and (last or first) <= region.last
         if inside and not isinstance(node, SKIPPED) and not isinstance(node, ast.Expr | ast.Constant):
             found.append((node, where))
@@ -441,14 +445,11 @@ def _parses(source: str) -> bool:
     return True
 
 
-def mutants(region: Region) -> list[Mutant]:
-    """Every mutant of one region, in source order (then operator order); each compiles and differs from the solution."""
-    cell = region.cell
-    lines = cell.source.split("\n")
-    if cell.tree is None or not _parses(cell.source):
-        return []  # not plain Python as written (a magic, a syntax error): nothing to edit safely
-    found, seen = [], set()
-    for node, where in _walk(cell.tree, region):
+def _candidates(region: Region) -> Iterator[tuple[ast.AST, str, ast.AST]]:
+    """(node, operator name, replacement) for every distinct edit of the region, in source order
+    (then operator order). Not yet checked: the edit may not apply to the text or not parse."""
+    seen = set()
+    for node, where in _walk(region.cell.tree, region):
         original = ast.dump(node)
         for op in OPERATORS.values():
             for replacement in op.mutate(node, where):
@@ -456,15 +457,49 @@ def mutants(region: Region) -> list[Mutant]:
                 if key[-1] == original or key in seen:
                     continue  # the same tree as the solution's, or as an earlier mutant's: behaves alike
                 seen.add(key)
-                edited = _edit(lines, cell.body_start, node, replacement)
-                if edited is None:
-                    continue
-                source = "\n".join(edited)
-                if not _parses(source):
-                    continue
-                top, bottom = node.lineno - cell.body_start, node.end_lineno - cell.body_start
-                found.append(Mutant(region, op.name, node.lineno, node.end_lineno, "\n".join(lines[top : bottom + 1]), "\n".join(edited[top : bottom + 1]), source))
-    return found
+                yield node, op.name, replacement
+
+
+def _mutant(region: Region, lines: list[str], node: ast.AST, operator: str, replacement: ast.AST) -> Mutant | None:
+    """The mutant of one candidate edit, or None when its text cannot be edited safely or does not parse."""
+    cell = region.cell
+    edited = _edit(lines, cell.body_start, node, replacement)
+    if edited is None:
+        return None
+    source = "\n".join(edited)
+    if not _parses(source):
+        return None
+    top, bottom = node.lineno - cell.body_start, node.end_lineno - cell.body_start
+    return Mutant(region, operator, node.lineno, node.end_lineno, "\n".join(lines[top : bottom + 1]), "\n".join(edited[top : bottom + 1]), source)
+
+
+def _editable(region: Region) -> bool:
+    """Whether the region's cell is plain Python as written (not a magic, not a syntax error)."""
+    return region.cell.tree is not None and _cell_parses(region.cell.source)
+
+
+_cell_parses = functools.lru_cache(maxsize=16)(_parses)  # a cell's regions ask it in turn
+
+
+def mutants(region: Region) -> list[Mutant]:
+    """Every mutant of one region, in source order (then operator order); each compiles and differs from the solution."""
+    if not _editable(region):
+        return []  # nothing to edit safely
+    lines = region.cell.source.split("\n")
+    built = (_mutant(region, lines, *candidate) for candidate in _candidates(region))
+    return [mutant for mutant in built if mutant is not None]
+
+
+def _round_robin(queues: list[Iterator]) -> Iterator:
+    """One item of each queue in turn, skipping queues that ran dry, until all have."""
+    live = list(queues)
+    while live:
+        for queue in list(live):
+            item = next(queue, None)
+            if item is None:
+                live.remove(queue)
+            else:
+                yield item
 
 
 def sample(found: list[Mutant], limit: int | None) -> list[Mutant]:
@@ -472,7 +507,30 @@ def sample(found: list[Mutant], limit: int | None) -> list[Mutant]:
     each from its first line on), so a capped region still gets every kind of mistake."""
     if limit is None or len(found) <= limit:
         return found
-    by_operator = {name: [m for m in found if m.operator == name] for name in OPERATORS}
-    turns = itertools.chain.from_iterable(itertools.zip_longest(*by_operator.values()))
-    chosen = set(id(m) for m in itertools.islice((m for m in turns if m is not None), limit))
+    by_operator = [iter([m for m in found if m.operator == name]) for name in OPERATORS]
+    chosen = {id(m) for m in itertools.islice(_round_robin(by_operator), limit)}
     return [m for m in found if id(m) in chosen]
+
+
+def sampled_mutants(region: Region, limit: int | None, leave_out: frozenset[int] = frozenset()) -> list[Mutant]:
+    """`sample` of the region's mutants whose line is not in `leave_out`, building only the mutants
+    the sample takes: editing and parsing the cell once per candidate is most of the cost, and a
+    small sample needs a few candidates of each operator, not all of them."""
+    if limit is None:
+        return [mutant for mutant in mutants(region) if mutant.line not in leave_out]
+    if not _editable(region):
+        return []
+    lines = region.cell.source.split("\n")
+    queues = {name: [] for name in OPERATORS}
+    for order, (node, operator, replacement) in enumerate(_candidates(region)):
+        if node.lineno not in leave_out:
+            queues[operator].append((order, node, operator, replacement))
+
+    def built(queue):  # the queue's mutants that apply, each built only when its turn comes
+        for order, *candidate in queue:
+            mutant = _mutant(region, lines, *candidate)
+            if mutant is not None:
+                yield order, mutant
+
+    chosen = itertools.islice(_round_robin([built(queue) for queue in queues.values()]), limit)
+    return [mutant for _, mutant in sorted(chosen, key=lambda pair: pair[0])]

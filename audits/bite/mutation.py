@@ -23,7 +23,7 @@ import io
 import tokenize
 from dataclasses import dataclass, field
 
-from audits.bite.mutants import OPERATORS, Mutant, mutants, sample
+from audits.bite.mutants import OPERATORS, Mutant, sampled_mutants
 from audits.model import Finding, Rule, Severity
 from audits.solutions import Region, cell_id
 
@@ -63,9 +63,8 @@ def choose(regions: list[list[Region]], limit: int | None, equivalent: frozenset
     BITE006 is suppressed: their survivors are known and declared equivalent). A known survivor
     tells a sample nothing, and it is the costliest mutant to run: it runs every graded cell to
     the end of the notebook. Without a limit every mutant runs, those lines' included."""
-    if limit is not None and equivalent:
-        return [[m for region in cell_regions for m in sample([m for m in mutants(region) if m.line not in equivalent], limit)] for cell_regions in regions]
-    return [[mutant for region in cell_regions for mutant in sample(mutants(region), limit)] for cell_regions in regions]
+    leave_out = equivalent if limit is not None else frozenset()
+    return [[mutant for region in cell_regions for mutant in sampled_mutants(region, limit, leave_out)] for cell_regions in regions]
 
 
 @dataclass

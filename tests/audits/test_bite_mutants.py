@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from testkit.auditkit import marker, source
 
-from audits.bite.mutants import OPERATORS, mutants, sample
+from audits.bite.mutants import OPERATORS, mutants, sample, sampled_mutants
 from audits.parse import parse_text
 from audits.solutions import solution_regions
 
@@ -166,6 +166,21 @@ def test_sample_is_deterministic_and_gives_every_operator_a_turn():
     operators = {m.operator for m in found}
     assert {m.operator for m in chosen} == operators if len(operators) <= 14 else len({m.operator for m in chosen}) == 14
     assert sample(found, None) == found and sample(found, len(found) + 5) == found
+
+
+@pytest.mark.parametrize("limit", [None, 1, 2, 5, 14, 10_000])
+def test_a_sample_built_lazily_is_the_sample_of_every_mutant(limit):
+    """sampled_mutants builds only the mutants a sample takes; it must take the same ones, in the
+    same order, as sampling the full list, lines left out or not (a mutant that does not apply to
+    the text is skipped in its operator's turn, as when the full list is made first)."""
+    # The slices assigned to are edits that do not apply (a target's text parses as a load, not a store).
+    stores = solution("t = x * 2", "t[:, 0::2] = w", "t[:, 1::2] = b", "return t[0] + n")
+    for region in (region_of(BIG), region_of(stores)):
+        found = mutants(region)
+        lines = sorted({m.line for m in found})
+        for leave_out in (frozenset(), frozenset(lines[::3])):
+            kept = [m for m in found if m.line not in leave_out]
+            assert sampled_mutants(region, limit, leave_out) == sample(kept, limit)
 
 
 def test_a_sample_leaves_out_the_lines_marked_equivalent_and_a_full_run_keeps_them():
