@@ -52,6 +52,7 @@ reuses the softmax stabilisation trick.
 # %% nbgrader={"grade": false, "grade_id": "activations-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| default_exp core.activations
 #| export
+import functools
 import math
 
 import numpy as np
@@ -432,6 +433,16 @@ def _check_dim(x, dim, who):
     return int(dim) % x.data.ndim
 
 
+@functools.lru_cache(maxsize=None)
+def _ones_column(n, dtype):
+    """The (n, 1) column of ones sums_along multiplies by: built once per length and dtype, not per
+    call (np.ones costs as much as the product for one token's scores during generation).
+    Read-only, since every caller shares it."""
+    column = np.ones((n, 1), dtype=dtype)
+    column.flags.writeable = False
+    return column
+
+
 def sums_along(a, axis):
     """Sums of the float array `a` along `axis`, that axis kept (size 1) so they broadcast back.
 
@@ -440,7 +451,7 @@ def sums_along(a, axis):
     which pays a fixed cost per row. Other axes use np.sum.
     """
     if axis % a.ndim == a.ndim - 1:
-        return a @ np.ones((a.shape[-1], 1), dtype=a.dtype)
+        return a @ _ones_column(a.shape[-1], a.dtype)
     return a.sum(axis=axis, keepdims=True)
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 from testkit.references import softmax
 
-from tinytorch.core.activations import GELU, ReLU, Sigmoid, Softmax, Tanh
+from tinytorch.core.activations import GELU, ReLU, Sigmoid, Softmax, Tanh, sums_along
 from tinytorch.core.tensor import Tensor
 
 FEW = settings(max_examples=30, deadline=None, derandomize=True)  # same examples on every run
@@ -278,3 +278,21 @@ def test_chained_with_tensor_operations():
     expected = softmax(ref_gelu_tanh(h) * 3.0, -1)
     np.testing.assert_allclose(probs.data, expected, atol=1e-5)
     assert np.allclose(probs.data.sum(axis=1), 1.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(5,), (3, 4), (2, 3, 4)])
+def test_sums_along_every_axis_matches_numpy_and_keeps_the_axis(shape):
+    """The last axis goes through a product with a shared column of ones, the others through np.sum."""
+    a = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    for axis in range(-len(shape), len(shape)):
+        sums = sums_along(a, axis)
+        assert sums.shape == np.sum(a, axis=axis, keepdims=True).shape and sums.dtype == np.float32
+        np.testing.assert_allclose(sums, np.sum(a, axis=axis, keepdims=True), rtol=1e-5, atol=1e-6)
+
+
+def test_sums_along_gives_callers_their_own_array():
+    """The column of ones is shared between calls: a caller editing its result must not change it."""
+    a = np.ones((2, 3), dtype=np.float32)
+    first = sums_along(a, 1)
+    first *= 10.0  # as Softmax's callers may do with what they receive
+    assert np.array_equal(sums_along(a, 1), [[3.0], [3.0]])

@@ -3,6 +3,7 @@ __all__ = ["Sigmoid", "ReLU", "Tanh", "GELU_SCALE", "GELU_CUBIC", "GELU", "sums_
 
 
 # modules/02_activations/activations.py:55
+import functools
 import math
 
 import numpy as np
@@ -10,14 +11,14 @@ import numpy as np
 from tinytorch.core.tensor import Tensor, record
 
 
-# modules/02_activations/activations.py:72
+# modules/02_activations/activations.py:73
 def _require_tensor(x, who):
     """Raise TypeError unless x is a Tensor (activations work on Tensors only)."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{who} expects a Tensor, got {type(x).__name__}; wrap the data with Tensor(...)")
 
 
-# modules/02_activations/activations.py:105
+# modules/02_activations/activations.py:106
 class Sigmoid:
     """Elementwise logistic sigmoid, sigma(x) = 1 / (1 + e^-x), computed through tanh."""
 
@@ -34,7 +35,7 @@ class Sigmoid:
         return []
 
 
-# modules/02_activations/activations.py:173
+# modules/02_activations/activations.py:174
 class ReLU:
     """Rectified linear unit, relu(x) = max(0, x), elementwise."""
 
@@ -51,7 +52,7 @@ class ReLU:
         return []
 
 
-# modules/02_activations/activations.py:234
+# modules/02_activations/activations.py:235
 class Tanh:
     """Hyperbolic tangent, elementwise, output in (-1, 1)."""
 
@@ -68,7 +69,7 @@ class Tanh:
         return []
 
 
-# modules/02_activations/activations.py:330
+# modules/02_activations/activations.py:331
 GELU_SCALE = math.sqrt(2.0 / math.pi)
 GELU_CUBIC = 0.044715
 
@@ -93,7 +94,7 @@ class GELU:
         return []
 
 
-# modules/02_activations/activations.py:424
+# modules/02_activations/activations.py:425
 def _check_dim(x, dim, who):
     """Return dim as a non-negative axis of x, or raise ValueError."""
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
@@ -105,6 +106,16 @@ def _check_dim(x, dim, who):
     return int(dim) % x.data.ndim
 
 
+@functools.lru_cache(maxsize=None)
+def _ones_column(n, dtype):
+    """The (n, 1) column of ones sums_along multiplies by: built once per length and dtype, not per
+    call (np.ones costs as much as the product for one token's scores during generation).
+    Read-only, since every caller shares it."""
+    column = np.ones((n, 1), dtype=dtype)
+    column.flags.writeable = False
+    return column
+
+
 def sums_along(a, axis):
     """Sums of the float array `a` along `axis`, that axis kept (size 1) so they broadcast back.
 
@@ -113,7 +124,7 @@ def sums_along(a, axis):
     which pays a fixed cost per row. Other axes use np.sum.
     """
     if axis % a.ndim == a.ndim - 1:
-        return a @ np.ones((a.shape[-1], 1), dtype=a.dtype)
+        return a @ _ones_column(a.shape[-1], a.dtype)
     return a.sum(axis=axis, keepdims=True)
 
 
