@@ -296,3 +296,13 @@ def test_sums_along_gives_callers_their_own_array():
     first = sums_along(a, 1)
     first *= 10.0  # as Softmax's callers may do with what they receive
     assert np.array_equal(sums_along(a, 1), [[3.0], [3.0]])
+
+
+def test_sums_along_keeps_a_bounded_number_of_shared_columns():
+    """Generation sums rows one length longer each token: the shared columns of ones must not pile up
+    (the cache keeps the lengths used last), and every length still sums right."""
+    import tinytorch.core.activations as activations
+
+    for n in range(1, 300):
+        assert sums_along(np.ones((1, n), dtype=np.float32), -1)[0, 0] == n
+    assert activations._ones_column.cache_info().currsize <= 64

@@ -106,11 +106,12 @@ def _check_dim(x, dim, who):
     return int(dim) % x.data.ndim
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=64)
 def _ones_column(n, dtype):
     """The (n, 1) column of ones sums_along multiplies by: built once per length and dtype, not per
     call (np.ones costs as much as the product for one token's scores during generation).
-    Read-only, since every caller shares it."""
+    Read-only, since every caller shares it. The 64 lengths used last are kept: generation asks for
+    a new length each token, and an unbounded cache would keep them all."""
     column = np.ones((n, 1), dtype=dtype)
     column.flags.writeable = False
     return column

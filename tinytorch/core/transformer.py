@@ -23,11 +23,11 @@ def create_causal_mask(seq_len):
 
 
 # modules/13_transformers/transformers.py:139
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=64)
 def _mean_column(n, dtype):
     """The (n, 1) column of 1/n that row_means multiplies by: built once per size and dtype, not per
     call (a LayerNorm runs row_means twice per forward, and generation runs one token at a time).
-    Read-only, since every caller shares it."""
+    Read-only, since every caller shares it; the 64 sizes used last are kept, not every size ever asked."""
     column = np.full((n, 1), 1.0 / n, dtype=dtype)
     column.flags.writeable = False
     return column
