@@ -45,8 +45,7 @@ import sys
 import time
 from pathlib import Path
 
-from audits.files import JOURNAL, SKIPPED_DIRS, CHECKOUT_MARKERS, user_cache_folder, write_atomically
-from audits.files import cache_enabled as enabled  # noqa: F401  (audits.cache.enabled: bite asks it here)
+from audits.files import JOURNAL, SKIPPED_DIRS, CHECKOUT_MARKERS, cache_enabled, user_cache_folder, write_atomically
 
 # Only what a fully cached run needs is imported here (the auditor's records, its configuration and
 # the rules are not): `recorded_table` replays such a run without them (see its doc).
@@ -314,7 +313,7 @@ class ResultCache:
 
     @classmethod
     def open(cls, root: Path | str) -> Optional["ResultCache"]:
-        if not enabled():
+        if not cache_enabled():
             return None
         secret = _secret()
         if secret is None:

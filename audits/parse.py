@@ -244,7 +244,7 @@ def _split(lines: list[str], first: int) -> list[tuple[int, int, str]]:
     a markdown or raw cell also goes on past a marker inside a fenced code block whose
     closing fence comes later in the file. Each cell's kind comes from its marker's
     options (`_cell_kind`). The reader itself, driven line by line, cost a tenth of a
-    cold audit; tests/audits/test_parse_split.py checks that the cells are jupytext's
+    cold audit; tests/audits/test_audit_speed_split.py checks that the cells are jupytext's
     on every fixture and module source, and on generated texts.
     """
     spans: list[tuple[int, int, str]] = []

@@ -162,10 +162,9 @@ def longest_first(modules: list[ModuleSource], mutants: bool) -> list[int]:
 
 def remember_seconds(bites: list[Bite], mutants: bool) -> None:
     """Keep each module's time for the next run's order (nothing when the cache is off: AUDITS_NO_CACHE)."""
-    from audits.cache import enabled
-    from audits.files import user_cache_folder, write_atomically
+    from audits.files import cache_enabled, user_cache_folder, write_atomically
 
-    if not enabled() or not bites:
+    if not cache_enabled() or not bites:
         return
     kept = _past_seconds()
     kept.setdefault(_kind(mutants), {}).update({str(bite.module.path): round(bite.summary.seconds, 2) for bite in bites})
@@ -176,10 +175,9 @@ def remember_seconds(bites: list[Bite], mutants: bool) -> None:
 
 
 def _past_seconds() -> dict:
-    from audits.cache import enabled
-    from audits.files import user_cache_folder
+    from audits.files import cache_enabled, user_cache_folder
 
-    if not enabled():
+    if not cache_enabled():
         return {}
     try:
         kept = json.loads((user_cache_folder() / SECONDS).read_text(encoding="utf-8"))
