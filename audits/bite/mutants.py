@@ -2,8 +2,7 @@
 
     mutants(region) -> list[Mutant]        every mutant of one region, in source order
     OPERATORS                               the registry: name -> Operator (its doc names the mistake)
-    sample(mutants, limit) -> list[Mutant]  at most `limit` of them, chosen deterministically
-    sampled_mutants(region, limit)          the same sample, building only the mutants it takes
+    sampled_mutants(region, limit)          at most `limit` of them, chosen deterministically
 
 A knockout (the region replaced by nbgrader's stub) proves that a graded test *runs* the
 student's code; a mutant proves that it *checks* it. Each operator models one mistake
@@ -502,20 +501,14 @@ def _round_robin(queues: list[Iterator]) -> Iterator:
                 yield item
 
 
-def sample(found: list[Mutant], limit: int | None) -> list[Mutant]:
-    """At most `limit` mutants, deterministically: operators take turns (in registry order,
-    each from its first line on), so a capped region still gets every kind of mistake."""
-    if limit is None or len(found) <= limit:
-        return found
-    by_operator = [iter([m for m in found if m.operator == name]) for name in OPERATORS]
-    chosen = {id(m) for m in itertools.islice(_round_robin(by_operator), limit)}
-    return [m for m in found if id(m) in chosen]
-
-
 def sampled_mutants(region: Region, limit: int | None, leave_out: frozenset[int] = frozenset()) -> list[Mutant]:
-    """`sample` of the region's mutants whose line is not in `leave_out`, building only the mutants
-    the sample takes: editing and parsing the cell once per candidate is most of the cost, and a
-    small sample needs a few candidates of each operator, not all of them."""
+    """At most `limit` of the region's mutants whose line is not in `leave_out` (all of them with no
+    limit), in source order, chosen deterministically: operators take turns (in registry order,
+    each from its first line on), so a capped region still gets every kind of mistake.
+
+    Only the mutants the sample takes are built: editing and parsing the cell once per candidate
+    is most of the cost, and a small sample needs a few candidates of each operator, not all of
+    them. A candidate that does not apply is skipped in its operator's turn."""
     if limit is None:
         return [mutant for mutant in mutants(region) if mutant.line not in leave_out]
     if not _editable(region):

@@ -57,7 +57,7 @@ RULES = [BITE006]
 
 
 def choose(regions: list[list[Region]], limit: int | None, equivalent: frozenset[int] = frozenset()) -> list[list[Mutant]]:
-    """Per cell, the mutants of its regions (at most `limit` per region, chosen by `mutants.sample`).
+    """Per cell, the mutants of its regions (at most `limit` per region, chosen by `mutants.sampled_mutants`).
 
     A sample (`limit` given) leaves out the mutants on the lines in `equivalent` (the lines whose
     BITE006 is suppressed: their survivors are known and declared equivalent). A known survivor

@@ -3,13 +3,14 @@ compile, keep every line number and leave what cannot change behaviour out. Noth
 
 import ast
 import dataclasses
+import itertools
 import re
 from pathlib import Path
 
 import pytest
 from testkit.auditkit import marker, source
 
-from audits.bite.mutants import OPERATORS, mutants, sample, sampled_mutants
+from audits.bite.mutants import OPERATORS, mutants, sampled_mutants
 from audits.parse import parse_text
 from audits.solutions import solution_regions
 
@@ -158,20 +159,32 @@ def test_a_cell_whose_text_is_not_plain_python_gets_no_mutants():
 # -- sampling -------------------------------------------------------------------------------
 
 
+def sample(found, limit):
+    """The sample as specified, over the full list of mutants: operators take turns (in registry
+    order, each from its first line on), the chosen kept in source order."""
+    if limit is None or len(found) <= limit:
+        return found
+    by_operator = [[m for m in found if m.operator == name] for name in OPERATORS]
+    turns = [m for turn in itertools.zip_longest(*by_operator) for m in turn if m is not None]
+    chosen = {id(m) for m in turns[:limit]}
+    return [m for m in found if id(m) in chosen]
+
+
 def test_sample_is_deterministic_and_gives_every_operator_a_turn():
-    found = mutants(region_of(BIG))
-    chosen = sample(found, 14)
-    assert len(chosen) == 14 and chosen == sample(found, 14)
+    region = region_of(BIG)
+    found = mutants(region)
+    chosen = sampled_mutants(region, 14)
+    assert len(chosen) == 14 and chosen == sampled_mutants(region, 14)
     assert [m for m in found if m in chosen] == chosen  # source order kept
     operators = {m.operator for m in found}
     assert {m.operator for m in chosen} == operators if len(operators) <= 14 else len({m.operator for m in chosen}) == 14
-    assert sample(found, None) == found and sample(found, len(found) + 5) == found
+    assert sampled_mutants(region, None) == found and sampled_mutants(region, len(found) + 5) == found
 
 
 @pytest.mark.parametrize("limit", [None, 1, 2, 5, 14, 10_000])
 def test_a_sample_built_lazily_is_the_sample_of_every_mutant(limit):
     """sampled_mutants builds only the mutants a sample takes; it must take the same ones, in the
-    same order, as sampling the full list, lines left out or not (a mutant that does not apply to
+    same order, as sampling the full list as specified (`sample` above), lines left out or not (a mutant that does not apply to
     the text is skipped in its operator's turn, as when the full list is made first)."""
     # The slices assigned to are edits that do not apply (a target's text parses as a load, not a store).
     stores = solution("t = x * 2", "t[:, 0::2] = w", "t[:, 1::2] = b", "return t[0] + n")
