@@ -170,11 +170,14 @@ def audit_source(
     if index is not None:
         index.add_source(module)
     findings: list[Finding] = []
+    python = module.python
     for rule in ALL_RULES:
         if config is not None and rule.code in config.ignore:
             continue
         if module.profile not in rule.profiles:
             continue  # a house rule of another course profile
+        if not (python or rule.any_language):
+            continue  # a rule that reads Python, on a notebook in another language (its cells are not parsed)
         try:
             findings.extend(rule.check(module, index))
         except Exception as error:  # a bug in one rule: a finding naming it, and the audit goes on (INT001)

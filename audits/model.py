@@ -131,6 +131,14 @@ class NumberedLines:
         return "\n".join(self.line(n) for n in range(first, last + 1))
 
 
+PYTHON_LANGUAGES = frozenset({"python", "python2", "python3", "ipython", "ipython2", "ipython3"})
+
+
+def is_python(language: str) -> bool:
+    """Whether code in `language` (a notebook's kernel language) is Python, which the audit parses and bite runs."""
+    return language.lower() in PYTHON_LANGUAGES
+
+
 @dataclass
 class ModuleSource(NumberedLines):
     """A parsed module source: the input of every rule."""
@@ -161,6 +169,17 @@ class ModuleSource(NumberedLines):
 
     def code_cells(self) -> list[Cell]:
         return [cell for cell in self.cells if cell.is_code]
+
+    @property
+    def language(self) -> str:
+        """The language of its code: a notebook's as its metadata names it (audits.notebook.kernel_language),
+        "python" for a percent script. Code in another language is not parsed: its cells' trees are empty."""
+        return self.notebook.language if self.notebook is not None else "python"
+
+    @property
+    def python(self) -> bool:
+        """Its code is Python: parsed, checked by every rule, and runnable by bite."""
+        return is_python(self.language)
 
     @property
     def file_text(self) -> str:
@@ -312,6 +331,7 @@ class Rule:
     examples: dict = field(default_factory=dict)  # optional {"bad": "...", "good": "..."} fixtures
     effort_minutes: int = 10  # typical time for an author to fix one finding, for the review's effort estimate
     profiles: tuple[str, ...] = ("tinytorch", "nbgrader")  # course profiles the rule applies to (house rules: ("tinytorch",))
+    any_language: bool = False  # reads only metadata, markers, prose and layout: holds for a notebook in R or Julia too (the others read Python)
 
     @property
     def help_uri(self) -> str:

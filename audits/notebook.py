@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from audits.model import Cell, InputError, ModuleRef, ModuleSource
+from audits.model import Cell, InputError, ModuleRef, ModuleSource, is_python
 from audits.parse import normalize_newlines
 
 # jsonschema (which nbformat imports) imports the checkers of its optional string formats when
@@ -76,6 +76,31 @@ class NotebookFile:
     raw: str
     invalid: Optional[str] = None
     invalid_cell: Optional[int] = None  # the index of the cell nbformat's complaint is about, if it is about one
+
+    @property
+    def language(self) -> str:
+        """The language of its code cells, as its metadata names it (`kernel_language`)."""
+        return kernel_language(self.node)
+
+
+# Where a notebook names the language of its code, most authoritative first: the kernelspec (what
+# Jupyter starts and nbgrader's ClearSolutions reads), what the kernel reported when it last ran
+# (language_info), and jupytext's main_language (a notebook made from a script, never run).
+LANGUAGE_KEYS = (("kernelspec", "language"), ("language_info", "name"), ("jupytext", "main_language"))
+
+
+def kernel_language(node: Any) -> str:
+    """The language a notebook's code cells are written in, as its metadata names it ("python" when
+    it names none, as Jupyter and nbgrader assume). Printable: a name with a lone surrogate or a
+    control character (input like any other) is shown escaped."""
+    metadata = node.get("metadata") if isinstance(node, dict) else None
+    for section, key in LANGUAGE_KEYS:
+        value = metadata.get(section) if isinstance(metadata, dict) else None
+        value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, str) and value.strip():
+            name = value.strip()
+            return name if name.isprintable() and len(name) <= 40 else ascii(name[:40])
+    return "python"
 
 
 # JSON nesting a notebook may have. Jupyter writes a handful of levels; nbformat's own reader and
@@ -214,8 +239,14 @@ def compile_cell(body_start: int, body: list[str]):
 
     lines = python_lines(body)
     if lines is None:
-        return ast.Module(body=[], type_ignores=[]), None
+        return not_python()
     return _compile(body_start, lines)
+
+
+def not_python() -> tuple[ast.Module, None]:
+    """The (AST, syntax error) of code that is not Python (a `%%bash` cell, any cell of an R or
+    Julia notebook): an empty tree, nothing in it is Python to check."""
+    return ast.Module(body=[], type_ignores=[]), None
 
 
 def parse_notebook(text: str, path: Path | str = "<notebook>", ref: Optional[ModuleRef] = None) -> ModuleSource:
@@ -229,6 +260,7 @@ def parse_notebook(text: str, path: Path | str = "<notebook>", ref: Optional[Mod
 
     notebook = _read(text, path)
     node = notebook.node
+    python = is_python(notebook.language)
     lines: list[str] = []
     cells: list[Cell] = []
     for index, nbcell in enumerate(node.cells):
@@ -245,7 +277,7 @@ def parse_notebook(text: str, path: Path | str = "<notebook>", ref: Optional[Mod
         cell.nbgrader, cell.nbgrader_text, cell.nbgrader_error = _nbgrader(marker)
         if kind == "code":
             cell.directives = _directives(body)
-            cell.tree, cell.syntax_error = compile_cell(start + 1, body)
+            cell.tree, cell.syntax_error = compile_cell(start + 1, body) if python else not_python()
         cells.append(cell)
     rendering = "\n".join(lines) + "\n" if lines else ""  # an empty notebook renders as no line at all
     return ModuleSource(Path(path), rendering, lines, cells, ref, notebook=notebook)
@@ -260,8 +292,11 @@ def parse_rendering(text: str, notebook: ModuleSource) -> ModuleSource:
     from audits.parse import parse_text
 
     module = parse_text(text, notebook.path, notebook.ref)
+    python = is_python(notebook.language)
     for cell in module.code_cells():
-        if cell.syntax_error is not None:
+        if not python:
+            cell.tree, cell.syntax_error = not_python()
+        elif cell.syntax_error is not None:
             cell.tree, cell.syntax_error = compile_cell(cell.body_start, cell.source.split("\n"))
     if len(module.cells) == len(notebook.cells):
         for cell, before in zip(module.cells, notebook.cells):

@@ -111,7 +111,7 @@ def run_module(auditor: Auditor, module: ModuleSource, limits: Limits, mutants: 
 def judge(auditor: Auditor, module: ModuleSource, plan: Plan, run: Run, mutants: bool = True) -> Bite:
     """The module's static grading findings and the verdicts on what ran (no child process)."""
     index = auditor.index if module.ref is not None else None
-    static = [found for rule in STATIC_RULES for found in rule.check(module, index)]
+    static = [found for rule in STATIC_RULES if module.python or rule.any_language for found in rule.check(module, index)]
     suppressed: list[Finding] = []
     kept = apply(static + findings(plan, run) + mutation.findings(plan, run), module, index, auditor.config, suppressed)
     # apply() also judges the module's suppression comments (SUP001/SUP002): the static audit's business.

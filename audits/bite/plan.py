@@ -3,8 +3,8 @@ each knockout (one region stubbed, every other region solved).
 
 Stubs keep the region's line count (blank lines pad them), so every line the worker
 reports is the line in the source file. A module nbgrader would not release (its
-generate_assignment refuses it) or that bite cannot run as nbgrader would (`### AUTOTEST`)
-gets a plan that runs nothing and says why (`Plan.blocked`).
+generate_assignment refuses it) or that bite cannot run as nbgrader would (`### AUTOTEST`, a
+kernel in another language than Python) gets a plan that runs nothing and says why (`Plan.blocked`).
 """
 
 from __future__ import annotations
@@ -83,6 +83,11 @@ def make_plan(module: ModuleSource, mutants: bool = True, per_region: int | None
     if refusal is not None:
         line, why = refusal
         return Plan(module, [], [], (line, f"nbgrader's generate_assignment refuses this notebook: {why}"))
+    if not module.python:  # run nothing; say so when there was something to grade
+        graded_work = [cell for cell in module.code_cells() if is_graded(cell) or is_solution_cell(cell)]
+        why = (f"its code is {module.language} (the notebook's kernel language), not Python: nbgrader grades it in a "
+               f"{module.language} kernel, and bite runs cells only in IPython")  # fmt: skip
+        return Plan(module, [], [], (graded_work[0].start, why) if graded_work else None)
     autotest = autotest_line(module)
     if autotest is not None:
         why = ("it uses `### AUTOTEST`, whose tests nbgrader 0.9 writes at release time by running the solution "

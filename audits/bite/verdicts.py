@@ -34,8 +34,8 @@ if TYPE_CHECKING:  # the rules' documentation (RULES) is loaded by the static au
 CATEGORY = "Graded tests (bite)"
 
 
-def _rule(code: str, name: str, severity: Severity, doc: str) -> Rule:
-    return Rule(code=code, name=name, severity=severity, category=CATEGORY, doc=doc, check=lambda module, index: ())
+def _rule(code: str, name: str, severity: Severity, doc: str, any_language: bool = False) -> Rule:
+    return Rule(code=code, name=name, severity=severity, category=CATEGORY, doc=doc, check=lambda module, index: (), any_language=any_language)
 
 
 BITE001 = _rule("BITE001", "cell fails on the solution version", Severity.CRITICAL, """\
@@ -110,16 +110,18 @@ method body.""")
 BITE007 = _rule("BITE007", "bite cannot run the notebook as nbgrader would", Severity.HIGH, """\
 What it does: reports, instead of any verdict, a notebook that nbgrader's `generate_assignment`
 refuses (solution markers nested, unclosed or outside a solution cell; metadata its validator
-rejects; a grade_id used twice; hidden tests outside a graded cell), or one that uses
-`### AUTOTEST`, whose tests nbgrader writes at release time by running the solution.
+rejects; a grade_id used twice; hidden tests outside a graded cell), one that uses
+`### AUTOTEST`, whose tests nbgrader writes at release time by running the solution, or one
+whose kernel runs another language than Python (an R or Julia notebook: its kernelspec's
+language), which nbgrader grades in that kernel and bite, which runs cells in IPython, cannot.
 
 Why it matters: nbgrader will not release the first, so there is no student version to grade;
-for the second, verdicts without the generated tests would be wrong.
+for the others, verdicts without the generated tests, or from the wrong interpreter, would be wrong.
 
 Example: a graded test cell without `points`: nbgrader's validator stops the release.
 
 How to fix: fix what the message names (the static audit's NB rules show the same), or, for
-`### AUTOTEST`, check the generated tests with nbgrader itself.""")
+`### AUTOTEST` and other languages, check the tests with nbgrader itself.""", any_language=True)
 
 BITE008 = _rule("BITE008", "cell needs what this machine lacks", Severity.HIGH, """\
 What it does: reports a cell that fails on the solution version because a package cannot be

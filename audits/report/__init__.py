@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-from audits.model import Finding, ModuleSource, Rule, Safety, unfold
+from audits.model import Finding, ModuleSource, Rule, Safety, is_python, unfold
 
 OTHER_CATEGORY = "Other"
 
@@ -121,6 +121,14 @@ class ModuleInfo:
     profile: str = "tinytorch"  # the course conventions the audit applied (audits.discover.detect_profile)
     root: Optional[str] = None  # the audited checkout (absolute): findings' paths are relative to it
     notebook_json: Optional[str] = None  # an .ipynb source's own text, for positions in the file (audits.report.locations)
+    language: str = "python"  # the language of its code (a notebook's kernel language, ModuleSource.language)
+
+    @property
+    def language_note(self) -> str:
+        """What the reports say of code in another language than Python ("" for Python)."""
+        if is_python(self.language):
+            return ""
+        return f"{self.language} code, not read as Python: language-agnostic rules only"
 
     def cell_at(self, line: int) -> Optional[tuple[int, int, Optional[str]]]:
         """(cell index, cell id, line within the cell: 0 is its marker) of a line of a notebook's rendering; None for a script."""
@@ -193,6 +201,7 @@ class ModuleInfo:
             profile=module.profile,
             root=str(ref.root.resolve()) if ref else None,
             notebook_json=module.notebook.raw if module.notebook is not None else None,
+            language=module.language,
         )
 
 

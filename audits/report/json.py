@@ -6,7 +6,9 @@ Schema "tinytorch-audit/1" (keys always present, always in this order):
       "schema": "tinytorch-audit/1",
       "module": {"number": 16 | null, "name": "compression" | null,
                  "folder": "16_compression" | null, "path": "modules/...", "lines": 812,
-                 "profile": "tinytorch" | "nbgrader"},      # the course conventions applied
+                 "profile": "tinytorch" | "nbgrader",       # the course conventions applied
+                 "language": "python" | "R" | ...},         # its code's (a notebook's kernel language): rules that
+                                                            # read Python run only on Python
       "status": "READY FOR EXPORT" | "NOT READY FOR EXPORT",
       "score": 6.5,                                   # see audits/score.py
       "counts": {"critical": 0, "high": 0, "medium": 0, "low": 0},
@@ -77,6 +79,7 @@ SCHEMA = {
                 "path": {"type": "string"},
                 "lines": {"type": "integer", "minimum": 0},
                 "profile": {"enum": ["tinytorch", "nbgrader"]},
+                "language": {"type": "string"},
             },
         },
         "status": {"enum": [scoring.READY, scoring.NOT_READY]},
@@ -243,6 +246,7 @@ def document(
             "path": info.path,
             "lines": info.line_count,
             "profile": info.profile,
+            "language": info.language,
         },
         "status": scoring.status(findings),
         "score": scoring.score(findings),

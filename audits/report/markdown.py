@@ -185,6 +185,8 @@ def _header(info: ModuleInfo, findings: list[Finding], date, suppressed: list[Fi
     add(f"- **Date:** {date}")
     add(f"- **File:** `{info.path}` ({info.line_count} lines)")
     add(f"- **Profile:** {info.profile} (the course conventions applied; `[tool.audits] profile` sets it)")
+    if info.language_note:
+        add(f"- **Language:** {info.language_note}")
     add(f"- **Reviewer:** {reviewer}")
     add(f"- **Status:** {MARK['pass'] if ready else MARK['fail']} **{scoring.status(findings)}**")
     add(f"- **Score:** {scoring.score(findings):.1f}/10")

@@ -134,7 +134,7 @@ def render(
     status = scoring.status(findings)
     status = paint(status, BOLD + (GREEN if status == scoring.READY else RED), color)
     lines = [
-        f"{shown_path(info.path, info.root)} ({info.line_count} lines, {info.profile} profile)",
+        f"{shown_path(info.path, info.root)} ({info.line_count} lines, {info.profile} profile{', ' + info.language_note if info.language_note else ''})",
         f"{status}  score {scoring.score(findings):.1f}/10  {counts}",
     ]
     worst = by_severity(findings)

@@ -19,10 +19,15 @@ from audits.rules import every_rule, get_rule
 from audits.rules._base import doc_sections
 
 
+def languages(rule) -> str:
+    """Which notebooks the rule checks: those in any kernel language, or only Python code (`Rule.any_language`)."""
+    return "notebooks in any language" if rule.any_language else "Python code only"
+
+
 def explain(rule) -> str:
     """The rule's documentation under its four headings, with its severity and effort."""
     blocking = "blocks export" if rule.severity.blocks_export else "does not block export"
-    out = [f"{rule.code}: {rule.name}", f"{rule.severity.label} ({blocking}), {rule.category}; about {rule.effort_minutes} min to fix one finding", ""]
+    out = [f"{rule.code}: {rule.name}", f"{rule.severity.label} ({blocking}), {rule.category}; about {rule.effort_minutes} min to fix one finding; {languages(rule)}", ""]
     for label, text in doc_sections(rule.doc).items():
         text = text if "\n" in text else text[:1].upper() + text[1:]  # code blocks stay as written
         out += [label, *textwrap.wrap(text, 88, initial_indent="  ", subsequent_indent="  ")] if "\n" not in text else [label, textwrap.indent(text, "  ")]
@@ -42,7 +47,7 @@ def markdown() -> str:
     for rule in every_rule():
         blocking = "blocks export" if rule.severity.blocks_export else "does not block export"
         out += ["", f"## {rule.code}", "", f"**{rule.name}**: {rule.severity.label} ({blocking}), {rule.category}; "
-                f"about {rule.effort_minutes} min to fix one finding.", ""]  # fmt: skip
+                f"about {rule.effort_minutes} min to fix one finding; {languages(rule)}.", ""]  # fmt: skip
         for label, text in doc_sections(rule.doc).items():
             out += [f"**{label}**:", "", textwrap.indent(text, "    "), ""] if "\n" in text else [f"**{label}**: {text}", ""]
         out.pop()

@@ -33,6 +33,7 @@ RULE = Rule(
     doc=DOC,
     check=_applied_by_check,
     effort_minutes=15,
+    any_language=True,
 )
 
 

@@ -54,6 +54,7 @@ Example: `20_competition/` added beside `20_capstone/`. How to fix: renumber one
 (`21_competition/`) and update what refers to it; `python -m audits.module 20_competition`
 audits one of them meanwhile.""",
     check=check_duplicate_number,
+    any_language=True,
 )
 
 LAY002 = Rule(
@@ -72,6 +73,7 @@ with no configuration. How to fix: list the folders in course order in pyproject
 `[tool.audits] modules = ["tensor", "layers"]`, or number the folders (`01_tensor/`).""",
     check=check_order_known,
     effort_minutes=2,
+    any_language=True,
 )
 
 RULES = [LAY001, LAY002]

@@ -597,7 +597,7 @@ def check_markers(module, index):
 
 def _rule(code, name, doc, check, effort_minutes, profiles=("tinytorch", "nbgrader")):
     return Rule(code=code, name=name, severity=Severity.HIGH, category=CATEGORY, doc=doc, check=check,
-                effort_minutes=effort_minutes, profiles=profiles)  # fmt: skip
+                effort_minutes=effort_minutes, profiles=profiles, any_language=True)  # fmt: skip
 
 
 NB001 = _rule("NB001", "code cell without nbgrader metadata", """\

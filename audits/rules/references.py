@@ -199,7 +199,7 @@ Why it matters: renumberings leave such references behind and send students to t
 module.
 Example: a "Module 17: Compression" title in 16_compression.
 How to fix: use the current number and name (the suggestion gives the corrected line when the
-right number is known).""", check_modules, effort_minutes=3)
+right number is known).""", check_modules, effort_minutes=3, any_language=True)
 
 REF002 = Rule("REF002", "file path in prose that does not exist", Severity.MEDIUM, CATEGORY, """\
 What it does: finds prose (markdown, comments, docstrings) naming a file that is not in the
@@ -208,6 +208,6 @@ checkout: a path under modules/, tests/, tinytorch/ (the course's test folder an
 Placeholders such as `modules/NN_name/name.py` are ignored.
 Why it matters: readers follow these paths and find nothing.
 Example: a `compression_dev.py` from an older layout.
-How to fix: point to the current path or remove the reference.""", check_paths, effort_minutes=3)
+How to fix: point to the current path or remove the reference.""", check_paths, effort_minutes=3, any_language=True)
 
 RULES = [REF001, REF002]

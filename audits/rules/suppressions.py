@@ -293,6 +293,7 @@ UNKNOWN = Rule(
     doc=UNKNOWN_DOC,
     check=_applied_by_check,
     effort_minutes=2,
+    any_language=True,
 )
 UNUSED = Rule(
     code="SUP002",
@@ -302,5 +303,6 @@ UNUSED = Rule(
     doc=UNUSED_DOC,
     check=_applied_by_check,
     effort_minutes=2,
+    any_language=True,
 )
 RULES = [UNKNOWN, UNUSED]

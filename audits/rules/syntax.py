@@ -125,6 +125,7 @@ NOTEBOOK_RULE = Rule(
     doc=NOTEBOOK_DOC,
     check=check_notebook,
     effort_minutes=5,
+    any_language=True,
 )
 
 RULES = [RULE, NOTEBOOK_RULE]

@@ -174,7 +174,7 @@ def test_json_follows_the_schema_with_stable_key_order():
     assert list(data) == ["schema", "module", "status", "score", "counts", "findings", "rules_violated", "suppressed"]
     assert data["schema"] == "tinytorch-audit/1"
     assert data["module"] == {"number": 16, "name": "compression", "folder": "16_compression",
-                              "path": "modules/16_compression/compression.py", "lines": 40, "profile": "tinytorch"}
+                              "path": "modules/16_compression/compression.py", "lines": 40, "profile": "tinytorch", "language": "python"}
     assert [(f["line"], f["code"]) for f in data["findings"]] == [(2, "REF001"), (5, "NB001"), (10, "CC001"), (20, "TI001"), (30, "TI001")]
     assert list(data["findings"][0]) == ["code", "severity", "category", "path", "line", "message", "excerpt", "suggestion",
                                          "column", "impact", "fix", "end_line", "end_column", "lines", "locations"]
