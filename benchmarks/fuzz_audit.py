@@ -12,7 +12,8 @@ header, an unhashable `grade_id` and a lone surrogate `grade_id` under --fix).
 Notebooks (issue 23): JSON nested 50 to 3,000 levels deep in every place a notebook
 holds JSON, every nbformat version (1-3 converted by nbformat, and spoiled), empty
 notebooks, notebooks nbformat's schema rejects, lone surrogates in sources, ids,
-metadata keys and values, and truncated, byte-flipped or key-dropped JSON.
+metadata keys and values, truncated, byte-flipped or key-dropped JSON, and kernel languages
+other than Python (or nonsense) wherever a notebook names its language.
 Fixed regression inputs run first (those four, `²` as a module number, 10,000
 unguarded test calls in one cell, points of 320 digits, a 4,400-digit module number,
 and one notebook of each issue-23 class).
@@ -395,7 +396,25 @@ def surrogates(data, notebook: str) -> bytes:
     return json.dumps(document).encode("utf-8")  # ensure_ascii: each surrogate is a \\udXXX escape
 
 
-NOTEBOOK_MUTATIONS = {f"notebook {f.__name__}": f for f in (spoil_notebook, deep_json, old_format, empty_notebook, invalid_notebook, surrogates)}
+LANGUAGES = ["R", "julia", "Python", "python3", "", "  ", "sage", "\ud800", "R\n", "x" * 5000, 7, None, {"a": 1}, ["R"]]
+
+
+def kernel_language(data, notebook: str) -> bytes:
+    """Another (or a nonsense) kernel language in each place a notebook names one: its code is then
+    not read as Python, and every command must still work."""
+    document = json.loads(notebook)
+    metadata = document.setdefault("metadata", {})
+    for _ in range(data.draw(st.integers(1, 3), label="languages")):
+        section, key = data.draw(st.sampled_from([("kernelspec", "language"), ("language_info", "name"), ("jupytext", "main_language")]), label="where")
+        value = data.draw(st.sampled_from(LANGUAGES), label="language")
+        if data.draw(st.booleans(), label="whole section"):
+            metadata[section] = {key: value, "name": "ir", "display_name": "R"} if section == "kernelspec" else {key: value}
+        else:
+            metadata[section] = value  # the section itself of the wrong type
+    return json.dumps(document).encode("utf-8")
+
+
+NOTEBOOK_MUTATIONS = {f"notebook {f.__name__}": f for f in (spoil_notebook, deep_json, old_format, empty_notebook, invalid_notebook, surrogates, kernel_language)}
 
 
 # ---- running the commands -----------------------------------------------------------------
