@@ -17,7 +17,7 @@
                                         # (replaces TinyTorch's table of twenty modules)
     begin-solution = "BEGIN SOLUTION"   # nbgrader's delimiters and stub, as in nbgrader_config.py
     end-solution = "END SOLUTION"
-    code-stub = "# YOUR CODE HERE\nraise NotImplementedError()"
+    code-stub = "# YOUR CODE HERE\nraise NotImplementedError()"   # or { python = "...", R = "..." }: one per kernel language
     begin-hidden-tests = "BEGIN HIDDEN TESTS"
     end-hidden-tests = "END HIDDEN TESTS"
 
@@ -185,8 +185,8 @@ def _convention_value(name: str, value: object, where: str):
             raise InputError(f"{where} must be a table of module names to lists of words, e.g. {example}")
         return tuple((str(module).lower(), tuple(word.strip().lower() for word in words)) for module, words in value.items())
     if name == "code_stub" and isinstance(value, dict):  # nbgrader's form: one stub per kernel language
-        if not isinstance(value.get("python"), str):
-            raise InputError(f'{where} has no "python" stub (nbgrader needs one for Python notebooks), e.g. code_stub = {{"python": "..."}}')
+        if "python" not in value:
+            return DEFAULT.code_stub  # a course without Python notebooks (NB007 names any that nbgrader would refuse)
         value, where = value["python"], f'{where}["python"]'
     multiline = name in ("code_stub", "text_stub")
     if not isinstance(value, str) or not value.strip() or (not multiline and "\n" in value):
@@ -197,7 +197,18 @@ def _convention_value(name: str, value: object, where: str):
 
 def _convention_values(table: dict, where: str) -> dict:
     """The conventions `[tool.audits]` sets, by Conventions field."""
-    return {name: _convention_value(name, table[key], f"{where} {key}") for key, name in CONVENTION_KEYS.items() if key in table}
+    values = {name: _convention_value(name, table[key], f"{where} {key}") for key, name in CONVENTION_KEYS.items() if key in table}
+    if isinstance(table.get("code-stub"), dict):
+        values["stub_languages"] = _stub_languages(table["code-stub"], f"{where} code-stub")
+    return values
+
+
+def _stub_languages(stubs: dict, where: str) -> tuple[str, ...]:
+    """The kernel languages a `{"python": "...", "R": "..."}` table of stubs has one for (checked: each a non-empty string)."""
+    for language, stub in stubs.items():
+        if not isinstance(language, str) or not isinstance(stub, str) or not stub.strip():
+            raise InputError(f"{where} must map kernel language names to non-empty stubs, e.g. {{\"R\": \"fail()\"}}, not {language!r}: {stub!r}")
+    return tuple(stubs)
 
 
 @dataclass(frozen=True)
@@ -209,15 +220,15 @@ class NbgraderValues:
     warnings: tuple[str, ...] = ()
 
 
-def _trait(target: ast.expr) -> Optional[tuple[str, str, bool]]:
-    """`c.ClearSolutions.code_stub` -> ("ClearSolutions", "code_stub", False); `c.X.y["python"]` -> (..., True)."""
-    subscript = isinstance(target, ast.Subscript)
-    if subscript:
-        if not (isinstance(target.slice, ast.Constant) and target.slice.value == "python"):
+def _trait(target: ast.expr) -> Optional[tuple[str, str, Optional[str]]]:
+    """`c.ClearSolutions.code_stub` -> ("ClearSolutions", "code_stub", None); `c.X.y["R"]` -> (..., "R")."""
+    key = None
+    if isinstance(target, ast.Subscript):
+        if not (isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str)):
             return None
-        target = target.value
+        key, target = target.slice.value, target.value
     if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Attribute) and isinstance(target.value.value, ast.Name):
-        return target.value.attr, target.attr, subscript
+        return target.value.attr, target.attr, key
     return None
 
 
@@ -251,8 +262,10 @@ def read_nbgrader_config(root: Path | str) -> Optional[NbgraderValues]:
             trait = _trait(target)
             if trait is None or trait[:2] not in NBGRADER_KEYS:
                 continue
-            name = NBGRADER_KEYS[trait[:2]]
-            spelled = f"c.{trait[0]}.{trait[1]}" + ('["python"]' if trait[2] else "")
+            name, key = NBGRADER_KEYS[trait[:2]], trait[2]
+            if key is not None and name != "code_stub":
+                continue  # a subscript of a trait that is no table of stubs: not one the audit reads
+            spelled = f"c.{trait[0]}.{trait[1]}" + (f"[{key!r}]" if key is not None else "")
             why = "is set inside a block" if id(node) not in top else "is not a plain assignment" if isinstance(node, ast.AugAssign) or node.value is None else ""
             try:
                 value = None if why else ast.literal_eval(node.value)
@@ -262,9 +275,16 @@ def read_nbgrader_config(root: Path | str) -> Optional[NbgraderValues]:
                 warnings.append(f"{NBGRADER_CONFIG}:{node.lineno}: {spelled} {why} (the file is read, never run): "
                                 f"the audit uses {getattr(DEFAULT, name)!r}")  # fmt: skip
                 continue
-            if trait[2]:
-                value = {"python": value}
-            values[name] = (node.lineno, _convention_value(name, value, f"{NBGRADER_CONFIG}:{node.lineno}: {spelled}"))
+            where = f"{NBGRADER_CONFIG}:{node.lineno}: {spelled}"
+            if name == "code_stub":  # which kernel languages have a stub: nbgrader refuses a notebook in any other
+                known = values.get("stub_languages", (0, DEFAULT.stub_languages))[1]
+                languages = _stub_languages(value, where) if isinstance(value, dict) and key is None else ("python",) if key is None else tuple(dict.fromkeys((*known, key)))
+                values["stub_languages"] = (node.lineno, languages)
+                if key not in (None, "python"):
+                    continue  # another language's stub: only its name matters to the audit
+                if key == "python":
+                    value = {"python": value}
+            values[name] = (node.lineno, _convention_value(name, value, where))
     return NbgraderValues(NBGRADER_CONFIG, values, tuple(warnings))
 
 
@@ -272,7 +292,7 @@ def conventions_from(values: dict, where: str, nbgrader: Optional[NbgraderValues
     """The Conventions of `[tool.audits]` values (by field) and nbgrader_config.py's; they must agree where both set one."""
     merged = dict(values)
     for name, (line, value) in (nbgrader.values.items() if nbgrader else ()):
-        if name in values and values[name] != value:
+        if name in values and values[name] != value and name != "stub_languages":  # the stubs nbgrader has are the ones nbgrader_config.py gives it
             key = next(key for key, field_name in CONVENTION_KEYS.items() if field_name == name)
             raise InputError(f"{where} {key} = {values[name]!r} disagrees with {nbgrader.path}:{line} ({value!r}): set it in one place")
         merged[name] = value

@@ -43,6 +43,9 @@ TINYTORCH_SYNONYMS: dict[str, tuple[str, ...]] = {
 
 # nbgrader's own defaults (nbgrader.preprocessors.ClearSolutions / ClearHiddenTests).
 NBGRADER_CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+# The kernel languages nbgrader 0.9's ClearSolutions.code_stub has a stub for: it refuses to release a
+# notebook whose kernelspec language is not one of them (case counts).
+NBGRADER_STUB_LANGUAGES = ("python", "R", "matlab", "octave", "sas", "java")
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class Conventions:
     begin_solution: str = "BEGIN SOLUTION"
     end_solution: str = "END SOLUTION"
     code_stub: str = NBGRADER_CODE_STUB  # the Python stub nbgrader puts in a region's place
+    stub_languages: tuple[str, ...] = NBGRADER_STUB_LANGUAGES  # the kernel languages ClearSolutions.code_stub has a stub for
     text_stub: str = "YOUR ANSWER HERE"  # ... and in a markdown solution cell's
     begin_hidden_tests: str = "BEGIN HIDDEN TESTS"
     end_hidden_tests: str = "END HIDDEN TESTS"

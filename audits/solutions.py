@@ -5,6 +5,7 @@
     autograded_source(cell)         the student's cell as `nbgrader autograde` runs it
     stubbed_source(cell, regions)   the cell with only these regions stubbed (for knockouts)
     release_refusal(module)         why generate_assignment would refuse the module, or None
+    stub_refusal(module)            ... for want of a code stub in the notebook's kernel language
     autotest_line(module)           the first `### AUTOTEST` line (nbgrader generates those tests)
     graded_cells(module)            the autograded test cells
     is_solution_cell(cell) / is_locked(cell) / is_graded(cell) / is_manually_graded(cell)
@@ -231,16 +232,40 @@ def _marker_problem(cell: Cell, begin: str, end: str) -> tuple[int, str] | None:
     return (opened, f"`{begin}` without `{end}`") if opened is not None else None
 
 
+def stub_refusal(module: ModuleSource) -> tuple[int, str] | None:
+    """(line, why) when nbgrader has no code stub for a notebook's kernel language, else None.
+
+    ClearSolutions reads the language from the kernelspec alone ("python" when it names none) and
+    refuses the whole notebook, before any cell, when `code_stub` has no entry for it (case counts:
+    "R", not "r"). A kernelspec of the wrong type is nbformat's to report (SYN002)."""
+    if module.notebook is None:
+        return None
+    metadata = module.notebook.node.get("metadata")
+    kernelspec = metadata.get("kernelspec", {}) if isinstance(metadata, dict) else {}
+    if not isinstance(kernelspec, dict):
+        return None
+    language, stubs = kernelspec.get("language", "python"), module.conventions.stub_languages
+    if isinstance(language, str) and language in stubs:
+        return None
+    shown = ascii(language) if len(ascii(language)) <= 42 else ascii(language)[:40] + "..."
+    line = module.cells[0].start if module.cells else 1
+    return line, f"its kernel language {shown} has no code stub (ClearSolutions.code_stub has one for {', '.join(stubs)})"
+
+
 def release_refusal(module: ModuleSource) -> tuple[int, str] | None:
     """Why nbgrader's generate_assignment would refuse this module, as (line, reason), or None.
 
-    Its checks, in its order: solution markers (ClearSolutions: nested, unclosed, or in a cell
+    Its checks, in its order: a code stub for the notebook's kernel language (ClearSolutions,
+    `stub_refusal`), solution markers (ClearSolutions: nested, unclosed, or in a cell
     that is not a solution cell), cell metadata (CheckCellMetadata: nbgrader's v3 validator,
     then unique grade ids) and hidden tests (ClearHiddenTests: nested, unclosed, or in a cell
     that is not graded).
     """
     from audits.rules.nbgrader import schema_problems  # nbgrader's own v3 validation, written once
 
+    refusal = stub_refusal(module)
+    if refusal is not None:
+        return refusal
     conventions = module.conventions
     for cell in module.cells:
         problem = _marker_problem(cell, conventions.begin_solution, conventions.end_solution) if cell.is_code else None

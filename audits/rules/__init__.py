@@ -30,6 +30,7 @@ RULE_FILES = (
     "export_completeness",  # EX004
     "exports",  # EX001-EX003
     "internal",  # INT001
+    "kernel_stub",  # NB007
     "layout",  # LAY001, LAY002
     "nbgrader",  # NB001-NB006
     "provided_tests",  # GR001

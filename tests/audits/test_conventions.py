@@ -176,6 +176,28 @@ def test_the_computed_config_fixture_does_write_its_marker_when_run(tmp_path):
     assert (root / "EXECUTED").exists()
 
 
+NBGRADER_TABLE = ("python", "R", "matlab", "octave", "sas", "java")
+DEFAULT_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "languages", "stub"),
+    [
+        ("nbgrader_config.py", "", NBGRADER_TABLE, DEFAULT_STUB),  # nbgrader's own table
+        ("nbgrader_config.py", 'c.ClearSolutions.code_stub = {"R": "fail()"}\n', ("R",), DEFAULT_STUB),  # an R course needs no Python stub
+        ("nbgrader_config.py", 'c.ClearSolutions.code_stub = "pass"\n', ("python",), "pass"),  # nbgrader makes a string {"python": ...}
+        ("nbgrader_config.py", 'c.ClearSolutions.code_stub["julia"] = "error()"\n', (*NBGRADER_TABLE, "julia"), DEFAULT_STUB),
+        ("nbgrader_config.py", 'c.ClearSolutions.code_stub = {"python": "pass"}\nc.ClearSolutions.code_stub["R"] = "fail()"\n', ("python", "R"), "pass"),
+        ("pyproject.toml", '[tool.audits]\ncode-stub = { python = "raise ValueError()", julia = "error()" }\n', ("python", "julia"), "raise ValueError()"),
+    ],
+)  # fmt: skip
+def test_the_kernel_languages_with_a_code_stub_are_read_as_nbgrader_reads_them(tmp_path, name, text, languages, stub):
+    """NB007 and bite's refusals compare a notebook's kernelspec language with these (nbgrader's ClearSolutions)."""
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    conventions = Auditor(tmp_path).conventions
+    assert conventions.stub_languages == languages and conventions.code_stub == stub
+
+
 # -- bad values: one line, exit 2, nothing written -----------------------------------------------
 
 
@@ -186,7 +208,8 @@ BAD = [
     ("pyproject.toml", '[tool.audits]\nbegin-solution = ""\n', "begin-solution must be a non-empty one-line string"),
     ("pyproject.toml", '[tool.audits]\nbegin-solution = "SOLUTION"\n', "must not contain each other"),
     ("nbgrader_config.py", "c.ClearSolutions.begin_solution_delimeter = 42\n", "nbgrader_config.py:1: c.ClearSolutions.begin_solution_delimeter must be"),
-    ("nbgrader_config.py", 'c.ClearSolutions.code_stub = {"R": "fail()"}\n', 'has no "python" stub'),
+    ("nbgrader_config.py", 'c.ClearSolutions.code_stub = {"R": 7}\n', "must map kernel language names to non-empty stubs"),
+    ("pyproject.toml", '[tool.audits]\ncode-stub = { python = "raise NotImplementedError()", R = "" }\n', "must map kernel language names"),
     ("nbgrader_config.py", "c.ClearSolutions.begin_solution_delimeter = (\n", "nbgrader_config.py: not valid Python"),
 ]
 

@@ -2,8 +2,9 @@
 
 The course tests/audits/layouts/kernel_languages holds an R notebook (kernelspec language R) with
 a graded cell nbgrader's validator rejects (no points), a Julia notebook named only by its
-language_info, a notebook jupytext made from an R script (only `jupytext.main_language`), and a
-Python notebook with a real syntax error as the control. Their code is not Python: the audit
+language_info, one whose kernelspec says julia (the course's nbgrader_config.py has stubs for
+python and R only, so nbgrader refuses it: NB007), a notebook jupytext made from an R script
+(only `jupytext.main_language`), and a Python notebook with a real syntax error as the control. Their code is not Python: the audit
 does not parse it (no SYN001 on `squares <- function(n) {`), runs only the rules that read
 metadata, markers, prose and layout (`Rule.any_language`), and says so in every report; bite runs
 none of it and says why in one BITE007, as nbgrader would grade it in a kernel bite does not have.
@@ -30,6 +31,7 @@ R_NOTEBOOK = "source/ps1/squares.ipynb"
 JULIA_NOTEBOOK = "source/ps1/fibonacci.ipynb"
 FROM_SCRIPT = "source/ps2/from_script.ipynb"
 PYTHON_NOTEBOOK = "source/ps2/python_control.ipynb"
+NO_STUB = "source/ps2/collatz.ipynb"  # kernelspec julia; the course's nbgrader_config.py has stubs for python and R only
 
 
 @pytest.mark.parametrize(
@@ -69,7 +71,7 @@ def test_every_rule_says_whether_it_reads_python_and_the_language_agnostic_ones_
     agnostic = {rule.code for rule in every_rule() if rule.any_language}
     # Metadata, markers, prose, layout, suppressions, the notebook file itself; bite's own refusal.
     assert agnostic == {"BITE007", "INT001", "LAY001", "LAY002", "NB001", "NB002", "NB003", "NB004", "NB005", "NB006",
-                        "REF001", "REF002", "SUP001", "SUP002", "SYN002"}  # fmt: skip
+                        "NB007", "REF001", "REF002", "SUP001", "SUP002", "SYN002"}  # fmt: skip
     assert {"SYN001", "GR001", "TST001", "SE001", "API001", "DEP001"} <= {rule.code for rule in ALL_RULES if not rule.any_language}
 
 
@@ -93,7 +95,7 @@ def test_the_whole_course_keeps_syn001_for_the_python_notebook_only():
     result = run_command("audits", "--root", str(COURSE), "--format", "json")
     modules = {m["module"]["path"]: m for m in json.loads(result.stdout)["modules"]}
     languages = {path: m["module"]["language"] for path, m in modules.items()}
-    assert languages == {R_NOTEBOOK: "R", JULIA_NOTEBOOK: "julia", FROM_SCRIPT: "R", PYTHON_NOTEBOOK: "python"}
+    assert languages == {R_NOTEBOOK: "R", JULIA_NOTEBOOK: "julia", NO_STUB: "julia", FROM_SCRIPT: "R", PYTHON_NOTEBOOK: "python"}
     syntax = {path for path, m in modules.items() for f in m["findings"] if f["code"] == "SYN001"}
     assert syntax == {PYTHON_NOTEBOOK}
 
@@ -125,3 +127,45 @@ def test_fix_completes_metadata_in_an_r_notebook_and_leaves_its_code_alone(tmp_p
     again = run_command("audits.module", R_NOTEBOOK, "--root", str(course), "--format", "json")
     assert fixed.returncode == 0 and "NB003: added missing key(s) points" in fixed.stdout
     assert [f["code"] for f in json.loads(again.stdout)["findings"]] == ["LAY002"] and again.returncode == 0
+
+
+# -- NB007: nbgrader's ClearSolutions refuses a notebook whose kernelspec language has no code stub ----
+# (checked once with nbgrader 0.9.6 itself on this course: `generate_assignment ps2` fails with "language
+# 'julia' has not been specified in ClearSolutions.code_stub", and releases ps2 once the line below is added)
+
+
+def test_a_kernel_language_without_a_code_stub_is_the_refusal_nbgrader_makes():
+    result = run_command("audits.module", NO_STUB, "--root", str(COURSE), "--format", "json")
+    (finding,) = [f for f in json.loads(result.stdout)["findings"] if f["code"] != "LAY002"]
+    assert finding["code"] == "NB007" and result.returncode == 1
+    assert "its kernel language 'julia' has no code stub (ClearSolutions.code_stub has one for python, R)" in finding["message"]
+    assert finding["line"] == 1 and "c.ClearSolutions.code_stub" in finding["suggestion"]
+    # nbgrader reads the kernelspec alone: the Julia notebook named only by language_info is released as Python
+    others = run_command("audits", "--root", str(COURSE), "--format", "json")
+    flagged = {m["module"]["path"] for m in json.loads(others.stdout)["modules"] for f in m["findings"] if f["code"] == "NB007"}
+    assert flagged == {NO_STUB}
+
+
+def test_bite_reports_the_refusal_not_the_language(capsys):
+    code = bite_main(["--root", str(COURSE), NO_STUB, "--format", "json"])
+    (module,) = json.loads(capsys.readouterr().out)["modules"]
+    (finding,) = module["findings"]
+    assert code == 1 and finding["code"] == "BITE007"
+    assert finding["message"].startswith("nbgrader's generate_assignment refuses this notebook: its kernel language 'julia' has no code stub")
+
+
+def test_a_stub_added_for_the_language_in_nbgrader_config_ends_the_refusal(tmp_path):
+    course = shutil.copytree(COURSE, tmp_path / "course")
+    with (course / "nbgrader_config.py").open("a", encoding="utf-8") as config:
+        config.write('c.ClearSolutions.code_stub["julia"] = "# YOUR CODE HERE\\nerror(\\"No Answer Given!\\")"\n')
+    result = run_command("audits.module", NO_STUB, "--root", str(course), "--format", "json")
+    assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["LAY002"] and result.returncode == 0
+
+
+def test_a_notebook_with_no_nbgrader_cell_is_no_assignment_and_gets_no_nb007(tmp_path):
+    notebook = json.loads((COURSE / NO_STUB).read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        del cell["metadata"]["nbgrader"]
+    (tmp_path / "scratch.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    result = run_command("audits.module", str(tmp_path / "scratch.ipynb"), "--format", "json")
+    assert json.loads(result.stdout)["findings"] == [] and result.returncode == 0

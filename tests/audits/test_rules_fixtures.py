@@ -110,6 +110,7 @@ def test_every_rule_file_has_a_fixture_file_per_rule_it_defines():
 # notebook's JSON, which a percent file has not: its fixtures are notebooks (test_parse_notebook.py).
 OWNED_ELSEWHERE = {"LAY001", "LAY002", "LAY003", "SYN002"}
 OWNED_ELSEWHERE |= {"INT001"}  # a rule that raises: tests/audits/test_rule_crash.py
+OWNED_ELSEWHERE |= {"NB007"}  # a notebook's kernelspec, which a percent file has not: tests/audits/test_kernel_languages.py
 
 
 # The same fixtures as notebooks: each percent cell becomes a notebook cell with its source and
@@ -266,6 +267,7 @@ TEXT_RULES = {
     "NB002": "the cell's marker line",
     "NB003": "the cell's marker line",
     "NB004": "the cell's marker line",
+    "NB007": "the notebook's first cell's marker line (the notebook as a whole)",
     "NB005": "the cell's marker line",
     "NB006": "the marker (or near-miss) line",
     "REF002": "the prose line",

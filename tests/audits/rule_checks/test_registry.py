@@ -8,7 +8,7 @@ from audits.rules._base import DOC_SECTIONS, doc_sections
 
 EXPECTED = {
     "TI001": Severity.CRITICAL, "SE001": Severity.HIGH, "NB001": Severity.HIGH, "NB002": Severity.HIGH,
-    "NB003": Severity.HIGH, "NB004": Severity.HIGH, "NB005": Severity.HIGH, "NB006": Severity.HIGH,
+    "NB003": Severity.HIGH, "NB004": Severity.HIGH, "NB005": Severity.HIGH, "NB006": Severity.HIGH, "NB007": Severity.HIGH,
     "CC001": Severity.CRITICAL, "DEP001": Severity.HIGH, "DEP002": Severity.HIGH, "EX001": Severity.HIGH,
     "EX002": Severity.HIGH, "EX003": Severity.HIGH, "REF001": Severity.MEDIUM, "REF002": Severity.MEDIUM,
     "API001": Severity.HIGH, "TST001": Severity.HIGH, "TST002": Severity.HIGH, "SYN001": Severity.HIGH, "SYN002": Severity.HIGH,
