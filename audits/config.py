@@ -266,23 +266,25 @@ def read_nbgrader_config(root: Path | str) -> Optional[NbgraderValues]:
             if key is not None and name != "code_stub":
                 continue  # a subscript of a trait that is no table of stubs: not one the audit reads
             spelled = f"c.{trait[0]}.{trait[1]}" + (f"[{key!r}]" if key is not None else "")
+            other_language = key not in (None, "python")  # code_stub["julia"] = ...: a stub the audit never writes
+            if other_language and id(node) in top:
+                known = values.get("stub_languages", (0, DEFAULT.stub_languages))[1]
+                values["stub_languages"] = (node.lineno, tuple(dict.fromkeys((*known, key))))
+                continue  # its language has a stub now, whatever the value: nbgrader releases such notebooks (NB007)
             why = "is set inside a block" if id(node) not in top else "is not a plain assignment" if isinstance(node, ast.AugAssign) or node.value is None else ""
             try:
                 value = None if why else ast.literal_eval(node.value)
             except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
                 why = "is not set to a literal value"
             if why:
-                warnings.append(f"{NBGRADER_CONFIG}:{node.lineno}: {spelled} {why} (the file is read, never run): "
-                                f"the audit uses {getattr(DEFAULT, name)!r}")  # fmt: skip
+                used = f"no {key!r} stub" if other_language else repr(getattr(DEFAULT, name))
+                warnings.append(f"{NBGRADER_CONFIG}:{node.lineno}: {spelled} {why} (the file is read, never run): the audit uses {used}")
                 continue
             where = f"{NBGRADER_CONFIG}:{node.lineno}: {spelled}"
             if name == "code_stub":  # which kernel languages have a stub: nbgrader refuses a notebook in any other
-                known = values.get("stub_languages", (0, DEFAULT.stub_languages))[1]
-                languages = _stub_languages(value, where) if isinstance(value, dict) and key is None else ("python",) if key is None else tuple(dict.fromkeys((*known, key)))
-                values["stub_languages"] = (node.lineno, languages)
-                if key not in (None, "python"):
-                    continue  # another language's stub: only its name matters to the audit
-                if key == "python":
+                if key is None:  # the whole table: a string is nbgrader's {"python": ...}
+                    values["stub_languages"] = (node.lineno, _stub_languages(value, where) if isinstance(value, dict) else ("python",))
+                else:
                     value = {"python": value}
             values[name] = (node.lineno, _convention_value(name, value, where))
     return NbgraderValues(NBGRADER_CONFIG, values, tuple(warnings))

@@ -187,6 +187,7 @@ DEFAULT_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
         ("nbgrader_config.py", 'c.ClearSolutions.code_stub = {"R": "fail()"}\n', ("R",), DEFAULT_STUB),  # an R course needs no Python stub
         ("nbgrader_config.py", 'c.ClearSolutions.code_stub = "pass"\n', ("python",), "pass"),  # nbgrader makes a string {"python": ...}
         ("nbgrader_config.py", 'c.ClearSolutions.code_stub["julia"] = "error()"\n', (*NBGRADER_TABLE, "julia"), DEFAULT_STUB),
+        ("nbgrader_config.py", 'c.ClearSolutions.code_stub["julia"] = STUBS["julia"]\n', (*NBGRADER_TABLE, "julia"), DEFAULT_STUB),  # any value
         ("nbgrader_config.py", 'c.ClearSolutions.code_stub = {"python": "pass"}\nc.ClearSolutions.code_stub["R"] = "fail()"\n', ("python", "R"), "pass"),
         ("pyproject.toml", '[tool.audits]\ncode-stub = { python = "raise ValueError()", julia = "error()" }\n', ("python", "julia"), "raise ValueError()"),
     ],
