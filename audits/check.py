@@ -29,7 +29,7 @@ from typing import Iterable, Optional
 
 from audits.config import Config
 from audits.index import RepoIndex
-from audits.model import Finding, ModuleSource, unfold
+from audits.model import Finding, ModuleSource, Rule, unfold
 from audits.rules import ALL_RULES, every_rule, internal, suppressions as hygiene_rules
 
 SUPPRESS = hygiene_rules.SUPPRESS  # `# audit: ignore[CODE, ...]`
@@ -118,7 +118,7 @@ def apply(
         static = [rule.code for rule in ALL_RULES]
         named = {code for comment in comments for code in comment.codes}
         known = static if named <= set(static) else [rule.code for rule in every_rule()]
-        enabled = [rule.code for rule in ALL_RULES if rule.code not in ignored[module.display_path]]
+        enabled = [rule.code for rule in ALL_RULES if rule.code not in ignored[module.display_path] and applies(rule, module)]
         findings += hygiene_rules.hygiene(comments, used, known, enabled, module.display_path)
     silenced_ids = {id(found) for found in silenced}
     if suppressed is not None:
@@ -155,6 +155,12 @@ def fold(findings: list[Finding], module: ModuleSource) -> list[Finding]:
     ]
 
 
+def applies(rule: Rule, module: ModuleSource) -> bool:
+    """Whether `rule` runs on `module`: a rule of its course profile (house rules run only on their
+    course's), that reads Python only when the module's code is Python (`Rule.any_language`)."""
+    return module.profile in rule.profiles and (rule.any_language or module.python)
+
+
 def audit_source(
     module: ModuleSource, index: Optional[RepoIndex], config: Optional[Config] = None, suppressed: Optional[list[Finding]] = None
 ) -> list[Finding]:
@@ -170,14 +176,11 @@ def audit_source(
     if index is not None:
         index.add_source(module)
     findings: list[Finding] = []
-    python = module.python
     for rule in ALL_RULES:
         if config is not None and rule.code in config.ignore:
             continue
-        if module.profile not in rule.profiles:
-            continue  # a house rule of another course profile
-        if not (python or rule.any_language):
-            continue  # a rule that reads Python, on a notebook in another language (its cells are not parsed)
+        if not applies(rule, module):
+            continue
         try:
             findings.extend(rule.check(module, index))
         except Exception as error:  # a bug in one rule: a finding naming it, and the audit goes on (INT001)

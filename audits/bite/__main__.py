@@ -41,7 +41,7 @@ from audits.bite.plan import Plan, make_plan
 from audits.bite.runner import Limits, Run, run_plan
 from audits.bite.verdicts import RULES as BITE_RULES
 from audits.bite.verdicts import Summary, findings, summarize
-from audits.check import apply
+from audits.check import applies, apply
 from audits.discover import nothing_found
 from audits.cli import EXIT_BLOCKED, EXIT_READY, Parser, add_selection, guarded_main, ignored_codes, warn
 from audits.model import Finding, InputError, ModuleSource
@@ -111,7 +111,7 @@ def run_module(auditor: Auditor, module: ModuleSource, limits: Limits, mutants: 
 def judge(auditor: Auditor, module: ModuleSource, plan: Plan, run: Run, mutants: bool = True) -> Bite:
     """The module's static grading findings and the verdicts on what ran (no child process)."""
     index = auditor.index if module.ref is not None else None
-    static = [found for rule in STATIC_RULES if module.python or rule.any_language for found in rule.check(module, index)]
+    static = [found for rule in STATIC_RULES if applies(rule, module) for found in rule.check(module, index)]
     suppressed: list[Finding] = []
     kept = apply(static + findings(plan, run) + mutation.findings(plan, run), module, index, auditor.config, suppressed)
     # apply() also judges the module's suppression comments (SUP001/SUP002): the static audit's business.

@@ -169,3 +169,19 @@ def test_a_notebook_with_no_nbgrader_cell_is_no_assignment_and_gets_no_nb007(tmp
     (tmp_path / "scratch.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
     result = run_command("audits.module", str(tmp_path / "scratch.ipynb"), "--format", "json")
     assert json.loads(result.stdout)["findings"] == [] and result.returncode == 0
+
+
+@pytest.mark.parametrize(("notebook", "code"), [(R_NOTEBOOK, "SE001"), (PYTHON_NOTEBOOK, "EX001")])
+def test_a_suppression_of_a_rule_that_did_not_run_is_not_unused(tmp_path, notebook, code):
+    """SE001 reads Python (not run on R code); EX001 is a house rule of the tinytorch profile (not run in an
+    nbgrader course): a comment naming either silences nothing, but it is no SUP002 either."""
+    data = json.loads((COURSE / notebook).read_text(encoding="utf-8"))
+    cell = data["cells"][-1]
+    cell["source"] = "".join(cell["source"]) + f"\n# audit: ignore[{code}]"
+    (tmp_path / "copy.ipynb").write_text(json.dumps(data), encoding="utf-8")
+    result = run_command("audits.module", str(tmp_path / "copy.ipynb"), "--format", "json")
+    assert "SUP002" not in [f["code"] for f in json.loads(result.stdout)["findings"]]
+    cell["source"] += "\n# audit: ignore[NB003]"  # a rule that ran, and found nothing on this line
+    (tmp_path / "copy.ipynb").write_text(json.dumps(data), encoding="utf-8")
+    result = run_command("audits.module", str(tmp_path / "copy.ipynb"), "--format", "json")
+    assert "SUP002" in [f["code"] for f in json.loads(result.stdout)["findings"]]
