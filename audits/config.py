@@ -170,7 +170,8 @@ def _folder(value: object, where: str, example: str) -> str:
 
 def _convention_value(name: str, value: object, where: str):
     """One convention (by Conventions field) as read from [tool.audits] or nbgrader_config.py, checked:
-    InputError with one line naming `where` (the key and its file) otherwise."""
+    InputError with one line naming `where` (the key and its file) otherwise; None for a table of
+    code stubs without a "python" one (it sets no Python stub)."""
     if name == "package":
         if not isinstance(value, str) or not value.isidentifier() or keyword.iskeyword(value):
             raise InputError(f'{where} must be a Python package name, e.g. package = "tinytorch", not {value!r}')
@@ -186,7 +187,7 @@ def _convention_value(name: str, value: object, where: str):
         return tuple((str(module).lower(), tuple(word.strip().lower() for word in words)) for module, words in value.items())
     if name == "code_stub" and isinstance(value, dict):  # nbgrader's form: one stub per kernel language
         if "python" not in value:
-            return DEFAULT.code_stub  # a course without Python notebooks (NB007 names any that nbgrader would refuse)
+            return None  # no Python stub set (a course without Python notebooks: NB007 names any that nbgrader would refuse)
         value, where = value["python"], f'{where}["python"]'
     multiline = name in ("code_stub", "text_stub")
     if not isinstance(value, str) or not value.strip() or (not multiline and "\n" in value):
@@ -198,6 +199,7 @@ def _convention_value(name: str, value: object, where: str):
 def _convention_values(table: dict, where: str) -> dict:
     """The conventions `[tool.audits]` sets, by Conventions field."""
     values = {name: _convention_value(name, table[key], f"{where} {key}") for key, name in CONVENTION_KEYS.items() if key in table}
+    values = {name: value for name, value in values.items() if value is not None}  # a stub table without "python" sets none
     if isinstance(table.get("code-stub"), dict):
         values["stub_languages"] = _stub_languages(table["code-stub"], f"{where} code-stub")
     return values
@@ -286,7 +288,9 @@ def read_nbgrader_config(root: Path | str) -> Optional[NbgraderValues]:
                     values["stub_languages"] = (node.lineno, _stub_languages(value, where) if isinstance(value, dict) else ("python",))
                 else:
                     value = {"python": value}
-            values[name] = (node.lineno, _convention_value(name, value, where))
+            value = _convention_value(name, value, where)
+            if value is not None:  # None: a table of stubs without "python" sets no Python stub
+                values[name] = (node.lineno, value)
     return NbgraderValues(NBGRADER_CONFIG, values, tuple(warnings))
 
 

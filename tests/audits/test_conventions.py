@@ -199,6 +199,13 @@ def test_the_kernel_languages_with_a_code_stub_are_read_as_nbgrader_reads_them(t
     assert conventions.stub_languages == languages and conventions.code_stub == stub
 
 
+def test_a_stub_table_without_python_does_not_disagree_with_the_python_stub_set_elsewhere(tmp_path):
+    (tmp_path / "nbgrader_config.py").write_text('c.ClearSolutions.code_stub = {"R": "fail()"}\n', encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text('[tool.audits]\ncode-stub = "raise ValueError()"\n', encoding="utf-8")
+    conventions = Auditor(tmp_path).conventions  # no "disagrees" InputError: nbgrader_config.py set no Python stub
+    assert conventions.code_stub == "raise ValueError()" and conventions.stub_languages == ("R",)
+
+
 # -- bad values: one line, exit 2, nothing written -----------------------------------------------
 
 
