@@ -292,9 +292,8 @@ def parse_rendering(text: str, notebook: ModuleSource) -> ModuleSource:
     from audits.parse import parse_text
 
     module = parse_text(text, notebook.path, notebook.ref)
-    python = is_python(notebook.language)
     for cell in module.code_cells():
-        if not python:
+        if not notebook.python:
             cell.tree, cell.syntax_error = not_python()
         elif cell.syntax_error is not None:
             cell.tree, cell.syntax_error = compile_cell(cell.body_start, cell.source.split("\n"))

@@ -19,6 +19,7 @@ import pytest
 from testkit.nbgraderkit import bite_run, compare, nbgrader_run
 from testkit.auditkit import marker, source
 
+from audits.auditor import Auditor
 from audits.discover import find_modules
 from audits.parse import parse_file, parse_text
 from audits.solutions import student_source
@@ -26,6 +27,7 @@ from audits.solutions import student_source
 CHECKOUT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "bite_fixtures"
 NBCOURSE = Path(__file__).resolve().parent / "bite_courses" / "nbcourse"
+KERNEL_LANGUAGES = Path(__file__).resolve().parent / "layouts" / "kernel_languages"
 
 # Shapes our modules do not have: a solution cell without markers (replaced whole), a region at
 # module level, regions at two indentations in one cell, a region inside a nested block, hidden tests.
@@ -51,6 +53,13 @@ def student_versions_equal_releases(sources: dict, released: dict) -> None:
         assert any(student_source(cell) != cell.source for cell in module.code_cells()), name  # real stubs compared
 
 
+def with_julia_assignment(course: Path) -> None:
+    """Assignment ps4 of the course: a notebook whose kernelspec says julia, which nbgrader's default
+    code stubs do not cover (tests/audits/layouts/kernel_languages holds it)."""
+    (course / "source" / "ps4").mkdir()
+    shutil.copy(KERNEL_LANGUAGES / "source" / "ps2" / "collatz.ipynb", course / "source" / "ps4" / "collatz.ipynb")
+
+
 @pytest.fixture(scope="module")
 def nbgrader(tmp_path_factory):
     """(our sources by notebook name, nbgrader's run): nbcourse's assignments generated, ps1 autograded
@@ -60,6 +69,7 @@ def nbgrader(tmp_path_factory):
     scratch = tmp_path_factory.mktemp("nbgrader")
     course = scratch / "course"
     shutil.copytree(NBCOURSE, course)
+    with_julia_assignment(course)
     (course / "source" / "modules").mkdir()
     sources = {ref.folder: parse_file(ref.path) for ref in find_modules(CHECKOUT)}
     assert len(sources) == 20
@@ -88,6 +98,7 @@ def test_bite_agrees_with_nbgrader(tmp_path, nbgrader):
     _, theirs = nbgrader
     course = tmp_path / "course"
     shutil.copytree(NBCOURSE, course)
+    with_julia_assignment(course)
     kernel = parse_file(NBCOURSE / "source" / "ps1" / "kernel.ipynb")
 
     # The student version, cell by cell, is nbgrader's release.
@@ -103,10 +114,13 @@ def test_bite_agrees_with_nbgrader(tmp_path, nbgrader):
     assert sum(theirs["cells"]["ps1/kernel.ipynb"]["student"]) > sum(solution)  # the stubs fail cells too
 
     # Notebooks nbgrader refuses to release (its metadata check; nbformat's schema, which nbconvert
-    # applies): bite judges nothing, says why, in one finding.
+    # applies; a kernelspec language without a code stub, a Julia notebook): bite judges nothing, says
+    # why, in one finding, and the static audit's NB007 names the last refusal too.
     refused = sorted(notebook for notebook in theirs["refused"] if not notebook.startswith("modules/"))
-    assert refused == ["ps2/refused.ipynb", "ps3/cell-type-changed.ipynb"] and not set(theirs["refused"]) & set(theirs["released"])
-    for notebook, why in (("ps2/refused.ipynb", "points is missing"), ("ps3/cell-type-changed.ipynb", "'outputs' is a required property")):
+    assert refused == ["ps2/refused.ipynb", "ps3/cell-type-changed.ipynb", "ps4/collatz.ipynb"] and not set(theirs["refused"]) & set(theirs["released"])
+    assert [f.code for f in Auditor(course).audit_target("ps4").findings if f.code.startswith("NB")] == ["NB007"]
+    for notebook, why in (("ps2/refused.ipynb", "points is missing"), ("ps3/cell-type-changed.ipynb", "'outputs' is a required property"),
+                          ("ps4/collatz.ipynb", "its kernel language 'julia' has no code stub")):
         refused = bite_run(course, notebook)
         assert compare(notebook, refused, theirs) == (1, [])
         (finding,) = refused["findings"]
