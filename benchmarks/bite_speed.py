@@ -106,13 +106,16 @@ def compare(args, extra: list[str]) -> None:
     """This bite and the one in `args.against`, alternated, on the same modules (see the module doc)."""
     print(f"bite {' '.join(extra) or '(defaults)'} --jobs {args.jobs} over {args.root}: this copy ({ROOT}) against {args.against}, {args.rounds} rounds alternated")
     print(f"CPU: {os.cpu_count()} x {_cpu_model()}")
+    # A copy from before mutants (BITE006) has no --no-mutants flag: it runs no mutants anyway.
+    knows = lambda code, flag: flag in (code / "audits" / "bite" / "__main__.py").read_text(encoding="utf-8")  # noqa: E731
+    flags = {code: [flag for flag in extra if knows(code, flag)] for code in (ROOT, args.against)}
     times: dict[str, list[float]] = {"this": [], "old": []}
     cpus: dict[str, list[float]] = {"this": [], "old": []}
     for number in range(1, max(1, args.rounds) + 1):
         row = []
         for name, code in (("this", ROOT), ("old", args.against)) if number % 2 else (("old", args.against), ("this", ROOT)):
             load = os.getloadavg()[0]
-            wall, cpu, report = one_run(args.root, args.jobs, extra, code)
+            wall, cpu, report = one_run(args.root, args.jobs, flags[code], code)
             findings = sum(len(m["findings"]) for m in report["modules"])
             times[name].append(wall)
             cpus[name].append(cpu)

@@ -31,6 +31,7 @@ import json
 import math
 import os
 import sys
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
@@ -53,6 +54,11 @@ from audits.rules import class_regions, provided_tests, unlocked_helpers
 STATIC_RULES = [provided_tests.RULE, class_regions.RULE, unlocked_helpers.RULE]
 RULES = STATIC_RULES + BITE_RULES + mutation.RULES
 REVIEWER = "`python -m audits.bite` (dynamic check: the module ran in isolated child processes, never in the auditor)"
+
+
+BITES, DOES_NOT_BITE, NOTHING_GRADED = "BITES", "DOES NOT BITE", "NOTHING GRADED"
+# The total row's words for how many modules got each verdict ("3 of 20 DO NOT BITE").
+PLURAL = {BITES: "BITE", DOES_NOT_BITE: "DO NOT BITE", NOTHING_GRADED: "NOTHING GRADED"}
 
 
 @dataclass
@@ -92,6 +98,14 @@ class Bite:
     @property
     def bites(self) -> bool:
         return scoring.is_ready(self.findings)
+
+    @property
+    def verdict(self) -> str:
+        """The table's status: BITES, DOES NOT BITE, or NOTHING GRADED (no autograded test cell and nothing
+        blocking, as in a notebook graded by hand only: there is no test to judge, which is not a test that bites)."""
+        if not self.bites:
+            return DOES_NOT_BITE
+        return BITES if self.summary.graded else NOTHING_GRADED
 
 
 def bite_module(auditor: Auditor, module: ModuleSource, limits: Limits, mutants: bool = True, per_region: int | None = None) -> Bite:
@@ -195,7 +209,7 @@ def _kind(mutants: bool) -> str:
 
 def progress_line(done: int, total: int, bite: Bite) -> None:
     """One line on stderr per finished module (a whole course takes a while: the terminal shows it is working)."""
-    verdict = "bites" if bite.bites else "DOES NOT BITE"
+    verdict = bite.verdict if bite.verdict == DOES_NOT_BITE else bite.verdict.lower()
     print(f"bite: {done}/{total} {bite.stem} {bite.summary.seconds:.1f} s {verdict}", file=sys.stderr, flush=True)
 
 
@@ -210,14 +224,13 @@ def table(bites: list[Bite], isolation: str) -> str:
         s = bite.summary
         rows.append((
             bite.stem, bite.module.profile, str(s.graded), f"{s.solution_passed}/{s.graded} pass", f"{s.student_failed}/{s.graded} fail",
-            f"{s.caught}/{s.regions} caught", bite.mutation_score, f"{s.seconds:.1f}", "BITES" if bite.bites else "DOES NOT BITE",
+            f"{s.caught}/{s.regions} caught", bite.mutation_score, f"{s.seconds:.1f}", bite.verdict,
         ))  # fmt: skip
-    failing = sum(1 for bite in bites if not bite.bites)
     total = lambda attr: sum(getattr(b.summary, attr) for b in bites)
     rows.append((
         f"total ({len(bites)})", "", str(total("graded")), f"{total('solution_passed')}/{total('graded')} pass",
         f"{total('student_failed')}/{total('graded')} fail", f"{total('caught')}/{total('regions')} caught", _total_score(bites), "",
-        "all BITE" if not failing else f"{failing} of {len(bites)} DO NOT BITE",
+        _verdicts(bites),
     ))  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS))]
     lines = ["  ".join(cell.ljust(w) if i in (0, 1, len(HEADERS) - 1) else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))).rstrip() for row in rows]
@@ -229,6 +242,14 @@ def table(bites: list[Bite], isolation: str) -> str:
         lines += [text.finding_line(found) for found in bite.findings]
         lines += [f"{found.path}:{found.line}: suppressed {found.code} {found.message}" for found in bite.suppressed]
     return f"isolation: {isolation}\n" + "\n".join(lines) + "\n"
+
+
+def _verdicts(bites: list[Bite]) -> str:
+    """The total row's status: "all BITE", else how many modules got each other verdict ("2 of 9 DO NOT BITE, ...")."""
+    counts = Counter(bite.verdict for bite in bites)
+    if set(counts) <= {BITES}:
+        return "all BITE"
+    return ", ".join(f"{counts[verdict]} of {len(bites)} {PLURAL[verdict]}" for verdict in (DOES_NOT_BITE, NOTHING_GRADED, BITES) if counts[verdict])
 
 
 def _region_score(score: mutation.RegionScore) -> str:
@@ -273,7 +294,7 @@ def _counts(bite: Bite, isolation: str) -> dict:
             "mutation_regions": [{"region": r.region.name, "first": r.region.first, "last": r.region.last, "mutants": r.run,
                                   "killed": r.killed, "not_run": r.skipped} for r in s.regions],
         })  # fmt: skip
-    return {**counts, "seconds": round(summary.seconds, 2), "isolation": isolation}
+    return {**counts, "verdict": bite.verdict.lower(), "seconds": round(summary.seconds, 2), "isolation": isolation}
 
 
 def _positive(kind):

@@ -129,6 +129,34 @@ def test_nbgrader_quickstart_notebook(capsys):
     assert (bite["graded"], bite["solution_passed"], bite["student_failed"], bite["regions"], bite["caught"]) == (4, 4, 4, 2, 2)
 
 
+def test_a_notebook_graded_by_hand_only_is_nothing_graded_not_bites(capsys, tmp_path):
+    """A notebook with no autograded test cell (a free-text answer, a code answer graded by a person)
+    has no test to judge: its status says NOTHING GRADED, never BITES, and it blocks nothing."""
+    import nbformat
+
+    def cell(kind, text, grade_id, **flags):
+        meta = {"grade": False, "grade_id": grade_id, "locked": False, "schema_version": 3, "solution": False, "task": False, **flags}
+        make = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
+        return make(text, metadata={"nbgrader": meta})
+
+    folder = tmp_path / "course" / "source" / "ps1"
+    folder.mkdir(parents=True)
+    by_hand = [cell("markdown", "Why?\n\nBecause.", "essay", solution=True, grade=True, points=2),
+               cell("code", "plot = 'a plot'", "drawing", solution=True, grade=True, points=3)]
+    tested = [cell("code", "### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION", "answer", solution=True),
+              cell("code", "assert answer == 42", "test-answer", grade=True, locked=True, points=1)]
+    for name, cells in (("by_hand", by_hand), ("tested", tested)):
+        nbformat.write(nbformat.v4.new_notebook(cells=cells), str(folder / f"{name}.ipynb"))
+    root = str(tmp_path / "course")
+    code = main(["--root", root, "--no-mutants"])
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[2:]}
+    assert code == 0
+    assert rows["ps1-by_hand"].endswith("NOTHING GRADED") and rows["ps1-tested"].endswith("BITES")
+    assert rows["total"].endswith("1 of 2 NOTHING GRADED, 1 of 2 BITE")
+    code, report = run_json(capsys, "--root", root, "--no-mutants")
+    assert code == 0 and [m["bite"]["verdict"] for m in report["modules"]] == ["nothing graded", "bites"]
+
+
 @pytest.mark.xdist_group("limit-hang-hoard")  # seconds long: started early (conftest.py)
 def test_cells_that_hang_or_hoard_memory_become_findings_not_a_hung_run():
     auditor = Auditor(FIXTURES / "limits")
