@@ -520,6 +520,15 @@ def _opens(text: str, conventions: Conventions) -> bool:
     return text.lstrip("#").strip().lower().startswith(first)
 
 
+def _wraps_whole_cell(cell: Cell, misses: list[tuple[int, str]], conventions: Conventions) -> bool:
+    """Whether near-miss markers open at the cell's first line and close at its last (blank lines aside):
+    nbgrader, seeing no marker, replaces the whole solution cell with the stub, which is what a region
+    spanning the cell would give (an answer graded by hand, `# Begin Solution` ... `# End Solution`)."""
+    written = [number for number, text in cell.lines() if text.strip()]
+    (first, opening), (last, closing) = misses[0], misses[-1]
+    return len(misses) == 2 and (first, last) == (written[0], written[-1]) and _opens(opening, conventions) and not _opens(closing, conventions)
+
+
 def check_markers(module, index):
     conventions = module.conventions
     begin, end = conventions.begin_marker, conventions.end_marker
@@ -533,7 +542,10 @@ def check_markers(module, index):
                 yield _prose_marker_finding(module, cell, markers[0][0])
             continue
         meta = cell.nbgrader if isinstance(cell.nbgrader, dict) else None
-        for line, text in _near_misses(cell, module.conventions):
+        misses = _near_misses(cell, module.conventions)
+        if misses and module.profile != "tinytorch" and meta and meta.get("solution") is True and _wraps_whole_cell(cell, misses, conventions):
+            continue  # nbgrader stubs the whole cell, as it would stub a region spanning it: the same student version
+        for line, text in misses:
             yield finding(
                 NB006, module, line,
                 f"`{text}` is not a solution marker: nbgrader only recognises the exact{' upper-case' if conventions.begin_solution.isupper() else ''} words "
@@ -664,7 +676,9 @@ markdown prose included. A `"solution": true` cell that defines a function or cl
 the student part in `### BEGIN SOLUTION` / `### END SOLUTION`; a solution cell with code but
 nothing to fill in (an imports cell) should not be a solution cell; markers come in order,
 BEGIN then END, never nested or unclosed; a comment such as `### begin solution` is not a
-marker at all. Empty or comment-only solution cells are fine. These are nbgrader's default
+marker at all (outside our house rules it is harmless when it only wraps the whole of a solution
+cell: nbgrader stubs that cell whole, as a region spanning it would). Empty or comment-only
+solution cells are fine. These are nbgrader's default
 delimiters; a course's own come from its nbgrader_config.py or `[tool.audits]` (begin-solution,
 end-solution).
 Why it matters: without markers nbgrader replaces the whole cell, scaffolding included, with a

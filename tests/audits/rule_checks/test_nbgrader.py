@@ -10,6 +10,7 @@ import types
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from audits.check import audit_source
 from audits.model import unfold
 from audits.parse import parse_text
 from audits.rules.nbgrader import complete_metadata, schema_problems
@@ -126,6 +127,25 @@ def test_nb006_marker_nbgrader_does_not_recognise():
     assert [f.suggestion for f in findings] == ["    ### BEGIN SOLUTION", "    ### END SOLUTION"]
     spaced = source(IMPL.replace("### BEGIN SOLUTION", "###  BEGIN SOLUTION").replace("### END", "# END"))
     assert found(audit_text(spaced), "NB006") == []  # nbgrader needs the words, not three hashes
+
+
+def test_nb006_near_miss_markers_around_a_whole_answer_cell_change_nothing_nbgrader_releases():
+    """`# Begin Solution` ... `# End Solution` spanning a solution cell (a real course's answer graded by
+    hand): nbgrader, seeing no marker, stubs the whole cell, exactly what real markers there would
+    give. In an nbgrader course that is no finding; with anything else in the cell (scaffolding that
+    the whole-cell stub drops), or under our house rules (markers required), it still is."""
+    def near_misses(text, profile="nbgrader"):
+        module = parse_text(text, "widget.py")
+        module.profile = profile
+        return found(audit_source(module, None), "NB006")
+
+    answer = marker("answer", "impl") + "\n# Begin Solution\n\nfor i in range(3):\n    print(i)\n\n# End Solution\n"
+    assert near_misses(source(answer)) == []
+    scaffolded = source(answer.replace("# Begin Solution", "# Print three numbers.\n# Begin Solution"))
+    assert near_misses(scaffolded) == [("NB006", line_of(scaffolded, "# Begin")), ("NB006", line_of(scaffolded, "# End"))]
+    reversed_ = source(answer.replace("# Begin Solution", "# End Solution", 1).replace("\n# End Solution\n", "\n# Begin Solution\n"))
+    assert len(near_misses(reversed_)) == 2
+    assert len(near_misses(source(answer), "tinytorch")) == 2
 
 
 def test_complete_metadata_keeps_valid_values_and_makes_unique_ids():
