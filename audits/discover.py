@@ -109,8 +109,14 @@ PERCENT_CELL = re.compile(r"^#\s*%%", re.MULTILINE)  # a `.py` holding cells loo
 NBGRADER_PERCENT = re.compile(r"^#\s*%%.*(?:\bnbgrader\s*=|\"nbgrader\")", re.MULTILINE)  # nbgrader metadata on a cell marker
 # Folders that hold no course sources: the tests' own fixtures and helpers, environments, build output.
 NOT_COURSE = {"tests", "test", "node_modules", "__pycache__", "site-packages", "build", "dist", "venv", "env", "reports"}
-# What nbgrader makes from source/: copies of the assignments, never their source.
-NBGRADER_OUTPUT = ("release", "submitted", "autograded", "feedback", "downloaded")
+# nbgrader's folders beside source/, never a course's source: what each holds (the skipped list says it).
+NBGRADER_OUTPUT = {
+    "release": "nbgrader output (release/ is made from source/ by generate_assignment)",
+    "submitted": "a student's submission (submitted/ holds what students hand in)",
+    "autograded": "nbgrader output (autograded/ is made from submitted/ by autograde)",
+    "feedback": "nbgrader output (feedback/ is made from autograded/ by generate_feedback)",
+    "downloaded": "a student's submission (downloaded/ holds submissions collected from a learning platform)",
+}
 
 
 @dataclass
@@ -534,7 +540,7 @@ def _skipped(root: Path, refs: list[ModuleRef], known: dict[Path, str], configur
             if configured:
                 listed[path] = "not matched by [tool.audits] sources"
             elif top in NBGRADER_OUTPUT and has_source:
-                listed[path] = f"nbgrader output ({top}/ is made from source/)"
+                listed[path] = NBGRADER_OUTPUT[top]
             elif path.parent != root and path.parent in module_folders:
                 listed[path] = "a second course file in a module folder (the folder's module source is audited)"
             else:

@@ -43,8 +43,27 @@ def test_a_course_without_source_folder_audits_its_notebooks_and_old_percent_sou
 def test_unnumbered_folders_and_two_notebooks_beside_numbered_ones():
     assert keys("mixed_assignments") == ["01_intro", "02_loops/extra", "02_loops/loops", "homework"]
     assert skipped("mixed_assignments") == {
-        "release/01_intro/intro.ipynb": "nbgrader output (release/ is made from source/)",
+        "release/01_intro/intro.ipynb": "nbgrader output (release/ is made from source/ by generate_assignment)",
         "source/header.ipynb": "in source/ itself, not in an assignment folder (nbgrader: a header or template)",
+    }
+
+
+def test_each_nbgrader_folder_beside_source_is_skipped_with_what_it_holds(tmp_path):
+    """A whole nbgrader course directory, as a grader's machine has it (nbgrader-feedback's example
+    course): only source/ is audited; students' submissions are not called output of source/."""
+    notebook = '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+    for path in ("source/ps1/ps1.ipynb", "release/ps1/ps1.ipynb", "submitted/bob/ps1/ps1.ipynb", "autograded/bob/ps1/ps1.ipynb",
+                 "feedback/bob/ps1/ps1.ipynb", "downloaded/ps1/archive/bob_ps1.ipynb"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(notebook, encoding="utf-8")
+    found = discover(tmp_path)
+    assert [ref.key for ref in found.refs] == ["ps1"]
+    assert {path.split("/")[0]: reason for path, reason in found.skipped} == {
+        "release": "nbgrader output (release/ is made from source/ by generate_assignment)",
+        "submitted": "a student's submission (submitted/ holds what students hand in)",
+        "autograded": "nbgrader output (autograded/ is made from submitted/ by autograde)",
+        "feedback": "nbgrader output (feedback/ is made from autograded/ by generate_feedback)",
+        "downloaded": "a student's submission (downloaded/ holds submissions collected from a learning platform)",
     }
 
 
@@ -67,7 +86,7 @@ def test_both_broken_notebooks_of_one_folder_block(capsys):
         "source/02_loops/loops.ipynb",
     ]
     assert document["skipped"] == [
-        {"path": "release/01_intro/intro.ipynb", "reason": "nbgrader output (release/ is made from source/)"},
+        {"path": "release/01_intro/intro.ipynb", "reason": "nbgrader output (release/ is made from source/ by generate_assignment)"},
         {"path": "source/header.ipynb", "reason": "in source/ itself, not in an assignment folder (nbgrader: a header or template)"},
     ]
 
