@@ -60,6 +60,9 @@ NBGRADER_KEYS = {
     ("ClearSolutions", "text_stub"): "text_stub",
     ("ClearHiddenTests", "begin_test_delimeter"): "begin_hidden_tests",
     ("ClearHiddenTests", "end_test_delimeter"): "end_hidden_tests",
+    ("CourseDirectory", "ignore"): "copy_ignore",
+    ("CourseDirectory", "include"): "copy_include",
+    ("CourseDirectory", "max_file_size"): "max_file_kb",
 }
 NBGRADER_CONFIG = "nbgrader_config.py"
 PROFILES = ("tinytorch", "nbgrader")
@@ -185,6 +188,14 @@ def _convention_value(name: str, value: object, where: str):
         ):
             raise InputError(f"{where} must be a table of module names to lists of words, e.g. {example}")
         return tuple((str(module).lower(), tuple(word.strip().lower() for word in words)) for module, words in value.items())
+    if name in ("copy_ignore", "copy_include"):
+        if not isinstance(value, list) or not all(isinstance(glob, str) and glob for glob in value):
+            raise InputError(f"{where} must be a list of file names or globs, e.g. {list(getattr(DEFAULT, name))!r}, not {value!r}")
+        return tuple(value)
+    if name == "max_file_kb":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise InputError(f"{where} must be a number of kilobytes, e.g. {DEFAULT.max_file_kb}, not {value!r}")
+        return value
     if name == "code_stub" and isinstance(value, dict):  # nbgrader's form: one stub per kernel language
         if "python" not in value:
             return None  # no Python stub set (a course without Python notebooks: NB007 names any that nbgrader would refuse)

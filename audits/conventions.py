@@ -6,6 +6,7 @@
     conventions.checkpoints         "tests/checkpoints": the folder of checkpoint_NN_name.py files
     conventions.synonyms_of(name)   words prose uses for a module ("pruning" for compression)
     conventions.begin_solution ...  nbgrader's delimiters (ClearSolutions, ClearHiddenTests) and stubs
+    conventions.copy_ignore ...     what nbgrader leaves out of an assignment's copy (CourseDirectory)
 
 One object per course root, read by `audits.config.load_config` from `[tool.audits]` in the
 course's pyproject.toml and from its `nbgrader_config.py` (read with `ast`, never run), and
@@ -43,6 +44,11 @@ TINYTORCH_SYNONYMS: dict[str, tuple[str, ...]] = {
 
 # nbgrader's own defaults (nbgrader.preprocessors.ClearSolutions / ClearHiddenTests).
 NBGRADER_CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+# What nbgrader leaves out when it copies an assignment's files (CourseDirectory.ignore, include and
+# max_file_size, in KB of 1000 bytes): generate_assignment and the exchange copy the files beside a notebook so.
+NBGRADER_COPY_IGNORE = (".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback")
+NBGRADER_COPY_INCLUDE = ("*",)
+NBGRADER_MAX_FILE_KB = 100_000
 # The kernel languages nbgrader 0.9's ClearSolutions.code_stub has a stub for: it refuses to release a
 # notebook whose kernelspec language is not one of them (case counts).
 NBGRADER_STUB_LANGUAGES = ("python", "R", "matlab", "octave", "sas", "java")
@@ -63,6 +69,9 @@ class Conventions:
     text_stub: str = "YOUR ANSWER HERE"  # ... and in a markdown solution cell's
     begin_hidden_tests: str = "BEGIN HIDDEN TESTS"
     end_hidden_tests: str = "END HIDDEN TESTS"
+    copy_ignore: tuple[str, ...] = NBGRADER_COPY_IGNORE  # globs of files and folders an assignment's copy leaves out
+    copy_include: tuple[str, ...] = NBGRADER_COPY_INCLUDE  # globs of the files it keeps
+    max_file_kb: int = NBGRADER_MAX_FILE_KB  # larger files are left out (KB of 1000 bytes, as nbgrader counts)
     warnings: tuple[str, ...] = field(default=(), compare=False)  # what could not be read (non-literal nbgrader_config.py values)
 
     @cached_property

@@ -35,12 +35,11 @@ from pathlib import Path
 
 from audits.bite import sandbox
 from audits.bite.plan import Plan
+from audits.conventions import DEFAULT, Conventions
 
 WORKER = Path(__file__).with_name("worker.py")
-# What nbgrader leaves out when it copies an assignment folder (CourseDirectory.ignore, plus .git)
-# and its largest file (CourseDirectory.max_file_size, 100000 KB).
-IGNORED = (".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".git")
-MAX_FILE_SIZE = 100_000 * 1024
+# Left out of every copy besides what the course's nbgrader leaves out (conventions.copy_ignore): a repository's history.
+NEVER_COPIED = (".git",)
 STARTUP = 60.0  # seconds the worker may take before its first event (no course code runs before it)
 
 
@@ -209,22 +208,35 @@ def isolated_env(scratch: str) -> dict[str, str]:
     }
 
 
-def _ignored(folder: str, names: list[str]) -> set[str]:
-    """shutil.copytree's ignore: nbgrader's ignore patterns and files over its size limit."""
-    skipped = {name for name in names if any(fnmatch.fnmatch(name, pattern) for pattern in IGNORED)}
-    for name in names:
-        path = os.path.join(folder, name)
-        if not os.path.islink(path) and os.path.isfile(path) and os.path.getsize(path) > MAX_FILE_SIZE:
-            skipped.add(name)
-    return skipped
+def _ignoring(conventions: Conventions):
+    """shutil.copytree's ignore, as nbgrader copies an assignment's files (nbgrader.utils.ignore_patterns):
+    names matching CourseDirectory.ignore, files matching none of CourseDirectory.include, and files over
+    CourseDirectory.max_file_size are left out."""
+    excluded = (*conventions.copy_ignore, *NEVER_COPIED)
+
+    def ignored(folder: str, names: list[str]) -> set[str]:
+        skipped = set()
+        for name in names:
+            path = os.path.join(folder, name)
+            if any(fnmatch.fnmatch(name, glob) for glob in excluded):
+                skipped.add(name)
+            elif os.path.isfile(path) and (not any(fnmatch.fnmatch(name, glob) for glob in conventions.copy_include)
+                                           or (conventions.max_file_kb and os.path.getsize(path) > 1000 * conventions.max_file_kb)):  # fmt: skip
+                skipped.add(name)
+        return skipped
+
+    return ignored
 
 
-def copy_folder(source: Path, scratch: str) -> Path:
+def copy_folder(source: Path, scratch: str, conventions: Conventions = DEFAULT) -> Path:
     """Copy the folder holding `source` (the notebook or module source) into `scratch`, as nbgrader
-    copies an assignment into its release; the copy is the cells' working directory."""
+    copies an assignment into its release (the course's CourseDirectory.ignore, include and
+    max_file_size); the copy is the cells' working directory. The source itself is always copied."""
     folder = Path(source).resolve().parent
     copy = Path(scratch, "work", folder.name or "notebook")
-    shutil.copytree(folder, copy, symlinks=True, ignore=_ignored)
+    shutil.copytree(folder, copy, symlinks=True, ignore=_ignoring(conventions))
+    if not copy.joinpath(Path(source).name).exists():  # nbgrader writes the notebook itself, whatever the globs say
+        shutil.copy2(Path(source).resolve(), copy / Path(source).name)
     return copy
 
 
@@ -235,7 +247,7 @@ def run_plan(plan: Plan, root: Path | str, limits: Limits = Limits()) -> Run:
     started = time.monotonic()
     try:
         try:
-            cwd = str(copy_folder(plan.module.path, scratch))
+            cwd = str(copy_folder(plan.module.path, scratch, plan.module.conventions))
         except OSError as error:
             run.stopped = f"could not copy the notebook's folder: {' '.join(str(error).split())[:300]}"
             return run

@@ -103,6 +103,36 @@ def test_bite_stubs_with_the_courses_stub(tmp_path, capsys):
     assert code == 1 and len(messages) == 1 and "raises RuntimeError from its stub" in messages[0], report
 
 
+def test_bite_copies_the_files_beside_a_notebook_as_the_courses_nbgrader_does(tmp_path, capsys):
+    """CourseDirectory.ignore, include and max_file_size (nbgrader_config.py) decide which files beside
+    a notebook its release gets, so which its cells see in bite's copy: a graded cell listing its
+    folder passes on the solution with the course's settings, and fails with nbgrader's defaults."""
+    import nbformat
+
+    folder = tmp_path / "source" / "ps1"
+    folder.mkdir(parents=True)
+    files = {"helper.py": "x = 1\n", "notes.txt": "n\n", "_private.py": "y = 2\n", "data.csv": "a\n", "big.txt": "b" * 2001}
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    expected = ["helper.py", "listing.ipynb", "notes.txt"]
+    meta = {"grade": True, "grade_id": "test-listing", "locked": True, "points": 1, "schema_version": 3, "solution": False, "task": False}
+    cell = nbformat.v4.new_code_cell(f"import os\nassert sorted(os.listdir('.')) == {expected!r}, sorted(os.listdir('.'))", metadata={"nbgrader": meta})
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), str(folder / "listing.ipynb"))
+    config = 'c = get_config()\nc.CourseDirectory.ignore = ["_*", "*.csv"]\nc.CourseDirectory.include = ["*.py", "*.txt"]\nc.CourseDirectory.max_file_size = 2\n'
+    (tmp_path / "nbgrader_config.py").write_text(config, encoding="utf-8")
+    conventions = Auditor(tmp_path).conventions
+    assert (conventions.copy_ignore, conventions.copy_include, conventions.max_file_kb) == (("_*", "*.csv"), ("*.py", "*.txt"), 2)
+
+    def solution_outcome():
+        code = bite_main(["--root", str(tmp_path), "--no-mutants", "--format", "json"])
+        (module,) = json.loads(capsys.readouterr().out)["modules"]
+        return code, module["bite"]["solution_passed"], [f["code"] for f in module["findings"]]
+
+    assert solution_outcome() == (1, 1, ["BITE002"])  # passes on the solution (and, listing no answer, on the student version)
+    (tmp_path / "nbgrader_config.py").unlink()  # nbgrader's defaults: _private.py, data.csv and big.txt are copied too
+    assert solution_outcome() == (1, 0, ["BITE001"])
+
+
 # -- [tool.audits]: package, test layout, module names ------------------------------------------
 
 
@@ -219,6 +249,8 @@ BAD = [
     ("nbgrader_config.py", 'c.ClearSolutions.code_stub = {"R": 7}\n', "must map kernel language names to non-empty stubs"),
     ("pyproject.toml", '[tool.audits]\ncode-stub = { python = "raise NotImplementedError()", R = "" }\n', "must map kernel language names"),
     ("nbgrader_config.py", "c.ClearSolutions.begin_solution_delimeter = (\n", "nbgrader_config.py: not valid Python"),
+    ("nbgrader_config.py", 'c.CourseDirectory.ignore = "*.csv"\n', "c.CourseDirectory.ignore must be a list of file names or globs"),
+    ("nbgrader_config.py", "c.CourseDirectory.max_file_size = -1\n", "c.CourseDirectory.max_file_size must be a number of kilobytes"),
 ]
 
 
