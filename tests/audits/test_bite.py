@@ -91,6 +91,7 @@ def test_defects_fixture_gives_exactly_its_four_defects(capsys, one_run_of_defec
     ])  # fmt: skip
     assert module["bite"].pop("seconds") > 0 and module["bite"].pop("isolation").startswith("bubblewrap: ")
     assert mutation_counts(module["bite"]) == (9, 9, 0, 5)  # the 5 mutants of `shift` (BITE003) are not run
+    assert module["bite"].pop("verdict") == "does not bite"
     assert module["bite"] == {"graded": 3, "solution_passed": 3, "student_failed": 2, "regions": 3, "caught": 2, "stopped": None}
     uncaught = next(f for f in module["findings"] if f["code"] == "BITE003")
     assert "`shift`" in uncaught["message"] and uncaught["excerpt"].splitlines()[-1].strip() == "### END SOLUTION"
@@ -113,6 +114,7 @@ def test_clean_fixture_bites(capsys):
     assert code == 0 and module["findings"] == []
     assert module["bite"].pop("seconds") > 0 and module["bite"].pop("isolation").startswith("bubblewrap: ")
     assert mutation_counts(module["bite"]) == (14, 14, 0, 0)
+    assert module["bite"].pop("verdict") == "bites"
     assert module["bite"] == {"graded": 3, "solution_passed": 3, "student_failed": 3, "regions": 4, "caught": 4, "stopped": None}
 
 
