@@ -499,7 +499,7 @@ def discover(root: Path | str = ".", config=None, walk: bool = True) -> Discover
             ModuleRef(offset + position + 1, c.folder, c.name, c.paths[0], root, key, ordered)
             for c, key, position in zip(chosen, keys, positions)
         ]
-        if not ordered:
+        if not ordered and len(chosen) + len(refs) > 1:  # a lone module has nothing to be ordered against
             beside = "; they are audited after the numbered ones" if refs else ""
             note = (
                 f"{'some' if refs else 'the'} module folders carry no numbers and [tool.audits] modules = [...] does not order them all{beside}, "

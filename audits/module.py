@@ -80,8 +80,10 @@ def render(audit: Audit, fmt: str, date: _dt.date | str, **options) -> str:
 
 def render_all(audits: list[Audit], fmt: str, date: _dt.date | str, color: bool = False, skipped=None) -> str:
     """Every module of a run in one format of the registry: one document for JSON and SARIF, one block per module
-    otherwise; `skipped` lists the course files a whole-checkout run did not audit (text and JSON show them)."""
-    return report.render(fmt, audits, _rules(), report.Options(date, color=color, skipped=None if skipped is None else tuple(skipped)))
+    otherwise; `skipped` lists the course files a whole-checkout run did not audit (text and JSON show them).
+    A whole-checkout run (skipped not None) is JSON's repository document even for a course of one module."""
+    options = report.Options(date, color=color, skipped=None if skipped is None else tuple(skipped), repository=skipped is not None)
+    return report.render(fmt, audits, _rules(), options)
 
 
 def _rules():

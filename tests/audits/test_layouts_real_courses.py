@@ -67,6 +67,31 @@ def test_each_nbgrader_folder_beside_source_is_skipped_with_what_it_holds(tmp_pa
     }
 
 
+def test_a_lone_unnumbered_notebook_needs_no_course_order(tmp_path, capsys):
+    """One notebook (an nbgrader course of one assignment, or a notebook audited on its own) has nothing
+    to be ordered against: no LAY002 asking for `[tool.audits] modules = [...]`. A second one does.
+    (That course's JSON was the one module's document, without the skipped files, before.)"""
+    notebook = '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+    (tmp_path / "source" / "ps1").mkdir(parents=True)
+    (tmp_path / "source" / "ps1" / "ps1.ipynb").write_text(notebook, encoding="utf-8")
+
+    def lay002():
+        audits_main(["--root", str(tmp_path), "--format", "json"])
+        return [f["code"] for m in json.loads(capsys.readouterr().out)["modules"] for f in m["findings"] if f["code"] == "LAY002"]
+
+    assert discover(tmp_path).order_note == "" and lay002() == []
+    # The whole checkout's JSON is the repository document, one module or many, with what was skipped.
+    (tmp_path / "release" / "ps1").mkdir(parents=True)
+    (tmp_path / "release" / "ps1" / "ps1.ipynb").write_text(notebook, encoding="utf-8")
+    assert audits_main(["--root", str(tmp_path), "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["schema"] == "tinytorch-audit-repo/1" and [m["module"]["path"] for m in document["modules"]] == ["source/ps1/ps1.ipynb"]
+    assert document["skipped"] == [{"path": "release/ps1/ps1.ipynb", "reason": "nbgrader output (release/ is made from source/ by generate_assignment)"}]
+    (tmp_path / "source" / "ps2").mkdir()
+    (tmp_path / "source" / "ps2" / "ps2.ipynb").write_text(notebook, encoding="utf-8")
+    assert "carry no numbers" in discover(tmp_path).order_note and lay002() == ["LAY002", "LAY002"]
+
+
 def test_second_candidates_and_stale_copies_are_listed_and_a_file_named_unlike_its_folder_is_audited():
     refs = discover(FIXTURES / "copies").refs
     assert [(ref.key, ref.path.name) for ref in refs] == [("01_tensor", "tensor.py"), ("02_layers", "exercise.py")]
