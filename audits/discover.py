@@ -526,11 +526,31 @@ def _rel(path: Path, root: Path) -> str:
         return Path(path).as_posix()
 
 
+def _has_source(root: Path) -> bool:
+    """Whether the course keeps nbgrader's source/ folder (beside which release/, submitted/... are its output)."""
+    return any(root.joinpath(layout.base).is_dir() for layout in LAYOUTS if layout.kind == "notebooks")
+
+
+def nbgrader_copy(root: Path | str, path: Path | str) -> tuple[str, Path | None] | None:
+    """(what it is, its source notebook if the course has it) for a file in one of nbgrader's folders beside
+    source/ (release/ps1/x.ipynb, submitted/<student>/ps1/x.ipynb, ...), else None."""
+    root = Path(root).resolve()
+    try:
+        parts = Path(path).resolve().relative_to(root).parts
+    except ValueError:
+        return None
+    if len(parts) < 2 or parts[0] not in NBGRADER_OUTPUT or not _has_source(root):
+        return None
+    rest = parts[2:] if parts[0] in ("submitted", "autograded", "feedback") else parts[1:]  # past the student's folder
+    source = root.joinpath("source", *rest) if rest else None
+    return NBGRADER_OUTPUT[parts[0]], source if source is not None and source.is_file() else None
+
+
 def _skipped(root: Path, refs: list[ModuleRef], known: dict[Path, str], configured: bool, tests: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
     """(path, reason) for every course-looking file under root that is not audited."""
     audited = {ref.path for ref in refs}
     listed = dict(known)
-    has_source = any(root.joinpath(layout.base).is_dir() for layout in LAYOUTS if layout.kind == "notebooks")
+    has_source = _has_source(root)
     module_folders = {ref.path.parent for ref in refs}
     for folder, files in _walk(root, root, tests):
         top = folder.relative_to(root).parts[0] if folder != root else ""

@@ -31,6 +31,7 @@ import json
 import math
 import os
 import sys
+from pathlib import Path
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -43,9 +44,9 @@ from audits.bite.runner import Limits, Run, run_plan
 from audits.bite.verdicts import RULES as BITE_RULES
 from audits.bite.verdicts import Summary, findings, summarize
 from audits.check import applies, apply
-from audits.discover import nothing_found
+from audits.discover import nbgrader_copy, nothing_found
 from audits.cli import EXIT_BLOCKED, EXIT_READY, Parser, add_selection, guarded_main, ignored_codes, warn
-from audits.model import Finding, InputError, ModuleSource
+from audits.model import Finding, InputError, ModuleSource, display_path
 from audits.parse import parse_file, parse_module
 from audits import report
 from audits.report import ModuleInfo, Report, text
@@ -117,9 +118,17 @@ def run_module(auditor: Auditor, module: ModuleSource, limits: Limits, mutants: 
     """Plan one module and run it in child processes: (the module, its plan, what ran)."""
     module.profile = auditor.profile_of(module)  # every report names it, as the static audit's do
     module.conventions = auditor.conventions_of(module)  # the course's delimiters and stub (audits.conventions)
-    plan = make_plan(module, mutants=mutants, per_region=per_region)
+    copy = nbgrader_copy(auditor.root, module.path) if module.ref is None else None
+    plan = make_plan(module, mutants=mutants, per_region=per_region) if copy is None else copy_plan(module, auditor.root, *copy)
     run = run_plan(plan, auditor.root, limits) if plan.blocked is None else Run()
     return module, plan, run
+
+
+def copy_plan(module: ModuleSource, root: Path, what: str, source: Path | None) -> Plan:
+    """A plan that runs nothing, for a notebook nbgrader made (a release, a student's submission): its
+    "solution" is a student's version, so every verdict on it would be wrong. BITE007 says so."""
+    instead = f"run bite on its source, {display_path(source, root)}" if source else "run bite on the course's source notebooks"
+    return Plan(module, [], [], (module.cells[0].start if module.cells else 1, f"it is {what}, not a course source: it holds no solutions to check the tests against; {instead}"))
 
 
 def judge(auditor: Auditor, module: ModuleSource, plan: Plan, run: Run, mutants: bool = True) -> Bite:

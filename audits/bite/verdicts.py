@@ -111,17 +111,21 @@ BITE007 = _rule("BITE007", "bite cannot run the notebook as nbgrader would", Sev
 What it does: reports, instead of any verdict, a notebook that nbgrader's `generate_assignment`
 refuses (solution markers nested, unclosed or outside a solution cell; metadata its validator
 rejects; a grade_id used twice; hidden tests outside a graded cell), one that uses
-`### AUTOTEST`, whose tests nbgrader writes at release time by running the solution, or one
+`### AUTOTEST`, whose tests nbgrader writes at release time by running the solution, one
 whose kernel runs another language than Python (an R or Julia notebook: its kernelspec's
-language), which nbgrader grades in that kernel and bite, which runs cells in IPython, cannot.
+language), which nbgrader grades in that kernel and bite, which runs cells in IPython, cannot,
+or a notebook nbgrader made (in release/, or a student's copy in submitted/ or autograded/,
+beside the course's source/), whose solution regions hold a student's code or the stubs.
 
 Why it matters: nbgrader will not release the first, so there is no student version to grade;
-for the others, verdicts without the generated tests, or from the wrong interpreter, would be wrong.
+for the others, verdicts without the generated tests, from the wrong interpreter or against a
+student's answers instead of the solutions would be wrong.
 
 Example: a graded test cell without `points`: nbgrader's validator stops the release.
 
-How to fix: fix what the message names (the static audit's NB rules show the same), or, for
-`### AUTOTEST` and other languages, check the tests with nbgrader itself.""", any_language=True)
+How to fix: fix what the message names (the static audit's NB rules show the same); for
+`### AUTOTEST` and other languages, check the tests with nbgrader itself; for nbgrader's
+copies, run bite on the source notebook the message names.""", any_language=True)
 
 BITE008 = _rule("BITE008", "cell needs what this machine lacks", Severity.HIGH, """\
 What it does: reports a cell that fails on the solution version because a package cannot be

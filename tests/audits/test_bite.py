@@ -131,24 +131,35 @@ def test_nbgrader_quickstart_notebook(capsys):
     assert (bite["graded"], bite["solution_passed"], bite["student_failed"], bite["regions"], bite["caught"]) == (4, 4, 4, 2, 2)
 
 
+def cell(kind, text, grade_id, **flags):
+    """A notebook cell with nbgrader metadata (flags override the defaults of a plain locked-off cell)."""
+    import nbformat
+
+    meta = {"grade": False, "grade_id": grade_id, "locked": False, "schema_version": 3, "solution": False, "task": False, **flags}
+    make = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
+    return make(text, metadata={"nbgrader": meta})
+
+
+def write_notebook(path: Path, cells: list) -> Path:
+    import nbformat
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), str(path))
+    return path
+
+
+TESTED = [cell("code", "### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION", "answer", solution=True),
+          cell("code", "assert answer == 42", "test-answer", grade=True, locked=True, points=1)]
+
+
 def test_a_notebook_graded_by_hand_only_is_nothing_graded_not_bites(capsys, tmp_path):
     """A notebook with no autograded test cell (a free-text answer, a code answer graded by a person)
     has no test to judge: its status says NOTHING GRADED, never BITES, and it blocks nothing."""
-    import nbformat
-
-    def cell(kind, text, grade_id, **flags):
-        meta = {"grade": False, "grade_id": grade_id, "locked": False, "schema_version": 3, "solution": False, "task": False, **flags}
-        make = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
-        return make(text, metadata={"nbgrader": meta})
-
     folder = tmp_path / "course" / "source" / "ps1"
-    folder.mkdir(parents=True)
     by_hand = [cell("markdown", "Why?\n\nBecause.", "essay", solution=True, grade=True, points=2),
                cell("code", "plot = 'a plot'", "drawing", solution=True, grade=True, points=3)]
-    tested = [cell("code", "### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION", "answer", solution=True),
-              cell("code", "assert answer == 42", "test-answer", grade=True, locked=True, points=1)]
-    for name, cells in (("by_hand", by_hand), ("tested", tested)):
-        nbformat.write(nbformat.v4.new_notebook(cells=cells), str(folder / f"{name}.ipynb"))
+    for name, cells in (("by_hand", by_hand), ("tested", TESTED)):
+        write_notebook(folder / f"{name}.ipynb", cells)
     root = str(tmp_path / "course")
     code = main(["--root", root, "--no-mutants"])
     rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[2:]}
@@ -157,6 +168,24 @@ def test_a_notebook_graded_by_hand_only_is_nothing_graded_not_bites(capsys, tmp_
     assert rows["total"].endswith("1 of 2 NOTHING GRADED, 1 of 2 BITE")
     code, report = run_json(capsys, "--root", root, "--no-mutants")
     assert code == 0 and [m["bite"]["verdict"] for m in report["modules"]] == ["nothing graded", "bites"]
+
+
+def test_a_release_or_a_submission_is_one_bite007_pointing_to_its_source(capsys, tmp_path):
+    """A notebook nbgrader made (release/, a student's submitted/ or autograded/ copy) has a student's
+    code where the solutions were: run as a source, every graded cell would "fail on the solution".
+    Bite runs nothing there and names the source notebook to run instead."""
+    write_notebook(tmp_path / "source" / "ps1" / "quiz.ipynb", TESTED)
+    student = [TESTED[0].copy(), TESTED[1]]
+    student[0]["source"] = "# YOUR CODE HERE\nraise NotImplementedError()"
+    for copy in ("release/ps1/quiz.ipynb", "submitted/bob/ps1/quiz.ipynb", "autograded/bob/ps1/quiz.ipynb"):
+        write_notebook(tmp_path / copy, student)
+        code, report = run_json(capsys, str(tmp_path / copy), "--root", str(tmp_path), "--no-mutants")
+        (module,) = report["modules"]
+        (finding,) = module["findings"]
+        assert code == 1 and finding["code"] == "BITE007" and module["bite"]["graded"] == 0, copy
+        assert "not a course source" in finding["message"] and "run bite on its source, source/ps1/quiz.ipynb" in finding["message"]
+    code, report = run_json(capsys, str(tmp_path / "source/ps1/quiz.ipynb"), "--root", str(tmp_path), "--no-mutants")
+    assert code == 0 and report["modules"][0]["bite"]["verdict"] == "bites"
 
 
 @pytest.mark.xdist_group("limit-hang-hoard")  # seconds long: started early (conftest.py)
