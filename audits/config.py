@@ -63,6 +63,7 @@ NBGRADER_KEYS = {
     ("CourseDirectory", "ignore"): "copy_ignore",
     ("CourseDirectory", "include"): "copy_include",
     ("CourseDirectory", "max_file_size"): "max_file_kb",
+    ("CourseDirectory", "notebook_id"): "notebook_id",
 }
 NBGRADER_CONFIG = "nbgrader_config.py"
 PROFILES = ("tinytorch", "nbgrader")

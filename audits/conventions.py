@@ -72,6 +72,7 @@ class Conventions:
     copy_ignore: tuple[str, ...] = NBGRADER_COPY_IGNORE  # globs of files and folders an assignment's copy leaves out
     copy_include: tuple[str, ...] = NBGRADER_COPY_INCLUDE  # globs of the files it keeps
     max_file_kb: int = NBGRADER_MAX_FILE_KB  # larger files are left out (KB of 1000 bytes, as nbgrader counts)
+    notebook_id: str = "*"  # the glob an assignment notebook's name matches (CourseDirectory.notebook_id): nbgrader releases no other
     warnings: tuple[str, ...] = field(default=(), compare=False)  # what could not be read (non-literal nbgrader_config.py values)
 
     @cached_property

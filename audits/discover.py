@@ -36,6 +36,7 @@ same module exists; `[tool.audits] sources = [globs]` replaces all of this.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 from dataclasses import dataclass, field
@@ -323,10 +324,11 @@ def _source_folders(root: Path, base: str) -> list[Path]:
     return sorted(found, key=lambda folder: (folder.name != base, folder.name))
 
 
-def _notebook_candidates(root: Path, skipped: dict[Path, str], tests: frozenset[str] = frozenset()) -> list[_Candidate]:
+def _notebook_candidates(root: Path, skipped: dict[Path, str], tests: frozenset[str] = frozenset(), notebook_id: str = "*") -> list[_Candidate]:
     """nbgrader's `source/<assignment>/<name>.ipynb`: every notebook of an assignment is a module, in
     every source folder (`source (Fall2020)/` beside `source/`: its assignments keep the folder's name)
-    and at any depth (`source/Project/<topic>/<name>.ipynb`: the assignment is `Project/<topic>`)."""
+    and at any depth (`source/Project/<topic>/<name>.ipynb`: the assignment is `Project/<topic>`),
+    whose name matches the course's CourseDirectory.notebook_id (nbgrader releases no other)."""
     found = []
     for rank, layout in enumerate(LAYOUTS):
         if layout.kind != "notebooks":
@@ -342,6 +344,9 @@ def _notebook_candidates(root: Path, skipped: dict[Path, str], tests: frozenset[
                 match = FOLDER.match(folder.name)
                 assignment = prefix + folder.relative_to(base).as_posix()
                 for notebook in notebooks:
+                    if not fnmatch.fnmatchcase(notebook.stem, notebook_id):
+                        skipped[notebook] = f"not an assignment notebook: nbgrader_config.py's CourseDirectory.notebook_id ({notebook_id!r}) does not match its name"
+                        continue
                     number = int(match.group(1)) if match and len(notebooks) == 1 and not prefix and folder.parent == base else None
                     found.append(_Candidate(rank, assignment, notebook.stem, number, [notebook]))
     return found
@@ -458,10 +463,12 @@ def discover(root: Path | str = ".", config=None, walk: bool = True) -> Discover
         numbered, unnumbered = _glob_candidates(root, patterns)
     else:
         numbered, unnumbered = _folder_candidates(root)
-        notebooks = _notebook_candidates(root, skipped, tests)
+        notebook_id = config.conventions.notebook_id if config is not None else "*"
+        notebooks = _notebook_candidates(root, skipped, tests, notebook_id)
         numbered += [c for c in notebooks if c.number is not None]
         unnumbered += [c for c in notebooks if c.number is None]
-        if not numbered and not unnumbered and walk:
+        unreleased = any(why.startswith("not an assignment notebook") for why in skipped.values())
+        if not numbered and not unnumbered and not unreleased and walk:
             numbered, unnumbered = _loose_candidates(root, tests)  # a course without source/ or modules/
     ignored = _GitIgnore(root)
     generated: list[Path] = []

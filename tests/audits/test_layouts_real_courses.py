@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from audits.__main__ import main as audits_main
+from audits.auditor import Auditor
 from audits.discover import discover
 
 FIXTURES = Path(__file__).resolve().parent / "layouts"
@@ -90,6 +91,22 @@ def test_a_lone_unnumbered_notebook_needs_no_course_order(tmp_path, capsys):
     (tmp_path / "source" / "ps2").mkdir()
     (tmp_path / "source" / "ps2" / "ps2.ipynb").write_text(notebook, encoding="utf-8")
     assert "carry no numbers" in discover(tmp_path).order_note and lay002() == ["LAY002", "LAY002"]
+
+
+def test_notebooks_the_courses_notebook_id_does_not_match_are_skipped(tmp_path):
+    """nbgrader releases only the notebooks whose name matches CourseDirectory.notebook_id (nbgrader-
+    feedback's example course: "[!_]*", so `_data_generation.ipynb` beside an assignment is a helper)."""
+    notebook = '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+    for name in ("ps1/ps1.ipynb", "ps1/_data_generation.ipynb", "ps2/ps2.ipynb"):
+        (tmp_path / "source" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "source" / name).write_text(notebook, encoding="utf-8")
+    assert [ref.key for ref in Auditor(tmp_path).refs] == ["ps1/_data_generation", "ps1/ps1", "ps2"]
+    (tmp_path / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.notebook_id = "[!_]*"\n', encoding="utf-8")
+    auditor = Auditor(tmp_path)
+    assert [ref.key for ref in auditor.refs] == ["ps1", "ps2"]
+    assert auditor.index.discovery.skipped == [
+        ("source/ps1/_data_generation.ipynb", "not an assignment notebook: nbgrader_config.py's CourseDirectory.notebook_id ('[!_]*') does not match its name"),
+    ]
 
 
 def test_second_candidates_and_stale_copies_are_listed_and_a_file_named_unlike_its_folder_is_audited():
