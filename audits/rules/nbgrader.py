@@ -305,18 +305,63 @@ def _schema_fix(module, cell: Cell, taken: set[str]) -> Optional[Fix]:
     return _marker_fix(cell, complete, "rewrites existing values to valid ones; only a person may change an existing value", Safety.UNSAFE)
 
 
+def _older_schema(meta: dict) -> Optional[int]:
+    """The schema version of metadata an older nbgrader wrote (0 when it names none, as nbgrader reads it), else None."""
+    version = meta.get("schema_version", 0)
+    return version if isinstance(version, int) and not isinstance(version, bool) and 0 <= version < 3 else None
+
+
+def _upgraded(meta: dict, kind: Optional[str]) -> Optional[dict]:
+    """The metadata `nbgrader update` makes of an older schema's (nbgrader.nbgraderformat v1-v3 upgrades),
+    {} when it drops it (no flag set: not an nbgrader cell), None when the upgrade itself fails."""
+    meta = dict(meta)
+    if meta.get("schema_version", 0) == 0:  # v0 -> v1: flags default to false, points to a float
+        for flag in ("grade", "solution", "locked"):
+            meta.setdefault(flag, False)
+        if not (meta["grade"] or meta["solution"] or meta["locked"]):
+            return {}
+        if not meta["grade"]:
+            meta.pop("points", None)
+        else:
+            try:
+                meta["points"] = max(0.0, float(meta["points"])) if meta.get("points", "") != "" else 0.0
+            except (TypeError, ValueError, OverflowError):
+                return None
+        meta["schema_version"] = 1
+    if meta["schema_version"] == 1 and "checksum" in meta and "cell_type" not in meta:  # v1 -> v2
+        meta["cell_type"] = kind
+    meta["schema_version"] = 3
+    return {key: value for key, value in meta.items() if key in V3_KEYS}  # the upgrade drops unknown keys
+
+
 def check_schema(module, index):
     taken = _grade_ids(module)
+    outdated: list[tuple[Cell, int]] = []  # cells of an older nbgrader's schema that `nbgrader update` makes valid
     for cell in module.cells:
         if not isinstance(cell.nbgrader, dict):
             continue
         problems = schema_problems(cell.nbgrader, cell.kind)
-        if problems:
-            suggestion = suggested_marker(cell, complete_metadata(module, cell)) if cell.is_code else "Complete the metadata: " + "; ".join(problems) + "."
-            yield finding(
-                NB003, module, cell.start, "nbgrader metadata is not valid v3: " + "; ".join(problems) + ".",
-                suggestion=suggestion, fix=_schema_fix(module, cell, taken) if cell.is_code else None,
-            )  # fmt: skip
+        if not problems:
+            continue
+        older = _older_schema(cell.nbgrader)
+        upgraded = _upgraded(cell.nbgrader, cell.kind) if older is not None and module.notebook is not None else None
+        if upgraded is not None and not (upgraded and schema_problems(upgraded, cell.kind)):
+            outdated.append((cell, older))
+            continue
+        suggestion = suggested_marker(cell, complete_metadata(module, cell)) if cell.is_code else "Complete the metadata: " + "; ".join(problems) + "."
+        yield finding(
+            NB003, module, cell.start, "nbgrader metadata is not valid v3: " + "; ".join(problems) + ".",
+            suggestion=suggestion, fix=_schema_fix(module, cell, taken) if cell.is_code else None,
+        )  # fmt: skip
+    if outdated:  # one finding for the notebook: one command upgrades every cell
+        versions = " and ".join(str(version) for version in sorted({version for _, version in outdated}))
+        cells = f"{len(outdated)} cells carry" if len(outdated) > 1 else "this cell carries"
+        yield finding(
+            NB003, module, outdated[0][0].start,
+            f"{cells} nbgrader metadata of schema version {versions}, an older nbgrader's: nbgrader 0.9 refuses to release "
+            "the notebook ('Outdated schema version') until it is upgraded.",
+            suggestion=f"Run `nbgrader update {module.display_path}`: it upgrades every cell's metadata to schema version 3 in place.",
+        )  # fmt: skip
 
 
 # -- NB004: duplicate grade_id -----------------------------------------------------------
@@ -638,13 +683,15 @@ required; `task` is an optional boolean; `grade_id` ([A-Za-z0-9_-], not empty) i
 when grade, locked or solution is true; `points` (a number >= 0) when grade is true;
 `checksum` and `cell_type` have their schema's form; no other key; a task cell is a markdown
 cell, and a graded markdown cell is also a solution cell. The message names each key that is
-missing or wrong.
+missing or wrong. A notebook written by an older nbgrader (schema version 0, 1 or 2) whose
+cells `nbgrader update` makes valid gets one finding saying so instead of one per cell.
 Why it matters: nbgrader rejects such a notebook (`nbgrader validate`, `generate_assignment`)
 or misreads the cell.
 Example: `{"grade": true, "grade_id": "test x"}`: locked, solution, schema_version and points
 are missing and the id has a space.
 How to fix: the suggestion gives the complete metadata line for the cell; `--fix` adds missing
-keys (existing values are a person's decision).""", check_schema, 3)
+keys (existing values are a person's decision); for an older nbgrader's notebook, run
+`nbgrader update` on it.""", check_schema, 3)
 
 NB004 = _rule("NB004", "duplicate grade_id", """\
 What it does: finds two cells (code or markdown) that share a grade_id; the finding names the

@@ -6,6 +6,7 @@ import importlib.util
 import json
 import sys
 import types
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -223,3 +224,48 @@ def test_nb003_agrees_with_nbgrader_own_validator(meta, kind):
     except Exception:  # ValidationError, SchemaMismatchError, or a TypeError on a non-integer schema_version
         accepted = False
     assert (schema_problems(meta, kind) == []) == accepted, schema_problems(meta, kind)
+
+
+OLD_META = st.fixed_dictionaries(
+    {},
+    optional={"schema_version": st.sampled_from([0, 1, 2]), "grade": st.booleans(), "solution": st.booleans(), "locked": st.booleans(),
+              "task": st.booleans(), "grade_id": st.sampled_from(["t", "", "a b"]), "points": st.sampled_from([1, "2", "", -1, "abc", None, 2.5]),
+              "checksum": st.just("x" * 32), "cell_type": st.sampled_from(["code", "markdown"]), "extra": st.just(1)},
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(OLD_META, st.sampled_from(["code", "markdown"]))
+def test_the_upgrade_nb003_expects_is_nbgrader_updates(meta, kind):
+    """NB003 tells an older nbgrader's notebook to run `nbgrader update` only when that makes it valid: its
+    model of the upgrade (v0 -> v1 -> v2 -> v3) gives what nbgrader's own upgrade gives, or fails where it fails."""
+    import nbformat
+
+    from audits.rules.nbgrader import _upgraded
+
+    cell = (nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell)("x = 1")
+    cell.metadata["nbgrader"] = dict(meta)
+    try:
+        theirs = dict(nbgrader_validator()().upgrade_cell_metadata(cell).metadata.get("nbgrader", {}))
+    except (ValueError, TypeError):  # float("abc"), float(None): `nbgrader update` stops
+        theirs = None
+    assert _upgraded(meta, kind) == theirs
+
+
+def test_an_older_nbgraders_notebook_is_one_finding_saying_nbgrader_update(tmp_path):
+    """nbgrader's own old-schema test notebooks (test-v0, v1, v2): one NB003 for the notebook, naming
+    `nbgrader update`, not one per cell listing keys. test-v0-invalid has a cell no upgrade makes
+    valid (no grade_id): that cell keeps its own finding."""
+    import shutil
+
+    from audits.parse import parse_file
+
+    files = Path(importlib.util.find_spec("nbgrader").origin).parent / "tests" / "apps" / "files"
+    for name, cells in (("test-v0", 17), ("test-v1", 9), ("test-v2", 9), ("test-v0-invalid", 16)):
+        path = Path(shutil.copy(files / f"{name}.ipynb", tmp_path / f"{name}.ipynb"))
+        findings = [f for f in audit_source(parse_file(path), None) if f.code == "NB003"]
+        upgrade = [f for f in findings if "nbgrader update" in f.suggestion]
+        assert len(upgrade) == 1 and upgrade[0].message.startswith(f"{cells} cells carry nbgrader metadata of schema version"), name
+        others = [f.message for f in findings if f not in upgrade]
+        assert others == (["nbgrader metadata is not valid v3: schema_version is missing; locked is missing; grade_id is missing "
+                           "(required when grade or solution is true)."] if name == "test-v0-invalid" else []), name
