@@ -76,8 +76,26 @@ def table(audits: list[Audit], unreadable: Sequence[module.Unreadable] = (), ski
     )
     if skipped:
         rows.append(f"skipped ({len(skipped)} file{'s' if len(skipped) != 1 else ''} not audited):")
-        rows += [f"  {path}: {reason}" for path, reason in skipped]
+        rows += skipped_lines(skipped)
     return "\n".join(rows) + "\n"
+
+
+GROUPED = 5  # this many files or more of one top folder skipped for one reason are one line (a grader's submitted/ holds thousands)
+
+
+def skipped_lines(skipped: Sequence[tuple[str, str]]) -> list[str]:
+    """The skipped files, one line each, except that the files of one top folder skipped for one reason
+    (students' submissions) are one line when there are GROUPED or more. JSON lists every file."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for path, reason in skipped:
+        groups.setdefault((path.split("/", 1)[0] if "/" in path else path, reason), []).append(path)
+    lines = []
+    for (top, reason), paths in groups.items():
+        if len(paths) >= GROUPED:
+            lines.append(f"  {top}/ ({len(paths)} files): {reason}")
+        else:
+            lines += [f"  {path}: {reason}" for path in paths]
+    return lines
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m audits") -> int:

@@ -68,6 +68,24 @@ def test_each_nbgrader_folder_beside_source_is_skipped_with_what_it_holds(tmp_pa
     }
 
 
+def test_a_graders_course_lists_its_students_submissions_as_one_line_per_folder(tmp_path, capsys):
+    """A course directory on a grader's machine holds every student's copy: the table says how many
+    files of each nbgrader folder it skipped, in one line (five or more), and JSON still lists each."""
+    notebook = '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+    paths = ["source/ps1/ps1.ipynb", "release/ps1/ps1.ipynb", *(f"submitted/student{n}/ps1/ps1.ipynb" for n in range(6))]
+    for path in paths:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(notebook, encoding="utf-8")
+    assert audits_main(["--root", str(tmp_path)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[table.index("skipped (7 files not audited):") + 1:] == [
+        "  release/ps1/ps1.ipynb: nbgrader output (release/ is made from source/ by generate_assignment)",
+        "  submitted/ (6 files): a student's submission (submitted/ holds what students hand in)",
+    ]
+    assert audits_main(["--root", str(tmp_path), "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["skipped"]) == 7
+
+
 def test_a_lone_unnumbered_notebook_needs_no_course_order(tmp_path, capsys):
     """One notebook (an nbgrader course of one assignment, or a notebook audited on its own) has nothing
     to be ordered against: no LAY002 asking for `[tool.audits] modules = [...]`. A second one does.
