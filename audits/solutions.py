@@ -6,7 +6,6 @@
     stubbed_source(cell, regions)   the cell with only these regions stubbed (for knockouts)
     release_refusal(module)         why generate_assignment would refuse the module, or None
     stub_refusal(module)            ... for want of a code stub in the notebook's kernel language
-    autotest_line(module)           the first `### AUTOTEST` line (nbgrader generates those tests)
     graded_cells(module)            the autograded test cells
     is_solution_cell(cell) / is_locked(cell) / is_graded(cell) / is_manually_graded(cell)
 
@@ -207,16 +206,6 @@ def autograded_source(cell: Cell, keep_lines: bool = False, conventions: Convent
     """The student's cell as `nbgrader autograde` runs it: a locked cell (a graded test, a read-only
     cell) restored from the source, hidden tests included; any other cell as released."""
     return cell.source if is_locked_in_release(cell) else student_source(cell, keep_lines, conventions)
-
-
-def autotest_line(module: ModuleSource) -> int | None:
-    """The first `### AUTOTEST` line: nbgrader 0.9 writes those tests at release time by running
-    the solution in a kernel (InstantiateTests), which bite does not do."""
-    for cell in module.code_cells():
-        for number, text in cell.lines():
-            if AUTOTEST in text and text.strip().startswith("#"):
-                return number
-    return None
 
 
 def _marker_problem(cell: Cell, begin: str, end: str) -> tuple[int, str] | None:

@@ -67,8 +67,22 @@ def build_course(notebooks: list[tuple[str, Path]], course: Path) -> dict[str, s
         for other in path.parent.iterdir():
             if other.is_file() and other.suffix != ".ipynb" and other.name not in SKIPPED_FILES and other.stat().st_size < 1_000_000:
                 shutil.copy(other, folder / other.name)
+        guide = _user_guide_autotests(path)
+        if guide is not None and not (folder / "autotests.yml").exists():  # its course keeps autotests.yml in the root
+            shutil.copy(guide, folder / "autotests.yml")
         keys[f"{assignment}/{path.name}"] = label
     return keys
+
+
+def _user_guide_autotests(path: Path) -> Path | None:
+    """The autotests.yml of the course an AUTOTEST notebook of nbgrader's user guide belongs to (`nbgrader
+    quickstart --autotest` puts it in the course root), else None."""
+    if b"### AUTOTEST" not in path.read_bytes():
+        return None
+    for folder in path.parents:
+        if folder.name == "user_guide" and (folder / "autotests.yml").is_file():
+            return folder / "autotests.yml"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,8 +136,7 @@ def cause(difference, ours: dict, theirs: dict) -> str:
     """A short account of one disagreement: which side says what, and the error involved."""
     if difference.version == "release":
         if difference.theirs:
-            why = "uses ### AUTOTEST (BITE007: bite does not generate those tests)" if "AUTOTEST" in ours.get("why", "") else ours.get("why", "")
-            return f"nbgrader releases it, bite refuses it: {why}"
+            return f"nbgrader releases it, bite refuses it: {ours.get('why', '')[:120]}"
         return "nbgrader refuses it, bite releases it"
     if difference.cell == -1:
         return f"{difference.version}: nbgrader's autograde failed on the notebook"

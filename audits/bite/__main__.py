@@ -119,7 +119,7 @@ def run_module(auditor: Auditor, module: ModuleSource, limits: Limits, mutants: 
     module.profile = auditor.profile_of(module)  # every report names it, as the static audit's do
     module.conventions = auditor.conventions_of(module)  # the course's delimiters and stub (audits.conventions)
     copy = nbgrader_copy(auditor.root, module.path) if module.ref is None else None
-    plan = make_plan(module, mutants=mutants, per_region=per_region) if copy is None else copy_plan(module, auditor.root, *copy)
+    plan = make_plan(module, mutants=mutants, per_region=per_region, root=auditor.root) if copy is None else copy_plan(module, auditor.root, *copy)
     run = run_plan(plan, auditor.root, limits) if plan.blocked is None else Run()
     return module, plan, run
 

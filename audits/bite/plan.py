@@ -3,21 +3,23 @@ each knockout (one region stubbed, every other region solved).
 
 Stubs keep the region's line count (blank lines pad them), so every line the worker
 reports is the line in the source file. A module nbgrader would not release (its
-generate_assignment refuses it) or that bite cannot run as nbgrader would (`### AUTOTEST`, a
-kernel in another language than Python) gets a plan that runs nothing and says why (`Plan.blocked`).
+generate_assignment refuses it) or that bite cannot run as nbgrader would (a kernel in another
+language than Python) gets a plan that runs nothing and says why (`Plan.blocked`). A notebook with
+`### AUTOTEST` lines carries what the worker needs to write their tests (`Plan.autotest`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from audits.bite.autotest import autotest_spec
 from audits.bite.mutants import Mutant
 from audits.bite.mutation import choose
 from audits.model import Cell, ModuleSource
 from audits.solutions import (
     Region,
     autograded_source,
-    autotest_line,
     cell_regions,
     is_graded,
     is_manually_graded,
@@ -34,6 +36,7 @@ class Plan:
     regions: list[list[Region]]  # per cell, the regions knocked out one at a time (none in manually graded cells)
     blocked: tuple[int, str] | None = None  # (line, why) when nothing can be run as nbgrader would
     mutants: list[list[Mutant]] = field(default_factory=list)  # per cell, the mutants run ("mutant:<cell>:<n>")
+    autotest: dict | None = None  # nbgrader's AUTOTEST lines, rendered for the worker to finish (audits/bite/autotest.py)
 
     @property
     def all_regions(self) -> list[tuple[int, int, Region]]:
@@ -73,12 +76,14 @@ class Plan:
                 "knockouts": [stubbed_source(cell, [region], True, conventions) for region in regions],
                 "mutants": [{"source": m.source, "region": spans.index((m.region.first, m.region.last)), "first": m.line, "last": m.last} for m in mutants],
             })  # fmt: skip
-        return {"path": str(self.module.path), "root": root, "cwd": cwd, "cells": cells, "first_change": self.first_change, **limits}
+        job = {"path": str(self.module.path), "root": root, "cwd": cwd, "cells": cells, "first_change": self.first_change, **limits}
+        return {**job, "autotest": self.autotest} if self.autotest else job
 
 
-def make_plan(module: ModuleSource, mutants: bool = True, per_region: int | None = None) -> Plan:
+def make_plan(module: ModuleSource, mutants: bool = True, per_region: int | None = None, root: Path | str | None = None) -> Plan:
     """The plan of one module; with `mutants`, at most `per_region` mutants of each region (all with None;
-    a sample leaves out the lines marked equivalent, see mutation.choose)."""
+    a sample leaves out the lines marked equivalent, see mutation.choose). `root`, the course root, is
+    where nbgrader looks for autotests.yml when the notebook's folder has none."""
     refusal = schema_refusal(module) or release_refusal(module)
     if refusal is not None:
         line, why = refusal
@@ -88,14 +93,13 @@ def make_plan(module: ModuleSource, mutants: bool = True, per_region: int | None
         why = (f"its code is {module.language} (the notebook's kernel language), not Python: nbgrader grades it in a "
                f"{module.language} kernel, and bite runs cells only in IPython")  # fmt: skip
         return Plan(module, [], [], (graded_work[0].start, why) if graded_work else None)
-    autotest = autotest_line(module)
-    if autotest is not None:
-        why = ("it uses `### AUTOTEST`, whose tests nbgrader 0.9 writes at release time by running the solution "
-               "in a kernel; bite does not generate them, so it cannot grade this notebook as nbgrader would")  # fmt: skip
-        return Plan(module, [], [], (autotest, why))
     cells = [cell for cell in module.code_cells() if cell.source.strip()]
+    autotest, refusal = autotest_spec(module, cells, root)  # nbgrader's `### AUTOTEST` lines: the tests it writes for them
+    if refusal is not None:
+        return Plan(module, [], [], refusal)
     regions = [cell_regions(cell, module.conventions) if is_solution_cell(cell) and not is_manually_graded(cell) else [] for cell in cells]
-    return Plan(module, cells, regions, mutants=choose(regions, per_region, _equivalent_lines(module) if per_region else frozenset()) if mutants else [])
+    chosen = choose(regions, per_region, _equivalent_lines(module) if per_region else frozenset()) if mutants else []
+    return Plan(module, cells, regions, mutants=chosen, autotest=autotest)
 
 
 def schema_refusal(module: ModuleSource) -> tuple[int, str] | None:

@@ -118,6 +118,7 @@ class Run:
     last_start: dict[str, int] = field(default_factory=dict)  # variant -> cell it was running last
     latest: tuple[str, int] | None = None  # (variant, cell) of the last "start" event of all
     stopped: str | None = None  # why the run ended before every variant finished
+    refused: tuple[int, str] | None = None  # (cell, why): a cell failed while the AUTOTEST tests were written (no release)
     seconds: float = 0.0
     cells: int | None = None  # how many cells the plan has (None: not checked)
 
@@ -137,6 +138,8 @@ class Run:
             self.done.add(variant)
         elif kind == "skipped":
             self.skipped.add(variant)
+        elif kind == "refused":
+            self.refused = (int(event["cell"]), " ".join(str(event.get("message", "")).split())[:300])
         elif kind == "error":
             self.stopped = "the bite worker failed: " + " ".join(str(event.get("message", "")).split())[-300:]
         elif kind == "result":
@@ -150,6 +153,12 @@ class Run:
         """Raise Tampered unless the event is the worker's next possible one (see the class docstring)."""
         if variant in self.done or variant in self.skipped:
             raise Tampered(f"a {kind!r} event of the {variant} version after it finished")
+        if kind == "refused":  # only before anything ran, from the solution walk, about one of its cells
+            if variant != "solution" or self.last_start or self.refused is not None or not 0 <= int(event["cell"]) < (self.cells or 1 << 30):
+                raise Tampered("a refusal after the run began")
+            return
+        if self.refused is not None:
+            raise Tampered(f"a {kind!r} event after the notebook was refused")
         if kind == "skipped":
             if not variant.startswith("mutant:") or variant in self.last_start or variant.split(":")[1] != str(self.last_start.get("solution", -1) + 1):
                 raise Tampered(f"the {variant} version skipped where it cannot be")
@@ -263,7 +272,7 @@ def run_plan(plan: Plan, root: Path | str, limits: Limits = Limits()) -> Run:
                 _collect(process, run, limits)
             finally:
                 _kill_group(process)
-            if run.stopped is None and "solution" not in run.done:
+            if run.stopped is None and run.refused is None and "solution" not in run.done:
                 errors.seek(0)
                 tail = errors.read().decode(errors="replace").strip().splitlines()[-1:]
                 run.stopped = f"the bite worker exited with code {process.returncode}" + (f": {tail[0]}" if tail else "")

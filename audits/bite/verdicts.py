@@ -110,22 +110,23 @@ method body.""")
 BITE007 = _rule("BITE007", "bite cannot run the notebook as nbgrader would", Severity.HIGH, """\
 What it does: reports, instead of any verdict, a notebook that nbgrader's `generate_assignment`
 refuses (solution markers nested, unclosed or outside a solution cell; metadata its validator
-rejects; a grade_id used twice; hidden tests outside a graded cell), one that uses
-`### AUTOTEST`, whose tests nbgrader writes at release time by running the solution, one
-whose kernel runs another language than Python (an R or Julia notebook: its kernelspec's
+rejects; a grade_id used twice; hidden tests outside a graded cell; `### AUTOTEST` lines it
+cannot write tests for: no autotests.yml, a template it cannot use, an AUTOTEST line outside a
+graded cell, or a cell that fails while it runs the solution to compute the expected values),
+one whose kernel runs another language than Python (an R or Julia notebook: its kernelspec's
 language), which nbgrader grades in that kernel and bite, which runs cells in IPython, cannot,
 or a notebook nbgrader made (in release/, or a student's copy in submitted/ or autograded/,
 beside the course's source/), whose solution regions hold a student's code or the stubs.
 
 Why it matters: nbgrader will not release the first, so there is no student version to grade;
-for the others, verdicts without the generated tests, from the wrong interpreter or against a
-student's answers instead of the solutions would be wrong.
+for the others, verdicts from the wrong interpreter or against a student's answers instead of
+the solutions would be wrong.
 
 Example: a graded test cell without `points`: nbgrader's validator stops the release.
 
-How to fix: fix what the message names (the static audit's NB rules show the same); for
-`### AUTOTEST` and other languages, check the tests with nbgrader itself; for nbgrader's
-copies, run bite on the source notebook the message names.""", any_language=True)
+How to fix: fix what the message names (the static audit's NB rules show the same); for other
+languages, check the tests with nbgrader itself; for nbgrader's copies, run bite on the source
+notebook the message names.""", any_language=True)
 
 BITE008 = _rule("BITE008", "cell needs what this machine lacks", Severity.HIGH, """\
 What it does: reports a cell that fails on the solution version because a package cannot be
@@ -279,6 +280,11 @@ def findings(plan: Plan, run: Run) -> list[Finding]:
     if plan.blocked is not None:
         line, why = plan.blocked
         return [_finding(BITE007, plan, line, f"{why}; bite ran nothing and gives no verdicts.")]
+    if run.refused is not None:
+        position, why = run.refused
+        cell = plan.cells[position]
+        return [_finding(BITE007, plan, cell.start, f"nbgrader's generate_assignment stops on it: `{cell_id(cell)}` {why} while nbgrader "
+                         "ran the solution to write the tests of its `### AUTOTEST` lines; bite gives no verdicts.")]  # fmt: skip
     # What the machine lacks -> the cells failing on the solution for it (the first is reported), then
     # its consequences (inherited_cause): later cells failing for what such a failed cell left unbound.
     causes: dict[str, list[int]] = {}
@@ -340,6 +346,8 @@ def findings(plan: Plan, run: Run) -> list[Finding]:
 
 
 def summarize(plan: Plan, run: Run) -> Summary:
+    if run.refused is not None:  # no release, nothing graded: as a blocked plan
+        return Summary(0, 0, 0, 0, 0, run.seconds, run.stopped)
     graded = plan.graded()
     solution_passed = sum(1 for p in graded if run.solution.get(p) is not None and run.solution[p].passed)
     student_failed = sum(1 for p in graded if (o := student_outcome(plan, run, p)) is not None and not o.passed)

@@ -22,6 +22,10 @@ size, no core files; per cell a wall-clock alarm and a CPU-time soft limit, both
 CellTimeout in the cell. A child that still runs `grace` seconds past its cell's limit
 (it swallowed the exception, or is stuck in C code) is killed, and the cell is reported.
 
+nbgrader's `### AUTOTEST` lines (job["autotest"], rendered by audits/bite/autotest.py): before
+the walk, a fork runs the solution as nbgrader's release does and writes their tests, with the
+values the solution printed (Worker.generate); every version then runs those tests.
+
 Mutants (a region's code with one student mistake, audits/bite/mutants.py) fork like knockouts,
 after them, and stop at their first failing graded cell too; each cell of a mutant has its own
 time limit (`mutant_timeout`: a mistake may loop forever). A mutant whose region's knockout no
@@ -35,6 +39,7 @@ Events (every one has "variant": "solution" | "student" | "knockout:<cell>:<regi
     {"event": "result", "cell": i, "status": s, ...}    s: pass | fail | timeout | memory | killed
     {"event": "done"}                                   the variant finished (or stopped early)
     {"event": "skipped"}                                a mutant not run (its region's knockout was not caught)
+    {"event": "refused", "cell": i, "message": "..."}    a cell failed while the AUTOTEST tests were written (first and last)
     {"event": "error", "message": "..."}                the worker itself failed
 """
 
@@ -567,7 +572,111 @@ class Worker:
                 else:
                     compiler(ast.Module([statement], []), compiler.path, "exec")
 
+    # -- nbgrader's AUTOTEST lines ----------------------------------------------------
+
+    def generate(self, spec):
+        """Write the tests of the `### AUTOTEST` lines as nbgrader's InstantiateTests does at release time
+        (audits/bite/autotest.py rendered everything but the values): in a fork, before the solution walk,
+        run every cell of the solution in order, stopping at each such line to run its expressions' type
+        and tests and to put each printed value into its check. The graded cells then run those checks in
+        every version. Returns False when a cell fails there (nbgrader's release stops): reported as "refused"."""
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: run the solution as the release's kernel does, send back the cells it wrote
+            code = 0
+            try:
+                os.close(read_end)
+                data = json.dumps(self._generated(spec)).encode("utf-8")
+                while data:
+                    data = data[os.write(write_end, data):]
+            except BaseException:  # noqa: BLE001 - the child must reach os._exit, whatever happened
+                code = 3
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        chunks = []
+        while chunk := os.read(read_end, 65536):
+            chunks.append(chunk)
+        os.close(read_end)
+        os.waitpid(pid, 0)
+        try:
+            result = json.loads(b"".join(chunks))
+        except ValueError:
+            result = {"refused": [0, "stopped without writing the tests (killed, or out of memory)"]}
+        if "refused" in result:
+            cell, message = result["refused"]
+            self.emit("refused", cell=cell, message=message)
+            return False
+        for index, source in result["generated"].items():
+            cell = self.cells[int(index)]
+            if not cell["knockouts"]:  # a graded test cell: the same checks in the solution and every other version
+                cell["solution"] = cell["student"] = source
+        return True
+
+    def _generated(self, spec):
+        """{"generated": {cell: its source with the tests written}} or {"refused": [cell, why]}."""
+        from IPython.core.formatters import PlainTextFormatter
+
+        printed = PlainTextFormatter()  # what a kernel's execute_result carries as text/plain
+        setup, success, placeholder = spec.get("setup"), spec.get("success"), spec["value"]
+        generated = {}
+
+        def kernel(code, index, value=False):
+            self.current = index
+            os.write(self.out_fd, json.dumps({"event": "running", "variant": "solution", "cell": index}).encode("utf-8") + b"\n")
+            self._arm()
+            try:
+                result = self.shell.run_cell(code, store_history=True)
+            finally:
+                self._disarm()
+            error = result.error_before_exec or result.error_in_exec
+            if isinstance(error, CellTimeout):
+                raise error
+            if error is not None:
+                text = " ".join(str(error).split())
+                raise _Refused(index, f"raised {type(error).__name__}" + (f": {text}"[:300] if text else ""))
+            if value:
+                return None if result.result is None else printed(result.result).strip('"').strip("'")  # nbgrader's python sanitizer
+            return None
+
+        try:
+            for index, cell in enumerate(self.cells):
+                points = {point["line"]: point for point in spec["cells"].get(str(index), ())}
+                chunk, lines, set_up = [], [], False
+                for number, line in enumerate(cell["solution"].split("\n")):
+                    point = points.get(number)
+                    if point is None:
+                        lines.append(line)
+                        chunk.append(line)
+                        continue
+                    kernel("\n".join(chunk), index)
+                    chunk, pieces = [], []
+                    if setup is not None and not set_up:
+                        pieces.append(setup)
+                        set_up = True
+                        kernel(setup, index)
+                    for snippet in point["snippets"]:
+                        kind = kernel(snippet["dispatch"], index, value=True)
+                        for code, check in snippet["types"].get(kind, snippet["types"]["default"]):
+                            shown = kernel(code, index, value=True)
+                            pieces.append(check.replace(placeholder, "None" if shown is None else shown))
+                    lines.append(_one_line(pieces))
+                if points and success is not None:
+                    lines.append(success)
+                    chunk.append(success)
+                if chunk:
+                    kernel("\n".join(chunk), index)
+                if points:
+                    generated[str(index)] = "\n".join(lines)
+        except _Refused as refusal:
+            return {"refused": [refusal.cell, refusal.why]}
+        except CellTimeout as error:
+            return {"refused": [self.current or 0, f"ran past the {'CPU-time' if str(error) == 'cpu' else 'wall-clock'} limit of {self.timeout:g} s"]}
+        return {"generated": generated}
+
     def run(self):
+        if self.job.get("autotest") and not self.generate(self.job["autotest"]):
+            return  # nbgrader would not release the notebook: nothing to grade
         self.warm()
         # Everything made so far (IPython, the shell, the prepared cells) lives as long as the process. Frozen,
         # the collector never walks it again, here or in a fork (where walking it would copy its pages too);
@@ -593,6 +702,27 @@ class Worker:
                 self.fork(variant, index, sources, stop_when_caught=True, watch=(mutant["first"], mutant["last"]))
             self.report(index, *self.run_cell(index, cell["solution"]))
         self.emit("done")
+
+
+class _Refused(Exception):
+    """A cell failed while the AUTOTEST tests were written: nbgrader's release would stop there."""
+
+    def __init__(self, cell, why):
+        super().__init__(why)
+        self.cell, self.why = cell, why
+
+
+def _one_line(pieces):
+    """The code written for one AUTOTEST line, on that one line when it can be (`a; b`), so that every
+    later line of the cell keeps its number; on several lines when one piece spans lines or is compound."""
+    joined = "; ".join(pieces)
+    if "\n" not in joined:
+        try:
+            compile(joined, "<autotest>", "exec", ast.PyCF_ONLY_AST)
+            return joined
+        except SyntaxError:
+            pass
+    return "\n".join(pieces)
 
 
 def _start(statement):

@@ -1,11 +1,12 @@
 """Bite agrees with nbgrader itself, which runs here (the slow part): `generate_assignment` on every
 module of ours, the bite fixtures and the odd shapes nbgrader allows, whose releases must equal our
-student versions cell by cell; and on the notebook course tests/audits/bite_courses/nbcourse, then
+student versions cell by cell; and on the notebook course tests/audits/bite_courses/nbcourse (with
+nbgrader's own `### AUTOTEST` example as assignment ps5), then
 `autograde` of its source (Jupyter running the solution) and of its release (the student version,
 locked cells and hidden tests restored): bite's per-cell verdicts (raised or not, on each version)
 must equal nbgrader's, and a notebook nbgrader refuses to release, bite refuses to judge.
 
-Both tests read one nbgrader run (`nbgrader`, module-scoped; the tests share an xdist group, so one
+The tests read one nbgrader run (`nbgrader`, module-scoped; the tests share an xdist group, so one
 worker makes it): one course holds our modules as the assignment "modules" beside nbcourse's
 assignments, and one process imports nbgrader (about a second of CPU) instead of two. Our modules
 are only released, never graded: they are released as `nbgrader generate_assignment --no-db` does
@@ -53,6 +54,25 @@ def student_versions_equal_releases(sources: dict, released: dict) -> None:
         assert any(student_source(cell) != cell.source for cell in module.code_cells()), name  # real stubs compared
 
 
+def with_autotest_assignments(course: Path) -> None:
+    """Assignment ps5: nbgrader's own `### AUTOTEST` example (its user guide's ps1_autotest/problem1, with
+    the guide's autotests.yml beside it); ps6: a copy whose AUTOTEST expression fails on the solution
+    (nbgrader's release stops while it writes the tests)."""
+    import importlib.util
+
+    import nbformat
+
+    guide = Path(importlib.util.find_spec("nbgrader").origin).parent / "docs" / "source" / "user_guide"
+    for assignment in ("ps5", "ps6"):
+        (course / "source" / assignment).mkdir()
+        shutil.copy(guide / "autotests.yml", course / "source" / assignment / "autotests.yml")
+    shutil.copy(guide / "source" / "ps1_autotest" / "problem1.ipynb", course / "source" / "ps5" / "problem1.ipynb")
+    broken = nbformat.read(str(course / "source" / "ps5" / "problem1.ipynb"), as_version=4)
+    graded = next(cell for cell in broken.cells if "### AUTOTEST" in cell.source)
+    graded.source = graded.source.replace("### AUTOTEST", "### AUTOTEST no_such_name;", 1)
+    nbformat.write(broken, str(course / "source" / "ps6" / "problem1.ipynb"))
+
+
 def with_julia_assignment(course: Path) -> None:
     """Assignment ps4 of the course: a notebook whose kernelspec says julia, which nbgrader's default
     code stubs do not cover (tests/audits/layouts/kernel_languages holds it)."""
@@ -70,6 +90,7 @@ def nbgrader(tmp_path_factory):
     course = scratch / "course"
     shutil.copytree(NBCOURSE, course)
     with_julia_assignment(course)
+    with_autotest_assignments(course)
     (course / "source" / "modules").mkdir()
     sources = {ref.folder: parse_file(ref.path) for ref in find_modules(CHECKOUT)}
     assert len(sources) == 20
@@ -81,7 +102,7 @@ def nbgrader(tmp_path_factory):
 
     for name, module in sources.items():
         jupytext.write(jupytext.reads(module.text, fmt="py:percent"), course / "source" / "modules" / f"{name}.ipynb")
-    return sources, nbgrader_run(course, grade=("ps1",), scratch=scratch, releases_only=("modules",))
+    return sources, nbgrader_run(course, grade=("ps1", "ps5"), scratch=scratch, releases_only=("modules",))
 
 
 @pytest.mark.xdist_group("nbgrader")  # the longest tests: their group is started first (conftest.py)
@@ -99,6 +120,7 @@ def test_bite_agrees_with_nbgrader(tmp_path, nbgrader):
     course = tmp_path / "course"
     shutil.copytree(NBCOURSE, course)
     with_julia_assignment(course)
+    with_autotest_assignments(course)
     kernel = parse_file(NBCOURSE / "source" / "ps1" / "kernel.ipynb")
 
     # The student version, cell by cell, is nbgrader's release.
@@ -117,11 +139,31 @@ def test_bite_agrees_with_nbgrader(tmp_path, nbgrader):
     # applies; a kernelspec language without a code stub, a Julia notebook): bite judges nothing, says
     # why, in one finding, and the static audit's NB007 names the last refusal too.
     refused = sorted(notebook for notebook in theirs["refused"] if not notebook.startswith("modules/"))
-    assert refused == ["ps2/refused.ipynb", "ps3/cell-type-changed.ipynb", "ps4/collatz.ipynb"] and not set(theirs["refused"]) & set(theirs["released"])
+    assert refused == ["ps2/refused.ipynb", "ps3/cell-type-changed.ipynb", "ps4/collatz.ipynb", "ps6/problem1.ipynb"]
+    assert not set(theirs["refused"]) & set(theirs["released"])
     assert [f.code for f in Auditor(course).audit_target("ps4").findings if f.code.startswith("NB")] == ["NB007"]
     for notebook, why in (("ps2/refused.ipynb", "points is missing"), ("ps3/cell-type-changed.ipynb", "'outputs' is a required property"),
-                          ("ps4/collatz.ipynb", "its kernel language 'julia' has no code stub")):
+                          ("ps4/collatz.ipynb", "its kernel language 'julia' has no code stub"),
+                          ("ps6/problem1.ipynb", "raised NameError: name 'no_such_name' is not defined while nbgrader ran the solution")):
         refused = bite_run(course, notebook)
         assert compare(notebook, refused, theirs) == (1, [])
         (finding,) = refused["findings"]
         assert finding.code == "BITE007" and why in finding.message
+
+
+@pytest.mark.xdist_group("nbgrader")  # the longest tests: their group is started first (conftest.py)
+@pytest.mark.timeout(900)  # nbgrader itself runs here, with its own 900 s limit
+def test_bite_writes_autotest_tests_as_nbgrader_does(tmp_path, nbgrader):
+    """nbgrader's own AUTOTEST example (ps5): the tests bite writes for its `### AUTOTEST` and
+    `### HASHED AUTOTEST` lines give, cell by cell, the verdicts of nbgrader's autograde of its source
+    and of its release; the student version fails the tests the stubs break, and only those."""
+    _, theirs = nbgrader
+    course = tmp_path / "course"
+    shutil.copytree(NBCOURSE, course)
+    with_autotest_assignments(course)
+    ours = bite_run(course, "ps5/problem1.ipynb", mutants=False)
+    compared, differences = compare("ps5/problem1.ipynb", ours, theirs)
+    code_cells = len(parse_file(course / "source" / "ps5" / "problem1.ipynb").code_cells())
+    assert differences == [] and compared == 2 * code_cells, theirs.get("failed")
+    assert not any(theirs["cells"]["ps5/problem1.ipynb"]["solution"]) and sum(theirs["cells"]["ps5/problem1.ipynb"]["student"]) >= 5
+    assert [f.code for f in ours["findings"]] == []

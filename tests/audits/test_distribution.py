@@ -87,7 +87,7 @@ def test_the_harness_wheel_holds_the_package_audits_and_nothing_else(harness_whe
     assert shipped == sources, "every module of audits/ (every sub-package listed in audits/pyproject.toml) is in the wheel"
     assert info["Name"] == "tinyaudit" and info["License-Expression"] == "MIT"
     required = requirement_names(info.get_all("Requires-Dist"))
-    assert required == {"jupytext", "nbformat", "pathspec", "ipython", "traitlets", "filelock", "platformdirs"}
+    assert required == {"jupytext", "nbformat", "pathspec", "ipython", "traitlets", "filelock", "platformdirs", "jinja2", "pyyaml"}
     assert not required & FORBIDDEN
     assert re.search(r"^tinyaudit = audits\.__main__:command$", entry_points, re.M)
 

@@ -201,8 +201,9 @@ def bite_run(course: Path, notebook: str, cell_timeout: float = 60, mutants: boo
     bite = bite_module(auditor, module, Limits(timeout=cell_timeout), mutants=mutants)
     seconds = time.perf_counter() - started
     plan, run = bite.plan, bite.run
-    if plan.blocked is not None:
-        return {"released": False, "why": plan.blocked[1], "seconds": seconds, "findings": bite.findings}
+    if plan.blocked is not None or run.refused is not None:  # bite judges nothing nbgrader would not release
+        why = plan.blocked[1] if plan.blocked is not None else run.refused[1]
+        return {"released": False, "why": why, "seconds": seconds, "findings": bite.findings}
     position = {id(cell): i for i, cell in enumerate(plan.cells)}
     cells: dict[str, list[bool | None]] = {version: [] for version in VERSIONS}
     errors: dict[str, list[str]] = {version: [] for version in VERSIONS}

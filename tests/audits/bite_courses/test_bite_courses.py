@@ -88,10 +88,13 @@ def test_text_report_names_each_modules_profile(capsys):
 IMPL = marker("two", "impl") + '\ndef two():\n    """TODO."""\n    ### BEGIN SOLUTION\n    return 2\n    ### END SOLUTION\n'
 
 
-def test_autotest_is_reported_unsupported_and_nothing_runs():
+def test_autotest_without_autotests_yml_is_refused_as_nbgrader_refuses_it(tmp_path):
+    """nbgrader writes the tests of `### AUTOTEST` lines from autotests.yml (beside the notebook, else in
+    the course root); without one its generate_assignment stops, and bite judges nothing."""
     text = source(IMPL, marker("test-two", "test") + "\n### AUTOTEST two(); two() + 1\n")
-    plan = make_plan(parse_text(text))
-    assert plan.cells == [] and plan.blocked[0] == line_of(text, "### AUTOTEST") and "AUTOTEST" in plan.blocked[1]
+    plan = make_plan(parse_text(text), root=tmp_path)
+    assert plan.cells == [] and plan.blocked[0] == line_of(text, "# %% nbgrader={\"grade\": true")
+    assert "no autotests.yml beside it or in the course root" in plan.blocked[1]
 
 
 def test_release_refusals_follow_nbgrader():
