@@ -119,6 +119,7 @@ class Run:
     latest: tuple[str, int] | None = None  # (variant, cell) of the last "start" event of all
     stopped: str | None = None  # why the run ended before every variant finished
     refused: tuple[int, str] | None = None  # (cell, why): a cell failed while the AUTOTEST tests were written (no release)
+    generating: int | None = None  # the cell the AUTOTEST tests were being written at, before the solution walk began
     seconds: float = 0.0
     cells: int | None = None  # how many cells the plan has (None: not checked)
 
@@ -126,6 +127,9 @@ class Run:
         variant = event.get("variant", "solution")
         kind = event.get("event")
         if kind == "running":
+            if variant == "autotest":  # the fork writing the AUTOTEST tests, before the solution walk
+                self.generating = int(event["cell"])
+                return
             if self.latest is None or self.latest[0] != variant or self.latest[1] < event["cell"]:
                 self.latest = (variant, event["cell"])
             return
@@ -187,7 +191,7 @@ class Run:
         while it had not finished (a forked variant runs while the solution walk waits for it)."""
         if self.latest is not None and self.latest[0] not in self.done:
             return self.latest
-        cell = self.last_start.get("solution")
+        cell = self.last_start.get("solution", self.generating)  # before the walk: where the AUTOTEST tests were being written
         return None if cell is None else ("solution", cell)
 
     def outcomes(self, variant: str) -> dict[int, Outcome]:

@@ -623,7 +623,7 @@ class Worker:
 
         def kernel(code, index, value=False):
             self.current = index
-            os.write(self.out_fd, json.dumps({"event": "running", "variant": "solution", "cell": index}).encode("utf-8") + b"\n")
+            os.write(self.out_fd, json.dumps({"event": "running", "variant": "autotest", "cell": index}).encode("utf-8") + b"\n")
             self._arm()
             try:
                 result = self.shell.run_cell(code, store_history=True)

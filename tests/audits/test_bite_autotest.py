@@ -107,3 +107,12 @@ def test_an_autotest_line_outside_a_graded_cell_is_refused(tmp_path, capsys):
     code, module = bite(capsys, root, "--no-mutants")
     (finding,) = module["findings"]
     assert code == 1 and finding["code"] == "BITE007" and "an `### AUTOTEST` line in `helper`, which is not a graded cell" in finding["message"]
+
+
+def test_a_cell_that_overruns_while_the_tests_are_written_is_refused_at_its_limit(tmp_path, capsys):
+    """nbgrader's kernel runs the solution to compute the expected values; a cell that never ends
+    there stops the release. Bite stops it at the cell's time limit and names it."""
+    graded = "import time\n### AUTOTEST time.sleep(30) or squares(1)"
+    code, module = bite(capsys, course(tmp_path, graded), "--no-mutants", "--timeout", "0.3")
+    (finding,) = module["findings"]
+    assert code == 1 and finding["code"] == "BITE007" and "`test-0` ran past the wall-clock limit of 0.3 s" in finding["message"]

@@ -337,6 +337,8 @@ TAMPERING = {
     "a cell is skipped": "forge({'event': 'start', 'variant': 'solution', 'cell': 3}, {'event': 'result', 'variant': 'solution', 'cell': 3, 'status': 'pass'})\n",
     "the walk is done early": "forge({'event': 'done', 'variant': 'solution'})\nos._exit(0)\n",
     "its own result first": "forge({'event': 'result', 'variant': 'solution', 'cell': 2, 'status': 'pass'})\nraise RuntimeError('fails after all')\n",
+    # a refusal is only the AUTOTEST fork's, before the walk: mid-walk it would silence every verdict
+    "a refusal mid-walk": "forge({'event': 'refused', 'variant': 'solution', 'cell': 0, 'message': 'no release'})\nos._exit(0)\n",
 }
 
 
