@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import select
-import signal
 import socket
 import subprocess
 import sys

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from testkit.auditkit import assert_one_line_error, found, line_of, run_command
+from testkit.auditkit import assert_one_line_error, line_of, run_command
 
 from audits.auditor import Auditor
 from audits.bite.__main__ import main as bite_main
