@@ -627,12 +627,22 @@ def _is_checkout(folder: Path) -> bool:
     if any((folder / marker).exists() for marker in CHECKOUT_MARKERS):
         return True
     src = folder / "src"
-    return src.is_dir() and any(FOLDER.match(child.name) or NUMBER_ONLY.match(child.name) for child in _children(src))
+    if src.is_dir() and any(FOLDER.match(child.name) or NUMBER_ONLY.match(child.name) for child in _children(src)):
+        return True
+    return _nbgrader_course(folder)
+
+
+def _nbgrader_course(folder: Path) -> bool:
+    """An nbgrader course directory without nbgrader_config.py: source/<assignment>/ holding a notebook
+    (nbgrader runs in such a folder with its defaults)."""
+    source = folder / "source"
+    return source.is_dir() and any(any(child.glob("*.ipynb")) for child in _children(source))
 
 
 def find_root(start: Path | str) -> Optional[Path]:
     """The nearest folder at or above `start` that is a checkout (.git, pyproject.toml,
-    nbgrader_config.py, modules/, src/NN_name/ or src/NN/), as git and ruff find theirs; None if none is."""
+    nbgrader_config.py, modules/, src/NN_name/ or src/NN/, or nbgrader's source/<assignment>/*.ipynb),
+    as git and ruff find theirs; None if none is."""
     folder = Path(start).resolve()
     if not folder.is_dir():
         folder = folder.parent

@@ -68,9 +68,10 @@ def test_each_nbgrader_folder_beside_source_is_skipped_with_what_it_holds(tmp_pa
     }
 
 
-def test_a_graders_course_lists_its_students_submissions_as_one_line_per_folder(tmp_path, capsys):
+def test_a_graders_course_lists_its_students_submissions_as_one_line_per_folder(tmp_path, capsys, monkeypatch):
     """A course directory on a grader's machine holds every student's copy: the table says how many
-    files of each nbgrader folder it skipped, in one line (five or more), and JSON still lists each."""
+    files of each nbgrader folder it skipped, in one line (five or more), and JSON still lists each.
+    Without nbgrader_config.py, its source/ makes it a checkout: the same table from any folder in it."""
     notebook = '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
     paths = ["source/ps1/ps1.ipynb", "release/ps1/ps1.ipynb", *(f"submitted/student{n}/ps1/ps1.ipynb" for n in range(6))]
     for path in paths:
@@ -84,6 +85,9 @@ def test_a_graders_course_lists_its_students_submissions_as_one_line_per_folder(
     ]
     assert audits_main(["--root", str(tmp_path), "--format", "json"]) == 0
     assert len(json.loads(capsys.readouterr().out)["skipped"]) == 7
+    monkeypatch.chdir(tmp_path / "source" / "ps1")
+    assert audits_main([]) == 0
+    assert capsys.readouterr().out.splitlines() == table
 
 
 def test_a_lone_unnumbered_notebook_needs_no_course_order(tmp_path, capsys):
