@@ -118,8 +118,8 @@ def _templates(module: ModuleSource, root: Path | str | None, kernel: str, line:
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise Refused(line, f"its {FILENAME} cannot be read as YAML ({' '.join(str(error).split())[:150]}): nbgrader's generate_assignment stops") from None
     entry = tests.get(kernel) if isinstance(tests, dict) else None
-    needed = ("templates", "dispatch", "check", "normalize")
-    if not isinstance(entry, dict) or any(not isinstance(entry.get(key), (str, dict)) for key in needed) or not isinstance(entry["templates"], dict):
+    texts = ("dispatch", "check", "normalize")
+    if not isinstance(entry, dict) or not isinstance(entry.get("templates"), dict) or any(not isinstance(entry.get(key), str) for key in texts):
         raise Refused(line, f"its {FILENAME} has no complete entry for the kernel {kernel!r} (templates, dispatch, check, normalize): nbgrader's generate_assignment stops")
     if "default" not in entry["templates"]:
         raise Refused(line, f"its {FILENAME} has no `default` templates for {kernel!r}: nbgrader's generate_assignment stops")

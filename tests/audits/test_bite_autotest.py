@@ -89,6 +89,7 @@ def test_an_autotest_check_that_a_wrong_solution_fails_is_a_failure_on_the_solut
     ("### AUTOTEST squares(2)", AUTOTESTS.replace('"""{{value}}"""', '"""{{value | upper}}"""'), "the `check` template of its autotests.yml transforms the value"),
     ("### AUTOTEST squares(2)", AUTOTESTS.replace("        default:", "        other:"), "has no `default` templates for 'python3'"),
     ("### AUTOTEST squares(2)", "python2: {}\n", "has no complete entry for the kernel 'python3'"),
+    ("### AUTOTEST squares(2)", AUTOTESTS.replace('dispatch: "type({{snippet}})"', "dispatch: {type: 1}"), "has no complete entry for the kernel 'python3'"),
     ("### AUTOTEST squares(2)", "python3: [\n", "cannot be read as YAML"),
 ])  # fmt: skip
 def test_a_notebook_nbgraders_release_stops_on_is_one_bite007_and_no_verdicts(tmp_path, capsys, graded, yml, why):
