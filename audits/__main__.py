@@ -150,6 +150,13 @@ def replay(argv: list[str]) -> int | None:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as error:  # run by a Python the harness was not installed for
+        from audits.files import missing_dependency
+
+        if missing_dependency(error) is None:
+            raise
+        print(f"error: {missing_dependency(error)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

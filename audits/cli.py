@@ -17,6 +17,7 @@ import sys
 from typing import Callable, Iterable, NoReturn
 
 from audits import version
+from audits.files import missing_dependency
 from audits.model import InputError
 
 EXIT_READY, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
@@ -46,10 +47,10 @@ def guarded_main(body: Callable[[], int]) -> int:
     except BrokenPipeError:  # stdout closed early (e.g. piped into `head`): nothing left to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERROR
-    except Exception as error:  # a bug in the auditor: still one line, with a way to see more
+    except Exception as error:  # a dependency not installed, or a bug in the auditor: one line, with a way to see more
         if os.environ.get("AUDITS_DEBUG"):
             raise
-        message = f"internal error ({type(error).__name__}: {error}); rerun with AUDITS_DEBUG=1 for the traceback"
+        message = missing_dependency(error) or f"internal error ({type(error).__name__}: {error}); rerun with AUDITS_DEBUG=1 for the traceback"
     finally:
         if collecting:
             gc.enable()

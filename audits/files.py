@@ -95,10 +95,45 @@ def write_atomically(path: Path | str, text: str, errors: str = "strict") -> Non
         raise
 
 
+# The harness's runtime dependencies, by the name they are imported as -> the name pip installs
+# (audits/pyproject.toml's dependencies; tests/audits/test_distribution.py keeps the two in step).
+DEPENDENCIES = {
+    "jupytext": "jupytext", "nbformat": "nbformat", "pathspec": "pathspec", "IPython": "ipython", "traitlets": "traitlets",
+    "filelock": "filelock", "platformdirs": "platformdirs", "jinja2": "jinja2", "yaml": "pyyaml",
+}  # fmt: skip
+INSTALL = "pip install -e . in this checkout, or pip install ./audits"
+
+
+def missing_dependency(error: BaseException) -> str | None:
+    """One line for an import of a dependency that is not installed in this Python (a command run by an
+    interpreter the harness was not installed for), else None."""
+    if not isinstance(error, ModuleNotFoundError) or (error.name or "").split(".")[0] not in DEPENDENCIES:
+        return None
+    package = DEPENDENCIES[error.name.split(".")[0]]
+    return f"{package}, a dependency of the harness, is not installed for {sys.executable}: install the harness with its dependencies ({INSTALL})"
+
+
+_platformdirs: bool | None = None  # whether platformdirs, which says where the user's cache folder is, can be imported
+
+
+def _platformdirs_installed() -> bool:
+    """Asked once per process; the first time it is missing, one warning says the cache is off."""
+    global _platformdirs
+    if _platformdirs is None:
+        import importlib.util
+
+        _platformdirs = importlib.util.find_spec("platformdirs") is not None
+        if not _platformdirs:
+            print(f"warning: platformdirs is not installed for {sys.executable}: the result cache is off ({INSTALL})", file=sys.stderr)
+    return _platformdirs
+
+
 def cache_enabled() -> bool:
     """Is the result cache on (AUDITS_NO_CACHE unset, empty or 0)? Asked before `audits.cache` is
-    imported: a run with the cache off never loads it (nor hashlib, a tenth of the imports)."""
-    return os.environ.get("AUDITS_NO_CACHE", "") in ("", "0")
+    imported: a run with the cache off never loads it (nor hashlib, a tenth of the imports).
+    Without platformdirs (an interpreter the harness was not installed for) the cache is off and
+    one warning says so: the cache only saves time, the audit runs without it."""
+    return os.environ.get("AUDITS_NO_CACHE", "") in ("", "0") and _platformdirs_installed()
 
 
 def user_cache_folder() -> Path:
@@ -116,7 +151,10 @@ def lock_path(root: Path | str) -> Path:
     import tempfile
 
     name = hashlib.sha256(str(Path(root).resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:32] + ".lock"
-    for folder in (user_cache_folder() / "locks", Path(tempfile.gettempdir()) / "audits-locks"):
+    folders = [Path(tempfile.gettempdir()) / "audits-locks"]
+    if _platformdirs_installed():
+        folders.insert(0, user_cache_folder() / "locks")
+    for folder in folders:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             return folder / name

@@ -25,6 +25,8 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from audits.files import DEPENDENCIES
+
 REPO = Path(__file__).resolve().parents[2]
 HARNESS = REPO / "audits"
 COPY_IGNORE = shutil.ignore_patterns("__pycache__", "build", "*.egg-info", ".pytest_cache")
@@ -101,6 +103,8 @@ def test_the_course_wheel_holds_tinytorch_and_the_harness(course_wheel):
     assert info["Version"] == harness["version"], "the two distributions carry one version"
     assert requirement_names(harness["dependencies"]) <= requirement_names(info.get_all("Requires-Dist"))
     assert re.search(r"^tinyaudit = audits\.__main__:command$", entry_points, re.M)
+    # the names a missing-dependency error gives are the harness's dependencies (audits.files.DEPENDENCIES)
+    assert requirement_names(DEPENDENCIES.values()) == requirement_names(harness["dependencies"])
 
 
 def _third_party_imports() -> dict[str, str]:
