@@ -110,6 +110,7 @@ PERCENT_CELL = re.compile(r"^#\s*%%", re.MULTILINE)  # a `.py` holding cells loo
 NBGRADER_PERCENT = re.compile(r"^#\s*%%.*(?:\bnbgrader\s*=|\"nbgrader\")", re.MULTILINE)  # nbgrader metadata on a cell marker
 # Folders that hold no course sources: the tests' own fixtures and helpers, environments, build output.
 NOT_COURSE = {"tests", "test", "node_modules", "__pycache__", "site-packages", "build", "dist", "venv", "env", "reports"}
+NOT_RELEASED = "not an assignment notebook"  # why a notebook of source/ that CourseDirectory.notebook_id does not match is skipped
 # nbgrader's folders beside source/, never a course's source: what each holds (the skipped list says it).
 NBGRADER_OUTPUT = {
     "release": "nbgrader output (release/ is made from source/ by generate_assignment)",
@@ -345,7 +346,7 @@ def _notebook_candidates(root: Path, skipped: dict[Path, str], tests: frozenset[
                 assignment = prefix + folder.relative_to(base).as_posix()
                 for notebook in notebooks:
                     if not fnmatch.fnmatchcase(notebook.stem, notebook_id):
-                        skipped[notebook] = f"not an assignment notebook: nbgrader_config.py's CourseDirectory.notebook_id ({notebook_id!r}) does not match its name"
+                        skipped[notebook] = f"{NOT_RELEASED}: nbgrader_config.py's CourseDirectory.notebook_id ({notebook_id!r}) does not match its name"
                         continue
                     number = int(match.group(1)) if match and len(notebooks) == 1 and not prefix and folder.parent == base else None
                     found.append(_Candidate(rank, assignment, notebook.stem, number, [notebook]))
@@ -467,7 +468,7 @@ def discover(root: Path | str = ".", config=None, walk: bool = True) -> Discover
         notebooks = _notebook_candidates(root, skipped, tests, notebook_id)
         numbered += [c for c in notebooks if c.number is not None]
         unnumbered += [c for c in notebooks if c.number is None]
-        unreleased = any(why.startswith("not an assignment notebook") for why in skipped.values())
+        unreleased = any(why.startswith(NOT_RELEASED) for why in skipped.values())  # source/ has notebooks: no loose layout
         if not numbered and not unnumbered and not unreleased and walk:
             numbered, unnumbered = _loose_candidates(root, tests)  # a course without source/ or modules/
     ignored = _GitIgnore(root)

@@ -89,6 +89,14 @@ class NotebookFile:
 LANGUAGE_KEYS = (("kernelspec", "language"), ("language_info", "name"), ("jupytext", "main_language"))
 
 
+def kernelspec(node: Any) -> Optional[dict]:
+    """The notebook's `metadata.kernelspec` ({} when it has none, None when it is not an object: nbformat's
+    to report, SYN002)."""
+    metadata = node.get("metadata") if isinstance(node, dict) else None
+    spec = metadata.get("kernelspec", {}) if isinstance(metadata, dict) else {}
+    return spec if isinstance(spec, dict) else None
+
+
 def kernel_language(node: Any) -> str:
     """The language a notebook's code cells are written in, as its metadata names it ("python" when
     it names none, as Jupyter and nbgrader assume). Printable: a name with a lone surrogate or a

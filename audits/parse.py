@@ -145,20 +145,30 @@ def _directives(body: list[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
+def is_autotest_line(line: str, comment: str = "#") -> bool:
+    """Whether nbgrader's InstantiateTests replaces this line: a comment line holding the delimiter."""
+    return AUTOTEST in line and line.strip()[: len(comment)] == comment
+
+
+def autotest_snippets(line: str) -> list[str]:
+    """The expressions of an AUTOTEST line, split as InstantiateTests splits them: after the delimiter,
+    outer `;` stripped, split at `;`, each stripped, the first empty one dropped."""
+    snippets = [snippet.strip() for snippet in line[line.find(AUTOTEST) + len(AUTOTEST) :].strip(";").split(";")]
+    if "" in snippets:
+        snippets.remove("")
+    return snippets
+
+
 def autotests(body: list[str]) -> list[str]:
     """The body with nbgrader's `### AUTOTEST a; b` lines (and `### HASHED AUTOTEST ...`) read as the
-    checks nbgrader's InstantiateTests makes of them: `assert (a); assert (b)`, on the same line.
-
-    As nbgrader: any comment line containing the delimiter, snippets split at `;`.
-    """
+    checks nbgrader's InstantiateTests makes of them: `assert (a); assert (b)`, on the same line
+    (the values they compare with exist only when the solution runs: audits/bite/autotest.py)."""
     if not any(AUTOTEST in line for line in body):
         return body
     lines = []
     for line in body:
-        stripped = line.strip()
-        if AUTOTEST in line and stripped.startswith("#"):
-            snippets = [s.strip() for s in line[line.find(AUTOTEST) + len(AUTOTEST) :].strip().strip(";").split(";")]
-            checks = "; ".join(f"assert ({snippet})" for snippet in snippets if snippet)
+        if is_autotest_line(line):
+            checks = "; ".join(f"assert ({snippet})" for snippet in autotest_snippets(line) if snippet)
             line = line[: len(line) - len(line.lstrip())] + checks if checks else line
         lines.append(line)
     return lines

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from audits.conventions import DEFAULT, Conventions
 from audits.model import Cell, ModuleSource
 
-AUTOTEST = "AUTOTEST"  # nbgrader's InstantiateTests delimiter, in a comment line of a code cell
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -227,13 +226,12 @@ def stub_refusal(module: ModuleSource) -> tuple[int, str] | None:
     ClearSolutions reads the language from the kernelspec alone ("python" when it names none) and
     refuses the whole notebook, before any cell, when `code_stub` has no entry for it (case counts:
     "R", not "r"). A kernelspec of the wrong type is nbformat's to report (SYN002)."""
-    if module.notebook is None:
+    from audits.notebook import kernelspec  # notebooks only: a percent source never loads the notebook reader
+
+    spec = kernelspec(module.notebook.node) if module.notebook is not None else None
+    if spec is None:
         return None
-    metadata = module.notebook.node.get("metadata")
-    kernelspec = metadata.get("kernelspec", {}) if isinstance(metadata, dict) else {}
-    if not isinstance(kernelspec, dict):
-        return None
-    language, stubs = kernelspec.get("language", "python"), module.conventions.stub_languages
+    language, stubs = spec.get("language", "python"), module.conventions.stub_languages
     if isinstance(language, str) and language in stubs:
         return None
     shown = ascii(language) if len(ascii(language)) <= 42 else ascii(language)[:40] + "..."

@@ -31,10 +31,10 @@ import json
 import math
 import os
 import sys
-from pathlib import Path
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from audits import score as scoring
 from audits.auditor import Auditor
@@ -120,7 +120,7 @@ def run_module(auditor: Auditor, module: ModuleSource, limits: Limits, mutants: 
     module.conventions = auditor.conventions_of(module)  # the course's delimiters and stub (audits.conventions)
     copy = nbgrader_copy(auditor.root, module.path) if module.ref is None else None
     plan = make_plan(module, mutants=mutants, per_region=per_region, root=auditor.root) if copy is None else copy_plan(module, auditor.root, *copy)
-    run = run_plan(plan, auditor.root, limits) if plan.blocked is None else Run()
+    run = run_plan(plan, auditor.root, limits) if plan.blocked is None and plan.cells else Run()  # no code cell: no process
     return module, plan, run
 
 

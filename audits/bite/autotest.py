@@ -26,7 +26,8 @@ import hashlib
 from pathlib import Path
 
 from audits.model import Cell, ModuleSource
-from audits.solutions import AUTOTEST, cell_id, is_graded
+from audits.parse import AUTOTEST, autotest_snippets, is_autotest_line
+from audits.solutions import cell_id, is_graded
 
 FILENAME = "autotests.yml"  # InstantiateTests.autotest_filename
 HASHED = "HASHED"  # InstantiateTests.hashed_delimiter
@@ -55,7 +56,7 @@ def autotest_spec(module: ModuleSource, cells: list[Cell], root: Path | str | No
 
 def _autotest_lines(cell: Cell, comment: str) -> list[int]:
     """0-based positions in the cell's source of the lines InstantiateTests replaces."""
-    return [number for number, line in enumerate(cell.source.split("\n")) if AUTOTEST in line and line.strip()[: len(comment)] == comment]
+    return [number for number, line in enumerate(cell.source.split("\n")) if is_autotest_line(line, comment)]
 
 
 def _spec(module: ModuleSource, cells: list[Cell], root: Path | str | None) -> dict:
@@ -81,11 +82,8 @@ def _spec(module: ModuleSource, cells: list[Cell], root: Path | str | None) -> d
             hashed = HASHED in line[: line.find(AUTOTEST)]
             if hashed and tests.get("hash") is None:
                 raise Refused(cell.start + number, "`### HASHED AUTOTEST` but autotests.yml sets no `hash` template: nbgrader refuses it")
-            snippets = [snippet.strip() for snippet in line[line.find(AUTOTEST) + len(AUTOTEST):].strip(";").split(";")]
-            if "" in snippets:
-                snippets.remove("")  # nbgrader drops the first empty one only
             rendered = []
-            for snippet in snippets:
+            for snippet in autotest_snippets(line):
                 if hashed:
                     salt += 1
                 rendered.append(_snippet(tests, render, check, snippet, hex(salt)[2:] if hashed else None, cell.start + number))
@@ -99,9 +97,9 @@ def _kernel_name(module: ModuleSource) -> str:
     taken as the Python 3 notebook jupytext makes of it."""
     if module.notebook is None:
         return "python3"
-    node = module.notebook.node
-    kernelspec = node.get("metadata", {}).get("kernelspec", {}) if isinstance(node, dict) else {}
-    name = kernelspec.get("name", "") if isinstance(kernelspec, dict) else ""
+    from audits.notebook import kernelspec  # a notebook's: its reader is loaded already
+
+    name = (kernelspec(module.notebook.node) or {}).get("name", "")
     return name if isinstance(name, str) else ""
 
 

@@ -46,13 +46,13 @@ def cell(text, grade_id, **flags):
     return nbformat.v4.new_code_cell(text, metadata={"nbgrader": meta})
 
 
-def course(tmp_path: Path, *graded: str, yml: str = AUTOTESTS, solution: str = SQUARES) -> Path:
-    """A course of one notebook: the solution cell, then one graded cell per text."""
+def course(tmp_path: Path, *graded: str, yml: str = AUTOTESTS, solution: str = SQUARES, kernel: str = "python3") -> Path:
+    """A course of one notebook (kernelspec `kernel`): the solution cell, then one graded cell per text."""
     folder = tmp_path / "source" / "ps1"
     folder.mkdir(parents=True)
     cells = [cell(solution, "squares", solution=True)]
     cells += [cell(text, f"test-{n}", grade=True, locked=True, points=1) for n, text in enumerate(graded)]
-    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    kernelspec = {"name": kernel, "display_name": "Python 3", "language": "python"}
     nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": kernelspec}), str(folder / "squares.ipynb"))
     (tmp_path / "autotests.yml").write_text(yml, encoding="utf-8")  # the course root's: nbgrader's fallback
     return tmp_path
@@ -91,12 +91,20 @@ def test_an_autotest_check_that_a_wrong_solution_fails_is_a_failure_on_the_solut
     ("### AUTOTEST squares(2)", "python2: {}\n", "has no complete entry for the kernel 'python3'"),
     ("### AUTOTEST squares(2)", AUTOTESTS.replace('dispatch: "type({{snippet}})"', "dispatch: {type: 1}"), "has no complete entry for the kernel 'python3'"),
     ("### AUTOTEST squares(2)", "python3: [\n", "cannot be read as YAML"),
+    ("### HASHED AUTOTEST squares(2)", AUTOTESTS.replace("    hash:", "    unused:"), "`### HASHED AUTOTEST` but autotests.yml sets no `hash` template"),
 ])  # fmt: skip
 def test_a_notebook_nbgraders_release_stops_on_is_one_bite007_and_no_verdicts(tmp_path, capsys, graded, yml, why):
     code, module = bite(capsys, course(tmp_path, graded, yml=yml), "--no-mutants")
     (finding,) = module["findings"]
     assert code == 1 and finding["code"] == "BITE007" and why in finding["message"], finding["message"]
     assert module["bite"]["graded"] == 0 and module["bite"]["verdict"] == "does not bite"
+
+
+def test_a_kernel_nbgrader_has_no_comment_string_for_is_refused(tmp_path, capsys):
+    """InstantiateTests knows the kernels python, python3 and ir by name; any other stops the release."""
+    code, module = bite(capsys, course(tmp_path, "### AUTOTEST squares(2)", kernel="conda-env-py"), "--no-mutants")
+    (finding,) = module["findings"]
+    assert code == 1 and finding["code"] == "BITE007" and "its kernel 'conda-env-py' has no comment string" in finding["message"]
 
 
 def test_an_autotest_line_outside_a_graded_cell_is_refused(tmp_path, capsys):
@@ -117,3 +125,20 @@ def test_a_cell_that_overruns_while_the_tests_are_written_is_refused_at_its_limi
     code, module = bite(capsys, course(tmp_path, graded), "--no-mutants", "--timeout", "0.3")
     (finding,) = module["findings"]
     assert code == 1 and finding["code"] == "BITE007" and "`test-0` ran past the wall-clock limit of 0.3 s" in finding["message"]
+
+
+def test_a_setup_of_several_lines_and_a_percent_source_get_their_tests_too(tmp_path, capsys):
+    """A setup that spans lines keeps its lines (the checks follow them); a jupytext percent source
+    (our course's format) is the Python 3 notebook jupytext makes of it, and nbgrader's fallback, the
+    course root's autotests.yml, serves it."""
+    from testkit.auditkit import make_checkout, marker, source
+
+    yml = AUTOTESTS.replace('setup: "from hashlib import sha1"', 'setup: "import math\\nfrom hashlib import sha1"')
+    code, module = bite(capsys, course(tmp_path / "notebook", "### HASHED AUTOTEST squares(3)", yml=yml), "--no-mutants")
+    assert code == 0 and module["findings"] == [] and module["bite"]["caught"] == 1
+    impl = marker("squares", "impl") + "\n" + SQUARES + "\n"
+    root = make_checkout(tmp_path / "percent", {"01_squares": source(impl, marker("test-squares", "test") + "\n### AUTOTEST squares(3)\n")})
+    (root / "autotests.yml").write_text(AUTOTESTS, encoding="utf-8")
+    code, module = bite(capsys, root, "--no-mutants")
+    assert code == 0 and module["findings"] == [], module["findings"]
+    assert (module["bite"]["solution_passed"], module["bite"]["student_failed"], module["bite"]["caught"]) == (1, 1, 1)

@@ -251,6 +251,8 @@ BAD = [
     ("nbgrader_config.py", "c.ClearSolutions.begin_solution_delimeter = (\n", "nbgrader_config.py: not valid Python"),
     ("nbgrader_config.py", 'c.CourseDirectory.ignore = "*.csv"\n', "c.CourseDirectory.ignore must be a list of file names or globs"),
     ("nbgrader_config.py", "c.CourseDirectory.max_file_size = -1\n", "c.CourseDirectory.max_file_size must be a number of kilobytes"),
+    ("nbgrader_config.py", 'c.CourseDirectory.include = ["*.py", 3]\n', "c.CourseDirectory.include must be a list of file names or globs"),
+    ("nbgrader_config.py", 'c.CourseDirectory.notebook_id = ""\n', "c.CourseDirectory.notebook_id must be a non-empty one-line string"),
 ]
 
 
