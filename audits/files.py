@@ -101,7 +101,13 @@ DEPENDENCIES = {
     "jupytext": "jupytext", "nbformat": "nbformat", "pathspec": "pathspec", "IPython": "ipython", "traitlets": "traitlets",
     "filelock": "filelock", "platformdirs": "platformdirs", "jinja2": "jinja2", "yaml": "pyyaml",
 }  # fmt: skip
-INSTALL = "pip install -e . in this checkout, or pip install ./audits"
+def install_command() -> str:
+    """How to install the harness with its dependencies, for the copy of it that is running: its
+    checkout's own paths (a command may run in another course's folder), else its PyPI name."""
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "audits" / "pyproject.toml").is_file():
+        return f"pip install -e {checkout}, or the harness alone: pip install {checkout / 'audits'}"
+    return "pip install tinyaudit"
 
 
 def missing_dependency(error: BaseException) -> str | None:
@@ -110,7 +116,7 @@ def missing_dependency(error: BaseException) -> str | None:
     if not isinstance(error, ModuleNotFoundError) or (error.name or "").split(".")[0] not in DEPENDENCIES:
         return None
     package = DEPENDENCIES[error.name.split(".")[0]]
-    return f"{package}, a dependency of the harness, is not installed for {sys.executable}: install the harness with its dependencies ({INSTALL})"
+    return f"{package}, a dependency of the harness, is not installed for {sys.executable}: install the harness with its dependencies ({install_command()})"
 
 
 _platformdirs: bool | None = None  # whether platformdirs, which says where the user's cache folder is, can be imported
@@ -124,7 +130,7 @@ def _platformdirs_installed() -> bool:
 
         _platformdirs = importlib.util.find_spec("platformdirs") is not None
         if not _platformdirs:
-            print(f"warning: platformdirs is not installed for {sys.executable}: the result cache is off ({INSTALL})", file=sys.stderr)
+            print(f"warning: platformdirs is not installed for {sys.executable}: the result cache is off ({install_command()})", file=sys.stderr)
     return _platformdirs
 
 

@@ -28,13 +28,13 @@ def test_the_audit_runs_without_platformdirs_with_its_cache_off(tmp_path):
     installed = run_command("audits", "--root", course)  # the same command where the harness is installed
     assert (done.returncode, done.stdout) == (installed.returncode, installed.stdout) and done.stdout.startswith("module ")
     assert done.stderr.splitlines() == [f"warning: platformdirs is not installed for {sys.executable}: the result cache is off "
-                                        "(pip install -e . in this checkout, or pip install ./audits)"]  # fmt: skip
+                                        f"(pip install -e {CHECKOUT}, or the harness alone: pip install {CHECKOUT / 'audits'})"]  # fmt: skip
     assert not (tmp_path / "cache").exists()  # nothing recorded, nowhere
 
 
 def test_a_command_that_needs_a_missing_dependency_says_which_in_one_line(tmp_path):
     done = bare_python("audits.module", str(NOTEBOOK), home=tmp_path)  # a notebook is read with nbformat
-    assert_one_line_error(done.returncode, done.stderr, "error: nbformat, a dependency of the harness, is not installed for", "pip install -e .")
+    assert_one_line_error(done.returncode, done.stderr, "error: nbformat, a dependency of the harness, is not installed for", f"pip install -e {CHECKOUT},")
 
 
 def test_only_the_harness_dependencies_are_named_a_bug_stays_an_internal_error():
