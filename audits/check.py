@@ -90,10 +90,12 @@ def apply(
     index: Optional[RepoIndex],
     config: Optional[Config],
     suppressed: Optional[list[Finding]] = None,
+    judge_comments: bool = True,
 ) -> list[Finding]:
     """Suppress, drop ignored codes, override severities, deduplicate and sort.
 
-    Adds the SUP001/SUP002 findings about the suppression comments themselves; the
+    Adds the SUP001/SUP002 findings about the suppression comments themselves (unless
+    `judge_comments` is False: bite, which keeps only its own rules' findings); the
     findings a comment silenced are appended to `suppressed` when a list is given.
     """
     config = config or Config()
@@ -110,7 +112,7 @@ def apply(
         if at is not None:
             used.add((found.path, at, found.code))
             silenced.append(found)
-    comments = _suppression_comments(module, index)
+    comments = _suppression_comments(module, index) if judge_comments else []
     if comments:
         # Any code of the registry may be named (bite's too: `python -m audits.bite` honours the comment);
         # only the static rules that ran can be judged unused here. Bite's rules are loaded (most of

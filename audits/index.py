@@ -39,15 +39,32 @@ CHECKPOINT = re.compile(r"^checkpoint_(\d{2,})_.*\.py$")
 
 @dataclass
 class TestFile(NumberedLines):
-    """A test or checkpoint file belonging to one module, parsed (never imported)."""
+    """A test or checkpoint file belonging to one module, parsed (never imported) when a rule first
+    asks for its tree: `bite` and the suppression pass read only its lines."""
 
     path: Path
     rel: str  # relative to the checkout root, posix form
     number: int
     text: str
     lines: list[str]
-    tree: Optional[ast.Module]
-    syntax_error: Optional[tuple[int, str]] = None
+
+    @cached_property
+    def _parsed(self) -> tuple[Optional[ast.Module], Optional[tuple[int, str]]]:
+        try:
+            return ast.parse(self.text), None
+        except SyntaxError as exc:
+            return None, (exc.lineno or 1, exc.msg or "invalid syntax")
+        except (ValueError, RecursionError, MemoryError) as exc:
+            return None, (1, str(exc))
+
+    @property
+    def tree(self) -> Optional[ast.Module]:
+        """The file's AST, None when it does not parse (then `syntax_error` says where and why)."""
+        return self._parsed[0]
+
+    @property
+    def syntax_error(self) -> Optional[tuple[int, str]]:
+        return self._parsed[1]
 
     @property
     def is_test_module(self) -> bool:
@@ -313,7 +330,7 @@ class RepoIndex:
         return self._test_layout[1].get(number, [])
 
     def test_files(self, number: int) -> list[TestFile]:
-        """Module `number`'s test and checkpoint files (and helpers in its test folder), parsed once."""
+        """Module `number`'s test and checkpoint files (and helpers in its test folder), read once (each parsed once, when asked)."""
         if number not in self._tests:
             files = []
             for path in self.test_paths(number):
@@ -321,14 +338,7 @@ class RepoIndex:
                     text = path.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError):
                     continue  # an unreadable test file is pytest's problem, not a rule's
-                try:
-                    tree, error = ast.parse(text), None
-                except SyntaxError as exc:
-                    tree, error = None, (exc.lineno or 1, exc.msg or "invalid syntax")
-                except (ValueError, RecursionError, MemoryError) as exc:
-                    tree, error = None, (1, str(exc))
-                rel = self._display_path(path)
-                files.append(TestFile(path, rel, number, text, text.splitlines(), tree, error))
+                files.append(TestFile(path, self._display_path(path), number, text, text.splitlines()))
             self._tests[number] = files
         return self._tests[number]
 

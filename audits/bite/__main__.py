@@ -136,8 +136,8 @@ def judge(auditor: Auditor, module: ModuleSource, plan: Plan, run: Run, mutants:
     index = auditor.index if module.ref is not None else None
     static = [found for rule in STATIC_RULES if applies(rule, module) for found in rule.check(module, index)]
     suppressed: list[Finding] = []
-    kept = apply(static + findings(plan, run) + mutation.findings(plan, run), module, index, auditor.config, suppressed)
-    # apply() also judges the module's suppression comments (SUP001/SUP002): the static audit's business.
+    # The module's suppression comments are not judged here (SUP001/SUP002): the static audit's business.
+    kept = apply(static + findings(plan, run) + mutation.findings(plan, run), module, index, auditor.config, suppressed, judge_comments=False)
     ours = {rule.code for rule in RULES}
     scores = mutation.scores(plan, run) if mutants else None
     return Bite(module, plan, summarize(plan, run), [found for found in kept if found.code in ours], run, scores, [f for f in suppressed if f.code in ours])

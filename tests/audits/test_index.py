@@ -44,6 +44,20 @@ def test_test_files_per_module(tmp_path):
     assert [t.rel for t in index.test_files(2)] == ["tests/02_widget/test_w.py", "tests/checkpoints/checkpoint_02_widget.py"]
 
 
+def test_a_test_file_is_parsed_once_and_only_when_a_rule_asks_for_its_tree(tmp_path, monkeypatch):
+    import ast
+
+    root = make_checkout(tmp_path, {"01_tensor": TENSOR}, {"tests/01_tensor/test_basics.py": "def test_a():\n    assert 2 + 2 == 4\n"})
+    parsed = []
+    real_parse = ast.parse
+    monkeypatch.setattr(ast, "parse", lambda text, *args, **kwargs: parsed.append(text) or real_parse(text, *args, **kwargs))
+    index = RepoIndex.build(root)
+    (test,) = index.test_files(1)
+    assert test.line(2) == "    assert 2 + 2 == 4" and parsed == []  # its lines need no parse (suppressions, excerpts, bite)
+    assert test.tree is test.tree and test.syntax_error is None
+    assert parsed == ["def test_a():\n    assert 2 + 2 == 4\n"]
+
+
 def test_building_the_index_never_runs_module_code(tmp_path):
     evil = source(marker("evil") + "\n#| export\nimport sys\nopen('EXECUTED', 'w').write('x')\nsys.exit(3)\n", target="core.evil")
     root = make_checkout(tmp_path, {"01_evil": evil})
