@@ -123,6 +123,11 @@ class Run:
     seconds: float = 0.0
     cells: int | None = None  # how many cells the plan has (None: not checked)
 
+    @property
+    def finished(self) -> bool:
+        """The worker wrote its last event: the solution walk is done, the notebook refused, or the worker failed."""
+        return "solution" in self.done or self.refused is not None or self.stopped is not None
+
     def record(self, event: dict) -> None:
         variant = event.get("variant", "solution")
         kind = event.get("event")
@@ -298,7 +303,7 @@ def _command(root: Path | str, scratch: str, limits: Limits, cwd: str):
 
 
 def _collect(process: subprocess.Popen, run: Run, limits: Limits) -> None:
-    """Read events until the worker closes its output; kill it when it goes silent too long.
+    """Read events until the worker's last one (or it closes its output); kill it when it goes silent too long.
 
     Silent for longer than a cell may run (its limit and the grace the worker gives it, twice)
     once cells run; before its first event the worker only starts (the sandbox, the interpreter,
@@ -331,6 +336,8 @@ def _collect(process: subprocess.Popen, run: Run, limits: Limits) -> None:
             except (ValueError, KeyError, TypeError, AttributeError):
                 run.stopped = "the bite worker wrote something that is not an event"
                 return
+            if run.finished:
+                return  # the worker's last event: a background process the course started may hold the pipe open
 
 
 def _kill_group(process: subprocess.Popen) -> None:

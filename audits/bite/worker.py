@@ -507,6 +507,10 @@ class Worker:
                     held.append(raw)
                 else:
                     os.write(self.out_fd, raw + b"\n")
+                if done:
+                    break
+            if done:  # its last event: the pipe may stay open (a background process its cells forked holds it)
+                break
         os.close(read_end)
         _, status = os.waitpid(pid, 0)
         if done:
@@ -594,13 +598,8 @@ class Worker:
             finally:
                 os._exit(code)
         os.close(write_end)
-        chunks = []
-        while chunk := os.read(read_end, 65536):
-            chunks.append(chunk)
-        os.close(read_end)
-        os.waitpid(pid, 0)
         try:
-            result = json.loads(b"".join(chunks))
+            result = json.loads(_reply(pid, read_end))
         except ValueError:
             result = {"refused": [0, "stopped without writing the tests (killed, or out of memory)"]}
         if "refused" in result:
@@ -702,6 +701,27 @@ class Worker:
                 self.fork(variant, index, sources, stop_when_caught=True, watch=(mutant["first"], mutant["last"]))
             self.report(index, *self.run_cell(index, cell["solution"]))
         self.emit("done")
+
+
+def _reply(pid, read_end):
+    """What a forked child wrote on its pipe before it exited (the pipe closed, reaped). The child's exit
+    ends the reply, not the pipe's end: a background process its cells forked (multiprocessing's fork
+    start method, a server) holds the pipe open as long as it runs."""
+    chunks, exited = [], False
+    while True:
+        if select.select([read_end], [], [], 0.05)[0]:
+            chunk = os.read(read_end, 65536)
+            if not chunk:
+                break  # every writer has closed it
+            chunks.append(chunk)
+        elif exited:
+            break  # it has exited, and all it wrote is read
+        else:
+            exited = os.waitpid(pid, os.WNOHANG)[0] != 0
+    os.close(read_end)
+    if not exited:
+        os.waitpid(pid, 0)
+    return b"".join(chunks)
 
 
 class _Refused(Exception):

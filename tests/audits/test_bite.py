@@ -219,6 +219,24 @@ def test_a_solution_cell_deaf_to_every_limit_stops_the_run_with_a_finding(tmp_pa
     assert bite.summary.solution_passed == 0  # the graded cell after the hang never ran
 
 
+# A cell that leaves a process running in the background, as multiprocessing's fork start method or a
+# server started from a notebook does: it holds every pipe of the process that forked it.
+LINGER = marker("linger") + "\nimport os, time\nif os.fork() == 0:\n    time.sleep(600)\n    os._exit(0)\n"
+
+
+@pytest.mark.timeout(60)  # the cell limit is 300 s: a run that waits for the background process to end fails here
+@pytest.mark.parametrize("sandboxed", [True, False], ids=["sandbox", "no-sandbox"])
+def test_a_process_the_course_leaves_running_does_not_hold_up_the_run(tmp_path, sandboxed):
+    """Each version ends with its last cell, though a process its cells forked still holds its pipe
+    (the student version and the knockout fork one too); what is left is killed with the worker
+    (without the sandbox, whose end would kill it, the runner stops reading at the worker's last event)."""
+    root = make_checkout(tmp_path / "course", {"01_widget": source(IMPL_TWO, LINGER, TEST_TWO)})
+    auditor = Auditor(root)
+    bite = bite_module(auditor, auditor.index.source(1), Limits(timeout=300, sandboxed=sandboxed), mutants=False)
+    assert bite.summary.stopped is None and bite.findings == [] and bite.bites
+    assert bite.summary.solution_passed == bite.summary.student_failed == bite.summary.graded == 1 and bite.summary.caught == 1
+
+
 def test_course_code_runs_isolated_in_a_scratch_directory(tmp_path, monkeypatch):
     monkeypatch.setenv("BITE_SECRET", "token")
     checks = (

@@ -127,6 +127,14 @@ def test_a_cell_that_overruns_while_the_tests_are_written_is_refused_at_its_limi
     assert code == 1 and finding["code"] == "BITE007" and "`test-0` ran past the wall-clock limit of 0.3 s" in finding["message"]
 
 
+def test_a_process_the_solution_leaves_running_does_not_hold_up_writing_the_tests(tmp_path, capsys):
+    """The fork that writes the tests ends with its last cell, though a process the solution forked (as
+    multiprocessing's fork start method does) still holds its pipe."""
+    solution = "import os, time\nif os.fork() == 0:\n    time.sleep(600)\n    os._exit(0)\n" + SQUARES
+    code, module = bite(capsys, course(tmp_path, "### AUTOTEST squares(3)", solution=solution), "--no-mutants", "--timeout", "20")  # a run that waited for it would be stopped (no progress)
+    assert code == 0 and module["findings"] == [] and module["bite"]["caught"] == 1 and module["bite"]["solution_passed"] == 1
+
+
 def test_a_setup_of_several_lines_and_a_percent_source_get_their_tests_too(tmp_path, capsys):
     """A setup that spans lines keeps its lines (the checks follow them); a jupytext percent source
     (our course's format) is the Python 3 notebook jupytext makes of it, and nbgrader's fallback, the
