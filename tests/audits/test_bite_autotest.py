@@ -136,12 +136,13 @@ def test_a_process_the_solution_leaves_running_does_not_hold_up_writing_the_test
 
 
 def test_a_setup_of_several_lines_and_a_percent_source_get_their_tests_too(tmp_path, capsys):
-    """A setup that spans lines keeps its lines (the checks follow them); a jupytext percent source
-    (our course's format) is the Python 3 notebook jupytext makes of it, and nbgrader's fallback, the
-    course root's autotests.yml, serves it."""
+    """A setup that spans lines keeps its lines (the checks follow them: joined to its last line by `;`,
+    they would be the body of its function, and never run); a jupytext percent source (our course's
+    format) is the Python 3 notebook jupytext makes of it, and nbgrader's fallback, the course root's
+    autotests.yml, serves it."""
     from testkit.auditkit import make_checkout, marker, source
 
-    yml = AUTOTESTS.replace('setup: "from hashlib import sha1"', 'setup: "import math\\nfrom hashlib import sha1"')
+    yml = AUTOTESTS.replace('setup: "from hashlib import sha1"', 'setup: "from hashlib import sha1\\ndef unused():\\n    pass"')
     code, module = bite(capsys, course(tmp_path / "notebook", "### HASHED AUTOTEST squares(3)", yml=yml), "--no-mutants")
     assert code == 0 and module["findings"] == [] and module["bite"]["caught"] == 1
     impl = marker("squares", "impl") + "\n" + SQUARES + "\n"
