@@ -219,18 +219,24 @@ def test_a_solution_cell_deaf_to_every_limit_stops_the_run_with_a_finding(tmp_pa
     assert bite.summary.solution_passed == 0  # the graded cell after the hang never ran
 
 
-# A cell that leaves a process running in the background, as multiprocessing's fork start method or a
-# server started from a notebook does: it holds every pipe of the process that forked it.
-LINGER = marker("linger") + "\nimport os, time\nif os.fork() == 0:\n    time.sleep(600)\n    os._exit(0)\n"
+# A cell that leaves something running in the background: a process, as multiprocessing's fork start
+# method or a server started from a notebook makes one (it holds every pipe of the process that forked
+# it), or a thread that is not a daemon (the interpreter waits for it before it exits).
+LINGER = {
+    "process": "import os, time\nif os.fork() == 0:\n    time.sleep(600)\n    os._exit(0)\n",
+    "thread": "import threading, time\nthreading.Thread(target=time.sleep, args=(600,)).start()\n",
+}
 
 
 @pytest.mark.timeout(60)  # the cell limit is 300 s: a run that waits for the background process to end fails here
 @pytest.mark.parametrize("sandboxed", [True, False], ids=["sandbox", "no-sandbox"])
-def test_a_process_the_course_leaves_running_does_not_hold_up_the_run(tmp_path, sandboxed):
+@pytest.mark.parametrize("kind", sorted(LINGER))
+def test_a_process_the_course_leaves_running_does_not_hold_up_the_run(tmp_path, sandboxed, kind):
     """Each version ends with its last cell, though a process its cells forked still holds its pipe
-    (the student version and the knockout fork one too); what is left is killed with the worker
-    (without the sandbox, whose end would kill it, the runner stops reading at the worker's last event)."""
-    root = make_checkout(tmp_path / "course", {"01_widget": source(IMPL_TWO, LINGER, TEST_TWO)})
+    (the student version and the knockout fork one too) or a thread keeps the interpreter alive; what
+    is left is killed with the worker (the runner stops reading at the worker's last event)."""
+    linger = marker("linger") + "\n" + LINGER[kind]
+    root = make_checkout(tmp_path / "course", {"01_widget": source(IMPL_TWO, linger, TEST_TWO)})
     auditor = Auditor(root)
     bite = bite_module(auditor, auditor.index.source(1), Limits(timeout=300, sandboxed=sandboxed), mutants=False)
     assert bite.summary.stopped is None and bite.findings == [] and bite.bites
