@@ -65,10 +65,15 @@ if __name__ == "__main__":
     gc.disable()
 
 from IPython.core.compilerop import CachingCompiler  # noqa: E402 - after gc.disable, on purpose
+from IPython.core.error import UsageError  # noqa: E402
 from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
 LIMIT_STATUSES = ("timeout", "memory", "killed")
+# What a kernel's `%gui` and `%matplotlib` accept (ipykernel.eventloops.loop_map): no event loop (inline
+# figures and the web backends), or a GUI toolkit's, which the kernel runs between cells.
+KERNEL_GUIS = (None, "inline", "nbagg", "webagg", "notebook", "ipympl", "widget",
+               "qt", "qt5", "qt6", "wx", "tk", "gtk", "gtk3", "osx", "macosx", "asyncio")  # fmt: skip
 FUTURES = [getattr(__future__, name) for name in __future__.all_feature_names]
 
 
@@ -252,10 +257,18 @@ def _share_async_check():
 
 
 class CellShell(InteractiveShell):
-    """IPython's shell without tab completion (IPCompleter and its import: a batch run completes nothing)."""
+    """IPython's shell without tab completion (IPCompleter and its import: a batch run completes nothing),
+    with a kernel's answer to `%matplotlib inline` and `%gui`."""
 
     def init_completer(self):
         self.Completer = None
+
+    def enable_gui(self, gui=None):
+        """What ipykernel does for `%gui` and last in `%matplotlib`: it keeps the toolkit's event loop, to run
+        between cells (a batch run has no "between": none runs); a name it does not know is a UsageError.
+        (IPython's own shell raises NotImplementedError here, which made `%matplotlib inline` fail.)"""
+        if gui not in KERNEL_GUIS:
+            raise UsageError(f"Invalid GUI request {gui!r}, valid ones are: {', '.join(map(str, KERNEL_GUIS))}")
 
 
 def make_shell(path):
