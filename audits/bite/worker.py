@@ -275,12 +275,14 @@ def make_shell(path):
     """An IPython shell as a kernel has it, minus what costs time and shows nothing here: no history
     database (In/Out still kept), no traceback rendering and no display formatting (the output goes
     to /dev/null: a value's text, HTML or PNG forms are never made; `_`, `Out` and a trailing `;` as
-    in Jupyter), no tab completion."""
+    in Jupyter), no tab completion. Like a kernel (IPKernelApp) it loads IPython's default extension,
+    storemagic (`%store`)."""
     _share_async_check()
     config = Config()
     config.HistoryManager.enabled = False
     config.DisplayFormatter.active_types = []  # every mime-type formatter off
     shell = CellShell(config=config, compiler_class=CellCompiler)
+    shell.extension_manager.load_extension("storemagic")
     shell.compile.path = path
     shell.compile.shell = shell
     shell.input_transformer_manager.transform_cell = _cached_transform(shell.input_transformer_manager.transform_cell, shell.compile)
@@ -798,6 +800,15 @@ def _limit(kind, value):
         pass  # a limit above the current hard limit cannot be set: keep the stricter one
 
 
+def kernel_argv():
+    """sys.argv as a Jupyter kernel has it (`python -m ipykernel_launcher -f <connection file>`): course
+    code that reads its arguments (argparse's `parse_args()`) sees what it sees in Jupyter."""
+    import sysconfig
+
+    launcher = os.path.join(sysconfig.get_paths()["purelib"], "ipykernel_launcher.py")
+    return [launcher, "-f", os.path.expanduser(os.path.join("~", ".local", "share", "jupyter", "runtime", "kernel-bite.json"))]
+
+
 def main():
     job = json.loads(sys.stdin.buffer.read())
     out_fd = os.dup(1)
@@ -813,6 +824,7 @@ def main():
     cwd = job.get("cwd") or os.getcwd()
     os.chdir(cwd)
     sys.path[:0] = [cwd, job["root"]]  # the notebook's folder first, as Jupyter has it; then the course root
+    sys.argv = kernel_argv()
     worker = None
     try:
         worker = Worker(job, out_fd)

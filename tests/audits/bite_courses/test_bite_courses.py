@@ -37,7 +37,7 @@ def by_code(module):
 
 
 def test_the_notebook_runs_as_in_jupyter_and_only_real_defects_are_reported(capsys):
-    """helper.py and data.csv beside the notebook, %env, `%matplotlib inline` and a plot, `squares?`, `!ls`, exec(In[-2]), hidden tests:
+    """helper.py and data.csv beside the notebook, %env, `%matplotlib inline` and a plot, a kernel's sys.argv and `%store`, `squares?`, `!ls`, exec(In[-2]), hidden tests:
     no cell fails on the solution but those needing a package nobody installed and a file nobody
     shipped, which are one BITE008 each with their consequences, not six BITE001: a NameError for
     what the failed cell should have bound, the same missing package imported again, and the
