@@ -276,12 +276,14 @@ def make_shell(path):
     database (In/Out still kept), no traceback rendering and no display formatting (the output goes
     to /dev/null: a value's text, HTML or PNG forms are never made; `_`, `Out` and a trailing `;` as
     in Jupyter), no tab completion. Like a kernel (IPKernelApp) it loads IPython's default extension,
-    storemagic (`%store`)."""
+    storemagic (`%store`), and it is the process's one shell: `IPython.get_ipython()` and
+    `IPython.display.display` (which print instead without one) find it, as libraries do in Jupyter."""
     _share_async_check()
     config = Config()
     config.HistoryManager.enabled = False
     config.DisplayFormatter.active_types = []  # every mime-type formatter off
-    shell = CellShell(config=config, compiler_class=CellCompiler)
+    CellShell.clear_instance()
+    shell = CellShell.instance(config=config, compiler_class=CellCompiler)
     shell.extension_manager.load_extension("storemagic")
     shell.compile.path = path
     shell.compile.shell = shell
