@@ -8,6 +8,7 @@ course code runs in this process.
 
 It walks the solution version cell by cell through an IPython `InteractiveShell`, as a
 Jupyter kernel runs them: magics, `!cmd`, `obj?`, automagic, `In`/`Out`, display hooks,
+`%matplotlib inline`, `%store`, a kernel's sys.argv, from inside a running asyncio event loop,
 one `__main__` namespace, __future__ imports kept from cell to cell; the folder copy is
 the working directory and first on sys.path (then the course root). Cells are compiled
 under the source's path with their lines in the file, so every line reported (and
@@ -45,6 +46,7 @@ Events (every one has "variant": "solution" | "student" | "knockout:<cell>:<regi
 
 import __future__
 import ast
+import asyncio
 import copy
 import functools
 import gc
@@ -263,6 +265,23 @@ class CellShell(InteractiveShell):
     def init_completer(self):
         self.Completer = None
 
+    def run_cell_in_kernel_loop(self, code):
+        """Run a cell as ipykernel does: from inside the kernel's asyncio event loop, running, so that
+        `asyncio.get_event_loop()` is that loop and `asyncio.run()` fails as it does in Jupyter; a cell
+        with top-level `await` is awaited in that loop, any other runs synchronously (ipykernel's
+        `do_execute`). The loop runs only while a cell does: forks happen between cells."""
+        try:
+            transformed, failed = self.transform_cell(code), None
+        except Exception:  # noqa: BLE001 - as ipykernel: the cell's own run reports it
+            transformed, failed = code, sys.exc_info()
+
+        async def execute():
+            if self.should_run_async(code, transformed_cell=transformed, preprocessing_exc_tuple=failed):
+                return await self.run_cell_async(code, store_history=True, transformed_cell=transformed, preprocessing_exc_tuple=failed)
+            return self.run_cell(code, store_history=True)
+
+        return self.kernel_loop.run_until_complete(execute())
+
     def enable_gui(self, gui=None):
         """What ipykernel does for `%gui` and last in `%matplotlib`: it keeps the toolkit's event loop, to run
         between cells (a batch run has no "between": none runs); a name it does not know is a UsageError.
@@ -284,6 +303,8 @@ def make_shell(path):
     config.DisplayFormatter.active_types = []  # every mime-type formatter off
     CellShell.clear_instance()
     shell = CellShell.instance(config=config, compiler_class=CellCompiler)
+    shell.kernel_loop = asyncio.new_event_loop()  # the kernel's event loop (CellShell.run_cell_in_kernel_loop)
+    asyncio.set_event_loop(shell.kernel_loop)
     shell.extension_manager.load_extension("storemagic")
     shell.compile.path = path
     shell.compile.shell = shell
@@ -392,7 +413,7 @@ class Worker:
             self.shell.compile.offset = offset
             self._arm()
             try:
-                result = self.shell.run_cell(body, store_history=True)
+                result = self.shell.run_cell_in_kernel_loop(body)
             finally:
                 self._disarm()
                 self.shell.compile.offset = 0
@@ -642,7 +663,7 @@ class Worker:
             os.write(self.out_fd, json.dumps({"event": "running", "variant": "autotest", "cell": index}).encode("utf-8") + b"\n")
             self._arm()
             try:
-                result = self.shell.run_cell(code, store_history=True)
+                result = self.shell.run_cell_in_kernel_loop(code)
             finally:
                 self._disarm()
             error = result.error_before_exec or result.error_in_exec
