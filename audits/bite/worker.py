@@ -46,7 +46,6 @@ Events (every one has "variant": "solution" | "student" | "knockout:<cell>:<regi
 
 import __future__
 import ast
-import asyncio
 import copy
 import functools
 import gc
@@ -265,11 +264,25 @@ class CellShell(InteractiveShell):
     def init_completer(self):
         self.Completer = None
 
+    kernel_loop = None  # the kernel's asyncio event loop, made when a cell first needs it
+
     def run_cell_in_kernel_loop(self, code):
         """Run a cell as ipykernel does: from inside the kernel's asyncio event loop, running, so that
         `asyncio.get_event_loop()` is that loop and `asyncio.run()` fails as it does in Jupyter; a cell
         with top-level `await` is awaited in that loop, any other runs synchronously (ipykernel's
-        `do_execute`). The loop runs only while a cell does: forks happen between cells."""
+        `do_execute`). The loop runs only while a cell does: forks happen between cells.
+
+        Until a cell names async, await or asyncio, or asyncio is imported, a cell runs without the loop:
+        nothing in it could tell (importing asyncio costs a module 30 ms, more than IPython's shell). The
+        one case told apart: a library that imports asyncio and calls `asyncio.run()` in the very cell
+        that first imports it."""
+        if self.kernel_loop is None:
+            if "async" not in code and "await" not in code and "asyncio" not in sys.modules:
+                return self.run_cell(code, store_history=True)
+            import asyncio
+
+            self.kernel_loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(self.kernel_loop)
         try:
             transformed, failed = self.transform_cell(code), None
         except Exception:  # noqa: BLE001 - as ipykernel: the cell's own run reports it
@@ -303,8 +316,6 @@ def make_shell(path):
     config.DisplayFormatter.active_types = []  # every mime-type formatter off
     CellShell.clear_instance()
     shell = CellShell.instance(config=config, compiler_class=CellCompiler)
-    shell.kernel_loop = asyncio.new_event_loop()  # the kernel's event loop (CellShell.run_cell_in_kernel_loop)
-    asyncio.set_event_loop(shell.kernel_loop)
     shell.extension_manager.load_extension("storemagic")
     shell.compile.path = path
     shell.compile.shell = shell
