@@ -257,6 +257,15 @@ def _share_async_check():
     interactiveshell._should_be_async = should_be_async
 
 
+def _holds_exception_group(error):
+    """Whether an exception group is the error or in its context chain (IPython prints those with the traceback module)."""
+    while error is not None:
+        if isinstance(error, BaseExceptionGroup):
+            return True
+        error = error.__context__
+    return False
+
+
 class CellShell(InteractiveShell):
     """IPython's shell without tab completion (IPCompleter and its import: a batch run completes nothing),
     with a kernel's answer to `%matplotlib inline` and `%gui`."""
@@ -265,6 +274,47 @@ class CellShell(InteractiveShell):
         self.Completer = None
 
     kernel_loop = None  # the kernel's asyncio event loop, made when a cell first needs it
+    errors_shown = None  # while a cell runs (run_cell_as_kernel): the errors a kernel would send as error outputs
+
+    def run_cell_as_kernel(self, code):
+        """(IPython's result, the first error output a kernel would send for the cell, or None).
+
+        A kernel sends an error output whenever IPython shows a traceback: for the cell's own exception
+        (not a UsageError, a mistyped magic: that is printed as text), and for one a nested run shows
+        while the cell goes on (a failing body under `%%capture`, a script under `%run`, a handler's
+        `showtraceback()`). nbgrader's autograde fails a cell on an error output or on the reply's error
+        status (`result`'s error, a UsageError included); its AUTOTEST run stops on error outputs only."""
+        self.errors_shown = []
+        try:
+            result = self.run_cell_in_kernel_loop(code)
+        finally:
+            shown, self.errors_shown = self.errors_shown, None
+        return result, (shown[0] if shown else None)
+
+    def showtraceback(self, exc_tuple=None, filename=None, tb_offset=None, exception_only=False, running_compiled_code=False):
+        """Note the error that IPython's showtraceback would send as an error output, without rendering it
+        (the output goes nowhere, and rendering costs more than most cells). Its choices: a SyntaxError goes
+        to showsyntaxerror; a UsageError, and an exception group in full, are printed as text."""
+        try:
+            kind, error, _ = self._get_exc_info(exc_tuple)
+        except ValueError:  # nothing to show: IPython prints a line saying so
+            return
+        if issubclass(kind, SyntaxError):
+            self.showsyntaxerror(filename, running_compiled_code)
+        elif kind is not UsageError and (exception_only or not _holds_exception_group(error)):
+            self._note_error(error)
+
+    def showsyntaxerror(self, filename=None, running_compiled_code=False):
+        """Note the syntax error IPython would send as an error output (see showtraceback)."""
+        try:
+            _, error, _ = self._get_exc_info()
+        except ValueError:
+            return
+        self._note_error(error)
+
+    def _note_error(self, error):
+        if self.errors_shown is not None:
+            self.errors_shown.append(error)
 
     def run_cell_in_kernel_loop(self, code):
         """Run a cell as ipykernel does: from inside the kernel's asyncio event loop, running, so that
@@ -324,8 +374,6 @@ def make_shell(path):
     # and never for a text without a `;` (its last token cannot be one).
     semicolon = functools.lru_cache(maxsize=None)(shell.displayhook.semicolon_at_end_of_expression)
     shell.displayhook.semicolon_at_end_of_expression = lambda text: ";" in text and semicolon(text)
-    quiet = lambda *args, **kwargs: None  # noqa: E731
-    shell.showtraceback = shell.showsyntaxerror = shell.showindentationerror = quiet
     # IPython 9 also renders each error's traceback (pygments, ~0.5 s) to keep it in the history; a name only here.
     shell._format_exception_for_storage = lambda error, *args, **kwargs: {"ename": type(error).__name__, "evalue": str(error), "traceback": []}
     return shell
@@ -424,11 +472,11 @@ class Worker:
             self.shell.compile.offset = offset
             self._arm()
             try:
-                result = self.shell.run_cell_in_kernel_loop(body)
+                result, shown = self.shell.run_cell_as_kernel(body)
             finally:
                 self._disarm()
                 self.shell.compile.offset = 0
-            error = result.error_before_exec or result.error_in_exec
+            error = result.error_before_exec or result.error_in_exec or shown  # failed as autograde sees it
             if error is not None:
                 raise error
         except CellTimeout as error:
@@ -674,10 +722,9 @@ class Worker:
             os.write(self.out_fd, json.dumps({"event": "running", "variant": "autotest", "cell": index}).encode("utf-8") + b"\n")
             self._arm()
             try:
-                result = self.shell.run_cell_in_kernel_loop(code)
+                result, error = self.shell.run_cell_as_kernel(code)  # InstantiateTests stops on error outputs only
             finally:
                 self._disarm()
-            error = result.error_before_exec or result.error_in_exec
             if isinstance(error, CellTimeout):
                 raise error
             if error is not None:

@@ -51,12 +51,12 @@ def test_the_notebook_runs_as_in_jupyter_and_only_real_defects_are_reported(caps
     missing = [f["message"] for f in found["BITE008"]]
     assert "package `bite_fixture_package_nobody_installs`" in missing[0] and missing[0].endswith("`test-value`, `again`.")
     assert "file `table_nobody_shipped.csv`" in missing[1] and missing[1].endswith("`test-table`, `rows-of-table`.")
-    # 7 graded cells; 2 fail on the solution for want of a package and a file; on the student version
+    # 8 graded cells; 2 fail on the solution for want of a package and a file; on the student version
     # every one fails but test-provided, test-hidden-only by its hidden test alone (autograde restores
-    # it). The region of `answer-t` (t = 5, a plain answer: no BITE005) is caught; `value` cannot be
+    # it), test-captured by the error its `%%capture` body raised (the kernel still sends it). The region of `answer-t` (t = 5, a plain answer: no BITE005) is caught; `value` cannot be
     # judged (its test fails on the solution); `manual-code`, manually graded, is not knocked out (no BITE003).
     assert {key: module["bite"][key] for key in ("graded", "solution_passed", "student_failed", "regions", "caught")} == {
-        "graded": 7, "solution_passed": 5, "student_failed": 6, "regions": 3, "caught": 2,
+        "graded": 8, "solution_passed": 6, "student_failed": 7, "regions": 3, "caught": 2,
     }  # fmt: skip
 
 
