@@ -57,6 +57,7 @@ import resource
 import select
 import signal
 import sys
+import tempfile
 import time
 import traceback
 
@@ -470,6 +471,7 @@ class Worker:
         status, message, line, kind = "pass", "", 0, ""
         try:
             self.shell.compile.offset = offset
+            _forget_stderr()
             self._arm()
             try:
                 result, shown = self.shell.run_cell_as_kernel(body)
@@ -479,6 +481,8 @@ class Worker:
             error = result.error_before_exec or result.error_in_exec or shown  # failed as autograde sees it
             if error is not None:
                 raise error
+            if cell["graded"]:
+                status, message = _score(result, cell.get("points"))
         except CellTimeout as error:
             status, message = "timeout", f"ran past the {'CPU-time' if str(error) == 'cpu' else 'wall-clock'} limit of {self.timeout:g} s"
             line = self._where(error, offset)
@@ -890,12 +894,57 @@ def kernel_argv():
     return [launcher, "-f", os.path.expanduser(os.path.join("~", ".local", "share", "jupyter", "runtime", "kernel-bite.json"))]
 
 
+def _forget_stderr():
+    """Empty the file behind fd 2 (see main), so that what it holds after a cell is that cell's."""
+    sys.__stderr__.flush()
+    os.ftruncate(2, 0)
+    os.lseek(2, 0, os.SEEK_SET)
+
+
+def _score(result, points):
+    """("pass", "") when nbgrader's autograde gives a graded cell that raised nothing its full points,
+    else ("fail", why). It scores a cell by its outputs (nbgrader.utils.determine_grade): any text on
+    stderr (a warning, a log line) is 0 points; a value shown last that reads as a number is the
+    points given (partial credit), and one above the cell's points stops autograde itself."""
+    sys.__stderr__.flush()
+    if os.fstat(2).st_size:
+        written = os.pread(2, 400, 0).decode("utf-8", "replace").strip()
+        first = " ".join(written.splitlines()[0].split())[:200] if written else "(blank lines)"
+        return "fail", f"wrote to stderr, which nbgrader scores 0 points: {first}"
+    if result.result is None or points is None:
+        return "pass", ""
+    short = partial_credit(result.result, points)
+    return ("pass", "") if short is None else ("fail", short)
+
+
+def partial_credit(value, points):
+    """Why nbgrader gives less than `points` to a graded cell that shows `value` last, or None (full points):
+    the value's text (the execute_result's text/plain) read as a number is the points given
+    (nbgrader.utils.get_partial_grade); text that is no number, a negative number or NaN is full points."""
+    from IPython.core.formatters import PlainTextFormatter
+
+    try:
+        given = float(PlainTextFormatter()(value))
+    except (ValueError, OverflowError):
+        return None
+    worth = f"{points:g} point{'' if points == 1 else 's'}"
+    if given > points:
+        return f"shows {given:g}, more than its {worth}: nbgrader's autograde stops on it (partial credit)"
+    if 0 <= given < points:
+        return f"shows {given:g}, which nbgrader takes as partial credit: {given:g} of its {worth}"
+    return None
+
+
 def main():
     job = json.loads(sys.stdin.buffer.read())
     out_fd = os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
+    for fd in (0, 1):
         os.dup2(devnull, fd)
+    # fd 2: a file nobody else can open (unlinked), emptied before each cell, so that a graded cell's
+    # writes to stderr show (nbgrader scores those 0). Forks share it; none runs beside another.
+    stderr = tempfile.TemporaryFile()
+    os.dup2(stderr.fileno(), 2)
     _limit(resource.RLIMIT_AS, int(job["memory"]))
     _limit(resource.RLIMIT_FSIZE, int(job["file_size"]))
     _limit(resource.RLIMIT_CORE, 0)

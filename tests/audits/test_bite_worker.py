@@ -1,6 +1,7 @@
 """What bite's worker does to save time (audits/bite/worker.py) leaves a cell's semantics as a kernel's:
 one module, run once in its sandbox, whose graded cells check the parts those savings touch."""
 
+import pytest
 from testkit.auditkit import make_checkout, marker, source
 
 from audits.auditor import Auditor
@@ -35,3 +36,22 @@ def test_a_cells_semantics_survive_the_workers_savings(tmp_path):
     bite = bite_module(auditor, auditor.index.source(1), Limits(timeout=20), mutants=False)
     assert bite.run.stopped is None and bite.run.solution and all(outcome.passed for outcome in bite.run.solution.values()), bite.run.solution
     assert bite.summary.graded == 4 and bite.summary.solution_passed == 4
+
+
+@pytest.mark.parametrize("value, points, expected", [
+    (0.5, 1.0, "shows 0.5, which nbgrader takes as partial credit: 0.5 of its 1 point"),
+    (0, 2.0, "shows 0, which nbgrader takes as partial credit: 0 of its 2 points"),
+    (3, 2.0, "shows 3, more than its 2 points: nbgrader's autograde stops on it"),
+    (2, 2.0, None),  # its full points
+    (True, 1.0, None),  # text/plain "True" is no number
+    ("0.5", 1.0, None),  # a string's text/plain keeps its quotes
+    (-1.0, 1.0, None),  # nbgrader gives full points to a negative number
+    (float("nan"), 1.0, None),
+    ([0.5], 1.0, None),  # "[0.5]" is no number
+])  # fmt: skip
+def test_a_number_a_graded_cell_shows_last_is_partial_credit_as_nbgrader_reads_it(value, points, expected):
+    from audits.bite.worker import partial_credit
+
+    found = partial_credit(value, points)
+    assert (found is None) == (expected is None), found
+    assert found is None or found.startswith(expected), found

@@ -37,6 +37,21 @@ def _errored(cell) -> bool:
     return any(output.get("output_type") == "error" for output in cell.get("outputs", []))
 
 
+def _failed(cell) -> bool:
+    """nbgrader's verdict on an autograded code cell: an error output, or, for a graded test cell, less
+    than its full points (nbgrader.utils.determine_grade: text on stderr scores 0, a number shown last
+    is partial credit)."""
+    if _errored(cell):
+        return True
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    if not (meta.get("grade") and not meta.get("solution")):
+        return False
+    from nbgrader.utils import determine_grade
+
+    score, points = determine_grade(cell)
+    return score is not None and score < points
+
+
 def _error_name(cell) -> str:
     return next((output.get("ename", "") for output in cell.get("outputs", []) if output.get("output_type") == "error"), "")
 
@@ -154,7 +169,7 @@ def _child(course: str, grade: list[str], timeout: float = 60, sockets: str = ""
             for name in notebooks:
                 notebook = nbformat.read(root / "autograded" / student / assignment / name, as_version=4)
                 code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-                result["cells"].setdefault(f"{assignment}/{name}", {})[student] = [_errored(cell) for cell in code]
+                result["cells"].setdefault(f"{assignment}/{name}", {})[student] = [_failed(cell) for cell in code]
                 result["errors"].setdefault(f"{assignment}/{name}", {})[student] = [_error_name(cell) for cell in code]
     return result
 

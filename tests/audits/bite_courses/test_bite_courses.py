@@ -45,18 +45,23 @@ def test_the_notebook_runs_as_in_jupyter_and_only_real_defects_are_reported(caps
     code, (module, _, _) = bite_json(capsys)
     found = by_code(module)
     assert code == 1 and module["module"]["profile"] == "nbgrader"
-    assert set(found) == {"BITE002", "BITE008", "GR001"}
+    assert set(found) == {"BITE001", "BITE002", "BITE008", "GR001"}
+    # nbgrader scores two graded cells below their point on the solution: a warning on stderr, a number shown.
+    warns, partial = (f["message"] for f in found["BITE001"])
+    assert "`test-warns`" in warns and "wrote to stderr, which nbgrader scores 0 points" in warns and "UserWarning" in warns
+    assert "`test-partial`" in partial and "shows 0.5, which nbgrader takes as partial credit: 0.5 of its 1 point" in partial
     (provided,) = found["BITE002"]
     assert "`test-provided`" in provided["message"]  # a test of provided code only (helper.double)
     missing = [f["message"] for f in found["BITE008"]]
     assert "package `bite_fixture_package_nobody_installs`" in missing[0] and missing[0].endswith("`test-value`, `again`.")
     assert "file `table_nobody_shipped.csv`" in missing[1] and missing[1].endswith("`test-table`, `rows-of-table`.")
-    # 8 graded cells; 2 fail on the solution for want of a package and a file; on the student version
-    # every one fails but test-provided, test-hidden-only by its hidden test alone (autograde restores
-    # it), test-captured by the error its `%%capture` body raised (the kernel still sends it). The region of `answer-t` (t = 5, a plain answer: no BITE005) is caught; `value` cannot be
+    # 11 graded cells; 4 fail on the solution (for want of a package and a file; test-warns and
+    # test-partial, scored below their point); on the student version every one fails but test-provided,
+    # test-hidden-only by its hidden test alone (autograde restores it), test-captured by the error its
+    # `%%capture` body raised (the kernel still sends it). The region of `answer-t` (t = 5, a plain answer: no BITE005) is caught; `value` cannot be
     # judged (its test fails on the solution); `manual-code`, manually graded, is not knocked out (no BITE003).
     assert {key: module["bite"][key] for key in ("graded", "solution_passed", "student_failed", "regions", "caught")} == {
-        "graded": 8, "solution_passed": 6, "student_failed": 7, "regions": 3, "caught": 2,
+        "graded": 11, "solution_passed": 7, "student_failed": 10, "regions": 3, "caught": 2,
     }  # fmt: skip
 
 
