@@ -40,16 +40,20 @@ def _rule(code: str, name: str, severity: Severity, doc: str, any_language: bool
 
 BITE001 = _rule("BITE001", "cell fails on the solution version", Severity.CRITICAL, """\
 What it does: runs the module's cells in order, solutions in place, as a notebook kernel
-does, and reports every cell that raises.
+does, and reports every cell that raises, and every graded cell nbgrader's autograde would
+score below its points on the solution: one that writes to stderr (a warning, a log line:
+0 points) or shows a number last (taken as partial credit).
 
 Why it matters: the solution is the reference every student is graded against; a graded
 cell that fails on it takes points from every student, and any failing cell means the
 module is broken as shipped.
 
-Example: `test-sgd` raises `AssertionError` because the expected value was copied wrong.
+Example: `test-sgd` raises `AssertionError` because the expected value was copied wrong;
+`test-norm` passes but a `RuntimeWarning` printed on stderr makes nbgrader give it 0.
 
 How to fix: fix the solution or the test so the solution version runs clean
-(`python modules/NN_name/name.py` runs the same cells).""")
+(`python modules/NN_name/name.py` runs the same cells); silence an expected warning inside
+the cell (`warnings.catch_warnings()`), end a graded cell with a statement, not a number.""")
 
 BITE002 = _rule("BITE002", "graded cell passes on the student version", Severity.HIGH, """\
 What it does: runs the student version (every solution region replaced by nbgrader's stub,
