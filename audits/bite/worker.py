@@ -895,10 +895,26 @@ def kernel_argv():
 
 
 def _forget_stderr():
-    """Empty the file behind fd 2 (see main), so that what it holds after a cell is that cell's."""
-    sys.__stderr__.flush()
-    os.ftruncate(2, 0)
-    os.lseek(2, 0, os.SEEK_SET)
+    """Empty the file behind fd 2 (see main), so that what it holds after a cell is that cell's. Course
+    code may have closed or replaced either: then there is nothing to empty (and _stderr_written says none)."""
+    try:
+        sys.__stderr__.flush()
+        os.ftruncate(2, 0)
+        os.lseek(2, 0, os.SEEK_SET)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _stderr_written():
+    """The first line the last cell wrote to stderr (fd 2, or Python's sys.__stderr__ over it), or None."""
+    try:
+        sys.__stderr__.flush()
+        if not os.fstat(2).st_size:
+            return None
+        written = os.pread(2, 400, 0).decode("utf-8", "replace").strip()
+    except (OSError, ValueError, AttributeError):
+        return None
+    return " ".join(written.splitlines()[0].split())[:200] if written else "(blank lines)"
 
 
 def _score(result, points):
@@ -906,10 +922,8 @@ def _score(result, points):
     else ("fail", why). It scores a cell by its outputs (nbgrader.utils.determine_grade): any text on
     stderr (a warning, a log line) is 0 points; a value shown last that reads as a number is the
     points given (partial credit), and one above the cell's points stops autograde itself."""
-    sys.__stderr__.flush()
-    if os.fstat(2).st_size:
-        written = os.pread(2, 400, 0).decode("utf-8", "replace").strip()
-        first = " ".join(written.splitlines()[0].split())[:200] if written else "(blank lines)"
+    first = _stderr_written()
+    if first is not None:
         return "fail", f"wrote to stderr, which nbgrader scores 0 points: {first}"
     if result.result is None or points is None:
         return "pass", ""

@@ -27,6 +27,10 @@ CELLS = (
     # __future__ flags carry from cell to cell (the worker parses each text once, ahead, with them).
     marker("future") + "\nfrom __future__ import annotations\ndef f(x: NotDefinedAnywhere) -> int:\n    return 1\n",
     marker("test-future", "test") + "\ndef g(y: AlsoNotDefined):\n    return f(y)\n\nassert g(0) == 1\n",
+    # A cell that closes stderr: the next graded cells are still judged (the worker reads fd 2 for what
+    # they write there, which nbgrader scores 0 points).
+    marker("stderr-closed") + "\nimport os, sys\nsys.stderr.flush()\nos.close(2)\n",
+    marker("test-after-stderr-closed", "test") + "\nassert two() == 2\n",
 )
 
 
@@ -35,7 +39,7 @@ def test_a_cells_semantics_survive_the_workers_savings(tmp_path):
     auditor = Auditor(root)
     bite = bite_module(auditor, auditor.index.source(1), Limits(timeout=20), mutants=False)
     assert bite.run.stopped is None and bite.run.solution and all(outcome.passed for outcome in bite.run.solution.values()), bite.run.solution
-    assert bite.summary.graded == 4 and bite.summary.solution_passed == 4
+    assert bite.summary.graded == 5 and bite.summary.solution_passed == 5
 
 
 @pytest.mark.parametrize("value, points, expected", [
