@@ -8,8 +8,9 @@ documentation's example assignments and its own test notebooks) and our fixture 
 nbgrader course, with the files that sit beside it. nbgrader then runs once over all of
 them (generate_assignment, autograde of the source and of the release: see
 tests/testkit/nbgraderkit.py), and `audits.bite` runs each notebook. Printed: notebooks and
-cells compared, agreement (a cell agrees when bite and nbgrader both say it raised, or both
-say it did not, on the solution version and on the student version; a notebook nbgrader
+cells compared, agreement (a cell agrees when bite and nbgrader both say it failed, or both
+say it did not, on the solution version and on the student version; failed: it raised, or, for a
+graded test cell, autograde scores it below its points; a notebook nbgrader
 refuses agrees when bite refuses it too), the disagreements grouped by cause, and bite's
 time next to nbgrader's for the same notebooks.
 """
