@@ -3,7 +3,8 @@ module of ours, the bite fixtures and the odd shapes nbgrader allows, whose rele
 student versions cell by cell; and on the notebook course tests/audits/bite_courses/nbcourse (with
 nbgrader's own `### AUTOTEST` example as assignment ps5), then
 `autograde` of its source (Jupyter running the solution) and of its release (the student version,
-locked cells and hidden tests restored): bite's per-cell verdicts (raised or not, on each version)
+locked cells and hidden tests restored): bite's per-cell verdicts (failed or not, on each version:
+raised, or a graded cell scored below its points)
 must equal nbgrader's, and a notebook nbgrader refuses to release, bite refuses to judge.
 
 The tests read one nbgrader run (`nbgrader`, module-scoped; the tests share an xdist group, so one

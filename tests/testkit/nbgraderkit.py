@@ -5,7 +5,8 @@ benchmarks/bite_agreement.py).
         through `generate_assignment`, then each assignment in `grade` autograded twice, the
         source submitted as student "solution" (Jupyter runs the solution) and the release as
         student "student" (autograde restores locked cells and hidden tests). For each notebook:
-        whether it was released, and per code cell (by position) whether it raised, per version.
+        whether it was released, and per code cell (by position) whether it failed, per version
+        (raised; or, a graded test cell, scored below its points: `_failed`).
         The assignments in `releases_only` (never graded) are released as `nbgrader
         generate_assignment --no-db` releases them: the same preprocessors, without the gradebook.
     bite_run(course, notebook) -> dict              the same per-cell verdicts from `audits.bite`
