@@ -218,7 +218,7 @@ def isolated_env(scratch: str) -> dict[str, str]:
         "TMPDIR": scratch,
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
-        "MPLBACKEND": "Agg",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",  # as ipykernel sets it: plt.show() shows inline, quietly
         "NBGRADER_EXECUTION": "autograde",  # as nbgrader's autograde sets it: notebooks may skip work while graded
         "OPENBLAS_NUM_THREADS": single,
         "OMP_NUM_THREADS": single,
