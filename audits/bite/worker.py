@@ -894,26 +894,35 @@ def kernel_argv():
     return [launcher, "-f", os.path.expanduser(os.path.join("~", ".local", "share", "jupyter", "runtime", "kernel-bite.json"))]
 
 
-def _forget_stderr():
-    """Empty the file behind fd 2 (see main), so that what it holds after a cell is that cell's. Course
-    code may have closed or replaced either: then there is nothing to empty (and _stderr_written says none)."""
+STDERR_FILE = None  # (device, inode) of the file main() puts behind fd 2
+
+
+def _stderr_is_ours():
+    """Whether fd 2 is still that file: course code may close fd 2, and a file it opens next takes the number."""
     try:
         sys.__stderr__.flush()
-        os.ftruncate(2, 0)
-        os.lseek(2, 0, os.SEEK_SET)
     except (OSError, ValueError, AttributeError):
         pass
+    try:
+        status = os.fstat(2)
+    except OSError:
+        return False
+    return (status.st_dev, status.st_ino) == STDERR_FILE
+
+
+def _forget_stderr():
+    """Empty the file behind fd 2 (see main), so that what it holds after a cell is that cell's. When
+    fd 2 is no longer that file, nothing is touched (and _stderr_written finds nothing)."""
+    if _stderr_is_ours():
+        os.ftruncate(2, 0)
+        os.lseek(2, 0, os.SEEK_SET)
 
 
 def _stderr_written():
     """The first line the last cell wrote to stderr (fd 2, or Python's sys.__stderr__ over it), or None."""
-    try:
-        sys.__stderr__.flush()
-        if not os.fstat(2).st_size:
-            return None
-        written = os.pread(2, 400, 0).decode("utf-8", "replace").strip()
-    except (OSError, ValueError, AttributeError):
+    if not _stderr_is_ours() or not os.fstat(2).st_size:
         return None
+    written = os.pread(2, 400, 0).decode("utf-8", "replace").strip()
     return " ".join(written.splitlines()[0].split())[:200] if written else "(blank lines)"
 
 
@@ -957,8 +966,11 @@ def main():
         os.dup2(devnull, fd)
     # fd 2: a file nobody else can open (unlinked), emptied before each cell, so that a graded cell's
     # writes to stderr show (nbgrader scores those 0). Forks share it; none runs beside another.
+    global STDERR_FILE
     stderr = tempfile.TemporaryFile()
     os.dup2(stderr.fileno(), 2)
+    status = os.fstat(2)
+    STDERR_FILE = (status.st_dev, status.st_ino)
     _limit(resource.RLIMIT_AS, int(job["memory"]))
     _limit(resource.RLIMIT_FSIZE, int(job["file_size"]))
     _limit(resource.RLIMIT_CORE, 0)

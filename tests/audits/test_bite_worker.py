@@ -31,6 +31,10 @@ CELLS = (
     # they write there, which nbgrader scores 0 points).
     marker("stderr-closed") + "\nimport os, sys\nsys.stderr.flush()\nos.close(2)\n",
     marker("test-after-stderr-closed", "test") + "\nassert two() == 2\n",
+    # ... and the file opened next takes fd 2: the worker leaves it alone (it empties fd 2 before each cell
+    # only while fd 2 is its own file).
+    marker("file-on-fd-2") + "\nkept = open('kept.txt', 'w')\nassert kept.fileno() == 2\nkept.write('mine'); kept.flush()\n",
+    marker("test-file-on-fd-2", "test") + "\nassert open('kept.txt').read() == 'mine' and two() == 2\n",
 )
 
 
@@ -39,7 +43,7 @@ def test_a_cells_semantics_survive_the_workers_savings(tmp_path):
     auditor = Auditor(root)
     bite = bite_module(auditor, auditor.index.source(1), Limits(timeout=20), mutants=False)
     assert bite.run.stopped is None and bite.run.solution and all(outcome.passed for outcome in bite.run.solution.values()), bite.run.solution
-    assert bite.summary.graded == 5 and bite.summary.solution_passed == 5
+    assert bite.summary.graded == 6 and bite.summary.solution_passed == 6
 
 
 @pytest.mark.parametrize("value, points, expected", [
