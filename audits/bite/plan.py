@@ -10,14 +10,13 @@ language than Python) gets a plan that runs nothing and says why (`Plan.blocked`
 
 from __future__ import annotations
 
-import math
-
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from audits.bite.autotest import autotest_spec
 from audits.bite.mutants import Mutant
 from audits.bite.mutation import choose
+from audits.rules.nbgrader import cell_points
 from audits.model import Cell, ModuleSource
 from audits.solutions import (
     Region,
@@ -73,7 +72,7 @@ class Plan:
             cells.append({
                 "line": cell.body_start,
                 "graded": is_graded(cell),
-                "points": _points(cell),
+                "points": cell_points(cell.nbgrader) if is_graded(cell) and isinstance(cell.nbgrader, dict) else None,
                 "solution": cell.source,
                 "student": autograded_source(cell, True, conventions),
                 "knockouts": [stubbed_source(cell, [region], True, conventions) for region in regions],
@@ -81,17 +80,6 @@ class Plan:
             })  # fmt: skip
         job = {"path": str(self.module.path), "root": root, "cwd": cwd, "cells": cells, "first_change": self.first_change, **limits}
         return {**job, "autotest": self.autotest} if self.autotest else job
-
-
-def _points(cell) -> float | None:
-    """A graded cell's points as nbgrader reads them (float), None when there are none or they are not a number."""
-    if not is_graded(cell) or not isinstance(cell.nbgrader, dict):
-        return None
-    try:
-        points = float(cell.nbgrader.get("points"))
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return points if math.isfinite(points) else None
 
 
 def make_plan(module: ModuleSource, mutants: bool = True, per_region: int | None = None, root: Path | str | None = None) -> Plan:

@@ -84,6 +84,11 @@ class CellTimeout(BaseException):
     course code does not swallow it)."""
 
 
+def _past_limit(timeout_error, seconds):
+    """What a cell that raised CellTimeout did: ran past which of its limits."""
+    return f"ran past the {'CPU-time' if str(timeout_error) == 'cpu' else 'wall-clock'} limit of {seconds:g} s"
+
+
 def _raise_timeout(kind):
     def handler(signum, frame):
         raise CellTimeout(kind)
@@ -268,8 +273,9 @@ def _holds_exception_group(error):
 
 
 class CellShell(InteractiveShell):
-    """IPython's shell without tab completion (IPCompleter and its import: a batch run completes nothing),
-    with a kernel's answer to `%matplotlib inline` and `%gui`."""
+    """IPython's shell as ipykernel runs it, for a batch run: no tab completion (IPCompleter and its import:
+    a batch run completes nothing); `%matplotlib inline` and `%gui` as a kernel takes them; cells run in
+    the kernel's event loop; errors noted as the error outputs a kernel would send, never rendered."""
 
     def init_completer(self):
         self.Completer = None
@@ -484,7 +490,7 @@ class Worker:
             if cell["graded"]:
                 status, message = _score(result, cell.get("points"))
         except CellTimeout as error:
-            status, message = "timeout", f"ran past the {'CPU-time' if str(error) == 'cpu' else 'wall-clock'} limit of {self.timeout:g} s"
+            status, message = "timeout", _past_limit(error, self.timeout)
             line = self._where(error, offset)
         except MemoryError as error:
             status, message, line = "memory", "ran out of memory (MemoryError under the memory limit)", self._where(error, offset)
@@ -770,7 +776,7 @@ class Worker:
         except _Refused as refusal:
             return {"refused": [refusal.cell, refusal.why]}
         except CellTimeout as error:
-            return {"refused": [self.current or 0, f"ran past the {'CPU-time' if str(error) == 'cpu' else 'wall-clock'} limit of {self.timeout:g} s"]}
+            return {"refused": [self.current or 0, _past_limit(error, self.timeout)]}
         return {"generated": generated}
 
     def run(self):
@@ -897,8 +903,9 @@ def kernel_argv():
 STDERR_FILE = None  # (device, inode) of the file main() puts behind fd 2
 
 
-def _stderr_is_ours():
-    """Whether fd 2 is still that file: course code may close fd 2, and a file it opens next takes the number."""
+def _our_stderr():
+    """fd 2's status while it is still that file, else None: course code may close fd 2, and a file it
+    opens next takes the number."""
     try:
         sys.__stderr__.flush()
     except (OSError, ValueError, AttributeError):
@@ -906,21 +913,22 @@ def _stderr_is_ours():
     try:
         status = os.fstat(2)
     except OSError:
-        return False
-    return (status.st_dev, status.st_ino) == STDERR_FILE
+        return None
+    return status if (status.st_dev, status.st_ino) == STDERR_FILE else None
 
 
 def _forget_stderr():
     """Empty the file behind fd 2 (see main), so that what it holds after a cell is that cell's. When
     fd 2 is no longer that file, nothing is touched (and _stderr_written finds nothing)."""
-    if _stderr_is_ours():
+    if _our_stderr() is not None:
         os.ftruncate(2, 0)
         os.lseek(2, 0, os.SEEK_SET)
 
 
 def _stderr_written():
     """The first line the last cell wrote to stderr (fd 2, or Python's sys.__stderr__ over it), or None."""
-    if not _stderr_is_ours() or not os.fstat(2).st_size:
+    status = _our_stderr()
+    if status is None or not status.st_size:
         return None
     written = os.pread(2, 400, 0).decode("utf-8", "replace").strip()
     return " ".join(written.splitlines()[0].split())[:200] if written else "(blank lines)"

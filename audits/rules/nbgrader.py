@@ -78,7 +78,7 @@ def salvaged_metadata(text: Optional[str]) -> dict:
     return {}
 
 
-def _points(meta: dict) -> Optional[float]:
+def cell_points(meta: dict) -> Optional[float]:
     """The cell's points as a number > 0, also when written as a string ("5"); else None."""
     value = meta.get("points")
     if isinstance(value, str):
@@ -127,7 +127,7 @@ def complete_metadata(module, cell: Cell, used_ids: Optional[Iterable[str]] = No
             grade_id, n = f"{base}-{n}", n + 1
     result = {"grade": flags["grade"], "grade_id": grade_id, "locked": flags["locked"]}
     if flags["grade"] or flags["task"]:
-        result["points"] = _points(meta) or DEFAULT_POINTS
+        result["points"] = cell_points(meta) or DEFAULT_POINTS
     result.update({"schema_version": 3, "solution": flags["solution"], "task": flags["task"]})
     return result
 
@@ -454,7 +454,7 @@ def split_fix(module, cell: Cell) -> Optional[Fix]:
     grade_id, n = base, 2
     while grade_id in taken:
         grade_id, n = f"{base}-{n}", n + 1
-    points = _points(cell.nbgrader) if isinstance(cell.nbgrader, dict) else None
+    points = cell_points(cell.nbgrader) if isinstance(cell.nbgrader, dict) else None
     test_meta = {"grade": True, "grade_id": grade_id, "locked": True, "points": points or DEFAULT_POINTS,
                  "schema_version": 3, "solution": False, "task": False}  # fmt: skip
     new_cell = marker_line(test_meta) if module.line(split - 1).strip() == "" else "\n" + marker_line(test_meta)

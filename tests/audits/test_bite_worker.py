@@ -35,6 +35,15 @@ CELLS = (
     # only while fd 2 is its own file).
     marker("file-on-fd-2") + "\nkept = open('kept.txt', 'w')\nassert kept.fileno() == 2\nkept.write('mine'); kept.flush()\n",
     marker("test-file-on-fd-2", "test") + "\nassert open('kept.txt').read() == 'mine' and two() == 2\n",
+    # `%gui` as ipykernel takes it: a toolkit it knows is kept (no loop ever runs here), another is a
+    # UsageError (which the `%gui` magic prints as a message, as in Jupyter).
+    marker("test-gui", "test")
+    + "\nfrom IPython.core.error import UsageError\nget_ipython().run_line_magic('gui', 'tk')\nrefused = []\n"
+    + "try:\n    get_ipython().enable_gui('no-such-toolkit')\nexcept UsageError as error:\n    refused.append(str(error))\n"
+    + "assert refused and 'no-such-toolkit' in refused[0]\n",
+    # The kernel's event loop outlives a cell: a task made in one is awaited in the next.
+    marker("task") + "\nimport asyncio\ntask = asyncio.ensure_future(asyncio.sleep(0, result=7))\n",
+    marker("test-task", "test") + "\nassert await task == 7 and asyncio.get_event_loop().is_running()\n",
 )
 
 
@@ -43,7 +52,7 @@ def test_a_cells_semantics_survive_the_workers_savings(tmp_path):
     auditor = Auditor(root)
     bite = bite_module(auditor, auditor.index.source(1), Limits(timeout=20), mutants=False)
     assert bite.run.stopped is None and bite.run.solution and all(outcome.passed for outcome in bite.run.solution.values()), bite.run.solution
-    assert bite.summary.graded == 6 and bite.summary.solution_passed == 6
+    assert bite.summary.graded == 8 and bite.summary.solution_passed == 8
 
 
 @pytest.mark.parametrize("value, points, expected", [
