@@ -35,8 +35,8 @@ files, cached at most 0.1 s. `--modules N` audits a synthetic checkout of N
 modules built in a temporary folder from copies of this one's (module k is a copy
 of module (k-1) % 20 + 1, renumbered k, with its tests and checkpoint; the copies
 export to targets of their own), so the growth with the course shows: the
-targets hold at 20 and at 200 modules. The load average is printed before and
-after: on a shared machine the figures are noisy, so compare ratios taken in the
+targets hold at 20 and at 200 modules. The load average and the machine's pace
+(timing.pace) are printed before and after: on a shared machine the figures are noisy, so compare ratios taken in the
 same run. --profile adds a cProfile of one warm run.
 """
 
@@ -65,6 +65,7 @@ sys.path.insert(0, str(ROOT))
 from audits.__main__ import audit_all  # noqa: E402  (after the path set-up)
 from audits.auditor import Auditor  # noqa: E402
 from audits.parallel import jobs_wanted  # noqa: E402
+from timing import machine  # noqa: E402  (the CPU model, the load and the pace, which every benchmark prints)
 
 
 CPU: dict[str, list[float]] = {}  # CPU seconds of the subprocess runs, by measurement
@@ -110,12 +111,6 @@ def synthetic_checkout(modules: int, into: Path) -> Path:
     for number in range(1, modules + 1):
         _copy_module(ours[(number - 1) % len(ours)], into, number, (number - 1) // len(ours))
     return into
-
-
-def load() -> str:
-    """The 1, 5 and 15 minute load averages, and the CPUs (the machine may be shared)."""
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
 
 
 def verdict(holds: bool) -> str:
@@ -200,7 +195,7 @@ def main() -> int:
 
 
 def measure(root: Path, args: argparse.Namespace) -> int:
-    before = load()
+    before = machine()
     auditor = Auditor(root)
     sources = [ref.path for ref in auditor.refs]
     tests = audited_tests(auditor)
@@ -236,7 +231,7 @@ def measure(root: Path, args: argparse.Namespace) -> int:
                 if have_ruff:
                     notebook_ruff.append(timed(ruff_check([notebook]), env, "nb ruff"))
 
-    print(f"before: {before}; after: {load()}")
+    print(f"machine before: {before}; after: {machine()}")
     print(f"files the audit reads: {len(sources)} module sources ({lines} lines) under {root}")
     print(f"  and {len(tests)} test and checkpoint files assigned to them ({line_count(tests)} lines)")
     print(summary("cold", cold) + f"  {jobs_wanted()} processes")

@@ -43,6 +43,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from timing import machine  # the CPU model, the load and the pace, which every benchmark prints
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -105,7 +107,7 @@ def main() -> None:
 def compare(args, extra: list[str]) -> None:
     """This bite and the one in `args.against`, alternated, on the same modules (see the module doc)."""
     print(f"bite {' '.join(extra) or '(defaults)'} --jobs {args.jobs} over {args.root}: this copy ({ROOT}) against {args.against}, {args.rounds} rounds alternated")
-    print(f"CPU: {os.cpu_count()} x {_cpu_model()}")
+    print(f"machine: {machine()}")
     # A copy from before mutants (BITE006) has no --no-mutants flag: it runs no mutants anyway.
     knows = lambda code, flag: flag in (code / "audits" / "bite" / "__main__.py").read_text(encoding="utf-8")  # noqa: E731
     flags = {code: [flag for flag in extra if knows(code, flag)] for code in (ROOT, args.against)}
@@ -148,16 +150,9 @@ def startup(args) -> None:
                 cpus[name].append(_children_cpu() - cpu)
                 if name != "python -I -c pass" and b'"done"' not in result.stdout:
                     raise SystemExit(f"{name} did not run the cell: {(result.stdout + result.stderr).decode(errors='replace').strip()[-300:]}")
-    print(f"CPU time before a module's first cell, {args.startup} runs each, alternated (load {os.getloadavg()[0]:.1f}; {os.cpu_count()} x {_cpu_model()})")
+    print(f"CPU time before a module's first cell, {args.startup} runs each, alternated ({machine()})")
     for name, values in cpus.items():
         print(f"  {name:18} min {1000 * min(values):6.1f} ms, median {1000 * statistics.median(values):6.1f} ms")
-
-
-def _cpu_model() -> str:
-    try:
-        return next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return "unknown CPU"
 
 
 if __name__ == "__main__":

@@ -17,15 +17,15 @@ a temporary folder).
 
 The budget (issue 23): workers under 45 s and at least 1.6x faster than serial, on a
 quiet 2-core machine. The script says whether the medians meet it, next to the CPU
-model, the CPU count and the load average before and after (a figure taken on a
-busy machine says so), and exits 1 when they miss it (--no-budget: always 0).
+model, the CPU count, the load average and the machine's pace before and after (a figure
+taken on a busy or slowed machine says so: timing.pace), and exits 1 when they miss it
+(--no-budget: always 0).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import resource
 import statistics
@@ -36,6 +36,8 @@ import time
 import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
 from pathlib import Path
+
+from timing import machine  # the CPU model, the load and the pace, which every benchmark prints
 
 ROOT = Path(__file__).resolve().parents[1]
 SUMMARY = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
@@ -71,21 +73,6 @@ def run_suite(mode: str, workers: str, extra: list[str], xml: Path) -> tuple[flo
     last = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr.strip()
     counts = {outcome.rstrip("s") if outcome.startswith("error") else outcome: int(n) for n, outcome in SUMMARY.findall(last)}
     return elapsed, cpu, counts, result.returncode, whole
-
-
-def machine() -> str:
-    """The CPU model, how many CPUs this process may use, and the load average: what a reader needs to judge a figure."""
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    return f"{model}, {cpus} CPUs, load average {load}"
 
 
 def test_times(xml: Path) -> dict[str, float]:

@@ -23,8 +23,8 @@ target (issue 23) with "holds" or "missed" for the median.
 Thread counts are pinned to one on both sides (BLAS via benchmarks/timing.py, PyTorch
 via torch.set_num_threads). Nothing is asserted: this is a measurement, not a test.
 
-So that a reader can tell a machine from a regression, the header names the CPU, and
-every row ends with the load average when it was measured and the share of our time
+So that a reader can tell a machine from a regression, the header names the CPU, the load
+and the machine's pace (timing.pace: CPU time of a fixed workload), and every row ends with the load average when it was measured and the share of our time
 spent in BLAS matrix products. That share is measured by replaying the step's matrix
 products alone (same shapes, same clock): for a training step, every matrix product of
 the recorded graph, forward and backward; for generation and INT8 inference, the Linear
@@ -34,13 +34,12 @@ regression in our own code lowers it.
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
 import warnings
 
-from timing import blas_threads, median_seconds  # pins BLAS to one thread: import before numpy
+from timing import blas_threads, machine, median_seconds  # pins BLAS to one thread: import before numpy
 
 import numpy as np  # noqa: E402
 
@@ -271,18 +270,6 @@ def blas_seconds(products, calls=1):
     return calls * median_seconds(run, 5, warmup=1, clock=clock)
 
 
-def cpu_model():
-    """The CPU's model name (/proc/cpuinfo on Linux, else what platform knows)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown CPU"
-
-
 def load_average():
     """The 1-minute load average as text ("n/a" where the system reports none)."""
     try:
@@ -453,7 +440,7 @@ def main(argv=None):
     print(f"PyTorch {torch.__version__} ({torch.get_num_threads()} thread), numpy {np.__version__} "
           f"(BLAS threads {blas_threads()}), {args.rounds} interleaved rounds, {args.clock} clock, "
           f"{time.strftime('%Y-%m-%d')}")
-    print(f"CPU: {cpu_model()} ({os.cpu_count()} logical CPUs), load average at start {load_average()}")
+    print(f"machine at start: {machine()}")
     print(f"{'case':<62} {'agree':>8} {'ours ms':>9} {'other ms':>9}   ratio min / median / max   "
           f"target        load  BLAS")
     for name in args.cases:
