@@ -37,7 +37,7 @@ import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
 from pathlib import Path
 
-from timing import machine  # the CPU model, the load and the pace, which every benchmark prints
+from timing import machine, pace  # the CPU model, the load and the pace, which every benchmark prints
 
 ROOT = Path(__file__).resolve().parents[1]
 SUMMARY = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
@@ -101,12 +101,13 @@ def main(argv: list[str] | None = None) -> int:
         for repeat in range(args.repeats):
             for mode in ("serial", "workers"):
                 xml = Path(folder) / f"{mode}-{repeat}.xml"
+                before = pace()  # the machine's pace right before the run: a run's time follows it
                 elapsed, cpu, counts, code, whole = run_suite(mode, args.workers, args.pytest_args, xml)
                 walls[mode].append(elapsed)
                 cpus[mode].append(cpu)
                 outcome = ", ".join(f"{n} {what}" for what, n in counts.items()) or "no summary line"
                 label = "serial" if mode == "serial" else f"-n {args.workers}"
-                print(f"run {repeat + 1} {label:>8}: {elapsed:7.1f} s wall, {cpu:7.1f} s CPU  exit {code}  {outcome}{whole}", flush=True)
+                print(f"run {repeat + 1} {label:>8}: {elapsed:7.1f} s wall, {cpu:7.1f} s CPU  exit {code}  {outcome}{whole}; pace {before:.1f} ms before", flush=True)
                 if mode == "serial" and xml.exists():
                     for name, seconds in test_times(xml).items():
                         slowest[name].append(seconds)
