@@ -24,7 +24,8 @@ so a busy machine weighs on both alike; each round prints both times and the loa
 then the medians and their ratio (wall-clock; with --no-sandbox CPU time too).
 
 `--startup N` measures the fixed cost every module pays once, whatever its cells: the CPU time of
-the worker (`python -I audits/bite/worker.py`, unsandboxed) on a job of one cell holding `pass`
+the worker (`python -I`, unsandboxed, on the file each copy's runner gives it: this copy's compiled
+bytecode, an older copy's `audits/bite/worker.py`) on a job of one cell holding `pass`
 (the interpreter, the worker's imports, IPython's shell), N runs alternated with the other copy's
 worker (`--against`) and with a bare `python -I -c pass`; it prints the minimum and the median of
 each (the minimum is the steadier figure on a shared machine).
@@ -132,9 +133,9 @@ def compare(args, extra: list[str]) -> None:
 
 def startup(args) -> None:
     """The worker's CPU time on a one-cell job (this copy's, the --against copy's) and a bare interpreter's."""
-    from audits.bite.runner import Limits, isolated_env
+    from audits.bite.runner import Limits, isolated_env, worker_script
 
-    commands = {"this worker": [sys.executable, "-I", str(ROOT / "audits" / "bite" / "worker.py")]}
+    commands = {"this worker": [sys.executable, "-I", worker_script()]}  # as this copy's runner starts it
     if args.against is not None:
         commands["old worker"] = [sys.executable, "-I", str(args.against.resolve() / "audits" / "bite" / "worker.py")]
     commands["python -I -c pass"] = [sys.executable, "-I", "-c", "pass"]

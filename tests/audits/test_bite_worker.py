@@ -72,3 +72,41 @@ def test_a_number_a_graded_cell_shows_last_is_partial_credit_as_nbgrader_reads_i
     found = partial_credit(value, points)
     assert (found is None) == (expected is None), found
     assert found is None or found.startswith(expected), found
+
+
+def test_the_worker_runs_from_bytecode_compiled_once_and_again_when_its_source_changes(tmp_path, monkeypatch):
+    """Python compiles a script it is given on every run: the runner gives it the worker's bytecode instead,
+    written beside the source as an import writes a module's, rewritten when the source changes, and the
+    source itself where no bytecode can be written."""
+    import importlib.util
+    import os
+    import pkgutil
+    import subprocess
+    import sys
+
+    from audits.bite import runner
+
+    worker = tmp_path / "worker.py"
+    worker.write_text("print('first')\n", encoding="utf-8")
+    monkeypatch.setattr(runner, "WORKER", worker)
+    monkeypatch.setattr(sys, "pycache_prefix", None)  # bytecode beside its source, whatever PYTHONPYCACHEPREFIX says
+    cached = importlib.util.cache_from_source(str(worker))
+
+    assert runner.worker_script() == cached
+    written = os.stat(cached)
+    assert runner.worker_script() == cached
+    assert (os.stat(cached).st_ino, os.stat(cached).st_mtime_ns) == (written.st_ino, written.st_mtime_ns)  # fresh: not written again
+    assert subprocess.run([sys.executable, "-I", cached], capture_output=True, text=True, check=True).stdout == "first\n"
+
+    worker.write_text("print('second, longer')\n", encoding="utf-8")  # another size: stale
+    assert runner.worker_script() == cached
+    with open(cached, "rb") as file:
+        assert "second, longer" in pkgutil.read_code(file).co_consts
+    assert subprocess.run([sys.executable, "-I", cached], capture_output=True, text=True, check=True).stdout == "second, longer\n"
+
+    # No bytecode can be written there (`__pycache__` is a file): the source runs, as before.
+    for path in (tmp_path / "__pycache__").iterdir():
+        path.unlink()
+    (tmp_path / "__pycache__").rmdir()
+    (tmp_path / "__pycache__").write_text("not a folder", encoding="utf-8")
+    assert runner.worker_script() == str(worker)
