@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from testkit.nbgraderkit import VERSIONS, bite_run, compare, nbgrader_run  # noqa: E402
+from timing import machine  # noqa: E402  (the CPU model, the load and the pace, which every timing benchmark prints)
 
 # Folders of nbgrader's package holding notebooks that are sources (not its generated copies).
 NBGRADER_FOLDERS = ("docs/source/user_guide/source", "tests/apps/files", "tests/preprocessors/files", "tests/ui-tests/files")
@@ -130,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, difference in differences[:20]:
         print(f"    {label}: {difference.version} cell {difference.cell}: bite {difference.ours}, nbgrader {difference.theirs}")
     print(f"time: bite {bite_seconds:.1f} s, nbgrader {nbgrader_seconds:.1f} s (generate_assignment + two autogrades) for the same notebooks")
+    print(f"machine after: {machine()}")
     return 0
 
 

@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from audits.auditor import Auditor  # noqa: E402
 from audits.parse import parse_module  # noqa: E402
 from audits.solutions import is_graded, solution_regions  # noqa: E402
+from timing import machine  # noqa: E402  (the CPU model, the load and the pace, which every timing benchmark prints)
 
 
 def run_bite(targets: list[str], jobs: int, mutants: bool) -> tuple[float, dict]:
@@ -104,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="modules (bite) or mutants (mutmut) side by side (default: 2)")
     args = parser.parse_args(argv)
 
+    print(f"machine: {machine()}")
     with_time, document = run_bite(args.modules, args.jobs, mutants=True)
     without_time, _ = run_bite(args.modules, args.jobs, mutants=False)
     count, killed = bite_counts(document)
