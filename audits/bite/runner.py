@@ -51,15 +51,14 @@ def worker_script() -> str:
     source, else (that folder is read-only) the source itself.
 
     Python compiles a script it is given every time it runs it, and never keeps the result: for the
-    worker's thousand lines that was about 10 ms of CPU in every module's run. Its bytecode, checked
-    against the source's time and size as an import checks a module's, is compiled once."""
+    worker's thousand lines that was about 10 ms of CPU in every module's run. Its bytecode is
+    compiled once and checked as an import checks a module's: by the source's time and size, or, in
+    a file compiled for a reproducible build (a distribution's package), by the source's hash."""
     cached = importlib.util.cache_from_source(str(WORKER))
     try:
-        source = WORKER.stat()
         with open(cached, "rb") as file:
             header = file.read(16)
-        stamp = (int(source.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little") + (source.st_size & 0xFFFFFFFF).to_bytes(4, "little")
-        if header == importlib.util.MAGIC_NUMBER + bytes(4) + stamp:  # flags 0: a timestamp-checked file
+        if header[:4] == importlib.util.MAGIC_NUMBER and _fresh(header):
             return cached
     except OSError:
         pass
@@ -67,6 +66,18 @@ def worker_script() -> str:
         return py_compile.compile(str(WORKER), cfile=cached, doraise=True, invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
     except (OSError, py_compile.PyCompileError):
         return str(WORKER)
+
+
+def _fresh(header: bytes) -> bool:
+    """Whether bytecode with this header (PEP 552: magic, flags, then the source's time and size or its
+    hash) is the worker's source as it is now."""
+    flags = int.from_bytes(header[4:8], "little")
+    if flags == 0:  # checked by the source's modification time and size
+        source = WORKER.stat()
+        return header[8:16] == (int(source.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little") + (source.st_size & 0xFFFFFFFF).to_bytes(4, "little")
+    if flags == 0b11:  # checked by the source's hash
+        return header[8:16] == importlib.util.source_hash(WORKER.read_bytes())
+    return False  # unchecked: never trusted here, it may be stale
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,7 @@ def test_the_worker_runs_from_bytecode_compiled_once_and_again_when_its_source_c
     import importlib.util
     import os
     import pkgutil
+    import py_compile
     import subprocess
     import sys
 
@@ -103,6 +104,15 @@ def test_the_worker_runs_from_bytecode_compiled_once_and_again_when_its_source_c
     with open(cached, "rb") as file:
         assert "second, longer" in pkgutil.read_code(file).co_consts
     assert subprocess.run([sys.executable, "-I", cached], capture_output=True, text=True, check=True).stdout == "second, longer\n"
+
+    # Bytecode a reproducible build wrote (checked by the source's hash, not its time): used while the
+    # source hashes the same, written again once it does not (the same size: only the hash tells).
+    py_compile.compile(str(worker), cfile=cached, doraise=True, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+    written = os.stat(cached)
+    assert runner.worker_script() == cached and os.stat(cached).st_ino == written.st_ino
+    worker.write_text("print('SECOND, longer')\n", encoding="utf-8")
+    assert runner.worker_script() == cached and os.stat(cached).st_ino != written.st_ino
+    assert subprocess.run([sys.executable, "-I", cached], capture_output=True, text=True, check=True).stdout == "SECOND, longer\n"
 
     # No bytecode can be written there (`__pycache__` is a file): the source runs, as before.
     for path in (tmp_path / "__pycache__").iterdir():
