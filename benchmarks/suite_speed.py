@@ -97,11 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     walls: dict[str, list[float]] = defaultdict(list)
     cpus: dict[str, list[float]] = defaultdict(list)
     slowest: dict[str, list[float]] = defaultdict(list)
+    paces: list[float] = []
     with tempfile.TemporaryDirectory() as folder:
         for repeat in range(args.repeats):
             for mode in ("serial", "workers"):
                 xml = Path(folder) / f"{mode}-{repeat}.xml"
                 before = pace()  # the machine's pace right before the run: a run's time follows it
+                paces.append(before)
                 elapsed, cpu, counts, code, whole = run_suite(mode, args.workers, args.pytest_args, xml)
                 walls[mode].append(elapsed)
                 cpus[mode].append(cpu)
@@ -115,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     serial, workers = statistics.median(walls["serial"]), statistics.median(walls["workers"])
     serial_cpu, workers_cpu = statistics.median(cpus["serial"]), statistics.median(cpus["workers"])
     print(f"machine after:  {machine()}")
+    moved = max(paces) / min(paces) - 1
+    print(f"pace before the runs: {min(paces):.1f} to {max(paces):.1f} ms" + (f": the machine's speed moved {100 * moved:.0f}% between runs, so their times are not alike" if moved > 0.15 else ""))
     print(f"\nmedian serial {serial:.1f} s, -n {args.workers} {workers:.1f} s, ratio {serial / workers:.2f}x")
     print(f"median CPU serial {serial_cpu:.1f} s, -n {args.workers} {workers_cpu:.1f} s: the workers spend {100 * (workers_cpu / serial_cpu - 1):+.0f}% CPU")
     holds = workers < BUDGET_SECONDS and serial / workers >= BUDGET_RATIO
