@@ -1,10 +1,19 @@
 """What bite's worker does to save time (audits/bite/worker.py) leaves a cell's semantics as a kernel's:
-one module, run once in its sandbox, whose graded cells check the parts those savings touch."""
+one module, run once in its sandbox, whose graded cells check the parts those savings touch. And the
+worker itself starts from its compiled bytecode, kept fresh (audits/bite/runner.py, worker_script)."""
+
+import importlib.util
+import os
+import pkgutil
+import py_compile
+import subprocess
+import sys
 
 import pytest
 from testkit.auditkit import make_checkout, marker, source
 
 from audits.auditor import Auditor
+from audits.bite import runner
 from audits.bite.__main__ import bite_module
 from audits.bite.runner import Limits
 
@@ -78,15 +87,6 @@ def test_the_worker_runs_from_bytecode_compiled_once_and_again_when_its_source_c
     """Python compiles a script it is given on every run: the runner gives it the worker's bytecode instead,
     written beside the source as an import writes a module's, rewritten when the source changes, and the
     source itself where no bytecode can be written."""
-    import importlib.util
-    import os
-    import pkgutil
-    import py_compile
-    import subprocess
-    import sys
-
-    from audits.bite import runner
-
     worker = tmp_path / "worker.py"
     worker.write_text("print('first')\n", encoding="utf-8")
     monkeypatch.setattr(runner, "WORKER", worker)
