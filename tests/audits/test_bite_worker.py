@@ -82,6 +82,21 @@ def test_a_number_a_graded_cell_shows_last_is_partial_credit_as_nbgrader_reads_i
     assert (found is None) == (expected is None), found
     assert found is None or found.startswith(expected), found
 
+    # nbgrader's own reading of the same cell (its determine_grade, on the value's text/plain as a kernel sends it);
+    # imported here, not at the top: every xdist worker imports this file, and nbgrader is slow to import.
+    import nbformat
+    from IPython.core.formatters import PlainTextFormatter
+    from nbgrader.utils import determine_grade
+
+    cell = nbformat.v4.new_code_cell("", metadata={"nbgrader": {"grade": True, "solution": False, "points": points, "grade_id": "t"}})
+    cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": PlainTextFormatter()(value)}, execution_count=1)]
+    try:
+        score, _ = determine_grade(cell)
+    except ValueError:  # above the cell's points: autograde stops
+        assert found is not None and "autograde stops" in found
+    else:
+        assert (found is None) == (score == points), (score, found)
+
 
 def test_the_worker_runs_from_bytecode_compiled_once_and_again_when_its_source_changes(tmp_path, monkeypatch):
     """Python compiles a script it is given on every run: the runner gives it the worker's bytecode instead,
