@@ -29,6 +29,7 @@ import ast
 import copy
 import functools
 import itertools
+import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -444,6 +445,60 @@ def _parses(source: str) -> bool:
     return True
 
 
+def _edit_parses(tree: ast.AST, node: ast.AST, edited: list[str], first_line: int) -> bool:
+    """Whether the cell's text with `node` edited (`edited`: its lines, line for line) is Python,
+    parsing as little as proves it: the lines of the innermost statement around the edit, dedented,
+    else the whole cell. The rest of the cell is text that parsed, unchanged, and an edit replaces
+    an expression by an expression or a simple statement by one, so the cell parses when that
+    statement does. A statement whose lines do not parse alone (a string whose lines dedent
+    differently, a line shared with the statement before) asks the whole cell. Parsing every
+    candidate's whole cell was most of the cost of choosing mutants: cells run to hundreds of
+    lines, a statement to a few."""
+    span = _statement_lines(tree, node, first_line)
+    return (span is not None and _parses(textwrap.dedent("\n".join(edited[span[0] : span[1] + 1])))) or _parses("\n".join(edited))
+
+
+def _statement_lines(tree: ast.AST, node: ast.AST, first_line: int) -> tuple[int, int] | None:
+    """(first, last) index into the cell's lines of the innermost statement holding `node`, its
+    decorators included (`@` lines followed by anything but a definition do not parse), None when
+    none holds it. An `elif` is not a statement of its own here: its lines begin with `elif`, which
+    parses only after its `if`. Statements hold statements only in their blocks (an expression holds
+    none), so the walk goes down blocks."""
+    holder = parent = None
+    while True:
+        inner = next((statement for statement in _block_statements(parent or tree) if _holds(statement, node)), None)
+        if inner is None:
+            break
+        if not (isinstance(parent, ast.If) and parent.orelse == [inner] and inner.col_offset == parent.col_offset):  # not an elif
+            holder = inner
+        parent = inner
+    if holder is None:
+        return None
+    top = min([holder.lineno] + [decorator.lineno for decorator in getattr(holder, "decorator_list", ())])
+    return top - first_line, holder.end_lineno - first_line
+
+
+def _block_statements(parent: ast.AST) -> Iterator[ast.stmt]:
+    """The statements directly in `parent`'s blocks (body, else, finally, except clauses, match cases)."""
+    for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+        block = getattr(parent, field, None)
+        if type(block) is not list:
+            continue  # a lambda's or a conditional expression's body: an expression
+        for child in block:
+            if isinstance(child, ast.stmt):
+                yield child
+            else:  # an except clause or a match case: its statements
+                yield from _block_statements(child)
+
+
+def _holds(statement: ast.stmt, node: ast.AST) -> bool:
+    """Whether `node`'s characters lie within `statement`'s."""
+    return (statement.lineno, statement.col_offset) <= (node.lineno, node.col_offset) and (node.end_lineno, node.end_col_offset) <= (
+        statement.end_lineno,
+        statement.end_col_offset,
+    )
+
+
 def _candidates(region: Region) -> Iterator[tuple[ast.AST, str, ast.AST]]:
     """(node, operator name, replacement) for every distinct edit of the region, in source order
     (then operator order). Not yet checked: the edit may not apply to the text or not parse."""
@@ -465,9 +520,9 @@ def _mutant(region: Region, lines: list[str], node: ast.AST, operator: str, repl
     edited = _edit(lines, cell.body_start, node, replacement)
     if edited is None:
         return None
-    source = "\n".join(edited)
-    if not _parses(source):
+    if not _edit_parses(cell.tree, node, edited, cell.body_start):
         return None
+    source = "\n".join(edited)
     top, bottom = node.lineno - cell.body_start, node.end_lineno - cell.body_start
     return Mutant(region, operator, node.lineno, node.end_lineno, "\n".join(lines[top : bottom + 1]), "\n".join(edited[top : bottom + 1]), source)
 

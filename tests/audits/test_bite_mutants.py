@@ -156,6 +156,137 @@ def test_a_cell_whose_text_is_not_plain_python_gets_no_mutants():
     assert mutants(dataclasses.replace(region, cell=magic)) == []
 
 
+# -- whether an edit parses: the statement around it, else the whole cell ----------------------
+
+# Statements of every shape that holds others or shares its lines: decorators, `;`, one-line
+# blocks, elif/else, except/finally, match cases, a string whose lines sit at column zero, a
+# backslash continuation, comprehensions, lambdas, f-strings.
+SHAPES = solution(
+    "a = x + 1; b = x * 2",
+    "if a > 1: c = a - b",
+    "elif a < 0:",
+    "    c = a + b",
+    "else:",
+    "    if n: c = 0",
+    "try:",
+    "    d = [v * 2 for v in range(n) if v > 1]",
+    "except (ValueError, TypeError) as e:",
+    "    d = None",
+    "finally:",
+    "    q = 1 - 2",
+    's = """',
+    'text at column zero"""[1:] + str(a + 1)',
+    "t = f'{a + 1}' + 'x' * 2",
+    "u = lambda z: z + 1",
+    "w = a + \\",
+    "    b - 1",
+    "match a:",
+    "    case 1:",
+    "        m = a + 1",
+    "    case _:",
+    "        m = a - 1",
+    "for i in range(2): a -= i",
+    "@staticmethod",
+    "def inner(k=n - 1):",
+    "    return k + 1",
+    "return a + b - c, (x[0], x[-1]), s[1:-1]",
+    signature="def f(x, w, b, n=3 - 1):",
+).replace('    text at column zero"""', 'text at column zero"""')
+
+
+@pytest.mark.parametrize("text", ["(1)", "(1", "1 if", "(yield)", "*a", "a, b", "lambda: 1", "x = 1", "a;", "a:", "a \\"])
+def test_an_edit_parses_exactly_when_the_whole_cell_does(text):
+    """`_edit_parses` reads the statement around an edit, and the whole cell only when that statement
+    does not parse alone: it must say what parsing the whole edited cell says, for edits that parse
+    and edits that do not, at every expression and statement of every shape of statement."""
+    from audits.bite.mutants import _column, _edit_parses, _parses
+
+    region = region_of(SHAPES)
+    cell = region.cell
+    lines = cell.source.split("\n")
+    edits = 0
+    for node in ast.walk(cell.tree):
+        if not hasattr(node, "end_lineno") or not region.first < node.lineno <= node.end_lineno < region.last:
+            continue
+        top, bottom = node.lineno - cell.body_start, node.end_lineno - cell.body_start
+        start, end = _column(lines[top], node.col_offset), _column(lines[bottom], node.end_col_offset)
+        padding = "\n" * (bottom - top)
+        edited = lines[:top] + (lines[top][:start] + text + padding + lines[bottom][end:]).split("\n") + lines[bottom + 1 :]
+        whole = _parses("\n".join(edited))
+        assert _edit_parses(cell.tree, node, edited, cell.body_start) == whole, (node.lineno, ast.dump(node)[:60], text)
+        edits += 1
+    assert edits > 120
+
+
+def test_the_statement_around_an_edit_is_the_innermost_one_decorators_included():
+    from audits.bite.mutants import _statement_lines
+
+    region = region_of(SHAPES)
+    cell = region.cell
+    lines = cell.source.split("\n")
+
+    def around(text, line_text):
+        """The lines of the statement _statement_lines finds around the expression `text` on the line `line_text`."""
+        row = next(i for i, line in enumerate(lines) if line.strip() == line_text)
+        node = next(n for n in ast.walk(cell.tree) if isinstance(n, ast.expr) and n.lineno - cell.body_start == row and ast.unparse(n) == text)
+        top, bottom = _statement_lines(cell.tree, node, cell.body_start)
+        return [line.strip() for line in lines[top : bottom + 1]]
+
+    assert around("x * 2", "a = x + 1; b = x * 2") == ["a = x + 1; b = x * 2"]  # the last statement of a shared line
+    assert around("a + b", "c = a + b") == ["c = a + b"]  # in an elif
+    assert around("n", "if n: c = 0") == ["if n: c = 0"]  # an `if` alone in an else block (not an elif)
+    assert around("a < 0", "elif a < 0:") == ["if a > 1: c = a - b", "elif a < 0:", "c = a + b", "else:", "if n: c = 0"]
+    assert around("None", "d = None") == ["d = None"]  # in an except clause
+    assert around("1 - 2", "q = 1 - 2") == ["q = 1 - 2"]  # in finally
+    assert around("a + 1", "m = a + 1") == ["m = a + 1"]  # in a match case
+    assert around("n - 1", "def inner(k=n - 1):") == ["@staticmethod", "def inner(k=n - 1):", "return k + 1"]
+    assert around("k + 1", "return k + 1") == ["return k + 1"]
+
+
+def test_an_edit_that_parses_is_decided_by_its_statement_alone(monkeypatch):
+    """The whole cell is parsed only when the statement around an edit does not parse alone: for no
+    edit of an indented statement (its lines are dedented first), of an `elif` (read with its `if`)
+    or of a decorated definition; for a string whose lines sit at column zero and a backslash
+    continuation, which dedent differently."""
+    import audits.bite.mutants as module_of_mutants
+
+    region = region_of(SHAPES)
+    cell = region.cell
+    lines = cell.source.split("\n")
+    parsed = []
+    parse = module_of_mutants._parses
+    monkeypatch.setattr(module_of_mutants, "_parses", lambda text: parsed.append(text) or parse(text))
+    whole, edits = set(), 0
+    for node, _, replacement in module_of_mutants._candidates(region):
+        edited = module_of_mutants._edit(lines, cell.body_start, node, replacement)
+        if edited is not None:
+            parsed.clear()
+            assert module_of_mutants._edit_parses(cell.tree, node, edited, cell.body_start)
+            edits += 1
+            if len(parsed) > 1:
+                whole.add(lines[node.lineno - cell.body_start].strip())
+    assert edits > 50 and whole == {'s = """', 'text at column zero"""[1:] + str(a + 1)', "w = a + \\"}
+
+
+def test_the_short_path_gives_the_mutants_of_every_module_of_ours():
+    """Over every region of our modules, the mutants are the same whether each edit is checked by its
+    statement or by its whole cell."""
+    import audits.bite.mutants as module_of_mutants
+    from audits.discover import find_modules
+    from audits.parse import parse_file
+
+    checkout = Path(__file__).resolve().parents[2]
+    regions = [region for ref in find_modules(checkout) for region in solution_regions(parse_file(ref.path))]
+    fast = [mutants(region) for region in regions]
+    whole = module_of_mutants._edit_parses
+    try:
+        module_of_mutants._edit_parses = lambda tree, node, edited, first: module_of_mutants._parses("\n".join(edited))
+        slow = [mutants(region) for region in regions]
+    finally:
+        module_of_mutants._edit_parses = whole
+    assert len(regions) > 100 and sum(map(len, fast)) > 1000 and fast == slow
+
+
 # -- sampling -------------------------------------------------------------------------------
 
 
