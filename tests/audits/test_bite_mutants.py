@@ -268,15 +268,17 @@ def test_an_edit_that_parses_is_decided_by_its_statement_alone(monkeypatch):
     assert edits > 50 and whole == {'s = """', 'text at column zero"""[1:] + str(a + 1)', "w = a + \\"}
 
 
-def test_the_short_path_gives_the_mutants_of_every_module_of_ours():
-    """Over every region of our modules, the mutants are the same whether each edit is checked by its
-    statement or by its whole cell."""
+def test_the_short_path_gives_the_mutants_of_our_modules():
+    """Over every region of four of our modules (a class of hundreds of lines in one cell, a cell of
+    small functions, layers, a model), the mutants are the same whether each edit is checked by its
+    statement or by its whole cell. (All twenty: 1.5 s of CPU; SHAPES covers the shapes.)"""
     import audits.bite.mutants as module_of_mutants
     from audits.discover import find_modules
     from audits.parse import parse_file
 
     checkout = Path(__file__).resolve().parents[2]
-    regions = [region for ref in find_modules(checkout) for region in solution_regions(parse_file(ref.path))]
+    chosen = [ref for ref in find_modules(checkout) if ref.folder[:2] in ("01", "02", "12", "13")]
+    regions = [region for ref in chosen for region in solution_regions(parse_file(ref.path))]
     fast = [mutants(region) for region in regions]
     whole = module_of_mutants._edit_parses
     try:
@@ -284,7 +286,7 @@ def test_the_short_path_gives_the_mutants_of_every_module_of_ours():
         slow = [mutants(region) for region in regions]
     finally:
         module_of_mutants._edit_parses = whole
-    assert len(regions) > 100 and sum(map(len, fast)) > 1000 and fast == slow
+    assert len(chosen) == 4 and sum(map(len, fast)) > 200 and fast == slow
 
 
 # -- sampling -------------------------------------------------------------------------------
