@@ -15,6 +15,12 @@ worker; bite forks its worker just before the mutated cell. The two tools do not
 mutants (mutmut also mutates strings and numbers, bite models numerical mistakes), so the figure to
 compare is mutants per second, and each tool's count is printed beside it.
 
+`--choosing N [--against OLD]` times only the choice of the mutants, the part that runs in bite's
+own process before any course code: the CPU time of `sampled_mutants` over every solution region of
+the checkout, every mutant and a sample of two per region (the suite's), in a fresh interpreter, N
+runs; with `--against`, alternated with another copy of the repository (`git archive <commit> | tar
+-x -C OLD`), whose `audits` chooses from the same sources, and the medians side by side.
+
 Run on a quiet machine; on a loaded one every time grows and the script says nothing about it.
 """
 
@@ -25,6 +31,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -98,12 +105,57 @@ def run_mutmut(number: str, jobs: int) -> tuple[float, int]:
     return seconds, count
 
 
+# Run in a fresh interpreter with a copy's `audits` first on the path: the CPU seconds its
+# sampled_mutants takes over every region of the checkout given, for every mutant and for two a region.
+CHOOSING = """
+import json, sys, time
+from pathlib import Path
+from audits.bite.mutants import sampled_mutants
+from audits.discover import find_modules
+from audits.parse import parse_file
+from audits.solutions import solution_regions
+regions = [region for ref in find_modules(Path(sys.argv[1])) for region in solution_regions(parse_file(ref.path))]
+found = {}
+for limit in (None, 2):
+    start = time.process_time()
+    count = sum(len(sampled_mutants(region, limit)) for region in regions)
+    found[str(limit)] = [count, time.process_time() - start]
+print(json.dumps({"regions": len(regions), **found}))
+"""
+
+
+def choosing(rounds: int, against: Path | None) -> None:
+    """The CPU time of choosing the mutants, this copy's and `against`'s, alternated (see the module doc)."""
+    copies = {"this": ROOT, **({"old": against.resolve()} if against is not None else {})}
+    times: dict[str, dict[str, list[float]]] = {name: {"None": [], "2": []} for name in copies}
+    counts: dict[str, dict] = {}
+    for number in range(rounds):
+        for name in copies if number % 2 == 0 else reversed(list(copies)):
+            env = {**os.environ, "PYTHONPATH": str(copies[name])}
+            done = subprocess.run([sys.executable, "-c", CHOOSING, str(ROOT)], cwd=copies[name], env=env, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise SystemExit(f"choosing mutants failed in {copies[name]}: {done.stderr.strip()[-500:]}")
+            result = json.loads(done.stdout)
+            counts[name] = result
+            for limit in ("None", "2"):
+                times[name][limit].append(result[limit][1])
+    print(f"choosing the mutants of {counts['this']['regions']} regions, CPU seconds, median of {rounds} runs ({machine()})")
+    for name, copy in copies.items():
+        every, sample = (statistics.median(times[name][limit]) for limit in ("None", "2"))
+        print(f"  {name} ({copy}): every mutant ({counts[name]['None'][0]}) {every:.3f} s; two a region ({counts[name]['2'][0]}) {sample:.3f} s")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("modules", nargs="*", help="module numbers for bite (default: every module)")
     parser.add_argument("--mutmut", nargs="*", default=[], metavar="NN", help="also run mutmut on these modules (with bite on the same ones)")
     parser.add_argument("--jobs", type=int, default=2, help="modules (bite) or mutants (mutmut) side by side (default: 2)")
+    parser.add_argument("--choosing", type=int, metavar="N", help="time only the choice of the mutants, N runs (see the module doc)")
+    parser.add_argument("--against", type=Path, metavar="OLD", help="with --choosing: another copy of the repository, alternated with this one")
     args = parser.parse_args(argv)
+    if args.choosing:
+        choosing(args.choosing, args.against)
+        return 0
 
     print(f"machine: {machine()}")
     with_time, document = run_bite(args.modules, args.jobs, mutants=True)
