@@ -455,7 +455,9 @@ def _edit_parses(tree: ast.AST, node: ast.AST, edited: list[str], first_line: in
     candidate's whole cell was most of the cost of choosing mutants: cells run to hundreds of
     lines, a statement to a few."""
     span = _statement_lines(tree, node, first_line)
-    return (span is not None and _parses(textwrap.dedent("\n".join(edited[span[0] : span[1] + 1])))) or _parses("\n".join(edited))
+    if span is not None and _parses(textwrap.dedent("\n".join(edited[span[0] : span[1] + 1]))):
+        return True
+    return _parses("\n".join(edited))
 
 
 def _statement_lines(tree: ast.AST, node: ast.AST, first_line: int) -> tuple[int, int] | None:
@@ -493,10 +495,8 @@ def _block_statements(parent: ast.AST) -> Iterator[ast.stmt]:
 
 def _holds(statement: ast.stmt, node: ast.AST) -> bool:
     """Whether `node`'s characters lie within `statement`'s."""
-    return (statement.lineno, statement.col_offset) <= (node.lineno, node.col_offset) and (node.end_lineno, node.end_col_offset) <= (
-        statement.end_lineno,
-        statement.end_col_offset,
-    )
+    start, end = (statement.lineno, statement.col_offset), (statement.end_lineno, statement.end_col_offset)
+    return start <= (node.lineno, node.col_offset) and (node.end_lineno, node.end_col_offset) <= end
 
 
 def _candidates(region: Region) -> Iterator[tuple[ast.AST, str, ast.AST]]:
