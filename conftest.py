@@ -13,8 +13,9 @@ can run ``pytest --module 5`` without the later package files existing.
 Also set here for every run: one BLAS thread per process, numpy's and Python's RNG seeded
 from each test's id, and the hypothesis profiles ("default", bounded and the same examples
 every run; ``HYPOTHESIS_PROFILE=thorough`` for many more, new examples each run). And for
-speed: compiled test modules cached in the temp folder, `pytest -n` distributed by xdist group,
-in batches (tests/testkit/batched_groups.py).
+speed: compiled test modules cached in the temp folder, what collection leaves alive frozen out of
+the garbage collector's reach, `pytest -n` distributed by xdist group, in batches
+(tests/testkit/batched_groups.py).
 """
 
 import os
@@ -26,6 +27,7 @@ import os
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
+import gc  # noqa: E402
 import random  # noqa: E402  (after the thread settings, which must precede numpy)
 import re  # noqa: E402
 import sys  # noqa: E402
@@ -125,11 +127,25 @@ def pytest_configure_node(node):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_collection(session):
-    """Once collected, Python's own bytecode settings again (see PYCACHE)."""
+    """Once collected, Python's own bytecode settings again (see PYCACHE), and what collection left
+    alive frozen (see below)."""
     try:
         yield
     finally:
         sys.dont_write_bytecode, sys.pycache_prefix = BYTECODE
+        freeze_what_collection_left()
+
+
+def freeze_what_collection_left():
+    """Move every object alive once the suite is collected (the test items, the imported modules and
+    their functions: about 130,000 in an xdist worker) to the garbage collector's permanent
+    generation. They live to the end of the run, and each full collection used to walk them all
+    again: 16 to 19 of them in a worker during a run, 70 to 180 ms each, and two more at its end
+    (pytest's search for unraisable exceptions), while the other worker had finished. Measured in
+    two runs each, alternated: the workers' CPU time 35.7 and 33.7 s before, 32.4 and 31.8 s
+    after. Garbage made by collection goes first; what the tests make is collected as before."""
+    gc.collect()
+    gc.freeze()
 
 
 def course_modules():

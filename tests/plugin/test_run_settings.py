@@ -28,6 +28,25 @@ def test_a_bare_child_python_caches_its_bytecode_in_the_suites_temp_folder_not_t
     assert Path(prefix) == PYCACHE and not PYCACHE.is_relative_to(ROOT) and dont_write == "False"
 
 
+def test_what_collection_left_alive_is_frozen_and_a_tests_own_garbage_is_still_collected():
+    """conftest.py freezes the objects alive once the suite is collected (the collector no longer walks
+    them in every full collection); what a test makes is collected as before."""
+    import gc
+    import weakref
+
+    assert gc.get_freeze_count() > 10_000  # the test items, the modules and their functions
+
+    class Cycle:
+        pass
+
+    made = Cycle()
+    made.itself = made
+    gone = weakref.ref(made)
+    del made
+    gc.collect()
+    assert gone() is None
+
+
 def test_the_suite_leaves_out_anyios_plugin(pytestconfig):
     """No test is async; anyio's plugin (jupyter-server installs it) only costs time in every process."""
     assert pytestconfig.pluginmanager.is_blocked("anyio") and not pytestconfig.pluginmanager.hasplugin("anyio")
