@@ -19,6 +19,19 @@ def test_the_suite_sets_a_time_limit_for_every_test(pytestconfig):
     assert 0 < float(pytestconfig.getini("timeout")) <= 300 and pytestconfig.getini("timeout_method") == "signal"
 
 
+def test_a_passed_tests_tmp_path_goes_when_it_ends_and_a_failed_ones_stays(pytester, monkeypatch):
+    """pytest.ini's tmp_path_retention_policy = failed, in an inner run with the suite's settings."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.makeini((ROOT / "pytest.ini").read_text(encoding="utf-8"))
+    pytester.makepyfile(test_kept="def test_passes(tmp_path):\n    (tmp_path / 'f').write_text('x')\n\n\n"
+                                  "def test_fails(tmp_path):\n    (tmp_path / 'f').write_text('x')\n    assert False\n")  # fmt: skip
+    base = pytester.path / "base"
+    result = pytester.runpytest("-p", "pytest_timeout", "-p", "no:cacheprovider", "-o", "addopts=", "--basetemp", str(base))
+    result.assert_outcomes(passed=1, failed=1)
+    assert pytester.parseconfig().getini("tmp_path_retention_policy") == "failed"
+    assert sorted(path.name for path in base.iterdir() if not path.is_symlink()) == ["test_fails0"]  # (pytest links `*current` to the last)
+
+
 def test_a_bare_child_python_caches_its_bytecode_in_the_suites_temp_folder_not_the_checkout():
     """testkit's bare_env (children that must not inherit this environment): bytecode goes to conftest.py's
     temp-folder cache, so no __pycache__ lands in the checkout and nothing is compiled twice."""
